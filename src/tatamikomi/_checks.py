@@ -1,0 +1,113 @@
+"""Input validation: the one home for checking what users pass in.
+
+Every message names what was expected, what was received, and how to fix it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+DEFAULT_DTYPE = np.float32
+
+
+def pair(value, name: str = "value") -> tuple[int, int]:
+    """Accept an int or an (h, w) pair of ints and return an (h, w) tuple."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return int(value), int(value)
+    if isinstance(value, (tuple, list)) and len(value) == 2 and all(
+        isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in value
+    ):
+        return int(value[0]), int(value[1])
+    raise TypeError(f"{name} must be an int or a pair of ints (h, w); got {value!r}")
+
+
+def positive_pair(value, name: str) -> tuple[int, int]:
+    result = pair(value, name)
+    if min(result) < 1:
+        raise ValueError(f"{name} must be at least 1 in each direction; got {value!r}")
+    return result
+
+
+def non_negative_pair(value, name: str) -> tuple[int, int]:
+    result = pair(value, name)
+    if min(result) < 0:
+        raise ValueError(f"{name} must not be negative; got {value!r}")
+    return result
+
+
+def as_array(x, name: str) -> np.ndarray:
+    """Return x as an ndarray of a real numeric dtype (bool and int allowed), without copying."""
+    array = np.asarray(x)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{name} must hold real numbers; got dtype {array.dtype}. "
+            f"Convert it first, e.g. np.asarray({name}, dtype=np.float32)."
+        )
+    return array
+
+
+def as_float(x, name: str) -> np.ndarray:
+    """Return x as a float array: float dtypes are kept, integers and bools become float32.
+
+    Integer input is fine for a forward pass (the lecture's examples are integers); use
+    :func:`require_float` where a gradient with respect to x is asked for.
+    """
+    array = as_array(x, name)
+    if array.dtype.kind != "f":
+        array = array.astype(DEFAULT_DTYPE)
+    return array
+
+
+def require_float(x, name: str, purpose: str = "gradients") -> np.ndarray:
+    array = as_array(x, name)
+    if array.dtype.kind != "f":
+        raise TypeError(
+            f"{name} has integer dtype {array.dtype}, but {purpose} need floating point. "
+            f"Convert it first: {name}.astype(np.float32)."
+        )
+    return array
+
+
+def is_integer(x) -> bool:
+    return np.asarray(x).dtype.kind in "biu"
+
+
+def refuse_integer_gradient(op: str) -> None:
+    raise TypeError(
+        f"the {op}'s input had an integer dtype; a gradient with respect to it needs "
+        f"floating point. Pass x.astype(np.float32) to the forward pass."
+    )
+
+
+def check_ndim(x: np.ndarray, ndim: int, name: str, layout: str, hint: str = "") -> None:
+    if x.ndim != ndim:
+        message = (
+            f"{name} must be a {ndim}-D array {layout}; got shape {tuple(x.shape)} "
+            f"with {x.ndim} dimension{'s' if x.ndim != 1 else ''}."
+        )
+        if hint:
+            message += " " + hint
+        raise ValueError(message)
+
+
+def image_batch(x, name: str = "input", *, float_only: bool = False) -> np.ndarray:
+    """Check that x is a 4-D batch (N, C, H, W) and return it as a float array."""
+    array = require_float(x, name) if float_only else as_float(x, name)
+    hint = ""
+    if array.ndim == 2:
+        hint = f"For one single-channel image of shape (H, W) use {name}[None, None]."
+    elif array.ndim == 3:
+        hint = f"For one image of shape (C, H, W) use {name}[None]."
+    check_ndim(array, 4, name, "(N, C, H, W)", hint)
+    return array
+
+
+def check_finite(x: np.ndarray, name: str, hint: str) -> None:
+    if x.dtype.kind == "f" and not np.isfinite(x).all():
+        bad = int(np.size(x) - np.count_nonzero(np.isfinite(x)))
+        raise ValueError(f"{name} contains {bad} NaN or infinite value(s) out of {x.size}. {hint}")
+
+
+def float_dtype(*arrays: np.ndarray) -> np.dtype:
+    """The floating dtype a computation on these arrays runs in (NumPy promotion, at least float32)."""
+    return np.result_type(DEFAULT_DTYPE, *[a.dtype for a in arrays if a is not None])

@@ -1,0 +1,89 @@
+"""Splitting element-wise work over the batch across threads.
+
+NumPy runs an element-wise pass (a copy, a comparison, an addition) on one core, but it releases
+the GIL while it does so. Large passes over a batch are therefore split into contiguous slices of
+the batch axis, one per thread; each slice writes only its own part of a preallocated output, so
+the result is identical to the single-threaded one. Matrix products are left to BLAS, which has
+its own threads.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable
+
+# Below this many elements per thread the hand-off costs more than it saves.
+MIN_ELEMENTS_PER_THREAD = 1 << 17
+
+_lock = threading.Lock()
+_executor: ThreadPoolExecutor | None = None
+
+
+def _default_num_threads() -> int:
+    configured = os.environ.get("TATAMIKOMI_NUM_THREADS", "")
+    if configured.strip():
+        try:
+            value = int(configured)
+        except ValueError:
+            raise ValueError(
+                f"TATAMIKOMI_NUM_THREADS must be a positive integer; got {configured!r}"
+            ) from None
+        if value < 1:
+            raise ValueError(f"TATAMIKOMI_NUM_THREADS must be at least 1; got {value}")
+        return value
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+_num_threads = _default_num_threads()
+
+
+def get_num_threads() -> int:
+    """The number of threads tatamikomi uses for element-wise passes over a batch."""
+    return _num_threads
+
+
+def set_num_threads(n: int) -> None:
+    """Set the number of threads for element-wise passes (BLAS threads are not affected)."""
+    global _num_threads, _executor
+    if not isinstance(n, int) or n < 1:
+        raise ValueError(f"number of threads must be a positive int; got {n!r}")
+    with _lock:
+        _num_threads = n
+        if _executor is not None:
+            _executor.shutdown(wait=True)
+            _executor = None
+
+
+def _pool(workers: int) -> ThreadPoolExecutor:
+    global _executor
+    with _lock:
+        if _executor is None or _executor._max_workers < workers:  # noqa: SLF001
+            if _executor is not None:
+                _executor.shutdown(wait=True)
+            _executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tatamikomi")
+        return _executor
+
+
+def over_batch(work: Callable[[slice], None], batch: int, elements: int) -> None:
+    """Call ``work(batch_slice)`` on contiguous slices covering ``range(batch)``.
+
+    ``elements`` is the size of the pass (number of array elements touched); small passes run in
+    the calling thread. ``work`` must write only to the part of its outputs that its slice owns.
+    """
+    threads = min(_num_threads, batch, max(1, elements // MIN_ELEMENTS_PER_THREAD))
+    if threads <= 1:
+        work(slice(0, batch))
+        return
+    step, extra = divmod(batch, threads)
+    bounds = [0]
+    for i in range(threads):
+        bounds.append(bounds[-1] + step + (1 if i < extra else 0))
+    slices = [slice(bounds[i], bounds[i + 1]) for i in range(threads)]
+    futures = [_pool(threads - 1).submit(work, s) for s in slices[1:]]
+    try:
+        work(slices[0])
+    finally:
+        for future in futures:
+            future.result()

@@ -1,0 +1,65 @@
+"""Softmax cross-entropy: the loss of a classifier, from raw scores (logits).
+
+For logits z of shape (N, K) and labels t (class indices (N,), or one-hot / probability rows
+(N, K))::
+
+    loss = -(1/N) * sum_n sum_k t[n, k] * log_softmax(z)[n, k]
+    dloss/dz = (softmax(z) - t) / N
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._checks import as_array, as_float, check_finite, check_ndim
+from .activations import log_softmax
+
+
+def target_distribution(labels, num_classes: int, n: int, dtype) -> np.ndarray:
+    """Labels as an (N, K) array of probabilities: indices become one-hot rows."""
+    labels = as_array(labels, "labels")
+    if labels.ndim == 1:
+        if labels.shape[0] != n:
+            raise ValueError(f"got {labels.shape[0]} labels for a batch of {n} examples")
+        if labels.dtype.kind == "f":
+            if not np.array_equal(labels, np.round(labels)):
+                raise TypeError("class-index labels must be integers; got fractional values")
+            labels = labels.astype(np.int64)
+        if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
+            raise ValueError(
+                f"class indices must lie in [0, {num_classes - 1}] for {num_classes} classes; got "
+                f"values from {labels.min()} to {labels.max()}"
+            )
+        onehot = np.zeros((n, num_classes), dtype=dtype)
+        onehot[np.arange(n), labels] = 1
+        return onehot
+    check_ndim(labels, 2, "labels", "(N,) of class indices or (N, K) one-hot",)
+    if labels.shape != (n, num_classes):
+        raise ValueError(
+            f"one-hot labels must have shape {(n, num_classes)} to match the logits; got {labels.shape}"
+        )
+    return labels.astype(dtype, copy=False)
+
+
+def _check_logits(logits) -> np.ndarray:
+    logits = as_float(logits, "logits")
+    check_ndim(logits, 2, "logits", "(N, K): one row of class scores per example")
+    check_finite(logits, "logits",
+                 "The network has diverged or its input is broken; lower the learning rate or "
+                 "check the data.")
+    return logits
+
+
+def softmax_cross_entropy(logits, labels) -> float:
+    """Mean cross-entropy of ``softmax(logits)`` against the labels (a Python float)."""
+    logits = _check_logits(logits)
+    n, k = logits.shape
+    target = target_distribution(labels, k, n, logits.dtype)
+    return float(-(target * log_softmax(logits)).sum() / n)
+
+
+def softmax_cross_entropy_backward(probs, labels) -> np.ndarray:
+    """Gradient of the mean loss with respect to the logits: ``(probs - t) / N``."""
+    probs = as_float(probs, "probs")
+    n, k = probs.shape
+    return (probs - target_distribution(labels, k, n, probs.dtype)) / n

@@ -1,0 +1,287 @@
+"""Max and average pooling over 2-D windows, forward and backward (PyTorch's semantics).
+
+Pooling shrinks H and W and leaves the channels alone; it has no parameters. By default the
+stride equals the window (the lecture: "the window and the stride are usually the same").
+
+Shape: (N, C, H, W) -> (N, C, OH, OW), ``OH = (H + 2*padding - dilation*(k-1) - 1) // stride + 1``
+(rounded up with ``ceil_mode``, as long as the last window starts inside the input or its
+left padding).
+
+Max pooling pads with -inf, so padding never wins; when a window holds several equal maxima the
+gradient goes to the first in row-major order, and a NaN in a window is its maximum (both as in
+PyTorch). Average pooling divides by the window's size, counting padding
+(``count_include_pad=True``) or only the input's own pixels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import _parallel
+from .._checks import image_batch, is_integer, refuse_integer_gradient
+from .geometry import Window2d, window2d
+from .im2col import _tap
+from .padding import pad2d, pad2d_backward
+
+
+@dataclass
+class PoolCache:
+    """What a pooling backward pass needs from its forward pass."""
+
+    window: Window2d
+    x_shape: tuple
+    x_dtype: np.dtype
+    integer_input: bool
+    argmax: np.ndarray | None = None      # max pooling: which tap won, (N, C, OH, OW)
+    divisor: np.ndarray | None = None     # average pooling: (OH, OW) window sizes
+
+
+def _pool_window(x, kernel_size, stride, padding, dilation, ceil_mode) -> Window2d:
+    stride = kernel_size if stride is None else stride
+    window = window2d(x.shape[2:], kernel_size, stride, padding, dilation, ceil_mode)
+    (kh, kw), (top, _, left, _) = window.kernel, window.pads
+    if top > kh // 2 or left > kw // 2:
+        raise ValueError(
+            f"padding {(top, left)} must be at most half the window {(kh, kw)}, or some windows "
+            f"would see only padding. Use padding <= kernel_size // 2."
+        )
+    for axis, name in ((0, "row"), (1, "column")):
+        if not _every_window_touches_input(window, axis):
+            raise ValueError(
+                f"with dilation {window.dilation} and padding {(top, left)}, some windows' taps fall "
+                f"only on padding along each {name} (input {window.input_hw}); their maximum would "
+                f"be -inf. Use less padding or dilation."
+            )
+    return window
+
+
+def _every_window_touches_input(window: Window2d, axis: int) -> bool:
+    starts = np.arange(window.out_hw[axis]) * window.stride[axis] - window.pads[2 * axis]
+    taps = starts[:, None] + np.arange(window.kernel[axis]) * window.dilation[axis]
+    return bool(((taps >= 0) & (taps < window.input_hw[axis])).any(axis=1).all())
+
+
+def _taps(window: Window2d):
+    kh, kw = window.kernel
+    for k in range(kh * kw):
+        yield k, _tap(window, *divmod(k, kw))
+
+
+def _argmax_dtype(window: Window2d):
+    return np.uint8 if window.kernel[0] * window.kernel[1] <= 256 else np.int32
+
+
+def _propagate_nan(padded, window: Window2d, out, argmax, batch: slice) -> None:
+    """Make a NaN the maximum of its window, with PyTorch's index (the last NaN)."""
+    nan_windows = np.zeros(out[batch].shape, dtype=bool)
+    for k, (rows, cols) in _taps(window):
+        is_nan = np.isnan(padded[batch, :, rows, cols])
+        nan_windows |= is_nan
+        np.copyto(argmax[batch], k, where=is_nan, casting="unsafe")
+    np.copyto(out[batch], np.nan, where=nan_windows)
+
+
+def _max_pool_2x2(x, window: Window2d):
+    """Exact non-overlapping 2x2 windows, stride 2, no padding: four strided views, no copies."""
+    n, c = x.shape[:2]
+    oh, ow = window.out_hw
+    out = np.empty((n, c, oh, ow), dtype=x.dtype)
+    argmax = np.empty((n, c, oh, ow), dtype=np.uint8)
+
+    def work(batch: slice) -> None:
+        part = x[batch]
+        a, b = part[:, :, 0::2, 0::2], part[:, :, 0::2, 1::2]
+        c_, d = part[:, :, 1::2, 0::2], part[:, :, 1::2, 1::2]
+        best = out[batch]
+        np.maximum(np.maximum(a, b), np.maximum(c_, d), out=best)   # NaN propagates
+        # The first tap equal to the maximum wins ties, in row-major order.
+        np.copyto(argmax[batch], np.where(a == best, 0, np.where(b == best, 1,
+                                                                 np.where(c_ == best, 2, 3))),
+                  casting="unsafe")
+        if np.isnan(best).any():
+            _propagate_nan(x, window, out, argmax, batch)
+
+    _parallel.over_batch(work, n, x.size)
+    return out, argmax
+
+
+def max_pool2d_forward(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    """Max pooling that keeps the winning positions for backward. Returns ``(out, cache)``."""
+    integer_input = is_integer(x)
+    x = image_batch(x, "input")
+    window = _pool_window(x, kernel_size, stride, padding, dilation, ceil_mode)
+    if window.tiles_exactly and window.kernel == (2, 2):
+        out, argmax = _max_pool_2x2(x, window)
+        return out, PoolCache(window, x.shape, x.dtype, integer_input, argmax=argmax)
+    top, bottom, left, right = window.pads
+    padded = x if window.is_unpadded else pad2d(
+        x, (top, bottom + window.extra[0], left, right + window.extra[1]), value=-np.inf)
+    n, c = x.shape[:2]
+    out = np.empty((n, c) + window.out_hw, dtype=x.dtype)
+    argmax = np.zeros((n, c) + window.out_hw, dtype=_argmax_dtype(window))
+    has_nan = bool(np.isnan(x).any())
+
+    def work(batch: slice) -> None:
+        best, index = out[batch], argmax[batch]
+        for k, (rows, cols) in _taps(window):
+            view = padded[batch, :, rows, cols]
+            if k == 0:
+                best[...] = view
+                continue
+            better = view > best            # strictly greater: the first maximum keeps its place
+            np.copyto(best, view, where=better)
+            np.copyto(index, k, where=better, casting="unsafe")
+        if has_nan:
+            _propagate_nan(padded, window, out, argmax, batch)
+
+    _parallel.over_batch(work, n, out.size * window.kernel[0] * window.kernel[1])
+    return out, PoolCache(window, x.shape, x.dtype, integer_input, argmax=argmax)
+
+
+def _check_dout(dout, cache: PoolCache) -> np.ndarray:
+    if cache.integer_input:
+        refuse_integer_gradient("pooling")
+    expected = tuple(cache.x_shape[:2]) + cache.window.out_hw
+    dout = np.asarray(dout)
+    if dout.shape != expected:
+        raise ValueError(f"dout must have the forward output's shape {expected}; got {dout.shape}")
+    return dout.astype(cache.x_dtype, copy=False)
+
+
+def max_pool2d_backward(dout, cache: PoolCache) -> np.ndarray:
+    """Route each output gradient to the input position that won its window; (N, C, H, W)."""
+    dout = _check_dout(dout, cache)
+    window, argmax = cache.window, cache.argmax
+    n, c = cache.x_shape[:2]
+    if window.tiles_exactly and window.kernel == (2, 2):
+        oh, ow = window.out_hw
+        dx = np.empty((n, c, oh, 2, ow, 2), dtype=dout.dtype)
+
+        def scatter_2x2(batch: slice) -> None:
+            target = dx[batch]
+            target[...] = 0
+            for k in range(4):
+                np.copyto(target[:, :, :, k // 2, :, k % 2], dout[batch], where=argmax[batch] == k)
+
+        _parallel.over_batch(scatter_2x2, n, dx.size)
+        return dx.reshape(cache.x_shape)
+    padded = np.empty((n, c) + window.padded_hw, dtype=dout.dtype)
+
+    def scatter(batch: slice) -> None:
+        target = padded[batch]
+        target[...] = 0
+        for k, (rows, cols) in _taps(window):
+            # One tap never sends two outputs to the same pixel, so += on the view is exact.
+            target[:, :, rows, cols] += np.where(argmax[batch] == k, dout[batch], 0)
+
+    _parallel.over_batch(scatter, n, padded.size)
+    return pad2d_backward(padded, window.pads, window.input_hw)
+
+
+def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """Max pooling, (N, C, H, W) -> (N, C, OH, OW); ``stride`` defaults to the window size.
+
+    With ``return_indices`` also returns, as PyTorch does, each maximum's flat index ``h*W + w``
+    into its input plane (int64).
+
+    >>> import numpy as np
+    >>> x = np.array([[1, 2, 3, 4], [4, 3, 2, 1], [0, 1, 2, 3], [3, 2, 1, 2]])
+    >>> max_pool2d(x[None, None], 2)[0, 0]                  # the lecture's example
+    array([[4., 4.],
+           [3., 3.]], dtype=float32)
+    """
+    out, cache = max_pool2d_forward(x, kernel_size, stride, padding, dilation, ceil_mode)
+    if not return_indices:
+        return out
+    window = cache.window
+    tap_row, tap_col = np.divmod(cache.argmax.astype(np.int64), window.kernel[1])
+    oh, ow = window.out_hw
+    rows = (np.arange(oh) * window.stride[0] - window.pads[0])[:, None] + tap_row * window.dilation[0]
+    cols = (np.arange(ow) * window.stride[1] - window.pads[2])[None, :] + tap_col * window.dilation[1]
+    return out, rows * window.input_hw[1] + cols
+
+
+def _avg_divisor(window: Window2d, count_include_pad: bool, dtype) -> np.ndarray:
+    """Window sizes (OH, OW): windows are clipped to the padded input (and to the input itself
+    unless ``count_include_pad``), as PyTorch counts them."""
+    sizes = []
+    for axis in (0, 1):
+        size, before, after = window.input_hw[axis], window.pads[2 * axis], window.pads[2 * axis + 1]
+        start = np.arange(window.out_hw[axis]) * window.stride[axis] - before
+        end = np.minimum(start + window.kernel[axis], size + after)
+        if not count_include_pad:
+            start, end = np.maximum(start, 0), np.minimum(end, size)
+        sizes.append(end - start)
+    return np.multiply.outer(sizes[0], sizes[1]).astype(dtype)
+
+
+def avg_pool2d_forward(x, kernel_size, stride=None, padding=0, ceil_mode=False,
+                       count_include_pad=True):
+    """Average pooling that keeps the window sizes for backward. Returns ``(out, cache)``."""
+    integer_input = is_integer(x)
+    x = image_batch(x, "input")
+    window = _pool_window(x, kernel_size, stride, padding, 1, ceil_mode)
+    divisor = _avg_divisor(window, count_include_pad, x.dtype)
+    top, bottom, left, right = window.pads
+    padded = x if window.is_unpadded else pad2d(
+        x, (top, bottom + window.extra[0], left, right + window.extra[1]))
+    n, c = x.shape[:2]
+    out = np.empty((n, c) + window.out_hw, dtype=x.dtype)
+
+    def work(batch: slice) -> None:
+        total = out[batch]
+        # Taps are added in row-major order, the order PyTorch sums them.
+        for k, (rows, cols) in _taps(window):
+            if k == 0:
+                total[...] = padded[batch, :, rows, cols]
+            else:
+                total += padded[batch, :, rows, cols]
+        total /= divisor
+
+    _parallel.over_batch(work, n, out.size * window.kernel[0] * window.kernel[1])
+    return out, PoolCache(window, x.shape, x.dtype, integer_input, divisor=divisor)
+
+
+def avg_pool2d_backward(dout, cache: PoolCache) -> np.ndarray:
+    """Spread each output gradient evenly over its window: ``dx += dout / window_size``."""
+    dout = _check_dout(dout, cache)
+    window = cache.window
+    n, c = cache.x_shape[:2]
+    share = dout / cache.divisor
+    if window.tiles_exactly:
+        (kh, kw), (oh, ow) = window.kernel, window.out_hw
+        spread = np.broadcast_to(share[:, :, :, None, :, None], (n, c, oh, kh, ow, kw))
+        return np.ascontiguousarray(spread).reshape(cache.x_shape)
+    padded = np.empty((n, c) + window.padded_hw, dtype=dout.dtype)
+
+    def scatter(batch: slice) -> None:
+        target = padded[batch]
+        target[...] = 0
+        for _, (rows, cols) in _taps(window):
+            target[:, :, rows, cols] += share[batch]
+
+    _parallel.over_batch(scatter, n, padded.size)
+    return pad2d_backward(padded, window.pads, window.input_hw)
+
+
+def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    """Average pooling, (N, C, H, W) -> (N, C, OH, OW); ``stride`` defaults to the window size."""
+    return avg_pool2d_forward(x, kernel_size, stride, padding, ceil_mode, count_include_pad)[0]
+
+
+def global_avg_pool2d(x) -> np.ndarray:
+    """Average over all of H and W: (N, C, H, W) -> (N, C, 1, 1)."""
+    x = image_batch(x, "input")
+    return x.mean(axis=(2, 3), keepdims=True, dtype=x.dtype)
+
+
+def global_avg_pool2d_backward(dout, x_shape) -> np.ndarray:
+    """Each pixel receives ``dout / (H*W)``: (N, C, 1, 1) -> (N, C, H, W)."""
+    dout = np.asarray(dout)
+    n, c, h, w = x_shape
+    if dout.shape != (n, c, 1, 1):
+        raise ValueError(f"dout must have shape {(n, c, 1, 1)}; got {dout.shape}")
+    return np.ascontiguousarray(np.broadcast_to(dout / (h * w), x_shape))
