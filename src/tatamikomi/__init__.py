@@ -1,5 +1,25 @@
-"""tatamikomi (畳み込み): convolutional neural networks from scratch in NumPy."""
+"""tatamikomi (畳み込み): convolutional neural networks from scratch in NumPy.
 
+The lecture's names (``im2col``, ``col2im``, ``Convolution``, ``Pooling``, ...) and PyTorch's
+(``Conv2d``, ``MaxPool2d``, ``AvgPool2d``, ``Linear``, ...) both import from here; the array
+functions underneath live in :mod:`tatamikomi.functional`.
+"""
+
+from . import functional
+from ._parallel import get_num_threads, set_num_threads
 from .functional import col2im, conv_output_size, im2col
+from .gradcheck import GradientCheckResult, gradient_check, numerical_gradient
+from .layers import (Affine, AveragePooling, AvgPool2d, BatchNorm2d, BatchNormalization, Conv2d,
+                     Convolution, Dropout, Flatten, GlobalAveragePooling, Layer, Linear, MaxPool2d,
+                     MaxPooling, Pooling, Relu, ReLU, Sigmoid, SoftmaxWithLoss, Tanh)
 
 __version__ = "0.1.0"
+
+__all__ = [
+    "functional", "im2col", "col2im", "conv_output_size",
+    "Layer", "Convolution", "Conv2d", "Affine", "Linear", "Pooling", "MaxPooling",
+    "AveragePooling", "MaxPool2d", "AvgPool2d", "GlobalAveragePooling", "Relu", "ReLU",
+    "Sigmoid", "Tanh", "Flatten", "Dropout", "BatchNormalization", "BatchNorm2d",
+    "SoftmaxWithLoss", "gradient_check", "numerical_gradient", "GradientCheckResult",
+    "get_num_threads", "set_num_threads",
+]

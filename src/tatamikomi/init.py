@@ -1,0 +1,56 @@
+"""Initial weights: the book's choices and PyTorch's default.
+
+``fan_in`` is the number of inputs each output sums over: C/groups * FH * FW for a convolution,
+the input size for an Affine layer.
+
+- ``"he"``: normal with std ``sqrt(2 / fan_in)``, for ReLU networks (He et al., 2015).
+- ``"xavier"``: normal with std ``sqrt(1 / fan_in)``, as the book defines it for sigmoid/tanh.
+- a number, e.g. ``0.01``: normal with that std (the book's ``weight_init_std=0.01``).
+- ``"pytorch"``: PyTorch's default, uniform in ``[-1/sqrt(fan_in), 1/sqrt(fan_in)]`` for the
+  weights and the bias (kaiming_uniform with a = sqrt(5)).
+
+The book's methods start the bias at zero.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from ._checks import DEFAULT_DTYPE
+
+METHODS = ("he", "xavier", "pytorch")
+
+
+def _rng(rng) -> np.random.Generator:
+    return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+
+
+def _check_method(method):
+    if isinstance(method, numbers.Real) and not isinstance(method, bool):
+        if method <= 0:
+            raise ValueError(f"a weight std must be positive; got {method}")
+        return float(method)
+    if isinstance(method, str) and method.lower() in METHODS:
+        return method.lower()
+    raise ValueError(f"init must be one of {METHODS} or a positive std such as 0.01; got {method!r}")
+
+
+def initial_weight(shape, fan_in: int, method="he", rng=None, dtype=DEFAULT_DTYPE) -> np.ndarray:
+    """A new weight array of ``shape`` drawn as ``method`` says."""
+    method, rng = _check_method(method), _rng(rng)
+    if method == "pytorch":
+        bound = 1 / np.sqrt(fan_in)
+        return rng.uniform(-bound, bound, shape).astype(dtype)
+    std = {"he": np.sqrt(2 / fan_in), "xavier": np.sqrt(1 / fan_in)}.get(method, method)
+    return (std * rng.standard_normal(shape)).astype(dtype)
+
+
+def initial_bias(size: int, fan_in: int, method="he", rng=None, dtype=DEFAULT_DTYPE) -> np.ndarray:
+    """A new bias vector: zeros for the book's methods, uniform for PyTorch's."""
+    method, rng = _check_method(method), _rng(rng)
+    if method == "pytorch":
+        bound = 1 / np.sqrt(fan_in)
+        return rng.uniform(-bound, bound, size).astype(dtype)
+    return np.zeros(size, dtype=dtype)

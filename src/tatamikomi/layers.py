@@ -1,0 +1,549 @@
+"""Layers: objects that hold parameters and gradients and call :mod:`tatamikomi.functional`.
+
+Every layer has ``forward(x)`` and ``backward(dout)`` (returning the gradient with respect to
+its input), a ``params`` and a ``grads`` dict with the same keys, non-trained state in
+``buffers``, and a train/eval mode (``train()``, ``eval()``, ``training``).
+
+The lecture's (and the book's) classes keep their names and arguments: ``Convolution(W, b,
+stride, pad)``, ``Pooling(pool_h, pool_w, stride, pad)``, ``Affine(W, b)``, ``Relu``,
+``SoftmaxWithLoss`` ..., with attributes ``W``, ``b``, ``dW``, ``db``. Beside them, PyTorch's
+names build the same layers from sizes: ``Conv2d``, ``MaxPool2d``, ``AvgPool2d``, ``Linear``,
+``ReLU``, ``BatchNorm2d``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import functional as F
+from ._checks import (DEFAULT_DTYPE, as_float, check_finite, check_ndim, is_integer, pair,
+                      refuse_integer_gradient)
+from .init import initial_bias, initial_weight
+
+
+class _Entry:
+    """An attribute that reads and writes one key of a layer's dict (``params``, ``grads``...),
+    so that ``layer.W`` and ``layer.params["W"]`` are always the same array."""
+
+    def __init__(self, store: str, key: str):
+        self.store, self.key = store, key
+
+    def __get__(self, layer, owner=None):
+        if layer is None:
+            return self
+        return getattr(layer, self.store).get(self.key)
+
+    def __set__(self, layer, value):
+        getattr(layer, self.store)[self.key] = value
+
+
+def _parameter(value, name: str, dtype=None) -> np.ndarray:
+    """A parameter array the layer owns: a float copy, checked to be finite."""
+    array = as_float(value, name)
+    array = np.array(array, dtype=dtype or array.dtype, copy=True)
+    check_finite(array, name, f"Give {name} finite values.")
+    return array
+
+
+class Layer:
+    """Base class: ``forward``/``backward``, ``params``/``grads``/``buffers``, train/eval mode."""
+
+    def __init__(self):
+        self.params: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+        self.buffers: dict[str, np.ndarray] = {}
+        self.training = True
+        self._integer_input = False
+
+    def __call__(self, x):
+        return self.forward(x)
+
+    def forward(self, x):
+        raise NotImplementedError
+
+    def backward(self, dout):
+        raise NotImplementedError
+
+    def train(self, mode: bool = True):
+        self.training = bool(mode)
+        return self
+
+    def eval(self):
+        return self.train(False)
+
+    def _input(self, x) -> np.ndarray:
+        """Accept an input for forward: remembers whether it was integer (no gradient then)."""
+        self._integer_input = is_integer(x)
+        return as_float(x, "x")
+
+    def _require_forward(self, *state) -> None:
+        if any(s is None for s in state):
+            raise RuntimeError(f"{type(self).__name__}.backward called before forward")
+        if self._integer_input:
+            refuse_integer_gradient(type(self).__name__)
+
+    def __repr__(self) -> str:
+        shapes = ", ".join(f"{k}={tuple(v.shape)}" for k, v in self.params.items())
+        return f"{type(self).__name__}({shapes})"
+
+
+class Convolution(Layer):
+    """The lecture's Convolution layer: filters W (FN, C/groups, FH, FW) and bias b (FN,).
+
+    Shape: (N, C, H, W) -> (N, FN, OH, OW), ``OH = (H + 2*pad - dilation*(FH-1) - 1) // stride + 1``.
+    ``pad`` may be an int, an (h, w) pair, ``'valid'`` or ``'same'``; ``padding_mode`` is
+    ``'zeros'``, ``'reflect'``, ``'replicate'`` or ``'circular'``. ``b`` may be None (no bias).
+    With ``need_input_grad=False`` (a network's first layer) backward skips dx and returns None.
+    """
+
+    W = _Entry("params", "W")
+    b = _Entry("params", "b")
+    dW = _Entry("grads", "W")
+    db = _Entry("grads", "b")
+
+    def __init__(self, W, b=None, stride=1, pad=0, *, dilation=1, groups=1,
+                 padding_mode="zeros", need_input_grad=True):
+        super().__init__()
+        self.W = _parameter(W, "W")
+        check_ndim(self.W, 4, "W", "(FN, C/groups, FH, FW)")
+        if b is not None:
+            self.b = _parameter(b, "b", self.W.dtype).reshape(-1)
+            if self.b.shape != (self.W.shape[0],):
+                raise ValueError(f"b must have one value per filter, shape ({self.W.shape[0]},); "
+                                 f"got {np.shape(b)}")
+        self.stride, self.pad, self.dilation, self.groups = stride, pad, dilation, groups
+        self.padding_mode = F.padding.check_padding_mode(padding_mode)
+        self.need_input_grad = need_input_grad
+        self._cache = None
+
+    def forward(self, x):
+        out, self._cache = F.conv2d_forward(x, self.W, self.b, self.stride, self.pad,
+                                            self.dilation, self.groups, self.padding_mode)
+        return out
+
+    def backward(self, dout):
+        if self._cache is None:
+            raise RuntimeError("Convolution.backward called before forward")
+        dx, dW, db = F.conv2d_backward(dout, self._cache, self.need_input_grad)
+        self.dW = dW
+        if db is not None:
+            self.db = db
+        return dx
+
+
+class Conv2d(Convolution):
+    """PyTorch's name and arguments for :class:`Convolution`, with weights initialised by ``init``
+    (``"pytorch"``, ``"he"``, ``"xavier"`` or a std such as 0.01; see :mod:`tatamikomi.init`).
+    ``weight`` and ``bias`` are the same arrays as ``W`` and ``b``."""
+
+    weight = _Entry("params", "W")
+    bias = _Entry("params", "b")
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
+                 groups=1, bias=True, padding_mode="zeros", *, init="pytorch", rng=None,
+                 dtype=DEFAULT_DTYPE, need_input_grad=True):
+        if in_channels % groups or out_channels % groups:
+            raise ValueError(f"groups={groups} must divide in_channels ({in_channels}) and "
+                             f"out_channels ({out_channels})")
+        kh, kw = pair(kernel_size, "kernel_size")
+        fan_in = in_channels // groups * kh * kw
+        rng = np.random.default_rng(rng) if not isinstance(rng, np.random.Generator) else rng
+        W = initial_weight((out_channels, in_channels // groups, kh, kw), fan_in, init, rng, dtype)
+        b = initial_bias(out_channels, fan_in, init, rng, dtype) if bias else None
+        super().__init__(W, b, stride, padding, dilation=dilation, groups=groups,
+                         padding_mode=padding_mode, need_input_grad=need_input_grad)
+
+
+class Affine(Layer):
+    """The book's fully connected layer: ``out = x.reshape(N, -1) @ W + b``, W (D, M), b (M,).
+
+    Shape: (N, ...) with D values per example -> (N, M); backward returns dx in x's shape.
+    """
+
+    W = _Entry("params", "W")
+    b = _Entry("params", "b")
+    dW = _Entry("grads", "W")
+    db = _Entry("grads", "b")
+
+    def __init__(self, W, b=None):
+        super().__init__()
+        self.W = _parameter(W, "W")
+        check_ndim(self.W, 2, "W", "(input size, output size)")
+        if b is not None:
+            self.b = _parameter(b, "b", self.W.dtype).reshape(-1)
+            if self.b.shape != (self.W.shape[1],):
+                raise ValueError(f"b must have shape ({self.W.shape[1]},); got {np.shape(b)}")
+        self.x = None
+        self.original_x_shape = None
+
+    def forward(self, x):
+        x = self._input(x)
+        if x.ndim < 2 or int(np.prod(x.shape[1:])) != self.W.shape[0]:
+            raise ValueError(
+                f"Affine with W of shape {self.W.shape} expects input (N, {self.W.shape[0]}) or "
+                f"(N, ...) with {self.W.shape[0]} values per example; got shape {x.shape}."
+            )
+        self.original_x_shape = x.shape
+        self.x = x.reshape(x.shape[0], -1)
+        out = self.x @ self.W
+        if self.b is not None:
+            out += self.b
+        return out
+
+    def backward(self, dout):
+        self._require_forward(self.x)
+        dout = np.asarray(dout)
+        self.dW = (self.x.T @ dout).astype(self.W.dtype, copy=False)
+        if self.b is not None:
+            self.db = dout.sum(axis=0).astype(self.b.dtype, copy=False)
+        dx = dout @ self.W.T
+        return dx.astype(self.x.dtype, copy=False).reshape(self.original_x_shape)
+
+
+class Linear(Affine):
+    """PyTorch's name and arguments for :class:`Affine`. ``weight`` is (out_features,
+    in_features) as in PyTorch: a transposed view of ``W`` (in_features, out_features)."""
+
+    bias = _Entry("params", "b")
+
+    def __init__(self, in_features, out_features, bias=True, *, init="pytorch", rng=None,
+                 dtype=DEFAULT_DTYPE):
+        rng = np.random.default_rng(rng) if not isinstance(rng, np.random.Generator) else rng
+        W = initial_weight((out_features, in_features), in_features, init, rng, dtype).T
+        b = initial_bias(out_features, in_features, init, rng, dtype) if bias else None
+        super().__init__(W, b)
+
+    @property
+    def weight(self) -> np.ndarray:
+        return self.W.T
+
+    @weight.setter
+    def weight(self, value) -> None:
+        self.W = _parameter(value, "weight").T.copy()
+
+
+class Pooling(Layer):
+    """The lecture's Pooling layer: max (default) or average over pool_h x pool_w windows.
+
+    Shape: (N, C, H, W) -> (N, C, OH, OW), ``OH = (H + 2*pad - pool_h) // stride + 1``. No
+    parameters; channels are unchanged; the stride defaults to the window size. Max pooling pads
+    with -inf (padding never wins); ``dilation`` applies to max pooling, ``count_include_pad``
+    to average pooling.
+    """
+
+    def __init__(self, pool_h, pool_w=None, stride=None, pad=0, mode="max", *, dilation=1,
+                 ceil_mode=False, count_include_pad=True):
+        super().__init__()
+        if mode not in ("max", "avg"):
+            raise ValueError(f"mode must be 'max' or 'avg'; got {mode!r}")
+        if mode == "avg" and pair(dilation, "dilation") != (1, 1):
+            raise ValueError("average pooling has no dilation; use mode='max' or dilation=1")
+        self.pool = pair(pool_h if pool_w is None else (pool_h, pool_w), "pool size")
+        self.stride = self.pool if stride is None else pair(stride, "stride")
+        self.pad = pair(pad, "pad")
+        self.mode, self.dilation, self.ceil_mode = mode, dilation, ceil_mode
+        self.count_include_pad = count_include_pad
+        self._cache = None
+
+    def forward(self, x):
+        if self.mode == "max":
+            out, self._cache = F.max_pool2d_forward(x, self.pool, self.stride, self.pad,
+                                                    self.dilation, self.ceil_mode)
+        else:
+            out, self._cache = F.avg_pool2d_forward(x, self.pool, self.stride, self.pad,
+                                                    self.ceil_mode, self.count_include_pad)
+        return out
+
+    def backward(self, dout):
+        if self._cache is None:
+            raise RuntimeError(f"{type(self).__name__}.backward called before forward")
+        if self.mode == "max":
+            return F.max_pool2d_backward(dout, self._cache)
+        return F.avg_pool2d_backward(dout, self._cache)
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__name__}(pool={self.pool}, stride={self.stride}, pad={self.pad}, "
+                f"mode={self.mode!r})")
+
+
+class MaxPooling(Pooling):
+    """Max pooling (the lecture's usual choice): each window's largest value."""
+
+    def __init__(self, pool_h, pool_w=None, stride=None, pad=0, *, dilation=1, ceil_mode=False):
+        super().__init__(pool_h, pool_w, stride, pad, "max", dilation=dilation, ceil_mode=ceil_mode)
+
+
+class AveragePooling(Pooling):
+    """Average pooling: each window's mean."""
+
+    def __init__(self, pool_h, pool_w=None, stride=None, pad=0, *, ceil_mode=False,
+                 count_include_pad=True):
+        super().__init__(pool_h, pool_w, stride, pad, "avg", ceil_mode=ceil_mode,
+                         count_include_pad=count_include_pad)
+
+
+class MaxPool2d(MaxPooling):
+    """PyTorch's name and arguments for :class:`MaxPooling`."""
+
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+        super().__init__(kernel_size, None, stride, padding, dilation=dilation, ceil_mode=ceil_mode)
+
+
+class AvgPool2d(AveragePooling):
+    """PyTorch's name and arguments for :class:`AveragePooling`."""
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
+                 count_include_pad=True):
+        super().__init__(kernel_size, None, stride, padding, ceil_mode=ceil_mode,
+                         count_include_pad=count_include_pad)
+
+
+class GlobalAveragePooling(Layer):
+    """Average over all of H and W: (N, C, H, W) -> (N, C, 1, 1)."""
+
+    def __init__(self):
+        super().__init__()
+        self._x_shape = None
+
+    def forward(self, x):
+        x = self._input(x)
+        self._x_shape = x.shape
+        return F.global_avg_pool2d(x)
+
+    def backward(self, dout):
+        self._require_forward(self._x_shape)
+        return F.global_avg_pool2d_backward(dout, self._x_shape)
+
+
+class Relu(Layer):
+    """``max(0, x)``; backward passes the gradient where x > 0."""
+
+    def __init__(self):
+        super().__init__()
+        self.mask = None   # True where the input was <= 0, as in the book
+
+    def forward(self, x):
+        x = self._input(x)
+        self.mask = x <= 0
+        return F.relu(x)
+
+    def backward(self, dout):
+        self._require_forward(self.mask)
+        dout = np.asarray(dout)
+        return np.where(self.mask, np.zeros((), dtype=dout.dtype), dout)
+
+
+ReLU = Relu
+
+
+class Sigmoid(Layer):
+    """``1 / (1 + exp(-x))``; backward ``dout * y * (1 - y)``."""
+
+    def __init__(self):
+        super().__init__()
+        self.out = None
+
+    def forward(self, x):
+        self.out = F.sigmoid(self._input(x))
+        return self.out
+
+    def backward(self, dout):
+        self._require_forward(self.out)
+        return F.sigmoid_backward(dout, self.out)
+
+
+class Tanh(Layer):
+    """``tanh(x)``; backward ``dout * (1 - y**2)``."""
+
+    def __init__(self):
+        super().__init__()
+        self.out = None
+
+    def forward(self, x):
+        self.out = F.tanh(self._input(x))
+        return self.out
+
+    def backward(self, dout):
+        self._require_forward(self.out)
+        return F.tanh_backward(dout, self.out)
+
+
+class Flatten(Layer):
+    """(N, C, H, W) -> (N, C*H*W); backward restores the shape."""
+
+    def __init__(self):
+        super().__init__()
+        self._x_shape = None
+
+    def forward(self, x):
+        x = self._input(x)
+        if x.ndim < 2:
+            raise ValueError(f"Flatten needs a batch (N, ...); got shape {x.shape}")
+        self._x_shape = x.shape
+        return x.reshape(x.shape[0], -1)
+
+    def backward(self, dout):
+        self._require_forward(self._x_shape)
+        return np.asarray(dout).reshape(self._x_shape)
+
+
+class Dropout(Layer):
+    """Inverted dropout: in training, each value is zeroed with probability ``dropout_ratio``
+    and the rest are scaled by ``1 / (1 - dropout_ratio)``; in eval mode it passes x unchanged.
+    (The book instead scales by ``1 - dropout_ratio`` at test time; the expected output is the
+    same.) ``rng`` is a seed or a numpy Generator."""
+
+    def __init__(self, dropout_ratio=0.5, *, rng=None):
+        super().__init__()
+        if not 0 <= dropout_ratio < 1:
+            raise ValueError(f"dropout_ratio must be in [0, 1); got {dropout_ratio}")
+        self.dropout_ratio = float(dropout_ratio)
+        self.rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+        self.mask = None
+
+    def forward(self, x):
+        x = self._input(x)
+        if not self.training or self.dropout_ratio == 0:
+            self.mask = None
+            return x
+        keep = self.rng.random(x.shape) >= self.dropout_ratio
+        self.mask = keep * np.asarray(1 / (1 - self.dropout_ratio), dtype=x.dtype)
+        return x * self.mask
+
+    def backward(self, dout):
+        self._require_forward()
+        dout = np.asarray(dout)
+        return dout if self.mask is None else dout * self.mask
+
+
+class BatchNormalization(Layer):
+    """Batch normalisation, per feature on (N, D) and per channel on (N, C, H, W) input.
+
+    Training: ``y = gamma * (x - mean) / sqrt(var + eps) + beta`` with the batch's mean and
+    (biased) variance, which also update ``running_mean``/``running_var`` as
+    ``running = momentum * running + (1 - momentum) * batch`` (the book's convention; momentum
+    is the share kept). Eval mode uses the running statistics.
+    """
+
+    gamma = _Entry("params", "gamma")
+    beta = _Entry("params", "beta")
+    dgamma = _Entry("grads", "gamma")
+    dbeta = _Entry("grads", "beta")
+    running_mean = _Entry("buffers", "running_mean")
+    running_var = _Entry("buffers", "running_var")
+
+    def __init__(self, gamma, beta, momentum=0.9, running_mean=None, running_var=None, *,
+                 eps=1e-6, unbiased_running_var=False, track_running_stats=True, affine=True):
+        super().__init__()
+        gamma = _parameter(gamma, "gamma").reshape(-1)
+        beta = _parameter(beta, "beta", gamma.dtype).reshape(-1)
+        if gamma.shape != beta.shape:
+            raise ValueError(f"gamma {gamma.shape} and beta {beta.shape} must have the same shape")
+        if affine:
+            self.gamma, self.beta = gamma, beta
+        else:
+            self._fixed = (gamma, beta)
+        if not 0 <= momentum <= 1:
+            raise ValueError(f"momentum must be in [0, 1]; got {momentum}")
+        self.momentum, self.eps = float(momentum), float(eps)
+        self.unbiased_running_var = unbiased_running_var
+        self.track_running_stats = track_running_stats
+        features = gamma.shape[0]
+        self.running_mean = (np.zeros(features, gamma.dtype) if running_mean is None
+                             else _parameter(running_mean, "running_mean", gamma.dtype))
+        self.running_var = (np.ones(features, gamma.dtype) if running_var is None
+                            else _parameter(running_var, "running_var", gamma.dtype))
+        self._cache = None
+
+    def _scale_shift(self):
+        return (self.gamma, self.beta) if "gamma" in self.params else self._fixed
+
+    def _axes(self, x):
+        features = self.running_mean.shape[0]
+        if x.ndim == 2:
+            axes, channel_axis = (0,), 1
+        elif x.ndim == 4:
+            axes, channel_axis = (0, 2, 3), 1
+        else:
+            raise ValueError(f"batch normalisation takes (N, D) or (N, C, H, W); got shape {x.shape}")
+        if x.shape[channel_axis] != features:
+            raise ValueError(f"input has {x.shape[channel_axis]} channels/features (shape "
+                             f"{x.shape}) but the layer normalises {features}")
+        shape = [1] * x.ndim
+        shape[channel_axis] = features
+        return axes, tuple(shape)
+
+    def forward(self, x):
+        x = self._input(x)
+        axes, shape = self._axes(x)
+        gamma, beta = self._scale_shift()
+        use_batch = self.training or not self.track_running_stats
+        if use_batch:
+            mean = x.mean(axis=axes)
+            centred = x - mean.reshape(shape)
+            var = (centred * centred).mean(axis=axes)
+            if self.training and self.track_running_stats:
+                count = x.size // mean.size
+                batch_var = var * count / max(count - 1, 1) if self.unbiased_running_var else var
+                keep = self.momentum
+                self.running_mean = (keep * self.running_mean + (1 - keep) * mean).astype(
+                    self.running_mean.dtype)
+                self.running_var = (keep * self.running_var + (1 - keep) * batch_var).astype(
+                    self.running_var.dtype)
+        else:
+            mean, var = self.running_mean, self.running_var
+            centred = x - mean.reshape(shape)
+        std = np.sqrt(var + self.eps).astype(x.dtype)
+        normalised = centred / std.reshape(shape)
+        self._cache = (normalised, std, axes, shape, use_batch)
+        return gamma.reshape(shape) * normalised + beta.reshape(shape)
+
+    def backward(self, dout):
+        self._require_forward(self._cache)
+        normalised, std, axes, shape, use_batch = self._cache
+        dout = np.asarray(dout)
+        gamma, _ = self._scale_shift()
+        if "gamma" in self.params:
+            self.dbeta = dout.sum(axis=axes).astype(gamma.dtype, copy=False)
+            self.dgamma = (dout * normalised).sum(axis=axes).astype(gamma.dtype, copy=False)
+        dnorm = dout * gamma.reshape(shape)
+        if use_batch:
+            dnorm = (dnorm - dnorm.mean(axis=axes, keepdims=True)
+                     - normalised * (dnorm * normalised).mean(axis=axes, keepdims=True))
+        return dnorm / std.reshape(shape)
+
+
+class BatchNorm2d(BatchNormalization):
+    """PyTorch's name and arguments: ``momentum`` is the share of the new batch (0.1), the
+    running variance is unbiased, eps is 1e-5. ``weight``/``bias`` are ``gamma``/``beta``."""
+
+    weight = _Entry("params", "gamma")
+    bias = _Entry("params", "beta")
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
+                 track_running_stats=True, *, dtype=DEFAULT_DTYPE):
+        super().__init__(np.ones(num_features, dtype), np.zeros(num_features, dtype),
+                         momentum=1 - momentum, eps=eps, unbiased_running_var=True,
+                         track_running_stats=track_running_stats, affine=affine)
+
+
+class SoftmaxWithLoss(Layer):
+    """Softmax followed by the mean cross-entropy loss (the book's last layer).
+
+    ``forward(x, t)`` takes scores x (N, K) and labels t (class indices (N,) or one-hot (N, K))
+    and returns the loss; ``backward(dout=1)`` returns ``dout * (softmax(x) - t) / N``.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.loss = self.y = self.t = None
+
+    def forward(self, x, t):
+        x = self._input(x)
+        self.loss = F.softmax_cross_entropy(x, t)
+        self.y, self.t = F.softmax(x), t
+        return self.loss
+
+    def backward(self, dout=1):
+        self._require_forward(self.y)
+        return dout * F.softmax_cross_entropy_backward(self.y, self.t)

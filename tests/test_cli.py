@@ -1,0 +1,33 @@
+"""The command line, run as a user runs it."""
+
+import subprocess
+import sys
+
+
+def run(*args):
+    return subprocess.run([sys.executable, "-m", "tatamikomi", *args], capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_demo_prints_the_lecture_results():
+    result = run("demo")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "  12   14\n      14   10" in out
+    assert "1x1+2x0+3x2+4x0+3x2+2x0+0x1+1x1+2x(-1) = 12" in out
+    assert "   3    9   10   11" in out
+    assert "(90, 75)" in out
+    assert "(N, FN, OH, OW) = (10, 30, 3, 3)" in out
+
+
+def test_demo_in_japanese():
+    result = run("demo", "--lang", "ja")
+    assert result.returncode == 0, result.stderr
+    assert "畳み込み演算" in result.stdout and "プーリング" in result.stdout
+
+
+def test_help_and_version():
+    assert "demo" in run("--help").stdout
+    assert run("--version").stdout.startswith("tatamikomi ")
+    result = run()
+    assert result.returncode == 2 and "usage" in result.stdout

@@ -1,0 +1,111 @@
+"""What every function promises: dtypes kept, callers' arrays untouched, threads invisible."""
+
+import numpy as np
+import pytest
+
+import tatamikomi as tk
+from tatamikomi import functional as F
+
+
+def all_layers(dtype):
+    rng = np.random.default_rng(0)
+    return [
+        tk.Conv2d(3, 4, 3, padding=1, dtype=dtype), tk.Conv2d(3, 3, 3, groups=3, dtype=dtype),
+        tk.Convolution(rng.standard_normal((2, 3, 2, 2)).astype(dtype), np.zeros(2, dtype)),
+        tk.MaxPool2d(2), tk.MaxPool2d(3, 1, 1), tk.AvgPool2d(2), tk.AvgPool2d(3, 2, 1),
+        tk.GlobalAveragePooling(), tk.Relu(), tk.Sigmoid(), tk.Tanh(), tk.Flatten(),
+        tk.Dropout(0.5, rng=0), tk.BatchNorm2d(3, dtype=dtype), tk.Linear(3 * 8 * 8, 5, dtype=dtype),
+    ]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dtype_is_kept_and_inputs_are_not_mutated(dtype):
+    x = np.random.default_rng(1).standard_normal((2, 3, 8, 8)).astype(dtype)
+    for layer in all_layers(dtype):
+        x_before = x.copy()
+        out = layer.forward(x)
+        assert out.dtype == dtype, type(layer).__name__
+        dout = np.random.default_rng(2).standard_normal(out.shape).astype(dtype)
+        dout_before = dout.copy()
+        dx = layer.backward(dout)
+        assert dx.dtype == dtype and dx.shape == x.shape, type(layer).__name__
+        for key, grad in layer.grads.items():
+            assert grad.dtype == layer.params[key].dtype == dtype
+            assert grad.shape == layer.params[key].shape
+        np.testing.assert_array_equal(x, x_before)
+        np.testing.assert_array_equal(dout, dout_before)
+
+
+def test_float32_by_default_and_integers_computed_in_float32():
+    assert tk.Conv2d(1, 2, 3).W.dtype == np.float32
+    assert tk.Linear(4, 2).W.dtype == np.float32
+    out = F.conv2d(np.ones((1, 1, 4, 4), np.int32), np.ones((1, 1, 3, 3), np.int32))
+    assert out.dtype == np.float32
+    assert tk.im2col(np.ones((1, 1, 4, 4), np.int16), 2, 2).dtype == np.int16   # a rearrangement
+
+
+def test_mixed_dtypes_promote_and_gradients_keep_their_owner_dtype():
+    layer = tk.Conv2d(1, 2, 3)                                  # float32 weights
+    x = np.random.default_rng(0).random((2, 1, 5, 5))          # float64, as np.random gives
+    out = layer.forward(x)
+    assert out.dtype == np.float64
+    dx = layer.backward(np.ones_like(out))
+    assert dx.dtype == np.float64 and layer.dW.dtype == np.float32
+
+
+def test_constructor_copies_its_arrays():
+    W = np.ones((2, 1, 3, 3))
+    layer = tk.Convolution(W, np.zeros(2))
+    layer.W[...] = 5
+    assert W[0, 0, 0, 0] == 1
+
+
+def test_attributes_and_dicts_are_the_same_arrays():
+    layer = tk.Conv2d(2, 3, 3, rng=0)
+    assert layer.W is layer.params["W"] is layer.weight
+    assert layer.b is layer.params["b"] is layer.bias
+    layer.forward(np.ones((1, 2, 5, 5), np.float32))
+    layer.backward(np.ones((1, 3, 3, 3), np.float32))
+    assert layer.dW is layer.grads["W"] and layer.db is layer.grads["b"]
+    layer.params["W"] = np.zeros_like(layer.W)                 # an optimizer may replace arrays
+    assert np.all(layer.W == 0)
+    assert set(layer.params) == set(layer.grads) == {"W", "b"}
+    assert tk.Conv2d(2, 3, 3, bias=False).params.keys() == {"W"}
+
+
+def test_train_and_eval_modes():
+    layer = tk.Dropout(0.5)
+    assert layer.training
+    assert layer.eval() is layer and not layer.training
+    assert layer.train() is layer and layer.training
+
+
+@pytest.mark.parametrize("case", ["conv", "conv_pad", "max2x2", "maxpool", "avg2x2", "avgpool"])
+def test_threads_do_not_change_results(case):
+    """Large batches are split across threads; the bits must not depend on it."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((16, 8, 32, 32)).astype(np.float32)
+    w = rng.standard_normal((8, 8, 3, 3)).astype(np.float32)
+    forward, backward = {
+        "conv": (lambda: F.conv2d_forward(x, w, None), F.conv2d_backward),
+        "conv_pad": (lambda: F.conv2d_forward(x, w, None, 1, 1, padding_mode="zeros"),
+                     F.conv2d_backward),
+        "max2x2": (lambda: F.max_pool2d_forward(x, 2), F.max_pool2d_backward),
+        "maxpool": (lambda: F.max_pool2d_forward(x, 3, 2, 1), F.max_pool2d_backward),
+        "avg2x2": (lambda: F.avg_pool2d_forward(x, 2), F.avg_pool2d_backward),
+        "avgpool": (lambda: F.avg_pool2d_forward(x, 3, 2, 1), F.avg_pool2d_backward),
+    }[case]
+    results = []
+    saved = tk.get_num_threads()
+    try:
+        for threads in (1, 3):
+            tk.set_num_threads(threads)
+            out, cache = forward()
+            dout = np.random.default_rng(4).standard_normal(out.shape).astype(np.float32)
+            grads = backward(dout, cache)
+            results.append([out] + list(grads if isinstance(grads, tuple) else [grads]))
+    finally:
+        tk.set_num_threads(saved)
+    for single, multi in zip(*results):
+        if single is not None:
+            np.testing.assert_array_equal(single, multi)

@@ -1,0 +1,127 @@
+"""Numerical gradient checks (central differences, float64) for every layer and function."""
+
+import numpy as np
+import pytest
+
+import tatamikomi as tk
+from tatamikomi import functional as F
+from tatamikomi import gradient_check, numerical_gradient
+
+RNG = np.random.default_rng(0)
+IMAGES = RNG.standard_normal((2, 4, 7, 6))
+
+
+def layers():
+    yield "Convolution", tk.Convolution(RNG.standard_normal((3, 4, 3, 3)), RNG.standard_normal(3),
+                                         stride=2, pad=1)
+    yield "Conv2d groups dilation", tk.Conv2d(4, 6, (3, 2), stride=(1, 2), padding=(2, 1),
+                                              dilation=(2, 1), groups=2, rng=1)
+    yield "Conv2d depthwise", tk.Conv2d(4, 8, 3, padding=1, groups=4, rng=2)
+    for mode in ("reflect", "replicate", "circular"):
+        yield f"Conv2d {mode}", tk.Conv2d(4, 2, 3, padding=2, padding_mode=mode, rng=3)
+    yield "Conv2d same even", tk.Conv2d(4, 2, (2, 4), padding="same", bias=False, rng=4)
+    yield "Conv2d 1x1", tk.Conv2d(4, 3, 1, rng=5)
+    yield "MaxPooling", tk.MaxPooling(2, 2)
+    yield "MaxPool2d overlap", tk.MaxPool2d(3, stride=2, padding=1, ceil_mode=True)
+    yield "MaxPool2d dilation", tk.MaxPool2d(2, stride=1, dilation=2)
+    yield "AveragePooling", tk.AveragePooling(2, 2)
+    yield "AvgPool2d pad", tk.AvgPool2d(3, stride=2, padding=1, ceil_mode=True,
+                                        count_include_pad=False)
+    yield "GlobalAveragePooling", tk.GlobalAveragePooling()
+    yield "Affine", tk.Affine(RNG.standard_normal((168, 5)), RNG.standard_normal(5))
+    yield "Linear", tk.Linear(168, 4, rng=6)
+    yield "Relu", tk.Relu()
+    yield "Sigmoid", tk.Sigmoid()
+    yield "Tanh", tk.Tanh()
+    yield "Flatten", tk.Flatten()
+    yield "Dropout", tk.Dropout(0.4, rng=7)
+    yield "BatchNorm2d train", tk.BatchNorm2d(4)
+    yield "BatchNorm2d eval", tk.BatchNorm2d(4).eval()
+    yield "BatchNorm2d no affine", tk.BatchNorm2d(4, affine=False)
+
+
+@pytest.mark.parametrize("name,layer", list(layers()), ids=lambda v: v if isinstance(v, str) else "")
+def test_layer_gradients(name, layer):
+    x = IMAGES + 0.05 * (np.arange(IMAGES.size).reshape(IMAGES.shape) % 7)   # no ties in windows
+    result = gradient_check(layer, x)
+    assert result.ok, f"{name}\n{result}"
+    assert {row[0] for row in result.rows} >= set(layer.params)
+
+
+def test_batch_normalization_on_features():
+    layer = tk.BatchNormalization(RNG.standard_normal(5), RNG.standard_normal(5))
+    assert gradient_check(layer, RNG.standard_normal((6, 5))).ok
+
+
+def test_first_layer_skips_the_input_gradient():
+    layer = tk.Conv2d(4, 2, 3, rng=0, need_input_grad=False)
+    layer.forward(IMAGES)
+    assert layer.backward(np.ones((2, 2, 5, 4))) is None
+    result = gradient_check(layer, IMAGES)
+    assert result.ok and [row[0] for row in result.rows] == ["W", "b"]
+
+
+def test_softmax_with_loss_gradient():
+    logits = RNG.standard_normal((5, 4))
+    labels = np.array([0, 3, 1, 1, 2])
+    layer = tk.SoftmaxWithLoss()
+    layer.forward(logits, labels)
+    analytic = layer.backward()
+    numeric = numerical_gradient(lambda z: F.softmax_cross_entropy(z, labels), logits)
+    np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-9)
+    onehot = np.eye(4)[labels]
+    layer.forward(logits, onehot)
+    np.testing.assert_allclose(layer.backward(), analytic, rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["relu", "sigmoid", "tanh"])
+def test_activation_functions(name):
+    x = RNG.standard_normal((3, 4)) + 0.1
+    forward, backward = getattr(F, name), getattr(F, f"{name}_backward")
+    weights = RNG.standard_normal(x.shape)
+    numeric = numerical_gradient(lambda z: (forward(z) * weights).sum(), x)
+    stored = x if name == "relu" else forward(x)
+    np.testing.assert_allclose(backward(weights, stored), numeric, rtol=1e-6, atol=1e-9)
+
+
+def test_functional_conv_and_pools():
+    x = RNG.standard_normal((2, 2, 5, 5))
+    w = RNG.standard_normal((3, 2, 2, 2))
+    weights = RNG.standard_normal((2, 3, 3, 3))
+    out, cache = F.conv2d_forward(x, w, None, stride=2, padding=1)
+    dx, dw, db = F.conv2d_backward(weights, cache)
+    assert db is None
+    np.testing.assert_allclose(
+        dx, numerical_gradient(lambda z: (F.conv2d(z, w, None, 2, 1) * weights).sum(), x), rtol=1e-6)
+    np.testing.assert_allclose(
+        dw, numerical_gradient(lambda v: (F.conv2d(x, v, None, 2, 1) * weights).sum(), w), rtol=1e-6)
+    g = RNG.standard_normal((2, 2, 1, 1))
+    np.testing.assert_allclose(
+        F.global_avg_pool2d_backward(g, x.shape),
+        numerical_gradient(lambda z: (F.global_avg_pool2d(z) * g).sum(), x), rtol=1e-6)
+
+
+def test_numerical_gradient_leaves_its_input_alone():
+    x = RNG.standard_normal((3, 3)).T          # a transposed view, too
+    before = x.copy()
+    grad = numerical_gradient(lambda z: (z ** 2).sum(), x)
+    np.testing.assert_array_equal(x, before)
+    np.testing.assert_allclose(grad, 2 * x, rtol=1e-6)
+
+
+def test_gradient_check_reports_a_wrong_backward():
+    class Broken(tk.Relu):
+        def backward(self, dout):
+            return 2 * super().backward(dout)
+
+    result = gradient_check(Broken(), RNG.standard_normal((3, 4)))
+    assert not result.ok
+    assert "MISMATCH" in str(result)
+
+
+def test_gradient_check_restores_the_layer():
+    layer = tk.BatchNorm2d(4)
+    weight = layer.weight
+    gradient_check(layer, IMAGES)
+    assert layer.weight is weight and layer.weight.dtype == np.float32
+    np.testing.assert_array_equal(layer.running_mean, np.zeros(4))
