@@ -204,3 +204,25 @@ def test_softmax_cross_entropy_matches_torch(dtype):
     np.testing.assert_allclose(grad, t_logits.grad.numpy(), **tolerance(dtype))
     onehot = np.eye(5, dtype=dtype)[labels]
     assert F.softmax_cross_entropy(logits, onehot) == pytest.approx(loss_t.item(), rel=1e-5)
+
+
+def test_2x2_fast_paths_indices_infinite_gradients_and_average():
+    rng = np.random.default_rng(5)
+    x = np.maximum(np.round(rng.standard_normal((3, 4, 6, 8)) * 2), 0).astype(np.float32)
+    _, indices = F.max_pool2d(x, 2, return_indices=True)
+    _, indices_t = torch.nn.functional.max_pool2d(torch.from_numpy(x), 2, return_indices=True)
+    np.testing.assert_array_equal(indices, indices_t.numpy())
+    dout = rng.standard_normal((3, 4, 3, 4)).astype(np.float32)
+    dout[0, 0, 0, 0], dout[1, 2, 1, 3] = np.inf, -np.inf
+    _, cache = F.max_pool2d_forward(x, 2)
+    xt = torch.from_numpy(x).requires_grad_()
+    torch.nn.functional.max_pool2d(xt, 2).backward(torch.from_numpy(dout))
+    np.testing.assert_array_equal(F.max_pool2d_backward(dout, cache), xt.grad.numpy())
+    dout = rng.standard_normal((3, 4, 3, 4)).astype(np.float32)
+    expected, _, (dx_t,) = torch_grads(lambda t: torch.nn.functional.avg_pool2d(t, 2), x)
+    out, cache = F.avg_pool2d_forward(x, 2)
+    np.testing.assert_allclose(out, expected, rtol=1e-6)
+    np.testing.assert_allclose(
+        F.avg_pool2d_backward(dout, cache),
+        torch.autograd.grad(torch.nn.functional.avg_pool2d(xt, 2), xt, torch.from_numpy(dout))[0],
+        rtol=1e-6)

@@ -3,22 +3,30 @@
 NumPy runs an element-wise pass (a copy, a comparison, an addition) on one core, but it releases
 the GIL while it does so. Large passes over a batch are therefore split into contiguous slices of
 the batch axis, one per thread; each slice writes only its own part of a preallocated output, so
-the result is identical to the single-threaded one. Matrix products are left to BLAS, which has
-its own threads.
+the result is identical to the single-threaded one.
+
+Work that also multiplies matrices (``blas=True``) runs its products inside the threads with BLAS
+limited to one thread each (see :mod:`._blas`), so that BLAS's own workers neither compete with
+ours nor keep spinning afterwards; where BLAS threads cannot be limited, such work is not split.
+A split inside a worker thread runs inline.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
+
+from . import _blas
 
 # Below this many elements per thread the hand-off costs more than it saves.
 MIN_ELEMENTS_PER_THREAD = 1 << 17
 
 _lock = threading.Lock()
 _executor: ThreadPoolExecutor | None = None
+_local = threading.local()
 
 
 def _default_num_threads() -> int:
@@ -66,14 +74,32 @@ def _pool(workers: int) -> ThreadPoolExecutor:
         return _executor
 
 
-def over_batch(work: Callable[[slice], None], batch: int, elements: int) -> None:
+def chunks(batch: slice, per_chunk: int):
+    """Split a slice into consecutive slices of at most ``per_chunk`` items."""
+    for start in range(batch.start, batch.stop, max(1, per_chunk)):
+        yield slice(start, min(start + max(1, per_chunk), batch.stop))
+
+
+def _in_worker(work: Callable[[slice], None]) -> Callable[[slice], None]:
+    def run(part: slice) -> None:
+        _local.inside = True
+        try:
+            work(part)
+        finally:
+            _local.inside = False
+    return run
+
+
+def over_batch(work: Callable[[slice], None], batch: int, elements: int, *,
+               blas: bool = False) -> None:
     """Call ``work(batch_slice)`` on contiguous slices covering ``range(batch)``.
 
     ``elements`` is the size of the pass (number of array elements touched); small passes run in
     the calling thread. ``work`` must write only to the part of its outputs that its slice owns.
+    ``blas``: the work multiplies matrices (see the module's docstring).
     """
     threads = min(_num_threads, batch, max(1, elements // MIN_ELEMENTS_PER_THREAD))
-    if threads <= 1:
+    if threads <= 1 or getattr(_local, "inside", False) or (blas and not _blas.available()):
         work(slice(0, batch))
         return
     step, extra = divmod(batch, threads)
@@ -81,9 +107,11 @@ def over_batch(work: Callable[[slice], None], batch: int, elements: int) -> None
     for i in range(threads):
         bounds.append(bounds[-1] + step + (1 if i < extra else 0))
     slices = [slice(bounds[i], bounds[i + 1]) for i in range(threads)]
-    futures = [_pool(threads - 1).submit(work, s) for s in slices[1:]]
-    try:
-        work(slices[0])
-    finally:
-        for future in futures:
-            future.result()
+    run = _in_worker(work)
+    with _blas.single_threaded() if blas else contextlib.nullcontext():
+        futures = [_pool(threads - 1).submit(run, s) for s in slices[1:]]
+        try:
+            run(slices[0])
+        finally:
+            for future in futures:
+                future.result()

@@ -118,7 +118,8 @@ class Convolution(Layer):
 
     def forward(self, x):
         out, self._cache = F.conv2d_forward(x, self.W, self.b, self.stride, self.pad,
-                                            self.dilation, self.groups, self.padding_mode)
+                                            self.dilation, self.groups, self.padding_mode,
+                                            reuse=self._cache)
         return out
 
     def backward(self, dout):

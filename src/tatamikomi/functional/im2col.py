@@ -32,10 +32,22 @@ def _tap(window: Window2d, i: int, j: int):
     return rows, cols
 
 
-def unfold(padded: np.ndarray, window: Window2d) -> np.ndarray:
-    """Windows of a padded batch: (N, C, Hp, Wp) -> (N, C, FH, FW, OH, OW), a new array.
+def _buffer(out, shape, dtype) -> np.ndarray:
+    """``out`` reshaped to ``shape`` when it has the right size and dtype, else a new array.
 
-    ``out[n, c, i, j, y, x] = padded[n, c, y*sh + i*dh, x*sw + j*dw]``.
+    Reusing a large scratch array saves the kernel's page faults on a fresh allocation, which
+    cost about as much as filling it."""
+    if out is not None and out.size == int(np.prod(shape)) and out.dtype == dtype:
+        return out.reshape(shape)
+    return np.empty(shape, dtype=dtype)
+
+
+def unfold(padded: np.ndarray, window: Window2d, out=None) -> np.ndarray:
+    """Windows of a padded batch: (N, C, Hp, Wp) -> (N, C, FH, FW, OH, OW).
+
+    ``result[n, c, i, j, y, x] = padded[n, c, y*sh + i*dh, x*sw + j*dw]``. Written into ``out``
+    (a contiguous scratch array of the same size) when given; for a 1x1 filter with stride 1
+    the result is a view of ``padded`` itself.
     """
     n, c = padded.shape[:2]
     fh, fw = window.kernel
@@ -43,7 +55,7 @@ def unfold(padded: np.ndarray, window: Window2d) -> np.ndarray:
     if (fh, fw) == (1, 1) and window.stride == (1, 1) and padded.shape[2:] == (oh, ow):
         # A 1x1 filter with stride 1 sees each pixel once: the windows are the input itself.
         return padded.reshape(n, c, 1, 1, oh, ow)
-    col = np.empty((n, c, fh, fw, oh, ow), dtype=padded.dtype)
+    col = _buffer(out, (n, c, fh, fw, oh, ow), padded.dtype)
 
     def copy(batch: slice) -> None:
         for i in range(fh):
@@ -55,14 +67,14 @@ def unfold(padded: np.ndarray, window: Window2d) -> np.ndarray:
     return col
 
 
-def fold(col: np.ndarray, window: Window2d) -> np.ndarray:
+def fold(col: np.ndarray, window: Window2d, out=None) -> np.ndarray:
     """Adjoint of :func:`unfold`: (N, C, FH, FW, OH, OW) -> padded (N, C, Hp, Wp).
 
-    Where windows overlap, their values are added.
+    Where windows overlap, their values are added. Written into ``out`` (a scratch array of the
+    same size) when given.
     """
     n, c, fh, fw = col.shape[:4]
-    hp, wp = window.padded_hw
-    padded = np.empty((n, c, hp, wp), dtype=col.dtype)
+    padded = _buffer(out, (n, c) + window.padded_hw, col.dtype)
 
     def add(batch: slice) -> None:
         target = padded[batch]

@@ -42,8 +42,9 @@ def source_index(size: int, before: int, after: int, mode: str) -> np.ndarray:
     raise ValueError(f"no source index for padding mode {mode!r}")
 
 
-def pad2d(x: np.ndarray, pads, mode: str = "zeros", value: float = 0.0) -> np.ndarray:
-    """Return a new array: x of shape (N, C, H, W) padded by pads = (top, bottom, left, right).
+def pad2d(x: np.ndarray, pads, mode: str = "zeros", value: float = 0.0, out=None) -> np.ndarray:
+    """Return x of shape (N, C, H, W) padded by pads = (top, bottom, left, right), in a new array
+    (or in ``out``, a scratch array of the padded shape and x's dtype, when given).
 
     ``value`` fills the border in ``'zeros'`` mode (pooling pads max windows with -inf).
     Never returns x itself, so callers may write to the result.
@@ -54,7 +55,9 @@ def pad2d(x: np.ndarray, pads, mode: str = "zeros", value: float = 0.0) -> np.nd
         rows = source_index(h, top, bottom, mode)
         cols = source_index(w, left, right, mode)
         return np.take(np.take(x, rows, axis=2), cols, axis=3)
-    out = np.empty((n, c, h + top + bottom, w + left + right), dtype=x.dtype)
+    shape = (n, c, h + top + bottom, w + left + right)
+    if out is None or out.shape != shape or out.dtype != x.dtype:
+        out = np.empty(shape, dtype=x.dtype)
 
     def fill(batch: slice) -> None:
         part = out[batch]

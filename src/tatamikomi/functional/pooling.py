@@ -36,6 +36,15 @@ class PoolCache:
     integer_input: bool
     argmax: np.ndarray | None = None      # max pooling: which tap won, (N, C, OH, OW)
     divisor: np.ndarray | None = None     # average pooling: (OH, OW) window sizes
+    bottom: np.ndarray | None = None      # 2x2 max pooling: bottom row wins, per column
+    right: np.ndarray | None = None       # 2x2 max pooling: right column wins, per window
+
+    def winning_taps(self) -> np.ndarray:
+        """Max pooling: the index ``i*KW + j`` of the winning tap of every window."""
+        if self.argmax is not None:
+            return self.argmax
+        bottom = np.where(self.right, self.bottom[..., 1::2], self.bottom[..., 0::2])
+        return 2 * bottom.astype(np.uint8) + self.right
 
 
 def _pool_window(x, kernel_size, stride, padding, dilation, ceil_mode) -> Window2d:
@@ -84,27 +93,82 @@ def _propagate_nan(padded, window: Window2d, out, argmax, batch: slice) -> None:
 
 
 def _max_pool_2x2(x, window: Window2d):
-    """Exact non-overlapping 2x2 windows, stride 2, no padding: four strided views, no copies."""
+    """Exact 2x2 windows with stride 2 and no padding, as passes over contiguous rows.
+
+    With a, b the top row of a window and c, d the bottom row: first the two rows are compared
+    column by column (``bottom = c > a``, contiguous and vectorised), then the two columns
+    (``right = max(b, d) > max(a, c)``). PyTorch's tie rule (the first maximum in row-major
+    order) also picks the right column when the columns tie and only the right one's maximum is
+    in the top row (b == c > a). Returns ``(out, bottom, right)``: ``bottom`` (N, C, OH, W) per
+    column, ``right`` (N, C, OH, OW) per window.
+    """
     n, c = x.shape[:2]
     oh, ow = window.out_hw
     out = np.empty((n, c, oh, ow), dtype=x.dtype)
-    argmax = np.empty((n, c, oh, ow), dtype=np.uint8)
+    bottom = np.empty((n, c, oh, 2 * ow), dtype=bool)
+    right = np.empty((n, c, oh, ow), dtype=bool)
 
     def work(batch: slice) -> None:
-        part = x[batch]
-        a, b = part[:, :, 0::2, 0::2], part[:, :, 0::2, 1::2]
-        c_, d = part[:, :, 1::2, 0::2], part[:, :, 1::2, 1::2]
-        best = out[batch]
-        np.maximum(np.maximum(a, b), np.maximum(c_, d), out=best)   # NaN propagates
-        # The first tap equal to the maximum wins ties, in row-major order.
-        np.copyto(argmax[batch], np.where(a == best, 0, np.where(b == best, 1,
-                                                                 np.where(c_ == best, 2, 3))),
-                  casting="unsafe")
-        if np.isnan(best).any():
-            _propagate_nan(x, window, out, argmax, batch)
+        top_rows, bottom_rows = x[batch, :, 0::2, :], x[batch, :, 1::2, :]
+        wins_below = bottom[batch]
+        np.greater(bottom_rows, top_rows, out=wins_below)
+        column_max = np.maximum(top_rows, bottom_rows)            # NaN propagates
+        left, right_ = column_max[..., 0::2], column_max[..., 1::2]
+        pick_right = right[batch]
+        np.greater(right_, left, out=pick_right)
+        tie = left == right_
+        tie &= wins_below[..., 0::2]
+        tie &= ~wins_below[..., 1::2]
+        pick_right |= tie
+        np.maximum(left, right_, out=out[batch])
+        if np.isnan(out[batch]).any():
+            _nan_wins_2x2(x[batch], out[batch], wins_below, pick_right)
 
     _parallel.over_batch(work, n, x.size)
-    return out, argmax
+    return out, bottom, right
+
+
+def _nan_wins_2x2(x, out, bottom, right) -> None:
+    """Windows holding NaN: the last NaN in row-major order wins, as in PyTorch."""
+    last = np.full(out.shape, -1)
+    for k in range(4):
+        last[np.isnan(x[:, :, k // 2::2, k % 2::2])] = k
+    has_nan = last >= 0
+    col, row = last % 2, last // 2
+    right[has_nan] = col[has_nan] == 1
+    for c in (0, 1):
+        chosen = has_nan & (col == c)
+        bottom[..., c::2][chosen] = row[chosen] == 1
+
+
+def _max_pool_2x2_backward(dout, cache: PoolCache) -> np.ndarray:
+    """Send each gradient to its window's winner: first to the winning column of a row pair,
+    then to the winning row, each a multiplication by a mask over contiguous memory."""
+    n, c = cache.x_shape[:2]
+    oh, ow = cache.window.out_hw
+    bottom, right = cache.bottom, cache.right
+    dx = np.empty((n, c, oh, 2, 2 * ow), dtype=dout.dtype)
+    finite = bool(np.isfinite(dout).all())   # 0 * inf would leak NaN into the losers
+
+    def work(batch: slice) -> None:
+        grad = dout[batch]
+        per_column = np.empty(grad.shape[:3] + (2 * ow,), dtype=dout.dtype)
+        target = dx[batch]
+        if finite:
+            np.multiply(grad, ~right[batch], out=per_column[..., 0::2])
+            np.multiply(grad, right[batch], out=per_column[..., 1::2])
+            np.multiply(per_column, ~bottom[batch], out=target[:, :, :, 0, :])
+            np.multiply(per_column, bottom[batch], out=target[:, :, :, 1, :])
+        else:
+            per_column[...] = 0
+            target[...] = 0
+            np.copyto(per_column[..., 0::2], grad, where=~right[batch])
+            np.copyto(per_column[..., 1::2], grad, where=right[batch])
+            np.copyto(target[:, :, :, 0, :], per_column, where=~bottom[batch])
+            np.copyto(target[:, :, :, 1, :], per_column, where=bottom[batch])
+
+    _parallel.over_batch(work, n, dx.size)
+    return dx.reshape(cache.x_shape)
 
 
 def max_pool2d_forward(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
@@ -113,8 +177,8 @@ def max_pool2d_forward(x, kernel_size, stride=None, padding=0, dilation=1, ceil_
     x = image_batch(x, "input")
     window = _pool_window(x, kernel_size, stride, padding, dilation, ceil_mode)
     if window.tiles_exactly and window.kernel == (2, 2):
-        out, argmax = _max_pool_2x2(x, window)
-        return out, PoolCache(window, x.shape, x.dtype, integer_input, argmax=argmax)
+        out, bottom, right = _max_pool_2x2(x, window)
+        return out, PoolCache(window, x.shape, x.dtype, integer_input, bottom=bottom, right=right)
     top, bottom, left, right = window.pads
     padded = x if window.is_unpadded else pad2d(
         x, (top, bottom + window.extra[0], left, right + window.extra[1]), value=-np.inf)
@@ -153,20 +217,10 @@ def _check_dout(dout, cache: PoolCache) -> np.ndarray:
 def max_pool2d_backward(dout, cache: PoolCache) -> np.ndarray:
     """Route each output gradient to the input position that won its window; (N, C, H, W)."""
     dout = _check_dout(dout, cache)
+    if cache.argmax is None:
+        return _max_pool_2x2_backward(dout, cache)
     window, argmax = cache.window, cache.argmax
     n, c = cache.x_shape[:2]
-    if window.tiles_exactly and window.kernel == (2, 2):
-        oh, ow = window.out_hw
-        dx = np.empty((n, c, oh, 2, ow, 2), dtype=dout.dtype)
-
-        def scatter_2x2(batch: slice) -> None:
-            target = dx[batch]
-            target[...] = 0
-            for k in range(4):
-                np.copyto(target[:, :, :, k // 2, :, k % 2], dout[batch], where=argmax[batch] == k)
-
-        _parallel.over_batch(scatter_2x2, n, dx.size)
-        return dx.reshape(cache.x_shape)
     padded = np.empty((n, c) + window.padded_hw, dtype=dout.dtype)
 
     def scatter(batch: slice) -> None:
@@ -197,7 +251,7 @@ def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=Fal
     if not return_indices:
         return out
     window = cache.window
-    tap_row, tap_col = np.divmod(cache.argmax.astype(np.int64), window.kernel[1])
+    tap_row, tap_col = np.divmod(cache.winning_taps().astype(np.int64), window.kernel[1])
     oh, ow = window.out_hw
     rows = (np.arange(oh) * window.stride[0] - window.pads[0])[:, None] + tap_row * window.dilation[0]
     cols = (np.arange(ow) * window.stride[1] - window.pads[2])[None, :] + tap_col * window.dilation[1]
@@ -218,6 +272,38 @@ def _avg_divisor(window: Window2d, count_include_pad: bool, dtype) -> np.ndarray
     return np.multiply.outer(sizes[0], sizes[1]).astype(dtype)
 
 
+def _avg_pool_2x2(x) -> np.ndarray:
+    """Exact 2x2 windows, stride 2: add the two rows (contiguous), then the two columns.
+
+    The sum is (a + c) + (b + d) where PyTorch adds ((a + b) + c) + d: equal up to rounding."""
+    n, c, h, w = x.shape
+    out = np.empty((n, c, h // 2, w // 2), dtype=x.dtype)
+
+    def work(batch: slice) -> None:
+        rows = x[batch, :, 0::2, :] + x[batch, :, 1::2, :]
+        np.add(rows[..., 0::2], rows[..., 1::2], out=out[batch])
+        out[batch] *= 0.25
+
+    _parallel.over_batch(work, n, x.size)
+    return out
+
+
+def _avg_pool_2x2_backward(dout, x_shape) -> np.ndarray:
+    n, c, h, w = x_shape
+    dx = np.empty((n, c, h // 2, 2, w), dtype=dout.dtype)
+
+    def work(batch: slice) -> None:
+        quarter = dout[batch] * 0.25
+        per_column = np.empty(quarter.shape[:3] + (w,), dtype=dout.dtype)
+        per_column[..., 0::2] = quarter
+        per_column[..., 1::2] = quarter
+        dx[batch, :, :, 0, :] = per_column
+        dx[batch, :, :, 1, :] = per_column
+
+    _parallel.over_batch(work, n, dx.size)
+    return dx.reshape(x_shape)
+
+
 def avg_pool2d_forward(x, kernel_size, stride=None, padding=0, ceil_mode=False,
                        count_include_pad=True):
     """Average pooling that keeps the window sizes for backward. Returns ``(out, cache)``."""
@@ -225,6 +311,8 @@ def avg_pool2d_forward(x, kernel_size, stride=None, padding=0, ceil_mode=False,
     x = image_batch(x, "input")
     window = _pool_window(x, kernel_size, stride, padding, 1, ceil_mode)
     divisor = _avg_divisor(window, count_include_pad, x.dtype)
+    if window.tiles_exactly and window.kernel == (2, 2):
+        return _avg_pool_2x2(x), PoolCache(window, x.shape, x.dtype, integer_input, divisor=divisor)
     top, bottom, left, right = window.pads
     padded = x if window.is_unpadded else pad2d(
         x, (top, bottom + window.extra[0], left, right + window.extra[1]))
@@ -250,6 +338,8 @@ def avg_pool2d_backward(dout, cache: PoolCache) -> np.ndarray:
     dout = _check_dout(dout, cache)
     window = cache.window
     n, c = cache.x_shape[:2]
+    if window.tiles_exactly and window.kernel == (2, 2):
+        return _avg_pool_2x2_backward(dout, cache.x_shape)
     share = dout / cache.divisor
     if window.tiles_exactly:
         (kh, kw), (oh, ow) = window.kernel, window.out_hw

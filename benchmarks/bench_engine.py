@@ -1,0 +1,292 @@
+"""Engine benchmark: tatamikomi against PyTorch (CPU) in the same process, and against the book.
+
+For each case it prints our median time, PyTorch's with the same number of threads, their ratio
+(ours / PyTorch: below 1 is faster), and the speed-up over the plain im2col implementation
+written the book's way (``tatamikomi.reference``). Times are steady-state medians of interleaved
+rounds (see ``compare``), so drifts of a noisy machine hit both sides alike. All float32.
+
+    python benchmarks/bench_engine.py [--threads 2] [--rounds 15] [--json results.json]
+
+Cases: (a) the SimpleConvNet convolution (N=100, 1x28x28, 30 filters 5x5) forward+backward;
+(b) a VGG-style layer (N=64, 64x32x32, 64 filters 3x3, pad 1) forward+backward; (c) 2x2 max
+and average pooling forward+backward on both of those outputs; (d) a whole SimpleConvNet
+training step with Adam at batch 100.
+
+OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, if set, are removed for this process only (they select a
+slower kernel), and the BLAS kernel that ran is printed.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+if any(os.environ.get(name) for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")):
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
+    os.execve(sys.executable, [sys.executable] + sys.argv, env)
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import platform  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+import tatamikomi as tk  # noqa: E402
+from tatamikomi import functional as F  # noqa: E402
+from tatamikomi import reference  # noqa: E402
+
+try:
+    import torch
+except ImportError:  # pragma: no cover
+    sys.exit("This benchmark compares against PyTorch: pip install torch==2.13.0")
+
+
+def blas_description() -> str:
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return "unknown (pip install threadpoolctl to see the BLAS kernel)"
+    return "; ".join(f"{i.get('internal_api')} {i.get('version', '')} kernel={i.get('architecture')} "
+                     f"threads={i.get('num_threads')}" for i in threadpool_info()
+                     if i.get("user_api") == "blas")
+
+
+def compare(candidates: dict, rounds: int, calls: int = 3) -> dict:
+    """Median seconds per call of each callable, in steady state.
+
+    Rounds interleave the candidates so that a drifting machine affects all alike. In each
+    round a candidate first runs once untimed: that call absorbs the hand-over from the other
+    library (thread pools that still spin after their last job, caches), then ``calls``
+    back-to-back calls are timed, as in a training loop.
+    """
+    times = {name: [] for name in candidates}
+    for _ in range(rounds):
+        for name, fn in candidates.items():
+            fn()
+            start = time.perf_counter()
+            for _ in range(calls):
+                fn()
+            times[name].append((time.perf_counter() - start) / calls)
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
+# ---- the cases ------------------------------------------------------------------------------
+
+def conv_case(n, c, hw, filters, k, pad, rng):
+    x = rng.standard_normal((n, c, hw, hw), dtype=np.float32)
+    w = (rng.standard_normal((filters, c, k, k), dtype=np.float32) * 0.1)
+    b = rng.standard_normal(filters, dtype=np.float32)
+    out_hw = hw + 2 * pad - k + 1
+    dout = rng.standard_normal((n, filters, out_hw, out_hw), dtype=np.float32)
+
+    layer = tk.Convolution(w, b, stride=1, pad=pad)
+
+    def ours():
+        layer.forward(x)
+        layer.backward(dout)
+
+    def book():
+        out, cache = reference.conv_forward(x, w, b, 1, pad)
+        reference.conv_backward(dout, cache, w, 1, pad)
+
+    xt = torch.from_numpy(x).requires_grad_()
+    wt = torch.from_numpy(w).requires_grad_()
+    bt = torch.from_numpy(b).requires_grad_()
+    doutt = torch.from_numpy(dout)
+
+    def theirs():
+        xt.grad = wt.grad = bt.grad = None
+        torch.nn.functional.conv2d(xt, wt, bt, padding=pad).backward(doutt)
+
+    return {"ours": ours, "torch": theirs, "book": book}
+
+
+def pool_case(shape, mode, rng):
+    x = rng.standard_normal(shape, dtype=np.float32)
+    np.maximum(x, 0, out=x)                       # pooling follows ReLU: many ties at 0
+    dout = rng.standard_normal(shape[:2] + (shape[2] // 2, shape[3] // 2), dtype=np.float32)
+    forward = {"max": F.max_pool2d_forward, "avg": F.avg_pool2d_forward}[mode]
+    backward = {"max": F.max_pool2d_backward, "avg": F.avg_pool2d_backward}[mode]
+    torch_fn = {"max": torch.nn.functional.max_pool2d, "avg": torch.nn.functional.avg_pool2d}[mode]
+
+    def ours():
+        out, cache = forward(x, 2)
+        backward(dout, cache)
+
+    def book():
+        if mode == "max":
+            out, cache = reference.max_pool_forward(x, 2, 2, 2)
+            reference.max_pool_backward(dout, cache, 2, 2, 2)
+        else:
+            out, x_shape = reference.avg_pool_forward(x, 2, 2, 2)
+            reference.avg_pool_backward(dout, x_shape, 2, 2, 2)
+
+    xt = torch.from_numpy(x).requires_grad_()
+    doutt = torch.from_numpy(dout)
+
+    def theirs():
+        xt.grad = None
+        torch_fn(xt, 2).backward(doutt)
+
+    return {"ours": ours, "torch": theirs, "book": book}
+
+
+class Adam:
+    """Adam as PyTorch computes it (bias-corrected), in place. The library's optimizers arrive
+    with the training work; this keeps the benchmark self-contained until then."""
+
+    def __init__(self, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+        self.lr, self.beta1, self.beta2, self.eps, self.step, self.m, self.v = \
+            lr, beta1, beta2, eps, 0, {}, {}
+
+    def update(self, params, grads):
+        self.step += 1
+        correction1 = 1 - self.beta1 ** self.step
+        correction2 = 1 - self.beta2 ** self.step
+        for key, p in params.items():
+            g = grads[key]
+            m = self.m.setdefault(key, np.zeros_like(p))
+            v = self.v.setdefault(key, np.zeros_like(p))
+            m *= self.beta1
+            m += (1 - self.beta1) * g
+            v *= self.beta2
+            v += (1 - self.beta2) * g * g
+            denom = np.sqrt(v / correction2)
+            denom += self.eps
+            p -= (self.lr / correction1) * m / denom
+
+
+class BookConvolution(tk.Layer):
+    def __init__(self, W, b):
+        super().__init__()
+        self.params.update(W=W, b=b)
+
+    def forward(self, x):
+        out, self.cache = reference.conv_forward(x, self.params["W"], self.params["b"])
+        return out
+
+    def backward(self, dout):
+        dx, self.grads["W"], self.grads["b"] = reference.conv_backward(dout, self.cache,
+                                                                       self.params["W"])
+        return dx
+
+
+class BookPooling(tk.Layer):
+    def forward(self, x):
+        out, self.cache = reference.max_pool_forward(x, 2, 2, 2)
+        return out
+
+    def backward(self, dout):
+        return reference.max_pool_backward(dout, self.cache, 2, 2, 2)
+
+
+def simple_convnet(rng, book=False):
+    """The book's SimpleConvNet: conv 30x5x5 - ReLU - 2x2 max pool - Affine 100 - ReLU - Affine 10."""
+    conv_w = (0.01 * rng.standard_normal((30, 1, 5, 5))).astype(np.float32)
+    conv_b = np.zeros(30, np.float32)
+    conv = (BookConvolution(conv_w, conv_b) if book
+            else tk.Convolution(conv_w, conv_b, need_input_grad=False))
+    return [conv, tk.Relu(), BookPooling() if book else tk.MaxPooling(2, 2),
+            tk.Affine((0.01 * rng.standard_normal((4320, 100))).astype(np.float32),
+                      np.zeros(100, np.float32)),
+            tk.Relu(),
+            tk.Affine((0.01 * rng.standard_normal((100, 10))).astype(np.float32),
+                      np.zeros(10, np.float32))]
+
+
+def training_step_case(rng):
+    x = rng.random((100, 1, 28, 28), dtype=np.float32)
+    labels = rng.integers(0, 10, 100)
+
+    def make_step(layers):
+        loss_layer, optimizer = tk.SoftmaxWithLoss(), Adam()
+
+        def step():
+            h = x
+            for layer in layers:
+                h = layer.forward(h)
+            loss_layer.forward(h, labels)
+            dout = loss_layer.backward()
+            for layer in reversed(layers):
+                dout = layer.backward(dout)
+            for i, layer in enumerate(layers):
+                optimizer.update({f"{i}{k}": v for k, v in layer.params.items()},
+                                 {f"{i}{k}": v for k, v in layer.grads.items()})
+        return step
+
+    net = torch.nn.Sequential(torch.nn.Conv2d(1, 30, 5), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+                              torch.nn.Flatten(), torch.nn.Linear(4320, 100), torch.nn.ReLU(),
+                              torch.nn.Linear(100, 10))
+    optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)
+    xt, lt = torch.from_numpy(x), torch.from_numpy(labels)
+
+    def theirs():
+        optimizer.zero_grad()
+        torch.nn.functional.cross_entropy(net(xt), lt).backward()
+        optimizer.step()
+
+    return {"ours": make_step(simple_convnet(rng)), "torch": theirs,
+            "book": make_step(simple_convnet(rng, book=True))}
+
+
+CASES = {
+    "(a) SimpleConvNet conv 100x1x28x28, 30 5x5, fwd+bwd": lambda r: conv_case(100, 1, 28, 30, 5, 0, r),
+    "(b) VGG conv 64x64x32x32, 64 3x3 pad 1, fwd+bwd": lambda r: conv_case(64, 64, 32, 64, 3, 1, r),
+    "(c) max pool 2x2 on (a) out 100x30x24x24": lambda r: pool_case((100, 30, 24, 24), "max", r),
+    "(c) max pool 2x2 on (b) out 64x64x32x32": lambda r: pool_case((64, 64, 32, 32), "max", r),
+    "(c) avg pool 2x2 on (a) out 100x30x24x24": lambda r: pool_case((100, 30, 24, 24), "avg", r),
+    "(c) avg pool 2x2 on (b) out 64x64x32x32": lambda r: pool_case((64, 64, 32, 32), "avg", r),
+    "(d) SimpleConvNet training step, Adam, batch 100": training_step_case,
+}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--threads", type=int, default=2, help="threads for both sides (default 2)")
+    parser.add_argument("--rounds", type=int, default=9, help="timed rounds per case (default 9)")
+    parser.add_argument("--no-book", action="store_true", help="skip the book-style baseline")
+    parser.add_argument("--only", default="", help="run only cases whose name contains this")
+    parser.add_argument("--json", help="also write the results to this JSON file")
+    args = parser.parse_args(argv)
+
+    torch.set_num_threads(args.threads)
+    tk.set_num_threads(args.threads)
+    try:
+        from threadpoolctl import threadpool_limits
+        threadpool_limits(args.threads, user_api="blas")
+    except ImportError:
+        pass
+    print(f"tatamikomi {tk.__version__}, numpy {np.__version__}, torch {torch.__version__}, "
+          f"python {platform.python_version()}, {os.cpu_count()} CPUs, threads {args.threads}")
+    print(f"BLAS: {blas_description()}")
+    header = f"{'case':<52} {'ours ms':>9} {'torch ms':>9} {'ratio':>6} {'book ms':>9} {'speed-up':>8}"
+    print(header)
+    print("-" * len(header))
+    results = []
+    for name, build in CASES.items():
+        if args.only and args.only not in name:
+            continue
+        candidates = build(np.random.default_rng(0))
+        if args.no_book:
+            candidates.pop("book")
+        t = compare(candidates, args.rounds)
+        row = {"case": name, "ours_s": t["ours"], "torch_s": t["torch"],
+               "ratio": t["ours"] / t["torch"], "book_s": t.get("book")}
+        row["speedup_over_book"] = row["book_s"] / t["ours"] if row["book_s"] else None
+        results.append(row)
+        book = f"{row['book_s'] * 1e3:9.2f} {row['speedup_over_book']:7.1f}x" if row["book_s"] else ""
+        print(f"{name:<52} {t['ours'] * 1e3:9.2f} {t['torch'] * 1e3:9.2f} {row['ratio']:6.2f} {book}",
+              flush=True)
+    if args.json:
+        tmp = args.json + ".tmp"
+        with open(tmp, "w") as f:
+            json.dump({"blas": blas_description(), "threads": args.threads, "results": results}, f,
+                      indent=2)
+        os.replace(tmp, args.json)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
