@@ -186,18 +186,14 @@ class Affine(Layer):
             )
         self.original_x_shape = x.shape
         self.x = x.reshape(x.shape[0], -1)
-        out = self.x @ self.W
-        if self.b is not None:
-            out += self.b
-        return out
+        return F.linear(self.x, self.W, self.b)
 
     def backward(self, dout):
         self._require_forward(self.x)
-        dout = np.asarray(dout)
-        self.dW = (self.x.T @ dout).astype(self.W.dtype, copy=False)
+        dx, dW, db = F.linear_backward(np.asarray(dout), self.x, self.W)
+        self.dW = dW.astype(self.W.dtype, copy=False)
         if self.b is not None:
-            self.db = dout.sum(axis=0).astype(self.b.dtype, copy=False)
-        dx = dout @ self.W.T
+            self.db = db.astype(self.b.dtype, copy=False)
         return dx.astype(self.x.dtype, copy=False).reshape(self.original_x_shape)
 
 

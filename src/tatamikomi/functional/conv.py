@@ -10,6 +10,11 @@ per image and group: ``W (FN, C*FH*FW) @ col (C*FH*FW, OH*OW)``.
 
 Shapes: x (N, C, H, W), W (FN, C/groups, FH, FW), b (FN,) -> out (N, FN, OH, OW), with
 ``OH = (H + pad_top + pad_bottom - dilation*(FH-1) - 1) // stride + 1``.
+
+The unrolled windows are never kept whole: a few images at a time are unrolled into a small
+buffer that stays in the processor's cache and multiplied at once; backward unrolls them again
+from the saved (padded) input. This costs one cheap copy and saves writing and re-reading a
+matrix FH*FW times the size of the input (150 MB for a 64x64x32x32 batch and 3x3 filters).
 """
 
 from __future__ import annotations
@@ -28,16 +33,13 @@ from .padding import check_padding_mode, pad2d, pad2d_backward
 
 @dataclass
 class ConvCache:
-    """What :func:`conv2d_backward` needs from the forward pass.
+    """What :func:`conv2d_backward` needs from the forward pass: the (padded) input and the
+    geometry. Its ``images`` buffer is reused by a later forward pass given this cache as
+    ``reuse`` (layers pass their previous cache), which saves fresh memory's page faults."""
 
-    Its large arrays double as scratch space: backward writes the windows' gradient over
-    ``col``, so one forward pass serves one backward pass (as in PyTorch), and a later forward
-    pass given this cache as ``reuse`` writes into the same memory.
-    """
-
-    col: np.ndarray           # (N, groups, Cg*FH*FW, OH*OW), the unrolled windows
-    padded: np.ndarray | None  # scratch of the padded input's shape, or None without padding
-    col_owned: bool           # False when col is a view of the caller's input (1x1 filters)
+    images: np.ndarray        # the input as the layout reads it (see _choose_layout)
+    owned: bool               # images is our copy (reusable), not the caller's input
+    layout: str               # "view", "compact" or "wide"
     weight: np.ndarray        # (groups, FN/groups, Cg*FH*FW)
     weight_shape: tuple
     weight_dtype: np.dtype
@@ -47,7 +49,37 @@ class ConvCache:
     x_shape: tuple
     x_dtype: np.dtype
     integer_input: bool
-    consumed: bool = False    # col holds the windows' gradient: backward has run
+
+
+# How the windows are laid out in memory:
+# - "view": a 1x1 filter, stride 1, no padding sees every pixel once: col is the input itself.
+# - "wide": stride 1, and rows not much wider than the output. Each padded image is flattened per channel (with a few zeros after it),
+#   so that filter tap (i, j) sees, at all output positions, one contiguous run
+#   ``flat[c, i*dh*Wp + j*dw : ... + OH*Wp]``. Rows are computed Wp wide instead of OW wide: the
+#   extra Wp - OW columns wrap around into the next row; their outputs are dropped and zeros in
+#   dout keep them out of every gradient. Copies and sums then move long contiguous runs.
+# - "compact": any stride. col is (N, C, FH, FW, OH, OW), built by strided slice copies.
+def _choose_layout(window: Window2d) -> str:
+    if window.kernel == (1, 1) and window.stride == (1, 1) and window.is_unpadded:
+        return "view"
+    # "wide" computes Wp/OW times the outputs; worth it while the extra is small.
+    if window.stride == (1, 1) and window.padded_hw[1] <= WIDE_MAX_EXTRA * window.out_hw[1]:
+        return "wide"
+    return "compact"
+
+
+WIDE_MAX_EXTRA = 1.1
+
+
+def _wide_offsets(window: Window2d) -> list[int]:
+    (kh, kw), (dh, dw), wp = window.kernel, window.dilation, window.padded_hw[1]
+    return [i * dh * wp + j * dw for i in range(kh) for j in range(kw)]
+
+
+def _wide_length(window: Window2d) -> int:
+    """Length of one flattened padded image plus the zeros the last taps read past its end."""
+    hp, wp = window.padded_hw
+    return hp * wp + (window.kernel[1] - 1) * window.dilation[1]
 
 
 def _check_conv_args(x, weight, bias, groups):
@@ -87,6 +119,7 @@ def conv2d_forward(x, weight, bias=None, stride=1, padding=0, dilation=1, groups
     are ints or pairs. Integer input is computed in float32. Mixed float dtypes follow NumPy
     promotion (float32 with float64 gives float64). ``reuse``: the cache of an earlier call that
     is no longer needed, whose memory this call may fill (layers pass their previous cache).
+    The cache refers to x when x needs no padding: change x only after the backward pass.
     """
     integer_input = is_integer(x)
     x, weight, bias = _check_conv_args(x, weight, bias, groups)
@@ -95,51 +128,49 @@ def conv2d_forward(x, weight, bias=None, stride=1, padding=0, dilation=1, groups
     n, channels = x.shape[:2]
     filters, group_channels, fh, fw = weight.shape
     window = window2d(x.shape[2:], (fh, fw), positive_pair(stride, "stride"), padding, dilation)
-    oh, ow = window.out_hw
+    (oh, ow), (hp, wp) = window.out_hw, window.padded_hw
+    layout = _choose_layout(window)
     source = x.astype(dtype, copy=False)
     weight_matrix = weight.astype(dtype, copy=False).reshape(groups, filters // groups, -1)
     bias_column = None if bias is None else bias.astype(dtype, copy=False).reshape(
         groups, filters // groups, 1)
 
-    padded = None
-    if not window.is_unpadded:
-        if padding_mode == "zeros":   # filled slice by slice below
-            padded = _scratch(reuse.padded if reuse else None, (n, channels) + window.padded_hw,
-                              dtype)
-        else:
-            padded = pad2d(source, window.pads, padding_mode)
-    unfolded = source if padded is None else padded
-    if (fh, fw) == (1, 1) and window.stride == (1, 1) and unfolded.shape[2:] == (oh, ow):
-        windows, col_owned = unfold(unfolded, window), False   # a view: 1x1 filters see pixels
+    # The pixels as the layout reads them: "wide" always copies (its flat rows need trailing
+    # zeros), "compact" only to pad, "view" never.
+    owned = layout == "wide" or (layout == "compact" and not window.is_unpadded)
+    previous = reuse.images if reuse is not None and reuse.owned else None
+    if layout == "wide":
+        images = _scratch(previous, (n, channels, _wide_length(window)), dtype)
+        image_view = images[..., :hp * wp].reshape(n, channels, hp, wp)
+    elif owned:
+        images = image_view = _scratch(previous, (n, channels, hp, wp), dtype)
     else:
-        scratch = reuse.col if reuse is not None and reuse.col_owned else None
-        windows, col_owned = _scratch(scratch, (n, channels, fh, fw, oh, ow), dtype), True
-    col = windows.reshape(n, groups, group_channels * fh * fw, oh * ow)
+        images, image_view = source, None
+    other_mode = None if padding_mode == "zeros" or window.is_unpadded else pad2d(
+        source, window.pads, padding_mode)
     out = np.empty((n, groups, filters // groups, oh * ow), dtype=dtype)
+    unroll = _unroller(images, layout, window, groups)
 
     def work(batch: slice) -> None:
-        # A few images at a time, so that their windows are still in cache for the product.
-        for part in _parallel.chunks(batch, _images_per_chunk(col)):
-            if padded is not None and padding_mode == "zeros":
-                pad2d(source[part], window.pads, out=padded[part])
-            if col_owned:
-                unfold(unfolded[part], window, out=windows[part])
-            np.matmul(weight_matrix, col[part], out=out[part])
+        for part in _parallel.chunks(batch, unroll.images_per_chunk):
+            if image_view is not None:
+                if other_mode is not None:
+                    image_view[part] = other_mode[part]
+                else:
+                    pad2d(source[part], window.pads, out=image_view[part])
+                if layout == "wide":
+                    images[part, :, hp * wp:] = 0
+            product = np.matmul(weight_matrix, unroll(part))
+            if layout == "wide":    # drop the wrap-around columns
+                product = product.reshape(product.shape[:3] + (oh, wp))[..., :ow]
+            out[part] = product.reshape(out[part].shape)
             if bias_column is not None:
                 out[part] += bias_column
 
-    _parallel.over_batch(work, n, col.size + out.size, blas=True)
-    cache = ConvCache(col, padded, col_owned, weight_matrix, weight.shape, weight.dtype,
+    _parallel.over_batch(work, n, unroll.size + out.size, blas=True)
+    cache = ConvCache(images, owned, layout, weight_matrix, weight.shape, weight.dtype,
                       bias is not None, window, padding_mode, x.shape, x.dtype, integer_input)
     return out.reshape(n, filters, oh, ow), cache
-
-
-# The windows of about this many bytes are unrolled and multiplied before the next ones.
-CHUNK_BYTES = 2 << 20
-
-
-def _images_per_chunk(col: np.ndarray) -> int:
-    return max(1, CHUNK_BYTES // max(1, col[0].nbytes))
 
 
 def _scratch(array, shape, dtype) -> np.ndarray:
@@ -147,6 +178,62 @@ def _scratch(array, shape, dtype) -> np.ndarray:
     if array is not None and array.shape == shape and array.dtype == dtype:
         return array
     return np.empty(shape, dtype=dtype)
+
+
+# The windows of about this many bytes are unrolled and multiplied before the next ones, so
+# that they are still in cache (a core's L2 is typically 1-2 MB).
+CHUNK_BYTES = 1 << 20
+
+
+class _unroller:
+    """Unrolls the windows of some images: ``self(part) -> (images, groups, Cg*FH*FW, P)``.
+
+    P is OH*OW, or OH*Wp in the "wide" layout. The result is a fresh buffer, or a view of the
+    input in the "view" layout.
+    """
+
+    def __init__(self, images, layout, window: Window2d, groups: int):
+        self.images, self.layout, self.window, self.groups = images, layout, window, groups
+        (self.oh, self.ow), (fh, fw) = window.out_hw, window.kernel
+        self.channels = images.shape[1]
+        self.taps = fh * fw
+        hp, wp = window.padded_hw
+        self.positions = self.oh * (wp if layout == "wide" else self.ow)
+        self.offsets = _wide_offsets(window) if layout == "wide" else None
+        per_image = self.channels * self.taps * self.positions * images.itemsize
+        self.images_per_chunk = max(1, CHUNK_BYTES // per_image)
+        self.size = images.shape[0] * self.channels * self.taps * self.positions
+
+    def shape(self, count: int) -> tuple:
+        return (count, self.groups, self.channels // self.groups * self.taps, self.positions)
+
+    def __call__(self, part: slice) -> np.ndarray:
+        images = self.images[part]
+        count = images.shape[0]
+        if self.layout == "view":
+            return images.reshape(self.shape(count))
+        col = np.empty((count, self.channels, self.taps, self.positions), dtype=images.dtype)
+        if self.layout == "wide":
+            for k, offset in enumerate(self.offsets):
+                col[:, :, k] = images[:, :, offset:offset + self.positions]
+        else:
+            unfold(images, self.window, out=col)
+        return col.reshape(self.shape(count))
+
+    def fold(self, dcol: np.ndarray) -> np.ndarray:
+        """The adjoint: sum unrolled gradients onto the padded images, (images, C, Hp, Wp)."""
+        count = dcol.shape[0]
+        if self.layout == "view":
+            return dcol.reshape((count,) + self.images.shape[1:])
+        if self.layout == "wide":
+            hp, wp = self.window.padded_hw
+            target = np.zeros((count,) + self.images.shape[1:], dtype=dcol.dtype)
+            taps = dcol.reshape(count, self.channels, self.taps, self.positions)
+            for k, offset in enumerate(self.offsets):
+                target[:, :, offset:offset + self.positions] += taps[:, :, k]
+            return target[..., :hp * wp].reshape(count, self.channels, hp, wp)
+        fh, fw = self.window.kernel
+        return fold(dcol.reshape(count, self.channels, fh, fw, self.oh, self.ow), self.window)
 
 
 def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, padding_mode="zeros"):
@@ -168,58 +255,57 @@ def conv2d_backward(dout, cache: ConvCache, need_input_grad: bool = True):
     ``dW = sum_n dout[n] @ col[n].T`` (per group), ``db = dout.sum(axis=(0, 2, 3))``, and ``dx`` is
     ``W.T @ dout[n]`` folded back onto the input (col2im) and un-padded. ``dx`` is None when
     ``need_input_grad`` is False (a first layer needs no input gradient); ``db`` is None
-    without bias. ``dx`` has the input's dtype, ``dW``/``db`` the weight's. Computing dx uses
-    the cache's memory, so each forward pass allows one such backward pass.
+    without bias. ``dx`` has the input's dtype, ``dW``/``db`` the weight's.
     """
     if cache.integer_input and need_input_grad:
         refuse_integer_gradient("convolution")
-    if cache.consumed:
-        raise RuntimeError(
-            "this convolution's forward pass has already been used by a backward pass (its saved "
-            "windows hold the gradient now); run forward again before another backward."
-        )
-    n, groups, kernel_size, positions = cache.col.shape
-    filters = cache.weight_shape[0]
-    window = cache.window
-    (oh, ow), (fh, fw) = window.out_hw, window.kernel
+    window, layout = cache.window, cache.layout
+    n, channels, height, width = cache.x_shape
+    filters, groups = cache.weight_shape[0], cache.weight.shape[0]
+    (oh, ow), (hp, wp) = window.out_hw, window.padded_hw
+    top, _, left, _ = window.pads
     dout = as_float(dout, "dout")
     if dout.shape != (n, filters, oh, ow):
         raise ValueError(
             f"dout must have the forward output's shape {(n, filters, oh, ow)}; got {tuple(dout.shape)}"
         )
-    grouped = np.ascontiguousarray(dout, dtype=cache.col.dtype).reshape(n, groups, -1, positions)
+    dtype = cache.images.dtype
+    grouped = np.ascontiguousarray(dout, dtype=dtype).reshape(n, groups, -1, oh * ow)
     db = None
     if cache.has_bias:
-        db = grouped.reshape(n, filters, positions).sum(axis=2).sum(axis=0)
+        db = grouped.reshape(n, filters, oh * ow).sum(axis=2).sum(axis=0)
         db = db.astype(cache.weight_dtype, copy=False)
-    dw_per_image = np.empty((n, groups, filters // groups, kernel_size), dtype=cache.col.dtype)
+    unroll = _unroller(cache.images, layout, window, groups)
+    dw_per_image = np.empty((n,) + cache.weight.shape, dtype=dtype)
     weight_t = cache.weight.transpose(0, 2, 1)
-    channels = cache.x_shape[1]
-    top, _, left, _ = window.pads
-    height, width = window.input_hw
-    crop_here = cache.padded is not None and cache.padding_mode == "zeros"
-    dx = None
-    if need_input_grad:
-        dx = np.empty(cache.x_shape, dtype=cache.col.dtype)
-        cache.consumed = True
-        folded = dx if cache.padded is None else cache.padded
+    dx = np.empty(cache.x_shape, dtype=dtype) if need_input_grad else None
+    direct = window.is_unpadded and layout != "wide"   # the folded gradient is dx itself
+    crop = cache.padding_mode == "zeros" or window.is_unpadded
+    padded_grad = None if direct or crop else np.empty((n, channels, hp, wp), dtype=dtype)
 
     def work(batch: slice) -> None:
-        for part in _parallel.chunks(batch, _images_per_chunk(cache.col)):
+        for part in _parallel.chunks(batch, unroll.images_per_chunk):
             grads = grouped[part]
-            np.matmul(grads, cache.col[part].transpose(0, 1, 3, 2), out=dw_per_image[part])
+            if layout == "wide":    # dout on the wide grid: zeros in the wrap-around columns
+                wide = np.zeros(grads.shape[:3] + (oh, wp), dtype=dtype)
+                wide[..., :ow] = grads.reshape(grads.shape[:3] + (oh, ow))
+                grads = wide.reshape(grads.shape[:3] + (unroll.positions,))
+            col = unroll(part)
+            np.matmul(grads, col.transpose(0, 1, 3, 2), out=dw_per_image[part])
             if not need_input_grad:
                 continue
-            # The windows are not needed any more: their memory receives their gradient.
-            dcol = np.matmul(weight_t, grads, out=cache.col[part] if cache.col_owned else None)
-            fold(dcol.reshape(-1, channels, fh, fw, oh, ow), window, out=folded[part])
-            if crop_here:
-                dx[part] = folded[part, :, top:top + height, left:left + width]
+            folded = unroll.fold(np.matmul(weight_t, grads, out=None if layout == "view" else col))
+            if direct:
+                dx[part] = folded
+            elif crop:
+                dx[part] = folded[:, :, top:top + height, left:left + width]
+            else:
+                padded_grad[part] = folded
 
-    _parallel.over_batch(work, n, 2 * cache.col.size, blas=True)
+    _parallel.over_batch(work, n, 2 * unroll.size, blas=True)
     dw = dw_per_image.sum(axis=0).reshape(cache.weight_shape).astype(cache.weight_dtype, copy=False)
-    if need_input_grad and cache.padded is not None and not crop_here:
-        dx = pad2d_backward(folded, window.pads, window.input_hw, cache.padding_mode)
+    if padded_grad is not None:
+        dx = pad2d_backward(padded_grad, window.pads, window.input_hw, cache.padding_mode)
     if dx is not None:
         dx = dx.astype(cache.x_dtype, copy=False)
     return dx, dw, db
