@@ -80,16 +80,25 @@ def test_train_and_eval_modes():
     assert layer.train() is layer and layer.training
 
 
-@pytest.mark.parametrize("case", ["conv", "conv_pad", "max2x2", "maxpool", "avg2x2", "avgpool"])
-def test_threads_do_not_change_results(case):
-    """Large batches are split across threads; the bits must not depend on it."""
+@pytest.mark.parametrize("case", ["conv", "conv_pad", "conv_stride", "linear", "max2x2", "maxpool",
+                                  "avg2x2", "avgpool"])
+def test_threads_do_not_change_results(case, monkeypatch):
+    """Large batches are split across threads: element-wise results must not change by a bit,
+    matrix products by more than rounding."""
+    from tatamikomi import _parallel
+    monkeypatch.setattr(_parallel, "MIN_ELEMENTS_PER_THREAD", 1024)   # split every case
     rng = np.random.default_rng(3)
     x = rng.standard_normal((16, 8, 32, 32)).astype(np.float32)
     w = rng.standard_normal((8, 8, 3, 3)).astype(np.float32)
+    dense = rng.standard_normal((8 * 32 * 32, 10)).astype(np.float32)
     forward, backward = {
         "conv": (lambda: F.conv2d_forward(x, w, None), F.conv2d_backward),
         "conv_pad": (lambda: F.conv2d_forward(x, w, None, 1, 1, padding_mode="zeros"),
                      F.conv2d_backward),
+        "conv_stride": (lambda: F.conv2d_forward(x, w, None, 2, 1, padding_mode="reflect"),
+                        F.conv2d_backward),
+        "linear": (lambda: (F.linear(x.reshape(16, -1), dense), None),
+                   lambda dout, _: F.linear_backward(dout, x.reshape(16, -1), dense)),
         "max2x2": (lambda: F.max_pool2d_forward(x, 2), F.max_pool2d_backward),
         "maxpool": (lambda: F.max_pool2d_forward(x, 3, 2, 1), F.max_pool2d_backward),
         "avg2x2": (lambda: F.avg_pool2d_forward(x, 2), F.avg_pool2d_backward),
@@ -107,5 +116,27 @@ def test_threads_do_not_change_results(case):
     finally:
         tk.set_num_threads(saved)
     for single, multi in zip(*results):
-        if single is not None:
+        if single is None:
+            continue
+        if case.startswith(("conv", "linear")):
+            # BLAS may block a product of fewer rows differently: equal up to rounding.
+            np.testing.assert_allclose(single, multi, rtol=1e-5, atol=1e-5 * np.abs(single).max())
+        else:
             np.testing.assert_array_equal(single, multi)
+
+
+def test_backward_can_run_twice_and_batches_may_change():
+    rng = np.random.default_rng(5)
+    for stride, padding in ((1, 1), (2, 1), (1, 0)):
+        layer = tk.Conv2d(3, 4, 3, stride=stride, padding=padding, rng=0)
+        for n in (4, 2, 4):                      # the layer reuses its buffers when it can
+            x = rng.standard_normal((n, 3, 9, 9)).astype(np.float32)
+            out = layer.forward(x)
+            dout = rng.standard_normal(out.shape).astype(np.float32)
+            first = layer.backward(dout), layer.dW.copy(), layer.db.copy()
+            second = layer.backward(dout), layer.dW, layer.db
+            for a, b in zip(first, second):
+                np.testing.assert_array_equal(a, b)
+            expected, cache = F.conv2d_forward(x, layer.W, layer.b, stride, padding)
+            np.testing.assert_array_equal(out, expected)
+            np.testing.assert_array_equal(first[0], F.conv2d_backward(dout, cache)[0])

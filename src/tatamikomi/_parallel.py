@@ -3,7 +3,8 @@
 NumPy runs an element-wise pass (a copy, a comparison, an addition) on one core, but it releases
 the GIL while it does so. Large passes over a batch are therefore split into contiguous slices of
 the batch axis, one per thread; each slice writes only its own part of a preallocated output, so
-the result is identical to the single-threaded one.
+an element-wise result is identical to the single-threaded one (a matrix product of fewer rows
+may be blocked differently by BLAS, and round differently).
 
 Work that also multiplies matrices (``blas=True``) runs its products inside the threads with BLAS
 limited to one thread each (see :mod:`._blas`), so that BLAS's own workers neither compete with

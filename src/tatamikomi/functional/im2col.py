@@ -45,16 +45,12 @@ def _buffer(out, shape, dtype) -> np.ndarray:
 def unfold(padded: np.ndarray, window: Window2d, out=None) -> np.ndarray:
     """Windows of a padded batch: (N, C, Hp, Wp) -> (N, C, FH, FW, OH, OW).
 
-    ``result[n, c, i, j, y, x] = padded[n, c, y*sh + i*dh, x*sw + j*dw]``. Written into ``out``
-    (a contiguous scratch array of the same size) when given; for a 1x1 filter with stride 1
-    the result is a view of ``padded`` itself.
+    ``result[n, c, i, j, y, x] = padded[n, c, y*sh + i*dh, x*sw + j*dw]``, always a new array or
+    ``out`` (a contiguous scratch array of the same size) when given.
     """
     n, c = padded.shape[:2]
     fh, fw = window.kernel
     oh, ow = window.out_hw
-    if (fh, fw) == (1, 1) and window.stride == (1, 1) and padded.shape[2:] == (oh, ow):
-        # A 1x1 filter with stride 1 sees each pixel once: the windows are the input itself.
-        return padded.reshape(n, c, 1, 1, oh, ow)
     col = _buffer(out, (n, c, fh, fw, oh, ow), padded.dtype)
 
     def copy(batch: slice) -> None:
