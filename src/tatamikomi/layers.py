@@ -333,36 +333,35 @@ class Relu(Layer):
 ReLU = Relu
 
 
-class Sigmoid(Layer):
+class _ActivationOfOutput(Layer):
+    """An element-wise activation whose backward needs only its output y."""
+
+    function = staticmethod(lambda x: x)
+    gradient = staticmethod(lambda dout, y: dout)
+
+    def __init__(self):
+        super().__init__()
+        self.out = None
+
+    def forward(self, x):
+        self.out = self.function(self._input(x))
+        return self.out
+
+    def backward(self, dout):
+        self._require_forward(self.out)
+        return self.gradient(dout, self.out)
+
+
+class Sigmoid(_ActivationOfOutput):
     """``1 / (1 + exp(-x))``; backward ``dout * y * (1 - y)``."""
 
-    def __init__(self):
-        super().__init__()
-        self.out = None
-
-    def forward(self, x):
-        self.out = F.sigmoid(self._input(x))
-        return self.out
-
-    def backward(self, dout):
-        self._require_forward(self.out)
-        return F.sigmoid_backward(dout, self.out)
+    function, gradient = staticmethod(F.sigmoid), staticmethod(F.sigmoid_backward)
 
 
-class Tanh(Layer):
+class Tanh(_ActivationOfOutput):
     """``tanh(x)``; backward ``dout * (1 - y**2)``."""
 
-    def __init__(self):
-        super().__init__()
-        self.out = None
-
-    def forward(self, x):
-        self.out = F.tanh(self._input(x))
-        return self.out
-
-    def backward(self, dout):
-        self._require_forward(self.out)
-        return F.tanh_backward(dout, self.out)
+    function, gradient = staticmethod(F.tanh), staticmethod(F.tanh_backward)
 
 
 class Flatten(Layer):
