@@ -22,7 +22,9 @@ import os
 import sys
 
 if any(os.environ.get(name) for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")):
-    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+    }
     os.execve(sys.executable, [sys.executable] + sys.argv, env)
 
 import argparse  # noqa: E402
@@ -48,9 +50,12 @@ def blas_description() -> str:
         from threadpoolctl import threadpool_info
     except ImportError:
         return "unknown (pip install threadpoolctl to see the BLAS kernel)"
-    return "; ".join(f"{i.get('internal_api')} {i.get('version', '')} kernel={i.get('architecture')} "
-                     f"threads={i.get('num_threads')}" for i in threadpool_info()
-                     if i.get("user_api") == "blas")
+    return "; ".join(
+        f"{i.get('internal_api')} {i.get('version', '')} kernel={i.get('architecture')} "
+        f"threads={i.get('num_threads')}"
+        for i in threadpool_info()
+        if i.get("user_api") == "blas"
+    )
 
 
 def compare(candidates: dict, rounds: int, calls: int = 3) -> dict:
@@ -74,9 +79,10 @@ def compare(candidates: dict, rounds: int, calls: int = 3) -> dict:
 
 # ---- the cases ------------------------------------------------------------------------------
 
+
 def conv_case(n, c, hw, filters, k, pad, rng):
     x = rng.standard_normal((n, c, hw, hw), dtype=np.float32)
-    w = (rng.standard_normal((filters, c, k, k), dtype=np.float32) * 0.1)
+    w = rng.standard_normal((filters, c, k, k), dtype=np.float32) * 0.1
     b = rng.standard_normal(filters, dtype=np.float32)
     out_hw = hw + 2 * pad - k + 1
     dout = rng.standard_normal((n, filters, out_hw, out_hw), dtype=np.float32)
@@ -105,7 +111,7 @@ def conv_case(n, c, hw, filters, k, pad, rng):
 
 def pool_case(shape, mode, rng):
     x = rng.standard_normal(shape, dtype=np.float32)
-    np.maximum(x, 0, out=x)                       # pooling follows ReLU: many ties at 0
+    np.maximum(x, 0, out=x)  # pooling follows ReLU: many ties at 0
     dout = rng.standard_normal(shape[:2] + (shape[2] // 2, shape[3] // 2), dtype=np.float32)
     forward = {"max": F.max_pool2d_forward, "avg": F.avg_pool2d_forward}[mode]
     backward = {"max": F.max_pool2d_backward, "avg": F.avg_pool2d_backward}[mode]
@@ -138,13 +144,20 @@ class Adam:
     with the training work; this keeps the benchmark self-contained until then."""
 
     def __init__(self, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
-        self.lr, self.beta1, self.beta2, self.eps, self.step, self.m, self.v = \
-            lr, beta1, beta2, eps, 0, {}, {}
+        self.lr, self.beta1, self.beta2, self.eps, self.step, self.m, self.v = (
+            lr,
+            beta1,
+            beta2,
+            eps,
+            0,
+            {},
+            {},
+        )
 
     def update(self, params, grads):
         self.step += 1
-        correction1 = 1 - self.beta1 ** self.step
-        correction2 = 1 - self.beta2 ** self.step
+        correction1 = 1 - self.beta1**self.step
+        correction2 = 1 - self.beta2**self.step
         for key, p in params.items():
             g = grads[key]
             m = self.m.setdefault(key, np.zeros_like(p))
@@ -168,8 +181,9 @@ class BookConvolution(tk.Layer):
         return out
 
     def backward(self, dout):
-        dx, self.grads["W"], self.grads["b"] = reference.conv_backward(dout, self.cache,
-                                                                       self.params["W"])
+        dx, self.grads["W"], self.grads["b"] = reference.conv_backward(
+            dout, self.cache, self.params["W"]
+        )
         return dx
 
 
@@ -183,17 +197,26 @@ class BookPooling(tk.Layer):
 
 
 def simple_convnet(rng, book=False):
-    """The book's SimpleConvNet: conv 30x5x5 - ReLU - 2x2 max pool - Affine 100 - ReLU - Affine 10."""
+    """The book's SimpleConvNet: conv 30x5x5, ReLU, 2x2 max pool, Affine 100, ReLU, Affine 10."""
     conv_w = (0.01 * rng.standard_normal((30, 1, 5, 5))).astype(np.float32)
     conv_b = np.zeros(30, np.float32)
-    conv = (BookConvolution(conv_w, conv_b) if book
-            else tk.Convolution(conv_w, conv_b, need_input_grad=False))
-    return [conv, tk.Relu(), BookPooling() if book else tk.MaxPooling(2, 2),
-            tk.Affine((0.01 * rng.standard_normal((4320, 100))).astype(np.float32),
-                      np.zeros(100, np.float32)),
-            tk.Relu(),
-            tk.Affine((0.01 * rng.standard_normal((100, 10))).astype(np.float32),
-                      np.zeros(10, np.float32))]
+    conv = (
+        BookConvolution(conv_w, conv_b)
+        if book
+        else tk.Convolution(conv_w, conv_b, need_input_grad=False)
+    )
+    return [
+        conv,
+        tk.Relu(),
+        BookPooling() if book else tk.MaxPooling(2, 2),
+        tk.Affine(
+            (0.01 * rng.standard_normal((4320, 100))).astype(np.float32), np.zeros(100, np.float32)
+        ),
+        tk.Relu(),
+        tk.Affine(
+            (0.01 * rng.standard_normal((100, 10))).astype(np.float32), np.zeros(10, np.float32)
+        ),
+    ]
 
 
 def training_step_case(rng):
@@ -212,13 +235,22 @@ def training_step_case(rng):
             for layer in reversed(layers):
                 dout = layer.backward(dout)
             for i, layer in enumerate(layers):
-                optimizer.update({f"{i}{k}": v for k, v in layer.params.items()},
-                                 {f"{i}{k}": v for k, v in layer.grads.items()})
+                optimizer.update(
+                    {f"{i}{k}": v for k, v in layer.params.items()},
+                    {f"{i}{k}": v for k, v in layer.grads.items()},
+                )
+
         return step
 
-    net = torch.nn.Sequential(torch.nn.Conv2d(1, 30, 5), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
-                              torch.nn.Flatten(), torch.nn.Linear(4320, 100), torch.nn.ReLU(),
-                              torch.nn.Linear(100, 10))
+    net = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 30, 5),
+        torch.nn.ReLU(),
+        torch.nn.MaxPool2d(2),
+        torch.nn.Flatten(),
+        torch.nn.Linear(4320, 100),
+        torch.nn.ReLU(),
+        torch.nn.Linear(100, 10),
+    )
     optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)
     xt, lt = torch.from_numpy(x), torch.from_numpy(labels)
 
@@ -227,12 +259,17 @@ def training_step_case(rng):
         torch.nn.functional.cross_entropy(net(xt), lt).backward()
         optimizer.step()
 
-    return {"ours": make_step(simple_convnet(rng)), "torch": theirs,
-            "book": make_step(simple_convnet(rng, book=True))}
+    return {
+        "ours": make_step(simple_convnet(rng)),
+        "torch": theirs,
+        "book": make_step(simple_convnet(rng, book=True)),
+    }
 
 
 CASES = {
-    "(a) SimpleConvNet conv 100x1x28x28, 30 5x5, fwd+bwd": lambda r: conv_case(100, 1, 28, 30, 5, 0, r),
+    "(a) SimpleConvNet conv 100x1x28x28, 30 5x5, fwd+bwd": lambda r: conv_case(
+        100, 1, 28, 30, 5, 0, r
+    ),
     "(b) VGG conv 64x64x32x32, 64 3x3 pad 1, fwd+bwd": lambda r: conv_case(64, 64, 32, 64, 3, 1, r),
     "(c) max pool 2x2 on (a) out 100x30x24x24": lambda r: pool_case((100, 30, 24, 24), "max", r),
     "(c) max pool 2x2 on (b) out 64x64x32x32": lambda r: pool_case((64, 64, 32, 32), "max", r),
@@ -255,13 +292,18 @@ def main(argv=None) -> int:
     tk.set_num_threads(args.threads)
     try:
         from threadpoolctl import threadpool_limits
+
         threadpool_limits(args.threads, user_api="blas")
     except ImportError:
         pass
-    print(f"tatamikomi {tk.__version__}, numpy {np.__version__}, torch {torch.__version__}, "
-          f"python {platform.python_version()}, {os.cpu_count()} CPUs, threads {args.threads}")
+    print(
+        f"tatamikomi {tk.__version__}, numpy {np.__version__}, torch {torch.__version__}, "
+        f"python {platform.python_version()}, {os.cpu_count()} CPUs, threads {args.threads}"
+    )
     print(f"BLAS: {blas_description()}")
-    header = f"{'case':<52} {'ours ms':>9} {'torch ms':>9} {'ratio':>6} {'book ms':>9} {'speed-up':>8}"
+    header = (
+        f"{'case':<52} {'ours ms':>9} {'torch ms':>9} {'ratio':>6} {'book ms':>9} {'speed-up':>8}"
+    )
     print(header)
     print("-" * len(header))
     results = []
@@ -276,18 +318,30 @@ def main(argv=None) -> int:
             # while afterwards and would slow whichever library ran next.
             t["book"] = compare({"book": book}, max(3, args.rounds // 3))["book"]
             time.sleep(0.5)
-        row = {"case": name, "ours_s": t["ours"], "torch_s": t["torch"],
-               "ratio": t["ours"] / t["torch"], "book_s": t.get("book")}
+        row = {
+            "case": name,
+            "ours_s": t["ours"],
+            "torch_s": t["torch"],
+            "ratio": t["ours"] / t["torch"],
+            "book_s": t.get("book"),
+        }
         row["speedup_over_book"] = row["book_s"] / t["ours"] if row["book_s"] else None
         results.append(row)
-        book = f"{row['book_s'] * 1e3:9.2f} {row['speedup_over_book']:7.1f}x" if row["book_s"] else ""
-        print(f"{name:<52} {t['ours'] * 1e3:9.2f} {t['torch'] * 1e3:9.2f} {row['ratio']:6.2f} {book}",
-              flush=True)
+        book = (
+            f"{row['book_s'] * 1e3:9.2f} {row['speedup_over_book']:7.1f}x" if row["book_s"] else ""
+        )
+        print(
+            f"{name:<52} {t['ours'] * 1e3:9.2f} {t['torch'] * 1e3:9.2f} {row['ratio']:6.2f} {book}",
+            flush=True,
+        )
     if args.json:
         tmp = args.json + ".tmp"
         with open(tmp, "w") as f:
-            json.dump({"blas": blas_description(), "threads": args.threads, "results": results}, f,
-                      indent=2)
+            json.dump(
+                {"blas": blas_description(), "threads": args.threads, "results": results},
+                f,
+                indent=2,
+            )
         os.replace(tmp, args.json)
     return 0
 

@@ -9,10 +9,17 @@ SRC = pathlib.Path(__file__).resolve().parents[1] / "src"
 
 
 def run(*args):
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(SRC),
-                                                                    os.environ.get("PYTHONPATH")])))
-    return subprocess.run([sys.executable, "-m", "tatamikomi", *args], capture_output=True,
-                          text=True, timeout=120, env=env)
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join(filter(None, [str(SRC), os.environ.get("PYTHONPATH")])),
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "tatamikomi", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
 
 
 def test_demo_prints_the_lecture_results():

@@ -10,11 +10,21 @@ from tatamikomi import functional as F
 def all_layers(dtype):
     rng = np.random.default_rng(0)
     return [
-        tk.Conv2d(3, 4, 3, padding=1, dtype=dtype), tk.Conv2d(3, 3, 3, groups=3, dtype=dtype),
+        tk.Conv2d(3, 4, 3, padding=1, dtype=dtype),
+        tk.Conv2d(3, 3, 3, groups=3, dtype=dtype),
         tk.Convolution(rng.standard_normal((2, 3, 2, 2)).astype(dtype), np.zeros(2, dtype)),
-        tk.MaxPool2d(2), tk.MaxPool2d(3, 1, 1), tk.AvgPool2d(2), tk.AvgPool2d(3, 2, 1),
-        tk.GlobalAveragePooling(), tk.Relu(), tk.Sigmoid(), tk.Tanh(), tk.Flatten(),
-        tk.Dropout(0.5, rng=0), tk.BatchNorm2d(3, dtype=dtype), tk.Linear(3 * 8 * 8, 5, dtype=dtype),
+        tk.MaxPool2d(2),
+        tk.MaxPool2d(3, 1, 1),
+        tk.AvgPool2d(2),
+        tk.AvgPool2d(3, 2, 1),
+        tk.GlobalAveragePooling(),
+        tk.Relu(),
+        tk.Sigmoid(),
+        tk.Tanh(),
+        tk.Flatten(),
+        tk.Dropout(0.5, rng=0),
+        tk.BatchNorm2d(3, dtype=dtype),
+        tk.Linear(3 * 8 * 8, 5, dtype=dtype),
     ]
 
 
@@ -41,12 +51,12 @@ def test_float32_by_default_and_integers_computed_in_float32():
     assert tk.Linear(4, 2).W.dtype == np.float32
     out = F.conv2d(np.ones((1, 1, 4, 4), np.int32), np.ones((1, 1, 3, 3), np.int32))
     assert out.dtype == np.float32
-    assert tk.im2col(np.ones((1, 1, 4, 4), np.int16), 2, 2).dtype == np.int16   # a rearrangement
+    assert tk.im2col(np.ones((1, 1, 4, 4), np.int16), 2, 2).dtype == np.int16  # a rearrangement
 
 
 def test_mixed_dtypes_promote_and_gradients_keep_their_owner_dtype():
-    layer = tk.Conv2d(1, 2, 3)                                  # float32 weights
-    x = np.random.default_rng(0).random((2, 1, 5, 5))          # float64, as np.random gives
+    layer = tk.Conv2d(1, 2, 3)  # float32 weights
+    x = np.random.default_rng(0).random((2, 1, 5, 5))  # float64, as np.random gives
     out = layer.forward(x)
     assert out.dtype == np.float64
     dx = layer.backward(np.ones_like(out))
@@ -67,7 +77,7 @@ def test_attributes_and_dicts_are_the_same_arrays():
     layer.forward(np.ones((1, 2, 5, 5), np.float32))
     layer.backward(np.ones((1, 3, 3, 3), np.float32))
     assert layer.dW is layer.grads["W"] and layer.db is layer.grads["b"]
-    layer.params["W"] = np.zeros_like(layer.W)                 # an optimizer may replace arrays
+    layer.params["W"] = np.zeros_like(layer.W)  # an optimizer may replace arrays
     assert np.all(layer.W == 0)
     assert set(layer.params) == set(layer.grads) == {"W", "b"}
     assert tk.Conv2d(2, 3, 3, bias=False).params.keys() == {"W"}
@@ -80,25 +90,33 @@ def test_train_and_eval_modes():
     assert layer.train() is layer and layer.training
 
 
-@pytest.mark.parametrize("case", ["conv", "conv_pad", "conv_stride", "linear", "max2x2", "maxpool",
-                                  "avg2x2", "avgpool"])
+@pytest.mark.parametrize(
+    "case", ["conv", "conv_pad", "conv_stride", "linear", "max2x2", "maxpool", "avg2x2", "avgpool"]
+)
 def test_threads_do_not_change_results(case, monkeypatch):
     """Large batches are split across threads: element-wise results must not change by a bit,
     matrix products by more than rounding."""
     from tatamikomi import _parallel
-    monkeypatch.setattr(_parallel, "MIN_ELEMENTS_PER_THREAD", 1024)   # split every case
+
+    monkeypatch.setattr(_parallel, "MIN_ELEMENTS_PER_THREAD", 1024)  # split every case
     rng = np.random.default_rng(3)
     x = rng.standard_normal((16, 8, 32, 32)).astype(np.float32)
     w = rng.standard_normal((8, 8, 3, 3)).astype(np.float32)
     dense = rng.standard_normal((8 * 32 * 32, 10)).astype(np.float32)
     forward, backward = {
         "conv": (lambda: F.conv2d_forward(x, w, None), F.conv2d_backward),
-        "conv_pad": (lambda: F.conv2d_forward(x, w, None, 1, 1, padding_mode="zeros"),
-                     F.conv2d_backward),
-        "conv_stride": (lambda: F.conv2d_forward(x, w, None, 2, 1, padding_mode="reflect"),
-                        F.conv2d_backward),
-        "linear": (lambda: (F.linear(x.reshape(16, -1), dense), None),
-                   lambda dout, _: F.linear_backward(dout, x.reshape(16, -1), dense)),
+        "conv_pad": (
+            lambda: F.conv2d_forward(x, w, None, 1, 1, padding_mode="zeros"),
+            F.conv2d_backward,
+        ),
+        "conv_stride": (
+            lambda: F.conv2d_forward(x, w, None, 2, 1, padding_mode="reflect"),
+            F.conv2d_backward,
+        ),
+        "linear": (
+            lambda: (F.linear(x.reshape(16, -1), dense), None),
+            lambda dout, _: F.linear_backward(dout, x.reshape(16, -1), dense),
+        ),
         "max2x2": (lambda: F.max_pool2d_forward(x, 2), F.max_pool2d_backward),
         "maxpool": (lambda: F.max_pool2d_forward(x, 3, 2, 1), F.max_pool2d_backward),
         "avg2x2": (lambda: F.avg_pool2d_forward(x, 2), F.avg_pool2d_backward),
@@ -129,7 +147,7 @@ def test_backward_can_run_twice_and_batches_may_change():
     rng = np.random.default_rng(5)
     for stride, padding in ((1, 1), (2, 1), (1, 0)):
         layer = tk.Conv2d(3, 4, 3, stride=stride, padding=padding, rng=0)
-        for n in (4, 2, 4):                      # the layer reuses its buffers when it can
+        for n in (4, 2, 4):  # the layer reuses its buffers when it can
             x = rng.standard_normal((n, 3, 9, 9)).astype(np.float32)
             out = layer.forward(x)
             dout = rng.standard_normal(out.shape).astype(np.float32)

@@ -12,10 +12,14 @@ IMAGES = RNG.standard_normal((2, 4, 7, 6))
 
 
 def layers():
-    yield "Convolution", tk.Convolution(RNG.standard_normal((3, 4, 3, 3)), RNG.standard_normal(3),
-                                         stride=2, pad=1)
-    yield "Conv2d groups dilation", tk.Conv2d(4, 6, (3, 2), stride=(1, 2), padding=(2, 1),
-                                              dilation=(2, 1), groups=2, rng=1)
+    yield (
+        "Convolution",
+        tk.Convolution(RNG.standard_normal((3, 4, 3, 3)), RNG.standard_normal(3), stride=2, pad=1),
+    )
+    yield (
+        "Conv2d groups dilation",
+        tk.Conv2d(4, 6, (3, 2), stride=(1, 2), padding=(2, 1), dilation=(2, 1), groups=2, rng=1),
+    )
     yield "Conv2d depthwise", tk.Conv2d(4, 8, 3, padding=1, groups=4, rng=2)
     for mode in ("reflect", "replicate", "circular"):
         yield f"Conv2d {mode}", tk.Conv2d(4, 2, 3, padding=2, padding_mode=mode, rng=3)
@@ -25,8 +29,10 @@ def layers():
     yield "MaxPool2d overlap", tk.MaxPool2d(3, stride=2, padding=1, ceil_mode=True)
     yield "MaxPool2d dilation", tk.MaxPool2d(2, stride=1, dilation=2)
     yield "AveragePooling", tk.AveragePooling(2, 2)
-    yield "AvgPool2d pad", tk.AvgPool2d(3, stride=2, padding=1, ceil_mode=True,
-                                        count_include_pad=False)
+    yield (
+        "AvgPool2d pad",
+        tk.AvgPool2d(3, stride=2, padding=1, ceil_mode=True, count_include_pad=False),
+    )
     yield "GlobalAveragePooling", tk.GlobalAveragePooling()
     yield "Affine", tk.Affine(RNG.standard_normal((168, 5)), RNG.standard_normal(5))
     yield "Linear", tk.Linear(168, 4, rng=6)
@@ -40,9 +46,11 @@ def layers():
     yield "BatchNorm2d no affine", tk.BatchNorm2d(4, affine=False)
 
 
-@pytest.mark.parametrize("name,layer", list(layers()), ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize(
+    "name,layer", list(layers()), ids=lambda v: v if isinstance(v, str) else ""
+)
 def test_layer_gradients(name, layer):
-    x = IMAGES + 0.05 * (np.arange(IMAGES.size).reshape(IMAGES.shape) % 7)   # no ties in windows
+    x = IMAGES + 0.05 * (np.arange(IMAGES.size).reshape(IMAGES.shape) % 7)  # no ties in windows
     result = gradient_check(layer, x)
     assert result.ok, f"{name}\n{result}"
     assert {row[0] for row in result.rows} >= set(layer.params)
@@ -92,19 +100,23 @@ def test_functional_conv_and_pools():
     dx, dw, db = F.conv2d_backward(weights, cache)
     assert db is None
     np.testing.assert_allclose(
-        dx, numerical_gradient(lambda z: (F.conv2d(z, w, None, 2, 1) * weights).sum(), x), rtol=1e-6)
+        dx, numerical_gradient(lambda z: (F.conv2d(z, w, None, 2, 1) * weights).sum(), x), rtol=1e-6
+    )
     np.testing.assert_allclose(
-        dw, numerical_gradient(lambda v: (F.conv2d(x, v, None, 2, 1) * weights).sum(), w), rtol=1e-6)
+        dw, numerical_gradient(lambda v: (F.conv2d(x, v, None, 2, 1) * weights).sum(), w), rtol=1e-6
+    )
     g = RNG.standard_normal((2, 2, 1, 1))
     np.testing.assert_allclose(
         F.global_avg_pool2d_backward(g, x.shape),
-        numerical_gradient(lambda z: (F.global_avg_pool2d(z) * g).sum(), x), rtol=1e-6)
+        numerical_gradient(lambda z: (F.global_avg_pool2d(z) * g).sum(), x),
+        rtol=1e-6,
+    )
 
 
 def test_numerical_gradient_leaves_its_input_alone():
-    x = RNG.standard_normal((3, 3)).T          # a transposed view, too
+    x = RNG.standard_normal((3, 3)).T  # a transposed view, too
     before = x.copy()
-    grad = numerical_gradient(lambda z: (z ** 2).sum(), x)
+    grad = numerical_gradient(lambda z: (z**2).sum(), x)
     np.testing.assert_array_equal(x, before)
     np.testing.assert_allclose(grad, 2 * x, rtol=1e-6)
 

@@ -19,8 +19,9 @@ def run_torch(module, x, dout):
 
 def test_conv2d_layer_with_torch_weights():
     conv_t = nn.Conv2d(4, 6, 3, stride=2, padding=1, groups=2, padding_mode="reflect").double()
-    layer = tk.Conv2d(4, 6, 3, stride=2, padding=1, groups=2, padding_mode="reflect",
-                      dtype=np.float64)
+    layer = tk.Conv2d(
+        4, 6, 3, stride=2, padding=1, groups=2, padding_mode="reflect", dtype=np.float64
+    )
     layer.weight = conv_t.weight.detach().numpy().copy()
     layer.bias = conv_t.bias.detach().numpy().copy()
     x = RNG.standard_normal((3, 4, 9, 8))
@@ -70,15 +71,24 @@ def test_batchnorm_matches_torch_over_steps_and_in_eval(shape):
     np.testing.assert_allclose(layer.backward(dout), dx_t, rtol=1e-10, atol=1e-12)
 
 
-@pytest.mark.parametrize("ours,theirs", [
-    (tk.ReLU(), nn.ReLU()), (tk.Sigmoid(), nn.Sigmoid()), (tk.Tanh(), nn.Tanh()),
-    (tk.Flatten(), nn.Flatten()), (tk.MaxPool2d(3, 2, 1, ceil_mode=True),
-                                   nn.MaxPool2d(3, 2, 1, ceil_mode=True)),
-    (tk.AvgPool2d(2, 1, 1, count_include_pad=False), nn.AvgPool2d(2, 1, 1, count_include_pad=False)),
-    (tk.GlobalAveragePooling(), nn.AdaptiveAvgPool2d(1)),
-], ids=lambda v: type(v).__name__)
+@pytest.mark.parametrize(
+    "ours,theirs",
+    [
+        (tk.ReLU(), nn.ReLU()),
+        (tk.Sigmoid(), nn.Sigmoid()),
+        (tk.Tanh(), nn.Tanh()),
+        (tk.Flatten(), nn.Flatten()),
+        (tk.MaxPool2d(3, 2, 1, ceil_mode=True), nn.MaxPool2d(3, 2, 1, ceil_mode=True)),
+        (
+            tk.AvgPool2d(2, 1, 1, count_include_pad=False),
+            nn.AvgPool2d(2, 1, 1, count_include_pad=False),
+        ),
+        (tk.GlobalAveragePooling(), nn.AdaptiveAvgPool2d(1)),
+    ],
+    ids=lambda v: type(v).__name__,
+)
 def test_parameterless_layers(ours, theirs):
-    x = RNG.standard_normal((2, 3, 7, 6)) * 30      # large values: sigmoid must not overflow
+    x = RNG.standard_normal((2, 3, 7, 6)) * 30  # large values: sigmoid must not overflow
     expected = theirs(torch.from_numpy(x))
     dout = RNG.standard_normal(tuple(expected.shape))
     out_t, dx_t = run_torch(theirs, x, dout)
@@ -93,7 +103,7 @@ def test_dropout_is_inverted_and_identity_in_eval():
     assert out.dtype == np.float32
     assert set(np.unique(out)) == {0.0, np.float32(1 / 0.75)}
     assert abs((out == 0).mean() - 0.25) < 0.01
-    np.testing.assert_array_equal(layer.backward(x), out)       # same mask for the gradient
+    np.testing.assert_array_equal(layer.backward(x), out)  # same mask for the gradient
     layer.eval()
     assert layer.forward(x) is not None and np.array_equal(layer.forward(x), x)
     drop_t = nn.Dropout(0.25)
@@ -112,8 +122,9 @@ def test_pytorch_default_init_has_torchs_distribution():
     assert abs(ours.weight.std() - conv_t.weight.detach().numpy().std()) < 0.1 * bound
 
 
-@pytest.mark.parametrize("init,std", [("he", np.sqrt(2 / 75)), ("xavier", np.sqrt(1 / 75)),
-                                      (0.01, 0.01)])
+@pytest.mark.parametrize(
+    "init,std", [("he", np.sqrt(2 / 75)), ("xavier", np.sqrt(1 / 75)), (0.01, 0.01)]
+)
 def test_book_inits(init, std):
     layer = tk.Conv2d(3, 400, 5, init=init, rng=1)
     assert abs(layer.W.std() / std - 1) < 0.02

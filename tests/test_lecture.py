@@ -3,8 +3,16 @@
 import numpy as np
 import pytest
 
-from tatamikomi import (Convolution, MaxPooling, Pooling, col2im, conv_output_size, functional as F,
-                        im2col, lecture)
+from tatamikomi import (
+    Convolution,
+    MaxPooling,
+    Pooling,
+    col2im,
+    conv_output_size,
+    functional as F,
+    im2col,
+    lecture,
+)
 from tatamikomi import reference
 
 X = lecture.INPUT[None, None]
@@ -20,14 +28,15 @@ def test_convolution_of_the_slide():
 def test_each_output_is_the_sum_of_products_of_its_window():
     for y in range(2):
         for x in range(2):
-            window = lecture.INPUT[y:y + 3, x:x + 3]
+            window = lecture.INPUT[y : y + 3, x : x + 3]
             assert (window * lecture.FILTER).sum() == lecture.CONV_OUTPUT[y, x]
 
 
 def test_padding_one_keeps_the_size():
     out = Convolution(W, np.zeros(1), pad=1).forward(X)
-    np.testing.assert_array_equal(out[0, 0], [[3, 9, 10, 11], [11, 12, 14, 10], [7, 14, 10, 11],
-                                              [8, 8, 9, 6]])
+    np.testing.assert_array_equal(
+        out[0, 0], [[3, 9, 10, 11], [11, 12, 14, 10], [7, 14, 10, 11], [8, 8, 9, 6]]
+    )
     # The slide's first padded window: 0x1+0x0+0x2+0x0+1x2+2x0+0x1+4x1+3x(-1) = 3
     padded = np.pad(lecture.INPUT, 1)
     assert (padded[:3, :3] * lecture.FILTER).sum() == 3
@@ -85,8 +94,11 @@ def test_im2col_and_col2im_match_the_lecture_code(stride, pad):
     col = im2col(x, 3, 2, stride, pad)
     np.testing.assert_array_equal(col, reference.im2col(x, 3, 2, stride, pad))
     dcol = rng.standard_normal(col.shape)
-    np.testing.assert_allclose(col2im(dcol, x.shape, 3, 2, stride, pad),
-                               reference.col2im(dcol, x.shape, 3, 2, stride, pad), rtol=1e-12)
+    np.testing.assert_allclose(
+        col2im(dcol, x.shape, 3, 2, stride, pad),
+        reference.col2im(dcol, x.shape, 3, 2, stride, pad),
+        rtol=1e-12,
+    )
 
 
 def test_col2im_is_the_adjoint_of_im2col():
@@ -117,9 +129,12 @@ def test_fast_layers_match_the_book_layers():
     out, cache = reference.max_pool_forward(x, 2, 2, 2)
     np.testing.assert_array_equal(pool.forward(x), out)
     dout = rng.standard_normal(out.shape)
-    np.testing.assert_array_equal(pool.backward(dout), reference.max_pool_backward(dout, cache, 2, 2, 2))
+    np.testing.assert_array_equal(
+        pool.backward(dout), reference.max_pool_backward(dout, cache, 2, 2, 2)
+    )
     avg = Pooling(2, 2, mode="avg")
     out, shape = reference.avg_pool_forward(x, 2, 2, 2)
     np.testing.assert_allclose(avg.forward(x), out, rtol=1e-12)
-    np.testing.assert_allclose(avg.backward(dout), reference.avg_pool_backward(dout, shape, 2, 2, 2),
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        avg.backward(dout), reference.avg_pool_backward(dout, shape, 2, 2, 2), rtol=1e-12
+    )

@@ -57,9 +57,20 @@ def conv_cases(draw):
             assume(max(before, after) < size)
         if mode == "circular":
             assume(max(before, after) <= size)
-    return dict(n=draw(st.integers(1, 3)), channels=channels, filters=filters, groups=groups,
-                kernel=kernel, stride=stride, dilation=dilation, padding=padding, mode=mode,
-                hw=(height, width), bias=draw(st.booleans()), dtype=draw(DTYPES))
+    return dict(
+        n=draw(st.integers(1, 3)),
+        channels=channels,
+        filters=filters,
+        groups=groups,
+        kernel=kernel,
+        stride=stride,
+        dilation=dilation,
+        padding=padding,
+        mode=mode,
+        hw=(height, width),
+        bias=draw(st.booleans()),
+        dtype=draw(DTYPES),
+    )
 
 
 def torch_conv(case):
@@ -68,9 +79,17 @@ def torch_conv(case):
         padding = case["padding"]
         if case["mode"] == "zeros":
             return torch.nn.functional.conv2d(x, w, b, padding=padding, **kwargs)
-        conv = torch.nn.Conv2d(case["channels"], case["filters"], case["kernel"], padding=padding,
-                               padding_mode=case["mode"], bias=b is not None, **kwargs)
+        conv = torch.nn.Conv2d(
+            case["channels"],
+            case["filters"],
+            case["kernel"],
+            padding=padding,
+            padding_mode=case["mode"],
+            bias=b is not None,
+            **kwargs,
+        )
         return conv._conv_forward(x, w, b)
+
     return run
 
 
@@ -84,8 +103,9 @@ def test_conv2d_matches_torch(case, seed):
     w = w.astype(dtype)
     b = rng.standard_normal(case["filters"]).astype(dtype) if case["bias"] else None
     expected, dout, (dx_t, dw_t, db_t) = torch_grads(torch_conv(case), x, w, b)
-    out, cache = F.conv2d_forward(x, w, b, case["stride"], case["padding"], case["dilation"],
-                                  case["groups"], case["mode"])
+    out, cache = F.conv2d_forward(
+        x, w, b, case["stride"], case["padding"], case["dilation"], case["groups"], case["mode"]
+    )
     assert out.dtype == dtype and out.shape == expected.shape
     np.testing.assert_allclose(out, expected, **tolerance(dtype))
     dx, dw, db = F.conv2d_backward(dout, cache)
@@ -111,21 +131,36 @@ def pool_cases(draw, with_dilation):
         assume(hw[axis] + 2 * padding[axis] >= span)
         # A dilated window whose taps all fall on padding is refused (PyTorch returns -inf there
         # and its backward can abort); test_errors.py tests that refusal.
-        out = F.conv_output_size(hw[axis], kernel[axis], (stride or kernel)[axis], padding[axis],
-                                 dilation[axis], ceil_mode)
+        out = F.conv_output_size(
+            hw[axis],
+            kernel[axis],
+            (stride or kernel)[axis],
+            padding[axis],
+            dilation[axis],
+            ceil_mode,
+        )
         for start in range(0, out * (stride or kernel)[axis], (stride or kernel)[axis]):
             taps = [start - padding[axis] + i * dilation[axis] for i in range(kernel[axis])]
             assume(any(0 <= t < hw[axis] for t in taps))
-    return dict(n=draw(st.integers(1, 3)), c=draw(st.integers(1, 3)), hw=hw, kernel=kernel,
-                stride=stride, padding=padding, dilation=dilation, ceil_mode=ceil_mode,
-                dtype=draw(DTYPES), ties=draw(st.booleans()))
+    return dict(
+        n=draw(st.integers(1, 3)),
+        c=draw(st.integers(1, 3)),
+        hw=hw,
+        kernel=kernel,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        ceil_mode=ceil_mode,
+        dtype=draw(DTYPES),
+        ties=draw(st.booleans()),
+    )
 
 
 def pool_input(case, seed):
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((case["n"], case["c"]) + case["hw"])
     if case["ties"]:
-        x = np.maximum(np.round(x), 0)   # many equal maxima, as after ReLU
+        x = np.maximum(np.round(x), 0)  # many equal maxima, as after ReLU
     return x.astype(case["dtype"])
 
 
@@ -136,16 +171,28 @@ def test_max_pool2d_matches_torch(case, seed):
     args = (case["kernel"], case["stride"], case["padding"], case["dilation"], case["ceil_mode"])
 
     def run(t):
-        return torch.nn.functional.max_pool2d(t, case["kernel"], case["stride"] or None,
-                                              case["padding"], case["dilation"], case["ceil_mode"])
+        return torch.nn.functional.max_pool2d(
+            t,
+            case["kernel"],
+            case["stride"] or None,
+            case["padding"],
+            case["dilation"],
+            case["ceil_mode"],
+        )
+
     expected, dout, (dx_t,) = torch_grads(run, x)
     out, cache = F.max_pool2d_forward(x, *args)
     np.testing.assert_array_equal(out, expected)
     _, indices = F.max_pool2d(x, *args, return_indices=True)
-    _, indices_t = torch.nn.functional.max_pool2d(torch.from_numpy(x), case["kernel"],
-                                                  case["stride"] or None, case["padding"],
-                                                  case["dilation"], case["ceil_mode"],
-                                                  return_indices=True)
+    _, indices_t = torch.nn.functional.max_pool2d(
+        torch.from_numpy(x),
+        case["kernel"],
+        case["stride"] or None,
+        case["padding"],
+        case["dilation"],
+        case["ceil_mode"],
+        return_indices=True,
+    )
     np.testing.assert_array_equal(indices, indices_t.numpy())
     np.testing.assert_allclose(F.max_pool2d_backward(dout, cache), dx_t, **tolerance(case["dtype"]))
 
@@ -156,22 +203,29 @@ def test_avg_pool2d_matches_torch(case, count_include_pad, seed):
     x = pool_input(case, seed)
 
     def run(t):
-        return torch.nn.functional.avg_pool2d(t, case["kernel"], case["stride"] or None,
-                                              case["padding"], case["ceil_mode"], count_include_pad)
+        return torch.nn.functional.avg_pool2d(
+            t,
+            case["kernel"],
+            case["stride"] or None,
+            case["padding"],
+            case["ceil_mode"],
+            count_include_pad,
+        )
+
     expected, dout, (dx_t,) = torch_grads(run, x)
-    out, cache = F.avg_pool2d_forward(x, case["kernel"], case["stride"], case["padding"],
-                                      case["ceil_mode"], count_include_pad)
+    out, cache = F.avg_pool2d_forward(
+        x, case["kernel"], case["stride"], case["padding"], case["ceil_mode"], count_include_pad
+    )
     np.testing.assert_allclose(out, expected, **tolerance(case["dtype"]))
-    np.testing.assert_allclose(F.avg_pool2d_backward(dout, cache), dx_t,
-                               **tolerance(case["dtype"]))
+    np.testing.assert_allclose(F.avg_pool2d_backward(dout, cache), dx_t, **tolerance(case["dtype"]))
 
 
 @pytest.mark.parametrize("shape", [(100, 30, 24, 24), (4, 3, 8, 6)])
 def test_max_pool_2x2_fast_path_is_bit_exact_with_ties(shape):
     rng = np.random.default_rng(0)
     x = np.maximum(rng.standard_normal(shape), 0).astype(np.float32)
-    x[0, 0, :2, :2] = 1.0                 # four-way tie
-    x[0, 0, 2, 3] = x[0, 0, 3, 2] = 5.0   # tie across rows and columns
+    x[0, 0, :2, :2] = 1.0  # four-way tie
+    x[0, 0, 2, 3] = x[0, 0, 3, 2] = 5.0  # tie across rows and columns
     expected, dout, (dx_t,) = torch_grads(lambda t: torch.nn.functional.max_pool2d(t, 2), x)
     out, cache = F.max_pool2d_forward(x, 2)
     np.testing.assert_array_equal(out, expected)
@@ -184,7 +238,8 @@ def test_max_pool_propagates_nan_like_torch():
     x[0, 1, 1, 2] = np.nan
     for kernel, stride in ((2, 2), (3, 1)):
         expected, dout, (dx_t,) = torch_grads(
-            lambda t: torch.nn.functional.max_pool2d(t, kernel, stride), x)
+            lambda t: torch.nn.functional.max_pool2d(t, kernel, stride), x
+        )
         out, cache = F.max_pool2d_forward(x, kernel, stride)
         np.testing.assert_array_equal(out, expected)
         # Overlapping windows add into one pixel in a different order: equal up to rounding.
@@ -225,7 +280,8 @@ def test_2x2_fast_paths_indices_infinite_gradients_and_average():
     np.testing.assert_allclose(
         F.avg_pool2d_backward(dout, cache),
         torch.autograd.grad(torch.nn.functional.avg_pool2d(xt, 2), xt, torch.from_numpy(dout))[0],
-        rtol=1e-6)
+        rtol=1e-6,
+    )
 
 
 @pytest.fixture(params=["wide", "compact"])
@@ -233,15 +289,20 @@ def forced_layout(request, monkeypatch):
     """Stride-1 convolutions pick the "wide" layout only for rows little wider than the output,
     which the small random images rarely are: run the oracle with each layout forced."""
     from tatamikomi.functional import conv
+
     monkeypatch.setattr(conv, "WIDE_MAX_EXTRA", 1000.0 if request.param == "wide" else 0.0)
     return request.param
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                 HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(case=conv_cases(), seed=st.integers(0, 2**31 - 1))
 def test_conv2d_layouts_match_torch(forced_layout, case, seed):
     from tatamikomi.functional import conv
+
     case = dict(case, stride=(1, 1), padding=case["padding"] if case["padding"] != "same" else 1)
     for size, k, d in zip(case["hw"], case["kernel"], case["dilation"]):
         pad = case["padding"] if isinstance(case["padding"], int) else 0

@@ -25,7 +25,9 @@ _SUFFIXES = ("64_", "_64", "")
 def _loaded_openblas_paths() -> list[str]:
     try:
         with open("/proc/self/maps") as maps:
-            paths = {line.split(maxsplit=5)[-1].strip() for line in maps if "openblas" in line.lower()}
+            paths = {
+                line.split(maxsplit=5)[-1].strip() for line in maps if "openblas" in line.lower()
+            }
     except OSError:
         return []
     return sorted(p for p in paths if ".so" in p)

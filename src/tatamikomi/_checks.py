@@ -14,8 +14,10 @@ def pair(value, name: str = "value") -> tuple[int, int]:
     """Accept an int or an (h, w) pair of ints and return an (h, w) tuple."""
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
         return int(value), int(value)
-    if isinstance(value, (tuple, list)) and len(value) == 2 and all(
-        isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in value
+    if (
+        isinstance(value, (tuple, list))
+        and len(value) == 2
+        and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in value)
     ):
         return int(value[0]), int(value[1])
     raise TypeError(f"{name} must be an int or a pair of ints (h, w); got {value!r}")
@@ -109,5 +111,5 @@ def check_finite(x: np.ndarray, name: str, hint: str) -> None:
 
 
 def float_dtype(*arrays: np.ndarray) -> np.dtype:
-    """The floating dtype a computation on these arrays runs in (NumPy promotion, at least float32)."""
+    """The float dtype a computation on these arrays runs in (NumPy promotion, float32 or wider)."""
     return np.result_type(DEFAULT_DTYPE, *[a.dtype for a in arrays if a is not None])

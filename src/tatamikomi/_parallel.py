@@ -88,11 +88,13 @@ def _in_worker(work: Callable[[slice], None]) -> Callable[[slice], None]:
             work(part)
         finally:
             _local.inside = False
+
     return run
 
 
-def over_batch(work: Callable[[slice], None], batch: int, elements: int, *,
-               blas: bool = False) -> None:
+def over_batch(
+    work: Callable[[slice], None], batch: int, elements: int, *, blas: bool = False
+) -> None:
     """Call ``work(batch_slice)`` on contiguous slices covering ``range(batch)``.
 
     ``elements`` is the size of the pass (number of array elements touched); small passes run in

@@ -17,8 +17,10 @@ def _grid(array) -> str:
 
 def _sum_of_products(window, kernel) -> str:
     """One output element as the slides write it: input x filter, summed."""
+
     def number(v):
         return f"({v})" if v < 0 else f"{v}"
+
     terms = "+".join(f"{number(a)}x{number(b)}" for a, b in zip(np.ravel(window), np.ravel(kernel)))
     return f"{terms} = {int(np.sum(np.asarray(window) * kernel))}"
 
@@ -32,11 +34,15 @@ def lines(lang: str = "en"):
     yield "フィルタ (3x3):" if ja else "Filter (3x3):"
     yield _grid(lecture.FILTER)
     out = F.conv2d(x, w)[0, 0]
-    yield ("畳み込み演算 (パディング 0, ストライド 1) → 2x2:" if ja else
-           "Convolution (pad 0, stride 1) -> 2x2:")
+    yield (
+        "畳み込み演算 (パディング 0, ストライド 1) → 2x2:"
+        if ja
+        else "Convolution (pad 0, stride 1) -> 2x2:"
+    )
     yield _grid(out)
     yield ("  左上の要素: " if ja else "  top-left element: ") + _sum_of_products(
-        lecture.INPUT[:3, :3], lecture.FILTER)
+        lecture.INPUT[:3, :3], lecture.FILTER
+    )
     yield ("パディング 1 → 出力も 4x4 のまま:" if ja else "With padding 1 the output stays 4x4:")
     yield _grid(F.conv2d(x, w, padding=1)[0, 0])
     yield "バイアス 3 を加える:" if ja else "Adding a bias of 3 to every element:"
@@ -49,12 +55,18 @@ def lines(lang: str = "en"):
     yield _grid(F.avg_pool2d(x, 2)[0, 0])
     batch = np.random.default_rng(0).random(lecture.IM2COL_BATCH_SHAPE)
     col = F.im2col(batch, *lecture.IM2COL_FILTER)
-    yield (f"im2col: バッチ {lecture.IM2COL_BATCH_SHAPE} と 5x5 フィルタ → {col.shape}"
-           f" (10 x 3 x 3 = 90 行, 3 チャネル x 5 x 5 = 75 列)" if ja else
-           f"im2col: batch {lecture.IM2COL_BATCH_SHAPE} with a 5x5 filter -> {col.shape}"
-           f" (10 images x 3x3 positions = 90 rows, 3 channels x 5x5 = 75 columns)")
+    yield (
+        f"im2col: バッチ {lecture.IM2COL_BATCH_SHAPE} と 5x5 フィルタ → {col.shape}"
+        f" (10 x 3 x 3 = 90 行, 3 チャネル x 5 x 5 = 75 列)"
+        if ja
+        else f"im2col: batch {lecture.IM2COL_BATCH_SHAPE} with a 5x5 filter -> {col.shape}"
+        f" (10 images x 3x3 positions = 90 rows, 3 channels x 5x5 = 75 columns)"
+    )
     filters = np.random.default_rng(1).random((30,) + lecture.IM2COL_BATCH_SHAPE[1:2] + (5, 5))
-    yield (f"バッチ処理: (N, C, H, W) = {batch.shape} に (FN, C, FH, FW) = {filters.shape} → "
-           f"(N, FN, OH, OW) = {F.conv2d(batch, filters).shape}" if ja else
-           f"Batches: (N, C, H, W) = {batch.shape} with (FN, C, FH, FW) = {filters.shape} -> "
-           f"(N, FN, OH, OW) = {F.conv2d(batch, filters).shape}")
+    yield (
+        f"バッチ処理: (N, C, H, W) = {batch.shape} に (FN, C, FH, FW) = {filters.shape} → "
+        f"(N, FN, OH, OW) = {F.conv2d(batch, filters).shape}"
+        if ja
+        else f"Batches: (N, C, H, W) = {batch.shape} with (FN, C, FH, FW) = {filters.shape} -> "
+        f"(N, FN, OH, OW) = {F.conv2d(batch, filters).shape}"
+    )

@@ -38,7 +38,7 @@ class GradientCheckResult:
     """One line per checked quantity: the largest difference and the relative error
     ``|analytic - numerical| / (|analytic| + |numerical|)`` (norms over all elements)."""
 
-    rows: list = field(default_factory=list)   # (name, max_abs_diff, relative_error, ok)
+    rows: list = field(default_factory=list)  # (name, max_abs_diff, relative_error, ok)
 
     @property
     def ok(self) -> bool:
@@ -61,14 +61,16 @@ def _compare(name, analytic, numeric, rtol, atol):
     return name, diff, rel, bool(rel <= rtol or diff <= atol)
 
 
-def gradient_check(layer, x, *, eps: float = 1e-6, rtol: float = 1e-6, atol: float = 1e-8,
-                   seed: int = 0) -> GradientCheckResult:
+def gradient_check(
+    layer, x, *, eps: float = 1e-6, rtol: float = 1e-6, atol: float = 1e-8, seed: int = 0
+) -> GradientCheckResult:
     """Compare a layer's backward pass with numerical gradients; returns a printable result.
 
     The scalar checked is ``sum(layer.forward(x) * R)`` for a fixed random R, so backward is
     called with ``dout = R``. The input gradient ("x") and every parameter's gradient are
     checked. The check runs in float64: the layer's parameters are converted for its duration
-    and restored afterwards, with its gradients and buffers (running statistics); a layer with an ``rng``
+    and restored afterwards, with its gradients and buffers (running statistics); a layer with
+    an ``rng``
     attribute (Dropout) is re-seeded before each forward pass so its random mask stays fixed.
 
     >>> from tatamikomi import Conv2d

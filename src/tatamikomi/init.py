@@ -34,7 +34,9 @@ def _check_method(method):
         return float(method)
     if isinstance(method, str) and method.lower() in METHODS:
         return method.lower()
-    raise ValueError(f"init must be one of {METHODS} or a positive std such as 0.01; got {method!r}")
+    raise ValueError(
+        f"init must be one of {METHODS} or a positive std such as 0.01; got {method!r}"
+    )
 
 
 def initial_weight(shape, fan_in: int, method="he", rng=None, dtype=DEFAULT_DTYPE) -> np.ndarray:

@@ -16,8 +16,15 @@ from __future__ import annotations
 import numpy as np
 
 from . import functional as F
-from ._checks import (DEFAULT_DTYPE, as_float, check_finite, check_ndim, is_integer, pair,
-                      refuse_integer_gradient)
+from ._checks import (
+    DEFAULT_DTYPE,
+    as_float,
+    check_finite,
+    check_ndim,
+    is_integer,
+    pair,
+    refuse_integer_gradient,
+)
 from .init import initial_bias, initial_weight
 
 
@@ -90,7 +97,8 @@ class Layer:
 class Convolution(Layer):
     """The lecture's Convolution layer: filters W (FN, C/groups, FH, FW) and bias b (FN,).
 
-    Shape: (N, C, H, W) -> (N, FN, OH, OW), ``OH = (H + 2*pad - dilation*(FH-1) - 1) // stride + 1``.
+    Shape: (N, C, H, W) -> (N, FN, OH, OW),
+    ``OH = (H + 2*pad - dilation*(FH-1) - 1) // stride + 1``.
     ``pad`` may be an int, an (h, w) pair, ``'valid'`` or ``'same'``; ``padding_mode`` is
     ``'zeros'``, ``'reflect'``, ``'replicate'`` or ``'circular'``. ``b`` may be None (no bias).
     With ``need_input_grad=False`` (a network's first layer) backward skips dx and returns None.
@@ -101,25 +109,45 @@ class Convolution(Layer):
     dW = _Entry("grads", "W")
     db = _Entry("grads", "b")
 
-    def __init__(self, W, b=None, stride=1, pad=0, *, dilation=1, groups=1,
-                 padding_mode="zeros", need_input_grad=True):
+    def __init__(
+        self,
+        W,
+        b=None,
+        stride=1,
+        pad=0,
+        *,
+        dilation=1,
+        groups=1,
+        padding_mode="zeros",
+        need_input_grad=True,
+    ):
         super().__init__()
         self.W = _parameter(W, "W")
         check_ndim(self.W, 4, "W", "(FN, C/groups, FH, FW)")
         if b is not None:
             self.b = _parameter(b, "b", self.W.dtype).reshape(-1)
             if self.b.shape != (self.W.shape[0],):
-                raise ValueError(f"b must have one value per filter, shape ({self.W.shape[0]},); "
-                                 f"got {np.shape(b)}")
+                raise ValueError(
+                    f"b must have one value per filter, shape ({self.W.shape[0]},); "
+                    f"got {np.shape(b)}"
+                )
         self.stride, self.pad, self.dilation, self.groups = stride, pad, dilation, groups
         self.padding_mode = F.padding.check_padding_mode(padding_mode)
         self.need_input_grad = need_input_grad
         self._cache = None
 
     def forward(self, x):
-        out, self._cache = F.conv2d_forward(x, self.W, self.b, self.stride, self.pad,
-                                            self.dilation, self.groups, self.padding_mode,
-                                            reuse=self._cache)
+        out, self._cache = F.conv2d_forward(
+            x,
+            self.W,
+            self.b,
+            self.stride,
+            self.pad,
+            self.dilation,
+            self.groups,
+            self.padding_mode,
+            reuse=self._cache,
+        )
         return out
 
     def backward(self, dout):
@@ -140,19 +168,43 @@ class Conv2d(Convolution):
     weight = _Entry("params", "W")
     bias = _Entry("params", "b")
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
-                 groups=1, bias=True, padding_mode="zeros", *, init="pytorch", rng=None,
-                 dtype=DEFAULT_DTYPE, need_input_grad=True):
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups=1,
+        bias=True,
+        padding_mode="zeros",
+        *,
+        init="pytorch",
+        rng=None,
+        dtype=DEFAULT_DTYPE,
+        need_input_grad=True,
+    ):
         if in_channels % groups or out_channels % groups:
-            raise ValueError(f"groups={groups} must divide in_channels ({in_channels}) and "
-                             f"out_channels ({out_channels})")
+            raise ValueError(
+                f"groups={groups} must divide in_channels ({in_channels}) and "
+                f"out_channels ({out_channels})"
+            )
         kh, kw = pair(kernel_size, "kernel_size")
         fan_in = in_channels // groups * kh * kw
         rng = np.random.default_rng(rng) if not isinstance(rng, np.random.Generator) else rng
         W = initial_weight((out_channels, in_channels // groups, kh, kw), fan_in, init, rng, dtype)
         b = initial_bias(out_channels, fan_in, init, rng, dtype) if bias else None
-        super().__init__(W, b, stride, padding, dilation=dilation, groups=groups,
-                         padding_mode=padding_mode, need_input_grad=need_input_grad)
+        super().__init__(
+            W,
+            b,
+            stride,
+            padding,
+            dilation=dilation,
+            groups=groups,
+            padding_mode=padding_mode,
+            need_input_grad=need_input_grad,
+        )
 
 
 class Affine(Layer):
@@ -203,8 +255,9 @@ class Linear(Affine):
 
     bias = _Entry("params", "b")
 
-    def __init__(self, in_features, out_features, bias=True, *, init="pytorch", rng=None,
-                 dtype=DEFAULT_DTYPE):
+    def __init__(
+        self, in_features, out_features, bias=True, *, init="pytorch", rng=None, dtype=DEFAULT_DTYPE
+    ):
         rng = np.random.default_rng(rng) if not isinstance(rng, np.random.Generator) else rng
         W = initial_weight((out_features, in_features), in_features, init, rng, dtype).T
         b = initial_bias(out_features, in_features, init, rng, dtype) if bias else None
@@ -228,8 +281,18 @@ class Pooling(Layer):
     to average pooling.
     """
 
-    def __init__(self, pool_h, pool_w=None, stride=None, pad=0, mode="max", *, dilation=1,
-                 ceil_mode=False, count_include_pad=True):
+    def __init__(
+        self,
+        pool_h,
+        pool_w=None,
+        stride=None,
+        pad=0,
+        mode="max",
+        *,
+        dilation=1,
+        ceil_mode=False,
+        count_include_pad=True,
+    ):
         super().__init__()
         if mode not in ("max", "avg"):
             raise ValueError(f"mode must be 'max' or 'avg'; got {mode!r}")
@@ -244,11 +307,13 @@ class Pooling(Layer):
 
     def forward(self, x):
         if self.mode == "max":
-            out, self._cache = F.max_pool2d_forward(x, self.pool, self.stride, self.pad,
-                                                    self.dilation, self.ceil_mode)
+            out, self._cache = F.max_pool2d_forward(
+                x, self.pool, self.stride, self.pad, self.dilation, self.ceil_mode
+            )
         else:
-            out, self._cache = F.avg_pool2d_forward(x, self.pool, self.stride, self.pad,
-                                                    self.ceil_mode, self.count_include_pad)
+            out, self._cache = F.avg_pool2d_forward(
+                x, self.pool, self.stride, self.pad, self.ceil_mode, self.count_include_pad
+            )
         return out
 
     def backward(self, dout):
@@ -259,8 +324,10 @@ class Pooling(Layer):
         return F.avg_pool2d_backward(dout, self._cache)
 
     def __repr__(self) -> str:
-        return (f"{type(self).__name__}(pool={self.pool}, stride={self.stride}, pad={self.pad}, "
-                f"mode={self.mode!r})")
+        return (
+            f"{type(self).__name__}(pool={self.pool}, stride={self.stride}, pad={self.pad}, "
+            f"mode={self.mode!r})"
+        )
 
 
 class MaxPooling(Pooling):
@@ -273,10 +340,18 @@ class MaxPooling(Pooling):
 class AveragePooling(Pooling):
     """Average pooling: each window's mean."""
 
-    def __init__(self, pool_h, pool_w=None, stride=None, pad=0, *, ceil_mode=False,
-                 count_include_pad=True):
-        super().__init__(pool_h, pool_w, stride, pad, "avg", ceil_mode=ceil_mode,
-                         count_include_pad=count_include_pad)
+    def __init__(
+        self, pool_h, pool_w=None, stride=None, pad=0, *, ceil_mode=False, count_include_pad=True
+    ):
+        super().__init__(
+            pool_h,
+            pool_w,
+            stride,
+            pad,
+            "avg",
+            ceil_mode=ceil_mode,
+            count_include_pad=count_include_pad,
+        )
 
 
 class MaxPool2d(MaxPooling):
@@ -289,10 +364,17 @@ class MaxPool2d(MaxPooling):
 class AvgPool2d(AveragePooling):
     """PyTorch's name and arguments for :class:`AveragePooling`."""
 
-    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
-                 count_include_pad=True):
-        super().__init__(kernel_size, None, stride, padding, ceil_mode=ceil_mode,
-                         count_include_pad=count_include_pad)
+    def __init__(
+        self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True
+    ):
+        super().__init__(
+            kernel_size,
+            None,
+            stride,
+            padding,
+            ceil_mode=ceil_mode,
+            count_include_pad=count_include_pad,
+        )
 
 
 class GlobalAveragePooling(Layer):
@@ -317,7 +399,7 @@ class Relu(Layer):
 
     def __init__(self):
         super().__init__()
-        self.mask = None   # True where the input was <= 0, as in the book
+        self.mask = None  # True where the input was <= 0, as in the book
 
     def forward(self, x):
         x = self._input(x)
@@ -428,8 +510,19 @@ class BatchNormalization(Layer):
     running_mean = _Entry("buffers", "running_mean")
     running_var = _Entry("buffers", "running_var")
 
-    def __init__(self, gamma, beta, momentum=0.9, running_mean=None, running_var=None, *,
-                 eps=1e-6, unbiased_running_var=False, track_running_stats=True, affine=True):
+    def __init__(
+        self,
+        gamma,
+        beta,
+        momentum=0.9,
+        running_mean=None,
+        running_var=None,
+        *,
+        eps=1e-6,
+        unbiased_running_var=False,
+        track_running_stats=True,
+        affine=True,
+    ):
         super().__init__()
         gamma = _parameter(gamma, "gamma").reshape(-1)
         beta = _parameter(beta, "beta", gamma.dtype).reshape(-1)
@@ -445,10 +538,16 @@ class BatchNormalization(Layer):
         self.unbiased_running_var = unbiased_running_var
         self.track_running_stats = track_running_stats
         features = gamma.shape[0]
-        self.running_mean = (np.zeros(features, gamma.dtype) if running_mean is None
-                             else _parameter(running_mean, "running_mean", gamma.dtype))
-        self.running_var = (np.ones(features, gamma.dtype) if running_var is None
-                            else _parameter(running_var, "running_var", gamma.dtype))
+        self.running_mean = (
+            np.zeros(features, gamma.dtype)
+            if running_mean is None
+            else _parameter(running_mean, "running_mean", gamma.dtype)
+        )
+        self.running_var = (
+            np.ones(features, gamma.dtype)
+            if running_var is None
+            else _parameter(running_var, "running_var", gamma.dtype)
+        )
         self._cache = None
 
     def _scale_shift(self):
@@ -461,10 +560,14 @@ class BatchNormalization(Layer):
         elif x.ndim == 4:
             axes, channel_axis = (0, 2, 3), 1
         else:
-            raise ValueError(f"batch normalisation takes (N, D) or (N, C, H, W); got shape {x.shape}")
+            raise ValueError(
+                f"batch normalisation takes (N, D) or (N, C, H, W); got shape {x.shape}"
+            )
         if x.shape[channel_axis] != features:
-            raise ValueError(f"input has {x.shape[channel_axis]} channels/features (shape "
-                             f"{x.shape}) but the layer normalises {features}")
+            raise ValueError(
+                f"input has {x.shape[channel_axis]} channels/features (shape "
+                f"{x.shape}) but the layer normalises {features}"
+            )
         shape = [1] * x.ndim
         shape[channel_axis] = features
         return axes, tuple(shape)
@@ -483,9 +586,11 @@ class BatchNormalization(Layer):
                 batch_var = var * count / max(count - 1, 1) if self.unbiased_running_var else var
                 keep = self.momentum
                 self.running_mean = (keep * self.running_mean + (1 - keep) * mean).astype(
-                    self.running_mean.dtype)
+                    self.running_mean.dtype
+                )
                 self.running_var = (keep * self.running_var + (1 - keep) * batch_var).astype(
-                    self.running_var.dtype)
+                    self.running_var.dtype
+                )
         else:
             mean, var = self.running_mean, self.running_var
             centred = x - mean.reshape(shape)
@@ -504,8 +609,11 @@ class BatchNormalization(Layer):
             self.dgamma = (dout * normalised).sum(axis=axes).astype(gamma.dtype, copy=False)
         dnorm = dout * gamma.reshape(shape)
         if use_batch:
-            dnorm = (dnorm - dnorm.mean(axis=axes, keepdims=True)
-                     - normalised * (dnorm * normalised).mean(axis=axes, keepdims=True))
+            dnorm = (
+                dnorm
+                - dnorm.mean(axis=axes, keepdims=True)
+                - normalised * (dnorm * normalised).mean(axis=axes, keepdims=True)
+            )
         return dnorm / std.reshape(shape)
 
 
@@ -516,11 +624,25 @@ class BatchNorm2d(BatchNormalization):
     weight = _Entry("params", "gamma")
     bias = _Entry("params", "beta")
 
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
-                 track_running_stats=True, *, dtype=DEFAULT_DTYPE):
-        super().__init__(np.ones(num_features, dtype), np.zeros(num_features, dtype),
-                         momentum=1 - momentum, eps=eps, unbiased_running_var=True,
-                         track_running_stats=track_running_stats, affine=affine)
+    def __init__(
+        self,
+        num_features,
+        eps=1e-5,
+        momentum=0.1,
+        affine=True,
+        track_running_stats=True,
+        *,
+        dtype=DEFAULT_DTYPE,
+    ):
+        super().__init__(
+            np.ones(num_features, dtype),
+            np.zeros(num_features, dtype),
+            momentum=1 - momentum,
+            eps=eps,
+            unbiased_running_var=True,
+            track_running_stats=track_running_stats,
+            affine=affine,
+        )
 
 
 class SoftmaxWithLoss(Layer):

@@ -42,7 +42,7 @@ def col2im(col, input_shape, filter_h, filter_w, stride=1, pad=0):
         for x in range(filter_w):
             x_max = x + stride * out_w
             img[:, :, y:y_max:stride, x:x_max:stride] += col[:, :, y, x, :, :]
-    return img[:, :, pad:H + pad, pad:W + pad]
+    return img[:, :, pad : H + pad, pad : W + pad]
 
 
 def conv_forward(x, W, b, stride=1, pad=0):
@@ -87,8 +87,9 @@ def max_pool_backward(dout, cache, pool_h, pool_w, stride, pad=0):
     pool_size = pool_h * pool_w
     dmax = np.zeros((dout.size, pool_size), dtype=dout.dtype)
     dmax[np.arange(arg_max.size), arg_max.flatten()] = dout.flatten()
-    dcol = dmax.reshape(dout.shape + (pool_size,)).reshape(dout.shape[0] * dout.shape[1]
-                                                           * dout.shape[2], -1)
+    dcol = dmax.reshape(dout.shape + (pool_size,)).reshape(
+        dout.shape[0] * dout.shape[1] * dout.shape[2], -1
+    )
     return col2im(dcol, x.shape, pool_h, pool_w, stride, pad)
 
 

@@ -18,7 +18,7 @@ def relu(x) -> np.ndarray:
 
 
 def relu_backward(dout, x) -> np.ndarray:
-    """``dout`` where ``x > 0``, else 0 (the gradient at exactly 0 is taken as 0, as PyTorch does)."""
+    """``dout`` where ``x > 0``, else 0 (at exactly 0 the gradient is 0, as in PyTorch)."""
     dout = np.asarray(dout)
     return np.where(np.asarray(x) > 0, dout, np.zeros((), dtype=dout.dtype))
 

@@ -24,8 +24,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import _parallel
-from .._checks import (as_float, check_ndim, float_dtype, image_batch, is_integer, positive_pair,
-                       refuse_integer_gradient)
+from .._checks import (
+    as_float,
+    check_ndim,
+    float_dtype,
+    image_batch,
+    is_integer,
+    positive_pair,
+    refuse_integer_gradient,
+)
 from .geometry import Window2d, window2d
 from .im2col import fold, unfold
 from .padding import check_padding_mode, pad2d, pad2d_backward
@@ -37,10 +44,10 @@ class ConvCache:
     geometry. Its ``images`` buffer is reused by a later forward pass given this cache as
     ``reuse`` (layers pass their previous cache), which saves fresh memory's page faults."""
 
-    images: np.ndarray        # the input as the layout reads it (see _choose_layout)
-    owned: bool               # images is our copy (reusable), not the caller's input
-    layout: str               # "view", "compact" or "wide"
-    weight: np.ndarray        # (groups, FN/groups, Cg*FH*FW)
+    images: np.ndarray  # the input as the layout reads it (see _choose_layout)
+    owned: bool  # images is our copy (reusable), not the caller's input
+    layout: str  # "view", "compact" or "wide"
+    weight: np.ndarray  # (groups, FN/groups, Cg*FH*FW)
     weight_shape: tuple
     weight_dtype: np.dtype
     has_bias: bool
@@ -53,8 +60,9 @@ class ConvCache:
 
 # How the windows are laid out in memory:
 # - "view": a 1x1 filter, stride 1, no padding sees every pixel once: col is the input itself.
-# - "wide": stride 1, and rows not much wider than the output. Each padded image is flattened per channel (with a few zeros after it),
-#   so that filter tap (i, j) sees, at all output positions, one contiguous run
+# - "wide": stride 1, and rows not much wider than the output. Each padded image is flattened
+#   per channel (with a few zeros after it), so that filter tap (i, j) sees, at all output
+#   positions, one contiguous run
 #   ``flat[c, i*dh*Wp + j*dw : ... + OH*Wp]``. Rows are computed Wp wide instead of OW wide: the
 #   extra Wp - OW columns wrap around into the next row; their outputs are dropped and zeros in
 #   dout keep them out of every gradient. Copies and sums then move long contiguous runs.
@@ -111,8 +119,18 @@ def _check_conv_args(x, weight, bias, groups):
     return x, weight, bias
 
 
-def conv2d_forward(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1,
-                   padding_mode="zeros", *, reuse: ConvCache | None = None):
+def conv2d_forward(
+    x,
+    weight,
+    bias=None,
+    stride=1,
+    padding=0,
+    dilation=1,
+    groups=1,
+    padding_mode="zeros",
+    *,
+    reuse: ConvCache | None = None,
+):
     """Convolve and keep what the backward pass needs. Returns ``(out, cache)``.
 
     ``padding`` is an int, an (h, w) pair, ``'valid'`` or ``'same'``; ``stride`` and ``dilation``
@@ -132,8 +150,11 @@ def conv2d_forward(x, weight, bias=None, stride=1, padding=0, dilation=1, groups
     layout = _choose_layout(window)
     source = x.astype(dtype, copy=False)
     weight_matrix = weight.astype(dtype, copy=False).reshape(groups, filters // groups, -1)
-    bias_column = None if bias is None else bias.astype(dtype, copy=False).reshape(
-        groups, filters // groups, 1)
+    bias_column = (
+        None
+        if bias is None
+        else bias.astype(dtype, copy=False).reshape(groups, filters // groups, 1)
+    )
 
     # The pixels as the layout reads them: "wide" always copies (its flat rows need trailing
     # zeros), "compact" only to pad, "view" never.
@@ -141,15 +162,18 @@ def conv2d_forward(x, weight, bias=None, stride=1, padding=0, dilation=1, groups
     previous = reuse.images if reuse is not None and reuse.owned else None
     if layout == "wide":
         images = _scratch(previous, (n, channels, _wide_length(window)), dtype)
-        image_view = images[..., :hp * wp].reshape(n, channels, hp, wp)
+        image_view = images[..., : hp * wp].reshape(n, channels, hp, wp)
     elif owned:
         images = image_view = _scratch(previous, (n, channels, hp, wp), dtype)
     else:
         images, image_view = source, None
-    other_mode = None if padding_mode == "zeros" or window.is_unpadded else pad2d(
-        source, window.pads, padding_mode)
+    other_mode = (
+        None
+        if padding_mode == "zeros" or window.is_unpadded
+        else pad2d(source, window.pads, padding_mode)
+    )
     out = np.empty((n, groups, filters // groups, oh * ow), dtype=dtype)
-    unroll = _unroller(images, layout, window, groups)
+    unroll = _Unroller(images, layout, window, groups)
 
     def work(batch: slice) -> None:
         for part in _parallel.chunks(batch, unroll.images_per_chunk):
@@ -159,17 +183,29 @@ def conv2d_forward(x, weight, bias=None, stride=1, padding=0, dilation=1, groups
                 else:
                     pad2d(source[part], window.pads, out=image_view[part])
                 if layout == "wide":
-                    images[part, :, hp * wp:] = 0
+                    images[part, :, hp * wp :] = 0
             product = np.matmul(weight_matrix, unroll(part))
-            if layout == "wide":    # drop the wrap-around columns
+            if layout == "wide":  # drop the wrap-around columns
                 product = product.reshape(product.shape[:3] + (oh, wp))[..., :ow]
             out[part] = product.reshape(out[part].shape)
             if bias_column is not None:
                 out[part] += bias_column
 
     _parallel.over_batch(work, n, unroll.size + out.size, blas=True)
-    cache = ConvCache(images, owned, layout, weight_matrix, weight.shape, weight.dtype,
-                      bias is not None, window, padding_mode, x.shape, x.dtype, integer_input)
+    cache = ConvCache(
+        images,
+        owned,
+        layout,
+        weight_matrix,
+        weight.shape,
+        weight.dtype,
+        bias is not None,
+        window,
+        padding_mode,
+        x.shape,
+        x.dtype,
+        integer_input,
+    )
     return out.reshape(n, filters, oh, ow), cache
 
 
@@ -185,7 +221,7 @@ def _scratch(array, shape, dtype) -> np.ndarray:
 CHUNK_BYTES = 1 << 20
 
 
-class _unroller:
+class _Unroller:
     """Unrolls the windows of some images: ``self(part) -> (images, groups, Cg*FH*FW, P)``.
 
     P is OH*OW, or OH*Wp in the "wide" layout. The result is a fresh buffer, or a view of the
@@ -215,7 +251,7 @@ class _unroller:
         col = np.empty((count, self.channels, self.taps, self.positions), dtype=images.dtype)
         if self.layout == "wide":
             for k, offset in enumerate(self.offsets):
-                col[:, :, k] = images[:, :, offset:offset + self.positions]
+                col[:, :, k] = images[:, :, offset : offset + self.positions]
         else:
             unfold(images, self.window, out=col)
         return col.reshape(self.shape(count))
@@ -230,8 +266,8 @@ class _unroller:
             target = np.zeros((count,) + self.images.shape[1:], dtype=dcol.dtype)
             taps = dcol.reshape(count, self.channels, self.taps, self.positions)
             for k, offset in enumerate(self.offsets):
-                target[:, :, offset:offset + self.positions] += taps[:, :, k]
-            return target[..., :hp * wp].reshape(count, self.channels, hp, wp)
+                target[:, :, offset : offset + self.positions] += taps[:, :, k]
+            return target[..., : hp * wp].reshape(count, self.channels, hp, wp)
         fh, fw = self.window.kernel
         return fold(dcol.reshape(count, self.channels, fh, fw, self.oh, self.ow), self.window)
 
@@ -267,7 +303,8 @@ def conv2d_backward(dout, cache: ConvCache, need_input_grad: bool = True):
     dout = as_float(dout, "dout")
     if dout.shape != (n, filters, oh, ow):
         raise ValueError(
-            f"dout must have the forward output's shape {(n, filters, oh, ow)}; got {tuple(dout.shape)}"
+            f"dout must have the forward output's shape {(n, filters, oh, ow)}; "
+            f"got {tuple(dout.shape)}"
         )
     dtype = cache.images.dtype
     grouped = np.ascontiguousarray(dout, dtype=dtype).reshape(n, groups, -1, oh * ow)
@@ -275,18 +312,18 @@ def conv2d_backward(dout, cache: ConvCache, need_input_grad: bool = True):
     if cache.has_bias:
         db = grouped.reshape(n, filters, oh * ow).sum(axis=2).sum(axis=0)
         db = db.astype(cache.weight_dtype, copy=False)
-    unroll = _unroller(cache.images, layout, window, groups)
+    unroll = _Unroller(cache.images, layout, window, groups)
     dw_per_image = np.empty((n,) + cache.weight.shape, dtype=dtype)
     weight_t = cache.weight.transpose(0, 2, 1)
     dx = np.empty(cache.x_shape, dtype=dtype) if need_input_grad else None
-    direct = window.is_unpadded and layout != "wide"   # the folded gradient is dx itself
+    direct = window.is_unpadded and layout != "wide"  # the folded gradient is dx itself
     crop = cache.padding_mode == "zeros" or window.is_unpadded
     padded_grad = None if direct or crop else np.empty((n, channels, hp, wp), dtype=dtype)
 
     def work(batch: slice) -> None:
         for part in _parallel.chunks(batch, unroll.images_per_chunk):
             grads = grouped[part]
-            if layout == "wide":    # dout on the wide grid: zeros in the wrap-around columns
+            if layout == "wide":  # dout on the wide grid: zeros in the wrap-around columns
                 wide = np.zeros(grads.shape[:3] + (oh, wp), dtype=dtype)
                 wide[..., :ow] = grads.reshape(grads.shape[:3] + (oh, ow))
                 grads = wide.reshape(grads.shape[:3] + (unroll.positions,))
@@ -298,7 +335,7 @@ def conv2d_backward(dout, cache: ConvCache, need_input_grad: bool = True):
             if direct:
                 dx[part] = folded
             elif crop:
-                dx[part] = folded[:, :, top:top + height, left:left + width]
+                dx[part] = folded[:, :, top : top + height, left : left + width]
             else:
                 padded_grad[part] = folded
 

@@ -38,8 +38,12 @@ def conv_output_size(
     >>> conv_output_size(4, 3, pad=1)     # padding 1 keeps 4x4
     4
     """
-    for label, value, low in (("input_size", input_size, 1), ("filter_size", filter_size, 1),
-                              ("stride", stride, 1), ("dilation", dilation, 1)):
+    for label, value, low in (
+        ("input_size", input_size, 1),
+        ("filter_size", filter_size, 1),
+        ("stride", stride, 1),
+        ("dilation", dilation, 1),
+    ):
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise ValueError(f"{label} must be an int of at least {low}; got {value!r}")
     before, after = (pad, pad) if isinstance(pad, int) else pad
@@ -51,8 +55,8 @@ def conv_output_size(
         dilated = f" (dilation {dilation} makes it span {span})" if dilation != 1 else ""
         raise ValueError(
             f"the window of size {filter_size}{dilated} does not fit in an input of size "
-            f"{input_size} padded by ({before}, {after}) to {input_size + before + after}: the output "
-            f"would be empty. Use a smaller window, more padding, or a larger input."
+            f"{input_size} padded by ({before}, {after}) to {input_size + before + after}: the "
+            f"output would be empty. Use a smaller window, more padding, or a larger input."
         )
     if not ceil_mode:
         return room // stride + 1
@@ -81,8 +85,10 @@ class Window2d:
     @property
     def padded_hw(self) -> tuple[int, int]:
         top, bottom, left, right = self.pads
-        return (self.input_hw[0] + top + bottom + self.extra[0],
-                self.input_hw[1] + left + right + self.extra[1])
+        return (
+            self.input_hw[0] + top + bottom + self.extra[0],
+            self.input_hw[1] + left + right + self.extra[1],
+        )
 
     @property
     def span(self) -> tuple[int, int]:
@@ -94,10 +100,14 @@ class Window2d:
 
     @property
     def tiles_exactly(self) -> bool:
-        """Windows that do not overlap and cover the whole unpadded input (e.g. 2x2 pooling, stride 2)."""
-        return (self.is_unpadded and self.kernel == self.stride and self.dilation == (1, 1)
-                and self.out_hw[0] * self.kernel[0] == self.input_hw[0]
-                and self.out_hw[1] * self.kernel[1] == self.input_hw[1])
+        """Windows that do not overlap and cover the whole unpadded input (2x2 pooling, say)."""
+        return (
+            self.is_unpadded
+            and self.kernel == self.stride
+            and self.dilation == (1, 1)
+            and self.out_hw[0] * self.kernel[0] == self.input_hw[0]
+            and self.out_hw[1] * self.kernel[1] == self.input_hw[1]
+        )
 
 
 def resolve_padding(padding, kernel, dilation, stride) -> tuple[int, int, int, int]:
@@ -109,8 +119,8 @@ def resolve_padding(padding, kernel, dilation, stride) -> tuple[int, int, int, i
         if mode == "same":
             if stride != (1, 1):
                 raise ValueError(
-                    f"padding='same' needs stride 1 (the output keeps the input's size); got stride "
-                    f"{stride}. Give the padding as numbers instead."
+                    f"padding='same' needs stride 1 (the output keeps the input's size); got "
+                    f"stride {stride}. Give the padding as numbers instead."
                 )
             total_h = dilation[0] * (kernel[0] - 1)
             total_w = dilation[1] * (kernel[1] - 1)

@@ -7,11 +7,11 @@ position and one column per (channel, filter row, filter column)::
 
 so that a convolution becomes one matrix product, as in an Affine layer.
 
-Inside the library the same numbers are kept in the order (N, C, FH, FW, OH, OW) ("windows"
-layout): it is built with FH*FW strided slice copies whose rows are contiguous, and a
+Inside the library the same numbers are kept in the order (N, C, FH, FW, OH, OW)
+(:func:`unfold`): it is built with FH*FW strided slice copies whose rows are contiguous, and a
 per-image matrix product with it writes the output directly in (N, FN, OH, OW) order, so no
-transpose of the big matrix is ever needed. ``im2col`` is that array transposed to the
-lecture's order.
+transpose of the big matrix is needed. ``im2col`` is that array transposed to the lecture's
+order. (The convolution itself unrolls a few images at a time; see :mod:`.conv`.)
 """
 
 from __future__ import annotations
@@ -63,14 +63,13 @@ def unfold(padded: np.ndarray, window: Window2d, out=None) -> np.ndarray:
     return col
 
 
-def fold(col: np.ndarray, window: Window2d, out=None) -> np.ndarray:
-    """Adjoint of :func:`unfold`: (N, C, FH, FW, OH, OW) -> padded (N, C, Hp, Wp).
+def fold(col: np.ndarray, window: Window2d) -> np.ndarray:
+    """Adjoint of :func:`unfold`: (N, C, FH, FW, OH, OW) -> padded (N, C, Hp, Wp), a new array.
 
-    Where windows overlap, their values are added. Written into ``out`` (a scratch array of the
-    same size) when given.
+    Where windows overlap, their values are added.
     """
     n, c, fh, fw = col.shape[:4]
-    padded = _buffer(out, (n, c) + window.padded_hw, col.dtype)
+    padded = np.empty((n, c) + window.padded_hw, dtype=col.dtype)
 
     def add(batch: slice) -> None:
         target = padded[batch]
@@ -86,8 +85,13 @@ def fold(col: np.ndarray, window: Window2d, out=None) -> np.ndarray:
 
 def _window(input_shape, filter_h, filter_w, stride, pad, dilation) -> Window2d:
     ph, pw = non_negative_pair(pad, "pad")
-    return window2d(tuple(input_shape[2:]), positive_pair((filter_h, filter_w), "filter size"),
-                    stride, (ph, pw), dilation)
+    return window2d(
+        tuple(input_shape[2:]),
+        positive_pair((filter_h, filter_w), "filter size"),
+        stride,
+        (ph, pw),
+        dilation,
+    )
 
 
 def im2col(input_data, filter_h, filter_w, stride=1, pad=0, *, dilation=1) -> np.ndarray:
@@ -129,7 +133,8 @@ def col2im(col, input_shape, filter_h, filter_w, stride=1, pad=0, *, dilation=1)
     if col.shape != expected:
         raise ValueError(
             f"col has shape {col.shape}, but im2col of input_shape {tuple(input_shape)} with a "
-            f"{fh}x{fw} filter, stride {window.stride} and pad {window.pads[::2]} has shape {expected}."
+            f"{fh}x{fw} filter, stride {window.stride} and pad {window.pads[::2]} has shape "
+            f"{expected}."
         )
     windows = np.ascontiguousarray(col.reshape(n, oh, ow, c, fh, fw).transpose(0, 3, 4, 5, 1, 2))
     return pad2d_backward(fold(windows, window), window.pads, window.input_hw)

@@ -33,10 +33,16 @@ def target_distribution(labels, num_classes: int, n: int, dtype) -> np.ndarray:
         onehot = np.zeros((n, num_classes), dtype=dtype)
         onehot[np.arange(n), labels] = 1
         return onehot
-    check_ndim(labels, 2, "labels", "(N,) of class indices or (N, K) one-hot",)
+    check_ndim(
+        labels,
+        2,
+        "labels",
+        "(N,) of class indices or (N, K) one-hot",
+    )
     if labels.shape != (n, num_classes):
         raise ValueError(
-            f"one-hot labels must have shape {(n, num_classes)} to match the logits; got {labels.shape}"
+            f"one-hot labels must have shape {(n, num_classes)} to match the logits; "
+            f"got {labels.shape}"
         )
     return labels.astype(dtype, copy=False)
 
@@ -44,9 +50,12 @@ def target_distribution(labels, num_classes: int, n: int, dtype) -> np.ndarray:
 def _check_logits(logits) -> np.ndarray:
     logits = as_float(logits, "logits")
     check_ndim(logits, 2, "logits", "(N, K): one row of class scores per example")
-    check_finite(logits, "logits",
-                 "The network has diverged or its input is broken; lower the learning rate or "
-                 "check the data.")
+    check_finite(
+        logits,
+        "logits",
+        "The network has diverged or its input is broken; lower the learning rate or "
+        "check the data.",
+    )
     return logits
 
 

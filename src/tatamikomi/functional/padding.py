@@ -63,10 +63,10 @@ def pad2d(x: np.ndarray, pads, mode: str = "zeros", value: float = 0.0, out=None
         part = out[batch]
         if top or bottom or left or right:
             part[:, :, :top] = value
-            part[:, :, top + h:] = value
-            part[:, :, top:top + h, :left] = value
-            part[:, :, top:top + h, left + w:] = value
-        part[:, :, top:top + h, left:left + w] = x[batch]
+            part[:, :, top + h :] = value
+            part[:, :, top : top + h, :left] = value
+            part[:, :, top : top + h, left + w :] = value
+        part[:, :, top : top + h, left : left + w] = x[batch]
 
     _parallel.over_batch(fill, n, out.size)
     return out
@@ -98,6 +98,6 @@ def pad2d_backward(grad_padded: np.ndarray, pads, input_hw, mode: str = "zeros")
     top, bottom, left, right = pads
     h, w = input_hw
     if mode == "zeros":
-        return np.ascontiguousarray(grad_padded[:, :, top:top + h, left:left + w])
+        return np.ascontiguousarray(grad_padded[:, :, top : top + h, left : left + w])
     grad = _fold_axis(grad_padded, 2, h, top, bottom, mode)
     return _fold_axis(grad, 3, w, left, right, mode)

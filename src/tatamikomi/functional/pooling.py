@@ -34,10 +34,10 @@ class PoolCache:
     x_shape: tuple
     x_dtype: np.dtype
     integer_input: bool
-    argmax: np.ndarray | None = None      # max pooling: which tap won, (N, C, OH, OW)
-    divisor: np.ndarray | None = None     # average pooling: (OH, OW) window sizes
-    bottom: np.ndarray | None = None      # 2x2 max pooling: bottom row wins, per column
-    right: np.ndarray | None = None       # 2x2 max pooling: right column wins, per window
+    argmax: np.ndarray | None = None  # max pooling: which tap won, (N, C, OH, OW)
+    divisor: np.ndarray | None = None  # average pooling: (OH, OW) window sizes
+    bottom: np.ndarray | None = None  # 2x2 max pooling: bottom row wins, per column
+    right: np.ndarray | None = None  # 2x2 max pooling: right column wins, per window
 
     def winning_taps(self) -> np.ndarray:
         """Max pooling: the index ``i*KW + j`` of the winning tap of every window."""
@@ -59,7 +59,8 @@ def _pool_window(x, kernel_size, stride, padding, dilation, ceil_mode) -> Window
     for axis, name in ((0, "row"), (1, "column")):
         if not _every_window_touches_input(window, axis):
             raise ValueError(
-                f"with dilation {window.dilation} and padding {(top, left)}, some windows' taps fall "
+                f"with dilation {window.dilation} and padding {(top, left)}, some windows' taps "
+                f"fall "
                 f"only on padding along each {name} (input {window.input_hw}); their maximum would "
                 f"be -inf. Use less padding or dilation."
             )
@@ -112,7 +113,7 @@ def _max_pool_2x2(x, window: Window2d):
         top_rows, bottom_rows = x[batch, :, 0::2, :], x[batch, :, 1::2, :]
         wins_below = bottom[batch]
         np.greater(bottom_rows, top_rows, out=wins_below)
-        column_max = np.maximum(top_rows, bottom_rows)            # NaN propagates
+        column_max = np.maximum(top_rows, bottom_rows)  # NaN propagates
         left, right_ = column_max[..., 0::2], column_max[..., 1::2]
         pick_right = right[batch]
         np.greater(right_, left, out=pick_right)
@@ -132,7 +133,7 @@ def _nan_wins_2x2(x, out, bottom, right) -> None:
     """Windows holding NaN: the last NaN in row-major order wins, as in PyTorch."""
     last = np.full(out.shape, -1)
     for k in range(4):
-        last[np.isnan(x[:, :, k // 2::2, k % 2::2])] = k
+        last[np.isnan(x[:, :, k // 2 :: 2, k % 2 :: 2])] = k
     has_nan = last >= 0
     col, row = last % 2, last // 2
     right[has_nan] = col[has_nan] == 1
@@ -148,7 +149,7 @@ def _max_pool_2x2_backward(dout, cache: PoolCache) -> np.ndarray:
     oh, ow = cache.window.out_hw
     bottom, right = cache.bottom, cache.right
     dx = np.empty((n, c, oh, 2, 2 * ow), dtype=dout.dtype)
-    finite = bool(np.isfinite(dout).all())   # 0 * inf would leak NaN into the losers
+    finite = bool(np.isfinite(dout).all())  # 0 * inf would leak NaN into the losers
 
     def work(batch: slice) -> None:
         grad = dout[batch]
@@ -180,8 +181,11 @@ def max_pool2d_forward(x, kernel_size, stride=None, padding=0, dilation=1, ceil_
         out, bottom, right = _max_pool_2x2(x, window)
         return out, PoolCache(window, x.shape, x.dtype, integer_input, bottom=bottom, right=right)
     top, bottom, left, right = window.pads
-    padded = x if window.is_unpadded else pad2d(
-        x, (top, bottom + window.extra[0], left, right + window.extra[1]), value=-np.inf)
+    padded = (
+        x
+        if window.is_unpadded
+        else pad2d(x, (top, bottom + window.extra[0], left, right + window.extra[1]), value=-np.inf)
+    )
     n, c = x.shape[:2]
     out = np.empty((n, c) + window.out_hw, dtype=x.dtype)
     argmax = np.zeros((n, c) + window.out_hw, dtype=_argmax_dtype(window))
@@ -194,7 +198,7 @@ def max_pool2d_forward(x, kernel_size, stride=None, padding=0, dilation=1, ceil_
             if k == 0:
                 best[...] = view
                 continue
-            better = view > best            # strictly greater: the first maximum keeps its place
+            better = view > best  # strictly greater: the first maximum keeps its place
             np.copyto(best, view, where=better)
             np.copyto(index, k, where=better, casting="unsafe")
         if has_nan:
@@ -234,8 +238,9 @@ def max_pool2d_backward(dout, cache: PoolCache) -> np.ndarray:
     return pad2d_backward(padded, window.pads, window.input_hw)
 
 
-def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-               return_indices=False):
+def max_pool2d(
+    x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False
+):
     """Max pooling, (N, C, H, W) -> (N, C, OH, OW); ``stride`` defaults to the window size.
 
     With ``return_indices`` also returns, as PyTorch does, each maximum's flat index ``h*W + w``
@@ -253,8 +258,12 @@ def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=Fal
     window = cache.window
     tap_row, tap_col = np.divmod(cache.winning_taps().astype(np.int64), window.kernel[1])
     oh, ow = window.out_hw
-    rows = (np.arange(oh) * window.stride[0] - window.pads[0])[:, None] + tap_row * window.dilation[0]
-    cols = (np.arange(ow) * window.stride[1] - window.pads[2])[None, :] + tap_col * window.dilation[1]
+    rows = (np.arange(oh) * window.stride[0] - window.pads[0])[:, None] + tap_row * window.dilation[
+        0
+    ]
+    cols = (np.arange(ow) * window.stride[1] - window.pads[2])[None, :] + tap_col * window.dilation[
+        1
+    ]
     return out, rows * window.input_hw[1] + cols
 
 
@@ -263,7 +272,11 @@ def _avg_divisor(window: Window2d, count_include_pad: bool, dtype) -> np.ndarray
     unless ``count_include_pad``), as PyTorch counts them."""
     sizes = []
     for axis in (0, 1):
-        size, before, after = window.input_hw[axis], window.pads[2 * axis], window.pads[2 * axis + 1]
+        size, before, after = (
+            window.input_hw[axis],
+            window.pads[2 * axis],
+            window.pads[2 * axis + 1],
+        )
         start = np.arange(window.out_hw[axis]) * window.stride[axis] - before
         end = np.minimum(start + window.kernel[axis], size + after)
         if not count_include_pad:
@@ -304,8 +317,9 @@ def _avg_pool_2x2_backward(dout, x_shape) -> np.ndarray:
     return dx.reshape(x_shape)
 
 
-def avg_pool2d_forward(x, kernel_size, stride=None, padding=0, ceil_mode=False,
-                       count_include_pad=True):
+def avg_pool2d_forward(
+    x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True
+):
     """Average pooling that keeps the window sizes for backward. Returns ``(out, cache)``."""
     integer_input = is_integer(x)
     x = image_batch(x, "input")
@@ -314,8 +328,11 @@ def avg_pool2d_forward(x, kernel_size, stride=None, padding=0, ceil_mode=False,
     if window.tiles_exactly and window.kernel == (2, 2):
         return _avg_pool_2x2(x), PoolCache(window, x.shape, x.dtype, integer_input, divisor=divisor)
     top, bottom, left, right = window.pads
-    padded = x if window.is_unpadded else pad2d(
-        x, (top, bottom + window.extra[0], left, right + window.extra[1]))
+    padded = (
+        x
+        if window.is_unpadded
+        else pad2d(x, (top, bottom + window.extra[0], left, right + window.extra[1]))
+    )
     n, c = x.shape[:2]
     out = np.empty((n, c) + window.out_hw, dtype=x.dtype)
 
