@@ -158,3 +158,34 @@ def test_backward_can_run_twice_and_batches_may_change():
             expected, cache = F.conv2d_forward(x, layer.W, layer.b, stride, padding)
             np.testing.assert_array_equal(out, expected)
             np.testing.assert_array_equal(first[0], F.conv2d_backward(dout, cache)[0])
+
+
+def test_blas_threads_are_restored_after_concurrent_use():
+    import threading
+
+    from tatamikomi import _blas
+
+    if not _blas.available():
+        pytest.skip("this NumPy's BLAS threads cannot be set (not OpenBLAS)")
+    get = _blas._get_functions()[0]
+    before = get()
+    x = np.random.default_rng(0).standard_normal((64, 8, 32, 32)).astype(np.float32)
+    w = np.random.default_rng(1).standard_normal((8, 8, 3, 3)).astype(np.float32)
+
+    def train_a_little():
+        layer = tk.Convolution(w, np.zeros(8, np.float32), pad=1)
+        for _ in range(5):
+            layer.backward(np.ones_like(layer.forward(x)))
+
+    workers = [threading.Thread(target=train_a_little) for _ in range(3)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert get() == before
+    with _blas.single_threaded():
+        assert get() == 1
+        with _blas.single_threaded():
+            assert get() == 1
+        assert get() == 1
+    assert get() == before

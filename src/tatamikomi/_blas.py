@@ -66,20 +66,32 @@ def available() -> bool:
     return _get_functions() is not None
 
 
+_users = 0  # contexts inside single_threaded, across all threads
+_saved: int | None = None
+
+
 class single_threaded:
-    """Context manager: BLAS runs on one thread inside, and as before afterwards."""
+    """Context manager: BLAS runs on one thread inside, and as before once the last such context
+    (in any thread) has exited. BLAS calls of other threads meanwhile run on one thread too."""
 
     def __enter__(self):
+        global _users, _saved
         functions = _get_functions()
-        self._previous = None
         if functions is not None:
-            get, set_ = functions
-            self._previous = get()
-            if self._previous != 1:
-                set_(1)
+            with _lock:
+                if _users == 0:
+                    _saved = functions[0]()
+                    if _saved != 1:
+                        functions[1](1)
+                _users += 1
         return self
 
     def __exit__(self, *exc):
-        if self._previous is not None and self._previous != 1:
-            _get_functions()[1](self._previous)
+        global _users
+        functions = _get_functions()
+        if functions is not None:
+            with _lock:
+                _users -= 1
+                if _users == 0 and _saved is not None and _saved != 1:
+                    functions[1](_saved)
         return False
