@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .._checks import non_negative_pair, pair, positive_pair
+from .._checks import non_negative_pair, positive_pair
 
 
 def _span(filter_size: int, dilation: int) -> int:
@@ -91,10 +91,6 @@ class Window2d:
         )
 
     @property
-    def span(self) -> tuple[int, int]:
-        return _span(self.kernel[0], self.dilation[0]), _span(self.kernel[1], self.dilation[1])
-
-    @property
     def is_unpadded(self) -> bool:
         return not any(self.pads) and not any(self.extra)
 
@@ -147,4 +143,4 @@ def window2d(input_hw, kernel, stride=1, padding=0, dilation=1, ceil_mode=False)
     return Window2d(tuple(input_hw), kernel, stride, dilation, pads, (out_h, out_w), tuple(extra))
 
 
-__all__ = ["conv_output_size", "Window2d", "window2d", "resolve_padding", "pair"]
+__all__ = ["conv_output_size", "Window2d", "window2d", "resolve_padding"]
