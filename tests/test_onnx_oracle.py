@@ -94,8 +94,11 @@ def test_conv(n, groups, per_group, kernel, stride, padding, dilation, hw, with_
 )
 def test_max_pool(kernel, stride, padding, dilation, hw, seed):
     # onnx 1.23's reference MaxPool fails ("zero-size array") when an axis with a 1-wide kernel
-    # meets padding on the other axis; those windows are checked against PyTorch instead.
+    # meets padding on the other axis, and reads pads as [begin1, end1, begin2, end2] where the
+    # spec says [begin1, begin2, end1, end2]. So padding here is equal on both axes; the other
+    # cases are checked against PyTorch.
     assume(not any(padding) or min(kernel) >= 2)
+    assume(padding[0] == padding[1])
     for size, k, p, d in zip(hw, kernel, padding, dilation):
         assume(p <= k // 2 and size + 2 * p >= d * (k - 1) + 1)
         out = F.conv_output_size(size, k, 1, p, d)
