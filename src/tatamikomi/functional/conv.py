@@ -167,21 +167,13 @@ def conv2d_forward(
         images = image_view = _scratch(previous, (n, channels, hp, wp), dtype)
     else:
         images, image_view = source, None
-    other_mode = (
-        None
-        if padding_mode == "zeros" or window.is_unpadded
-        else pad2d(source, window.pads, padding_mode)
-    )
     out = np.empty((n, groups, filters // groups, oh * ow), dtype=dtype)
     unroll = _Unroller(images, layout, window, groups)
 
     def work(batch: slice) -> None:
         for part in _parallel.chunks(batch, unroll.images_per_chunk):
             if image_view is not None:
-                if other_mode is not None:
-                    image_view[part] = other_mode[part]
-                else:
-                    pad2d(source[part], window.pads, out=image_view[part])
+                pad2d(source[part], window.pads, padding_mode, out=image_view[part])
                 if layout == "wide":
                     images[part, :, hp * wp :] = 0
             product = np.matmul(weight_matrix, unroll(part))
@@ -296,10 +288,9 @@ def conv2d_backward(dout, cache: ConvCache, need_input_grad: bool = True):
     if cache.integer_input and need_input_grad:
         refuse_integer_gradient("convolution")
     window, layout = cache.window, cache.layout
-    n, channels, height, width = cache.x_shape
+    n = cache.x_shape[0]
     filters, groups = cache.weight_shape[0], cache.weight.shape[0]
-    (oh, ow), (hp, wp) = window.out_hw, window.padded_hw
-    top, _, left, _ = window.pads
+    (oh, ow), wp = window.out_hw, window.padded_hw[1]
     dout = as_float(dout, "dout")
     if dout.shape != (n, filters, oh, ow):
         raise ValueError(
@@ -316,9 +307,6 @@ def conv2d_backward(dout, cache: ConvCache, need_input_grad: bool = True):
     dw_per_image = np.empty((n,) + cache.weight.shape, dtype=dtype)
     weight_t = cache.weight.transpose(0, 2, 1)
     dx = np.empty(cache.x_shape, dtype=dtype) if need_input_grad else None
-    direct = window.is_unpadded and layout != "wide"  # the folded gradient is dx itself
-    crop = cache.padding_mode == "zeros" or window.is_unpadded
-    padded_grad = None if direct or crop else np.empty((n, channels, hp, wp), dtype=dtype)
 
     def work(batch: slice) -> None:
         for part in _parallel.chunks(batch, unroll.images_per_chunk):
@@ -332,17 +320,10 @@ def conv2d_backward(dout, cache: ConvCache, need_input_grad: bool = True):
             if not need_input_grad:
                 continue
             folded = unroll.fold(np.matmul(weight_t, grads, out=None if layout == "view" else col))
-            if direct:
-                dx[part] = folded
-            elif crop:
-                dx[part] = folded[:, :, top : top + height, left : left + width]
-            else:
-                padded_grad[part] = folded
+            pad2d_backward(folded, window.pads, window.input_hw, cache.padding_mode, out=dx[part])
 
     _parallel.over_batch(work, n, 2 * unroll.size, blas=True)
     dw = dw_per_image.sum(axis=0).reshape(cache.weight_shape).astype(cache.weight_dtype, copy=False)
-    if padded_grad is not None:
-        dx = pad2d_backward(padded_grad, window.pads, window.input_hw, cache.padding_mode)
     if dx is not None:
         dx = dx.astype(cache.x_dtype, copy=False)
     return dx, dw, db

@@ -51,13 +51,14 @@ def pad2d(x: np.ndarray, pads, mode: str = "zeros", value: float = 0.0, out=None
     """
     top, bottom, left, right = pads
     n, c, h, w = x.shape
-    if mode != "zeros":
-        rows = source_index(h, top, bottom, mode)
-        cols = source_index(w, left, right, mode)
-        return np.take(np.take(x, rows, axis=2), cols, axis=3)
     shape = (n, c, h + top + bottom, w + left + right)
     if out is None or out.shape != shape or out.dtype != x.dtype:
         out = np.empty(shape, dtype=x.dtype)
+    if mode != "zeros":
+        rows = source_index(h, top, bottom, mode)
+        cols = source_index(w, left, right, mode)
+        out[...] = np.take(np.take(x, rows, axis=2), cols, axis=3)
+        return out
 
     def fill(batch: slice) -> None:
         part = out[batch]
@@ -90,14 +91,21 @@ def _fold_axis(grad: np.ndarray, axis: int, size: int, before: int, after: int, 
     return folded
 
 
-def pad2d_backward(grad_padded: np.ndarray, pads, input_hw, mode: str = "zeros") -> np.ndarray:
-    """Adjoint of :func:`pad2d`: the gradient with respect to the unpadded input, (N, C, H, W).
+def pad2d_backward(
+    grad_padded: np.ndarray, pads, input_hw, mode: str = "zeros", out=None
+) -> np.ndarray:
+    """Adjoint of :func:`pad2d`: the gradient with respect to the unpadded input, (N, C, H, W),
+    in a new array or written into ``out``.
 
     Positions beyond ``pads`` at the bottom/right (ceil-mode windows) are ignored.
     """
     top, bottom, left, right = pads
     h, w = input_hw
     if mode == "zeros":
-        return np.ascontiguousarray(grad_padded[:, :, top : top + h, left : left + w])
-    grad = _fold_axis(grad_padded, 2, h, top, bottom, mode)
-    return _fold_axis(grad, 3, w, left, right, mode)
+        grad = grad_padded[:, :, top : top + h, left : left + w]
+    else:
+        grad = _fold_axis(_fold_axis(grad_padded, 2, h, top, bottom, mode), 3, w, left, right, mode)
+    if out is None:
+        return np.ascontiguousarray(grad)
+    out[...] = grad
+    return out
