@@ -1,0 +1,329 @@
+"""Optimizers and learning-rate schedules.
+
+Each optimizer has the book's verb, ``update(params, grads)``: ``params`` and ``grads`` are dicts
+(or mappings) of arrays with the same keys, and every parameter array is updated in place, so the
+layers that hold it see the change. The constructors keep the book's argument names and defaults
+(``SGD(lr=0.01)``, ``Momentum(lr=0.01, momentum=0.9)``, ``Adam(lr=0.001, beta1=0.9,
+beta2=0.999)``...). The update formulas are PyTorch's (``torch.optim``), and the tests check them
+against it; for a constant learning rate they equal the book's.
+
+With g the gradient, p the parameter and t the step number (from 1):
+
+- SGD:       ``p -= lr * g``
+- Momentum:  ``v = momentum * v + g;  p -= lr * v``
+- Nesterov:  ``v = momentum * v + g;  p -= lr * (g + momentum * v)``
+- AdaGrad:   ``h += g**2;  p -= lr * g / (sqrt(h) + eps)``
+- RMSprop:   ``h = decay_rate * h + (1 - decay_rate) * g**2;  p -= lr * g / (sqrt(h) + eps)``
+- Adam:      ``m = beta1*m + (1-beta1)*g;  v = beta2*v + (1-beta2)*g**2;
+  p -= lr * (m / (1-beta1**t)) / (sqrt(v / (1-beta2**t)) + eps)``
+
+``weight_decay`` adds ``weight_decay * p`` to g first (L2 regularisation, as ``torch.optim``);
+:class:`AdamW` instead shrinks p by ``lr * weight_decay * p`` before the Adam step (decoupled).
+
+Schedules give the learning rate of each step: ``optimizer.lr = schedule(step)``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+class Optimizer:
+    """Base class: per-parameter state arrays in ``state[name]``, the step count in ``t``."""
+
+    #: names of the per-parameter state arrays, in the order ``state_dict`` stores them
+    slots: tuple[str, ...] = ()
+
+    def __init__(self, lr: float, weight_decay: float = 0.0):
+        if not lr > 0:
+            raise ValueError(f"the learning rate must be positive; got lr={lr}")
+        if weight_decay < 0:
+            raise ValueError(f"weight_decay must be zero or positive; got {weight_decay}")
+        self.lr = float(lr)
+        self.weight_decay = float(weight_decay)
+        self.t = 0
+        self.state: dict[str, dict[str, np.ndarray]] = {}
+
+    def update(self, params, grads) -> None:
+        """Update every array of ``params`` in place from ``grads`` (same keys)."""
+        missing = [key for key in params if key not in grads]
+        if missing:
+            raise KeyError(f"grads has no gradient for {missing}; it must have the keys of params")
+        self.t += 1
+        for key in params:
+            p, g = params[key], np.asarray(grads[key])
+            if g.shape != p.shape:
+                raise ValueError(f"grads[{key!r}] has shape {g.shape}; params[{key!r}] {p.shape}")
+            g = g.astype(p.dtype, copy=False)
+            if self.weight_decay and not self._decoupled:
+                g = g + self.weight_decay * p
+            state = self.state.get(key)
+            if state is None:
+                state = self.state[key] = {slot: np.zeros_like(p) for slot in self.slots}
+            self._step(p, g, state)
+
+    _decoupled = False
+
+    def _step(self, p: np.ndarray, g: np.ndarray, state: dict) -> None:
+        raise NotImplementedError
+
+    def config(self) -> dict:
+        """The constructor's arguments, JSON-ready (saved with a checkpoint)."""
+        return {"name": type(self).__name__, **self._arguments()}
+
+    def _arguments(self) -> dict:
+        return {"lr": self.lr, "weight_decay": self.weight_decay}
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """The step count and every state array, flat: ``{"t": ..., "<slot>/<param>": ...}``."""
+        out = {"t": np.asarray(self.t, dtype=np.int64)}
+        for key, state in self.state.items():
+            for slot, array in state.items():
+                out[f"{slot}/{key}"] = array
+        return out
+
+    def load_state_dict(self, arrays: dict[str, np.ndarray]) -> None:
+        """Restore what :meth:`state_dict` gave (copies the arrays)."""
+        self.t = int(arrays["t"])
+        self.state = {}
+        for name, array in arrays.items():
+            if name == "t":
+                continue
+            slot, key = name.split("/", 1)
+            if slot not in self.slots:
+                raise ValueError(f"{type(self).__name__} has no state {slot!r} (for {key!r})")
+            self.state.setdefault(key, {})[slot] = np.array(array, copy=True)
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v}" for k, v in self._arguments().items())
+        return f"{type(self).__name__}({args})"
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent: ``p -= lr * g``."""
+
+    def __init__(self, lr=0.01, *, weight_decay=0.0):
+        super().__init__(lr, weight_decay)
+
+    def _step(self, p, g, state):
+        p -= self.lr * g
+
+
+class Momentum(Optimizer):
+    """SGD with momentum: ``v = momentum * v + g;  p -= lr * v``."""
+
+    slots = ("v",)
+    nesterov = False
+
+    def __init__(self, lr=0.01, momentum=0.9, *, weight_decay=0.0):
+        super().__init__(lr, weight_decay)
+        if not 0 <= momentum < 1:
+            raise ValueError(f"momentum must be in [0, 1); got {momentum}")
+        self.momentum = float(momentum)
+
+    def _arguments(self):
+        return {**super()._arguments(), "momentum": self.momentum}
+
+    def _step(self, p, g, state):
+        v = state["v"]
+        v *= self.momentum
+        v += g
+        if self.nesterov:
+            p -= self.lr * (g + self.momentum * v)
+        else:
+            p -= self.lr * v
+
+
+class Nesterov(Momentum):
+    """Nesterov's accelerated gradient: ``v = momentum * v + g;  p -= lr * (g + momentum * v)``."""
+
+    nesterov = True
+
+
+class AdaGrad(Optimizer):
+    """AdaGrad: ``h += g**2;  p -= lr * g / (sqrt(h) + eps)``."""
+
+    slots = ("h",)
+
+    def __init__(self, lr=0.01, *, eps=1e-7, weight_decay=0.0):
+        super().__init__(lr, weight_decay)
+        self.eps = float(eps)
+
+    def _arguments(self):
+        return {**super()._arguments(), "eps": self.eps}
+
+    def _step(self, p, g, state):
+        h = state["h"]
+        h += g * g
+        p -= self.lr * g / (np.sqrt(h) + self.eps)
+
+
+class RMSprop(Optimizer):
+    """RMSprop: ``h = decay_rate * h + (1 - decay_rate) * g**2;  p -= lr * g / (sqrt(h) + eps)``."""
+
+    slots = ("h",)
+
+    def __init__(self, lr=0.01, decay_rate=0.99, *, eps=1e-7, weight_decay=0.0):
+        super().__init__(lr, weight_decay)
+        if not 0 <= decay_rate < 1:
+            raise ValueError(f"decay_rate must be in [0, 1); got {decay_rate}")
+        self.decay_rate, self.eps = float(decay_rate), float(eps)
+
+    def _arguments(self):
+        return {**super()._arguments(), "decay_rate": self.decay_rate, "eps": self.eps}
+
+    def _step(self, p, g, state):
+        h = state["h"]
+        h *= self.decay_rate
+        h += (1 - self.decay_rate) * g * g
+        p -= self.lr * g / (np.sqrt(h) + self.eps)
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba) with bias correction; ``weight_decay`` as L2 on the gradient."""
+
+    slots = ("m", "v")
+
+    def __init__(self, lr=0.001, beta1=0.9, beta2=0.999, *, eps=1e-8, weight_decay=0.0):
+        super().__init__(lr, weight_decay)
+        for name, beta in (("beta1", beta1), ("beta2", beta2)):
+            if not 0 <= beta < 1:
+                raise ValueError(f"{name} must be in [0, 1); got {beta}")
+        self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
+
+    def _arguments(self):
+        return {
+            **super()._arguments(),
+            "beta1": self.beta1,
+            "beta2": self.beta2,
+            "eps": self.eps,
+        }
+
+    def _step(self, p, g, state):
+        m, v = state["m"], state["v"]
+        m += (1 - self.beta1) * (g - m)
+        v *= self.beta2
+        v += (1 - self.beta2) * (g * g)
+        if self._decoupled:
+            p *= 1 - self.lr * self.weight_decay
+        correction1 = 1 - self.beta1**self.t
+        correction2 = math.sqrt(1 - self.beta2**self.t)
+        denominator = np.sqrt(v)
+        denominator /= correction2
+        denominator += self.eps
+        p -= (self.lr / correction1) * m / denominator
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter): ``p *= 1 - lr * weight_decay``."""
+
+    _decoupled = True
+
+    def __init__(self, lr=0.001, beta1=0.9, beta2=0.999, *, eps=1e-8, weight_decay=0.01):
+        super().__init__(lr, beta1, beta2, eps=eps, weight_decay=weight_decay)
+
+
+OPTIMIZERS = {
+    cls.__name__.lower(): cls for cls in (SGD, Momentum, Nesterov, AdaGrad, RMSprop, Adam, AdamW)
+}
+
+
+def get_optimizer(name: str, **arguments) -> Optimizer:
+    """An optimizer by name, any case (``"adam"``, ``"SGD"``...), as the book's Trainer takes."""
+    if isinstance(name, Optimizer):
+        return name
+    cls = OPTIMIZERS.get(str(name).lower())
+    if cls is None:
+        raise ValueError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")
+    try:
+        return cls(**arguments)
+    except TypeError as error:
+        raise TypeError(f"{cls.__name__}: {error}") from None
+
+
+# ---------------------------------------------------------------------------------------------
+# Learning-rate schedules: a factor of the base learning rate for each step (from 0).
+
+
+class Schedule:
+    """``schedule(step)`` is the learning rate of step ``step`` (0-based): ``base_lr * factor``."""
+
+    def __init__(self, base_lr: float):
+        self.base_lr = float(base_lr)
+
+    def __call__(self, step: int) -> float:
+        return self.base_lr * self.factor(step)
+
+    def factor(self, step: int) -> float:
+        return 1.0
+
+    def config(self) -> dict:
+        return {"name": "constant"}
+
+
+class ConstantSchedule(Schedule):
+    """The same learning rate at every step."""
+
+
+class StepSchedule(Schedule):
+    """Multiply the learning rate by ``gamma`` every ``step_size`` steps."""
+
+    def __init__(self, base_lr, step_size: int, gamma: float = 0.1):
+        super().__init__(base_lr)
+        if step_size < 1:
+            raise ValueError(f"step_size must be at least 1; got {step_size}")
+        self.step_size, self.gamma = int(step_size), float(gamma)
+
+    def factor(self, step):
+        return self.gamma ** (step // self.step_size)
+
+    def config(self):
+        return {"name": "step", "step_size": self.step_size, "gamma": self.gamma}
+
+
+class CosineSchedule(Schedule):
+    """Linear warm-up over ``warmup_steps``, then a half cosine from ``base_lr`` down to
+    ``base_lr * final_factor`` at ``total_steps``."""
+
+    def __init__(self, base_lr, total_steps: int, warmup_steps: int = 0, final_factor=0.0):
+        super().__init__(base_lr)
+        if total_steps < 1 or not 0 <= warmup_steps < total_steps:
+            raise ValueError(
+                f"need total_steps >= 1 and 0 <= warmup_steps < total_steps; got "
+                f"total_steps={total_steps}, warmup_steps={warmup_steps}"
+            )
+        self.total_steps, self.warmup_steps = int(total_steps), int(warmup_steps)
+        self.final_factor = float(final_factor)
+
+    def factor(self, step):
+        if step < self.warmup_steps:
+            return (step + 1) / self.warmup_steps
+        span = self.total_steps - self.warmup_steps
+        progress = min(max(step - self.warmup_steps, 0) / span, 1.0)
+        cosine = 0.5 * (1 + math.cos(math.pi * progress))
+        return self.final_factor + (1 - self.final_factor) * cosine
+
+    def config(self):
+        return {
+            "name": "cosine",
+            "total_steps": self.total_steps,
+            "warmup_steps": self.warmup_steps,
+            "final_factor": self.final_factor,
+        }
+
+
+SCHEDULES = {"constant": ConstantSchedule, "step": StepSchedule, "cosine": CosineSchedule}
+
+
+def get_schedule(config, base_lr: float) -> Schedule:
+    """A schedule from its name or its ``config()`` dict."""
+    if isinstance(config, Schedule):
+        return config
+    config = {"name": config} if isinstance(config, str) else dict(config or {"name": "constant"})
+    name = config.pop("name", "constant")
+    cls = SCHEDULES.get(name)
+    if cls is None:
+        raise ValueError(f"unknown schedule {name!r}; choose one of {', '.join(SCHEDULES)}")
+    return cls(base_lr, **config)
