@@ -6,6 +6,7 @@ functions underneath live in :mod:`tatamikomi.functional`.
 """
 
 from . import functional
+from ._version import __version__
 from ._parallel import get_num_threads, set_num_threads
 from .functional import col2im, conv_output_size, im2col
 from .gradcheck import GradientCheckResult, gradient_check, numerical_gradient
@@ -32,7 +33,6 @@ from .layers import (
     Tanh,
 )
 
-__version__ = "0.1.0"
 
 __all__ = [
     "functional",
