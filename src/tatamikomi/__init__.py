@@ -2,7 +2,8 @@
 
 The lecture's names (``im2col``, ``col2im``, ``Convolution``, ``Pooling``, ...) and PyTorch's
 (``Conv2d``, ``MaxPool2d``, ``AvgPool2d``, ``Linear``, ...) both import from here; the array
-functions underneath live in :mod:`tatamikomi.functional`.
+functions underneath live in :mod:`tatamikomi.functional`. The book's networks, optimizers,
+``Trainer`` and ``load_mnist`` import from here too.
 """
 
 from . import functional
@@ -10,6 +11,8 @@ from ._version import __version__
 from ._parallel import get_num_threads, set_num_threads
 from .functional import col2im, conv_output_size, im2col
 from .gradcheck import GradientCheckResult, gradient_check, numerical_gradient
+from .data import load_dataset, load_mnist
+from .io import load, save
 from .layers import (
     Affine,
     AveragePooling,
@@ -32,9 +35,12 @@ from .layers import (
     SoftmaxWithLoss,
     Tanh,
 )
-
+from .models import DeepConvNet, Sequential, SimpleConvNet, from_spec
+from .optim import SGD, AdaGrad, Adam, AdamW, Momentum, Nesterov, RMSprop
+from .train import Trainer
 
 __all__ = [
+    "__version__",
     "functional",
     "im2col",
     "col2im",
@@ -64,4 +70,20 @@ __all__ = [
     "GradientCheckResult",
     "get_num_threads",
     "set_num_threads",
+    "Sequential",
+    "SimpleConvNet",
+    "DeepConvNet",
+    "from_spec",
+    "SGD",
+    "Momentum",
+    "Nesterov",
+    "AdaGrad",
+    "RMSprop",
+    "Adam",
+    "AdamW",
+    "Trainer",
+    "load_mnist",
+    "load_dataset",
+    "save",
+    "load",
 ]

@@ -1,11 +1,278 @@
-"""The ``tatamikomi`` command line."""
+"""The ``tatamikomi`` command line (also ``python -m tatamikomi``).
+
+Commands: ``train``, ``evaluate``, ``predict``, ``summary``, ``import-book`` and ``demo``; each
+has ``--help``. Errors print one clear line (what is wrong and what to do) and exit with 1.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
-from . import __version__
+import numpy as np
+
+from ._version import __version__
+
+#: the default training recipe of `tatamikomi train` (see the README's accuracy table)
+DEFAULT_MODEL = "SimpleConvNet"
+DEFAULT_EPOCHS = 8
+DEFAULT_LR = 0.001
+DEFAULT_OUTPUT = "model.npz"
+
+
+class CommandError(Exception):
+    """An error to report in one line and exit with status 1."""
+
+
+def _say(text: str) -> None:
+    print(text, file=sys.stderr)
+
+
+# ---------------------------------------------------------------------------------------------
+# train
+
+
+def _load_training_data(args):
+    from .data import DataNotFoundError, load_dataset
+
+    name = args.dataset or "mnist"
+    try:
+        data = load_dataset(
+            name, path=args.data_dir, download=not args.no_download, progress=not args.quiet
+        )
+    except DataNotFoundError as error:
+        if args.dataset is not None or args.data_dir is not None:
+            raise CommandError(str(error)) from None
+        first = str(error).splitlines()[0]
+        _say(
+            f"MNIST was not found and could not be downloaded ({first}).\n"
+            f"Training on mnist-mini instead: 6,000 real MNIST images bundled with tatamikomi, "
+            f"so accuracy will be lower than with the full 60,000.\n"
+            f"For the full MNIST, connect to the internet or set TATAMIKOMI_DATA to a folder "
+            f"with its four files."
+        )
+        data = load_dataset("mnist-mini")
+    return data
+
+
+def _train(args) -> int:
+    from . import io
+    from .models import get_model
+    from .train import Trainer, TrainingDiverged, TrainingInterrupted
+
+    if args.resume and not os.path.isfile(args.resume):
+        raise CommandError(f"cannot resume: {args.resume} does not exist")
+    output = args.resume or args.output
+    if not args.resume and os.path.exists(output) and not args.force:
+        raise CommandError(
+            f"{output} already exists and was left as it is; choose another --output, pass "
+            f"--force to replace it, or --resume {output} to continue its training"
+        )
+    data = _load_training_data(args)
+    scale = np.float32(1 / 255)
+    x_train = data.x_train.astype(np.float32) * scale
+    x_test = data.x_test.astype(np.float32) * scale
+    if not args.quiet:
+        _say(
+            f"data: {data.name} from {data.source}: {len(x_train):,} training and "
+            f"{len(x_test):,} test images"
+        )
+    common = dict(progress=None if not args.quiet else False, verbose=not args.quiet)
+    try:
+        if args.resume:
+            trainer = Trainer.resume(
+                args.resume,
+                x_train,
+                data.t_train,
+                x_test,
+                data.t_test,
+                epochs=args.epochs,
+                **common,
+            )
+            model = trainer.network
+            if trainer.current_epoch >= trainer.epochs:
+                raise CommandError(
+                    f"{args.resume} has finished its {trainer.epochs} epochs; pass --epochs N "
+                    f"(more than {trainer.epochs}) to train further"
+                )
+            if not args.quiet:
+                _say(
+                    f"resuming {args.resume} at epoch {trainer.current_epoch + 1}, step "
+                    f"{trainer.step_in_epoch + 1}"
+                )
+        else:
+            shape = tuple(data.x_train.shape[1:])
+            try:
+                model = get_model(
+                    args.model, seed=args.seed, input_dim=shape, output_size=len(data.classes)
+                )
+            except TypeError:  # a JSON spec fixes its own shapes
+                model = get_model(args.model, seed=args.seed)
+            model.classes = list(data.classes)
+            model.preprocess = {"scale": 1 / 255, "dataset": data.name}
+            optimizer_param = {"lr": args.lr}
+            if args.weight_decay:
+                optimizer_param["weight_decay"] = args.weight_decay
+            trainer = Trainer(
+                model,
+                x_train,
+                data.t_train,
+                x_test,
+                data.t_test,
+                epochs=args.epochs or DEFAULT_EPOCHS,
+                mini_batch_size=args.batch_size,
+                optimizer=args.optimizer,
+                optimizer_param=optimizer_param,
+                seed=args.seed,
+                schedule=args.schedule,
+                checkpoint=output,
+                overwrite=args.force,
+                **common,
+            )
+            if not args.quiet:
+                count = sum(p.size for p in model.params.values())
+                _say(
+                    f"model: {type(model).__name__}, {count:,} "
+                    f"parameters; {trainer.optimizer}, {args.schedule} schedule, batch "
+                    f"{args.batch_size}, {trainer.epochs} epochs"
+                )
+        trainer.train()
+    except TrainingInterrupted as stop:
+        _say(
+            f"{stop}\ncontinue with: tatamikomi train --resume {output}"
+            if stop.checkpoint
+            else str(stop)
+        )
+        return 130
+    except TrainingDiverged as error:
+        raise CommandError(str(error)) from None
+    except (ValueError, io.ModelFileError) as error:
+        raise CommandError(str(error)) from None
+    accuracy = trainer.history["test_acc"][-1]
+    print(f"test accuracy {accuracy:.2%} after {trainer.current_epoch} epochs; saved to {output}")
+    if not args.quiet:
+        _say(f"next: tatamikomi evaluate {output}   |   tatamikomi predict {output} IMAGE.png")
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
+# evaluate, predict, summary, import-book
+
+
+def _load_model(path):
+    from . import io
+
+    try:
+        return io.load(path)
+    except (FileNotFoundError, io.ModelFileError) as error:
+        raise CommandError(str(error)) from None
+
+
+def _prepare(model, images):
+    """Raw pixels (N, C, H, W) 0..255 -> the model's input."""
+    preprocess = model.preprocess or {"scale": 1 / 255}
+    x = images.astype(np.float32) * np.float32(preprocess.get("scale", 1 / 255))
+    return x.astype(model._dtype(), copy=False)
+
+
+def _evaluate(args) -> int:
+    from .data import load_dataset
+    from .functional import softmax_cross_entropy
+
+    model = _load_model(args.model)
+    name = args.dataset or (model.preprocess or {}).get("dataset") or "mnist"
+    try:
+        data = load_dataset(name, path=args.data_dir, download=not args.no_download)
+    except (OSError, ValueError) as error:
+        raise CommandError(str(error)) from None
+    x = _prepare(model, data.x_test)
+    t = data.t_test
+    try:
+        scores = model.predict(x, batch_size=args.batch_size)
+    except ValueError as error:
+        raise CommandError(f"{args.model} does not fit {data.name}: {error}") from None
+    predicted = scores.argmax(axis=1)
+    loss = softmax_cross_entropy(scores.astype(np.float64), t)
+    classes = model.classes or data.classes
+    print(f"{args.model} on {data.name} test set ({len(t):,} images, from {data.source})")
+    print(
+        f"accuracy {np.mean(predicted == t):.2%}   loss {loss:.4f}   "
+        f"errors {int(np.sum(predicted != t))}"
+    )
+    width = max(len(str(c)) for c in classes)
+    for k, label in enumerate(classes):
+        mask = t == k
+        if mask.any():
+            print(
+                f"  {str(label).ljust(width)}  {np.mean(predicted[mask] == k):7.2%}  "
+                f"({int(mask.sum())} images)"
+            )
+    return 0
+
+
+def _predict(args) -> int:
+    from .functional import softmax
+    from .images import ImageError, read_image, to_mnist
+
+    model = _load_model(args.model)
+    if model.input_shape is None or model.input_shape[0] != 1:
+        raise CommandError("predict reads grey images; this model does not take (1, H, W) input")
+    _, height, width = model.input_shape
+    classes = model.classes or [str(i) for i in range(10)]
+    status = 0
+    for path in args.images:
+        try:
+            image = to_mnist(read_image(path), size=height, box=round(height * 20 / 28))
+        except (FileNotFoundError, ImageError) as error:
+            _say(f"tatamikomi predict: {error}")
+            status = 1
+            continue
+        if image.shape != (height, width):
+            raise CommandError(f"the model takes {height}x{width} images")
+        x = _prepare(model, image[None, None])
+        probabilities = softmax(model.predict(x).astype(np.float64))[0]
+        order = np.argsort(-probabilities)[: max(1, args.top)]
+        best = ", ".join(f"{classes[k]} {probabilities[k]:.1%}" for k in order)
+        print(f"{path}: {classes[order[0]]}   ({best})")
+    return status
+
+
+def _summary(args) -> int:
+    from .models import get_model
+
+    if os.path.isfile(args.model) and not args.model.endswith(".json"):
+        model = _load_model(args.model)
+    else:
+        try:
+            model = get_model(args.model)
+        except (ValueError, FileNotFoundError) as error:
+            raise CommandError(str(error)) from None
+    model.summary()
+    history = model.history or {}
+    if history.get("epoch"):
+        print("\nepoch   loss     train acc  test acc  seconds")
+        for row in zip(
+            *(history[k] for k in ("epoch", "loss", "train_acc", "test_acc", "seconds"))
+        ):
+            epoch, loss, train_acc, test_acc, seconds = row
+            print(f"{epoch:5d}  {loss:7.4f}  {train_acc:9.2%}  {test_acc:8.2%}  {seconds:7.1f}")
+    return 0
+
+
+def _import_book(args) -> int:
+    from . import io
+
+    output = args.output or os.path.splitext(os.path.basename(args.params))[0] + ".npz"
+    try:
+        model = io.import_book_params(args.params, args.model)
+        io.save(model, output, overwrite=args.force)
+    except FileExistsError as error:
+        raise CommandError(f"{error} (pass --force to replace it)") from None
+    except (FileNotFoundError, io.ModelFileError) as error:
+        raise CommandError(str(error)) from None
+    print(f"imported the book's {type(model).__name__} from {args.params} into {output}")
+    return 0
 
 
 def _demo(args) -> int:
@@ -16,6 +283,22 @@ def _demo(args) -> int:
     return 0
 
 
+# ---------------------------------------------------------------------------------------------
+# The parser
+
+
+def _data_options(parser, default_text):
+    parser.add_argument(
+        "--dataset",
+        help=f"mnist, fashion-mnist, mnist-mini, or a folder of IDX files / a .npz file "
+        f"({default_text})",
+    )
+    parser.add_argument("--data-dir", help="folder that holds the dataset's four IDX files")
+    parser.add_argument(
+        "--no-download", action="store_true", help="never download (also: TATAMIKOMI_OFFLINE=1)"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tatamikomi",
@@ -24,6 +307,96 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"tatamikomi {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    train = commands.add_parser(
+        "train",
+        help="train a CNN on MNIST (or another dataset) and save it",
+        description="Train a CNN and save it (architecture, weights, history) in one file. "
+        "MNIST is found locally ($TATAMIKOMI_DATA, the cache) or downloaded; offline, the "
+        "bundled mnist-mini subset is used. Ctrl-C saves a checkpoint; --resume continues it.",
+    )
+    train.add_argument(
+        "--model",
+        default=DEFAULT_MODEL,
+        help=f"SimpleConvNet, DeepConvNet, or a JSON spec file (default: {DEFAULT_MODEL})",
+    )
+    _data_options(train, "default: mnist, else the bundled mnist-mini")
+    train.add_argument("--epochs", type=int, help=f"epochs to train (default: {DEFAULT_EPOCHS})")
+    train.add_argument("--batch-size", type=int, default=100, help="mini-batch size (default: 100)")
+    train.add_argument(
+        "--optimizer",
+        default="adam",
+        choices=("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"),
+        help="optimizer (default: adam)",
+    )
+    train.add_argument(
+        "--lr", type=float, default=DEFAULT_LR, help="learning rate (default: 0.001)"
+    )
+    train.add_argument("--weight-decay", type=float, default=0.0, help="weight decay (default: 0)")
+    train.add_argument(
+        "--schedule",
+        default="cosine",
+        choices=("cosine", "constant"),
+        help="learning-rate schedule (default: cosine, down to 0 at the end)",
+    )
+    train.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    train.add_argument(
+        "-o", "--output", default=DEFAULT_OUTPUT, help=f"model file (default: {DEFAULT_OUTPUT})"
+    )
+    train.add_argument("--force", action="store_true", help="replace the output file if it exists")
+    train.add_argument("--resume", metavar="CHECKPOINT", help="continue training from this file")
+    train.add_argument("-q", "--quiet", action="store_true", help="print only the result")
+    train.set_defaults(handler=_train)
+
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="accuracy of a saved model on a test set",
+        description="Measure a saved model's accuracy and loss on the test set it was trained "
+        "for (or --dataset), overall and per class.",
+    )
+    evaluate.add_argument("model", help="model file saved by `tatamikomi train`")
+    _data_options(evaluate, "default: the model's own")
+    evaluate.add_argument("--batch-size", type=int, default=500, help="images per forward pass")
+    evaluate.set_defaults(handler=_evaluate)
+
+    predict = commands.add_parser(
+        "predict",
+        help="classify image files with a saved model",
+        description="Classify images (PNG, PGM/PPM, .npy; JPEG with Pillow). Each is turned "
+        "into a 28x28 grey image like MNIST's: a dark digit on light paper is inverted, cropped, "
+        "scaled to 20 pixels and centred.",
+    )
+    predict.add_argument("model", help="model file saved by `tatamikomi train`")
+    predict.add_argument("images", nargs="+", metavar="IMAGE", help="image files")
+    predict.add_argument("--top", type=int, default=3, help="how many classes to list (3)")
+    predict.set_defaults(handler=_predict)
+
+    summary = commands.add_parser(
+        "summary",
+        help="layers, output shapes and parameters of a model",
+        description="Print each layer's output shape and parameter count, and the training "
+        "history of a saved model. MODEL is a model file, a model name or a JSON spec.",
+    )
+    summary.add_argument("model", help="model file, SimpleConvNet, DeepConvNet or spec.json")
+    summary.set_defaults(handler=_summary)
+
+    book = commands.add_parser(
+        "import-book",
+        help="import a params.pkl saved by the book's code",
+        description="Import the weights of the book's SimpleConvNet or DeepConvNet from its "
+        "params.pkl. The pickle is read without running code: only a dict of numeric arrays is "
+        "accepted.",
+    )
+    book.add_argument("params", help="the book's params.pkl")
+    book.add_argument(
+        "--model",
+        choices=("SimpleConvNet", "DeepConvNet"),
+        help="the network (default: recognised from the arrays)",
+    )
+    book.add_argument("-o", "--output", help="model file to write (default: PARAMS.npz)")
+    book.add_argument("--force", action="store_true", help="replace the output file if it exists")
+    book.set_defaults(handler=_import_book)
+
     demo = commands.add_parser(
         "demo",
         help="compute and print the lecture's worked examples",
@@ -48,6 +421,9 @@ def main(argv=None) -> int:
         return 2
     try:
         return args.handler(args)
+    except CommandError as error:
+        _say(f"tatamikomi {args.command}: {error}")
+        return 1
     except BrokenPipeError:  # output piped into e.g. `head`, which has closed
         sys.stderr.close()
         return 0

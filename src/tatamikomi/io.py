@@ -218,11 +218,22 @@ def load_params_file(path, model=None) -> dict[str, np.ndarray]:
 # The book's params.pkl
 
 
+class _Refused(pickle.UnpicklingError):
+    """The pickle asked for something other than numeric arrays in a dict."""
+
+
 def _safe_dtype(*args):
     dtype = np.dtype(*args[:1])
     if dtype.kind not in "fiub":
-        raise pickle.UnpicklingError(f"refused: an array of dtype {dtype} (only numbers)")
+        raise _Refused(f"refused: an array of dtype {dtype} (only numbers)")
     return dtype
+
+
+def _latin1(text, encoding="latin1"):
+    """How pickle protocols 0-2 store bytes: ``_codecs.encode(text, "latin1")``."""
+    if encoding != "latin1" or not isinstance(text, str):
+        raise _Refused(f"refused: _codecs.encode with {encoding!r}")
+    return text.encode("latin1")
 
 
 class _ArraysOnlyUnpickler(pickle.Unpickler):
@@ -234,6 +245,7 @@ class _ArraysOnlyUnpickler(pickle.Unpickler):
             ("numpy", "dtype"): _safe_dtype,
             ("collections", "OrderedDict"): dict,
             ("builtins", "bytearray"): bytearray,
+            ("_codecs", "encode"): _latin1,
         }
         reconstruct = np.ndarray.__reduce__(np.zeros(1))[0]
         for core in ("numpy.core", "numpy._core"):
@@ -241,7 +253,7 @@ class _ArraysOnlyUnpickler(pickle.Unpickler):
             allowed[(f"{core}.numeric", "_frombuffer")] = _frombuffer
         if (module, name) in allowed:
             return allowed[(module, name)]
-        raise pickle.UnpicklingError(
+        raise _Refused(
             f"refused to load {module}.{name}: a params.pkl from the book holds only a dict of "
             f"numpy arrays. This file holds something else and was not loaded (loading it could "
             f"run code)."
@@ -262,9 +274,17 @@ def load_book_params(path) -> dict[str, np.ndarray]:
     try:
         with open(path, "rb") as f:
             params = _ArraysOnlyUnpickler(f).load()
-    except pickle.UnpicklingError as error:
+    except _Refused as error:
         raise ModelFileError(f"{path}: {error}") from None
-    except (EOFError, ValueError, TypeError, IndexError, KeyError) as error:
+    except (
+        pickle.UnpicklingError,
+        EOFError,
+        ValueError,
+        TypeError,
+        IndexError,
+        KeyError,
+        AttributeError,
+    ) as error:
         raise ModelFileError(
             f"{path} is not a readable params.pkl (truncated or corrupt: {error})"
         ) from None

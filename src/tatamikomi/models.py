@@ -17,7 +17,6 @@ input size of each layer is worked out from the one before::
 
 from __future__ import annotations
 
-import inspect
 import sys
 from collections.abc import MutableMapping
 
@@ -28,7 +27,6 @@ from .functional.geometry import conv_output_size
 from .init import initial_weight
 from .layers import (
     Affine,
-    AveragePooling,
     AvgPool2d,
     BatchNorm2d,
     BatchNormalization,
@@ -367,7 +365,7 @@ class Sequential:
     def predict(self, x, train_flg=False, *, batch_size=None):
         """Scores (N, classes) for images x (N, C, H, W). ``train_flg`` switches dropout and
         batch norm to training behaviour. ``batch_size`` runs the images in slices of that size
-        (bounded memory); the result is the same."""
+        (bounded memory); the result is the same up to float rounding."""
         x = self._check_input(x)
         self.train(train_flg)
         if batch_size is None or x.shape[0] <= batch_size:
