@@ -104,10 +104,16 @@ def image_batch(x, name: str = "input", *, float_only: bool = False) -> np.ndarr
     return array
 
 
+class NonFiniteError(ValueError):
+    """An array that must be finite holds NaN or infinity (e.g. the logits of a diverged net)."""
+
+
 def check_finite(x: np.ndarray, name: str, hint: str) -> None:
     if x.dtype.kind == "f" and not np.isfinite(x).all():
         bad = int(np.size(x) - np.count_nonzero(np.isfinite(x)))
-        raise ValueError(f"{name} contains {bad} NaN or infinite value(s) out of {x.size}. {hint}")
+        raise NonFiniteError(
+            f"{name} contains {bad} NaN or infinite value(s) out of {x.size}. {hint}"
+        )
 
 
 def float_dtype(*arrays: np.ndarray) -> np.dtype:

@@ -33,6 +33,7 @@ import time
 import numpy as np
 
 from . import io
+from ._checks import NonFiniteError
 from ._files import refuse_overwrite
 from .optim import get_optimizer, get_schedule
 
@@ -180,10 +181,14 @@ class Trainer:
     def train_step(self, x_batch, t_batch) -> float:
         """One optimizer step on a batch; returns the batch's loss (before the update)."""
         self.optimizer.lr = self.schedule(self.global_step)
-        grads = self.network.gradient(x_batch, t_batch)
-        loss = float(self.network.last_layer.loss)
-        if np.isfinite(loss):
-            self.optimizer.update(self.network.params, grads)
+        with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below
+            try:
+                grads = self.network.gradient(x_batch, t_batch)
+                loss = float(self.network.last_layer.loss)
+            except NonFiniteError:  # the scores themselves overflowed
+                grads, loss = None, float("nan")
+            if np.isfinite(loss):
+                self.optimizer.update(self.network.params, grads)
         self.train_loss_list.append(loss)
         self._epoch_losses.append(loss)
         self.step_in_epoch += 1

@@ -1,0 +1,208 @@
+"""The Trainer: the book's API, epochs without replacement, seeds, divergence, Ctrl-C and resume."""
+
+import os
+import signal
+
+import numpy as np
+import pytest
+
+from tatamikomi import SimpleConvNet, Trainer, from_spec, load
+from tatamikomi.train import TrainingDiverged, TrainingInterrupted
+
+SMALL_SPEC = {
+    "input_shape": [1, 8, 8],
+    "layers": [
+        {"type": "Conv2d", "out_channels": 3, "kernel_size": 3},
+        {"type": "ReLU"},
+        {"type": "MaxPool2d", "kernel_size": 2},
+        {"type": "Flatten"},
+        {"type": "Linear", "out_features": 12},
+        {"type": "ReLU"},
+        {"type": "Dropout", "p": 0.3},
+        {"type": "Linear", "out_features": 3},
+    ],
+}
+
+
+def _data(n=90, seed=0):
+    """A learnable toy problem: the class is which third of the image is bright."""
+    rng = np.random.default_rng(seed)
+    t = rng.integers(0, 3, n)
+    x = rng.random((n, 1, 8, 8), dtype=np.float32) * 0.3
+    for i, c in enumerate(t):
+        x[i, 0, :, c * 2 : c * 2 + 3] += 0.7
+    return x, t
+
+
+def _trainer(model=None, epochs=3, **options):
+    x, t = _data()
+    x_test, t_test = _data(30, seed=1)
+    model = model or from_spec(SMALL_SPEC, seed=0)
+    options.setdefault("verbose", False)
+    options.setdefault("optimizer", "adam")
+    options.setdefault("optimizer_param", {"lr": 0.01})
+    return Trainer(model, x, t, x_test, t_test, epochs=epochs, mini_batch_size=16, **options)
+
+
+def test_trains_and_keeps_the_books_lists():
+    trainer = _trainer(seed=0, epochs=4)
+    history = trainer.train()
+    assert history["epoch"] == [1, 2, 3, 4]
+    assert len(trainer.train_loss_list) == 4 * 6  # ceil(90 / 16) steps per epoch
+    assert trainer.test_acc_list == history["test_acc"] and len(trainer.train_acc_list) == 4
+    assert history["test_acc"][-1] > 0.9 and history["loss"][-1] < history["loss"][0]
+    assert trainer.network.history is history
+
+
+def test_each_epoch_visits_every_example_once():
+    trainer = _trainer(seed=3, epochs=2)
+    seen = []
+    original = trainer.network.gradient
+
+    def spy(x, t):
+        seen.append(x.shape[0])
+        ids.extend(int(v) for v in np.round(x[:, 0, 0, 7] * 1e6))
+        return original(x, t)
+
+    ids = []
+    x = trainer.x_train.copy()
+    x[:, 0, 0, 7] = np.arange(len(x)) / 1e6  # tag each example
+    trainer.x_train = x
+    trainer.network.gradient = spy
+    trainer.train()
+    assert seen == [16, 16, 16, 16, 16, 10] * 2
+    assert sorted(ids[:90]) == list(range(90)) and sorted(ids[90:]) == list(range(90))
+    assert ids[:90] != ids[90:]  # a new order each epoch
+
+
+def test_the_same_seed_gives_the_same_run():
+    first, second = _trainer(seed=5), _trainer(seed=5)
+    first.train()
+    second.train()
+    assert first.train_loss_list == second.train_loss_list
+    for key in first.network.params:
+        np.testing.assert_array_equal(first.network.params[key], second.network.params[key])
+    third = _trainer(seed=6)
+    third.train()
+    assert third.train_loss_list != first.train_loss_list
+
+
+def test_divergence_stops_and_keeps_the_last_good_checkpoint(tmp_path):
+    path = tmp_path / "model.npz"
+    trainer = _trainer(seed=0, checkpoint=path, epochs=5)
+    original = trainer.network.gradient
+    steps = []
+
+    def poisoned(x, t):
+        grads = original(x, t)
+        steps.append(1)
+        if len(steps) > 8:  # in epoch 2
+            trainer.network.last_layer.loss = np.float32("nan")
+        return grads
+
+    trainer.network.gradient = poisoned
+    with pytest.raises(
+        TrainingDiverged,
+        match=r"loss became nan at epoch 2, step 3 .*"
+        r"model.npz keeps epoch 1, the last good one.*smaller learning rate",
+    ):
+        trainer.train()
+    saved = load(path)
+    assert saved.history["epoch"] == [1]
+    assert all(np.isfinite(v).all() for v in saved.params.values())
+
+
+def test_divergence_before_any_checkpoint_says_so():
+    trainer = _trainer(seed=0, optimizer="sgd", optimizer_param={"lr": 1e30})
+    with pytest.raises(TrainingDiverged, match="no checkpoint had been written yet"):
+        trainer.train()
+
+
+def test_ctrl_c_saves_and_resume_continues_exactly(tmp_path):
+    reference = _trainer(seed=7, epochs=3)
+    reference.train()
+
+    path = tmp_path / "run.npz"
+    trainer = _trainer(seed=7, epochs=3, checkpoint=path)
+    original = trainer.network.gradient
+    calls = []
+
+    def interrupted(x, t):
+        calls.append(1)
+        if len(calls) == 9:  # epoch 2, step 3: a real SIGINT, as Ctrl-C sends
+            os.kill(os.getpid(), signal.SIGINT)
+        return original(x, t)
+
+    trainer.network.gradient = interrupted
+    with pytest.raises(TrainingInterrupted, match="interrupted at epoch 2, step 3/6") as stop:
+        trainer.train()
+    assert stop.value.checkpoint == path
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
+
+    x, t = _data()
+    x_test, t_test = _data(30, seed=1)
+    resumed = Trainer.resume(path, x, t, x_test, t_test, verbose=False)
+    assert (resumed.current_epoch, resumed.step_in_epoch) == (1, 3)
+    resumed.train()
+    assert resumed.train_loss_list == reference.train_loss_list
+    assert resumed.history["test_acc"] == reference.history["test_acc"]
+    for key in reference.network.params:
+        np.testing.assert_array_equal(resumed.network.params[key], reference.network.params[key])
+    final = load(path)
+    assert final.history["epoch"] == [1, 2, 3]
+
+
+def test_checkpoint_is_not_written_over_an_existing_file(tmp_path):
+    path = tmp_path / "model.npz"
+    path.write_bytes(b"precious")
+    with pytest.raises(FileExistsError, match="already exists.*--force"):
+        _trainer(checkpoint=path)
+    assert path.read_bytes() == b"precious"
+
+
+def test_bad_arguments():
+    x, t = _data()
+    model = from_spec(SMALL_SPEC)
+    with pytest.raises(ValueError, match="x_train 90, t_train 89"):
+        Trainer(model, x, t[:-1], x, t)
+    with pytest.raises(ValueError, match="epochs and mini_batch_size must be at least 1"):
+        Trainer(model, x, t, x, t, epochs=0)
+    with pytest.raises(ValueError, match="unknown optimizer 'adamw2'"):
+        Trainer(model, x, t, x, t, optimizer="adamw2")
+
+
+def test_book_lecture_code_runs_unchanged(tmp_path, monkeypatch):
+    """ch07/train_convnet.py, with a tenth of an epoch of mnist-mini."""
+    from tatamikomi import load_mnist
+
+    (x_train, t_train), (x_test, t_test) = load_mnist(flatten=False, dataset="mnist-mini")
+    x_train, t_train, x_test, t_test = x_train[:500], t_train[:500], x_test[:100], t_test[:100]
+    max_epochs = 1
+    network = SimpleConvNet(
+        input_dim=(1, 28, 28),
+        conv_param={"filter_num": 30, "filter_size": 5, "pad": 0, "stride": 1},
+        hidden_size=100,
+        output_size=10,
+        weight_init_std=0.01,
+    )
+    trainer = Trainer(
+        network,
+        x_train,
+        t_train,
+        x_test,
+        t_test,
+        epochs=max_epochs,
+        mini_batch_size=100,
+        optimizer="Adam",
+        optimizer_param={"lr": 0.001},
+        evaluate_sample_num_per_epoch=100,
+        verbose=False,
+    )
+    trainer.train()
+    assert len(trainer.train_acc_list) == 1
+    monkeypatch.chdir(tmp_path)
+    network.save_params("params.pkl")  # our safe format, whatever the name says
+    again = SimpleConvNet()
+    again.load_params("params.pkl")
+    np.testing.assert_array_equal(again.predict(x_test), network.predict(x_test))
+    assert (tmp_path / "params.pkl").read_bytes()[:2] == b"PK"
