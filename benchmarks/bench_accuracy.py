@@ -55,9 +55,18 @@ def main() -> None:
     if args.weight_decay:
         optimizer_param["weight_decay"] = args.weight_decay
     trainer = Trainer(
-        model, x_train, data.t_train, x_test, data.t_test,
-        epochs=args.epochs, mini_batch_size=args.batch_size, optimizer=args.optimizer,
-        optimizer_param=optimizer_param, seed=args.seed, schedule=args.schedule, progress=False,
+        model,
+        x_train,
+        data.t_train,
+        x_test,
+        data.t_test,
+        epochs=args.epochs,
+        mini_batch_size=args.batch_size,
+        optimizer=args.optimizer,
+        optimizer_param=optimizer_param,
+        seed=args.seed,
+        schedule=args.schedule,
+        progress=False,
     )
     start = time.perf_counter()
     history = trainer.train()

@@ -139,38 +139,6 @@ def pool_case(shape, mode, rng):
     return {"ours": ours, "torch": theirs, "book": book}
 
 
-class Adam:
-    """Adam as PyTorch computes it (bias-corrected), in place. The library's optimizers arrive
-    with the training work; this keeps the benchmark self-contained until then."""
-
-    def __init__(self, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
-        self.lr, self.beta1, self.beta2, self.eps, self.step, self.m, self.v = (
-            lr,
-            beta1,
-            beta2,
-            eps,
-            0,
-            {},
-            {},
-        )
-
-    def update(self, params, grads):
-        self.step += 1
-        correction1 = 1 - self.beta1**self.step
-        correction2 = 1 - self.beta2**self.step
-        for key, p in params.items():
-            g = grads[key]
-            m = self.m.setdefault(key, np.zeros_like(p))
-            v = self.v.setdefault(key, np.zeros_like(p))
-            m *= self.beta1
-            m += (1 - self.beta1) * g
-            v *= self.beta2
-            v += (1 - self.beta2) * g * g
-            denom = np.sqrt(v / correction2)
-            denom += self.eps
-            p -= (self.lr / correction1) * m / denom
-
-
 class BookConvolution(tk.Layer):
     def __init__(self, W, b):
         super().__init__()
@@ -196,35 +164,21 @@ class BookPooling(tk.Layer):
         return reference.max_pool_backward(dout, self.cache, 2, 2, 2)
 
 
-def simple_convnet(rng, book=False):
-    """The book's SimpleConvNet: conv 30x5x5, ReLU, 2x2 max pool, Affine 100, ReLU, Affine 10."""
-    conv_w = (0.01 * rng.standard_normal((30, 1, 5, 5))).astype(np.float32)
-    conv_b = np.zeros(30, np.float32)
-    conv = (
-        BookConvolution(conv_w, conv_b)
-        if book
-        else tk.Convolution(conv_w, conv_b, need_input_grad=False)
-    )
-    return [
-        conv,
-        tk.Relu(),
-        BookPooling() if book else tk.MaxPooling(2, 2),
-        tk.Affine(
-            (0.01 * rng.standard_normal((4320, 100))).astype(np.float32), np.zeros(100, np.float32)
-        ),
-        tk.Relu(),
-        tk.Affine(
-            (0.01 * rng.standard_normal((100, 10))).astype(np.float32), np.zeros(10, np.float32)
-        ),
-    ]
+def book_simple_convnet(rng):
+    """The book's SimpleConvNet built from the lecture's reference im2col layers."""
+    model = tk.SimpleConvNet(seed=rng)
+    layers = model.layers.values()
+    layers[0] = BookConvolution(model.params["W1"], model.params["b1"])
+    layers[2] = BookPooling()
+    return layers
 
 
 def training_step_case(rng):
     x = rng.random((100, 1, 28, 28), dtype=np.float32)
     labels = rng.integers(0, 10, 100)
 
-    def make_step(layers):
-        loss_layer, optimizer = tk.SoftmaxWithLoss(), Adam()
+    def book_step(layers):
+        loss_layer, optimizer = tk.SoftmaxWithLoss(), tk.Adam(lr=1e-3)
 
         def step():
             h = x
@@ -241,6 +195,11 @@ def training_step_case(rng):
                 )
 
         return step
+
+    model, adam = tk.SimpleConvNet(seed=rng), tk.Adam(lr=1e-3)
+
+    def ours():
+        adam.update(model.params, model.gradient(x, labels))
 
     net = torch.nn.Sequential(
         torch.nn.Conv2d(1, 30, 5),
@@ -260,9 +219,9 @@ def training_step_case(rng):
         optimizer.step()
 
     return {
-        "ours": make_step(simple_convnet(rng)),
+        "ours": ours,
         "torch": theirs,
-        "book": make_step(simple_convnet(rng, book=True)),
+        "book": book_step(book_simple_convnet(rng)),
     }
 
 

@@ -216,3 +216,12 @@ def test_help_everywhere(tmp_path):
     for command in ("train", "evaluate", "predict", "summary", "import-book", "demo"):
         result = tatamikomi(tmp_path, command, "--help")
         assert result.returncode == 0 and "usage: tatamikomi" in result.stdout
+
+
+def test_resume_errors(trained):
+    tmp, _ = trained
+    result = tatamikomi(tmp, "train", "--resume", "missing.npz")
+    assert result.returncode == 1 and "cannot resume: missing.npz does not exist" in result.stderr
+    result = tatamikomi(tmp, "train", "--resume", "model.npz", "--dataset", "mnist-mini")
+    assert result.returncode == 1
+    assert "model.npz has finished its 1 epoch; pass --epochs N (more than 1)" in result.stderr

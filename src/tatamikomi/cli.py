@@ -17,7 +17,7 @@ from ._version import __version__
 #: the default training recipe of `tatamikomi train` (see the README's accuracy table)
 DEFAULT_MODEL = "SimpleConvNet"
 DEFAULT_EPOCHS = 8
-DEFAULT_LR = 0.001
+DEFAULT_LR = 0.003
 DEFAULT_OUTPUT = "model.npz"
 
 
@@ -92,8 +92,9 @@ def _train(args) -> int:
             )
             model = trainer.network
             if trainer.current_epoch >= trainer.epochs:
+                done = f"{trainer.epochs} epoch" + ("s" if trainer.epochs != 1 else "")
                 raise CommandError(
-                    f"{args.resume} has finished its {trainer.epochs} epochs; pass --epochs N "
+                    f"{args.resume} has finished its {done}; pass --epochs N "
                     f"(more than {trainer.epochs}) to train further"
                 )
             if not args.quiet:
@@ -330,7 +331,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="optimizer (default: adam)",
     )
     train.add_argument(
-        "--lr", type=float, default=DEFAULT_LR, help="learning rate (default: 0.001)"
+        "--lr", type=float, default=DEFAULT_LR, help=f"learning rate (default: {DEFAULT_LR})"
     )
     train.add_argument("--weight-decay", type=float, default=0.0, help="weight decay (default: 0)")
     train.add_argument(
