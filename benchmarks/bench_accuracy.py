@@ -42,6 +42,7 @@ def main() -> None:
     parser.add_argument("--weight-decay", type=float, default=0.0)
     parser.add_argument("--schedule", default="cosine", choices=("constant", "cosine"))
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--augment-shift", type=int, default=0)
     parser.add_argument("--json", help="also write the results to this JSON file")
     args = parser.parse_args()
 
@@ -67,6 +68,7 @@ def main() -> None:
         seed=args.seed,
         schedule=args.schedule,
         progress=False,
+        augment_shift=args.augment_shift,
     )
     start = time.perf_counter()
     history = trainer.train()
@@ -75,7 +77,8 @@ def main() -> None:
         "model": args.model,
         "recipe": f"{args.optimizer} lr={args.lr} {args.schedule}, batch {args.batch_size}, "
         f"{args.epochs} epochs, seed {args.seed}"
-        + (f", weight decay {args.weight_decay}" if args.weight_decay else ""),
+        + (f", weight decay {args.weight_decay}" if args.weight_decay else "")
+        + (f", random shifts of up to {args.augment_shift} px" if args.augment_shift else ""),
         "test_accuracy": history["test_acc"][-1],
         "test_accuracy_per_epoch": history["test_acc"],
         "epoch_seconds": history["seconds"],

@@ -225,3 +225,56 @@ def test_resume_errors(trained):
     result = tatamikomi(tmp, "train", "--resume", "model.npz", "--dataset", "mnist-mini")
     assert result.returncode == 1
     assert "model.npz has finished its 1 epoch; pass --epochs N (more than 1)" in result.stderr
+
+
+def test_train_falls_back_when_every_download_fails(tmp_path, monkeypatch, capsys):
+    """The path a fresh offline machine takes: a real download attempt that fails."""
+    import dataclasses
+
+    from tatamikomi import cli
+    from tatamikomi.data import SOURCES
+
+    closed = "http://127.0.0.1:9/"  # the discard port: nothing listens there
+    monkeypatch.setitem(SOURCES, "mnist", dataclasses.replace(SOURCES["mnist"], mirrors=(closed,)))
+    monkeypatch.delenv("TATAMIKOMI_OFFLINE", raising=False)
+    monkeypatch.delenv("TATAMIKOMI_DATA", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    output = tmp_path / "m.npz"
+    assert cli.main(["train", "--epochs", "1", "-o", str(output)]) == 0
+    err = capsys.readouterr().err
+    assert "could not download" in err and "127.0.0.1:9" in err
+    assert "Training on mnist-mini instead" in err
+    assert load(output).preprocess["dataset"] == "mnist-mini"
+    assert not any(name.endswith(".gz") for _, _, names in os.walk(tmp_path) for name in names)
+
+
+@pytest.mark.parametrize(
+    "arguments, expected",
+    [
+        ([], {"lr": 0.003, "epochs": 10, "augment_shift": 2}),
+        (["--model", "DeepConvNet"], {"lr": 0.001, "epochs": 8, "augment_shift": 0}),
+        (["--model", "deepconvnet", "--lr", "0.01", "--epochs", "3"],
+         {"lr": 0.01, "epochs": 3, "augment_shift": 0}),
+        (["--augment-shift", "0", "--epochs", "2"], {"lr": 0.003, "epochs": 2, "augment_shift": 0}),
+    ],
+)
+def test_each_model_has_its_recipe(tmp_path, monkeypatch, arguments, expected):
+    from tatamikomi import cli
+    from tatamikomi.train import Trainer
+
+    built = []
+
+    def record(self):
+        built.append(self)
+        self.history["test_acc"].append(0.5)
+        return self.history
+
+    monkeypatch.setattr(Trainer, "train", record)
+    monkeypatch.setenv("TATAMIKOMI_OFFLINE", "1")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("TATAMIKOMI_DATA", raising=False)
+    output = str(tmp_path / "m.npz")
+    assert cli.main(["train", "-q", "-o", output, "--dataset", "mnist-mini", *arguments]) == 0
+    trainer = built[0]
+    assert trainer.optimizer.lr == expected["lr"] and trainer.epochs == expected["epochs"]
+    assert trainer.augment_shift == expected["augment_shift"]

@@ -245,3 +245,17 @@ def test_truncated_pickle_and_wrong_shapes(tmp_path):
         pickle.dump({"W1": np.zeros((2, 2)), "W9": np.zeros(2)}, f)
     with pytest.raises(ModelFileError, match="neither the book's SimpleConvNet"):
         io.import_book_params(path)
+
+
+def test_a_model_with_a_custom_layer_cannot_be_saved_whole(tmp_path):
+    from tatamikomi import Sequential
+    from tatamikomi.layers import Layer, Relu
+
+    class Square(Layer):
+        def forward(self, x):
+            return x * x
+
+    model = Sequential([Relu(), Square()])
+    with pytest.raises(TypeError, match="Square has no spec entry.*save_params"):
+        save(model, tmp_path / "m.npz")
+    assert not os.listdir(tmp_path)

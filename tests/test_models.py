@@ -177,7 +177,11 @@ def test_model_from_json_spec():
             {"layers": [{"type": "Conv2d", "out_channels": 2, "kernel_size": 30}]},
             r"layer 0 of the spec .*",
         ),
-        ({"layers": [{"type": "Linear"}]}, "layer 0 of the spec .*out_features"),
+        ({"layers": [{"type": "Linear"}]}, r"layer 0 of the spec .*: Linear needs out_features"),
+        (
+            {"layers": [{"type": "MaxPool2d", "kernel_size": 2, "stride": "two"}]},
+            "layer 0 of the spec",
+        ),
         ({"layers": ["ReLU"]}, 'a layer spec is a dict with a "type"'),
         ({"extra": 1}, r"unknown keys in the model spec: \['extra'\]"),
     ],

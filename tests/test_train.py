@@ -119,11 +119,11 @@ def test_divergence_before_any_checkpoint_says_so():
 
 
 def test_ctrl_c_saves_and_resume_continues_exactly(tmp_path):
-    reference = _trainer(seed=7, epochs=3)
+    reference = _trainer(seed=7, epochs=3, augment_shift=1)
     reference.train()
 
     path = tmp_path / "run.npz"
-    trainer = _trainer(seed=7, epochs=3, checkpoint=path)
+    trainer = _trainer(seed=7, epochs=3, checkpoint=path, augment_shift=1)
     original = trainer.network.gradient
     calls = []
 
@@ -206,3 +206,29 @@ def test_book_lecture_code_runs_unchanged(tmp_path, monkeypatch):
     again.load_params("params.pkl")
     np.testing.assert_array_equal(again.predict(x_test), network.predict(x_test))
     assert (tmp_path / "params.pkl").read_bytes()[:2] == b"PK"
+
+
+def test_random_shift_moves_each_image_within_bounds():
+    from tatamikomi.data.augment import random_shift
+
+    rng = np.random.default_rng(0)
+    x = rng.random((50, 2, 9, 9)).astype(np.float32) + 1  # no zeros inside the image
+    out = random_shift(x, 2, np.random.default_rng(1))
+    assert out.shape == x.shape and out.dtype == x.dtype
+    shifts = set()
+    for image, moved in zip(x, out):
+        found = [
+            (dy, dx)
+            for dy in range(-2, 3)
+            for dx in range(-2, 3)
+            if np.array_equal(
+                moved[:, max(dy, 0) : 9 + min(dy, 0), max(dx, 0) : 9 + min(dx, 0)],
+                image[:, max(-dy, 0) : 9 + min(-dy, 0), max(-dx, 0) : 9 + min(-dx, 0)],
+            )
+        ]
+        assert found, "each output is its image, shifted by at most 2 pixels"
+        shifts.add(found[0])
+        assert np.count_nonzero(moved == 0) == 2 * (81 - (9 - abs(found[0][0])) * (9 - abs(found[0][1])))
+    assert len(shifts) > 10  # shifts are drawn per image
+    np.testing.assert_array_equal(random_shift(x, 2, np.random.default_rng(1)), out)
+    assert random_shift(x, 0, rng) is x

@@ -14,11 +14,15 @@ import numpy as np
 
 from ._version import __version__
 
-#: the default training recipe of `tatamikomi train` (see the README's accuracy table)
 DEFAULT_MODEL = "SimpleConvNet"
-DEFAULT_EPOCHS = 8
-DEFAULT_LR = 0.003
 DEFAULT_OUTPUT = "model.npz"
+#: each model's recipe, used for what --epochs, --lr and --augment-shift leave unsaid; measured
+#: on the full MNIST (README, "Accuracy"): SimpleConvNet 99.2 %, DeepConvNet 99.3 %
+RECIPES = {
+    "simpleconvnet": {"epochs": 10, "lr": 0.003, "augment_shift": 2},
+    "deepconvnet": {"epochs": 8, "lr": 0.001, "augment_shift": 0},
+}
+OTHER_RECIPE = {"epochs": 10, "lr": 0.001, "augment_shift": 0}
 
 
 class CommandError(Exception):
@@ -112,6 +116,10 @@ def _train(args) -> int:
                 model = get_model(args.model, seed=args.seed)
             model.classes = list(data.classes)
             model.preprocess = {"scale": 1 / 255, "dataset": data.name}
+            recipe = RECIPES.get(str(args.model).lower(), OTHER_RECIPE)
+            for key, value in recipe.items():
+                if getattr(args, key) is None:
+                    setattr(args, key, value)
             optimizer_param = {"lr": args.lr}
             if args.weight_decay:
                 optimizer_param["weight_decay"] = args.weight_decay
@@ -121,7 +129,7 @@ def _train(args) -> int:
                 data.t_train,
                 x_test,
                 data.t_test,
-                epochs=args.epochs or DEFAULT_EPOCHS,
+                epochs=args.epochs,
                 mini_batch_size=args.batch_size,
                 optimizer=args.optimizer,
                 optimizer_param=optimizer_param,
@@ -129,6 +137,7 @@ def _train(args) -> int:
                 schedule=args.schedule,
                 checkpoint=output,
                 overwrite=args.force,
+                augment_shift=args.augment_shift,
                 **common,
             )
             if not args.quiet:
@@ -137,6 +146,7 @@ def _train(args) -> int:
                     f"model: {type(model).__name__}, {count:,} "
                     f"parameters; {trainer.optimizer}, {args.schedule} schedule, batch "
                     f"{args.batch_size}, {trainer.epochs} epochs"
+                    + (f", shifts of up to {args.augment_shift} px" if args.augment_shift else "")
                 )
         trainer.train()
     except TrainingInterrupted as stop:
@@ -314,7 +324,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="train a CNN on MNIST (or another dataset) and save it",
         description="Train a CNN and save it (architecture, weights, history) in one file. "
         "MNIST is found locally ($TATAMIKOMI_DATA, the cache) or downloaded; offline, the "
-        "bundled mnist-mini subset is used. Ctrl-C saves a checkpoint; --resume continues it.",
+        "bundled mnist-mini subset is used. Ctrl-C saves a checkpoint; --resume continues it. "
+        "What --epochs, --lr and --augment-shift leave unsaid comes from the model's recipe, "
+        "measured on MNIST: SimpleConvNet 10 epochs, Adam 0.003, shifts of 2 px (99.2 %); "
+        "DeepConvNet 8 epochs, Adam 0.001 (99.3 %). The learning rate follows a cosine.",
     )
     train.add_argument(
         "--model",
@@ -322,7 +335,7 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"SimpleConvNet, DeepConvNet, or a JSON spec file (default: {DEFAULT_MODEL})",
     )
     _data_options(train, "default: mnist, else the bundled mnist-mini")
-    train.add_argument("--epochs", type=int, help=f"epochs to train (default: {DEFAULT_EPOCHS})")
+    train.add_argument("--epochs", type=int, help="epochs to train (default: 10; DeepConvNet 8)")
     train.add_argument("--batch-size", type=int, default=100, help="mini-batch size (default: 100)")
     train.add_argument(
         "--optimizer",
@@ -331,7 +344,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="optimizer (default: adam)",
     )
     train.add_argument(
-        "--lr", type=float, default=DEFAULT_LR, help=f"learning rate (default: {DEFAULT_LR})"
+        "--lr", type=float, help="learning rate (default: 0.003 for SimpleConvNet, else 0.001)"
     )
     train.add_argument("--weight-decay", type=float, default=0.0, help="weight decay (default: 0)")
     train.add_argument(
@@ -339,6 +352,13 @@ def build_parser() -> argparse.ArgumentParser:
         default="cosine",
         choices=("cosine", "constant"),
         help="learning-rate schedule (default: cosine, down to 0 at the end)",
+    )
+    train.add_argument(
+        "--augment-shift",
+        type=int,
+        metavar="PIXELS",
+        help="move each training image by up to this many pixels, at random "
+        "(default: 2 for SimpleConvNet, else 0)",
     )
     train.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     train.add_argument(

@@ -144,10 +144,17 @@ def save(model, path, *, overwrite=False, training=None) -> None:
     """
     from ._version import __version__
 
+    try:
+        architecture = model.architecture()
+    except TypeError as error:
+        raise TypeError(
+            f"{error}. save() stores the architecture to rebuild the model; for a model with "
+            f"layers of your own, save the weights with model.save_params(...) instead"
+        ) from None
     meta = {
         "kind": "model",
         "tatamikomi_version": __version__,
-        "architecture": model.architecture(),
+        "architecture": architecture,
         "preprocess": getattr(model, "preprocess", None),
         "history": getattr(model, "history", None) or {},
         "training": (training or {}).get("meta"),

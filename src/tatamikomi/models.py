@@ -136,7 +136,8 @@ def _build_book_batchnorm(shape, rng, dtype, affine=True, **options):
     return BatchNormalization(ones, np.zeros_like(ones), affine=affine, **options)
 
 
-def _build_dropout(shape, rng, dtype, p=0.5):  # its own stream, so masks do not shift weights
+def _build_dropout(shape, rng, dtype, p=0.5):
+    # its own generator: the masks it draws never change the weights of later layers
     return Dropout(p, rng=rng.spawn(1)[0] if hasattr(rng, "spawn") else rng)
 
 
@@ -172,7 +173,10 @@ def build_layer(entry: dict, input_shape, rng=None, dtype=DEFAULT_DTYPE) -> Laye
         raise ValueError(
             f"unknown layer type {entry['type']!r}; known types: {', '.join(sorted(_BUILDERS))}"
         )
-    allowed = _allowed_options(entry["type"])
+    allowed = _OPTIONS.get(entry["type"], set())
+    missing = sorted(_REQUIRED.get(entry["type"], set()) - set(options))
+    if missing:
+        raise ValueError(f"{entry['type']} needs {' and '.join(missing)}")
     unknown = sorted(set(options) - allowed)
     if unknown:
         raise ValueError(
@@ -199,10 +203,12 @@ _OPTIONS = {
     "BatchNormalization": {"momentum", "eps", "unbiased_running_var", "affine"},
     "Dropout": {"p"},
 }
-
-
-def _allowed_options(kind: str) -> set[str]:
-    return _OPTIONS.get(kind, set())
+_REQUIRED = {
+    "Conv2d": {"out_channels", "kernel_size"},
+    "Linear": {"out_features"},
+    "MaxPool2d": {"kernel_size"},
+    "AvgPool2d": {"kernel_size"},
+}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -14,6 +14,8 @@ verbose=True)`` and ``train()`` work as in the book. Beyond the book:
 - ``seed`` fixes the order of the examples and the dropout masks: the same seed gives the same
   run;
 - ``schedule`` sets the learning rate of each step (see :mod:`tatamikomi.optim`);
+- ``augment_shift=2`` moves each training image by up to 2 pixels each way, a new random
+  shift every time it is used (:func:`tatamikomi.data.augment.random_shift`);
 - with ``checkpoint`` (a file path), the model, the optimizer and the trainer's state are saved
   there after every epoch. Ctrl-C finishes the current step, saves the checkpoint and raises
   :class:`TrainingInterrupted`; :meth:`Trainer.resume` continues exactly where it stopped.
@@ -35,6 +37,7 @@ import numpy as np
 from . import io
 from ._checks import NonFiniteError
 from ._files import refuse_overwrite
+from .data.augment import random_shift
 from .optim import get_optimizer, get_schedule
 
 
@@ -83,6 +86,7 @@ class Trainer:
         progress=None,
         eval_batch_size=500,
         train_eval_samples=10000,
+        augment_shift=0,
         stream=None,
     ):
         if len(x_train) != len(t_train) or len(x_test) != len(t_test):
@@ -108,6 +112,7 @@ class Trainer:
         if isinstance(schedule, str) and schedule == "cosine":
             schedule = {"name": "cosine", "total_steps": total}
         self.schedule = get_schedule(schedule, self.optimizer.lr)
+        self.augment_shift = int(augment_shift)
         self.seed = seed
         self.rng = np.random.default_rng(seed)
         if seed is not None:
@@ -168,7 +173,8 @@ class Trainer:
                 self._interrupt(time.perf_counter() - start)
             i = self.step_in_epoch * self.batch_size
             batch = self._order[i : i + self.batch_size]
-            loss = self.train_step(self.x_train[batch], self.t_train[batch])
+            x_batch = random_shift(self.x_train[batch], self.augment_shift, self.rng)
+            loss = self.train_step(x_batch, self.t_train[batch])
             if not np.isfinite(loss):
                 self._diverged(loss, epoch)
             now = time.perf_counter()
@@ -288,6 +294,7 @@ class Trainer:
             "seed": self.seed,
             "evaluate_sample_num_per_epoch": self.evaluate_sample_num_per_epoch,
             "train_eval_samples": self.train_eval_samples,
+            "augment_shift": self.augment_shift,
         }
 
     def save_checkpoint(self, path) -> None:
@@ -338,6 +345,7 @@ class Trainer:
             checkpoint=path,
             overwrite=True,
             train_eval_samples=config["train_eval_samples"],
+            augment_shift=config.get("augment_shift", 0),
             **options,
         )
         arrays = training["arrays"]
