@@ -228,7 +228,9 @@ def test_random_shift_moves_each_image_within_bounds():
         ]
         assert found, "each output is its image, shifted by at most 2 pixels"
         shifts.add(found[0])
-        assert np.count_nonzero(moved == 0) == 2 * (81 - (9 - abs(found[0][0])) * (9 - abs(found[0][1])))
+        assert np.count_nonzero(moved == 0) == 2 * (
+            81 - (9 - abs(found[0][0])) * (9 - abs(found[0][1]))
+        )
     assert len(shifts) > 10  # shifts are drawn per image
     np.testing.assert_array_equal(random_shift(x, 2, np.random.default_rng(1)), out)
     assert random_shift(x, 0, rng) is x

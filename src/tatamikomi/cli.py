@@ -33,6 +33,10 @@ def _say(text: str) -> None:
     print(text, file=sys.stderr)
 
 
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
 # ---------------------------------------------------------------------------------------------
 # train
 
@@ -48,7 +52,7 @@ def _load_training_data(args):
     except DataNotFoundError as error:
         if args.dataset is not None or args.data_dir is not None:
             raise CommandError(str(error)) from None
-        first = str(error).splitlines()[0]
+        first = str(error).splitlines()[0].rstrip(":. ")
         _say(
             f"MNIST was not found and could not be downloaded ({first}).\n"
             f"Training on mnist-mini instead: 6,000 real MNIST images bundled with tatamikomi, "
@@ -96,9 +100,9 @@ def _train(args) -> int:
             )
             model = trainer.network
             if trainer.current_epoch >= trainer.epochs:
-                done = f"{trainer.epochs} epoch" + ("s" if trainer.epochs != 1 else "")
                 raise CommandError(
-                    f"{args.resume} has finished its {done}; pass --epochs N "
+                    f"{args.resume} has finished its {_plural(trainer.epochs, 'epoch')}; pass "
+                    f"--epochs N "
                     f"(more than {trainer.epochs}) to train further"
                 )
             if not args.quiet:
@@ -145,7 +149,7 @@ def _train(args) -> int:
                 _say(
                     f"model: {type(model).__name__}, {count:,} "
                     f"parameters; {trainer.optimizer}, {args.schedule} schedule, batch "
-                    f"{args.batch_size}, {trainer.epochs} epochs"
+                    f"{args.batch_size}, {_plural(trainer.epochs, 'epoch')}"
                     + (f", shifts of up to {args.augment_shift} px" if args.augment_shift else "")
                 )
         trainer.train()
@@ -161,7 +165,8 @@ def _train(args) -> int:
     except (ValueError, io.ModelFileError) as error:
         raise CommandError(str(error)) from None
     accuracy = trainer.history["test_acc"][-1]
-    print(f"test accuracy {accuracy:.2%} after {trainer.current_epoch} epochs; saved to {output}")
+    epochs = _plural(trainer.current_epoch, "epoch")
+    print(f"test accuracy {accuracy:.2%} after {epochs}; saved to {output}")
     if not args.quiet:
         _say(f"next: tatamikomi evaluate {output}   |   tatamikomi predict {output} IMAGE.png")
     return 0

@@ -90,7 +90,7 @@ def fetch(name: str, urls: list[str], destination, md5s: set[str], *, progress=T
             f.write(data)
         return
     raise DownloadError(
-        f"could not download {name}; every mirror failed:\n  "
+        f"could not download {name} from any mirror:\n  "
         + "\n  ".join(failures)
         + "\nIf this machine is offline, copy the file there by hand or set TATAMIKOMI_DATA to "
         "a folder that has it."
