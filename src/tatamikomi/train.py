@@ -157,13 +157,10 @@ class Trainer:
             self._print(f"final test accuracy: {self.history['test_acc'][-1]:.2%}")
         return self.history
 
-    fit = train
-
     def _run_epoch(self):
         if self._order is None:
             self._order = self.rng.permutation(len(self.x_train))
             self._epoch_losses = []
-            self._epoch_start = time.perf_counter()
             self._epoch_elapsed = 0.0
         start = time.perf_counter()
         shown = 0.0
