@@ -301,3 +301,22 @@ def test_download_mnist_into_the_cache_from_mirrors(server, tmp_path, monkeypatc
     shutil.rmtree(cache)
     with pytest.raises(DataNotFoundError, match="could not download .* from any mirror"):
         load_dataset("mnist", progress=False)
+
+
+@needs_mnist
+def test_a_corrupt_cached_file_is_dropped_and_fetched_again(server, tmp_path, monkeypatch):
+    root, url = server
+    for name in os.listdir(SHARED_MNIST):
+        shutil.copy(os.path.join(SHARED_MNIST, name), root)
+    cache = _copy_mnist(tmp_path / "cache" / "tatamikomi" / "mnist")
+    bad = os.path.join(cache, "t10k-labels-idx1-ubyte.gz")
+    with open(bad, "wb") as f:
+        f.write(gzip.compress(b"\x00\x00\x08\x01\x00\x00\x00\x01\x07"))
+    kept = os.path.getmtime(os.path.join(cache, "train-images-idx3-ubyte.gz"))
+    monkeypatch.setitem(
+        SOURCES, "mnist", dataclasses.replace(SOURCES["mnist"], mirrors=(url + "/",))
+    )
+    monkeypatch.delenv("TATAMIKOMI_OFFLINE")
+    data = load_dataset("mnist", progress=False)
+    assert data.t_test.shape == (10000,)
+    assert os.path.getmtime(os.path.join(cache, "train-images-idx3-ubyte.gz")) == kept

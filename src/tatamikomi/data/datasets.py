@@ -293,9 +293,12 @@ def load_dataset(name="mnist", *, path=None, download=True, progress=True) -> Da
         try:
             return _from_folder(source, files, cache)
         except IDXError as error:  # our own cache: drop the bad file and fetch it again
-            print(f"tatamikomi: {error}; downloading it again", file=sys.stderr)
-            for path_ in files.values():
-                os.remove(path_)
+            print(f"tatamikomi: {error}; it will be downloaded again", file=sys.stderr)
+            for role, cached in files.items():
+                try:
+                    _check(cached, source.md5s[role])
+                except IDXError:
+                    os.remove(cached)
     looked.append(cache)
     for directory in source.system_dirs:
         files = _find_files(directory)
