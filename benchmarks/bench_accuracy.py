@@ -20,7 +20,7 @@ import time
 import numpy as np
 
 import tatamikomi
-from tatamikomi.data import load_dataset
+from tatamikomi.data import load_dataset, normalize_images
 from tatamikomi.models import get_model
 from tatamikomi.train import Trainer
 
@@ -49,8 +49,7 @@ def main() -> None:
     if not os.environ.get("TATAMIKOMI_DATA") and os.path.isdir(SHARED_MNIST):
         os.environ["TATAMIKOMI_DATA"] = os.path.abspath(SHARED_MNIST)
     data = load_dataset("mnist")
-    x_train = data.x_train.astype(np.float32) / np.float32(255)
-    x_test = data.x_test.astype(np.float32) / np.float32(255)
+    x_train, x_test = normalize_images(data.x_train), normalize_images(data.x_test)
     model = get_model(args.model, seed=args.seed)
     optimizer_param = {"lr": args.lr}
     if args.weight_decay:

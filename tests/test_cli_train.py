@@ -252,9 +252,9 @@ def test_train_falls_back_when_every_download_fails(tmp_path, monkeypatch, capsy
     "arguments, expected",
     [
         ([], {"lr": 0.003, "epochs": 10, "augment_shift": 2}),
-        (["--model", "DeepConvNet"], {"lr": 0.001, "epochs": 8, "augment_shift": 0}),
+        (["--model", "DeepConvNet"], {"lr": 0.001, "epochs": 10, "augment_shift": 2}),
         (
-            ["--model", "deepconvnet", "--lr", "0.01", "--epochs", "3"],
+            ["--model", "deepconvnet", "--lr", "0.01", "--epochs", "3", "--augment-shift", "0"],
             {"lr": 0.01, "epochs": 3, "augment_shift": 0},
         ),
         (["--augment-shift", "0", "--epochs", "2"], {"lr": 0.003, "epochs": 2, "augment_shift": 0}),

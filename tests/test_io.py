@@ -23,7 +23,7 @@ def _images(n=64, seed=0):
 def test_save_and_load_give_identical_predictions(tmp_path, build):
     model = build()
     model.history = {"epoch": [1], "test_acc": [0.5]}
-    model.preprocess = {"scale": 1 / 255, "dataset": "mnist"}
+    model.preprocess = {"divide_by": 255, "dataset": "mnist"}
     model.classes = list("0123456789")
     path = tmp_path / "model.npz"
     save(model, path)

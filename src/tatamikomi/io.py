@@ -400,6 +400,6 @@ def import_book_params(path, model_name=None):
         raise ModelFileError(
             f"{path}: the arrays do not have the shapes of the book's {model_name} ({error})"
         ) from None
-    model.preprocess = {"scale": 1 / 255}
+    model.preprocess = {"divide_by": 255}
     model.history = {}
     return model.eval()

@@ -358,7 +358,7 @@ class Sequential:
         self.last_layer = SoftmaxWithLoss()
         self.input_shape = None if input_shape is None else tuple(int(s) for s in input_shape)
         self.classes = None if classes is None else [str(c) for c in classes]
-        #: how raw pixels become the model's input, e.g. {"scale": 1/255} (set by training)
+        #: how raw pixels become the model's input, e.g. {"divide_by": 255} (set by training)
         self.preprocess = None
         #: per-epoch training history (loss, train and test accuracy), kept in the model file
         self.history = {}

@@ -11,6 +11,7 @@ from .datasets import (
     load_dataset,
     load_mini,
     load_mnist,
+    normalize_images,
 )
 from .download import DownloadError
 from .idx import IDXError, idx_bytes, parse_idx, read_idx
@@ -28,6 +29,7 @@ __all__ = [
     "load_dataset",
     "load_mini",
     "load_mnist",
+    "normalize_images",
     "parse_idx",
     "read_idx",
 ]

@@ -360,6 +360,11 @@ def download_dataset(name: str, directory=None, *, mirrors=None, progress=True) 
     return directory
 
 
+def normalize_images(images, divide_by=255) -> np.ndarray:
+    """Pixels as the networks take them: float32 ``images / divide_by`` (0..255 -> 0..1)."""
+    return np.asarray(images).astype(np.float32) / np.float32(divide_by)
+
+
 def load_mnist(
     normalize=True, flatten=True, one_hot_label=False, *, dataset="mnist", path=None, download=True
 ):
@@ -373,7 +378,7 @@ def load_mnist(
     out = []
     for x, t in ((data.x_train, data.t_train), (data.x_test, data.t_test)):
         if normalize:
-            x = x.astype(np.float32) / np.float32(255)
+            x = normalize_images(x)
         if flatten:
             x = x.reshape(len(x), -1)
         if one_hot_label:
