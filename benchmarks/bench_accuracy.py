@@ -1,10 +1,12 @@
 """Accuracy benchmark: train on the full MNIST and report test accuracy, epoch time, peak memory.
 
-    python benchmarks/bench_accuracy.py --model SimpleConvNet --epochs 5
-    python benchmarks/bench_accuracy.py --model DeepConvNet --epochs 10 --json deep.json
+    python benchmarks/bench_accuracy.py                                  # tatamikomi train's recipe
+    python benchmarks/bench_accuracy.py --model DeepConvNet --json deep.json
+    python benchmarks/bench_accuracy.py --epochs 5 --augment-shift 0     # any `train` option
 
-MNIST is looked for as `tatamikomi.data.load_dataset("mnist")` does ($TATAMIKOMI_DATA, the cache,
-a download); ../shared/data/mnist beside the repository is used when TATAMIKOMI_DATA is unset.
+It runs `tatamikomi train` itself (in this process, into a temporary file), so it measures what
+users run; options it does not know go to `train` unchanged. MNIST is looked for as the command
+looks for it; ../shared/data/mnist beside the repository is used when TATAMIKOMI_DATA is unset.
 Not a test: a run takes minutes. The README's accuracy table comes from this script.
 """
 
@@ -15,75 +17,50 @@ import json
 import os
 import platform
 import resource
+import sys
+import tempfile
 import time
 
 import numpy as np
 
 import tatamikomi
-from tatamikomi.data import load_dataset, normalize_images
-from tatamikomi.models import get_model
-from tatamikomi.train import Trainer
+from tatamikomi import cli
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SHARED_MNIST = os.path.join(HERE, "..", "..", "shared", "data", "mnist")
 
 
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--model", default="SimpleConvNet")
-    parser.add_argument("--epochs", type=int, default=5)
-    parser.add_argument("--batch-size", type=int, default=100)
-    parser.add_argument("--optimizer", default="adam")
-    parser.add_argument("--lr", type=float, default=0.001)
-    parser.add_argument("--weight-decay", type=float, default=0.0)
-    parser.add_argument("--schedule", default="cosine", choices=("constant", "cosine"))
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--augment-shift", type=int, default=0)
     parser.add_argument("--json", help="also write the results to this JSON file")
-    args = parser.parse_args()
-
+    args, train_options = parser.parse_known_args()
     if not os.environ.get("TATAMIKOMI_DATA") and os.path.isdir(SHARED_MNIST):
         os.environ["TATAMIKOMI_DATA"] = os.path.abspath(SHARED_MNIST)
-    data = load_dataset("mnist")
-    x_train, x_test = normalize_images(data.x_train), normalize_images(data.x_test)
-    model = get_model(args.model, seed=args.seed)
-    optimizer_param = {"lr": args.lr}
-    if args.weight_decay:
-        optimizer_param["weight_decay"] = args.weight_decay
-    trainer = Trainer(
-        model,
-        x_train,
-        data.t_train,
-        x_test,
-        data.t_test,
-        epochs=args.epochs,
-        mini_batch_size=args.batch_size,
-        optimizer=args.optimizer,
-        optimizer_param=optimizer_param,
-        seed=args.seed,
-        schedule=args.schedule,
-        progress=False,
-        augment_shift=args.augment_shift,
-    )
-    start = time.perf_counter()
-    history = trainer.train()
-    total = time.perf_counter() - start
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "model.npz")
+        dataset = [] if "--dataset" in train_options else ["--dataset", "mnist"]
+        command = ["train", "-o", path, *dataset, *train_options]
+        start = time.perf_counter()
+        status = cli.main(command)
+        total = time.perf_counter() - start
+        if status != 0:
+            sys.exit(status)
+        model, training = tatamikomi.io.load_checkpoint(path)
+    history, config = model.history, training["meta"]["config"]
+    optimizer = dict(config["optimizer"])
+    name = optimizer.pop("name")
     result = {
-        "model": args.model,
-        "recipe": f"{args.optimizer} lr={args.lr} {args.schedule}, batch {args.batch_size}, "
-        f"{args.epochs} epochs, seed {args.seed}"
-        + (f", weight decay {args.weight_decay}" if args.weight_decay else "")
-        + (f", random shifts of up to {args.augment_shift} px" if args.augment_shift else ""),
+        "command": "tatamikomi " + " ".join([command[0], *command[3:]]),
+        "model": type(model).__name__,
+        "recipe": f"{name} {optimizer}, {config['schedule']['name']} schedule, "
+        f"batch {config['batch_size']}, {config['epochs']} epochs, seed {config['seed']}, "
+        f"shifts up to {config['augment_shift']} px",
         "test_accuracy": history["test_acc"][-1],
         "test_accuracy_per_epoch": history["test_acc"],
         "epoch_seconds": history["seconds"],
         "total_seconds": round(total, 1),
-        "peak_rss_mb": round(peak_rss_mb(), 1),
-        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
         "tatamikomi": tatamikomi.__version__,
         "numpy": np.__version__,
         "date": time.strftime("%Y-%m-%d"),

@@ -119,11 +119,12 @@ def test_divergence_before_any_checkpoint_says_so():
 
 
 def test_ctrl_c_saves_and_resume_continues_exactly(tmp_path):
-    reference = _trainer(seed=7, epochs=3, augment_shift=1)
+    options = dict(seed=7, epochs=3, augment_shift=1, schedule="cosine")
+    reference = _trainer(**options)
     reference.train()
 
     path = tmp_path / "run.npz"
-    trainer = _trainer(seed=7, epochs=3, checkpoint=path, augment_shift=1)
+    trainer = _trainer(checkpoint=path, **options)
     original = trainer.network.gradient
     calls = []
 

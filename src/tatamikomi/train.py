@@ -286,7 +286,7 @@ class Trainer:
         return {
             "epochs": self.epochs,
             "batch_size": self.batch_size,
-            "optimizer": self.optimizer.config(),
+            "optimizer": {**self.optimizer.config(), "lr": self.schedule.base_lr},
             "schedule": self.schedule.config(),
             "seed": self.seed,
             "evaluate_sample_num_per_epoch": self.evaluate_sample_num_per_epoch,
