@@ -235,3 +235,18 @@ def test_random_shift_moves_each_image_within_bounds():
     assert len(shifts) > 10  # shifts are drawn per image
     np.testing.assert_array_equal(random_shift(x, 2, np.random.default_rng(1)), out)
     assert random_shift(x, 0, rng) is x
+
+
+def test_training_further_stretches_the_cosine(tmp_path):
+    path = tmp_path / "run.npz"
+    first = _trainer(seed=1, epochs=1, schedule="cosine", checkpoint=path)
+    first.train()
+    assert first.optimizer.lr < 0.01 * 0.1  # the cosine (from 0.01) ended near zero
+    x, t = _data()
+    x_test, t_test = _data(30, seed=1)
+    further = Trainer.resume(path, x, t, x_test, t_test, epochs=3, verbose=False)
+    before = further.network.params["W1"].copy()
+    further.train()
+    assert further.history["epoch"] == [1, 2, 3]
+    assert further.history["lr"][1] > 0.002  # the second epoch trains with a real rate
+    assert not np.array_equal(before, further.network.params["W1"])

@@ -341,7 +341,12 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"SimpleConvNet, DeepConvNet, or a JSON spec file (default: {DEFAULT_MODEL})",
     )
     _data_options(train, "default: mnist, else the bundled mnist-mini")
-    train.add_argument("--epochs", type=int, help="epochs to train (default: 10)")
+    train.add_argument(
+        "--epochs",
+        type=int,
+        help="epochs to train (default: 10); with --resume, the new total, and a cosine "
+        "schedule is stretched to it",
+    )
     train.add_argument("--batch-size", type=int, default=100, help="mini-batch size (default: 100)")
     train.add_argument(
         "--optimizer",

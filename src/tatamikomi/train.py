@@ -319,11 +319,16 @@ class Trainer:
     @classmethod
     def resume(cls, path, x_train, t_train, x_test, t_test, *, epochs=None, **options):
         """A Trainer that continues the run saved in the checkpoint ``path`` (saving there
-        again). ``epochs`` may raise the number of epochs to train in all."""
+        again). ``epochs`` may raise the number of epochs to train in all; a cosine schedule
+        is then stretched to end at the new last step."""
         model, training = io.load_checkpoint(path)
         if training is None:
             raise io.ModelFileError(f"{path} is a model without training state; it cannot resume")
         config, state = training["meta"]["config"], training["meta"]["state"]
+        schedule = dict(config["schedule"])
+        if epochs and epochs != config["epochs"] and schedule.get("name") == "cosine":
+            # training further: the cosine now ends at the new last step
+            schedule["total_steps"] = epochs * math.ceil(len(x_train) / config["batch_size"])
         optimizer = config["optimizer"]
         name = optimizer.pop("name")
         trainer = cls(
@@ -338,7 +343,7 @@ class Trainer:
             optimizer_param=optimizer,
             evaluate_sample_num_per_epoch=config["evaluate_sample_num_per_epoch"],
             seed=config["seed"],
-            schedule=config["schedule"],
+            schedule=schedule,
             checkpoint=path,
             overwrite=True,
             train_eval_samples=config["train_eval_samples"],
