@@ -456,6 +456,9 @@ def main(argv=None) -> int:
     except CommandError as error:
         _say(f"tatamikomi {args.command}: {error}")
         return 1
+    except KeyboardInterrupt:  # outside training (which saves a checkpoint first)
+        _say(f"tatamikomi {args.command}: interrupted")
+        return 130
     except BrokenPipeError:  # output piped into e.g. `head`, which has closed
         sys.stderr.close()
         return 0
