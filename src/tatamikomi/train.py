@@ -53,14 +53,6 @@ class TrainingInterrupted(KeyboardInterrupt):
         self.checkpoint = checkpoint
 
 
-def _rng_state(rng: np.random.Generator) -> dict:
-    return rng.bit_generator.state
-
-
-def _set_rng_state(rng: np.random.Generator, state: dict) -> None:
-    rng.bit_generator.state = state
-
-
 class Trainer:
     """Train ``network`` on (x_train, t_train), measuring on (x_test, t_test). See the module
     docstring; the first arguments are the book's."""
@@ -303,8 +295,8 @@ class Trainer:
                 "step_in_epoch": self.step_in_epoch,
                 "global_step": self.global_step,
                 "epoch_elapsed": getattr(self, "_epoch_elapsed", 0.0),
-                "shuffle_rng": _rng_state(self.rng),
-                "dropout_rngs": [_rng_state(d.rng) for d in self.network.dropout_layers],
+                "shuffle_rng": self.rng.bit_generator.state,
+                "dropout_rngs": [d.rng.bit_generator.state for d in self.network.dropout_layers],
                 "book_lists": {"train_acc": self.train_acc_list, "test_acc": self.test_acc_list},
             },
         }
@@ -356,9 +348,9 @@ class Trainer:
         trainer.step_in_epoch = state["step_in_epoch"]
         trainer.global_step = state["global_step"]
         trainer._epoch_elapsed = state.get("epoch_elapsed", 0.0)
-        _set_rng_state(trainer.rng, state["shuffle_rng"])
+        trainer.rng.bit_generator.state = state["shuffle_rng"]
         for layer, rng_state in zip(model.dropout_layers, state["dropout_rngs"]):
-            _set_rng_state(layer.rng, rng_state)
+            layer.rng.bit_generator.state = rng_state
         trainer.train_loss_list = arrays["trainer/train_loss"].tolist()
         trainer._epoch_losses = arrays["trainer/epoch_losses"].tolist()
         trainer._order = arrays.get("trainer/order")

@@ -17,15 +17,14 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
-import hashlib
 import os
 import sys
 from importlib import resources
 
 import numpy as np
 
-from .download import DownloadError, fetch
-from .idx import IDXError, parse_idx, read_bytes
+from .download import DownloadError, fetch, matches
+from .idx import IDXError, decompress, parse_idx, read_bytes
 
 ROLES = ("train_images", "train_labels", "test_images", "test_labels")
 FILES = {
@@ -158,8 +157,8 @@ def _find_files(directory: str) -> dict[str, str] | None:
 def _check(path: str, md5s: set[str]) -> bytes:
     with open(path, "rb") as f:
         raw = f.read()
-    data = read_bytes(path)
-    if hashlib.md5(raw).hexdigest() not in md5s and hashlib.md5(data).hexdigest() not in md5s:
+    data = decompress(raw, path)
+    if not matches(raw, md5s, data):
         raise IDXError(
             f"{path} is not the original file: its md5 matches neither the published file nor "
             f"its decompressed content (corrupt, or a different dataset). Delete it, or fetch it "

@@ -32,16 +32,17 @@ def _progress(label: str, done: int, total: int | None, start: float, stream) ->
     stream.flush()
 
 
-def matches(data: bytes, md5s: set[str]) -> bool:
-    """True if ``data`` or, for gzip data, its decompressed content has one of the ``md5s``."""
+def matches(data: bytes, md5s: set[str], content: bytes | None = None) -> bool:
+    """True if ``data`` or, for gzip data, its decompressed ``content`` (worked out when not
+    given) has one of the ``md5s``."""
     if hashlib.md5(data).hexdigest() in md5s:
         return True
-    if data[:2] == b"\x1f\x8b":
+    if content is None and data[:2] == b"\x1f\x8b":
         try:
-            return hashlib.md5(gzip.decompress(data)).hexdigest() in md5s
+            content = gzip.decompress(data)
         except (OSError, EOFError, ValueError):
             return False
-    return False
+    return content is not None and hashlib.md5(content).hexdigest() in md5s
 
 
 def fetch(name: str, urls: list[str], destination, md5s: set[str], *, progress=True) -> None:

@@ -27,16 +27,19 @@ def read_bytes(path) -> bytes:
     if not os.path.isfile(path):
         raise FileNotFoundError(f"data file {path} does not exist")
     with open(path, "rb") as f:
-        data = f.read()
-    if data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.decompress(data)
-        except (EOFError, OSError, zlib.error) as error:
-            raise IDXError(
-                f"{path} is a truncated or corrupt gzip file ({error}); delete it and download "
-                f"it again"
-            ) from None
-    return data
+        return decompress(f.read(), path)
+
+
+def decompress(data: bytes, name: str) -> bytes:
+    """``data`` decompressed if it is gzip (recognised by its first bytes), else as it is."""
+    if data[:2] != b"\x1f\x8b":
+        return data
+    try:
+        return gzip.decompress(data)
+    except (EOFError, OSError, zlib.error) as error:
+        raise IDXError(
+            f"{name} is a truncated or corrupt gzip file ({error}); delete it and download it again"
+        ) from None
 
 
 def parse_idx(data: bytes, name: str = "IDX data") -> np.ndarray:
