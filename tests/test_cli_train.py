@@ -204,11 +204,10 @@ def test_ctrl_c_then_resume(tmp_path):
         "run.npz",
         "--epochs",
         str(len(stopped) + 1),
-        "--dataset",
-        "mnist-mini",
     )
     assert result.returncode == 0, result.stderr
     assert "resuming run.npz at epoch" in result.stderr
+    assert "data: mnist-mini" in result.stderr and "instead" not in result.stderr  # its own data
     assert load(tmp_path / "run.npz").history["epoch"] == list(range(1, len(stopped) + 2))
 
 
@@ -222,7 +221,7 @@ def test_resume_errors(trained):
     tmp, _ = trained
     result = tatamikomi(tmp, "train", "--resume", "missing.npz")
     assert result.returncode == 1 and "cannot resume: missing.npz does not exist" in result.stderr
-    result = tatamikomi(tmp, "train", "--resume", "model.npz", "--dataset", "mnist-mini")
+    result = tatamikomi(tmp, "train", "--resume", "model.npz")  # its data: mnist-mini
     assert result.returncode == 1
     assert "model.npz has finished its 1 epoch; pass --epochs N (more than 1)" in result.stderr
 

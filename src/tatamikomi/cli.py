@@ -72,6 +72,11 @@ def _train(args) -> int:
 
     if args.resume and not os.path.isfile(args.resume):
         raise CommandError(f"cannot resume: {args.resume} does not exist")
+    if args.resume and args.dataset is None and args.data_dir is None:
+        try:  # continue on the data the run began with
+            args.dataset = (io.load(args.resume).preprocess or {}).get("dataset")
+        except io.ModelFileError as error:
+            raise CommandError(str(error)) from None
     output = args.resume or args.output
     if not args.resume and os.path.exists(output) and not args.force:
         raise CommandError(
