@@ -126,6 +126,11 @@ def test_jpeg_through_pillow_and_the_hint_without_it(tmp_path, monkeypatch):
     monkeypatch.setattr(builtins, "__import__", no_pillow)
     with pytest.raises(ImageError, match=r"JPEG needs Pillow: pip install 'tatamikomi\[images\]'"):
         read_image(path)
+    interlaced = bytearray(_png(np.zeros((4, 4, 1), np.uint8), [0] * 4))
+    interlaced[28] = 1  # the IHDR's interlace method: Adam7
+    (tmp_path / "adam7.png").write_bytes(bytes(interlaced))
+    with pytest.raises(ImageError, match=r"interlaced PNG needs Pillow: .*without interlacing"):
+        read_image(tmp_path / "adam7.png")
 
 
 def test_bad_images_get_clear_errors(tmp_path):

@@ -84,15 +84,17 @@ def _from_npy(path):
     return image
 
 
-def _with_pillow(path, kind):
+def _with_pillow(source, kind, instead="save the image as PNG, which needs nothing more"):
+    """Grey levels of an image that only Pillow reads (``source``: a path or the bytes)."""
     try:
         from PIL import Image
     except ImportError:
         raise ImageError(
-            f"reading {kind} needs Pillow: pip install 'tatamikomi[images]' (or save the image "
-            f"as PNG, which needs nothing more)"
+            f"reading {kind} needs Pillow: pip install 'tatamikomi[images]' (or {instead})"
         ) from None
-    with Image.open(path) as image:
+    import io
+
+    with Image.open(io.BytesIO(source) if isinstance(source, bytes) else source) as image:
         return np.asarray(image.convert("L"), dtype=np.float64)
 
 
@@ -186,7 +188,7 @@ def decode_png(data: bytes) -> np.ndarray:
         raise ImageError("the PNG file has no header or no image data (truncated?)")
     width, height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", chunks[b"IHDR"])
     if interlace:
-        return _with_pillow_png(data)
+        return _with_pillow(data, "interlaced PNG", "save the image without interlacing")
     channels = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}.get(colour)
     if channels is None or depth not in (1, 2, 4, 8, 16):
         raise ImageError(f"unsupported PNG colour type {colour} / bit depth {depth}")
@@ -219,20 +221,6 @@ def decode_png(data: bytes) -> np.ndarray:
             raise ImageError("a palette index is outside the palette")
         return np.concatenate([palette[index], alpha[index][..., None]], axis=2)
     return values[..., 0] if channels == 1 else values
-
-
-def _with_pillow_png(data):
-    try:
-        from PIL import Image
-    except ImportError:
-        raise ImageError(
-            "interlaced PNG needs Pillow: pip install 'tatamikomi[images]', or save the image "
-            "without interlacing"
-        ) from None
-    import io
-
-    with Image.open(io.BytesIO(data)) as image:
-        return np.asarray(image.convert("L"), dtype=np.float64)
 
 
 # ---------------------------------------------------------------------------------------------
