@@ -106,5 +106,8 @@ def test_schedules():
     step = optim.get_schedule({"name": "step", "step_size": 2, "gamma": 0.5}, 1.0)
     assert [step(i) for i in range(5)] == [1, 1, 0.5, 0.5, 0.25]
     assert optim.get_schedule(cosine.config(), 0.1)(55) == pytest.approx(0.05)
+    assert optim.get_schedule("cosine", 0.1, total_steps=100)(50) == pytest.approx(0.05)
+    warm = optim.get_schedule({"name": "cosine", "warmup_steps": 10}, 0.1, total_steps=100)
+    assert warm(55) == pytest.approx(0.05)
     with pytest.raises(ValueError, match="unknown schedule 'linear'"):
         optim.get_schedule("linear", 0.1)

@@ -317,12 +317,15 @@ class CosineSchedule(Schedule):
 SCHEDULES = {"constant": ConstantSchedule, "step": StepSchedule, "cosine": CosineSchedule}
 
 
-def get_schedule(config, base_lr: float) -> Schedule:
-    """A schedule from its name or its ``config()`` dict."""
+def get_schedule(config, base_lr: float, total_steps: int | None = None) -> Schedule:
+    """A schedule from its name or its ``config()`` dict. ``total_steps`` (the length of the
+    run) is what a cosine without its own ``total_steps`` ends at."""
     if isinstance(config, Schedule):
         return config
     config = {"name": config} if isinstance(config, str) else dict(config or {"name": "constant"})
     name = config.pop("name", "constant")
+    if name == "cosine" and total_steps is not None:
+        config.setdefault("total_steps", total_steps)
     cls = SCHEDULES.get(name)
     if cls is None:
         raise ValueError(f"unknown schedule {name!r}; choose one of {', '.join(SCHEDULES)}")

@@ -101,9 +101,7 @@ class Trainer:
         self.optimizer = get_optimizer(optimizer, **(optimizer_param or {}))
         self.steps_per_epoch = math.ceil(len(x_train) / self.batch_size)
         total = self.epochs * self.steps_per_epoch
-        if isinstance(schedule, str) and schedule == "cosine":
-            schedule = {"name": "cosine", "total_steps": total}
-        self.schedule = get_schedule(schedule, self.optimizer.lr)
+        self.schedule = get_schedule(schedule, self.optimizer.lr, total)
         self.augment_shift = int(augment_shift)
         self.seed = seed
         self.rng = np.random.default_rng(seed)
@@ -318,9 +316,8 @@ class Trainer:
             raise io.ModelFileError(f"{path} is a model without training state; it cannot resume")
         config, state = training["meta"]["config"], training["meta"]["state"]
         schedule = dict(config["schedule"])
-        if epochs and epochs != config["epochs"] and schedule.get("name") == "cosine":
-            # training further: the cosine now ends at the new last step
-            schedule["total_steps"] = epochs * math.ceil(len(x_train) / config["batch_size"])
+        if epochs and epochs != config["epochs"]:
+            schedule.pop("total_steps", None)  # training further: a cosine ends at the new end
         optimizer = config["optimizer"]
         name = optimizer.pop("name")
         trainer = cls(
