@@ -74,7 +74,8 @@ def _train(args) -> int:
         raise CommandError(f"cannot resume: {args.resume} does not exist")
     if args.resume and args.dataset is None and args.data_dir is None:
         try:  # continue on the data the run began with
-            args.dataset = (io.load(args.resume).preprocess or {}).get("dataset")
+            meta, _ = io.read_archive(args.resume, with_arrays=False)
+            args.dataset = (meta.get("preprocess") or {}).get("dataset")
         except io.ModelFileError as error:
             raise CommandError(str(error)) from None
     output = args.resume or args.output

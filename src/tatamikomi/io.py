@@ -69,8 +69,9 @@ def write_archive(path, meta: dict, arrays: dict, *, overwrite=False) -> None:
                 archive.writestr(f"{name}.npy", buffer.getvalue())
 
 
-def read_archive(path) -> tuple[dict, dict[str, np.ndarray]]:
-    """Read and verify what :func:`write_archive` wrote: ``(meta, arrays)``."""
+def read_archive(path, with_arrays=True) -> tuple[dict, dict[str, np.ndarray]]:
+    """Read and verify what :func:`write_archive` wrote: ``(meta, arrays)``; with
+    ``with_arrays=False`` only the metadata (``arrays`` is then empty)."""
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"model file {path} does not exist")
@@ -101,7 +102,7 @@ def read_archive(path) -> tuple[dict, dict[str, np.ndarray]]:
                     f"{meta['version']}); upgrade tatamikomi to read it"
                 )
             arrays = {}
-            for name, record in meta.get("arrays", {}).items():
+            for name, record in meta.get("arrays", {}).items() if with_arrays else ():
                 try:
                     data = archive.read(f"{name}.npy")
                 except KeyError:
