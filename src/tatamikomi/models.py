@@ -634,7 +634,17 @@ def from_spec(spec, *, seed=None, dtype=DEFAULT_DTYPE) -> Sequential:
 # The book's networks
 
 
-class SimpleConvNet(Sequential):
+class _BookNetwork(Sequential):
+    """A network the book defines: saved as its class and constructor arguments
+    (``self._arguments``), so that loading rebuilds the same class with the book's methods."""
+
+    _arguments: dict
+
+    def architecture(self):
+        return {"class": type(self).__name__, "arguments": self._arguments, "spec": self.spec()}
+
+
+class SimpleConvNet(_BookNetwork):
     """The book's simple CNN (ゼロから作るDeep Learning 7.5):
     conv - relu - pool - affine - relu - affine - softmax.
 
@@ -684,11 +694,8 @@ class SimpleConvNet(Sequential):
         ]
         super().__init__(layers, input_shape=input_dim, classes=classes)
 
-    def architecture(self):
-        return {"class": type(self).__name__, "arguments": self._arguments, "spec": self.spec()}
 
-
-class DeepConvNet(Sequential):
+class DeepConvNet(_BookNetwork):
     """The book's deep CNN (ゼロから作るDeep Learning 8.1), over 99 % on MNIST:
 
     conv-relu-conv-relu-pool, conv-relu-conv-relu-pool, conv-relu-conv-relu-pool,
@@ -756,8 +763,6 @@ class DeepConvNet(Sequential):
             Dropout(dropout_ratio, rng=dropout_rngs[1]),
         ]
         super().__init__(layers, input_shape=input_dim, classes=classes)
-
-    architecture = SimpleConvNet.architecture
 
 
 MODELS = {"SimpleConvNet": SimpleConvNet, "DeepConvNet": DeepConvNet}
