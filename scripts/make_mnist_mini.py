@@ -14,6 +14,7 @@ import os
 
 import numpy as np
 
+from tatamikomi._files import atomic_write
 from tatamikomi.data import idx_bytes, load_dataset
 
 PER_CLASS = {"train": 600, "test": 100}
@@ -38,7 +39,7 @@ def main() -> None:
         keep = choose(t, PER_CLASS[split], rng)
         for kind, array in (("images-idx3", x[keep]), ("labels-idx1", t[keep].astype(np.uint8))):
             path = os.path.join(args.output, f"{stem}-{kind}-ubyte.gz")
-            with open(path, "wb") as f:
+            with atomic_write(path, overwrite=True) as f:
                 f.write(gzip.compress(idx_bytes(array), compresslevel=9, mtime=0))
             print(path, array.shape, os.path.getsize(path), "bytes")
 
