@@ -26,9 +26,9 @@ def test_demo_prints_the_lecture_results():
     result = run("demo")
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "  12   14\n      14   10" in out
+    assert "    12 14\n    14 10" in out
     assert "1x1+2x0+3x2+4x0+3x2+2x0+0x1+1x1+2x(-1) = 12" in out
-    assert "   3    9   10   11" in out
+    assert "     3  9 10 11" in out
     assert "(90, 75)" in out
     assert "(N, FN, OH, OW) = (10, 30, 3, 3)" in out
 

@@ -1,6 +1,7 @@
 """The ``tatamikomi`` command line (also ``python -m tatamikomi``).
 
-Commands: ``train``, ``evaluate``, ``predict``, ``summary``, ``import-book`` and ``demo``; each
+Commands: ``train``, ``evaluate``, ``predict``, ``summary``, ``import-book``, ``demo``,
+``explain`` and ``plot``; each
 has ``--help``. Errors print one clear line (what is wrong and what to do) and exit with 1.
 """
 
@@ -260,16 +261,20 @@ def _predict(args) -> int:
     return status
 
 
-def _summary(args) -> int:
+def _model_by_name(name: str):
+    """A saved model file, or a new model by name or JSON spec."""
     from .models import get_model
 
-    if os.path.isfile(args.model) and not args.model.endswith(".json"):
-        model = _load_model(args.model)
-    else:
-        try:
-            model = get_model(args.model)
-        except (ValueError, FileNotFoundError) as error:
-            raise CommandError(str(error)) from None
+    if os.path.isfile(name) and not name.endswith(".json"):
+        return _load_model(name)
+    try:
+        return get_model(name)
+    except (ValueError, FileNotFoundError) as error:
+        raise CommandError(str(error)) from None
+
+
+def _summary(args) -> int:
+    model = _model_by_name(args.model)
     model.summary()
     history = model.history or {}
     if history.get("epoch"):
@@ -303,6 +308,186 @@ def _demo(args) -> int:
     for line in lines(args.lang):
         print(line)
     return 0
+
+
+# ---------------------------------------------------------------------------------------------
+# explain
+
+
+def parse_array(text: str, name: str) -> np.ndarray:
+    """A small array from the command line, or the path of a ``.npy`` file.
+
+    Rows are separated by ``;``, values by ``,`` and channels by ``|``:
+    ``"1,2;3,4"`` is 2x2 and ``"1,2;3,4|5,6;7,8"`` is (2, 2, 2)."""
+    if text.endswith(".npy"):
+        try:
+            array = np.load(text, allow_pickle=False)
+        except FileNotFoundError:
+            raise CommandError(f"{name} file {text} does not exist") from None
+        except (OSError, ValueError) as error:
+            raise CommandError(
+                f"{name} file {text} is not a readable .npy array: {error}"
+            ) from None
+        if array.dtype.kind not in "biuf":
+            raise CommandError(f"{name} file {text} holds {array.dtype}, not numbers")
+        return array
+    channels = []
+    for c, channel in enumerate(text.split("|")):
+        rows = []
+        for r, row in enumerate(channel.split(";")):
+            try:
+                rows.append([float(v) for v in row.split(",")])
+            except ValueError:
+                raise CommandError(
+                    f"{name}: row {r + 1} ({row.strip()!r}) is not a list of numbers; write rows "
+                    f'separated by ";" and values by ",", e.g. "1,2,3;4,5,6"'
+                ) from None
+            if len(rows[-1]) != len(rows[0]):
+                raise CommandError(
+                    f"{name}: row {r + 1} has {_plural(len(rows[-1]), 'value')} but row 1 has "
+                    f"{len(rows[0])}; every row needs the same number"
+                )
+        if channels and np.shape(rows) != np.shape(channels[0]):
+            raise CommandError(
+                f"{name}: channel {c + 1} is {len(rows)}x{len(rows[0])} but channel 1 is "
+                f"{len(channels[0])}x{len(channels[0][0])}; channels must have the same size"
+            )
+        channels.append(rows)
+    array = np.array(channels)
+    return array[0] if len(channels) == 1 else array
+
+
+def _explain(args) -> int:
+    from . import explain
+
+    try:
+        if args.what == "conv":
+            x = None if args.input is None else parse_array(args.input, "--input")
+            w = None if args.filter is None else parse_array(args.filter, "--filter")
+            result = explain.explain_conv(x, w, stride=args.stride, pad=args.pad, bias=args.bias)
+        elif args.what == "pool":
+            x = None if args.input is None else parse_array(args.input, "--input")
+            result = explain.explain_pool(
+                x, args.size, stride=args.stride, pad=args.pad, mode=args.mode
+            )
+        elif args.what == "im2col":
+            if args.input is not None and args.shape is not None:
+                raise CommandError("give --input or --shape, not both")
+            x = parse_array(args.input, "--input") if args.input is not None else args.shape
+            size = args.filter_size
+            fh, fw = (size, size) if isinstance(size, int) else (size or (None, None))
+            if x is not None and fh is None:
+                raise CommandError("give the filter size with --filter-size, e.g. 3 or 5,5")
+            result = explain.explain_im2col(
+                x, fh, fw, stride=args.stride, pad=args.pad, max_rows=args.rows
+            )
+        else:
+            result = explain.explain_shape(_model_by_name(args.model), args.input_shape)
+    except (ValueError, TypeError) as error:
+        raise CommandError(str(error)) from None
+    print(result.text(args.lang))
+    return 0
+
+
+def _pair_argument(text: str):
+    """``3`` -> 3, ``"3,2"`` -> (3, 2)."""
+    values = tuple(int(v) for v in text.split(","))
+    if len(values) == 1:
+        return values[0]
+    if len(values) != 2:
+        raise argparse.ArgumentTypeError(f"give one number or two (h,w); got {text!r}")
+    return values
+
+
+def _shape_argument(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(v) for v in text.strip("()").split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a shape is numbers separated by commas; got {text!r}")
+
+
+def _lang_option(parser) -> None:
+    parser.add_argument(
+        "--lang", choices=("en", "ja"), default="en", help="language: en or ja (default: en)"
+    )
+
+
+def _explain_parser(commands) -> None:
+    explain = commands.add_parser(
+        "explain",
+        help="explain convolution, pooling, im2col or a model's shapes step by step",
+        description="Compute an operation and print every step as the lecture writes it: "
+        "each output element as a sum of products, the output-size formula with the numbers "
+        "filled in, each pooling window, the im2col matrix, the shape through a model. Arrays "
+        'are typed with rows separated by ";", values by "," and channels by "|" '
+        '(e.g. --input "1,2,3,4;4,3,2,1;0,1,2,3;3,2,1,2"), or read from a .npy file.',
+    )
+    kinds = explain.add_subparsers(dest="what", metavar="WHAT", required=True)
+
+    conv = kinds.add_parser(
+        "conv",
+        help="a convolution, element by element",
+        description="Explain a convolution of one image. Without --input and --filter, the "
+        "lecture's 4x4 input and 3x3 filter. A multi-channel input sums over channels.",
+    )
+    conv.add_argument("--input", help="the image (H, W) or (C, H, W), as text or .npy")
+    conv.add_argument(
+        "--filter", help="the filter (FH, FW), (C, FH, FW) or (FN, C, FH, FW), as text or .npy"
+    )
+    conv.add_argument("--stride", type=_pair_argument, default=1, help="stride (default: 1)")
+    conv.add_argument("--pad", type=_pair_argument, default=0, help="zero padding (default: 0)")
+    conv.add_argument("--bias", type=float, help="bias added to every output (default: none)")
+    _lang_option(conv)
+
+    pool = kinds.add_parser(
+        "pool",
+        help="max or average pooling, window by window",
+        description="Explain max or average pooling of one image (by default the lecture's "
+        "4x4 input with a 2x2 window and stride 2).",
+    )
+    pool.add_argument("--input", help="the image (H, W) or (C, H, W), as text or .npy")
+    pool.add_argument("--size", type=_pair_argument, default=2, help="window size (default: 2)")
+    pool.add_argument("--stride", type=_pair_argument, help="stride (default: the window size)")
+    pool.add_argument("--pad", type=_pair_argument, default=0, help="padding (default: 0)")
+    pool.add_argument("--mode", choices=("max", "avg"), default="max", help="max or avg")
+    _lang_option(pool)
+
+    im2col = kinds.add_parser(
+        "im2col",
+        help="the im2col matrix and its shape",
+        description="Explain im2col: which window each row comes from and why the matrix is "
+        "(N*OH*OW, C*FH*FW). By default the lecture's example, a (10, 3, 7, 7) batch of random "
+        "numbers with a 5x5 filter, which gives (90, 75).",
+    )
+    im2col.add_argument("--input", help="an image or batch, as text or .npy")
+    im2col.add_argument(
+        "--shape", type=_shape_argument, help="a batch shape N,C,H,W filled with random numbers"
+    )
+    im2col.add_argument(
+        "--filter-size", type=_pair_argument, metavar="FH[,FW]", help="filter size, e.g. 5"
+    )
+    im2col.add_argument("--stride", type=_pair_argument, default=1, help="stride (default: 1)")
+    im2col.add_argument("--pad", type=_pair_argument, default=0, help="padding (default: 0)")
+    im2col.add_argument("--rows", type=int, default=12, help="rows of the matrix to show (12)")
+    _lang_option(im2col)
+
+    shape = kinds.add_parser(
+        "shape",
+        help="how a model changes the shape, layer by layer",
+        description="Explain the shape of one input through each layer of a model, with the "
+        "output-size formula of each convolution and pooling layer.",
+    )
+    shape.add_argument(
+        "model",
+        nargs="?",
+        default=DEFAULT_MODEL,
+        help=f"model file, SimpleConvNet, DeepConvNet or spec.json (default: {DEFAULT_MODEL})",
+    )
+    shape.add_argument(
+        "--input-shape", type=_shape_argument, help="one input's shape C,H,W (default: the model's)"
+    )
+    _lang_option(shape)
+    explain.set_defaults(handler=_explain)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -441,13 +626,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Compute and print the lecture's worked examples: "
         "convolution, padding, stride, bias, pooling and im2col.",
     )
-    demo.add_argument(
-        "--lang",
-        choices=("en", "ja"),
-        default="en",
-        help="language of the explanations (default: en)",
-    )
+    _lang_option(demo)
     demo.set_defaults(handler=_demo)
+    _explain_parser(commands)
     return parser
 
 

@@ -6,23 +6,8 @@ import numpy as np
 
 from . import functional as F
 from . import lecture
-
-
-def _grid(array) -> str:
-    array = np.asarray(array)
-    if np.all(array == np.round(array)):
-        array = array.astype(np.int64)
-    return "\n".join("    " + " ".join(f"{v:>4}" for v in row) for row in array)
-
-
-def _sum_of_products(window, kernel) -> str:
-    """One output element as the slides write it: input x filter, summed."""
-
-    def number(v):
-        return f"({v})" if v < 0 else f"{v}"
-
-    terms = "+".join(f"{number(a)}x{number(b)}" for a, b in zip(np.ravel(window), np.ravel(kernel)))
-    return f"{terms} = {int(np.sum(np.asarray(window) * kernel))}"
+from .explain import grid as _grid
+from .explain import sum_of_products
 
 
 def lines(lang: str = "en"):
@@ -40,8 +25,8 @@ def lines(lang: str = "en"):
         else "Convolution (pad 0, stride 1) -> 2x2:"
     )
     yield _grid(out)
-    yield ("  左上の要素: " if ja else "  top-left element: ") + _sum_of_products(
-        lecture.INPUT[:3, :3], lecture.FILTER
+    yield ("  左上の要素: " if ja else "  top-left element: ") + (
+        f"{sum_of_products(lecture.INPUT[:3, :3], lecture.FILTER)} = {out[0, 0]:g}"
     )
     yield ("パディング 1 → 出力も 4x4 のまま:" if ja else "With padding 1 the output stays 4x4:")
     yield _grid(F.conv2d(x, w, padding=1)[0, 0])
