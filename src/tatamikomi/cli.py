@@ -199,16 +199,22 @@ def _prepare(model, images):
     return normalize_images(images, divide_by).astype(model._dtype(), copy=False)
 
 
-def _evaluate(args) -> int:
+def _test_set(args, model):
+    """The dataset a saved model was trained on (or --dataset / --data-dir)."""
     from .data import load_dataset
+
+    name = args.dataset or (model.preprocess or {}).get("dataset") or "mnist"
+    try:
+        return load_dataset(name, path=args.data_dir, download=not args.no_download)
+    except (OSError, ValueError) as error:
+        raise CommandError(str(error)) from None
+
+
+def _evaluate(args) -> int:
     from .functional import softmax_cross_entropy
 
     model = _load_model(args.model)
-    name = args.dataset or (model.preprocess or {}).get("dataset") or "mnist"
-    try:
-        data = load_dataset(name, path=args.data_dir, download=not args.no_download)
-    except (OSError, ValueError) as error:
-        raise CommandError(str(error)) from None
+    data = _test_set(args, model)
     x = _prepare(model, data.x_test)
     t = data.t_test
     try:
@@ -491,6 +497,205 @@ def _explain_parser(commands) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# plot
+
+PLOT_OUTPUTS = {
+    "filters": "filters.png",
+    "feature-maps": "feature-maps.png",
+    "curves": "curves.png",
+    "confusion": "confusion.png",
+    "errors": "errors.png",
+    "im2col": "im2col.png",
+    "slide": "slide.gif",
+}
+
+
+def _test_scores(args, model):
+    data = _test_set(args, model)
+    try:
+        scores = model.predict(_prepare(model, data.x_test), batch_size=500)
+    except ValueError as error:
+        raise CommandError(f"{args.model} does not fit {data.name}: {error}") from None
+    return data, scores
+
+
+def _figure(args):
+    from . import viz
+
+    lang = args.lang
+    if args.what == "im2col":
+        x = None if args.input is None else parse_array(args.input, "--input")
+        return viz.im2col_figure(x, args.filter_size, stride=args.stride, pad=args.pad, lang=lang)
+    model = _load_model(args.model)
+    name = os.path.splitext(os.path.basename(args.model))[0]
+    if args.what == "filters":
+        from .models import build_model
+
+        untrained = None if args.no_random else build_model(model.architecture(), seed=args.seed)
+        return viz.filters_figure(model, untrained, lang=lang)
+    if args.what == "curves":
+        return viz.history_figure(model.history, model_name=name, lang=lang)
+    if args.what == "feature-maps":
+        if args.image is not None:
+            from .images import ImageError, read_image, to_mnist
+
+            height = (model.input_shape or (1, 28, 28))[1]
+            try:
+                pixels = to_mnist(read_image(args.image), size=height, box=round(height * 20 / 28))
+            except (FileNotFoundError, ImageError) as error:
+                raise CommandError(str(error)) from None
+            pixels = pixels[None]
+        else:
+            data = _test_set(args, model)
+            if not 0 <= args.index < len(data.x_test):
+                raise CommandError(
+                    f"--index must be between 0 and {len(data.x_test) - 1}; got {args.index}"
+                )
+            pixels = data.x_test[args.index]
+        return viz.feature_maps_figure(model, _prepare(model, pixels[None])[0], lang=lang)
+    data, scores = _test_scores(args, model)
+    classes = model.classes or data.classes
+    if args.what == "confusion":
+        return viz.confusion_figure(data.t_test, scores.argmax(axis=1), classes, lang=lang)
+    return viz.misclassified_figure(
+        data.x_test, data.t_test, scores, classes, count=args.count, lang=lang
+    )
+
+
+def _plot(args) -> int:
+    from . import viz
+
+    output = args.output or PLOT_OUTPUTS[args.what]
+    wanted = ".gif" if args.what == "slide" else ".png"
+    if args.what == "slide" and not output.lower().endswith(".gif"):
+        raise CommandError(f"the animation is written as a GIF; give -o NAME.gif, not {output}")
+    if args.what != "slide" and not output.lower().endswith((".png", ".svg", ".pdf")):
+        raise CommandError(f"give -o NAME{wanted} (or .svg, .pdf); got {output}")
+    if os.path.exists(output) and not args.force:
+        raise CommandError(f"{output} already exists; pass --force to replace it")
+    try:
+        if args.what == "slide":
+            x = None if args.input is None else parse_array(args.input, "--input")
+            w = None if args.filter is None else parse_array(args.filter, "--filter")
+            viz.save_sliding_window_gif(
+                output,
+                x,
+                w,
+                stride=args.stride,
+                pad=args.pad,
+                bias=args.bias,
+                lang=args.lang,
+                duration=args.duration,
+                overwrite=args.force,
+            )
+        else:
+            viz.save_figure(_figure(args), output, overwrite=args.force, dpi=args.dpi)
+    except (ImportError, viz.FontNotFoundError, ValueError) as error:
+        raise CommandError(str(error)) from None
+    except FileExistsError as error:
+        raise CommandError(f"{error} (pass --force to replace it)") from None
+    print(f"wrote {output}")
+    return 0
+
+
+def _plot_parser(commands) -> None:
+    plot = commands.add_parser(
+        "plot",
+        help="draw pictures: filters, feature maps, learning curves, confusion matrix, errors, "
+        "im2col, the sliding window",
+        description="Draw a picture into a PNG (the sliding window: an animated GIF). Needs "
+        "the viz extra: pip install 'tatamikomi[viz]'. --lang ja draws Japanese labels in a "
+        "Japanese font. An existing file is kept unless --force.",
+    )
+    kinds = plot.add_subparsers(dest="what", metavar="WHAT", required=True)
+
+    def add(name, help, description, model=True):
+        parser = kinds.add_parser(name, help=help, description=description)
+        if model:
+            parser.add_argument("model", help="model file saved by `tatamikomi train`")
+        parser.add_argument("-o", "--output", help=f"file to write (default: {PLOT_OUTPUTS[name]})")
+        parser.add_argument("--force", action="store_true", help="replace the file if it exists")
+        _lang_option(parser)
+        if name != "slide":
+            parser.add_argument("--dpi", type=int, default=100, help="resolution (default: 100)")
+        parser.set_defaults(handler=_plot)
+        return parser
+
+    filters = add(
+        "filters",
+        "first-layer filters, random before training and learned after",
+        "Draw the first convolution layer's filters: above, those of the same network freshly "
+        "initialised (random); below, the trained ones.",
+    )
+    filters.add_argument("--no-random", action="store_true", help="draw only the trained filters")
+    filters.add_argument("--seed", type=int, default=0, help="seed of the random filters (0)")
+
+    maps = add(
+        "feature-maps",
+        "one image through each convolution and pooling layer",
+        "Draw what each convolution and pooling layer makes of one image: a test image "
+        "(--index) or an image file (--image, prepared as `predict` does).",
+    )
+    maps.add_argument("--index", type=int, default=0, help="test image number (default: 0)")
+    maps.add_argument("--image", help="an image file instead of a test image")
+    _data_options(maps, "default: the model's own")
+
+    add(
+        "curves",
+        "learning curves from the model's saved history",
+        "Draw the training loss and the train and test accuracy of each epoch, as saved in the "
+        "model file.",
+    )
+    confusion = add(
+        "confusion",
+        "confusion matrix on the test set",
+        "Draw the confusion matrix of the model on its test set (or --dataset).",
+    )
+    _data_options(confusion, "default: the model's own")
+    errors = add(
+        "errors",
+        "a grid of misclassified test images",
+        "Draw the test images the model gets wrong, the most confident mistakes first, "
+        "with their true and predicted labels.",
+    )
+    errors.add_argument("--count", type=int, default=25, help="how many to draw (default: 25)")
+    _data_options(errors, "default: the model's own")
+
+    im2col = add(
+        "im2col",
+        "a diagram of im2col for a small example",
+        "Draw the windows of a small input and the im2col matrix they become "
+        "(default: the lecture's 4x4 input and a 3x3 filter).",
+        model=False,
+    )
+    im2col.add_argument("--input", help="the image (H, W) or (C, H, W), as text or .npy")
+    im2col.add_argument(
+        "--filter-size",
+        type=_pair_argument,
+        default=3,
+        metavar="FH[,FW]",
+        help="filter size (default: 3)",
+    )
+    im2col.add_argument("--stride", type=_pair_argument, default=1, help="stride (default: 1)")
+    im2col.add_argument("--pad", type=_pair_argument, default=0, help="padding (default: 0)")
+
+    slide = add(
+        "slide",
+        "an animated GIF of the filter window sliding over the input",
+        "Animate a convolution: the filter window moves over the (padded) input, and "
+        "each frame shows the sum of products and the output so far (default: the "
+        "lecture's 4x4 input and 3x3 filter).",
+        model=False,
+    )
+    slide.add_argument("--input", help="the image (H, W), as text or .npy")
+    slide.add_argument("--filter", help="the filter (FH, FW), as text or .npy")
+    slide.add_argument("--stride", type=_pair_argument, default=1, help="stride (default: 1)")
+    slide.add_argument("--pad", type=_pair_argument, default=0, help="zero padding (default: 0)")
+    slide.add_argument("--bias", type=float, help="bias (default: none)")
+    slide.add_argument("--duration", type=int, default=900, help="ms per frame (default: 900)")
+
+
+# ---------------------------------------------------------------------------------------------
 # The parser
 
 
@@ -629,6 +834,7 @@ def build_parser() -> argparse.ArgumentParser:
     _lang_option(demo)
     demo.set_defaults(handler=_demo)
     _explain_parser(commands)
+    _plot_parser(commands)
     return parser
 
 

@@ -1,0 +1,123 @@
+"""matplotlib for the pictures: imported on demand, a Japanese font found, figures saved safely.
+
+Figures are made with :class:`matplotlib.figure.Figure` directly, never with pyplot, so nothing
+global changes (no backend switch, no rcParams left behind) and they display in Jupyter and
+Colab as they are.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import io
+import os
+
+INSTALL_HINT = (
+    "the pictures need matplotlib: pip install 'tatamikomi[viz]' "
+    "(or: pip install matplotlib matplotlib-fontja)"
+)
+
+#: Japanese fonts looked for among those installed, best first
+JAPANESE_FONTS = (
+    "Noto Sans CJK JP",
+    "Noto Sans JP",
+    "IPAexGothic",
+    "IPAGothic",
+    "Source Han Sans JP",
+    "Hiragino Sans",
+    "Hiragino Kaku Gothic ProN",
+    "Yu Gothic",
+    "Meiryo",
+    "MS Gothic",
+    "TakaoGothic",
+    "VL Gothic",
+)
+
+
+class FontNotFoundError(RuntimeError):
+    """No font that can draw Japanese is installed."""
+
+
+def matplotlib():
+    """The matplotlib module, or an ImportError that says how to install it."""
+    try:
+        import matplotlib
+        import matplotlib.figure  # noqa: F401
+    except ImportError:
+        raise ImportError(INSTALL_HINT) from None
+    return matplotlib
+
+
+def new_figure(**options):
+    """A Figure that belongs to no pyplot state."""
+    return matplotlib().figure.Figure(**options)
+
+
+def _bundled_japanese_font() -> str | None:
+    """The IPAex Gothic file of the matplotlib-fontja package, found without importing it (its
+    import would switch every figure of the process to that font)."""
+    spec = importlib.util.find_spec("matplotlib_fontja")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for folder in spec.submodule_search_locations:
+        path = os.path.join(folder, "fonts", "ipaexg.ttf")
+        if os.path.isfile(path):
+            return path
+    return None
+
+
+def japanese_font() -> str:
+    """The family name of an installed font that draws Japanese.
+
+    Looks for the fonts in :data:`JAPANESE_FONTS`, then for the one the ``viz`` extra brings
+    (matplotlib-fontja); raises :class:`FontNotFoundError` with what to install."""
+    from matplotlib import font_manager
+
+    installed = {font.name for font in font_manager.fontManager.ttflist}
+    for name in JAPANESE_FONTS:
+        if name in installed:
+            return name
+    path = _bundled_japanese_font()
+    if path is not None:
+        font_manager.fontManager.addfont(path)
+        return font_manager.FontProperties(fname=path).get_name()
+    raise FontNotFoundError(
+        "no Japanese font is installed, so Japanese labels would be drawn as empty boxes. "
+        "Install one: pip install matplotlib-fontja (part of 'tatamikomi[viz]'), or "
+        "apt install fonts-noto-cjk; or draw in English (lang='en')."
+    )
+
+
+@contextlib.contextmanager
+def style(lang: str = "en"):
+    """rcParams for the pictures while a figure is built and saved; Japanese text in a
+    Japanese font (Latin text falls back to DejaVu Sans)."""
+    mpl = matplotlib()
+    settings = {"figure.dpi": 100, "savefig.dpi": 100, "axes.titlesize": "medium"}
+    if lang == "ja":
+        settings["font.family"] = [japanese_font(), "DejaVu Sans"]
+    elif lang != "en":
+        raise ValueError(f"lang must be 'en' or 'ja'; got {lang!r}")
+    with mpl.rc_context(settings):
+        yield
+
+
+def figure_bytes(fig, fmt: str = "png", dpi=None) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format=fmt, dpi=dpi, bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def save_figure(fig, path, *, overwrite: bool = False, dpi=None) -> str:
+    """Write ``fig`` to ``path`` (PNG, SVG or PDF by the extension) atomically; an existing file
+    is kept unless ``overwrite``."""
+    from .._files import atomic_write
+
+    path = os.fspath(path)
+    fmt = os.path.splitext(path)[1].lstrip(".").lower() or "png"
+    if fmt not in ("png", "svg", "pdf"):
+        raise ValueError(f"a figure is saved as .png, .svg or .pdf; got {path}")
+    data = figure_bytes(fig, fmt, dpi)
+    with atomic_write(path, overwrite=overwrite, hint="Pass overwrite=True (--force).") as f:
+        f.write(data)
+    return path

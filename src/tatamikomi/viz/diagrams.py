@@ -1,0 +1,279 @@
+"""Diagrams of the lecture's operations: im2col, and the filter window sliding over a padded
+input (one figure per step, or an animated GIF)."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+
+from ..explain import explain_conv, explain_im2col, number, sum_of_products
+from ._backend import new_figure, style
+
+LABELS = {
+    "en": {
+        "im2col": "im2col: input {shape} with a {fh}x{fw} filter -> col {col} = (N*OH*OW, C*FH*FW)",
+        "input": "input (padded)",
+        "input_plain": "input",
+        "channel": "channel {}",
+        "col": "col: one row per window, one column per value under it",
+        "slide": "Convolution: slide the {fh}x{fw} filter, stride {stride}, pad {pad}",
+        "filter": "filter",
+        "output": "output",
+        "step": "step {k} of {n}: output ({i}, {j})",
+        "bias": " + bias {}",
+    },
+    "ja": {
+        "im2col": "im2col: 入力 {shape}, フィルタ {fh}x{fw} -> col {col} = (N*OH*OW, C*FH*FW)",
+        "input": "入力データ (パディング後)",
+        "input_plain": "入力データ",
+        "channel": "チャネル {}",
+        "col": "col: 1 行が 1 つのウィンドウ, 1 列がウィンドウ内の 1 つの値",
+        "slide": "畳み込み演算: {fh}x{fw} のフィルタをスライド "
+        "(ストライド {stride}, パディング {pad})",
+        "filter": "フィルタ",
+        "output": "出力データ",
+        "step": "{n} 回中 {k} 回目: 出力 ({i}, {j})",
+        "bias": " + バイアス {}",
+    },
+}
+
+#: one colour per window (cycled when there are more windows)
+COLOURS = ("#e4572e", "#17bebb", "#ffc914", "#76b041", "#7768ae", "#f28ab2", "#2e86ab", "#a23b72")
+
+
+def _labels(lang: str) -> dict:
+    if lang not in LABELS:
+        raise ValueError(f"lang must be 'en' or 'ja'; got {lang!r}")
+    return LABELS[lang]
+
+
+def _cells(ax, values, x0=0.0, y0=0.0, fills=None, fontsize=10, padding_mask=None):
+    """Draw a 2-D array as a table of numbered cells (NaN: left empty); cell (r, c) spans
+    [x0+c, x0+c+1] x [y0-r-1, y0-r]."""
+    from matplotlib.patches import Rectangle
+
+    rows, cols = values.shape
+    for r in range(rows):
+        for c in range(cols):
+            fill = "white"
+            if padding_mask is not None and padding_mask[r, c]:
+                fill = "#e6e6e6"
+            if fills is not None and fills[r][c] is not None:
+                fill = fills[r][c]
+            ax.add_patch(
+                Rectangle((x0 + c, y0 - r - 1), 1, 1, facecolor=fill, edgecolor="#555555", lw=0.8)
+            )
+            if not np.isnan(values[r, c]):  # NaN: an empty cell
+                ax.text(
+                    x0 + c + 0.5,
+                    y0 - r - 0.5,
+                    number(values[r, c]),
+                    ha="center",
+                    va="center",
+                    fontsize=fontsize,
+                )
+
+
+def _outline(ax, x0, y0, r, c, h, w, colour, inset=0.0, lw=2.5):
+    from matplotlib.patches import Rectangle
+
+    ax.add_patch(
+        Rectangle(
+            (x0 + c + inset, y0 - r - h + inset),
+            w - 2 * inset,
+            h - 2 * inset,
+            fill=False,
+            edgecolor=colour,
+            lw=lw,
+        )
+    )
+
+
+def _finish(ax, width, height):
+    ax.set_xlim(-0.5, width + 0.5)
+    ax.set_ylim(-height - 0.5, 1.2)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+
+
+def im2col_figure(x=None, filter_size=3, *, stride=1, pad=0, lang="en"):
+    """A diagram of im2col for a small input: the (padded) input with each window outlined in
+    its own colour, and the column matrix with each row filled in the colour of its window.
+
+    ``x``: (H, W) or (C, H, W) (default: the lecture's 4x4 input); ``filter_size``: int or pair.
+    Keep it small (up to about 16 windows and 30 columns) so that the numbers stay readable."""
+    from .. import lecture
+
+    t = _labels(lang)
+    image = np.asarray(lecture.INPUT if x is None else x)
+    if image.ndim == 2:
+        image = image[None]
+    if image.ndim != 3:
+        raise ValueError(f"the diagram takes one image, (H, W) or (C, H, W); got {image.shape}")
+    fh, fw = (filter_size, filter_size) if np.isscalar(filter_size) else filter_size
+    e = explain_im2col(image[None], fh, fw, stride=stride, pad=pad)
+    if len(e.col) > 36 or e.col.shape[1] > 48:
+        raise ValueError(
+            f"im2col of this input is {e.col.shape}: too big to draw legibly. Use a smaller "
+            f"input or filter (the lecture's 4x4 input and 3x3 filter give (4, 9))."
+        )
+    c = image.shape[0]
+    top, bottom, left, right = e.window.pads
+    padded = np.pad(image, ((0, 0), (top, bottom), (left, right)))
+    mask = np.ones(padded.shape[1:], bool)
+    mask[top : top + image.shape[1], left : left + image.shape[2]] = False
+    hp, wp = padded.shape[1:]
+    sh, sw = e.window.stride
+    rows, cols = e.col.shape
+    with style(lang):
+        fig = new_figure(figsize=(0.55 * (c * (wp + 1) + cols + 3), 0.55 * max(hp, rows) + 1.6))
+        fig.suptitle(t["im2col"].format(shape=tuple(e.x.shape), fh=fh, fw=fw, col=e.col.shape))
+        grid = fig.add_gridspec(1, 2, width_ratios=[c * (wp + 1), cols + 3])
+        ax = fig.add_subplot(grid[0, 0])
+        for ch in range(c):
+            x0 = ch * (wp + 1)
+            _cells(ax, padded[ch], x0=x0, padding_mask=mask)
+            if c > 1:
+                ax.text(x0 + wp / 2, 0.5, t["channel"].format(ch), ha="center", fontsize=9)
+            for k, (_, i, j) in enumerate(e.row_windows):
+                inset = 0.06 * (k % 4)
+                _outline(ax, x0, 0, i * sh, j * sw, fh, fw, COLOURS[k % len(COLOURS)], inset)
+        ax.set_title(t["input"] if any(e.window.pads) else t["input_plain"])
+        _finish(ax, c * (wp + 1) - 1, hp)
+        ax = fig.add_subplot(grid[0, 1])
+        fills = [[COLOURS[r % len(COLOURS)] + "55"] * cols for r in range(rows)]
+        _cells(ax, e.col, x0=3, fills=fills, fontsize=9)
+        for r, (n, i, j) in enumerate(e.row_windows):
+            ax.text(
+                2.8,
+                -r - 0.5,
+                f"({i},{j})",
+                ha="right",
+                va="center",
+                fontsize=9,
+                color=COLOURS[r % len(COLOURS)],
+            )
+        for ch in range(1, c):  # channel boundaries in the columns
+            x = 3 + ch * fh * fw
+            ax.plot([x, x], [0.15, -rows - 0.15], color="black", lw=2)
+        ax.set_title(t["col"])
+        _finish(ax, cols + 3, rows)
+    return fig
+
+
+def _conv_frame(e, k: int, lang: str):
+    """Figure for step ``k`` of the convolution explanation ``e`` (one channel, one filter)."""
+    t = _labels(lang)
+    step = e.steps[k]
+    padded, kernel = e.padded[0], e.filters[0, 0]
+    top, bottom, left, right = e.window.pads
+    mask = np.ones(padded.shape, bool)
+    mask[top : top + e.x.shape[1], left : left + e.x.shape[2]] = False
+    (sh, sw), (fh, fw) = e.window.stride, e.window.kernel
+    i, j = step.position
+    oh, ow = e.window.out_hw
+    hp, wp = padded.shape
+    fig = new_figure(
+        figsize=(0.6 * (wp + fw + ow + 6), 0.5 * max(hp, 3) + 2.2), layout="constrained"
+    )
+    fig.suptitle(
+        t["slide"].format(fh=fh, fw=fw, stride=e.window.stride[0], pad=top)
+        + "\n"
+        + t["step"].format(k=k + 1, n=len(e.steps), i=i, j=j)
+    )
+    grid = fig.add_gridspec(1, 3, width_ratios=[wp + 1, fw + 1, ow + 1])
+    ax = fig.add_subplot(grid[0, 0])
+    fills = [[None] * wp for _ in range(hp)]
+    for r in range(fh):
+        for c in range(fw):
+            fills[i * sh + r][j * sw + c] = "#ffd6cc"
+    _cells(ax, padded, fills=fills, padding_mask=mask)
+    _outline(ax, 0, 0, i * sh, j * sw, fh, fw, COLOURS[0], lw=3)
+    ax.set_title(t["input"] if any(e.window.pads) else t["input_plain"])
+    _finish(ax, wp, hp)
+    ax = fig.add_subplot(grid[0, 1])
+    _cells(ax, kernel, fills=[["#ffd6cc"] * fw for _ in range(fh)])
+    _outline(ax, 0, 0, 0, 0, fh, fw, COLOURS[0], lw=3)
+    ax.set_title(t["filter"])
+    _finish(ax, fw, max(hp, fh))
+    ax = fig.add_subplot(grid[0, 2])
+    done = np.zeros((oh, ow), bool)
+    for s in e.steps[: k + 1]:
+        done[s.position] = True
+    shown = np.where(done, e.output[0], np.nan)
+    fills = [[("#ffd6cc" if (r, c) == (i, j) else None) for c in range(ow)] for r in range(oh)]
+    _cells(ax, shown, fills=fills)
+    _outline(ax, 0, 0, i, j, 1, 1, COLOURS[0], lw=3)
+    ax.set_title(t["output"])
+    _finish(ax, ow, max(hp, oh))
+    products = sum_of_products(step.window[0], step.filter[0])
+    bias = t["bias"].format(number(step.bias)) if step.bias else ""
+    fig.text(
+        0.5,
+        0.03,
+        f"{products}{bias} = {number(step.value)}",
+        ha="center",
+        fontsize=11,
+        family="monospace" if lang == "en" else None,
+    )
+    return fig
+
+
+def sliding_window_figure(x=None, w=None, step=0, *, stride=1, pad=0, bias=None, lang="en"):
+    """One frame of the convolution: the window at output element ``step`` (row by row) over
+    the padded input, the filter, the output so far, and the sum of products. One channel and
+    one filter; by default the lecture's 4x4 input and 3x3 filter."""
+    e = _conv_explanation(x, w, stride, pad, bias)
+    if not 0 <= step < len(e.steps):
+        raise ValueError(f"step must be between 0 and {len(e.steps) - 1}; got {step}")
+    with style(lang):
+        return _conv_frame(e, step, lang)
+
+
+def _conv_explanation(x, w, stride, pad, bias):
+    e = explain_conv(x, w, stride=stride, pad=pad, bias=bias)
+    if e.filters.shape[:2] != (1, 1):
+        raise ValueError(
+            f"the animation draws one channel and one filter; got filters {e.filters.shape}. "
+            f"Pass x[c] and w[k, c] to draw one of them."
+        )
+    return e
+
+
+def sliding_window_gif(
+    x=None, w=None, *, stride=1, pad=0, bias=None, lang="en", duration=900
+) -> bytes:
+    """An animated GIF (its bytes) of the filter window sliding over the input, one frame per
+    output element, each shown ``duration`` ms (the last one three times as long)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
+    e = _conv_explanation(x, w, stride, pad, bias)
+    frames = []
+    with style(lang):
+        for k in range(len(e.steps)):
+            fig = _conv_frame(e, k, lang)
+            canvas = FigureCanvasAgg(fig)
+            canvas.draw()
+            rgb = np.asarray(canvas.buffer_rgba())[..., :3]
+            frames.append(Image.fromarray(rgb).quantize(colors=64, dither=Image.Dither.NONE))
+    buffer = io.BytesIO()
+    durations = [duration] * (len(frames) - 1) + [3 * duration]
+    frames[0].save(
+        buffer, format="GIF", save_all=True, append_images=frames[1:], duration=durations, loop=0
+    )
+    return buffer.getvalue()
+
+
+def save_sliding_window_gif(path, x=None, w=None, *, overwrite=False, **options) -> str:
+    """Write :func:`sliding_window_gif` to ``path`` atomically (kept if it exists, unless
+    ``overwrite``)."""
+    import os
+
+    from .._files import atomic_write
+
+    data = sliding_window_gif(x, w, **options)
+    with atomic_write(path, overwrite=overwrite, hint="Pass overwrite=True (--force).") as f:
+        f.write(data)
+    return os.fspath(path)
