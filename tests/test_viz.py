@@ -169,6 +169,7 @@ def test_figures_are_returned_and_nothing_global_changes(model_file):
         viz.sliding_window_figure(step=2, lang="ja"),
     ]
     assert all(isinstance(f, matplotlib.figure.Figure) for f in figures)
+    assert figures[0]._repr_png_().startswith(b"\x89PNG")  # how Jupyter and Colab show it
     assert dict(matplotlib.rcParams) == before
 
 

@@ -48,9 +48,21 @@ def matplotlib():
     return matplotlib
 
 
+_FIGURE_CLASS = None
+
+
 def new_figure(**options):
-    """A Figure that belongs to no pyplot state."""
-    return matplotlib().figure.Figure(**options)
+    """A Figure that belongs to no pyplot state. It shows itself as a PNG in Jupyter and Colab
+    (``_repr_png_``), since without pyplot no display hook knows it."""
+    global _FIGURE_CLASS
+    if _FIGURE_CLASS is None:
+
+        class Figure(matplotlib().figure.Figure):
+            def _repr_png_(self):
+                return figure_bytes(self)
+
+        _FIGURE_CLASS = Figure
+    return _FIGURE_CLASS(**options)
 
 
 def _bundled_japanese_font() -> str | None:

@@ -1,0 +1,89 @@
+"""Make the Colab notebooks in examples/ from the tutorials in docs/ (run after editing them).
+
+    python scripts/make_notebooks.py
+
+Prose becomes markdown cells and each ``python`` block a code cell; the ``text`` blocks (the
+printed output the tutorial shows) are left out, since running a cell shows it. A first code
+cell installs tatamikomi with its pictures extra. tests/test_tutorials.py checks that the
+notebooks hold exactly the tutorials' code.
+"""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import re
+
+from tatamikomi._files import atomic_write
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+PAIRS = {
+    "docs/tutorial.md": "examples/tutorial.ipynb",
+    "docs/tutorial.ja.md": "examples/tutorial.ja.ipynb",
+}
+FENCE = re.compile(r"^```(\w*)\n(.*?)^```\n", re.M | re.S)
+INSTALL = '%pip install --quiet "tatamikomi[viz]"'
+
+
+def _lines(text: str) -> list[str]:
+    """A cell's source as notebooks store it: lines that keep their newline, but the last."""
+    lines = text.strip("\n").split("\n")
+    return [line + "\n" for line in lines[:-1]] + lines[-1:]
+
+
+def cells(markdown: str) -> list[dict]:
+    result, position = [], 0
+    for match in FENCE.finditer(markdown):
+        for prose in re.split(r"\n(?=## )", markdown[position : match.start()]):
+            if prose.strip():
+                result.append(_markdown(prose))
+            if len(result) == 1:  # after the introduction
+                result.append(_code(INSTALL))
+        if match.group(1) == "python":
+            result.append(_code(match.group(2)))
+        position = match.end()
+    if markdown[position:].strip():
+        result.append(_markdown(markdown[position:]))
+    return result
+
+
+def _markdown(source: str) -> dict:
+    return {"cell_type": "markdown", "metadata": {}, "source": _lines(source)}
+
+
+def _code(source: str) -> dict:
+    return {
+        "cell_type": "code",
+        "execution_count": None,
+        "metadata": {},
+        "outputs": [],
+        "source": _lines(source),
+    }
+
+
+def notebook(markdown: str) -> dict:
+    return {
+        "cells": cells(markdown),
+        "metadata": {
+            "colab": {"provenance": []},
+            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+            "language_info": {"name": "python"},
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+
+
+def main() -> None:
+    for source, target in PAIRS.items():
+        book = notebook((ROOT / source).read_text("utf-8"))
+        for k, cell in enumerate(book["cells"]):
+            cell["id"] = f"cell-{k}"
+        text = json.dumps(book, ensure_ascii=False, indent=1) + "\n"
+        with atomic_write(ROOT / target, overwrite=True) as f:
+            f.write(text.encode("utf-8"))
+        print(f"wrote {target} ({len(book['cells'])} cells)")
+
+
+if __name__ == "__main__":
+    main()
