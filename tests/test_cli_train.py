@@ -212,9 +212,14 @@ def test_ctrl_c_then_resume(tmp_path):
 
 
 def test_help_everywhere(tmp_path):
-    for command in ("train", "evaluate", "predict", "summary", "import-book", "demo"):
-        result = tatamikomi(tmp_path, command, "--help")
-        assert result.returncode == 0 and "usage: tatamikomi" in result.stdout
+    commands = [("train",), ("evaluate",), ("predict",), ("summary",), ("import-book",)]
+    commands += [("demo",), ("explain",), ("plot",)]
+    commands += [("explain", what) for what in ("conv", "pool", "im2col", "shape")]
+    kinds = ("filters", "feature-maps", "curves", "confusion", "errors", "im2col", "slide")
+    commands += [("plot", what) for what in kinds]
+    for command in commands:
+        result = tatamikomi(tmp_path, *command, "--help")
+        assert result.returncode == 0 and "usage: tatamikomi" in result.stdout, command
 
 
 def test_resume_errors(trained):

@@ -418,6 +418,15 @@ def _lang_option(parser) -> None:
     )
 
 
+def _window_options(parser, stride_default=1) -> None:
+    """--stride and --pad, each one number or h,w."""
+    default = "the window size" if stride_default is None else stride_default
+    parser.add_argument(
+        "--stride", type=_pair_argument, default=stride_default, help=f"stride (default: {default})"
+    )
+    parser.add_argument("--pad", type=_pair_argument, default=0, help="padding (default: 0)")
+
+
 def _explain_parser(commands) -> None:
     explain = commands.add_parser(
         "explain",
@@ -440,8 +449,7 @@ def _explain_parser(commands) -> None:
     conv.add_argument(
         "--filter", help="the filter (FH, FW), (C, FH, FW) or (FN, C, FH, FW), as text or .npy"
     )
-    conv.add_argument("--stride", type=_pair_argument, default=1, help="stride (default: 1)")
-    conv.add_argument("--pad", type=_pair_argument, default=0, help="zero padding (default: 0)")
+    _window_options(conv)
     conv.add_argument("--bias", type=float, help="bias added to every output (default: none)")
     _lang_option(conv)
 
@@ -453,8 +461,7 @@ def _explain_parser(commands) -> None:
     )
     pool.add_argument("--input", help="the image (H, W) or (C, H, W), as text or .npy")
     pool.add_argument("--size", type=_pair_argument, default=2, help="window size (default: 2)")
-    pool.add_argument("--stride", type=_pair_argument, help="stride (default: the window size)")
-    pool.add_argument("--pad", type=_pair_argument, default=0, help="padding (default: 0)")
+    _window_options(pool, stride_default=None)
     pool.add_argument("--mode", choices=("max", "avg"), default="max", help="max or avg")
     _lang_option(pool)
 
@@ -472,8 +479,7 @@ def _explain_parser(commands) -> None:
     im2col.add_argument(
         "--filter-size", type=_pair_argument, metavar="FH[,FW]", help="filter size, e.g. 5"
     )
-    im2col.add_argument("--stride", type=_pair_argument, default=1, help="stride (default: 1)")
-    im2col.add_argument("--pad", type=_pair_argument, default=0, help="padding (default: 0)")
+    _window_options(im2col)
     im2col.add_argument("--rows", type=int, default=12, help="rows of the matrix to show (12)")
     _lang_option(im2col)
 
@@ -676,8 +682,7 @@ def _plot_parser(commands) -> None:
         metavar="FH[,FW]",
         help="filter size (default: 3)",
     )
-    im2col.add_argument("--stride", type=_pair_argument, default=1, help="stride (default: 1)")
-    im2col.add_argument("--pad", type=_pair_argument, default=0, help="padding (default: 0)")
+    _window_options(im2col)
 
     slide = add(
         "slide",
@@ -689,8 +694,7 @@ def _plot_parser(commands) -> None:
     )
     slide.add_argument("--input", help="the image (H, W), as text or .npy")
     slide.add_argument("--filter", help="the filter (FH, FW), as text or .npy")
-    slide.add_argument("--stride", type=_pair_argument, default=1, help="stride (default: 1)")
-    slide.add_argument("--pad", type=_pair_argument, default=0, help="zero padding (default: 0)")
+    _window_options(slide)
     slide.add_argument("--bias", type=float, help="bias (default: none)")
     slide.add_argument("--duration", type=int, default=900, help="ms per frame (default: 900)")
 
