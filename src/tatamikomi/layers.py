@@ -399,17 +399,20 @@ class Relu(Layer):
 
     def __init__(self):
         super().__init__()
-        self.mask = None  # True where the input was <= 0, as in the book
+        self._keep = None  # True where the input was > 0
+
+    @property
+    def mask(self):
+        """True where the input was <= 0, as the book's Relu keeps it (None before forward)."""
+        return None if self._keep is None else ~self._keep
 
     def forward(self, x):
-        x = self._input(x)
-        self.mask = x <= 0
-        return F.relu(x)
+        out, self._keep = F.relu_forward(self._input(x))
+        return out
 
     def backward(self, dout):
-        self._require_forward(self.mask)
-        dout = np.asarray(dout)
-        return np.where(self.mask, np.zeros((), dtype=dout.dtype), dout)
+        self._require_forward(self._keep)
+        return F.masked(dout, self._keep)
 
 
 ReLU = Relu

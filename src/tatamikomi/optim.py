@@ -29,6 +29,8 @@ import math
 
 import numpy as np
 
+from . import _parallel
+
 
 class Optimizer:
     """Base class: per-parameter state arrays in ``state[name]``, the step count in ``t``."""
@@ -45,6 +47,7 @@ class Optimizer:
         self.weight_decay = float(weight_decay)
         self.t = 0
         self.state: dict[str, dict[str, np.ndarray]] = {}
+        self._scratch: dict[int, np.ndarray] = {}  # working memory by id(state) (not saved)
 
     def update(self, params, grads) -> None:
         """Update every array of ``params`` in place from ``grads`` (same keys)."""
@@ -88,6 +91,7 @@ class Optimizer:
         """Restore what :meth:`state_dict` gave (copies the arrays)."""
         self.t = int(arrays["t"])
         self.state = {}
+        self._scratch = {}
         for name, array in arrays.items():
             if name == "t":
                 continue
@@ -203,17 +207,39 @@ class Adam(Optimizer):
 
     def _step(self, p, g, state):
         m, v = state["m"], state["v"]
-        m += (1 - self.beta1) * (g - m)
-        v *= self.beta2
-        v += (1 - self.beta2) * (g * g)
-        if self._decoupled:
-            p *= 1 - self.lr * self.weight_decay
-        correction1 = 1 - self.beta1**self.t
+        step_size = self.lr / (1 - self.beta1**self.t)
         correction2 = math.sqrt(1 - self.beta2**self.t)
-        denominator = np.sqrt(v)
-        denominator /= correction2
-        denominator += self.eps
-        p -= (self.lr / correction1) * m / denominator
+        # In place, with one scratch array per parameter and the work split over threads for
+        # large arrays: a fresh temporary per operation costs as much as the arithmetic.
+        scratch = self._scratch.get(id(state))
+        if scratch is None or scratch.shape != p.shape or scratch.dtype != p.dtype:
+            scratch = self._scratch[id(state)] = np.empty_like(p)
+        arrays = (p, g, m, v, scratch)
+        contiguous = all(a.flags.c_contiguous for a in arrays)  # else reshape would copy
+        flat = [a.reshape(-1) for a in arrays] if contiguous else arrays
+
+        def work(part) -> None:
+            p, g, m, v, tmp = (a[part] for a in flat)
+            np.subtract(g, m, out=tmp)  # m += (1 - beta1) * (g - m)
+            tmp *= 1 - self.beta1
+            m += tmp
+            np.multiply(g, g, out=tmp)  # v = beta2 * v + (1 - beta2) * g**2
+            tmp *= 1 - self.beta2
+            v *= self.beta2
+            v += tmp
+            if self._decoupled:
+                p *= 1 - self.lr * self.weight_decay
+            np.sqrt(v, out=tmp)  # p -= step_size * m / (sqrt(v) / correction2 + eps)
+            tmp /= correction2
+            tmp += self.eps
+            np.divide(m, tmp, out=tmp)
+            tmp *= step_size
+            p -= tmp
+
+        if contiguous:
+            _parallel.over_batch(work, p.size, p.size)
+        else:
+            work(Ellipsis)
 
 
 class AdamW(Adam):

@@ -6,8 +6,10 @@ Each operation comes as ``op(x, ...)`` (forward only), and, where it has a backw
 
 from .activations import (
     log_softmax,
+    masked,
     relu,
     relu_backward,
+    relu_forward,
     sigmoid,
     sigmoid_backward,
     softmax,
@@ -55,7 +57,9 @@ __all__ = [
     "global_avg_pool2d",
     "global_avg_pool2d_backward",
     "relu",
+    "relu_forward",
     "relu_backward",
+    "masked",
     "sigmoid",
     "sigmoid_backward",
     "tanh",

@@ -1,0 +1,102 @@
+"""The speed-ups are exact: each fast path against the plain computation it replaces."""
+
+import numpy as np
+import pytest
+
+import tatamikomi as tk
+from tatamikomi import functional as F
+from tatamikomi.models import _execution_order
+
+
+def _plain_gradient(model, x, t):
+    """Forward and backward layer by layer in the listed order, nothing fused."""
+    h = x
+    for layer in model.layers:
+        h = layer.forward(h)
+    model.last_layer.forward(h, t)
+    dout = model.last_layer.backward(1)
+    for layer in reversed(model.layers.values()):
+        dout = layer.backward(dout)
+        if dout is None:
+            break
+    return {
+        name: layer.grads[key].copy() for name, (layer, key) in model._locations["params"].items()
+    }
+
+
+@pytest.mark.parametrize("model_name", ["SimpleConvNet", "DeepConvNet"])
+def test_relu_then_max_pooling_fused_is_exact(model_name):
+    rng = np.random.default_rng(0)
+    model = tk.models.get_model(model_name, seed=0)
+    x = rng.standard_normal((6, 1, 28, 28)).astype(np.float32)
+    x[:, :, :8, :8] = -1.0  # windows whose values are all negative: ReLU ties at zero
+    t = rng.integers(0, 10, 6)
+    swapped = [type(layer).__name__ for layer in _execution_order(model.layers.values())]
+    assert ("MaxPooling", "Relu") in zip(swapped, swapped[1:])
+    model.train(False)
+    fused_scores = model.forward(x)
+    plain_scores = x
+    for layer in model.layers:
+        plain_scores = layer.forward(plain_scores)
+    np.testing.assert_array_equal(fused_scores, plain_scores)
+    for layer in model.layers:
+        if hasattr(layer, "rng"):
+            layer.rng = np.random.default_rng(1)
+    fused = {k: v.copy() for k, v in model.gradient(x, t).items()}
+    for layer in model.layers:
+        if hasattr(layer, "rng"):
+            layer.rng = np.random.default_rng(1)
+    model.train(True)
+    first = model.layers[0]
+    first.need_input_grad = False
+    plain = _plain_gradient(model, x, t)
+    first.need_input_grad = True
+    for name in fused:
+        np.testing.assert_array_equal(fused[name], plain[name], err_msg=name)
+
+
+def test_fusion_keeps_nan_where_the_plain_order_does():
+    relu, pool = tk.Relu(), tk.MaxPooling(2)
+    x = np.array([[[[np.nan, -1.0], [2.0, -3.0]]]], dtype=np.float32)
+    model = tk.Sequential([tk.Relu(), tk.MaxPooling(2), tk.Flatten()], input_shape=(1, 2, 2))
+    np.testing.assert_array_equal(model.forward(x), pool.forward(relu.forward(x)).reshape(1, -1))
+    dout = np.ones((1, 1), np.float32)
+    np.testing.assert_array_equal(
+        model.backward(dout), relu.backward(pool.backward(dout.reshape(1, 1, 1, 1)))
+    )
+
+
+def test_masked_gradient_is_np_where():
+    rng = np.random.default_rng(0)
+    dout = rng.standard_normal((300, 40, 30)).astype(np.float32)
+    keep = rng.random(dout.shape) > 0.5
+    np.testing.assert_array_equal(F.masked(dout, keep), np.where(keep, dout, 0))
+    dout[0, 0, :3] = [np.inf, -np.inf, np.nan]
+    keep[0, 0, :3] = False  # 0 * inf would give NaN: these must stay 0
+    result = F.masked(dout, keep)
+    assert (result[0, 0, :3] == 0).all()
+    np.testing.assert_array_equal(result, np.where(keep, dout, 0))
+
+
+def test_relu_layer_keeps_the_books_mask():
+    x = np.array([[-1.0, 0.0, 2.0]], dtype=np.float32)
+    relu = tk.Relu()
+    assert relu.mask is None
+    relu.forward(x)
+    assert relu.mask.tolist() == [[True, True, False]]
+
+
+@pytest.mark.parametrize("layout", ["contiguous", "transposed"])
+def test_adam_updates_any_layout_in_place(layout):
+    rng = np.random.default_rng(0)
+    base = rng.standard_normal((300, 500))
+    grads = [rng.standard_normal(base.shape) for _ in range(3)]
+    expected, reference = base.copy(), tk.Adam(lr=0.01)
+    for g in grads:
+        reference.update({"w": expected}, {"w": g})
+    param = base.copy() if layout == "contiguous" else np.asfortranarray(base)
+    optimizer = tk.Adam(lr=0.01)
+    for g in grads:
+        optimizer.update({"w": param}, {"w": g if layout == "contiguous" else g.T.copy().T})
+    np.testing.assert_allclose(param, expected, rtol=1e-12)
+    assert not np.array_equal(param, base)
