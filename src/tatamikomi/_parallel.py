@@ -20,6 +20,8 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
+import numpy as np
+
 from . import _blas
 
 # Below this many elements per thread the hand-off costs more than it saves.
@@ -73,6 +75,32 @@ def _pool(workers: int) -> ThreadPoolExecutor:
                 _executor.shutdown(wait=True)
             _executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tatamikomi")
         return _executor
+
+
+#: working arrays larger than this are not kept between calls
+SCRATCH_KEEP_BYTES = 64 << 20
+
+
+def scratch(key: str, shape, dtype) -> np.ndarray:
+    """A working array for the calling thread, reused from call to call.
+
+    Fresh memory of a few megabytes costs the kernel's page faults and zeroing on every
+    allocation, about as much as filling it; a kept buffer is already mapped and often still in
+    cache. Its content is undefined, and it is valid only until this thread asks for ``key``
+    again, so it must never be returned to a caller."""
+    dtype = np.dtype(dtype)
+    size = 1
+    for extent in shape:
+        size *= int(extent)
+    if size * dtype.itemsize > SCRATCH_KEEP_BYTES:
+        return np.empty(shape, dtype)
+    store = getattr(_local, "scratch", None)
+    if store is None:
+        store = _local.scratch = {}
+    buffer = store.get((key, dtype))
+    if buffer is None or buffer.size < size:
+        buffer = store[(key, dtype)] = np.empty(size, dtype)
+    return buffer[:size].reshape(shape)
 
 
 def chunks(batch: slice, per_chunk: int):

@@ -56,6 +56,7 @@ class ConvCache:
     x_shape: tuple
     x_dtype: np.dtype
     integer_input: bool
+    col: np.ndarray | None = None  # the unrolled windows of the whole batch, when small
 
 
 # How the windows are laid out in memory:
@@ -169,6 +170,12 @@ def conv2d_forward(
         images, image_view = source, None
     out = np.empty((n, groups, filters // groups, oh * ow), dtype=dtype)
     unroll = _Unroller(images, layout, window, groups)
+    # Small unrolled windows (a first layer's: few channels) are kept for the backward pass,
+    # which then need not unroll them again.
+    keep = None
+    if layout != "view" and unroll.size * np.dtype(dtype).itemsize <= KEEP_COL_BYTES:
+        previous_col = reuse.col if reuse is not None else None
+        keep = _scratch(previous_col, unroll.shape(n), dtype)
 
     def work(batch: slice) -> None:
         for part in _parallel.chunks(batch, unroll.images_per_chunk):
@@ -176,12 +183,21 @@ def conv2d_forward(
                 pad2d(source[part], window.pads, padding_mode, out=image_view[part])
                 if layout == "wide":
                     images[part, :, hp * wp :] = 0
-            product = np.matmul(weight_matrix, unroll(part))
-            if layout == "wide":  # drop the wrap-around columns
-                product = product.reshape(product.shape[:3] + (oh, wp))[..., :ow]
-            out[part] = product.reshape(out[part].shape)
+            col = unroll(part, out=None if keep is None else keep[part])
+            target = out[part]
+            if layout == "wide":  # the product is Wp wide: drop the wrap-around columns
+                shape = target.shape[:3] + (oh, wp)
+                product = _parallel.scratch("product", shape, dtype)
+                np.matmul(weight_matrix, col, out=product.reshape(shape[:3] + (oh * wp,)))
+                target = target.reshape(shape[:3] + (oh, ow))
+                if bias_column is None:
+                    target[...] = product[..., :ow]
+                else:
+                    np.add(product[..., :ow], bias_column[..., None], out=target)
+                continue
+            np.matmul(weight_matrix, col, out=target)
             if bias_column is not None:
-                out[part] += bias_column
+                target += bias_column
 
     _parallel.over_batch(work, n, unroll.size + out.size, blas=True)
     cache = ConvCache(
@@ -197,6 +213,7 @@ def conv2d_forward(
         x.shape,
         x.dtype,
         integer_input,
+        keep,
     )
     return out.reshape(n, filters, oh, ow), cache
 
@@ -211,6 +228,9 @@ def _scratch(array, shape, dtype) -> np.ndarray:
 # The windows of about this many bytes are unrolled and multiplied before the next ones, so
 # that they are still in cache (a core's L2 is typically 1-2 MB).
 CHUNK_BYTES = 1 << 20
+
+#: unrolled windows up to this size are kept from forward to backward
+KEEP_COL_BYTES = 16 << 20
 
 
 class _Unroller:
@@ -235,12 +255,13 @@ class _Unroller:
     def shape(self, count: int) -> tuple:
         return (count, self.groups, self.channels // self.groups * self.taps, self.positions)
 
-    def __call__(self, part: slice) -> np.ndarray:
+    def __call__(self, part: slice, out=None) -> np.ndarray:
         images = self.images[part]
         count = images.shape[0]
         if self.layout == "view":
             return images.reshape(self.shape(count))
-        col = np.empty((count, self.channels, self.taps, self.positions), dtype=images.dtype)
+        shape = (count, self.channels, self.taps, self.positions)
+        col = _parallel.scratch("col", shape, images.dtype) if out is None else out.reshape(shape)
         if self.layout == "wide":
             for k, offset in enumerate(self.offsets):
                 col[:, :, k] = images[:, :, offset : offset + self.positions]
@@ -255,7 +276,8 @@ class _Unroller:
             return dcol.reshape((count,) + self.images.shape[1:])
         if self.layout == "wide":
             hp, wp = self.window.padded_hw
-            target = np.zeros((count,) + self.images.shape[1:], dtype=dcol.dtype)
+            target = _parallel.scratch("fold", (count,) + self.images.shape[1:], dcol.dtype)
+            target[...] = 0
             taps = dcol.reshape(count, self.channels, self.taps, self.positions)
             for k, offset in enumerate(self.offsets):
                 target[:, :, offset : offset + self.positions] += taps[:, :, k]
@@ -299,10 +321,7 @@ def conv2d_backward(dout, cache: ConvCache, need_input_grad: bool = True):
         )
     dtype = cache.images.dtype
     grouped = np.ascontiguousarray(dout, dtype=dtype).reshape(n, groups, -1, oh * ow)
-    db = None
-    if cache.has_bias:
-        db = grouped.reshape(n, filters, oh * ow).sum(axis=2).sum(axis=0)
-        db = db.astype(cache.weight_dtype, copy=False)
+    db_per_image = np.empty((n, filters), dtype=dtype) if cache.has_bias else None
     unroll = _Unroller(cache.images, layout, window, groups)
     dw_per_image = np.empty((n,) + cache.weight.shape, dtype=dtype)
     weight_t = cache.weight.transpose(0, 2, 1)
@@ -311,19 +330,29 @@ def conv2d_backward(dout, cache: ConvCache, need_input_grad: bool = True):
     def work(batch: slice) -> None:
         for part in _parallel.chunks(batch, unroll.images_per_chunk):
             grads = grouped[part]
+            if db_per_image is not None:
+                db_per_image[part] = grads.sum(axis=3).reshape(-1, filters)
             if layout == "wide":  # dout on the wide grid: zeros in the wrap-around columns
-                wide = np.zeros(grads.shape[:3] + (oh, wp), dtype=dtype)
+                wide = _parallel.scratch("dout", grads.shape[:3] + (oh, wp), dtype)
                 wide[..., :ow] = grads.reshape(grads.shape[:3] + (oh, ow))
+                wide[..., ow:] = 0
                 grads = wide.reshape(grads.shape[:3] + (unroll.positions,))
-            col = unroll(part)
+            kept = cache.col is not None
+            col = cache.col[part] if kept else unroll(part)
             np.matmul(grads, col.transpose(0, 1, 3, 2), out=dw_per_image[part])
             if not need_input_grad:
                 continue
-            folded = unroll.fold(np.matmul(weight_t, grads, out=None if layout == "view" else col))
+            if layout == "view":
+                dcol = np.matmul(weight_t, grads)
+            else:  # into the unrolling's memory, unless that is the kept copy
+                dcol = _parallel.scratch("col", col.shape, dtype) if kept else col
+                np.matmul(weight_t, grads, out=dcol)
+            folded = unroll.fold(dcol)
             pad2d_backward(folded, window.pads, window.input_hw, cache.padding_mode, out=dx[part])
 
     _parallel.over_batch(work, n, 2 * unroll.size, blas=True)
     dw = dw_per_image.sum(axis=0).reshape(cache.weight_shape).astype(cache.weight_dtype, copy=False)
+    db = None if db_per_image is None else db_per_image.sum(axis=0).astype(cache.weight_dtype)
     if dx is not None:
         dx = dx.astype(cache.x_dtype, copy=False)
     return dx, dw, db
