@@ -9,6 +9,7 @@ functions underneath live in :mod:`tatamikomi.functional`. The book's networks, 
 from . import functional
 from ._version import __version__
 from ._parallel import get_num_threads, set_num_threads
+from ._memory import get_memory_budget, set_memory_budget
 from .functional import col2im, conv_output_size, im2col
 from .gradcheck import GradientCheckResult, gradient_check, numerical_gradient
 from .data import load_dataset, load_mnist
@@ -70,6 +71,8 @@ __all__ = [
     "GradientCheckResult",
     "get_num_threads",
     "set_num_threads",
+    "get_memory_budget",
+    "set_memory_budget",
     "Sequential",
     "SimpleConvNet",
     "DeepConvNet",

@@ -75,6 +75,15 @@ class Layer:
         self.training = bool(mode)
         return self
 
+    #: the attributes that keep what backward needs (see :meth:`release`)
+    _backward_state: tuple[str, ...] = ()
+
+    def release(self) -> None:
+        """Let go of what the last forward pass kept for backward (inference needs none of it,
+        and for a large batch it is most of the memory)."""
+        for name in self._backward_state:
+            setattr(self, name, None)
+
     def eval(self):
         return self.train(False)
 
@@ -108,6 +117,7 @@ class Convolution(Layer):
     b = _Entry("params", "b")
     dW = _Entry("grads", "W")
     db = _Entry("grads", "b")
+    _backward_state = ("_cache",)
 
     def __init__(
         self,
@@ -217,6 +227,7 @@ class Affine(Layer):
     b = _Entry("params", "b")
     dW = _Entry("grads", "W")
     db = _Entry("grads", "b")
+    _backward_state = ("x",)
 
     def __init__(self, W, b=None):
         super().__init__()
@@ -280,6 +291,8 @@ class Pooling(Layer):
     with -inf (padding never wins); ``dilation`` applies to max pooling, ``count_include_pad``
     to average pooling.
     """
+
+    _backward_state = ("_cache",)
 
     def __init__(
         self,
@@ -397,6 +410,8 @@ class GlobalAveragePooling(Layer):
 class Relu(Layer):
     """``max(0, x)``; backward passes the gradient where x > 0."""
 
+    _backward_state = ("_keep",)
+
     def __init__(self):
         super().__init__()
         self._keep = None  # True where the input was > 0
@@ -423,6 +438,7 @@ class _ActivationOfOutput(Layer):
 
     function = staticmethod(lambda x: x)
     gradient = staticmethod(lambda dout, y: dout)
+    _backward_state = ("out",)
 
     def __init__(self):
         super().__init__()
@@ -474,6 +490,8 @@ class Dropout(Layer):
     (The book instead scales by ``1 - dropout_ratio`` at test time; the expected output is the
     same.) ``rng`` is a seed or a numpy Generator."""
 
+    _backward_state = ("mask",)
+
     def __init__(self, dropout_ratio=0.5, *, rng=None):
         super().__init__()
         if not 0 <= dropout_ratio < 1:
@@ -512,6 +530,8 @@ class BatchNormalization(Layer):
     dbeta = _Entry("grads", "beta")
     running_mean = _Entry("buffers", "running_mean")
     running_var = _Entry("buffers", "running_var")
+
+    _backward_state = ("_cache",)
 
     def __init__(
         self,

@@ -370,15 +370,43 @@ class Sequential:
 
     def predict(self, x, train_flg=False, *, batch_size=None):
         """Scores (N, classes) for images x (N, C, H, W). ``train_flg`` switches dropout and
-        batch norm to training behaviour. ``batch_size`` runs the images in slices of that size
-        (bounded memory); the result is the same up to float rounding."""
+        batch norm to training behaviour.
+
+        Large batches run in slices of ``batch_size`` images, by default as many as keep every
+        layer's output within the memory budget (:func:`tatamikomi.get_memory_budget`, 64 MB):
+        10,000 MNIST images through DeepConvNet run 1,300 at a time (in training mode, with no
+        ``batch_size``, the batch runs whole, since a backward pass may follow). Each image's
+        scores are the same whatever the slicing, up to float rounding."""
         x = self._check_input(x)
         self.train(train_flg)
-        if batch_size is None or x.shape[0] <= batch_size:
-            return self.forward(x)
+        if batch_size is None:
+            if train_flg:  # one forward pass, which a backward pass may follow
+                return self.forward(x)
+            batch_size = self._images_within_budget(x)
+        infer = self.forward if train_flg else self._infer
+        if x.shape[0] <= batch_size:
+            return infer(x)
         return np.concatenate(
-            [self.forward(x[i : i + batch_size]) for i in range(0, x.shape[0], batch_size)]
+            [infer(x[i : i + batch_size]) for i in range(0, x.shape[0], batch_size)]
         )
+
+    def _infer(self, x):
+        """Forward for inference only: each layer lets go of its backward state at once."""
+        for layer in _execution_order(self.layers.values()):
+            x = layer.forward(x)
+            layer.release()
+        return x
+
+    def _images_within_budget(self, x) -> int:
+        """How many images of x fit the memory budget in the largest layer output."""
+        from ._memory import rows_within_budget
+
+        example = tuple(x.shape[1:])
+        if getattr(self, "_largest_output", (None,))[0] != example:
+            largest = max(int(np.prod(shape)) for shape in self.output_shapes(example))
+            self._largest_output = (example, max(largest, int(np.prod(example))))
+        itemsize = np.result_type(x.dtype, self._dtype()).itemsize
+        return rows_within_budget(self._largest_output[1] * itemsize)
 
     def loss(self, x, t):
         """Mean cross-entropy of the training-mode scores against labels t (indices or one-hot)."""
