@@ -100,3 +100,106 @@ def test_adam_updates_any_layout_in_place(layout):
         optimizer.update({"w": param}, {"w": g if layout == "contiguous" else g.T.copy().T})
     np.testing.assert_allclose(param, expected, rtol=1e-12)
     assert not np.array_equal(param, base)
+
+
+# ---------------------------------------------------------------------------------------------
+# The reference path (the lecture's im2col), selectable, against the fast path
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from tatamikomi import reference  # noqa: E402
+
+
+def _reseed_dropout(model):
+    for layer in model.layers:
+        if hasattr(layer, "rng"):
+            layer.rng = np.random.default_rng(3)
+
+
+@pytest.mark.parametrize("model_name", ["SimpleConvNet", "DeepConvNet"])
+def test_models_agree_on_both_paths(model_name):
+    rng = np.random.default_rng(0)
+    model = tk.models.get_model(model_name, seed=0, dtype=np.float64)
+    x, t = rng.random((5, 1, 28, 28)), rng.integers(0, 10, 5)
+    _reseed_dropout(model)
+    fast = {k: v.copy() for k, v in model.gradient(x, t).items()}
+    fast_scores = model.predict(x)
+    with reference.using():
+        assert reference.in_use()
+        _reseed_dropout(model)
+        slow = model.gradient(x, t)
+        slow_scores = model.predict(x)
+        assert _execution_order(model.layers.values()) == list(model.layers.values())
+    assert not reference.in_use()
+    np.testing.assert_allclose(slow_scores, fast_scores, rtol=1e-10, atol=1e-12)
+    for name in fast:
+        np.testing.assert_allclose(slow[name], fast[name], rtol=1e-9, atol=1e-12, err_msg=name)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    n=st.integers(1, 3),
+    c=st.integers(1, 3),
+    size=st.integers(4, 9),
+    fn=st.integers(1, 4),
+    k=st.integers(1, 4),
+    stride=st.integers(1, 3),
+    pad=st.integers(0, 2),
+    mode=st.sampled_from(["max", "avg"]),
+    seed=st.integers(0, 2**16),
+)
+def test_layers_agree_on_both_paths(n, c, size, fn, k, stride, pad, mode, seed):
+    rng = np.random.default_rng(seed)
+    if k > size + 2 * pad:
+        return
+    x = rng.standard_normal((n, c, size, size))
+    conv = tk.Convolution(rng.standard_normal((fn, c, k, k)), rng.standard_normal(fn), stride, pad)
+    pool_pad = 0 if mode == "max" else min(pad, k // 2)
+    pool = tk.Pooling(k, k, stride, pool_pad, mode=mode)
+    results = []
+    for selected in (False, True):
+        with reference.using(selected):
+            y = conv.forward(x)
+            z = pool.forward(y) if min(y.shape[2:]) + 2 * pool_pad >= k else None
+            dz = None if z is None else pool.backward(np.ones_like(z) * 0.5)
+            dx = conv.backward(np.cos(y))
+            results.append((y, z, dz, dx, conv.dW.copy(), conv.db.copy()))
+    for fast, slow in zip(*results):
+        if fast is not None:
+            np.testing.assert_allclose(slow, fast, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "layer, message",
+    [
+        (tk.Conv2d(2, 2, 3, dilation=2), "dilation"),
+        (tk.Conv2d(2, 2, 3, groups=2), "groups"),
+        (tk.Conv2d(2, 2, 3, padding=1, padding_mode="reflect"), "padding_mode='reflect'"),
+        (tk.Conv2d(2, 2, 3, stride=(1, 2)), "one int each"),
+        (tk.MaxPool2d(2, padding=1), "-inf"),
+        (tk.MaxPool2d(2, ceil_mode=True), "ceil_mode"),
+    ],
+)
+def test_reference_path_refuses_what_it_does_not_implement(layer, message):
+    x = np.zeros((1, 2, 8, 8), np.float32)
+    with reference.using(), pytest.raises(ValueError, match="reference implementation") as error:
+        layer.forward(x)
+    assert message in str(error.value) and "reference.use(False)" in str(error.value)
+
+
+def test_reference_path_from_the_environment():
+    import subprocess
+    import sys
+
+    from .test_cli import SRC
+
+    code = "from tatamikomi import reference; print(reference.in_use())"
+    for value, expected in (("1", "True"), ("0", "False"), ("", "False")):
+        result = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            env={"PYTHONPATH": str(SRC), "TATAMIKOMI_REFERENCE": value},
+        )
+        assert result.stdout.strip() == expected, result.stderr

@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import functional as F
+from . import reference
 from ._checks import (
     DEFAULT_DTYPE,
     as_float,
@@ -147,6 +148,8 @@ class Convolution(Layer):
         self._cache = None
 
     def forward(self, x):
+        if reference.in_use():
+            return self._reference_forward(x)
         out, self._cache = F.conv2d_forward(
             x,
             self.W,
@@ -163,11 +166,60 @@ class Convolution(Layer):
     def backward(self, dout):
         if self._cache is None:
             raise RuntimeError("Convolution.backward called before forward")
-        dx, dW, db = F.conv2d_backward(dout, self._cache, self.need_input_grad)
+        if isinstance(self._cache, _ReferenceCache):
+            dx, dW, db = self._reference_backward(dout)
+        else:
+            dx, dW, db = F.conv2d_backward(dout, self._cache, self.need_input_grad)
         self.dW = dW
         if db is not None:
             self.db = db
         return dx
+
+    def _reference_forward(self, x):
+        x = self._input(x)
+        unsupported = {
+            "dilation": self.dilation != 1 and tuple(pair(self.dilation)) != (1, 1),
+            "groups": self.groups != 1,
+            f"padding_mode={self.padding_mode!r}": self.padding_mode != "zeros",
+        }
+        stride, pad = _lecture_step(self.stride, self.pad, unsupported, "Convolution")
+        dtype = np.result_type(x.dtype, self.W.dtype)
+        b = np.zeros(len(self.W), dtype) if self.b is None else self.b
+        out, cache = reference.conv_forward(
+            x.astype(dtype, copy=False), self.W.astype(dtype, copy=False), b, stride, pad
+        )
+        self._cache = _ReferenceCache(cache, stride, pad)
+        return np.ascontiguousarray(out)
+
+    def _reference_backward(self, dout):
+        c = self._cache
+        dx, dW, db = reference.conv_backward(np.asarray(dout), c.cache, self.W, c.stride, c.pad)
+        dW, db = dW.astype(self.W.dtype, copy=False), db.astype(self.W.dtype, copy=False)
+        return (dx if self.need_input_grad else None), dW, (None if self.b is None else db)
+
+
+class _ReferenceCache:
+    """What a layer computed with :mod:`tatamikomi.reference` keeps for backward."""
+
+    def __init__(self, cache, stride, pad):
+        self.cache, self.stride, self.pad = cache, stride, pad
+
+
+def _lecture_step(stride, pad, unsupported: dict, layer: str) -> tuple[int, int]:
+    """The stride and padding as the reference implementation takes them (one number each), or
+    a clear error for what it does not implement."""
+    problems = [name for name, present in unsupported.items() if present]
+    if isinstance(pad, str) or len(set(pair(stride, "stride"))) != 1:
+        problems.append(f"stride={stride!r}, pad={pad!r} (it takes one int each)")
+    elif len(set(pair(pad, "pad"))) != 1:
+        problems.append(f"pad={pad!r} (it takes one int)")
+    if problems:
+        raise ValueError(
+            f"the reference implementation (the lecture's im2col) computes {layer} with stride "
+            f"and zero padding only; this layer has {', '.join(problems)}. Switch it off with "
+            f"tatamikomi.reference.use(False)."
+        )
+    return pair(stride)[0], pair(pad)[0]
 
 
 class Conv2d(Convolution):
@@ -319,6 +371,8 @@ class Pooling(Layer):
         self._cache = None
 
     def forward(self, x):
+        if reference.in_use():
+            return self._reference_forward(x)
         if self.mode == "max":
             out, self._cache = F.max_pool2d_forward(
                 x, self.pool, self.stride, self.pad, self.dilation, self.ceil_mode
@@ -332,9 +386,34 @@ class Pooling(Layer):
     def backward(self, dout):
         if self._cache is None:
             raise RuntimeError(f"{type(self).__name__}.backward called before forward")
+        if isinstance(self._cache, _ReferenceCache):
+            c = self._cache
+            (ph, pw), dout = self.pool, as_float(dout, "dout")
+            if self.mode == "max":
+                return reference.max_pool_backward(dout, c.cache, ph, pw, c.stride, c.pad)
+            return reference.avg_pool_backward(dout, c.cache, ph, pw, c.stride, c.pad)
         if self.mode == "max":
             return F.max_pool2d_backward(dout, self._cache)
         return F.avg_pool2d_backward(dout, self._cache)
+
+    def _reference_forward(self, x):
+        x = self._input(x)
+        unsupported = {
+            "dilation": tuple(pair(self.dilation)) != (1, 1),
+            "ceil_mode": bool(self.ceil_mode),
+            "count_include_pad=False": self.mode == "avg" and not self.count_include_pad,
+            "padding (the book pads max pooling with zeros, PyTorch with -inf)": (
+                self.mode == "max" and any(self.pad)
+            ),
+        }
+        stride, pad = _lecture_step(self.stride, self.pad, unsupported, "Pooling")
+        (ph, pw) = self.pool
+        if self.mode == "max":
+            out, cache = reference.max_pool_forward(x, ph, pw, stride, pad)
+        else:
+            out, cache = reference.avg_pool_forward(x, ph, pw, stride, pad)
+        self._cache = _ReferenceCache(cache, stride, pad)
+        return np.ascontiguousarray(out)
 
     def __repr__(self) -> str:
         return (

@@ -25,6 +25,7 @@ import numpy as np
 from ._checks import DEFAULT_DTYPE
 from .functional.geometry import conv_output_size
 from .init import initial_weight
+from . import reference
 from .layers import (
     Affine,
     AvgPool2d,
@@ -612,6 +613,8 @@ def _execution_order(layers: list[Layer]) -> list[Layer]:
     same position; where it is not, both send zero. Pooling first makes the ReLU's two passes
     work on a quarter of the data (with 2x2 windows)."""
     order = list(layers)
+    if reference.in_use():  # the lecture's path runs the layers as listed
+        return order
     for i in range(len(order) - 1):
         first, second = order[i], order[i + 1]
         if type(first) is Relu and isinstance(second, Pooling) and second.mode == "max":

@@ -4,11 +4,46 @@ These functions follow the slides and the book line by line (an im2col matrix of
 (N*OH*OW, C*FH*FW), one matrix product, transposes back to NCHW), without the fast path's
 layout tricks or threads. Tests check the fast functions against them, and the benchmarks
 measure the speed-up over them. They support stride and zero padding, as the lecture does.
+
+
+Selecting it: ``tatamikomi.reference.use(True)`` (or ``TATAMIKOMI_REFERENCE=1``, or
+``with tatamikomi.reference.using():``) makes the Convolution and Pooling layers, and so every
+model, compute with these functions instead of the fast path; the results agree to float
+rounding. They take only the lecture's options (stride, zero padding, square steps); a layer
+with other options (dilation, groups, another padding mode, ceil_mode, max pooling with
+padding) says so rather than run something else.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+
 import numpy as np
+
+_in_use = os.environ.get("TATAMIKOMI_REFERENCE", "").strip() not in ("", "0")
+
+
+def use(flag: bool = True) -> None:
+    """Compute the Convolution and Pooling layers with this module (True) or the fast path."""
+    global _in_use
+    _in_use = bool(flag)
+
+
+def in_use() -> bool:
+    """Whether the layers compute with this module."""
+    return _in_use
+
+
+@contextlib.contextmanager
+def using(flag: bool = True):
+    """``with using():`` the layers compute with this module inside the block."""
+    saved = _in_use
+    use(flag)
+    try:
+        yield
+    finally:
+        use(saved)
 
 
 def _out_size(size, filter_size, stride, pad):
