@@ -10,7 +10,12 @@ rounds (see ``compare``), so drifts of a noisy machine hit both sides alike. All
 Cases: (a) the SimpleConvNet convolution (N=100, 1x28x28, 30 filters 5x5) forward+backward;
 (b) a VGG-style layer (N=64, 64x32x32, 64 filters 3x3, pad 1) forward+backward; (c) 2x2 max
 and average pooling forward+backward on both of those outputs; (d) a whole SimpleConvNet
-training step with Adam at batch 100.
+training step with Adam at batch 100. The convolutions also show their rate in GFLOP/s, to read
+against the machine's limit, printed first: the rate of one large float32 matrix product.
+
+``--epochs`` adds whole training epochs on MNIST (60,000 images, batch 100, Adam, the same
+shuffled order for both libraries; evaluation not included): SimpleConvNet, and with ``--deep``
+DeepConvNet too (about two minutes per epoch of ours). Peak memory: ``bench_memory.py``.
 
 OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, if set, are removed for this process only (they select a
 slower kernel), and the BLAS kernel that ran is printed.
@@ -56,6 +61,28 @@ def blas_description() -> str:
         for i in threadpool_info()
         if i.get("user_api") == "blas"
     )
+
+
+def gemm_rate(size: int = 2048, repeats: int = 5) -> float:
+    """GFLOP/s of one large float32 matrix product (size x size x size), the best of a few."""
+    rng = np.random.default_rng(0)
+    a = rng.random((size, size), dtype=np.float32)
+    b = rng.random((size, size), dtype=np.float32)
+    a @ b
+    best = min(_seconds(lambda: a @ b) for _ in range(repeats))
+    return 2 * size**3 / best / 1e9
+
+
+def _seconds(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def conv_flops(n, c, hw, filters, k, pad) -> float:
+    """Multiply-adds x 2 of forward + backward (dW and dx): three products of the same size."""
+    out_hw = hw + 2 * pad - k + 1
+    return 3 * 2 * n * filters * c * k * k * out_hw * out_hw
 
 
 def compare(candidates: dict, rounds: int, calls: int = 3) -> dict:
@@ -225,17 +252,80 @@ def training_step_case(rng):
     }
 
 
+CONV_SHAPES = {"(a)": (100, 1, 28, 30, 5, 0), "(b)": (64, 64, 32, 64, 3, 1)}
+
 CASES = {
     "(a) SimpleConvNet conv 100x1x28x28, 30 5x5, fwd+bwd": lambda r: conv_case(
-        100, 1, 28, 30, 5, 0, r
+        *CONV_SHAPES["(a)"], r
     ),
-    "(b) VGG conv 64x64x32x32, 64 3x3 pad 1, fwd+bwd": lambda r: conv_case(64, 64, 32, 64, 3, 1, r),
+    "(b) VGG conv 64x64x32x32, 64 3x3 pad 1, fwd+bwd": lambda r: conv_case(*CONV_SHAPES["(b)"], r),
     "(c) max pool 2x2 on (a) out 100x30x24x24": lambda r: pool_case((100, 30, 24, 24), "max", r),
     "(c) max pool 2x2 on (b) out 64x64x32x32": lambda r: pool_case((64, 64, 32, 32), "max", r),
     "(c) avg pool 2x2 on (a) out 100x30x24x24": lambda r: pool_case((100, 30, 24, 24), "avg", r),
     "(c) avg pool 2x2 on (b) out 64x64x32x32": lambda r: pool_case((64, 64, 32, 32), "avg", r),
     "(d) SimpleConvNet training step, Adam, batch 100": training_step_case,
 }
+
+
+# ---- whole epochs ---------------------------------------------------------------------------
+
+
+def mnist_training_images():
+    try:
+        data = tk.load_dataset("mnist", download=False)
+        return data.x_train.astype(np.float32) / 255, data.t_train, "MNIST"
+    except (OSError, ValueError):
+        rng = np.random.default_rng(0)
+        x = rng.random((60000, 1, 28, 28), dtype=np.float32)
+        return x, rng.integers(0, 10, 60000), "random images (MNIST not found)"
+
+
+def torch_network(name: str):
+    if name == "SimpleConvNet":
+        return torch.nn.Sequential(
+            torch.nn.Conv2d(1, 30, 5), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+            torch.nn.Flatten(), torch.nn.Linear(4320, 100), torch.nn.ReLU(),
+            torch.nn.Linear(100, 10),
+        )  # fmt: skip
+
+    def conv(i, o, p=1):
+        return [torch.nn.Conv2d(i, o, 3, padding=p), torch.nn.ReLU()]
+
+    return torch.nn.Sequential(
+        *conv(1, 16), *conv(16, 16), torch.nn.MaxPool2d(2), *conv(16, 32), *conv(32, 32, 2),
+        torch.nn.MaxPool2d(2), *conv(32, 64), *conv(64, 64), torch.nn.MaxPool2d(2),
+        torch.nn.Flatten(), torch.nn.Linear(1024, 50), torch.nn.ReLU(), torch.nn.Dropout(0.5),
+        torch.nn.Linear(50, 10), torch.nn.Dropout(0.5),
+    )  # fmt: skip
+
+
+def epoch_case(name: str, x, t, rounds: int) -> dict:
+    """Seconds per epoch of training (600 steps of 100 images with Adam) for both libraries,
+    alternating, the median of ``rounds`` epochs each."""
+    order = np.random.default_rng(0).permutation(len(x))
+    batches = [order[i : i + 100] for i in range(0, len(x), 100)]
+    model, adam = tk.models.get_model(name, seed=0), tk.Adam(lr=0.001)
+    net = torch_network(name)
+    optimizer = torch.optim.Adam(net.parameters(), lr=0.001)
+    xt, tt = torch.from_numpy(x), torch.from_numpy(t.astype(np.int64))
+
+    def ours():
+        for batch in batches:
+            adam.update(model.params, model.gradient(x[batch], t[batch]))
+
+    def theirs():
+        net.train()
+        for batch in batches:
+            index = torch.from_numpy(batch)
+            optimizer.zero_grad()
+            torch.nn.functional.cross_entropy(net(xt[index]), tt[index]).backward()
+            optimizer.step()
+
+    times = {"ours": [], "torch": []}
+    for _ in range(rounds):
+        for label, fn in (("ours", ours), ("torch", theirs)):
+            times[label].append(_seconds(fn))
+    return {label: statistics.median(v) for label, v in times.items()}
 
 
 def main(argv=None) -> int:
@@ -245,6 +335,8 @@ def main(argv=None) -> int:
     parser.add_argument("--no-book", action="store_true", help="skip the book-style baseline")
     parser.add_argument("--only", default="", help="run only cases whose name contains this")
     parser.add_argument("--json", help="also write the results to this JSON file")
+    parser.add_argument("--epochs", type=int, default=0, help="whole MNIST epochs per library")
+    parser.add_argument("--deep", action="store_true", help="with --epochs: DeepConvNet too")
     args = parser.parse_args(argv)
 
     torch.set_num_threads(args.threads)
@@ -260,6 +352,8 @@ def main(argv=None) -> int:
         f"python {platform.python_version()}, {os.cpu_count()} CPUs, threads {args.threads}"
     )
     print(f"BLAS: {blas_description()}")
+    limit = gemm_rate()
+    print(f"machine limit: one 2048^3 float32 matrix product runs at {limit:.0f} GFLOP/s")
     header = (
         f"{'case':<52} {'ours ms':>9} {'torch ms':>9} {'ratio':>6} {'book ms':>9} {'speed-up':>8}"
     )
@@ -285,19 +379,55 @@ def main(argv=None) -> int:
             "book_s": t.get("book"),
         }
         row["speedup_over_book"] = row["book_s"] / t["ours"] if row["book_s"] else None
+        shape = CONV_SHAPES.get(name[:3])
+        if shape:
+            row["ours_gflops"] = conv_flops(*shape) / t["ours"] / 1e9
+            row["torch_gflops"] = conv_flops(*shape) / t["torch"] / 1e9
         results.append(row)
         book = (
             f"{row['book_s'] * 1e3:9.2f} {row['speedup_over_book']:7.1f}x" if row["book_s"] else ""
         )
+        rate = (
+            f"   GFLOP/s ours {row['ours_gflops']:.0f}, torch {row['torch_gflops']:.0f}"
+            if shape
+            else ""
+        )
         print(
-            f"{name:<52} {t['ours'] * 1e3:9.2f} {t['torch'] * 1e3:9.2f} {row['ratio']:6.2f} {book}",
+            f"{name:<52} {t['ours'] * 1e3:9.2f} {t['torch'] * 1e3:9.2f} {row['ratio']:6.2f} "
+            f"{book}{rate}",
             flush=True,
         )
+    if args.epochs:
+        x, t, source = mnist_training_images()
+        print(
+            f"\nwhole epochs on {source}, {len(x):,} images, batch 100, Adam (median of "
+            f"{args.epochs}):"
+        )
+        for name in ("SimpleConvNet", "DeepConvNet") if args.deep else ("SimpleConvNet",):
+            e = epoch_case(name, x, t, args.epochs)
+            ratio = e["ours"] / e["torch"]
+            results.append(
+                {
+                    "case": f"epoch {name}",
+                    "ours_s": e["ours"],
+                    "torch_s": e["torch"],
+                    "ratio": ratio,
+                }
+            )
+            print(
+                f"{'epoch ' + name:<52} {e['ours']:8.1f}s {e['torch']:8.1f}s {ratio:6.2f}",
+                flush=True,
+            )
     if args.json:
         tmp = args.json + ".tmp"
         with open(tmp, "w") as f:
             json.dump(
-                {"blas": blas_description(), "threads": args.threads, "results": results},
+                {
+                    "blas": blas_description(),
+                    "threads": args.threads,
+                    "gemm_gflops": limit,
+                    "results": results,
+                },
                 f,
                 indent=2,
             )

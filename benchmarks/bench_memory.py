@@ -31,7 +31,8 @@ def images():
         return data.x_test.astype(np.float32) / 255, data.t_test, "MNIST test set"
     except Exception:
         rng = np.random.default_rng(0)
-        return rng.random((10000, 1, 28, 28), dtype=np.float32), rng.integers(0, 10, 10000), "random"
+        x = rng.random((10000, 1, 28, 28), dtype=np.float32)
+        return x, rng.integers(0, 10, 10000), "random"
 
 x, t, source = images()
 if mode == "torch":

@@ -203,3 +203,19 @@ def test_reference_path_from_the_environment():
             env={"PYTHONPATH": str(SRC), "TATAMIKOMI_REFERENCE": value},
         )
         assert result.stdout.strip() == expected, result.stderr
+
+
+def test_optimizer_state_does_not_decay_into_subnormal_numbers():
+    from tatamikomi.optim import FLUSH_EVERY
+
+    p = np.ones(1000, np.float32)
+    g = np.zeros(1000, np.float32)
+    g[:10] = 1.0  # the rest get no gradient after the first step, like dead ReLU units
+    optimizer = tk.Adam(lr=0.001)
+    optimizer.update({"w": p}, {"w": np.ones(1000, np.float32)})
+    for _ in range(8 * FLUSH_EVERY):
+        optimizer.update({"w": p}, {"w": g})
+    m = optimizer.state["w"]["m"]
+    tiny = np.finfo(np.float32).tiny
+    assert not np.any((m != 0) & (np.abs(m) < tiny))  # 0.9**800 would be 1e-37 and below
+    assert (m[:10] > 0.5).all() and (m[10:] == 0).all()

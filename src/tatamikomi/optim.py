@@ -32,6 +32,26 @@ import numpy as np
 from . import _parallel
 
 
+#: every this many steps, state values too small to matter are set to zero (see _flush_tiny)
+FLUSH_EVERY = 100
+
+
+def _flush_tiny(array: np.ndarray) -> None:
+    """Set values below ``2**20`` times the dtype's smallest normal number to zero.
+
+    A parameter that gets no gradient (a dead ReLU unit) keeps a momentum that decays by beta1
+    each step, into the subnormal numbers below ``np.finfo(dtype).tiny`` (1.2e-38 in float32)
+    after about 800 steps. Arithmetic on subnormals is up to a hundred times slower on x86 CPUs
+    (it made SimpleConvNet's second epoch 25 % slower than its first). Values below the
+    threshold here (1e-32 in float32) change no parameter by more than ``lr * 1e-24``, and from
+    there they cannot decay into the subnormals within ``FLUSH_EVERY`` steps."""
+    threshold = np.finfo(array.dtype).tiny * 2.0**20
+    small = np.abs(array) < threshold
+    small &= array != 0
+    if small.any():
+        array[small] = 0
+
+
 class Optimizer:
     """Base class: per-parameter state arrays in ``state[name]``, the step count in ``t``."""
 
@@ -66,6 +86,9 @@ class Optimizer:
             if state is None:
                 state = self.state[key] = {slot: np.zeros_like(p) for slot in self.slots}
             self._step(p, g, state)
+            if self.t % FLUSH_EVERY == 0:
+                for array in state.values():
+                    _flush_tiny(array)
 
     _decoupled = False
 

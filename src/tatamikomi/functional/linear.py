@@ -2,7 +2,8 @@
 
 ``out = x @ W + b`` with x (N, D), W (D, M) (the book's orientation), b (M,). Backward:
 ``dx = dout @ W.T``, ``dW = x.T @ dout`` (summed over the batch), ``db = dout.sum(axis=0)``.
-The batch is split across threads like the convolution's (see :mod:`tatamikomi._parallel`).
+The forward product is split over the batch across threads like the convolution's (see
+:mod:`tatamikomi._parallel`), the backward products over the input features.
 """
 
 from __future__ import annotations
@@ -27,17 +28,21 @@ def linear(x: np.ndarray, W: np.ndarray, b: np.ndarray | None = None) -> np.ndar
 
 
 def linear_backward(dout: np.ndarray, x: np.ndarray, W: np.ndarray, need_input_grad=True):
-    """Gradients of :func:`linear`: ``(dx, dW, db)``; dx is None unless ``need_input_grad``."""
-    n = x.shape[0]
+    """Gradients of :func:`linear`: ``(dx, dW, db)``; dx is None unless ``need_input_grad``.
+
+    The work is split over the D input features, not the batch: each thread computes its rows
+    of dW (``x[:, rows].T @ dout``) and its columns of dx (``dout @ W[rows].T``). Split over
+    the batch, each thread would make a full-size partial dW to be summed afterwards, which
+    costs more than the products (2.3 ms against 0.8 ms for SimpleConvNet's 4320 x 100 layer)."""
+    d = x.shape[1]
     dtype = np.result_type(dout, x, W)
-    dx = np.empty((n, W.shape[0]), dtype=dtype) if need_input_grad else None
-    partial_dw = {}
+    dw = np.empty(W.shape, dtype=dtype)
+    dx = np.empty((x.shape[0], d), dtype=dtype) if need_input_grad else None
 
-    def work(batch: slice) -> None:
-        partial_dw[batch.start] = x[batch].T @ dout[batch]
+    def work(rows: slice) -> None:
+        np.matmul(x[:, rows].T, dout, out=dw[rows])
         if dx is not None:
-            np.matmul(dout[batch], W.T, out=dx[batch])
+            np.matmul(dout, W[rows].T, out=dx[:, rows])
 
-    _parallel.over_batch(work, n, x.size + dout.size, blas=True)
-    dw = sum(partial_dw[start] for start in sorted(partial_dw))
+    _parallel.over_batch(work, d, x.size + W.size, blas=True)
     return dx, dw, dout.sum(axis=0)
