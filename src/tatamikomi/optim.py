@@ -252,11 +252,12 @@ class Adam(Optimizer):
             v += tmp
             if self._decoupled:
                 p *= 1 - self.lr * self.weight_decay
-            np.sqrt(v, out=tmp)  # p -= step_size * m / (sqrt(v) / correction2 + eps)
-            tmp /= correction2
-            tmp += self.eps
+            # p -= step_size * m / (sqrt(v) / correction2 + eps), one pass shorter as
+            # p -= (step_size * correction2) * m / (sqrt(v) + eps * correction2)
+            np.sqrt(v, out=tmp)
+            tmp += self.eps * correction2
             np.divide(m, tmp, out=tmp)
-            tmp *= step_size
+            tmp *= step_size * correction2
             p -= tmp
 
         if contiguous:
