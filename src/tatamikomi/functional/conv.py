@@ -326,7 +326,9 @@ def conv2d_backward(dout, cache: ConvCache, need_input_grad: bool = True):
     grouped = np.ascontiguousarray(dout, dtype=dtype).reshape(n, groups, -1, oh * ow)
     db_per_image = np.empty((n, filters), dtype=dtype) if cache.has_bias else None
     unroll = _Unroller(cache.images, layout, window, groups)
-    dw_per_image = np.empty((n,) + cache.weight.shape, dtype=dtype)
+    # dW transposed per image, (groups, Cg*FH*FW, FN/groups): col @ dout.T runs faster in BLAS
+    # than dout @ col.T (VGG layer: 118 against 95-106 GFLOP/s on one core)
+    dwt_per_image = np.empty((n,) + cache.weight.transpose(0, 2, 1).shape, dtype=dtype)
     weight_t = cache.weight.transpose(0, 2, 1)
     by_convolution = need_input_grad and _input_gradient_by_convolution(cache)
     fold_here = need_input_grad and not by_convolution
@@ -344,7 +346,7 @@ def conv2d_backward(dout, cache: ConvCache, need_input_grad: bool = True):
                 grads = wide.reshape(grads.shape[:3] + (unroll.positions,))
             kept = cache.col is not None
             col = cache.col[part] if kept else unroll(part)
-            np.matmul(grads, col.transpose(0, 1, 3, 2), out=dw_per_image[part])
+            np.matmul(col, grads.transpose(0, 1, 3, 2), out=dwt_per_image[part])
             if not fold_here:
                 continue
             if layout == "view":
@@ -356,7 +358,8 @@ def conv2d_backward(dout, cache: ConvCache, need_input_grad: bool = True):
             pad2d_backward(folded, window.pads, window.input_hw, cache.padding_mode, out=dx[part])
 
     _parallel.over_batch(work, n, 2 * unroll.size, blas=True)
-    dw = dw_per_image.sum(axis=0).reshape(cache.weight_shape).astype(cache.weight_dtype, copy=False)
+    dw = dwt_per_image.sum(axis=0).transpose(0, 2, 1).reshape(cache.weight_shape)
+    dw = dw.astype(cache.weight_dtype, copy=False)
     db = None if db_per_image is None else db_per_image.sum(axis=0).astype(cache.weight_dtype)
     if by_convolution:
         dx = _input_gradient(grouped.reshape(n, filters, oh, ow), cache)
