@@ -43,6 +43,7 @@ import numpy as np  # noqa: E402
 import tatamikomi as tk  # noqa: E402
 from tatamikomi import functional as F  # noqa: E402
 from tatamikomi import reference  # noqa: E402
+from _data import mnist_training_images  # noqa: E402  (benchmarks/_data.py, beside this script)
 
 try:
     import torch
@@ -268,16 +269,6 @@ CASES = {
 
 
 # ---- whole epochs ---------------------------------------------------------------------------
-
-
-def mnist_training_images():
-    try:
-        data = tk.load_dataset("mnist", download=False)
-        return data.x_train.astype(np.float32) / 255, data.t_train, "MNIST"
-    except (OSError, ValueError):
-        rng = np.random.default_rng(0)
-        x = rng.random((60000, 1, 28, 28), dtype=np.float32)
-        return x, rng.integers(0, 10, 60000), "random images (MNIST not found)"
 
 
 def torch_network(name: str):

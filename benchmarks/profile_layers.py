@@ -30,16 +30,7 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 
 import tatamikomi as tk  # noqa: E402
-
-
-def images():
-    try:
-        data = tk.load_dataset("mnist", download=False)
-        return data.x_train.astype(np.float32) / 255, data.t_train, "MNIST"
-    except (OSError, ValueError):
-        rng = np.random.default_rng(0)
-        x = rng.random((60000, 1, 28, 28), dtype=np.float32)
-        return x, rng.integers(0, 10, 60000), "random images"
+from _data import mnist_training_images  # noqa: E402  (benchmarks/_data.py, beside this script)
 
 
 def timed(times: dict, key: str, fn):
@@ -74,7 +65,7 @@ def main(argv=None) -> int:
         threadpool_limits(args.threads, user_api="blas")
     except ImportError:
         pass
-    x, t, source = images()
+    x, t, source = mnist_training_images()
     print(f"{args.model}, batch 100, Adam, {source}, {args.threads} threads")
     model, adam = tk.models.get_model(args.model, seed=0), tk.Adam(lr=0.001)
     order = np.random.default_rng(0).permutation(len(x))

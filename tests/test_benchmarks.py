@@ -1,0 +1,37 @@
+"""The benchmark scripts still run (tiny settings; their timings are not checked)."""
+
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+from .test_cli import SRC
+
+BENCHMARKS = pathlib.Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def run(script, *args):
+    env = {"PYTHONPATH": str(SRC), "PATH": "/usr/bin:/bin", "TATAMIKOMI_OFFLINE": "1"}
+    return subprocess.run(
+        [sys.executable, str(BENCHMARKS / script), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+
+
+def test_profile_layers_reports_every_layer():
+    result = run("profile_layers.py", "--steps", "3")
+    assert result.returncode == 0, result.stderr
+    for name in ("Conv1 forward", "Conv1 backward", "Pool1 forward", "Adam update"):
+        assert name in result.stdout
+    assert "inference of 1,000 images" in result.stdout
+
+
+def test_engine_benchmark_runs_one_case():
+    pytest.importorskip("torch")
+    result = run("bench_engine.py", "--only", "(a)", "--rounds", "1", "--no-book")
+    assert result.returncode == 0, result.stderr
+    assert "machine limit" in result.stdout and "GFLOP/s ours" in result.stdout
