@@ -250,6 +250,7 @@ def sliding_window_gif(
     from PIL import Image
 
     e = _conv_explanation(x, w, stride, pad, bias)
+    no_dither = getattr(Image, "Dither", Image).NONE  # Pillow < 9.1 has Image.NONE
     frames = []
     with style(lang):
         for k in range(len(e.steps)):
@@ -257,7 +258,7 @@ def sliding_window_gif(
             canvas = FigureCanvasAgg(fig)
             canvas.draw()
             rgb = np.asarray(canvas.buffer_rgba())[..., :3]
-            frames.append(Image.fromarray(rgb).quantize(colors=64, dither=Image.Dither.NONE))
+            frames.append(Image.fromarray(rgb).quantize(colors=64, dither=no_dither))
     buffer = io.BytesIO()
     durations = [duration] * (len(frames) - 1) + [3 * duration]
     frames[0].save(
