@@ -349,7 +349,8 @@ def _as_filters(w, channels: int) -> np.ndarray:
         if array.shape[0] != channels and channels == 1:
             raise ValueError(
                 f"the filter has {array.shape[0]} channels but the input has one: give one "
-                f"(FH, FW) filter, or an input with {array.shape[0]} channels"
+                f"(FH, FW) filter, {array.shape[0]} filters as ({array.shape[0]}, 1, FH, FW), "
+                f"or an input with {array.shape[0]} channels"
             )
         array = array[None]
     if array.ndim != 4:
