@@ -275,10 +275,16 @@ _TEXT = {
 }
 
 
-def _messages(lang: str) -> dict:
-    if lang not in _TEXT:
+def localized(table: dict, lang: str) -> dict:
+    """``table[lang]`` for a table of texts by language, or a clear error for another ``lang``
+    (the explanations' and the pictures' one check)."""
+    if lang not in LANGUAGES:
         raise ValueError(f"lang must be one of {', '.join(LANGUAGES)}; got {lang!r}")
-    return _TEXT[lang]
+    return table[lang]
+
+
+def _messages(lang: str) -> dict:
+    return localized(_TEXT, lang)
 
 
 def _hw(shape) -> str:

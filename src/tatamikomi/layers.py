@@ -178,7 +178,7 @@ class Convolution(Layer):
     def _reference_forward(self, x):
         x = self._input(x)
         unsupported = {
-            "dilation": self.dilation != 1 and tuple(pair(self.dilation)) != (1, 1),
+            "dilation": tuple(pair(self.dilation)) != (1, 1),
             "groups": self.groups != 1,
             f"padding_mode={self.padding_mode!r}": self.padding_mode != "zeros",
         }

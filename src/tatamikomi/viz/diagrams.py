@@ -7,7 +7,7 @@ import io
 
 import numpy as np
 
-from ..explain import explain_conv, explain_im2col, number, sum_of_products
+from ..explain import explain_conv, explain_im2col, localized, number, sum_of_products
 from ._backend import new_figure, style
 
 LABELS = {
@@ -43,9 +43,7 @@ COLOURS = ("#e4572e", "#17bebb", "#ffc914", "#76b041", "#7768ae", "#f28ab2", "#2
 
 
 def _labels(lang: str) -> dict:
-    if lang not in LABELS:
-        raise ValueError(f"lang must be 'en' or 'ja'; got {lang!r}")
-    return LABELS[lang]
+    return localized(LABELS, lang)
 
 
 def _cells(ax, values, x0=0.0, y0=0.0, fills=None, fontsize=10, padding_mask=None):

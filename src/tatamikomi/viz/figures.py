@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..explain import localized
 from ._backend import new_figure, style
 
 LABELS = {
@@ -58,9 +59,7 @@ LABELS = {
 
 
 def _labels(lang: str) -> dict:
-    if lang not in LABELS:
-        raise ValueError(f"lang must be 'en' or 'ja'; got {lang!r}")
-    return LABELS[lang]
+    return localized(LABELS, lang)
 
 
 def _first_conv(model):
