@@ -196,7 +196,7 @@ def _prepare(model, images):
     from .data import normalize_images
 
     divide_by = (model.preprocess or {}).get("divide_by", 255)
-    return normalize_images(images, divide_by).astype(model._dtype(), copy=False)
+    return normalize_images(images, divide_by).astype(model.dtype, copy=False)
 
 
 def _test_set(args, model):

@@ -128,7 +128,9 @@ def read_archive(path, with_arrays=True) -> tuple[dict, dict[str, np.ndarray]]:
     return meta, arrays
 
 
-def _section(arrays: dict, prefix: str) -> dict[str, np.ndarray]:
+def section(arrays: dict, prefix: str) -> dict[str, np.ndarray]:
+    """The arrays whose names start with ``prefix`` (``"model/"``, ``"optimizer/"``...), with
+    the prefix taken off."""
     return {name[len(prefix) :]: a for name, a in arrays.items() if name.startswith(prefix)}
 
 
@@ -183,9 +185,9 @@ def load_checkpoint(path):
             f"with model.load_params('{path}')"
         )
     try:
-        dtype = next(iter(_section(arrays, "model/").values())).dtype
+        dtype = next(iter(section(arrays, "model/").values())).dtype
         model = build_model(meta["architecture"], dtype=dtype)
-        model.load_state_dict(_section(arrays, "model/"))
+        model.load_state_dict(section(arrays, "model/"))
     except (KeyError, StopIteration, ValueError, TypeError) as error:
         raise ModelFileError(f"{path}: the architecture and the arrays do not fit ({error})")
     model.preprocess = meta.get("preprocess")
@@ -219,7 +221,7 @@ def load_params_file(path, model=None) -> dict[str, np.ndarray]:
         params = load_book_params(path)
         return fold_book_dropout(model, params) if model is not None else params
     meta, arrays = read_archive(path)
-    return _section(arrays, "model/")
+    return section(arrays, "model/")
 
 
 # ---------------------------------------------------------------------------------------------

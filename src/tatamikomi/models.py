@@ -406,7 +406,7 @@ class Sequential:
         if getattr(self, "_largest_output", (None,))[0] != example:
             largest = max(int(np.prod(shape)) for shape in self.output_shapes(example))
             self._largest_output = (example, max(largest, int(np.prod(example))))
-        itemsize = np.result_type(x.dtype, self._dtype()).itemsize
+        itemsize = np.result_type(x.dtype, self.dtype).itemsize
         return rows_within_budget(self._largest_output[1] * itemsize)
 
     def loss(self, x, t):
@@ -540,7 +540,7 @@ class Sequential:
         input_shape = tuple(input_shape or self.input_shape or ())
         if not input_shape:
             raise ValueError("give input_shape (one example's shape, e.g. (1, 28, 28))")
-        x = np.zeros((1, *input_shape), self._dtype())
+        x = np.zeros((1, *input_shape), self.dtype)
         shapes = []
         training = [layer.training for layer in self.layers]
         self.eval()
@@ -579,7 +579,9 @@ class Sequential:
         print(text, file=file or sys.stdout)
         return text
 
-    def _dtype(self):
+    @property
+    def dtype(self) -> np.dtype:
+        """The dtype of the model's parameters (float32 unless built otherwise)."""
         for value in self.params.values():
             return value.dtype
         return np.dtype(DEFAULT_DTYPE)
@@ -850,3 +852,12 @@ def get_model(name: str, *, seed=None, **arguments) -> Sequential:
     raise ValueError(
         f"unknown model {name!r}; choose {', '.join(MODELS)} or give a JSON spec file (.json)"
     )
+
+
+def __getattr__(name):
+    # the model files' functions live with the models from here on; io keeps the container
+    if name in ("save", "load", "load_checkpoint", "import_book_params"):
+        from . import io
+
+        return getattr(io, name)
+    raise AttributeError(name)

@@ -340,7 +340,7 @@ class Trainer:
             **options,
         )
         arrays = training["arrays"]
-        trainer.optimizer.load_state_dict(io._section(arrays, "optimizer/"))
+        trainer.optimizer.load_state_dict(io.section(arrays, "optimizer/"))
         trainer.current_epoch = state["epoch"]
         trainer.step_in_epoch = state["step_in_epoch"]
         trainer.global_step = state["global_step"]

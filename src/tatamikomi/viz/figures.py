@@ -131,7 +131,7 @@ def layer_outputs(model, image) -> list[tuple[str, np.ndarray]]:
     of every convolution and pooling layer, in order."""
     from ..layers import Convolution, Pooling
 
-    x = np.asarray(image)[None].astype(model._dtype(), copy=False)
+    x = np.asarray(image)[None].astype(model.dtype, copy=False)
     outputs = []
     model.eval()
     for name, layer in model.layers.items():
