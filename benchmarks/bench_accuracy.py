@@ -24,6 +24,7 @@ import time
 import numpy as np
 
 import tatamikomi
+import tatamikomi.models
 from tatamikomi import cli
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -45,7 +46,7 @@ def main() -> None:
         total = time.perf_counter() - start
         if status != 0:
             sys.exit(status)
-        model, training = tatamikomi.io.load_checkpoint(path)
+        model, training = tatamikomi.models.load_checkpoint(path)
     history, config = model.history, training["meta"]["config"]
     optimizer = dict(config["optimizer"])
     name = optimizer.pop("name")

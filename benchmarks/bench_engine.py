@@ -2,7 +2,7 @@
 
 For each case it prints our median time, PyTorch's with the same number of threads, their ratio
 (ours / PyTorch: below 1 is faster), and the speed-up over the plain im2col implementation
-written the book's way (``tatamikomi.reference``). Times are steady-state medians of interleaved
+written the book's way (``tatamikomi.lecture``). Times are steady-state medians of interleaved
 rounds (see ``compare``), so drifts of a noisy machine hit both sides alike. All float32.
 
     python benchmarks/bench_engine.py [--threads 2] [--rounds 15] [--json results.json]
@@ -42,7 +42,7 @@ import numpy as np  # noqa: E402
 
 import tatamikomi as tk  # noqa: E402
 from tatamikomi import functional as F  # noqa: E402
-from tatamikomi import reference  # noqa: E402
+from tatamikomi import lecture  # noqa: E402
 from _data import mnist_training_images  # noqa: E402  (benchmarks/_data.py, beside this script)
 
 try:
@@ -121,9 +121,11 @@ def conv_case(n, c, hw, filters, k, pad, rng):
         layer.forward(x)
         layer.backward(dout)
 
+    book_layer = lecture.Convolution(w, b, stride=1, pad=pad)
+
     def book():
-        out, cache = reference.conv_forward(x, w, b, 1, pad)
-        reference.conv_backward(dout, cache, w, 1, pad)
+        book_layer.forward(x)
+        book_layer.backward(dout)
 
     xt = torch.from_numpy(x).requires_grad_()
     wt = torch.from_numpy(w).requires_grad_()
@@ -149,13 +151,11 @@ def pool_case(shape, mode, rng):
         out, cache = forward(x, 2)
         backward(dout, cache)
 
+    book_layer = lecture.Pooling(2, 2, stride=2, mode=mode)
+
     def book():
-        if mode == "max":
-            out, cache = reference.max_pool_forward(x, 2, 2, 2)
-            reference.max_pool_backward(dout, cache, 2, 2, 2)
-        else:
-            out, x_shape = reference.avg_pool_forward(x, 2, 2, 2)
-            reference.avg_pool_backward(dout, x_shape, 2, 2, 2)
+        book_layer.forward(x)
+        book_layer.backward(dout)
 
     xt = torch.from_numpy(x).requires_grad_()
     doutt = torch.from_numpy(dout)
@@ -167,38 +167,9 @@ def pool_case(shape, mode, rng):
     return {"ours": ours, "torch": theirs, "book": book}
 
 
-class BookConvolution(tk.Layer):
-    def __init__(self, W, b):
-        super().__init__()
-        self.params.update(W=W, b=b)
-
-    def forward(self, x):
-        out, self.cache = reference.conv_forward(x, self.params["W"], self.params["b"])
-        return out
-
-    def backward(self, dout):
-        dx, self.grads["W"], self.grads["b"] = reference.conv_backward(
-            dout, self.cache, self.params["W"]
-        )
-        return dx
-
-
-class BookPooling(tk.Layer):
-    def forward(self, x):
-        out, self.cache = reference.max_pool_forward(x, 2, 2, 2)
-        return out
-
-    def backward(self, dout):
-        return reference.max_pool_backward(dout, self.cache, 2, 2, 2)
-
-
 def book_simple_convnet(rng):
-    """The book's SimpleConvNet built from the lecture's reference im2col layers."""
-    model = tk.SimpleConvNet(seed=rng)
-    layers = model.layers.values()
-    layers[0] = BookConvolution(model.params["W1"], model.params["b1"])
-    layers[2] = BookPooling()
-    return layers
+    """The book's SimpleConvNet built from the lecture's layers (its im2col code)."""
+    return tk.SimpleConvNet(seed=rng, engine="lecture").layers.values()
 
 
 def training_step_case(rng):

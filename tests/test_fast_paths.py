@@ -5,7 +5,7 @@ import pytest
 
 import tatamikomi as tk
 from tatamikomi import functional as F
-from tatamikomi.models import _execution_order
+from tatamikomi.models import execution_order as _execution_order
 
 
 def _plain_gradient(model, x, t):
@@ -103,12 +103,12 @@ def test_adam_updates_any_layout_in_place(layout):
 
 
 # ---------------------------------------------------------------------------------------------
-# The reference path (the lecture's im2col), selectable, against the fast path
+# The lecture's engine (its im2col code), chosen explicitly, against the fast engine
 
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from tatamikomi import reference  # noqa: E402
+from tatamikomi import lecture  # noqa: E402
 
 
 def _reseed_dropout(model):
@@ -118,23 +118,43 @@ def _reseed_dropout(model):
 
 
 @pytest.mark.parametrize("model_name", ["SimpleConvNet", "DeepConvNet"])
-def test_models_agree_on_both_paths(model_name):
+def test_book_networks_agree_on_both_engines(model_name):
     rng = np.random.default_rng(0)
-    model = tk.models.get_model(model_name, seed=0, dtype=np.float64)
     x, t = rng.random((5, 1, 28, 28)), rng.integers(0, 10, 5)
-    _reseed_dropout(model)
-    fast = {k: v.copy() for k, v in model.gradient(x, t).items()}
-    fast_scores = model.predict(x)
-    with reference.using():
-        assert reference.in_use()
+    results = {}
+    for engine in ("fast", "lecture"):
+        model = tk.models.get_model(model_name, seed=0, dtype=np.float64, engine=engine)
         _reseed_dropout(model)
-        slow = model.gradient(x, t)
-        slow_scores = model.predict(x)
-        assert _execution_order(model.layers.values()) == list(model.layers.values())
-    assert not reference.in_use()
+        results[engine] = ({k: v.copy() for k, v in model.gradient(x, t).items()}, model.predict(x))
+        convs = [layer for layer in model.layers if layer.kind == "conv"]
+        assert all(isinstance(c, lecture.Convolution) == (engine == "lecture") for c in convs)
+        if engine == "lecture":  # the lecture's network runs its layers as listed
+            assert _execution_order(model.layers.values()) == list(model.layers.values())
+        else:
+            assert _execution_order(model.layers.values()) != list(model.layers.values())
+    (fast, fast_scores), (slow, slow_scores) = results["fast"], results["lecture"]
     np.testing.assert_allclose(slow_scores, fast_scores, rtol=1e-10, atol=1e-12)
     for name in fast:
         np.testing.assert_allclose(slow[name], fast[name], rtol=1e-9, atol=1e-12, err_msg=name)
+
+
+def test_a_spec_on_the_lecture_engine():
+    spec = {
+        "input_shape": [2, 9, 9],
+        "layers": [
+            {"type": "Conv2d", "out_channels": 3, "kernel_size": 3, "stride": 2, "padding": 1},
+            {"type": "ReLU"},
+            {"type": "AvgPool2d", "kernel_size": 2, "padding": 1},
+            {"type": "Flatten"},
+            {"type": "Linear", "out_features": 4},
+        ],
+    }
+    fast = tk.from_spec(spec, seed=1, dtype=np.float64)
+    slow = tk.from_spec(spec, seed=1, dtype=np.float64, engine="lecture")
+    assert [type(layer) for layer in slow.layers][:3] == [lecture.Convolution, tk.Relu, lecture.Pooling]
+    assert slow.spec() == fast.spec()
+    x = np.random.default_rng(2).standard_normal((3, 2, 9, 9))
+    np.testing.assert_allclose(slow.predict(x), fast.predict(x), rtol=1e-12)
 
 
 @settings(max_examples=30, deadline=None)
@@ -149,22 +169,21 @@ def test_models_agree_on_both_paths(model_name):
     mode=st.sampled_from(["max", "avg"]),
     seed=st.integers(0, 2**16),
 )
-def test_layers_agree_on_both_paths(n, c, size, fn, k, stride, pad, mode, seed):
+def test_layers_agree_on_both_engines(n, c, size, fn, k, stride, pad, mode, seed):
     rng = np.random.default_rng(seed)
     if k > size + 2 * pad:
         return
     x = rng.standard_normal((n, c, size, size))
-    conv = tk.Convolution(rng.standard_normal((fn, c, k, k)), rng.standard_normal(fn), stride, pad)
+    w, b = rng.standard_normal((fn, c, k, k)), rng.standard_normal(fn)
     pool_pad = 0 if mode == "max" else min(pad, k // 2)
-    pool = tk.Pooling(k, k, stride, pool_pad, mode=mode)
     results = []
-    for selected in (False, True):
-        with reference.using(selected):
-            y = conv.forward(x)
-            z = pool.forward(y) if min(y.shape[2:]) + 2 * pool_pad >= k else None
-            dz = None if z is None else pool.backward(np.ones_like(z) * 0.5)
-            dx = conv.backward(np.cos(y))
-            results.append((y, z, dz, dx, conv.dW.copy(), conv.db.copy()))
+    for Conv, Pool in ((tk.Convolution, tk.Pooling), (lecture.Convolution, lecture.Pooling)):
+        conv, pool = Conv(w, b, stride, pad), Pool(k, k, stride, pool_pad, mode=mode)
+        y = conv.forward(x)
+        z = pool.forward(y) if min(y.shape[2:]) + 2 * pool_pad >= k else None
+        dz = None if z is None else pool.backward(np.ones_like(z) * 0.5)
+        dx = conv.backward(np.cos(y))
+        results.append((y, z, dz, dx, conv.dW.copy(), conv.db.copy()))
     for fast, slow in zip(*results):
         if fast is not None:
             np.testing.assert_allclose(slow, fast, rtol=1e-10, atol=1e-12)
@@ -176,82 +195,21 @@ def test_layers_agree_on_both_paths(n, c, size, fn, k, stride, pad, mode, seed):
         (tk.Conv2d(2, 2, 3, dilation=2), "dilation"),
         (tk.Conv2d(2, 2, 3, groups=2), "groups"),
         (tk.Conv2d(2, 2, 3, padding=1, padding_mode="reflect"), "padding_mode='reflect'"),
-        (tk.Conv2d(2, 2, 3, stride=(1, 2)), "one int each"),
+        (tk.Conv2d(2, 2, 3, stride=(1, 2)), "one int"),
         (tk.MaxPool2d(2, padding=1), "-inf"),
         (tk.MaxPool2d(2, ceil_mode=True), "ceil_mode"),
     ],
 )
-def test_reference_path_refuses_what_it_does_not_implement(layer, message):
-    x = np.zeros((1, 2, 8, 8), np.float32)
-    with reference.using(), pytest.raises(ValueError, match="reference implementation") as error:
-        layer.forward(x)
-    assert message in str(error.value) and "reference.use(False)" in str(error.value)
+def test_the_lecture_engine_refuses_what_it_does_not_implement(layer, message):
+    convert = lecture.Convolution if layer.kind == "conv" else lecture.Pooling
+    with pytest.raises(ValueError, match="lecture's") as error:
+        convert.from_layer(layer)
+    assert message in str(error.value)
 
 
-def test_reference_path_from_the_environment():
-    import subprocess
-    import sys
+def test_no_process_wide_switch_is_left():
+    import tatamikomi
 
-    from .test_cli import SRC
-
-    code = "from tatamikomi import reference; print(reference.in_use())"
-    for value, expected in (("1", "True"), ("0", "False"), ("", "False")):
-        result = subprocess.run(
-            [sys.executable, "-c", code],
-            capture_output=True,
-            text=True,
-            env={"PYTHONPATH": str(SRC), "TATAMIKOMI_REFERENCE": value},
-        )
-        assert result.stdout.strip() == expected, result.stderr
-
-
-def test_optimizer_state_does_not_decay_into_subnormal_numbers():
-    from tatamikomi.optim import FLUSH_EVERY
-
-    p = np.ones(1000, np.float32)
-    g = np.zeros(1000, np.float32)
-    g[:10] = 1.0  # the rest get no gradient after the first step, like dead ReLU units
-    optimizer = tk.Adam(lr=0.001)
-    optimizer.update({"w": p}, {"w": np.ones(1000, np.float32)})
-    for _ in range(8 * FLUSH_EVERY):
-        optimizer.update({"w": p}, {"w": g})
-    m = optimizer.state["w"]["m"]
-    tiny = np.finfo(np.float32).tiny
-    assert not np.any((m != 0) & (np.abs(m) < tiny))  # 0.9**800 would be 1e-37 and below
-    assert (m[:10] > 0.5).all() and (m[10:] == 0).all()
-
-
-@settings(max_examples=25, deadline=None)
-@given(
-    group_channels=st.sampled_from([8, 9, 16]),
-    groups=st.integers(1, 2),
-    filters_per_group=st.integers(1, 5),
-    size=st.integers(3, 9),
-    k=st.integers(2, 3),
-    dilation=st.integers(1, 2),
-    pad_fraction=st.floats(0, 1),
-    seed=st.integers(0, 2**16),
-)
-def test_input_gradient_as_a_convolution_matches_pytorch(
-    group_channels, groups, filters_per_group, size, k, dilation, pad_fraction, seed
-):
-    torch = pytest.importorskip("torch")
-    from tatamikomi.functional import conv as C
-
-    reach = dilation * (k - 1)
-    pad = round(pad_fraction * reach)
-    if size + 2 * pad < reach + 1:
-        return
-    rng = np.random.default_rng(seed)
-    x = rng.standard_normal((2, group_channels * groups, size, size))
-    w = rng.standard_normal((filters_per_group * groups, group_channels, k, k))
-    out, cache = F.conv2d_forward(x, w, None, 1, pad, dilation, groups)
-    assert C._input_gradient_by_convolution(cache)
-    dout = rng.standard_normal(out.shape)
-    dx, dw, _ = F.conv2d_backward(dout, cache)
-    xt = torch.tensor(x, requires_grad=True)
-    wt = torch.tensor(w, requires_grad=True)
-    yt = torch.nn.functional.conv2d(xt, wt, None, 1, pad, dilation, groups)
-    yt.backward(torch.tensor(dout))
-    np.testing.assert_allclose(dx, xt.grad.numpy(), rtol=1e-10, atol=1e-10)
-    np.testing.assert_allclose(dw, wt.grad.numpy(), rtol=1e-10, atol=1e-10)
+    assert not hasattr(tatamikomi, "reference")
+    with pytest.raises(ValueError, match="engine must be 'fast' or 'lecture'"):
+        tk.SimpleConvNet(engine="slow")

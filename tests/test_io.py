@@ -8,7 +8,8 @@ import zipfile
 import numpy as np
 import pytest
 
-from tatamikomi import DeepConvNet, SimpleConvNet, from_spec, io, load, reference, save
+from tatamikomi import DeepConvNet, SimpleConvNet, from_spec, io, lecture, load, save
+from tatamikomi.models import import_book_params
 from tatamikomi.data import load_dataset
 from tatamikomi.io import ModelFileError
 
@@ -143,19 +144,19 @@ def _book_relu(x):
 
 
 def _book_predict(params, x, deep):
-    """The book's networks at test time, from the lecture's reference im2col code: its
+    """The book's networks at test time, from the lecture's layers (the book's im2col code): its
     Dropout multiplies by 1 - 0.5 at test time."""
     if not deep:
-        out, _ = reference.conv_forward(x, params["W1"], params["b1"], 1, 0)
-        out, _ = reference.max_pool_forward(_book_relu(out), 2, 2, 2)
+        out = lecture.Convolution(params["W1"], params["b1"], 1, 0).forward(x)
+        out = lecture.Pooling(2, 2, 2).forward(_book_relu(out))
         out = _book_relu(out.reshape(len(x), -1) @ params["W2"] + params["b2"])
         return out @ params["W3"] + params["b3"]
     out = x
     for i, pad in enumerate([1, 1, 1, 2, 1, 1], start=1):
-        out, _ = reference.conv_forward(out, params[f"W{i}"], params[f"b{i}"], 1, pad)
+        out = lecture.Convolution(params[f"W{i}"], params[f"b{i}"], 1, pad).forward(out)
         out = _book_relu(out)
         if i % 2 == 0:
-            out, _ = reference.max_pool_forward(out, 2, 2, 2)
+            out = lecture.Pooling(2, 2, 2).forward(out)
     out = _book_relu(out.reshape(len(x), -1) @ params["W7"] + params["b7"]) * (1 - 0.5)
     return (out @ params["W8"] + params["b8"]) * (1 - 0.5)
 
@@ -178,7 +179,7 @@ def test_book_params_predict_what_the_book_predicts(tmp_path, deep):
     path = tmp_path / "params.pkl"
     with open(path, "wb") as f:
         pickle.dump(params, f)  # as the book's save_params does
-    model = io.import_book_params(path)
+    model = import_book_params(path)
     assert type(model).__name__ == ("DeepConvNet" if deep else "SimpleConvNet")
     assert model.params["W1"].dtype == np.float64  # the pickle's dtype is kept
     data = load_dataset("mnist-mini")
@@ -240,11 +241,11 @@ def test_truncated_pickle_and_wrong_shapes(tmp_path):
     with open(path, "wb") as f:
         pickle.dump(params, f)
     with pytest.raises(ModelFileError, match="shapes of the book's SimpleConvNet"):
-        io.import_book_params(path)
+        import_book_params(path)
     with open(path, "wb") as f:
         pickle.dump({"W1": np.zeros((2, 2)), "W9": np.zeros(2)}, f)
     with pytest.raises(ModelFileError, match="neither the book's SimpleConvNet"):
-        io.import_book_params(path)
+        import_book_params(path)
 
 
 def test_a_model_with_a_custom_layer_cannot_be_saved_whole(tmp_path):

@@ -13,33 +13,47 @@ from tatamikomi import (
     im2col,
     lecture,
 )
-from tatamikomi import reference
 
 X = lecture.INPUT[None, None]
 W = lecture.FILTER[None, None]
 
 
-def test_convolution_of_the_slide():
-    out = Convolution(W, np.zeros(1)).forward(X)
+ENGINES = pytest.mark.parametrize(
+    "Conv, Pool", [(Convolution, Pooling), (lecture.Convolution, lecture.Pooling)],
+    ids=["fast", "lecture"],
+)
+
+
+@ENGINES
+def test_convolution_of_the_slide(Conv, Pool):
+    out = Conv(W, np.zeros(1)).forward(X)
     np.testing.assert_array_equal(out[0, 0], [[12, 14], [14, 10]])
-    np.testing.assert_array_equal(out[0, 0], lecture.CONV_OUTPUT)
+    np.testing.assert_array_equal(lecture.CONV_OUTPUT, [[12, 14], [14, 10]])
 
 
-def test_each_output_is_the_sum_of_products_of_its_window():
+@ENGINES
+def test_each_output_is_the_sum_of_products_of_its_window(Conv, Pool):
+    out = Conv(W, np.zeros(1)).forward(X)[0, 0]
+    # the slide's first window, written out: 1x1+2x0+3x2+4x0+3x2+2x0+0x1+1x1+2x(-1) = 12
+    assert 1 * 1 + 2 * 0 + 3 * 2 + 4 * 0 + 3 * 2 + 2 * 0 + 0 * 1 + 1 * 1 + 2 * (-1) == out[0, 0]
     for y in range(2):
         for x in range(2):
             window = lecture.INPUT[y : y + 3, x : x + 3]
-            assert (window * lecture.FILTER).sum() == lecture.CONV_OUTPUT[y, x]
+            assert (window * lecture.FILTER).sum() == out[y, x]
 
 
-def test_padding_one_keeps_the_size():
-    out = Convolution(W, np.zeros(1), pad=1).forward(X)
-    np.testing.assert_array_equal(
-        out[0, 0], [[3, 9, 10, 11], [11, 12, 14, 10], [7, 14, 10, 11], [8, 8, 9, 6]]
-    )
-    # The slide's first padded window: 0x1+0x0+0x2+0x0+1x2+2x0+0x1+4x1+3x(-1) = 3
-    padded = np.pad(lecture.INPUT, 1)
-    assert (padded[:3, :3] * lecture.FILTER).sum() == 3
+@ENGINES
+def test_padding_one_keeps_the_size(Conv, Pool):
+    out = Conv(W, np.zeros(1), pad=1).forward(X)
+    expected = [[3, 9, 10, 11], [11, 12, 14, 10], [7, 14, 10, 11], [8, 8, 9, 6]]
+    np.testing.assert_array_equal(out[0, 0], expected)
+    np.testing.assert_array_equal(lecture.CONV_OUTPUT_PAD1, expected)
+    # The slide's first padded window, as the library unrolls it:
+    # 0x1+0x0+0x2+0x0+1x2+2x0+0x1+4x1+3x(-1) = 3
+    for unroll in (im2col, lecture.im2col):
+        first = unroll(X, 3, 3, 1, 1)[0]
+        np.testing.assert_array_equal(first, [0, 0, 0, 0, 1, 2, 0, 4, 3])
+        assert first @ lecture.FILTER.reshape(-1) == 3
 
 
 def test_bias_adds_to_every_element():
@@ -78,7 +92,7 @@ def test_im2col_shape_of_the_slide():
     x = np.random.default_rng(0).random(lecture.IM2COL_BATCH_SHAPE)
     col = im2col(x, 5, 5, stride=1, pad=0)
     assert col.shape == (90, 75) == lecture.IM2COL_SHAPE
-    np.testing.assert_array_equal(col, reference.im2col(x, 5, 5))
+    np.testing.assert_array_equal(col, lecture.im2col(x, 5, 5))
 
 
 def test_batch_convolution_shapes():
@@ -92,11 +106,11 @@ def test_im2col_and_col2im_match_the_lecture_code(stride, pad):
     rng = np.random.default_rng(stride * 10 + pad)
     x = rng.standard_normal((3, 2, 7, 6))
     col = im2col(x, 3, 2, stride, pad)
-    np.testing.assert_array_equal(col, reference.im2col(x, 3, 2, stride, pad))
+    np.testing.assert_array_equal(col, lecture.im2col(x, 3, 2, stride, pad))
     dcol = rng.standard_normal(col.shape)
     np.testing.assert_allclose(
         col2im(dcol, x.shape, 3, 2, stride, pad),
-        reference.col2im(dcol, x.shape, 3, 2, stride, pad),
+        lecture.col2im(dcol, x.shape, 3, 2, stride, pad),
         rtol=1e-12,
     )
 
@@ -117,24 +131,15 @@ def test_fast_layers_match_the_book_layers():
     x = rng.standard_normal((4, 3, 9, 9))
     w, b = rng.standard_normal((5, 3, 3, 3)), rng.standard_normal(5)
     dout = rng.standard_normal((4, 5, 5, 5))
-    layer = Convolution(w, b, stride=2, pad=1)
-    ref_out, ref_cache = reference.conv_forward(x, w, b, 2, 1)
-    np.testing.assert_allclose(layer.forward(x), ref_out, rtol=1e-12)
-    dx_ref, dw_ref, db_ref = reference.conv_backward(dout, ref_cache, w, 2, 1)
-    np.testing.assert_allclose(layer.backward(dout), dx_ref, rtol=1e-12)
-    np.testing.assert_allclose(layer.dW, dw_ref, rtol=1e-12)
-    np.testing.assert_allclose(layer.db, db_ref, rtol=1e-12)
-    pool = Pooling(2, 2)
+    layer, book = Convolution(w, b, stride=2, pad=1), lecture.Convolution(w, b, stride=2, pad=1)
+    np.testing.assert_allclose(layer.forward(x), book.forward(x), rtol=1e-12)
+    np.testing.assert_allclose(layer.backward(dout), book.backward(dout), rtol=1e-12)
+    np.testing.assert_allclose(layer.dW, book.dW, rtol=1e-12)
+    np.testing.assert_allclose(layer.db, book.db, rtol=1e-12)
     x = rng.standard_normal((4, 3, 8, 8))
-    out, cache = reference.max_pool_forward(x, 2, 2, 2)
-    np.testing.assert_array_equal(pool.forward(x), out)
-    dout = rng.standard_normal(out.shape)
-    np.testing.assert_array_equal(
-        pool.backward(dout), reference.max_pool_backward(dout, cache, 2, 2, 2)
-    )
-    avg = Pooling(2, 2, mode="avg")
-    out, shape = reference.avg_pool_forward(x, 2, 2, 2)
-    np.testing.assert_allclose(avg.forward(x), out, rtol=1e-12)
-    np.testing.assert_allclose(
-        avg.backward(dout), reference.avg_pool_backward(dout, shape, 2, 2, 2), rtol=1e-12
-    )
+    for mode in ("max", "avg"):
+        pool, book = Pooling(2, 2, mode=mode), lecture.Pooling(2, 2, mode=mode)
+        out = book.forward(x)
+        np.testing.assert_allclose(pool.forward(x), out, rtol=1e-12)
+        dout = rng.standard_normal(out.shape)
+        np.testing.assert_allclose(pool.backward(dout), book.backward(dout), rtol=1e-12)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import tatamikomi as tk
-from tatamikomi import cli, io
+from tatamikomi import cli
 
 pytest.importorskip("matplotlib", reason="the viz extra (matplotlib) is not installed")
 Image = pytest.importorskip("PIL.Image", reason="Pillow (a matplotlib dependency) is missing")
@@ -41,7 +41,7 @@ def model_file(tmp_path_factory):
     )
     trainer.train()
     path = tmp_path_factory.mktemp("viz") / "model.npz"
-    io.save(model, path)
+    tk.save(model, path)
     return str(path)
 
 
@@ -148,7 +148,7 @@ def test_feature_maps_of_an_image_file(tmp_path, capsys, model_file):
 
 def test_curves_need_a_history(tmp_path, capsys):
     path = tmp_path / "untrained.npz"
-    io.save(tk.SimpleConvNet(seed=0), path)
+    tk.save(tk.SimpleConvNet(seed=0), path)
     code, _, err = plot(capsys, "curves", str(path), "-o", str(tmp_path / "c.png"))
     assert code == 1 and "no training history" in err
 
@@ -161,7 +161,7 @@ def test_figures_are_returned_and_nothing_global_changes(model_file):
     import matplotlib
 
     before = dict(matplotlib.rcParams)
-    model = io.load(model_file)
+    model = tk.load(model_file)
     figures = [
         viz.filters_figure(model, tk.SimpleConvNet(seed=1), lang="ja"),
         viz.history_figure(model.history, lang="ja"),

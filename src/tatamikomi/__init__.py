@@ -4,6 +4,9 @@ The lecture's names (``im2col``, ``col2im``, ``Convolution``, ``Pooling``, ...) 
 (``Conv2d``, ``MaxPool2d``, ``AvgPool2d``, ``Linear``, ...) both import from here; the array
 functions underneath live in :mod:`tatamikomi.functional`. The book's networks, optimizers,
 ``Trainer`` and ``load_mnist`` import from here too.
+
+Start reading at :mod:`tatamikomi.lecture`: the slides' examples, the lecture's im2col and its
+Convolution and Pooling layers, each a screen long.
 """
 
 from . import functional
@@ -13,59 +16,21 @@ from ._memory import get_memory_budget, set_memory_budget
 from .functional import col2im, conv_output_size, im2col
 from .gradcheck import GradientCheckResult, gradient_check, numerical_gradient
 from .data import load_dataset, load_mnist
-from .io import load, save
-from .layers import (
-    Affine,
-    AveragePooling,
-    AvgPool2d,
-    BatchNorm2d,
-    BatchNormalization,
-    Conv2d,
-    Convolution,
-    Dropout,
-    Flatten,
-    GlobalAveragePooling,
-    Layer,
-    Linear,
-    MaxPool2d,
-    MaxPooling,
-    Pooling,
-    Relu,
-    ReLU,
-    Sigmoid,
-    SoftmaxWithLoss,
-    Tanh,
-)
-from .models import DeepConvNet, Sequential, SimpleConvNet, from_spec
+from . import layers
+from .layers import *  # noqa: F403  (every layer class: layers.__all__)
+from . import lecture
+from .models import DeepConvNet, Sequential, SimpleConvNet, from_spec, load, save
 from .optim import SGD, AdaGrad, Adam, AdamW, Momentum, Nesterov, RMSprop
 from .train import Trainer
 
 __all__ = [
+    *layers.__all__,
     "__version__",
     "functional",
+    "lecture",
     "im2col",
     "col2im",
     "conv_output_size",
-    "Layer",
-    "Convolution",
-    "Conv2d",
-    "Affine",
-    "Linear",
-    "Pooling",
-    "MaxPooling",
-    "AveragePooling",
-    "MaxPool2d",
-    "AvgPool2d",
-    "GlobalAveragePooling",
-    "Relu",
-    "ReLU",
-    "Sigmoid",
-    "Tanh",
-    "Flatten",
-    "Dropout",
-    "BatchNormalization",
-    "BatchNorm2d",
-    "SoftmaxWithLoss",
     "gradient_check",
     "numerical_gradient",
     "GradientCheckResult",

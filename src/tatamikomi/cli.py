@@ -186,7 +186,9 @@ def _load_model(path):
     from . import io
 
     try:
-        return io.load(path)
+        from .models import load
+
+        return load(path)
     except (FileNotFoundError, io.ModelFileError) as error:
         raise CommandError(str(error)) from None
 
@@ -298,8 +300,10 @@ def _import_book(args) -> int:
 
     output = args.output or os.path.splitext(os.path.basename(args.params))[0] + ".npz"
     try:
-        model = io.import_book_params(args.params, args.model)
-        io.save(model, output, overwrite=args.force)
+        from .models import import_book_params, save
+
+        model = import_book_params(args.params, args.model)
+        save(model, output, overwrite=args.force)
     except FileExistsError as error:
         raise CommandError(f"{error} (pass --force to replace it)") from None
     except (FileNotFoundError, io.ModelFileError) as error:

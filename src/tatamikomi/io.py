@@ -1,6 +1,7 @@
-"""Saving and loading models safely: one file, no pickle, nothing runs when it is loaded.
+"""The safe container of model files: one file, no pickle, nothing runs when it is loaded.
 
-A model file is a ``.npz`` (zip) archive that NumPy can open too:
+This module knows no model class (:mod:`tatamikomi.models.files` decides what a model puts in
+the container). A model file is a ``.npz`` (zip) archive that NumPy can open too:
 
 - ``tatamikomi.json``: the format version, the architecture (enough to rebuild the model), the
   input preprocessing, the class names, the training history, and for every array its shape,
@@ -134,94 +135,18 @@ def section(arrays: dict, prefix: str) -> dict[str, np.ndarray]:
     return {name[len(prefix) :]: a for name, a in arrays.items() if name.startswith(prefix)}
 
 
-# ---------------------------------------------------------------------------------------------
-# Models
-
-
-def save(model, path, *, overwrite=False, training=None) -> None:
-    """Save ``model`` (architecture, weights, preprocessing, classes, history) to one file.
-
-    ``training`` is what a checkpoint adds: ``{"meta": {...}, "arrays": {...}}``, with the
-    arrays' names starting ``optimizer/`` or ``trainer/``. An existing file is only replaced when
-    ``overwrite=True``, and then in one step: a reader never sees half a file.
-    """
-    from ._version import __version__
-
-    try:
-        architecture = model.architecture()
-    except TypeError as error:
-        raise TypeError(
-            f"{error}. save() stores the architecture to rebuild the model; for a model with "
-            f"layers of your own, save the weights with model.save_params(...) instead"
-        ) from None
-    meta = {
-        "kind": "model",
-        "tatamikomi_version": __version__,
-        "architecture": architecture,
-        "preprocess": getattr(model, "preprocess", None),
-        "history": getattr(model, "history", None) or {},
-        "training": (training or {}).get("meta"),
-    }
-    arrays = {f"model/{name}": a for name, a in model.state_dict().items()}
-    arrays.update((training or {}).get("arrays", {}))
-    write_archive(path, meta, arrays, overwrite=overwrite)
-
-
-def load(path):
-    """The model saved in ``path``, ready to predict (eval mode), with ``history`` and
-    ``preprocess`` restored."""
-    return load_checkpoint(path)[0]
-
-
-def load_checkpoint(path):
-    """``(model, training)``: the model and what a checkpoint holds to resume training
-    (``training`` is ``{"meta": ..., "arrays": ...}``, or None for a plain model file)."""
-    from .models import build_model
-
-    meta, arrays = read_archive(path)
-    if meta.get("kind") != "model":
-        raise ModelFileError(
-            f"{path} holds parameters only (saved with save_params); load them into a model "
-            f"with model.load_params('{path}')"
-        )
-    try:
-        dtype = next(iter(section(arrays, "model/").values())).dtype
-        model = build_model(meta["architecture"], dtype=dtype)
-        model.load_state_dict(section(arrays, "model/"))
-    except (KeyError, StopIteration, ValueError, TypeError) as error:
-        raise ModelFileError(f"{path}: the architecture and the arrays do not fit ({error})")
-    model.preprocess = meta.get("preprocess")
-    model.history = meta.get("history") or {}
-    model.eval()
-    training = None
-    if meta.get("training") is not None:
-        rest = {k: v for k, v in arrays.items() if not k.startswith("model/")}
-        training = {"meta": meta["training"], "arrays": rest}
-    return model, training
-
-
-def save_arrays(path, arrays: dict, *, overwrite=True, kind="params") -> None:
-    """Save named arrays (a model's ``state_dict()``) in the model-file container."""
-    write_archive(
-        path, {"kind": kind}, {f"model/{k}": v for k, v in arrays.items()}, overwrite=overwrite
-    )
-
-
-def load_params_file(path, model=None) -> dict[str, np.ndarray]:
-    """The named arrays in a params file, a model file, or the book's ``params.pkl``.
-
-    A book pickle loaded into a model with dropout is adjusted for the book's test-time dropout
-    (see :func:`fold_book_dropout`), so the model predicts what the book's code predicts."""
+def read_params(path) -> tuple[dict[str, np.ndarray], str]:
+    """The named arrays of a params file, a model file or the book's ``params.pkl``, and where
+    they come from: ``(arrays, "tatamikomi")`` or ``(arrays, "book")``."""
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"parameter file {path} does not exist")
     with open(path, "rb") as f:
         is_pickle = f.read(1) == b"\x80"
     if is_pickle:
-        params = load_book_params(path)
-        return fold_book_dropout(model, params) if model is not None else params
-    meta, arrays = read_archive(path)
-    return section(arrays, "model/")
+        return load_book_params(path), "book"
+    _, arrays = read_archive(path)
+    return section(arrays, "model/"), "tatamikomi"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -309,100 +234,3 @@ def load_book_params(path) -> dict[str, np.ndarray]:
         if value.dtype.kind != "f":
             raise ModelFileError(f"{path}: {key} has dtype {value.dtype}; weights are floats")
     return params
-
-
-def fold_book_dropout(model, params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Adjust book weights for our inverted dropout, so that eval-mode outputs are equal.
-
-    The book's Dropout multiplies by ``1 - ratio`` at test time; ours passes values unchanged
-    (it scales during training instead). Each dropout's factor moves into the next layer with
-    weights (its W), or, for a dropout after the last one, into that layer's W and b. The
-    layers in between (ReLU, max pooling, flatten) commute with a positive factor."""
-    from .layers import Affine, Convolution, Dropout
-
-    layers = model.layers.values()
-    names = {id(layer): key for key, (layer, _) in _weight_names(model).items()}
-    params = {k: np.array(v, copy=True) for k, v in params.items()}
-    for index, layer in enumerate(layers):
-        if not isinstance(layer, Dropout) or layer.dropout_ratio == 0:
-            continue
-        keep = 1 - layer.dropout_ratio
-        after = [x for x in layers[index + 1 :] if isinstance(x, (Affine, Convolution))]
-        if after:
-            params[f"W{names[id(after[0])]}"] *= keep
-            continue
-        before = [x for x in layers[:index] if isinstance(x, (Affine, Convolution))]
-        number = names[id(before[-1])]
-        params[f"W{number}"] *= keep
-        if f"b{number}" in params:
-            params[f"b{number}"] *= keep
-    return params
-
-
-def _weight_names(model) -> dict[str, tuple]:
-    """``{"1": (layer, "W"), ...}``: the number of each layer with weights."""
-    return {name[1:]: where for name, where in model._locations["params"].items() if name[0] == "W"}
-
-
-def import_book_params(path, model_name=None):
-    """A :class:`SimpleConvNet` or :class:`DeepConvNet` holding the book's weights from
-    ``params.pkl``, with the pickle's dtype. The model is recognised from the arrays' names and
-    shapes (or named by ``model_name``), and it predicts what the book's code predicts."""
-    from .models import DeepConvNet, SimpleConvNet
-
-    params = load_book_params(path)
-    dtype = params["W1"].dtype if "W1" in params else np.float64
-    keys = set(params)
-    if model_name is None:
-        if keys == {f"{p}{i}" for p in "Wb" for i in range(1, 4)}:
-            model_name = "SimpleConvNet"
-        elif keys == {f"{p}{i}" for p in "Wb" for i in range(1, 9)}:
-            model_name = "DeepConvNet"
-        else:
-            raise ModelFileError(
-                f"{path} holds {sorted(keys)}: neither the book's SimpleConvNet (W1..W3, b1..b3) "
-                f"nor its DeepConvNet (W1..W8, b1..b8)"
-            )
-    try:
-        if model_name == "SimpleConvNet":
-            FN, C, FS, _ = params["W1"].shape
-            pooled, hidden = params["W2"].shape
-            side = int(round((pooled / FN) ** 0.5)) * 2 + FS - 1
-            model = SimpleConvNet(
-                (C, side, side),
-                {"filter_num": FN, "filter_size": FS, "pad": 0, "stride": 1},
-                hidden,
-                params["W3"].shape[1],
-                dtype=dtype,
-            )
-        elif model_name == "DeepConvNet":
-            convs = {}
-            for i in range(1, 7):
-                FN, _, FS, _ = params[f"W{i}"].shape
-                pad = 2 if i == 4 else 1
-                convs[f"conv_param_{i}"] = {
-                    "filter_num": FN,
-                    "filter_size": FS,
-                    "pad": pad,
-                    "stride": 1,
-                }
-            C = params["W1"].shape[1]
-            model = DeepConvNet(
-                (C, 28, 28),
-                **convs,
-                hidden_size=params["W7"].shape[1],
-                output_size=params["W8"].shape[1],
-                dtype=dtype,
-            )
-        else:
-            raise ModelFileError(f"unknown book model {model_name!r}")
-        model.load_state_dict(fold_book_dropout(model, params))
-    except (KeyError, ValueError) as error:
-        if isinstance(error, ModelFileError):
-            raise
-        raise ModelFileError(
-            f"{path}: the arrays do not have the shapes of the book's {model_name} ({error})"
-        ) from None
-    model.preprocess = {"divide_by": 255}
-    model.history = {}
-    return model.eval()

@@ -9,14 +9,29 @@ stride, pad)``, ``Pooling(pool_h, pool_w, stride, pad)``, ``Affine(W, b)``, ``Re
 ``SoftmaxWithLoss`` ..., with attributes ``W``, ``b``, ``dW``, ``db``. Beside them, PyTorch's
 names build the same layers from sizes: ``Conv2d``, ``MaxPool2d``, ``AvgPool2d``, ``Linear``,
 ``ReLU``, ``BatchNorm2d``.
+
+Every layer describes itself, so that nothing else keeps a table of layer types:
+
+- ``spec_type``: the ``"type"`` of its entry in a model spec (PyTorch's names, ``"Conv2d"``...);
+  :data:`LAYER_TYPES` maps each to its class, filled as the classes are defined;
+- ``layer.to_spec()`` and ``Cls.from_spec(entry, input_shape, rng, dtype)``: the JSON-ready entry
+  and back (a new layer sized for one example of ``input_shape``);
+- ``layer.output_shape(input_shape)``: one example's output shape, from
+  :mod:`tatamikomi.functional.geometry` (checked against what the layer accepts);
+- ``layer.describe()``: one line for summaries (``"Convolution 30x1x5x5"``);
+- ``kind`` (``"conv"``, ``"pool"``, ``"affine"``, ``"activation"``...) and ``book_name``, the
+  prefix of the book's layer names (``Conv1``, ``Relu1``, ``Pool1``...).
+
+Adding a layer type is one class in this file.
 """
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
 from . import functional as F
-from . import reference
 from ._checks import (
     DEFAULT_DTYPE,
     as_float,
@@ -26,7 +41,11 @@ from ._checks import (
     pair,
     refuse_integer_gradient,
 )
+from .functional.geometry import Window2d, window2d
 from .init import initial_bias, initial_weight
+
+#: spec "type" -> layer class, filled by :meth:`Layer.__init_subclass__`
+LAYER_TYPES: dict[str, type] = {}
 
 
 class _Entry:
@@ -53,8 +72,82 @@ def _parameter(value, name: str, dtype=None) -> np.ndarray:
     return array
 
 
+def _int_or_list(value):
+    """A spec value: one int where both directions agree, else a list."""
+    value = tuple(int(v) for v in np.atleast_1d(value))
+    return value[0] if len(set(value)) == 1 else list(value)
+
+
+def _need_ndim(shape, ndim: int, layer: str, expected: str) -> None:
+    if len(shape) != ndim:
+        raise ValueError(f"{layer} needs input {expected} per example; got {tuple(shape)}")
+
+
 class Layer:
-    """Base class: ``forward``/``backward``, ``params``/``grads``/``buffers``, train/eval mode."""
+    """Base class: ``forward``/``backward``, ``params``/``grads``/``buffers``, train/eval mode,
+    and the self-description listed in the module docstring."""
+
+    #: the "type" of the layer's spec entry; a class that sets it is registered in LAYER_TYPES
+    spec_type: ClassVar[str | None] = None
+    #: further spec types that build this class (e.g. "BatchNorm1d")
+    spec_aliases: ClassVar[tuple[str, ...]] = ()
+    #: the spec options :meth:`from_spec` accepts, and those it needs
+    spec_options: ClassVar[frozenset] = frozenset()
+    spec_required: ClassVar[frozenset] = frozenset()
+    #: "conv", "pool", "affine", "activation", "normalization", "dropout" or "reshape"
+    kind: ClassVar[str] = "layer"
+    #: the prefix of the book's layer names (Conv1, Relu1...)
+    book_name: ClassVar[str | None] = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "spec_type" in cls.__dict__ and cls.spec_type is not None:
+            for name in (cls.spec_type, *cls.__dict__.get("spec_aliases", ())):
+                LAYER_TYPES[name] = cls
+
+    # -- self-description ------------------------------------------------------------------
+
+    def to_spec(self) -> dict:
+        """The spec entry (PyTorch's names) that rebuilds this layer with the same shapes."""
+        if self.spec_type is None:
+            raise TypeError(f"{type(self).__name__} has no spec entry; it cannot be saved in a spec")
+        return {"type": self.spec_type}
+
+    @classmethod
+    def from_spec(cls, entry: dict, input_shape, rng=None, dtype=DEFAULT_DTYPE) -> "Layer":
+        """A new layer from its spec entry, sized for one example of ``input_shape``."""
+        return cls._build(tuple(input_shape), _generator(rng), np.dtype(dtype), **cls._options(entry))
+
+    @classmethod
+    def _build(cls, shape, rng, dtype, **options) -> "Layer":
+        return cls(**options)
+
+    @classmethod
+    def _options(cls, entry: dict) -> dict:
+        """The entry's options, checked against :attr:`spec_options` and :attr:`spec_required`."""
+        kind = entry.get("type", cls.spec_type)
+        options = {k: v for k, v in entry.items() if k != "type"}
+        missing = sorted(cls.spec_required - set(options))
+        if missing:
+            raise ValueError(f"{kind} needs {' and '.join(missing)}")
+        unknown = sorted(set(options) - cls.spec_options)
+        if unknown:
+            raise ValueError(
+                f"{kind} has no option {', '.join(map(repr, unknown))}; "
+                f"its options are: {', '.join(sorted(cls.spec_options)) or 'none'}"
+            )
+        return options
+
+    def output_shape(self, input_shape) -> tuple[int, ...]:
+        """One example's output shape for one example of ``input_shape`` (element-wise: the
+        same)."""
+        return tuple(int(s) for s in input_shape)
+
+    def describe(self) -> str:
+        """One line for a summary table."""
+        return type(self).__name__
+
+    # -- forward, backward, mode -----------------------------------------------------------
 
     def __init__(self):
         self.params: dict[str, np.ndarray] = {}
@@ -104,6 +197,10 @@ class Layer:
         return f"{type(self).__name__}({shapes})"
 
 
+def _generator(rng) -> np.random.Generator:
+    return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+
+
 class Convolution(Layer):
     """The lecture's Convolution layer: filters W (FN, C/groups, FH, FW) and bias b (FN,).
 
@@ -147,9 +244,16 @@ class Convolution(Layer):
         self.need_input_grad = need_input_grad
         self._cache = None
 
+    spec_type = "Conv2d"
+    spec_options = frozenset(
+        {"out_channels", "kernel_size", "stride", "padding", "dilation", "groups", "bias",
+         "padding_mode", "init"}
+    )
+    spec_required = frozenset({"out_channels", "kernel_size"})
+    kind = "conv"
+    book_name = "Conv"
+
     def forward(self, x):
-        if reference.in_use():
-            return self._reference_forward(x)
         out, self._cache = F.conv2d_forward(
             x,
             self.W,
@@ -166,60 +270,53 @@ class Convolution(Layer):
     def backward(self, dout):
         if self._cache is None:
             raise RuntimeError("Convolution.backward called before forward")
-        if isinstance(self._cache, _ReferenceCache):
-            dx, dW, db = self._reference_backward(dout)
-        else:
-            dx, dW, db = F.conv2d_backward(dout, self._cache, self.need_input_grad)
+        dx, dW, db = F.conv2d_backward(dout, self._cache, self.need_input_grad)
         self.dW = dW
         if db is not None:
             self.db = db
         return dx
 
-    def _reference_forward(self, x):
-        x = self._input(x)
-        unsupported = {
-            "dilation": tuple(pair(self.dilation)) != (1, 1),
-            "groups": self.groups != 1,
-            f"padding_mode={self.padding_mode!r}": self.padding_mode != "zeros",
+    def to_spec(self) -> dict:
+        FN, _, FH, FW = self.W.shape
+        return {
+            "type": "Conv2d",
+            "out_channels": int(FN),
+            "kernel_size": _int_or_list((FH, FW)),
+            "stride": _int_or_list(self.stride),
+            "padding": self.pad if isinstance(self.pad, str) else _int_or_list(self.pad),
+            "dilation": _int_or_list(self.dilation),
+            "groups": int(self.groups),
+            "bias": self.b is not None,
+            "padding_mode": self.padding_mode,
         }
-        stride, pad = _lecture_step(self.stride, self.pad, unsupported, "Convolution")
-        dtype = np.result_type(x.dtype, self.W.dtype)
-        b = np.zeros(len(self.W), dtype) if self.b is None else self.b
-        out, cache = reference.conv_forward(
-            x.astype(dtype, copy=False), self.W.astype(dtype, copy=False), b, stride, pad
-        )
-        self._cache = _ReferenceCache(cache, stride, pad)
-        return np.ascontiguousarray(out)
 
-    def _reference_backward(self, dout):
-        c = self._cache
-        dx, dW, db = reference.conv_backward(np.asarray(dout), c.cache, self.W, c.stride, c.pad)
-        dW, db = dW.astype(self.W.dtype, copy=False), db.astype(self.W.dtype, copy=False)
-        return (dx if self.need_input_grad else None), dW, (None if self.b is None else db)
+    @classmethod
+    def _build(cls, shape, rng, dtype, out_channels, kernel_size, init="he", **options):
+        _need_ndim(shape, 3, "Conv2d", "(C, H, W)")
+        return Conv2d(shape[0], out_channels, kernel_size, **options, init=init, rng=rng, dtype=dtype)
 
+    def window(self, input_hw) -> Window2d:
+        """Where the filter goes over an (H, W) input (see :func:`~.functional.geometry.window2d`)."""
+        return window2d(tuple(input_hw), self.W.shape[2:], self.stride, self.pad, self.dilation)
 
-class _ReferenceCache:
-    """What a layer computed with :mod:`tatamikomi.reference` keeps for backward."""
+    def output_shape(self, input_shape):
+        _need_ndim(input_shape, 3, type(self).__name__, "(C, H, W)")
+        channels = self.W.shape[1] * self.groups
+        if input_shape[0] != channels:
+            raise ValueError(
+                f"{type(self).__name__} with filters {self.W.shape} and groups={self.groups} "
+                f"takes {channels} input channels; got input {tuple(input_shape)}"
+            )
+        return (int(self.W.shape[0]), *self.window(input_shape[1:]).out_hw)
 
-    def __init__(self, cache, stride, pad):
-        self.cache, self.stride, self.pad = cache, stride, pad
-
-
-def _lecture_step(stride, pad, unsupported: dict, layer: str) -> tuple[int, int]:
-    """The stride and padding as the reference implementation takes them (one number each), or
-    a clear error for what it does not implement."""
-    problems = [name for name, present in unsupported.items() if present]
-    if isinstance(pad, str) or len(set(pair(stride, "stride"))) != 1:
-        problems.append(f"stride={stride!r}, pad={pad!r} (it takes one int each)")
-    elif len(set(pair(pad, "pad"))) != 1:
-        problems.append(f"pad={pad!r} (it takes one int)")
-    if problems:
-        raise ValueError(
-            f"the reference implementation (the lecture's im2col) computes {layer} with stride "
-            f"and zero padding only; this layer has {', '.join(problems)}. Switch it off with "
-            f"tatamikomi.reference.use(False)."
-        )
-    return pair(stride)[0], pair(pad)[0]
+    def describe(self) -> str:
+        FN, C, FH, FW = self.W.shape
+        entry = self.to_spec()
+        text = f"{type(self).__name__} {FN}x{C}x{FH}x{FW}"
+        for key, default in (("stride", 1), ("padding", 0), ("dilation", 1), ("groups", 1)):
+            if entry[key] != default:
+                text += f" {key}={entry[key]}"
+        return text
 
 
 class Conv2d(Convolution):
@@ -254,7 +351,7 @@ class Conv2d(Convolution):
             )
         kh, kw = pair(kernel_size, "kernel_size")
         fan_in = in_channels // groups * kh * kw
-        rng = np.random.default_rng(rng) if not isinstance(rng, np.random.Generator) else rng
+        rng = _generator(rng)
         W = initial_weight((out_channels, in_channels // groups, kh, kw), fan_in, init, rng, dtype)
         b = initial_bias(out_channels, fan_in, init, rng, dtype) if bias else None
         super().__init__(
@@ -280,6 +377,11 @@ class Affine(Layer):
     dW = _Entry("grads", "W")
     db = _Entry("grads", "b")
     _backward_state = ("x",)
+    spec_type = "Linear"
+    spec_options = frozenset({"out_features", "bias", "init"})
+    spec_required = frozenset({"out_features"})
+    kind = "affine"
+    book_name = "Affine"
 
     def __init__(self, W, b=None):
         super().__init__()
@@ -311,6 +413,24 @@ class Affine(Layer):
             self.db = db.astype(self.b.dtype, copy=False)
         return dx.astype(self.x.dtype, copy=False).reshape(self.original_x_shape)
 
+    def to_spec(self) -> dict:
+        return {"type": "Linear", "out_features": int(self.W.shape[1]), "bias": self.b is not None}
+
+    @classmethod
+    def _build(cls, shape, rng, dtype, out_features, bias=True, init="he"):
+        return Linear(int(np.prod(shape)), out_features, bias, init=init, rng=rng, dtype=dtype)
+
+    def output_shape(self, input_shape):
+        if int(np.prod(input_shape)) != self.W.shape[0]:
+            raise ValueError(
+                f"{type(self).__name__} with W of shape {self.W.shape} takes {self.W.shape[0]} "
+                f"values per example; got input {tuple(input_shape)}"
+            )
+        return (int(self.W.shape[1]),)
+
+    def describe(self) -> str:
+        return f"{type(self).__name__} {self.W.shape[0]}->{self.W.shape[1]}"
+
 
 class Linear(Affine):
     """PyTorch's name and arguments for :class:`Affine`. ``weight`` is (out_features,
@@ -321,7 +441,7 @@ class Linear(Affine):
     def __init__(
         self, in_features, out_features, bias=True, *, init="pytorch", rng=None, dtype=DEFAULT_DTYPE
     ):
-        rng = np.random.default_rng(rng) if not isinstance(rng, np.random.Generator) else rng
+        rng = _generator(rng)
         W = initial_weight((out_features, in_features), in_features, init, rng, dtype).T
         b = initial_bias(out_features, in_features, init, rng, dtype) if bias else None
         super().__init__(W, b)
@@ -370,9 +490,12 @@ class Pooling(Layer):
         self.count_include_pad = count_include_pad
         self._cache = None
 
+    kind = "pool"
+    book_name = "Pool"
+    #: max pooling may run before a ReLU in place of after it (see models.sequential)
+    commutes_with_relu = True
+
     def forward(self, x):
-        if reference.in_use():
-            return self._reference_forward(x)
         if self.mode == "max":
             out, self._cache = F.max_pool2d_forward(
                 x, self.pool, self.stride, self.pad, self.dilation, self.ceil_mode
@@ -386,34 +509,41 @@ class Pooling(Layer):
     def backward(self, dout):
         if self._cache is None:
             raise RuntimeError(f"{type(self).__name__}.backward called before forward")
-        if isinstance(self._cache, _ReferenceCache):
-            c = self._cache
-            (ph, pw), dout = self.pool, as_float(dout, "dout")
-            if self.mode == "max":
-                return reference.max_pool_backward(dout, c.cache, ph, pw, c.stride, c.pad)
-            return reference.avg_pool_backward(dout, c.cache, ph, pw, c.stride, c.pad)
         if self.mode == "max":
             return F.max_pool2d_backward(dout, self._cache)
         return F.avg_pool2d_backward(dout, self._cache)
 
-    def _reference_forward(self, x):
-        x = self._input(x)
-        unsupported = {
-            "dilation": tuple(pair(self.dilation)) != (1, 1),
+    def to_spec(self) -> dict:
+        entry = {
+            "type": "MaxPool2d" if self.mode == "max" else "AvgPool2d",
+            "kernel_size": _int_or_list(self.pool),
+            "stride": _int_or_list(self.stride),
+            "padding": _int_or_list(self.pad),
             "ceil_mode": bool(self.ceil_mode),
-            "count_include_pad=False": self.mode == "avg" and not self.count_include_pad,
-            "padding (the book pads max pooling with zeros, PyTorch with -inf)": (
-                self.mode == "max" and any(self.pad)
-            ),
         }
-        stride, pad = _lecture_step(self.stride, self.pad, unsupported, "Pooling")
-        (ph, pw) = self.pool
         if self.mode == "max":
-            out, cache = reference.max_pool_forward(x, ph, pw, stride, pad)
+            entry["dilation"] = _int_or_list(self.dilation)
         else:
-            out, cache = reference.avg_pool_forward(x, ph, pw, stride, pad)
-        self._cache = _ReferenceCache(cache, stride, pad)
-        return np.ascontiguousarray(out)
+            entry["count_include_pad"] = bool(self.count_include_pad)
+        return entry
+
+    def window(self, input_hw) -> Window2d:
+        """Where the pooling window goes over an (H, W) input."""
+        dilation = self.dilation if self.mode == "max" else 1
+        return window2d(
+            tuple(input_hw), self.pool, self.stride, self.pad, dilation, self.ceil_mode
+        )
+
+    def output_shape(self, input_shape):
+        _need_ndim(input_shape, 3, type(self).__name__, "(C, H, W)")
+        return (int(input_shape[0]), *self.window(input_shape[1:]).out_hw)
+
+    def describe(self) -> str:
+        entry = self.to_spec()
+        text = f"{type(self).__name__} {entry['kernel_size']}"
+        if entry["stride"] != entry["kernel_size"]:
+            text += f" stride={entry['stride']}"
+        return text + (f" padding={entry['padding']}" if entry["padding"] else "")
 
     def __repr__(self) -> str:
         return (
@@ -449,12 +579,20 @@ class AveragePooling(Pooling):
 class MaxPool2d(MaxPooling):
     """PyTorch's name and arguments for :class:`MaxPooling`."""
 
+    spec_type = "MaxPool2d"
+    spec_options = frozenset({"kernel_size", "stride", "padding", "ceil_mode", "dilation"})
+    spec_required = frozenset({"kernel_size"})
+
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
         super().__init__(kernel_size, None, stride, padding, dilation=dilation, ceil_mode=ceil_mode)
 
 
 class AvgPool2d(AveragePooling):
     """PyTorch's name and arguments for :class:`AveragePooling`."""
+
+    spec_type = "AvgPool2d"
+    spec_options = frozenset({"kernel_size", "stride", "padding", "ceil_mode", "count_include_pad"})
+    spec_required = frozenset({"kernel_size"})
 
     def __init__(
         self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True
@@ -471,6 +609,14 @@ class AvgPool2d(AveragePooling):
 
 class GlobalAveragePooling(Layer):
     """Average over all of H and W: (N, C, H, W) -> (N, C, 1, 1)."""
+
+    spec_type = "GlobalAvgPool2d"
+    kind = "pool"
+    book_name = "Pool"
+
+    def output_shape(self, input_shape):
+        _need_ndim(input_shape, 3, type(self).__name__, "(C, H, W)")
+        return (int(input_shape[0]), 1, 1)
 
     def __init__(self):
         super().__init__()
@@ -490,6 +636,9 @@ class Relu(Layer):
     """``max(0, x)``; backward passes the gradient where x > 0."""
 
     _backward_state = ("_keep",)
+    spec_type = "ReLU"
+    kind = "activation"
+    book_name = "Relu"
 
     def __init__(self):
         super().__init__()
@@ -535,17 +684,32 @@ class _ActivationOfOutput(Layer):
 class Sigmoid(_ActivationOfOutput):
     """``1 / (1 + exp(-x))``; backward ``dout * y * (1 - y)``."""
 
+    spec_type = "Sigmoid"
+    kind = "activation"
+    book_name = "Sigmoid"
+
     function, gradient = staticmethod(F.sigmoid), staticmethod(F.sigmoid_backward)
 
 
 class Tanh(_ActivationOfOutput):
     """``tanh(x)``; backward ``dout * (1 - y**2)``."""
 
+    spec_type = "Tanh"
+    kind = "activation"
+    book_name = "Tanh"
+
     function, gradient = staticmethod(F.tanh), staticmethod(F.tanh_backward)
 
 
 class Flatten(Layer):
     """(N, C, H, W) -> (N, C*H*W); backward restores the shape."""
+
+    spec_type = "Flatten"
+    kind = "reshape"
+    book_name = "Flatten"
+
+    def output_shape(self, input_shape):
+        return (int(np.prod(input_shape)),)
 
     def __init__(self):
         super().__init__()
@@ -570,6 +734,10 @@ class Dropout(Layer):
     same.) ``rng`` is a seed or a numpy Generator."""
 
     _backward_state = ("mask",)
+    spec_type = "Dropout"
+    spec_options = frozenset({"p"})
+    kind = "dropout"
+    book_name = "Dropout"
 
     def __init__(self, dropout_ratio=0.5, *, rng=None):
         super().__init__()
@@ -593,6 +761,17 @@ class Dropout(Layer):
         dout = np.asarray(dout)
         return dout if self.mask is None else dout * self.mask
 
+    def to_spec(self) -> dict:
+        return {"type": "Dropout", "p": self.dropout_ratio}
+
+    @classmethod
+    def _build(cls, shape, rng, dtype, p=0.5):
+        # its own generator: the masks it draws never change the weights of later layers
+        return cls(p, rng=rng.spawn(1)[0] if hasattr(rng, "spawn") else rng)
+
+    def describe(self) -> str:
+        return f"Dropout p={self.dropout_ratio}"
+
 
 class BatchNormalization(Layer):
     """Batch normalisation, per feature on (N, D) and per channel on (N, C, H, W) input.
@@ -611,6 +790,10 @@ class BatchNormalization(Layer):
     running_var = _Entry("buffers", "running_var")
 
     _backward_state = ("_cache",)
+    spec_type = "BatchNormalization"
+    spec_options = frozenset({"momentum", "eps", "unbiased_running_var", "affine"})
+    kind = "normalization"
+    book_name = "BatchNorm"
 
     def __init__(
         self,
@@ -654,6 +837,29 @@ class BatchNormalization(Layer):
 
     def _scale_shift(self):
         return (self.gamma, self.beta) if "gamma" in self.params else self._fixed
+
+    def to_spec(self) -> dict:
+        return {
+            "type": "BatchNormalization",
+            "momentum": self.momentum,
+            "eps": self.eps,
+            "unbiased_running_var": bool(self.unbiased_running_var),
+            "affine": "gamma" in self.params,
+        }
+
+    @classmethod
+    def _build(cls, shape, rng, dtype, affine=True, **options):
+        ones = np.ones(shape[0], dtype)
+        return BatchNormalization(ones, np.zeros_like(ones), affine=affine, **options)
+
+    def output_shape(self, input_shape):
+        features = self.running_mean.shape[0]
+        if len(input_shape) not in (1, 3) or input_shape[0] != features:
+            raise ValueError(
+                f"{type(self).__name__} normalises {features} channels/features: it takes "
+                f"({features},) or ({features}, H, W) per example; got {tuple(input_shape)}"
+            )
+        return tuple(int(s) for s in input_shape)
 
     def _axes(self, x):
         features = self.running_mean.shape[0]
@@ -725,6 +931,15 @@ class BatchNorm2d(BatchNormalization):
 
     weight = _Entry("params", "gamma")
     bias = _Entry("params", "beta")
+    spec_type = "BatchNorm2d"
+    spec_aliases = ("BatchNorm1d",)
+    spec_options = frozenset({"eps", "momentum", "affine", "track_running_stats"})
+
+    @classmethod
+    def _build(cls, shape, rng, dtype, **options):
+        if len(shape) not in (1, 3):
+            raise ValueError(f"batch normalisation needs (C, H, W) or (D,) input; got {shape}")
+        return cls(shape[0], **options, dtype=dtype)
 
     def __init__(
         self,
@@ -767,3 +982,28 @@ class SoftmaxWithLoss(Layer):
     def backward(self, dout=1):
         self._require_forward(self.y)
         return dout * F.softmax_cross_entropy_backward(self.y, self.t)
+
+
+#: what ``from tatamikomi import *`` and ``tatamikomi.<Layer>`` offer: every public layer class
+__all__ = [
+    "Layer",
+    "Convolution",
+    "Conv2d",
+    "Affine",
+    "Linear",
+    "Pooling",
+    "MaxPooling",
+    "AveragePooling",
+    "MaxPool2d",
+    "AvgPool2d",
+    "GlobalAveragePooling",
+    "Relu",
+    "ReLU",
+    "Sigmoid",
+    "Tanh",
+    "Flatten",
+    "Dropout",
+    "BatchNormalization",
+    "BatchNorm2d",
+    "SoftmaxWithLoss",
+]

@@ -35,6 +35,7 @@ import time
 import numpy as np
 
 from . import io
+from . import models
 from ._checks import NonFiniteError
 from ._files import refuse_overwrite
 from .data.augment import random_shift
@@ -304,14 +305,14 @@ class Trainer:
         if self._order is not None:
             arrays["trainer/order"] = self._order
         self.network.history = self.history
-        io.save(self.network, path, overwrite=True, training={"meta": meta, "arrays": arrays})
+        models.save(self.network, path, overwrite=True, training={"meta": meta, "arrays": arrays})
 
     @classmethod
     def resume(cls, path, x_train, t_train, x_test, t_test, *, epochs=None, **options):
         """A Trainer that continues the run saved in the checkpoint ``path`` (saving there
         again). ``epochs`` may raise the number of epochs to train in all; a cosine schedule
         is then stretched to end at the new last step."""
-        model, training = io.load_checkpoint(path)
+        model, training = models.load_checkpoint(path)
         if training is None:
             raise io.ModelFileError(f"{path} is a model without training state; it cannot resume")
         config, state = training["meta"]["config"], training["meta"]["state"]

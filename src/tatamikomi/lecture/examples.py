@@ -1,6 +1,7 @@
 """The worked examples of the lecture 「畳み込みニューラルネット(1)」 and their results.
 
-Kept in one place so that the demo, the tests and the explanations use the same numbers.
+Kept in one place so that the demo, the tests, the explanations and the studio use the same
+numbers.
 """
 
 import numpy as np

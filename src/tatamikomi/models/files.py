@@ -1,0 +1,107 @@
+"""Model files: a model saved whole (architecture, weights, preprocessing, classes, history,
+and in a checkpoint the training state), loaded back ready to predict; and new models by name.
+
+The container itself (an ``.npz`` archive with checksummed arrays and a JSON member, never a
+pickle) is :mod:`tatamikomi.io`; this module knows what a model puts in it.
+"""
+
+from __future__ import annotations
+
+import os
+
+from .. import io
+from .._checks import DEFAULT_DTYPE
+from .._version import __version__
+from .book import BOOK_MODELS
+from .sequential import Sequential
+from .spec import from_spec
+
+
+def build_model(architecture: dict, *, seed=None, dtype=DEFAULT_DTYPE) -> Sequential:
+    """Rebuild a model from :meth:`Sequential.architecture` (as saved in a model file)."""
+    cls = BOOK_MODELS.get(architecture.get("class"))
+    if cls is not None:
+        return cls(
+            **architecture["arguments"],
+            seed=seed,
+            dtype=dtype,
+            classes=architecture.get("spec", {}).get("classes"),
+        )
+    if architecture.get("class") != "Sequential":
+        raise ValueError(f"unknown model class {architecture.get('class')!r}")
+    return from_spec(architecture["spec"], seed=seed, dtype=dtype)
+
+
+def get_model(name: str, *, seed=None, **arguments) -> Sequential:
+    """A new model by name (``"SimpleConvNet"``, ``"DeepConvNet"``, any case) or from the path
+    of a JSON spec file."""
+    for key, cls in BOOK_MODELS.items():
+        if key.lower() == str(name).lower():
+            return cls(seed=seed, **arguments)
+    if str(name).endswith(".json"):
+        if not os.path.isfile(name):
+            raise FileNotFoundError(f"model spec file {name} does not exist")
+        with open(name, encoding="utf-8") as f:
+            return from_spec(f.read(), seed=seed, **arguments)
+    raise ValueError(
+        f"unknown model {name!r}; choose {', '.join(BOOK_MODELS)} or give a JSON spec file (.json)"
+    )
+
+
+def save(model, path, *, overwrite=False, training=None) -> None:
+    """Save ``model`` (architecture, weights, preprocessing, classes, history) to one file.
+
+    ``training`` is what a checkpoint adds: ``{"meta": {...}, "arrays": {...}}``, with the
+    arrays' names starting ``optimizer/`` or ``trainer/``. An existing file is only replaced when
+    ``overwrite=True``, and then in one step: a reader never sees half a file.
+    """
+    try:
+        architecture = model.architecture()
+    except TypeError as error:
+        raise TypeError(
+            f"{error}. save() stores the architecture to rebuild the model; for a model with "
+            f"layers of your own, save the weights with model.save_params(...) instead"
+        ) from None
+    meta = {
+        "kind": "model",
+        "tatamikomi_version": __version__,
+        "architecture": architecture,
+        "preprocess": getattr(model, "preprocess", None),
+        "history": getattr(model, "history", None) or {},
+        "training": (training or {}).get("meta"),
+    }
+    arrays = {f"model/{name}": a for name, a in model.state_dict().items()}
+    arrays.update((training or {}).get("arrays", {}))
+    io.write_archive(path, meta, arrays, overwrite=overwrite)
+
+
+def load(path) -> Sequential:
+    """The model saved in ``path``, ready to predict (eval mode), with ``history`` and
+    ``preprocess`` restored."""
+    return load_checkpoint(path)[0]
+
+
+def load_checkpoint(path):
+    """``(model, training)``: the model and what a checkpoint holds to resume training
+    (``training`` is ``{"meta": ..., "arrays": ...}``, or None for a plain model file)."""
+    meta, arrays = io.read_archive(path)
+    if meta.get("kind") != "model":
+        raise io.ModelFileError(
+            f"{path} holds parameters only (saved with save_params); load them into a model "
+            f"with model.load_params('{path}')"
+        )
+    weights = io.section(arrays, "model/")
+    try:
+        dtype = next(iter(weights.values())).dtype
+        model = build_model(meta["architecture"], dtype=dtype)
+        model.load_state_dict(weights)
+    except (KeyError, StopIteration, ValueError, TypeError) as error:
+        raise io.ModelFileError(f"{path}: the architecture and the arrays do not fit ({error})")
+    model.preprocess = meta.get("preprocess")
+    model.history = meta.get("history") or {}
+    model.eval()
+    training = None
+    if meta.get("training") is not None:
+        rest = {k: v for k, v in arrays.items() if not k.startswith("model/")}
+        training = {"meta": meta["training"], "arrays": rest}
+    return model, training

@@ -1,0 +1,91 @@
+"""Models from a plain JSON spec: the input shape and a list of layers named as in PyTorch.
+
+The input size of each layer is worked out from the one before (each layer says its output
+shape)::
+
+    {"input_shape": [1, 28, 28],
+     "layers": [{"type": "Conv2d", "out_channels": 16, "kernel_size": 3, "padding": 1},
+                {"type": "ReLU"}, {"type": "MaxPool2d", "kernel_size": 2},
+                {"type": "Flatten"}, {"type": "Linear", "out_features": 10}]}
+
+The layer types are those of :data:`tatamikomi.layers.LAYER_TYPES`; ``engine="lecture"`` builds
+the convolution and pooling layers from :mod:`tatamikomi.lecture` instead.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from .. import lecture
+from .._checks import DEFAULT_DTYPE
+from ..layers import LAYER_TYPES, Layer
+from .sequential import Sequential
+
+ENGINES = ("fast", "lecture")
+
+#: spec types whose layers the lecture's engine computes its own way
+_LECTURE_LAYERS = {
+    "Conv2d": lecture.Convolution,
+    "MaxPool2d": lecture.Pooling,
+    "AvgPool2d": lecture.Pooling,
+}
+
+
+def check_engine(engine: str) -> str:
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be 'fast' or 'lecture'; got {engine!r}")
+    return engine
+
+
+def build_layer(
+    entry: dict, input_shape, rng=None, dtype=DEFAULT_DTYPE, *, engine="fast"
+) -> Layer:
+    """A new layer from one spec entry, sized for ``input_shape`` (one example, no batch)."""
+    if not isinstance(entry, dict) or "type" not in entry:
+        raise ValueError(f'a layer spec is a dict with a "type"; got {entry!r}')
+    cls = LAYER_TYPES.get(entry["type"])
+    if cls is None:
+        raise ValueError(
+            f"unknown layer type {entry['type']!r}; known types: {', '.join(sorted(LAYER_TYPES))}"
+        )
+    lecture_class = _LECTURE_LAYERS.get(entry["type"]) if check_engine(engine) == "lecture" else None
+    options = cls._options(entry)  # checked before any TypeError could hide a wrong option
+    rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    try:
+        layer = cls._build(tuple(input_shape), rng, np.dtype(dtype), **options)
+    except TypeError as error:
+        raise ValueError(f"{entry['type']}: {error}") from None
+    return layer if lecture_class is None else lecture_class.from_layer(layer)
+
+
+def from_spec(spec, *, seed=None, dtype=DEFAULT_DTYPE, engine="fast") -> Sequential:
+    """A new :class:`Sequential` from a spec (a dict, or the text of a JSON file).
+
+    Errors name the layer (by position) and what is wrong with it."""
+    if isinstance(spec, str):
+        try:
+            spec = json.loads(spec)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"the model spec is not valid JSON: {error}") from None
+    if not isinstance(spec, dict) or not isinstance(spec.get("layers"), list):
+        raise ValueError('a model spec is a JSON object with "input_shape" and a "layers" list')
+    unknown = sorted(set(spec) - {"input_shape", "layers", "classes"})
+    if unknown:
+        raise ValueError(f"unknown keys in the model spec: {unknown}")
+    shape = spec.get("input_shape")
+    if not shape or not all(isinstance(s, int) and s > 0 for s in shape):
+        raise ValueError(
+            f'the spec needs "input_shape", one example\'s shape such as [1, 28, 28]; got {shape!r}'
+        )
+    rng = np.random.default_rng(seed)
+    layers, current = [], tuple(shape)
+    for index, entry in enumerate(spec["layers"]):
+        try:
+            layer = build_layer(entry, current, rng, dtype, engine=engine)
+            current = layer.output_shape(current)
+        except (ValueError, TypeError) as error:
+            raise ValueError(f"layer {index} of the spec ({entry!r}): {error}") from None
+        layers.append(layer)
+    return Sequential(layers, input_shape=shape, classes=spec.get("classes"))
