@@ -22,7 +22,7 @@ Every layer describes itself, so that nothing else keeps a table of layer types:
 - ``kind`` (``"conv"``, ``"pool"``, ``"affine"``, ``"activation"``...) and ``book_name``, the
   prefix of the book's layer names (``Conv1``, ``Relu1``, ``Pool1``...).
 
-Adding a layer type is one class in this file.
+Adding a layer type is one class in this file: see :class:`LeakyReLU`.
 """
 
 from __future__ import annotations
@@ -661,6 +661,45 @@ class Relu(Layer):
 ReLU = Relu
 
 
+class LeakyReLU(Layer):
+    """``x`` where x > 0, else ``negative_slope * x`` (PyTorch's LeakyReLU, default 0.01): a ReLU
+    that lets a little gradient through for negative inputs, so a unit is never dead.
+
+    Shape: any, unchanged. Backward: ``dout`` where x > 0, else ``negative_slope * dout``.
+    """
+
+    spec_type = "LeakyReLU"
+    spec_options = frozenset({"negative_slope"})
+    kind = "activation"
+    book_name = "LeakyRelu"
+    _backward_state = ("_positive",)
+
+    def __init__(self, negative_slope=0.01):
+        super().__init__()
+        if isinstance(negative_slope, bool) or not isinstance(negative_slope, (int, float)):
+            raise TypeError(f"negative_slope must be a number; got {negative_slope!r}")
+        if not np.isfinite(negative_slope):
+            raise ValueError(f"negative_slope must be finite; got {negative_slope!r}")
+        self.negative_slope = float(negative_slope)
+        self._positive = None
+
+    def forward(self, x):
+        x = self._input(x)
+        self._positive = x > 0
+        return np.where(self._positive, x, x * x.dtype.type(self.negative_slope))
+
+    def backward(self, dout):
+        self._require_forward(self._positive)
+        dout = as_float(dout, "dout")
+        return np.where(self._positive, dout, dout * dout.dtype.type(self.negative_slope))
+
+    def to_spec(self) -> dict:
+        return {"type": "LeakyReLU", "negative_slope": self.negative_slope}
+
+    def describe(self) -> str:
+        return f"LeakyReLU {self.negative_slope:g}"
+
+
 class _ActivationOfOutput(Layer):
     """An element-wise activation whose backward needs only its output y."""
 
@@ -999,6 +1038,7 @@ __all__ = [
     "GlobalAveragePooling",
     "Relu",
     "ReLU",
+    "LeakyReLU",
     "Sigmoid",
     "Tanh",
     "Flatten",
