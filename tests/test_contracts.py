@@ -22,7 +22,7 @@ def all_layers(dtype):
         tk.Sigmoid(),
         tk.Tanh(),
         tk.Flatten(),
-        tk.Dropout(0.5, rng=0),
+        tk.Dropout(0.5, seed=0),
         tk.BatchNorm2d(3, dtype=dtype),
         tk.Linear(3 * 8 * 8, 5, dtype=dtype),
     ]
@@ -71,7 +71,7 @@ def test_constructor_copies_its_arrays():
 
 
 def test_attributes_and_dicts_are_the_same_arrays():
-    layer = tk.Conv2d(2, 3, 3, rng=0)
+    layer = tk.Conv2d(2, 3, 3, seed=0)
     assert layer.W is layer.params["W"] is layer.weight
     assert layer.b is layer.params["b"] is layer.bias
     layer.forward(np.ones((1, 2, 5, 5), np.float32))
@@ -146,7 +146,7 @@ def test_threads_do_not_change_results(case, monkeypatch):
 def test_backward_can_run_twice_and_batches_may_change():
     rng = np.random.default_rng(5)
     for stride, padding in ((1, 1), (2, 1), (1, 0)):
-        layer = tk.Conv2d(3, 4, 3, stride=stride, padding=padding, rng=0)
+        layer = tk.Conv2d(3, 4, 3, stride=stride, padding=padding, seed=0)
         for n in (4, 2, 4):  # the layer reuses its buffers when it can
             x = rng.standard_normal((n, 3, 9, 9)).astype(np.float32)
             out = layer.forward(x)
@@ -189,3 +189,25 @@ def test_blas_threads_are_restored_after_concurrent_use():
             assert get() == 1
         assert get() == 1
     assert get() == before
+
+
+def test_every_public_layer_documents_its_shape():
+    """PyTorch's habit: a Shape section on every layer class, aliases included."""
+    from tatamikomi import layers
+
+    missing = [
+        name for name in layers.__all__
+        if isinstance(getattr(layers, name), type) and "Shape:" not in (getattr(layers, name).__doc__ or "")
+    ]
+    assert not missing, f"no Shape section: {missing}"
+
+
+def test_predict_restores_the_modes_it_found():
+    model = tk.DeepConvNet(seed=0)
+    x = np.zeros((2, 1, 28, 28), np.float32)
+    model.train()
+    model.predict(x)
+    assert all(layer.training for layer in model.layers)
+    model.eval()
+    model.predict(x, train_flg=True)
+    assert not any(layer.training for layer in model.layers)

@@ -18,13 +18,13 @@ def layers():
     )
     yield (
         "Conv2d groups dilation",
-        tk.Conv2d(4, 6, (3, 2), stride=(1, 2), padding=(2, 1), dilation=(2, 1), groups=2, rng=1),
+        tk.Conv2d(4, 6, (3, 2), stride=(1, 2), padding=(2, 1), dilation=(2, 1), groups=2, seed=1),
     )
-    yield "Conv2d depthwise", tk.Conv2d(4, 8, 3, padding=1, groups=4, rng=2)
+    yield "Conv2d depthwise", tk.Conv2d(4, 8, 3, padding=1, groups=4, seed=2)
     for mode in ("reflect", "replicate", "circular"):
-        yield f"Conv2d {mode}", tk.Conv2d(4, 2, 3, padding=2, padding_mode=mode, rng=3)
-    yield "Conv2d same even", tk.Conv2d(4, 2, (2, 4), padding="same", bias=False, rng=4)
-    yield "Conv2d 1x1", tk.Conv2d(4, 3, 1, rng=5)
+        yield f"Conv2d {mode}", tk.Conv2d(4, 2, 3, padding=2, padding_mode=mode, seed=3)
+    yield "Conv2d same even", tk.Conv2d(4, 2, (2, 4), padding="same", bias=False, seed=4)
+    yield "Conv2d 1x1", tk.Conv2d(4, 3, 1, seed=5)
     yield "MaxPooling", tk.MaxPooling(2, 2)
     yield "MaxPool2d overlap", tk.MaxPool2d(3, stride=2, padding=1, ceil_mode=True)
     yield "MaxPool2d dilation", tk.MaxPool2d(2, stride=1, dilation=2)
@@ -35,12 +35,12 @@ def layers():
     )
     yield "GlobalAveragePooling", tk.GlobalAveragePooling()
     yield "Affine", tk.Affine(RNG.standard_normal((168, 5)), RNG.standard_normal(5))
-    yield "Linear", tk.Linear(168, 4, rng=6)
+    yield "Linear", tk.Linear(168, 4, seed=6)
     yield "Relu", tk.Relu()
     yield "Sigmoid", tk.Sigmoid()
     yield "Tanh", tk.Tanh()
     yield "Flatten", tk.Flatten()
-    yield "Dropout", tk.Dropout(0.4, rng=7)
+    yield "Dropout", tk.Dropout(0.4, seed=7)
     yield "BatchNorm2d train", tk.BatchNorm2d(4)
     yield "BatchNorm2d eval", tk.BatchNorm2d(4).eval()
     yield "BatchNorm2d no affine", tk.BatchNorm2d(4, affine=False)
@@ -62,7 +62,7 @@ def test_batch_normalization_on_features():
 
 
 def test_first_layer_skips_the_input_gradient():
-    layer = tk.Conv2d(4, 2, 3, rng=0, need_input_grad=False)
+    layer = tk.Conv2d(4, 2, 3, seed=0, need_input_grad=False)
     layer.forward(IMAGES)
     assert layer.backward(np.ones((2, 2, 5, 4))) is None
     result = gradient_check(layer, IMAGES)

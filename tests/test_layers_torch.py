@@ -97,7 +97,7 @@ def test_parameterless_layers(ours, theirs):
 
 
 def test_dropout_is_inverted_and_identity_in_eval():
-    layer = tk.Dropout(0.25, rng=0)
+    layer = tk.Dropout(0.25, seed=0)
     x = np.ones((200, 500), np.float32)
     out = layer.forward(x)
     assert out.dtype == np.float32
@@ -113,7 +113,7 @@ def test_dropout_is_inverted_and_identity_in_eval():
 
 def test_pytorch_default_init_has_torchs_distribution():
     conv_t = nn.Conv2d(16, 64, 5)
-    ours = tk.Conv2d(16, 64, 5, rng=0)
+    ours = tk.Conv2d(16, 64, 5, seed=0)
     bound = 1 / np.sqrt(16 * 25)
     for mine, theirs in ((ours.weight, conv_t.weight), (ours.bias, conv_t.bias)):
         theirs = theirs.detach().numpy()
@@ -126,6 +126,6 @@ def test_pytorch_default_init_has_torchs_distribution():
     "init,std", [("he", np.sqrt(2 / 75)), ("xavier", np.sqrt(1 / 75)), (0.01, 0.01)]
 )
 def test_book_inits(init, std):
-    layer = tk.Conv2d(3, 400, 5, init=init, rng=1)
+    layer = tk.Conv2d(3, 400, 5, init=init, seed=1)
     assert abs(layer.W.std() / std - 1) < 0.02
     np.testing.assert_array_equal(layer.b, np.zeros(400))

@@ -212,7 +212,7 @@ def test_sequential_from_layers_and_errors():
     rng = np.random.default_rng(0)
     model = Sequential(
         [
-            Conv2d(1, 2, 3, rng=rng),
+            Conv2d(1, 2, 3, seed=rng),
             Relu(),
             Affine(rng.standard_normal((2 * 4 * 4, 3)), np.zeros(3)),
         ],
@@ -229,7 +229,10 @@ def test_dropout_layers_follow_train_flag():
     model = DeepConvNet(seed=0)
     x = np.random.default_rng(0).random((4, 1, 28, 28), dtype=np.float32)
     np.testing.assert_array_equal(model.predict(x), model.predict(x))
+    assert not np.array_equal(model.predict(x, train_flg=True), model.predict(x, train_flg=True))
+    assert all(isinstance(d, Dropout) for d in model.dropout_layers)
+    # predict switches the mode for its own pass only
+    assert [d.training for d in model.dropout_layers] == [True, True]
+    model.eval()
     model.predict(x, train_flg=True)
-    assert all(isinstance(d, Dropout) and d.training for d in model.dropout_layers)
-    model.predict(x)
     assert not any(d.training for d in model.dropout_layers)

@@ -85,7 +85,10 @@ def _need_ndim(shape, ndim: int, layer: str, expected: str) -> None:
 
 class Layer:
     """Base class: ``forward``/``backward``, ``params``/``grads``/``buffers``, train/eval mode,
-    and the self-description listed in the module docstring."""
+    and the self-description listed in the module docstring.
+
+    Shape: a subclass documents its own; by default (element-wise layers) unchanged.
+    """
 
     #: the "type" of the layer's spec entry; a class that sets it is registered in LAYER_TYPES
     spec_type: ClassVar[str | None] = None
@@ -293,7 +296,9 @@ class Convolution(Layer):
     @classmethod
     def _build(cls, shape, rng, dtype, out_channels, kernel_size, init="he", **options):
         _need_ndim(shape, 3, "Conv2d", "(C, H, W)")
-        return Conv2d(shape[0], out_channels, kernel_size, **options, init=init, rng=rng, dtype=dtype)
+        return Conv2d(
+            shape[0], out_channels, kernel_size, **options, init=init, seed=rng, dtype=dtype
+        )
 
     def window(self, input_hw) -> Window2d:
         """Where the filter goes over an (H, W) input (see :func:`~.functional.geometry.window2d`)."""
@@ -322,7 +327,11 @@ class Convolution(Layer):
 class Conv2d(Convolution):
     """PyTorch's name and arguments for :class:`Convolution`, with weights initialised by ``init``
     (``"pytorch"``, ``"he"``, ``"xavier"`` or a std such as 0.01; see :mod:`tatamikomi.init`).
-    ``weight`` and ``bias`` are the same arrays as ``W`` and ``b``."""
+    ``weight`` and ``bias`` are the same arrays as ``W`` and ``b``.
+
+    Shape: (N, in_channels, H, W) -> (N, out_channels, OH, OW),
+    ``OH = (H + 2*padding - dilation*(kernel_size-1) - 1) // stride + 1``.
+    """
 
     weight = _Entry("params", "W")
     bias = _Entry("params", "b")
@@ -340,7 +349,7 @@ class Conv2d(Convolution):
         padding_mode="zeros",
         *,
         init="pytorch",
-        rng=None,
+        seed=None,
         dtype=DEFAULT_DTYPE,
         need_input_grad=True,
     ):
@@ -351,7 +360,7 @@ class Conv2d(Convolution):
             )
         kh, kw = pair(kernel_size, "kernel_size")
         fan_in = in_channels // groups * kh * kw
-        rng = _generator(rng)
+        rng = _generator(seed)
         W = initial_weight((out_channels, in_channels // groups, kh, kw), fan_in, init, rng, dtype)
         b = initial_bias(out_channels, fan_in, init, rng, dtype) if bias else None
         super().__init__(
@@ -418,7 +427,7 @@ class Affine(Layer):
 
     @classmethod
     def _build(cls, shape, rng, dtype, out_features, bias=True, init="he"):
-        return Linear(int(np.prod(shape)), out_features, bias, init=init, rng=rng, dtype=dtype)
+        return Linear(int(np.prod(shape)), out_features, bias, init=init, seed=rng, dtype=dtype)
 
     def output_shape(self, input_shape):
         if int(np.prod(input_shape)) != self.W.shape[0]:
@@ -434,14 +443,17 @@ class Affine(Layer):
 
 class Linear(Affine):
     """PyTorch's name and arguments for :class:`Affine`. ``weight`` is (out_features,
-    in_features) as in PyTorch: a transposed view of ``W`` (in_features, out_features)."""
+    in_features) as in PyTorch: a transposed view of ``W`` (in_features, out_features).
+
+    Shape: (N, in_features) (or (N, ...) with in_features values per example) -> (N, out_features).
+    """
 
     bias = _Entry("params", "b")
 
     def __init__(
-        self, in_features, out_features, bias=True, *, init="pytorch", rng=None, dtype=DEFAULT_DTYPE
+        self, in_features, out_features, bias=True, *, init="pytorch", seed=None, dtype=DEFAULT_DTYPE
     ):
-        rng = _generator(rng)
+        rng = _generator(seed)
         W = initial_weight((out_features, in_features), in_features, init, rng, dtype).T
         b = initial_bias(out_features, in_features, init, rng, dtype) if bias else None
         super().__init__(W, b)
@@ -553,14 +565,22 @@ class Pooling(Layer):
 
 
 class MaxPooling(Pooling):
-    """Max pooling (the lecture's usual choice): each window's largest value."""
+    """Max pooling (the lecture's usual choice): each window's largest value.
+
+    Shape: (N, C, H, W) -> (N, C, OH, OW),
+    ``OH = (H + 2*pad - dilation*(pool_h-1) - 1) // stride + 1`` (rounded up with ceil_mode).
+    """
 
     def __init__(self, pool_h, pool_w=None, stride=None, pad=0, *, dilation=1, ceil_mode=False):
         super().__init__(pool_h, pool_w, stride, pad, "max", dilation=dilation, ceil_mode=ceil_mode)
 
 
 class AveragePooling(Pooling):
-    """Average pooling: each window's mean."""
+    """Average pooling: each window's mean.
+
+    Shape: (N, C, H, W) -> (N, C, OH, OW), ``OH = (H + 2*pad - pool_h) // stride + 1`` (rounded
+    up with ceil_mode).
+    """
 
     def __init__(
         self, pool_h, pool_w=None, stride=None, pad=0, *, ceil_mode=False, count_include_pad=True
@@ -577,7 +597,12 @@ class AveragePooling(Pooling):
 
 
 class MaxPool2d(MaxPooling):
-    """PyTorch's name and arguments for :class:`MaxPooling`."""
+    """PyTorch's name and arguments for :class:`MaxPooling`.
+
+    Shape: (N, C, H, W) -> (N, C, OH, OW),
+    ``OH = (H + 2*padding - dilation*(kernel_size-1) - 1) // stride + 1``; stride defaults to
+    kernel_size.
+    """
 
     spec_type = "MaxPool2d"
     spec_options = frozenset({"kernel_size", "stride", "padding", "ceil_mode", "dilation"})
@@ -588,7 +613,11 @@ class MaxPool2d(MaxPooling):
 
 
 class AvgPool2d(AveragePooling):
-    """PyTorch's name and arguments for :class:`AveragePooling`."""
+    """PyTorch's name and arguments for :class:`AveragePooling`.
+
+    Shape: (N, C, H, W) -> (N, C, OH, OW), ``OH = (H + 2*padding - kernel_size) // stride + 1``;
+    stride defaults to kernel_size.
+    """
 
     spec_type = "AvgPool2d"
     spec_options = frozenset({"kernel_size", "stride", "padding", "ceil_mode", "count_include_pad"})
@@ -608,7 +637,10 @@ class AvgPool2d(AveragePooling):
 
 
 class GlobalAveragePooling(Layer):
-    """Average over all of H and W: (N, C, H, W) -> (N, C, 1, 1)."""
+    """Average over all of H and W.
+
+    Shape: (N, C, H, W) -> (N, C, 1, 1).
+    """
 
     spec_type = "GlobalAvgPool2d"
     kind = "pool"
@@ -633,7 +665,10 @@ class GlobalAveragePooling(Layer):
 
 
 class Relu(Layer):
-    """``max(0, x)``; backward passes the gradient where x > 0."""
+    """``max(0, x)``; backward passes the gradient where x > 0.
+
+    Shape: any, unchanged.
+    """
 
     _backward_state = ("_keep",)
     spec_type = "ReLU"
@@ -721,7 +756,10 @@ class _ActivationOfOutput(Layer):
 
 
 class Sigmoid(_ActivationOfOutput):
-    """``1 / (1 + exp(-x))``; backward ``dout * y * (1 - y)``."""
+    """``1 / (1 + exp(-x))``; backward ``dout * y * (1 - y)``.
+
+    Shape: any, unchanged.
+    """
 
     spec_type = "Sigmoid"
     kind = "activation"
@@ -731,7 +769,10 @@ class Sigmoid(_ActivationOfOutput):
 
 
 class Tanh(_ActivationOfOutput):
-    """``tanh(x)``; backward ``dout * (1 - y**2)``."""
+    """``tanh(x)``; backward ``dout * (1 - y**2)``.
+
+    Shape: any, unchanged.
+    """
 
     spec_type = "Tanh"
     kind = "activation"
@@ -741,7 +782,10 @@ class Tanh(_ActivationOfOutput):
 
 
 class Flatten(Layer):
-    """(N, C, H, W) -> (N, C*H*W); backward restores the shape."""
+    """Flattens each example; backward restores the shape.
+
+    Shape: (N, C, H, W) -> (N, C*H*W).
+    """
 
     spec_type = "Flatten"
     kind = "reshape"
@@ -770,7 +814,10 @@ class Dropout(Layer):
     """Inverted dropout: in training, each value is zeroed with probability ``dropout_ratio``
     and the rest are scaled by ``1 / (1 - dropout_ratio)``; in eval mode it passes x unchanged.
     (The book instead scales by ``1 - dropout_ratio`` at test time; the expected output is the
-    same.) ``rng`` is a seed or a numpy Generator."""
+    same.) ``seed`` is an int or a numpy Generator for the masks.
+
+    Shape: any, unchanged.
+    """
 
     _backward_state = ("mask",)
     spec_type = "Dropout"
@@ -778,12 +825,12 @@ class Dropout(Layer):
     kind = "dropout"
     book_name = "Dropout"
 
-    def __init__(self, dropout_ratio=0.5, *, rng=None):
+    def __init__(self, dropout_ratio=0.5, *, seed=None):
         super().__init__()
         if not 0 <= dropout_ratio < 1:
             raise ValueError(f"dropout_ratio must be in [0, 1); got {dropout_ratio}")
         self.dropout_ratio = float(dropout_ratio)
-        self.rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+        self.rng = _generator(seed)
         self.mask = None
 
     def forward(self, x):
@@ -806,7 +853,7 @@ class Dropout(Layer):
     @classmethod
     def _build(cls, shape, rng, dtype, p=0.5):
         # its own generator: the masks it draws never change the weights of later layers
-        return cls(p, rng=rng.spawn(1)[0] if hasattr(rng, "spawn") else rng)
+        return cls(p, seed=rng.spawn(1)[0] if hasattr(rng, "spawn") else rng)
 
     def describe(self) -> str:
         return f"Dropout p={self.dropout_ratio}"
@@ -819,6 +866,8 @@ class BatchNormalization(Layer):
     (biased) variance, which also update ``running_mean``/``running_var`` as
     ``running = momentum * running + (1 - momentum) * batch`` (the book's convention; momentum
     is the share kept). Eval mode uses the running statistics.
+
+    Shape: (N, D) -> (N, D), or (N, C, H, W) -> (N, C, H, W); gamma, beta (D,) or (C,).
     """
 
     gamma = _Entry("params", "gamma")
@@ -966,7 +1015,10 @@ class BatchNormalization(Layer):
 
 class BatchNorm2d(BatchNormalization):
     """PyTorch's name and arguments: ``momentum`` is the share of the new batch (0.1), the
-    running variance is unbiased, eps is 1e-5. ``weight``/``bias`` are ``gamma``/``beta``."""
+    running variance is unbiased, eps is 1e-5. ``weight``/``bias`` are ``gamma``/``beta``.
+
+    Shape: (N, num_features, H, W) -> the same (or (N, num_features) -> the same).
+    """
 
     weight = _Entry("params", "gamma")
     bias = _Entry("params", "beta")
@@ -1006,6 +1058,8 @@ class SoftmaxWithLoss(Layer):
 
     ``forward(x, t)`` takes scores x (N, K) and labels t (class indices (N,) or one-hot (N, K))
     and returns the loss; ``backward(dout=1)`` returns ``dout * (softmax(x) - t) / N``.
+
+    Shape: scores (N, K) and labels (N,) or (N, K) -> a scalar loss; backward -> (N, K).
     """
 
     def __init__(self):

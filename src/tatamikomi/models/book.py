@@ -157,9 +157,9 @@ class DeepConvNet(_BookNetwork):
         layers += [
             Affine(W7, np.zeros(hidden_size, dtype)),
             Relu(),
-            Dropout(dropout_ratio, rng=dropout_rngs[0]),
+            Dropout(dropout_ratio, seed=dropout_rngs[0]),
             Affine(W8, np.zeros(output_size, dtype)),
-            Dropout(dropout_ratio, rng=dropout_rngs[1]),
+            Dropout(dropout_ratio, seed=dropout_rngs[1]),
         ]
         super().__init__(layers, input_shape=input_dim, classes=classes)
 

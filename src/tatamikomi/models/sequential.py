@@ -165,19 +165,25 @@ class Sequential:
         layer's output within the memory budget (:func:`tatamikomi.get_memory_budget`, 64 MB):
         10,000 MNIST images through DeepConvNet run 1,300 at a time (in training mode, with no
         ``batch_size``, the batch runs whole, since a backward pass may follow). Each image's
-        scores are the same whatever the slicing, up to float rounding."""
+        scores are the same whatever the slicing, up to float rounding. The layers' train/eval
+        modes are as the caller had them afterwards."""
         x = self._check_input(x)
+        modes = [layer.training for layer in self.layers]
         self.train(train_flg)
-        if batch_size is None:
-            if train_flg:  # one forward pass, which a backward pass may follow
-                return self.forward(x)
-            batch_size = self._images_within_budget(x)
-        infer = self.forward if train_flg else self._infer
-        if x.shape[0] <= batch_size:
-            return infer(x)
-        return np.concatenate(
-            [infer(x[i : i + batch_size]) for i in range(0, x.shape[0], batch_size)]
-        )
+        try:
+            if batch_size is None:
+                if train_flg:  # one forward pass, which a backward pass may follow
+                    return self.forward(x)
+                batch_size = self._images_within_budget(x)
+            infer = self.forward if train_flg else self._infer
+            if x.shape[0] <= batch_size:
+                return infer(x)
+            return np.concatenate(
+                [infer(x[i : i + batch_size]) for i in range(0, x.shape[0], batch_size)]
+            )
+        finally:  # the layers' modes as the caller had them
+            for layer, mode in zip(self.layers, modes):
+                layer.train(mode)
 
     def _infer(self, x):
         """Forward for inference only: each layer lets go of its backward state at once."""
