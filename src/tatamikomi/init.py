@@ -10,10 +10,15 @@ the input size for an Affine layer.
   weights and the bias (kaiming_uniform with a = sqrt(5)).
 
 The book's methods start the bias at zero.
+
+:func:`parameter_limit` bounds how many values may be drawn inside a block: rebuilding a model
+from a file's metadata may not allocate more parameters than the file holds.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import numbers
 
 import numpy as np
@@ -39,9 +44,43 @@ def _check_method(method):
     )
 
 
+_limit: contextvars.ContextVar[list | None] = contextvars.ContextVar("parameter_limit", default=None)
+
+
+class ParameterLimitError(ValueError):
+    """More parameters were asked for than :func:`parameter_limit` allows."""
+
+
+@contextlib.contextmanager
+def parameter_limit(values: int, reason: str = ""):
+    """Inside the block, new weights and biases together may hold at most ``values`` numbers;
+    one more raises :class:`ParameterLimitError` before it is allocated. Scoped to the calling
+    thread (a context variable)."""
+    token = _limit.set([int(values), reason])
+    try:
+        yield
+    finally:
+        _limit.reset(token)
+
+
+def _count(shape) -> None:
+    limit = _limit.get()
+    if limit is None:
+        return
+    size = 1
+    for extent in np.atleast_1d(shape):
+        size *= int(extent)
+    limit[0] -= size
+    if limit[0] < 0:
+        raise ParameterLimitError(
+            f"the architecture asks for more parameters than allowed{limit[1] and ': ' + limit[1]}"
+        )
+
+
 def initial_weight(shape, fan_in: int, method="he", rng=None, dtype=DEFAULT_DTYPE) -> np.ndarray:
     """A new weight array of ``shape`` drawn as ``method`` says."""
     method, rng = _check_method(method), _rng(rng)
+    _count(shape)
     if method == "pytorch":
         bound = 1 / np.sqrt(fan_in)
         return rng.uniform(-bound, bound, shape).astype(dtype)
@@ -52,6 +91,7 @@ def initial_weight(shape, fan_in: int, method="he", rng=None, dtype=DEFAULT_DTYP
 def initial_bias(size: int, fan_in: int, method="he", rng=None, dtype=DEFAULT_DTYPE) -> np.ndarray:
     """A new bias vector: zeros for the book's methods, uniform for PyTorch's."""
     method, rng = _check_method(method), _rng(rng)
+    _count(size)
     if method == "pytorch":
         bound = 1 / np.sqrt(fan_in)
         return rng.uniform(-bound, bound, size).astype(dtype)

@@ -25,6 +25,7 @@ import json
 import os
 import pickle
 import zipfile
+import zlib
 
 import numpy as np
 
@@ -70,10 +71,101 @@ def write_archive(path, meta: dict, arrays: dict, *, overwrite=False) -> None:
                 archive.writestr(f"{name}.npy", buffer.getvalue())
 
 
+#: the largest JSON member read (a model's metadata is a few kilobytes; its history grows with
+#: the epochs: 16 MB is thousands of epochs)
+MAX_META_BYTES = 16 << 20
+#: the largest array member read (DeepConvNet's weights are 0.5 MB)
+MAX_ARRAY_BYTES = 1 << 30
+#: above this size, an array member may not be more than MAX_RATIO times its compressed size
+#: (weights compress to ~90 %; a huge member of zeros is a decompression bomb, not a model)
+RATIO_FROM_BYTES = 16 << 20
+MAX_RATIO = 50
+
+
+def _member(archive: zipfile.ZipFile, name: str, limit: int, what: str, path) -> zipfile.ZipInfo:
+    try:
+        info = archive.getinfo(name)
+    except KeyError:
+        raise ModelFileError(f"{path} is damaged: {what} is missing") from None
+    if info.file_size > limit:
+        raise ModelFileError(
+            f"{path}: {what} would be {info.file_size:,} bytes, over the limit of {limit:,} "
+            f"(tatamikomi.io.MAX_ARRAY_BYTES / MAX_META_BYTES); it was not read"
+        )
+    if info.file_size > RATIO_FROM_BYTES and info.file_size > MAX_RATIO * info.compress_size:
+        raise ModelFileError(
+            f"{path}: {what} would decompress from {info.compress_size:,} to {info.file_size:,} "
+            f"bytes (more than {MAX_RATIO} times): not a model's weights; it was not read"
+        )
+    return info
+
+
+def _record(name, record, path) -> tuple[tuple[int, ...], np.dtype]:
+    """The shape and dtype that the metadata records for an array, checked to be sensible."""
+    shape, dtype = record.get("shape"), record.get("dtype")
+    if (
+        not isinstance(shape, list)
+        or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in shape)
+        or not isinstance(dtype, str)
+        or not isinstance(record.get("sha256"), str)
+    ):
+        raise ModelFileError(f"{path}: the metadata of array {name!r} was edited; it cannot be read")
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise ModelFileError(f"{path}: array {name!r} has an unknown dtype {dtype!r}") from None
+    if dtype.kind not in "fiub":
+        raise ModelFileError(f"{path}: array {name!r} has dtype {dtype}; only numbers are read")
+    nbytes = dtype.itemsize
+    for extent in shape:
+        nbytes *= extent
+        if nbytes > MAX_ARRAY_BYTES:
+            raise ModelFileError(
+                f"{path}: array {name!r} of shape {tuple(shape)} would exceed the limit of "
+                f"{MAX_ARRAY_BYTES:,} bytes (tatamikomi.io.MAX_ARRAY_BYTES); it was not read"
+            )
+    return tuple(shape), dtype
+
+
+def _read_array(archive, name, record, path) -> np.ndarray:
+    """One array member, its header checked against the metadata before its data is read."""
+    shape, dtype = _record(name, record, path)
+    nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    info = _member(archive, f"{name}.npy", MAX_ARRAY_BYTES + (64 << 10), f"array {name!r}", path)
+    with archive.open(info) as member:
+        version = np.lib.format.read_magic(member)
+        header = (
+            np.lib.format.read_array_header_1_0
+            if version == (1, 0)
+            else np.lib.format.read_array_header_2_0
+        )
+        stored_shape, fortran, stored_dtype = header(member)
+        if stored_shape != shape or stored_dtype != dtype or member.tell() + nbytes != info.file_size:
+            raise ModelFileError(
+                f"{path} is damaged or was edited: array {name!r} does not match its recorded "
+                f"shape and dtype. Use an intact copy of the file."
+            )
+        data = member.read(nbytes)
+    array = np.frombuffer(data, dtype=dtype, count=nbytes // max(1, dtype.itemsize))
+    array = array.reshape(shape, order="F" if fortran else "C").copy()
+    if _sha256(array) != record["sha256"]:
+        raise ModelFileError(
+            f"{path} is damaged or was edited: array {name!r} does not match its recorded "
+            f"checksum. Use an intact copy of the file."
+        )
+    return array
+
+
 def read_archive(path, with_arrays=True) -> tuple[dict, dict[str, np.ndarray]]:
     """Read and verify what :func:`write_archive` wrote: ``(meta, arrays)``; with
-    ``with_arrays=False`` only the metadata (``arrays`` is then empty)."""
+    ``with_arrays=False`` only the metadata (``arrays`` is then empty).
+
+    Nothing is allocated beyond the documented limits (:data:`MAX_META_BYTES`,
+    :data:`MAX_ARRAY_BYTES`, :data:`MAX_RATIO`): every member's declared size and every array's
+    header are checked against the metadata before the data is read."""
     path = os.fspath(path)
+    if os.path.isdir(path):
+        raise ModelFileError(f"{path} is a folder, not a model file; give the .npz file in it")
     if not os.path.isfile(path):
         raise FileNotFoundError(f"model file {path} does not exist")
     with open(path, "rb") as f:
@@ -88,40 +180,38 @@ def read_archive(path, with_arrays=True) -> tuple[dict, dict[str, np.ndarray]]:
         raise ModelFileError(f"{path} is not a tatamikomi model file (not an .npz archive)")
     try:
         with zipfile.ZipFile(path) as archive:
-            try:
-                meta = json.loads(archive.read(META_NAME).decode("utf-8"))
-            except KeyError:
+            if META_NAME not in archive.namelist():
                 raise ModelFileError(
                     f"{path} is an .npz archive but not a tatamikomi model file "
                     f"(it has no {META_NAME})"
-                ) from None
-            if meta.get("format") != FORMAT:
+                )
+            info = _member(archive, META_NAME, MAX_META_BYTES, "the metadata", path)
+            meta = json.loads(archive.read(info).decode("utf-8"))
+            if not isinstance(meta, dict) or meta.get("format") != FORMAT:
                 raise ModelFileError(f"{path}: {META_NAME} does not describe a tatamikomi file")
-            if meta.get("version", 0) > VERSION:
+            version = meta.get("version", 0)
+            if not isinstance(version, int) or version > VERSION:
                 raise ModelFileError(
                     f"{path} was written by a newer tatamikomi (format version "
-                    f"{meta['version']}); upgrade tatamikomi to read it"
+                    f"{version!r}); upgrade tatamikomi to read it"
                 )
+            records = meta.get("arrays", {})
+            if not isinstance(records, dict) or not all(
+                isinstance(r, dict) for r in records.values()
+            ):
+                raise ModelFileError(f"{path}: the metadata was edited; it cannot be read")
             arrays = {}
-            for name, record in meta.get("arrays", {}).items() if with_arrays else ():
-                try:
-                    data = archive.read(f"{name}.npy")
-                except KeyError:
-                    raise ModelFileError(f"{path} is damaged: array {name!r} is missing") from None
-                array = np.lib.format.read_array(_io.BytesIO(data), allow_pickle=False)
-                if (
-                    list(array.shape) != record["shape"]
-                    or array.dtype.str != record["dtype"]
-                    or _sha256(array) != record["sha256"]
-                ):
-                    raise ModelFileError(
-                        f"{path} is damaged or was edited: array {name!r} does not match its "
-                        f"recorded checksum. Use an intact copy of the file."
-                    )
-                arrays[name] = array
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError, UnicodeDecodeError) as error:
-        if isinstance(error, (ModelFileError, FileNotFoundError)):
-            raise
+            for name, record in records.items() if with_arrays else ():
+                arrays[name] = _read_array(archive, name, record, path)
+    except ModelFileError:
+        raise
+    except RecursionError:
+        raise ModelFileError(
+            f"{path}: the metadata is nested too deeply to be a model's; it was not read"
+        ) from None
+    except (
+        zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, UnicodeDecodeError
+    ) as error:
         raise ModelFileError(
             f"{path} is truncated or corrupt ({error}); it cannot be loaded. "
             f"Use an intact copy of the file."
@@ -171,20 +261,45 @@ def _latin1(text, encoding="latin1"):
     return text.encode("latin1")
 
 
+class _NdarrayToken:
+    """Stands for ``numpy.ndarray`` in a pickle: accepted as the type that ``_reconstruct``
+    builds, refused when called (``ndarray(shape)`` would allocate whatever the file says)."""
+
+    def __new__(cls, *args, **kwargs):
+        raise _Refused("refused: numpy.ndarray called directly (it would allocate unread memory)")
+
+
+_RECONSTRUCT = np.ndarray.__reduce__(np.zeros(1))[0]
+
+
+def _reconstruct(subtype, shape, dtype):
+    """numpy's ``_reconstruct`` as pickles of arrays use it: an empty ndarray that the pickle's
+    state then fills (numpy checks that the state's bytes match the shape)."""
+    if subtype is not _NdarrayToken or tuple(shape) != (0,):
+        raise _Refused(f"refused: _reconstruct({subtype!r}, {shape!r})")
+    return _RECONSTRUCT(np.ndarray, (0,), dtype)
+
+
+def _bytearray(data=b""):
+    """bytearray from stored bytes only: ``bytearray(n)`` would allocate n bytes."""
+    if not isinstance(data, (bytes, bytearray)):
+        raise _Refused(f"refused: bytearray({type(data).__name__})")
+    return bytearray(data)
+
+
 class _ArraysOnlyUnpickler(pickle.Unpickler):
     """An unpickler that can build numpy arrays and dicts, and nothing else."""
 
     def find_class(self, module, name):
         allowed = {
-            ("numpy", "ndarray"): np.ndarray,
+            ("numpy", "ndarray"): _NdarrayToken,
             ("numpy", "dtype"): _safe_dtype,
             ("collections", "OrderedDict"): dict,
-            ("builtins", "bytearray"): bytearray,
+            ("builtins", "bytearray"): _bytearray,
             ("_codecs", "encode"): _latin1,
         }
-        reconstruct = np.ndarray.__reduce__(np.zeros(1))[0]
         for core in ("numpy.core", "numpy._core"):
-            allowed[(f"{core}.multiarray", "_reconstruct")] = reconstruct
+            allowed[(f"{core}.multiarray", "_reconstruct")] = _reconstruct
             allowed[(f"{core}.numeric", "_frombuffer")] = _frombuffer
         if (module, name) in allowed:
             return allowed[(module, name)]
@@ -200,15 +315,37 @@ def _frombuffer(buffer, dtype, shape, order):
     return array.reshape(shape, order=order)
 
 
+#: the largest params.pkl read (the book's DeepConvNet's is 0.6 MB)
+MAX_PICKLE_BYTES = 1 << 30
+
+
 def load_book_params(path) -> dict[str, np.ndarray]:
     """The dict of arrays in a ``params.pkl`` written by the book's ``save_params``.
 
-    Only dicts of numeric NumPy arrays are accepted; anything else (which could run code when
-    unpickled) is refused with :class:`ModelFileError` before it is built."""
+    Only dicts of non-empty, finite float NumPy arrays are accepted; anything else (which could
+    run code when unpickled, or allocate more than the file holds) is refused with
+    :class:`ModelFileError` before it is built. The file is read whole first (at most
+    :data:`MAX_PICKLE_BYTES`), so no size written in it can make a read allocate more."""
     path = os.fspath(path)
+    if os.path.isdir(path):
+        raise ModelFileError(f"{path} is a folder, not a params.pkl; give the file in it")
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"parameter file {path} does not exist")
+    if os.path.getsize(path) > MAX_PICKLE_BYTES:
+        raise ModelFileError(
+            f"{path} is {os.path.getsize(path):,} bytes, over the limit of {MAX_PICKLE_BYTES:,} "
+            f"for a params.pkl (tatamikomi.io.MAX_PICKLE_BYTES)"
+        )
+    with open(path, "rb") as f:
+        data = f.read()
+    if data[:4] == b"PK\x03\x04":
+        raise ModelFileError(
+            f"{path} is an .npz archive (a tatamikomi model or params file), not the book's "
+            f"params.pkl: use it directly (tatamikomi evaluate/predict {path}, or "
+            f"model.load_params('{path}'))"
+        )
     try:
-        with open(path, "rb") as f:
-            params = _ArraysOnlyUnpickler(f).load()
+        params = _ArraysOnlyUnpickler(_io.BytesIO(data)).load()
     except _Refused as error:
         raise ModelFileError(f"{path}: {error}") from None
     except (
@@ -219,6 +356,8 @@ def load_book_params(path) -> dict[str, np.ndarray]:
         IndexError,
         KeyError,
         AttributeError,
+        MemoryError,
+        RecursionError,
     ) as error:
         raise ModelFileError(
             f"{path} is not a readable params.pkl (truncated or corrupt: {error})"
@@ -233,4 +372,11 @@ def load_book_params(path) -> dict[str, np.ndarray]:
             )
         if value.dtype.kind != "f":
             raise ModelFileError(f"{path}: {key} has dtype {value.dtype}; weights are floats")
+        if value.size == 0:
+            raise ModelFileError(f"{path}: {key} has shape {value.shape}, with no values")
+        if not np.isfinite(value).all():
+            raise ModelFileError(
+                f"{path}: {key} holds NaN or infinite values; these weights cannot predict "
+                f"anything. Use the file of a run that trained without diverging."
+            )
     return params

@@ -9,12 +9,40 @@ from __future__ import annotations
 
 import os
 
+import numpy as np
+
 from .. import io
 from .._checks import DEFAULT_DTYPE
 from .._version import __version__
+from ..init import parameter_limit
 from .book import BOOK_MODELS
 from .sequential import Sequential
 from .spec import from_spec
+
+
+def _architecture(meta: dict) -> dict:
+    architecture = meta.get("architecture")
+    if not isinstance(architecture, dict):
+        raise ValueError("no architecture in the metadata")
+    return architecture
+
+
+def _preprocess(preprocess, path):
+    """The stored preprocessing, checked: a divide_by that is a positive finite number."""
+    if preprocess is None:
+        return None
+    divide_by = preprocess.get("divide_by", 1) if isinstance(preprocess, dict) else None
+    if (
+        isinstance(divide_by, bool)
+        or not isinstance(divide_by, (int, float))
+        or not np.isfinite(divide_by)
+        or divide_by <= 0
+    ):
+        raise io.ModelFileError(
+            f"{path}: the metadata's preprocessing {preprocess!r} was edited (divide_by must be a "
+            f"positive number, e.g. 255); use an intact copy"
+        )
+    return preprocess
 
 
 def build_model(architecture: dict, *, seed=None, dtype=DEFAULT_DTYPE) -> Sequential:
@@ -91,14 +119,30 @@ def load_checkpoint(path):
             f"with model.load_params('{path}')"
         )
     weights = io.section(arrays, "model/")
+    for name, array in weights.items():
+        if array.dtype.kind != "f" or not np.isfinite(array).all():
+            raise io.ModelFileError(
+                f"{path}: {name} holds {'NaN or infinite values' if array.dtype.kind == 'f' else 'integers'}; "
+                f"this model cannot predict. Use the file of a run that trained without diverging."
+            )
+    held = sum(int(a.size) for a in weights.values())
     try:
         dtype = next(iter(weights.values())).dtype
-        model = build_model(meta["architecture"], dtype=dtype)
+        # the metadata's sizes are believed only as far as the file's arrays go
+        with parameter_limit(held, f"the file holds {held:,} values"):
+            model = build_model(_architecture(meta), dtype=dtype)
         model.load_state_dict(weights)
-    except (KeyError, StopIteration, ValueError, TypeError) as error:
-        raise io.ModelFileError(f"{path}: the architecture and the arrays do not fit ({error})")
-    model.preprocess = meta.get("preprocess")
-    model.history = meta.get("history") or {}
+    except (KeyError, StopIteration, ValueError, TypeError, AttributeError, IndexError) as error:
+        raise io.ModelFileError(
+            f"{path}: the architecture and the arrays do not fit ({error})"
+        ) from None
+    model.preprocess = _preprocess(meta.get("preprocess"), path)
+    model.history = meta.get("history") if isinstance(meta.get("history"), dict) else {}
+    if model.classes is not None and len(model.classes) != model.output_shapes()[-1][0]:
+        raise io.ModelFileError(
+            f"{path}: the metadata names {len(model.classes)} classes for "
+            f"{model.output_shapes()[-1][0]} outputs; it was edited. Use an intact copy."
+        )
     model.eval()
     training = None
     if meta.get("training") is not None:
