@@ -1,97 +1,75 @@
-"""The number of threads of the BLAS library that NumPy uses (OpenBLAS), where it can be set.
+"""Limiting the threads of the BLAS library under NumPy, through threadpoolctl.
 
 Why: after a multi-threaded matrix product, OpenBLAS's worker threads keep spinning for a while
 (its THREAD_TIMEOUT) and occupy the other cores. Element-wise passes that tatamikomi splits over
 the batch would then compete with them. So where work is split over the batch, each thread
-runs its own matrix products with BLAS limited to one thread, and OpenBLAS's workers stay
-asleep. NumPy has no public call for this; OpenBLAS exports one, found here the way
-threadpoolctl finds it. Where no OpenBLAS is found (MKL, Accelerate, another OS),
-:func:`available` is False and callers leave BLAS alone.
+runs its own matrix products with BLAS limited to one thread, and BLAS's workers stay asleep;
+small products that are not split run on one BLAS thread too.
+
+The limit is **process-wide**: BLAS has one thread count per process, so while any thread is
+inside :class:`single_threaded`, BLAS products of every thread (NumPy's, and any other library's
+that threadpoolctl finds, e.g. PyTorch's) run on one thread. The count is restored when the
+last such block, in any thread, has exited. Where threadpoolctl finds no BLAS whose threads it
+can set, :func:`available` is False and callers leave BLAS alone.
+
+A ``ThreadpoolController`` is made once (it inspects the loaded libraries, about 2 ms) and its
+``limit()`` is entered once per outermost block (about 15 us, against about 550 us for
+``threadpool_limits``, which inspects the libraries again on every call).
 """
 
 from __future__ import annotations
 
-import ctypes
 import threading
 
 _lock = threading.Lock()
-_functions: tuple | None = None
+_controller = None  # threadpoolctl's controller of the BLAS libraries, once made
 _searched = False
 
-_PREFIXES = ("scipy_openblas", "openblas")
-_SUFFIXES = ("64_", "_64", "")
 
-
-def _loaded_openblas_paths() -> list[str]:
-    try:
-        with open("/proc/self/maps") as maps:
-            paths = {
-                line.split(maxsplit=5)[-1].strip() for line in maps if "openblas" in line.lower()
-            }
-    except OSError:
-        return []
-    return sorted(p for p in paths if ".so" in p)
-
-
-def _find() -> tuple | None:
-    import numpy  # noqa: F401  (loads NumPy's BLAS, so that it is in the process maps)
-
-    for path in _loaded_openblas_paths():
-        try:
-            library = ctypes.CDLL(path)
-        except OSError:
-            continue
-        for prefix in _PREFIXES:
-            for suffix in _SUFFIXES:
-                get = getattr(library, f"{prefix}_get_num_threads{suffix}", None)
-                set_ = getattr(library, f"{prefix}_set_num_threads{suffix}", None)
-                if get is not None and set_ is not None:
-                    get.restype, set_.argtypes = ctypes.c_int, [ctypes.c_int]
-                    return get, set_
-    return None
-
-
-def _get_functions() -> tuple | None:
-    global _functions, _searched
+def _blas_controller():
+    global _controller, _searched
     if not _searched:
         with _lock:
             if not _searched:
-                _functions = _find()
+                import numpy  # noqa: F401  (loads NumPy's BLAS, so that threadpoolctl sees it)
+                from threadpoolctl import ThreadpoolController
+
+                blas = ThreadpoolController().select(user_api="blas")
+                _controller = blas if blas.lib_controllers else None
                 _searched = True
-    return _functions
+    return _controller
 
 
 def available() -> bool:
     """Whether BLAS threads can be limited in this process."""
-    return _get_functions() is not None
+    return _blas_controller() is not None
 
 
-_users = 0  # contexts inside single_threaded, across all threads
-_saved: int | None = None
+_users = 0  # blocks inside single_threaded, across all threads
+_limiter = None  # threadpoolctl's limit while _users > 0
 
 
 class single_threaded:
-    """Context manager: BLAS runs on one thread inside, and as before once the last such context
-    (in any thread) has exited. BLAS calls of other threads meanwhile run on one thread too."""
+    """Context manager: BLAS runs on one thread inside, and as before once the last such block
+    (in any thread) has exited. BLAS calls of other threads meanwhile run on one thread too
+    (the limit is process-wide)."""
 
     def __enter__(self):
-        global _users, _saved
-        functions = _get_functions()
-        if functions is not None:
+        global _users, _limiter
+        controller = _blas_controller()
+        if controller is not None:
             with _lock:
                 if _users == 0:
-                    _saved = functions[0]()
-                    if _saved != 1:
-                        functions[1](1)
+                    _limiter = controller.limit(limits=1)
                 _users += 1
         return self
 
     def __exit__(self, *exc):
-        global _users
-        functions = _get_functions()
-        if functions is not None:
+        global _users, _limiter
+        if _blas_controller() is not None:
             with _lock:
                 _users -= 1
-                if _users == 0 and _saved is not None and _saved != 1:
-                    functions[1](_saved)
+                if _users == 0:
+                    _limiter.restore_original_limits()
+                    _limiter = None
         return False
