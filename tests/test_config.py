@@ -20,8 +20,8 @@ SRC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 
 
 def test_a_block_changes_the_settings_and_restores_them():
     before = tk.get_config()
-    with tk.config(threads=1, memory_mb=2, chunk_mb=0.5) as inside:
-        assert inside == tk.get_config()
+    with tk.config(threads=1, memory_mb=2, chunk_mb=0.5):
+        inside = tk.get_config()
         assert (inside.threads, inside.memory_mb, inside.chunk_mb) == (1, 2, 0.5)
         assert tk.get_num_threads() == 1 and tk.get_memory_budget() == 2 << 20
         with tk.config(threads=3):  # blocks nest; what is left out is kept
@@ -141,13 +141,18 @@ def test_the_cli_help_works_with_a_bad_environment_variable():
     assert "usage" in result.stdout.lower()
 
 
-def test_a_set_process_default_replaces_a_bad_environment_variable():
+def test_a_process_default_or_a_block_overrides_a_bad_environment_variable():
     result = _run(
-        "import tatamikomi as tk; tk.set_num_threads(2); print(tk.get_num_threads())",
+        "import numpy as np, tatamikomi as tk\n"
+        "with tk.config(threads=1):\n"
+        "    tk.functional.relu_forward(np.ones((4, 4)))\n"
+        "    print(tk.get_num_threads())\n"
+        "tk.set_num_threads(2)\n"
+        "print(tk.get_num_threads())\n",
         TATAMIKOMI_NUM_THREADS="many",
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "2"
+    assert result.stdout.split() == ["1", "2"]
 
 
 def _chunk_sizes_of_a_convolution(monkeypatch, x, w):

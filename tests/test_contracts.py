@@ -166,9 +166,11 @@ def test_blas_threads_are_restored_after_concurrent_use():
         pytest.skip("threadpoolctl finds no BLAS whose threads it can set")
 
     def get():
-        return [lib.num_threads for lib in _blas._blas_controller().lib_controllers]
+        return [lib.get_num_threads() for lib in _blas._blas_controller().lib_controllers]
 
     before = get()
+    if set(before) == {1}:
+        pytest.skip("BLAS runs on one thread already: nothing to limit or restore")
     x = np.random.default_rng(0).standard_normal((64, 8, 32, 32)).astype(np.float32)
     w = np.random.default_rng(1).standard_normal((8, 8, 3, 3)).astype(np.float32)
 
@@ -188,4 +190,23 @@ def test_blas_threads_are_restored_after_concurrent_use():
         with _blas.single_threaded():
             assert set(get()) == {1}
         assert set(get()) == {1}
+    assert get() == before
+    # a block begun in one thread and ended last in another: the other restores the count
+    begun, main_left = threading.Event(), threading.Event()
+    seen = []
+
+    def other():
+        with _blas.single_threaded():
+            begun.set()
+            main_left.wait(10)
+            seen.append(get())
+        seen.append(get())
+
+    with _blas.single_threaded():
+        worker = threading.Thread(target=other)
+        worker.start()
+        begun.wait(10)
+    main_left.set()
+    worker.join()
+    assert set(seen[0]) == {1} and seen[1] == before
     assert get() == before

@@ -185,9 +185,9 @@ class config:
         self._changes = changes
         self._tokens: list[contextvars.Token] = []
 
-    def __enter__(self):
+    def __enter__(self) -> "config":
         self._tokens.append(_scoped.set({**_scoped.get(), **self._changes}))
-        return get_config()
+        return self
 
     def __exit__(self, *exc) -> bool:
         _scoped.reset(self._tokens.pop())

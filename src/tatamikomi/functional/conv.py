@@ -127,7 +127,7 @@ def conv2d_forward(
     def work(batch: slice) -> None:
         for part in unroll.chunks(batch):  # a few images at a time
             unroll.pad(part, padding_mode)  # パディング
-            col = unroll(part)  # im2col: (images, groups, Cg*FH*FW, OH*OW)
+            col = unroll(part)  # im2col: (images, groups, Cg*FH*FW, OH*OW or OH*Wp)
             product = unroll.product_buffer(out, part)
             np.matmul(weight_matrix, col, out=product)  # 積和計算: W @ col, per image and group
             unroll.to_output(product, bias_column, out, part)  # + b
