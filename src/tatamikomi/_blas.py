@@ -10,8 +10,9 @@ The limit is **process-wide**: BLAS has one thread count per process, so while a
 inside :class:`single_threaded`, BLAS products of every thread (NumPy's, and any other library's
 that threadpoolctl found when first asked, e.g. PyTorch's) run on one thread. The count is
 restored when the last such block, in any thread, has exited. A ``threadpool_limits`` of the
-caller's own that is active meanwhile is overridden for that time, and what it set is restored. Where threadpoolctl finds no BLAS whose threads it
-can set, :func:`available` is False and callers leave BLAS alone.
+caller's own that is active meanwhile is overridden for that time, and what it set is restored.
+Where threadpoolctl finds no BLAS whose threads it can set, :func:`available` is False and
+callers leave BLAS alone.
 
 A ``ThreadpoolController`` is made once (it inspects the loaded libraries, a few ms), and the
 outermost block reads and sets the thread count through its library controllers

@@ -35,6 +35,12 @@ started it), and it is also per asyncio task, so that two requests served concur
 one event loop (the browser studio) cannot see each other's block. tatamikomi's own worker
 threads run each slice in a copy of the caller's context, so the caller's block holds there.
 
+The engine reads the settings through :func:`threads`, :func:`memory_budget`,
+:func:`chunk_bytes` and :func:`rows_within_budget`. Note: ``tatamikomi.config`` is the class
+(``import tatamikomi.config as c`` gives it too); the module is
+``sys.modules["tatamikomi.config"]``, and ``from tatamikomi.config import ...`` imports from it
+as usual.
+
 An environment variable that does not parse raises a ValueError naming the variable and the
 fix when the setting is first used (not at import: ``tatamikomi --help`` always works).
 
@@ -49,6 +55,16 @@ import contextvars
 import os
 import threading
 from dataclasses import dataclass
+
+__all__ = [
+    "config",
+    "get_config",
+    "Settings",
+    "get_num_threads",
+    "set_num_threads",
+    "get_memory_budget",
+    "set_memory_budget",
+]
 
 _MB = 1 << 20
 DEFAULT_MEMORY_BYTES = 64 * _MB
