@@ -213,3 +213,55 @@ def test_no_process_wide_switch_is_left():
     assert not hasattr(tatamikomi, "reference")
     with pytest.raises(ValueError, match="engine must be 'fast' or 'lecture'"):
         tk.SimpleConvNet(engine="slow")
+
+
+def test_optimizer_state_does_not_decay_into_subnormal_numbers():
+    from tatamikomi.optim import FLUSH_EVERY
+
+    p = np.ones(1000, np.float32)
+    g = np.zeros(1000, np.float32)
+    g[:10] = 1.0  # the rest get no gradient after the first step, like dead ReLU units
+    optimizer = tk.Adam(lr=0.001)
+    optimizer.update({"w": p}, {"w": np.ones(1000, np.float32)})
+    for _ in range(8 * FLUSH_EVERY):
+        optimizer.update({"w": p}, {"w": g})
+    m = optimizer.state["w"]["m"]
+    tiny = np.finfo(np.float32).tiny
+    assert not np.any((m != 0) & (np.abs(m) < tiny))  # 0.9**800 would be 1e-37 and below
+    assert (m[:10] > 0.5).all() and (m[10:] == 0).all()
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    group_channels=st.sampled_from([8, 9, 16]),
+    groups=st.integers(1, 2),
+    filters_per_group=st.integers(1, 5),
+    size=st.integers(3, 9),
+    k=st.integers(2, 3),
+    dilation=st.integers(1, 2),
+    pad_fraction=st.floats(0, 1),
+    seed=st.integers(0, 2**16),
+)
+def test_input_gradient_as_a_convolution_matches_pytorch(
+    group_channels, groups, filters_per_group, size, k, dilation, pad_fraction, seed
+):
+    torch = pytest.importorskip("torch")
+    from tatamikomi.functional import _conv_engine
+
+    reach = dilation * (k - 1)
+    pad = round(pad_fraction * reach)
+    if size + 2 * pad < reach + 1:
+        return
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((2, group_channels * groups, size, size))
+    w = rng.standard_normal((filters_per_group * groups, group_channels, k, k))
+    out, cache = F.conv2d_forward(x, w, None, 1, pad, dilation, groups)
+    assert _conv_engine.input_gradient_by_convolution(cache)
+    dout = rng.standard_normal(out.shape)
+    dx, dw, _ = F.conv2d_backward(dout, cache)
+    xt = torch.tensor(x, requires_grad=True)
+    wt = torch.tensor(w, requires_grad=True)
+    yt = torch.nn.functional.conv2d(xt, wt, None, 1, pad, dilation, groups)
+    yt.backward(torch.tensor(dout))
+    np.testing.assert_allclose(dx, xt.grad.numpy(), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(dw, wt.grad.numpy(), rtol=1e-10, atol=1e-10)

@@ -85,11 +85,13 @@ def test_softmax_with_loss_gradient():
 @pytest.mark.parametrize("name", ["relu", "sigmoid", "tanh"])
 def test_activation_functions(name):
     x = RNG.standard_normal((3, 4)) + 0.1
-    forward, backward = getattr(F, name), getattr(F, f"{name}_backward")
+    function = getattr(F, name)
+    forward, backward = getattr(F, f"{name}_forward"), getattr(F, f"{name}_backward")
     weights = RNG.standard_normal(x.shape)
-    numeric = numerical_gradient(lambda z: (forward(z) * weights).sum(), x)
-    stored = x if name == "relu" else forward(x)
-    np.testing.assert_allclose(backward(weights, stored), numeric, rtol=1e-6, atol=1e-9)
+    numeric = numerical_gradient(lambda z: (function(z) * weights).sum(), x)
+    out, cache = forward(x)
+    np.testing.assert_array_equal(out, function(x))
+    np.testing.assert_allclose(backward(weights, cache), numeric, rtol=1e-6, atol=1e-9)
 
 
 def test_functional_conv_and_pools():
@@ -106,8 +108,10 @@ def test_functional_conv_and_pools():
         dw, numerical_gradient(lambda v: (F.conv2d(x, v, None, 2, 1) * weights).sum(), w), rtol=1e-6
     )
     g = RNG.standard_normal((2, 2, 1, 1))
+    out, cache = F.global_avg_pool2d_forward(x)
+    np.testing.assert_array_equal(out, F.global_avg_pool2d(x))
     np.testing.assert_allclose(
-        F.global_avg_pool2d_backward(g, x.shape),
+        F.global_avg_pool2d_backward(g, cache),
         numerical_gradient(lambda z: (F.global_avg_pool2d(z) * g).sum(), x),
         rtol=1e-6,
     )
@@ -137,3 +141,48 @@ def test_gradient_check_restores_the_layer():
     gradient_check(layer, IMAGES)
     assert layer.weight is weight and layer.weight.dtype == np.float32
     np.testing.assert_array_equal(layer.running_mean, np.zeros(4))
+
+
+def test_linear_pair_gives_the_products_and_the_numerical_gradient():
+    x, w, b = RNG.standard_normal((5, 4)), RNG.standard_normal((4, 3)), RNG.standard_normal(3)
+    weights = RNG.standard_normal((5, 3))
+    out, cache = F.linear_forward(x, w, b)
+    np.testing.assert_array_equal(out, F.linear(x, w, b))
+    np.testing.assert_allclose(out, x @ w + b, rtol=1e-12)
+    dx, dw, db = F.linear_backward(weights, cache)
+    np.testing.assert_allclose(dx, weights @ w.T, rtol=1e-12)
+    np.testing.assert_allclose(dw, x.T @ weights, rtol=1e-12)
+    np.testing.assert_allclose(db, weights.sum(axis=0), rtol=1e-12)
+    loss = lambda z, v, c: (F.linear(z, v, c) * weights).sum()  # noqa: E731
+    np.testing.assert_allclose(dx, numerical_gradient(lambda z: loss(z, w, b), x), rtol=1e-6)
+    np.testing.assert_allclose(dw, numerical_gradient(lambda v: loss(x, v, b), w), rtol=1e-6)
+    np.testing.assert_allclose(db, numerical_gradient(lambda c: loss(x, w, c), b), rtol=1e-6)
+    assert F.linear_backward(weights, cache, need_input_grad=False)[0] is None
+
+
+def test_softmax_cross_entropy_pair_gives_the_loss_and_the_numerical_gradient():
+    logits, labels = RNG.standard_normal((6, 4)), np.array([0, 3, 1, 1, 2, 0])
+    loss, cache = F.softmax_cross_entropy_forward(logits, labels)
+    assert loss == F.softmax_cross_entropy(logits, labels)
+    numeric = numerical_gradient(lambda z: F.softmax_cross_entropy(z, labels), logits)
+    np.testing.assert_allclose(F.softmax_cross_entropy_backward(1, cache), numeric, rtol=1e-6)
+    np.testing.assert_allclose(
+        F.softmax_cross_entropy_backward(0.5, cache), 0.5 * numeric, rtol=1e-6
+    )
+    np.testing.assert_allclose(cache.probs, F.softmax(logits), rtol=1e-15)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda x: F.relu_backward(np.ones_like(x), x),
+        lambda x: F.linear_backward(np.ones((3, 2)), x, np.ones((4, 2))),
+        lambda x: F.softmax_cross_entropy_backward(F.softmax(x), np.zeros(3, int)),
+    ],
+    ids=["relu", "linear", "softmax_cross_entropy"],
+)
+def test_backward_refuses_the_old_arguments_by_name(call):
+    """The old ``op_backward(dout, x, ...)`` forms would compute something wrong: refused."""
+    x = RNG.standard_normal((3, 4))
+    with pytest.raises(TypeError, match=r"_forward"):
+        call(x)

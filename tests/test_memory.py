@@ -27,14 +27,33 @@ def test_predict_slices_by_the_budget_and_gives_the_same_scores(budget, monkeypa
     assert sizes == [20] * 5
 
 
+def _stateful_layers(model):
+    layers = [layer for layer in model.layers.values() if layer._backward_state]
+    assert len(layers) >= 10, "DeepConvNet's convolutions, ReLUs, poolings, Affines, Dropouts"
+    return layers
+
+
+def _held(layer) -> list:
+    return [getattr(layer, name) is not None for name in layer._backward_state]
+
+
 def test_inference_lets_go_of_backward_state(budget):
     model = tk.DeepConvNet(seed=0)
     x = np.random.default_rng(0).random((10, 1, 28, 28), dtype=np.float32)
+    model.gradient(x, np.arange(10))
+    assert all(all(_held(layer)) for layer in _stateful_layers(model))
     model.predict(x)
-    assert all(getattr(layer, "_cache", None) is None for layer in model.layers)
-    model.gradient(x, np.arange(10))  # training keeps it, and is never sliced
-    budget(1 << 20)
-    assert model.layers["Conv1"]._cache is not None
+    assert not any(any(_held(layer)) for layer in _stateful_layers(model))
+
+
+def test_training_keeps_the_whole_batch_whatever_the_budget(budget):
+    model = tk.DeepConvNet(seed=0)
+    x = np.random.default_rng(0).random((100, 1, 28, 28), dtype=np.float32)
+    budget(1 << 20)  # predict would run these 100 images 20 at a time
+    model.gradient(x, np.arange(100) % 10)  # training keeps its state, and is never sliced
+    assert all(all(_held(layer)) for layer in _stateful_layers(model))
+    assert model.layers["Conv1"]._cache.x_shape[0] == 100
+    assert model.layers["Affine1"].x.shape[0] == 100
 
 
 def test_peak_memory_of_a_large_batch_stays_near_the_budget(budget):

@@ -255,7 +255,9 @@ def test_softmax_cross_entropy_matches_torch(dtype):
     loss_t = torch.nn.functional.cross_entropy(t_logits, torch.from_numpy(labels))
     loss_t.backward()
     assert F.softmax_cross_entropy(logits, labels) == pytest.approx(loss_t.item(), rel=1e-5)
-    grad = F.softmax_cross_entropy_backward(F.softmax(logits), labels)
+    loss, cache = F.softmax_cross_entropy_forward(logits, labels)
+    assert loss == F.softmax_cross_entropy(logits, labels)
+    grad = F.softmax_cross_entropy_backward(1, cache)
     np.testing.assert_allclose(grad, t_logits.grad.numpy(), **tolerance(dtype))
     onehot = np.eye(5, dtype=dtype)[labels]
     assert F.softmax_cross_entropy(logits, onehot) == pytest.approx(loss_t.item(), rel=1e-5)
@@ -288,9 +290,9 @@ def test_2x2_fast_paths_indices_infinite_gradients_and_average():
 def forced_layout(request, monkeypatch):
     """Stride-1 convolutions pick the "wide" layout only for rows little wider than the output,
     which the small random images rarely are: run the oracle with each layout forced."""
-    from tatamikomi.functional import conv
+    from tatamikomi.functional import _conv_engine
 
-    monkeypatch.setattr(conv, "WIDE_MAX_EXTRA", 1000.0 if request.param == "wide" else 0.0)
+    monkeypatch.setattr(_conv_engine, "WIDE_MAX_EXTRA", 1000.0 if request.param == "wide" else 0.0)
     return request.param
 
 
@@ -301,7 +303,7 @@ def forced_layout(request, monkeypatch):
 )
 @given(case=conv_cases(), seed=st.integers(0, 2**31 - 1))
 def test_conv2d_layouts_match_torch(forced_layout, case, seed):
-    from tatamikomi.functional import conv
+    from tatamikomi.functional import _conv_engine
 
     case = dict(case, stride=(1, 1), padding=case["padding"] if case["padding"] != "same" else 1)
     for size, k, d in zip(case["hw"], case["kernel"], case["dilation"]):
@@ -310,5 +312,5 @@ def test_conv2d_layouts_match_torch(forced_layout, case, seed):
         if case["mode"] == "reflect":
             assume(pad < size)
     window = F.window2d(case["hw"], case["kernel"], 1, case["padding"], case["dilation"])
-    assert conv._choose_layout(window) in (forced_layout, "view")
+    assert _conv_engine.choose_layout(window) in (forced_layout, "view")
     test_conv2d_matches_torch.hypothesis.inner_test(case, seed)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import secrets
 
 
 def refuse_overwrite(path, hint: str = "") -> None:
@@ -26,13 +26,12 @@ def atomic_write(path, *, overwrite: bool = False, hint: str = ""):
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         raise FileNotFoundError(f"the folder {directory} does not exist; create it first")
-    fd, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", dir=directory)
+    fd, temporary = _create_beside(path, directory)
     try:
         with os.fdopen(fd, "wb") as f:
             yield f
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes it private; give normal rights
         if not overwrite:
             refuse_overwrite(path, hint)  # appeared while we wrote
         os.replace(temporary, path)
@@ -42,7 +41,16 @@ def atomic_write(path, *, overwrite: bool = False, hint: str = ""):
         raise
 
 
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
+def _create_beside(path: str, directory: str) -> tuple[int, str]:
+    """A new, empty temporary file in ``directory``: ``(fd, its path)``.
+
+    Created with mode 0o666, so that the process umask (and a default ACL) gives it the rights
+    any new file gets, as ``open(path, "wb")`` would; reading the umask would mean changing it,
+    for every thread. O_EXCL: never an existing file, whoever else writes beside us."""
+    flags = os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_BINARY", 0)
+    while True:
+        temporary = os.path.join(directory, f".{os.path.basename(path)}.{secrets.token_hex(4)}")
+        try:
+            return os.open(temporary, flags, 0o666), temporary
+        except FileExistsError:
+            continue

@@ -9,13 +9,14 @@ may be blocked differently by BLAS, and round differently).
 Work that also multiplies matrices (``blas=True``) runs its products inside the threads with BLAS
 limited to one thread each (see :mod:`._blas`), so that BLAS's own workers neither compete with
 ours nor keep spinning afterwards; where BLAS threads cannot be limited, such work is not split.
-A split inside a worker thread runs inline.
+A split inside a worker thread runs inline. The number of threads is the ``threads`` setting in
+effect for the caller (:mod:`tatamikomi.config`); each slice runs in a copy of the caller's
+settings.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
@@ -23,6 +24,7 @@ from typing import Callable
 import numpy as np
 
 from . import _blas
+from .config import run_in_context, threads as configured_threads
 
 # Below this many elements per thread the hand-off costs more than it saves.
 MIN_ELEMENTS_PER_THREAD = 1 << 17
@@ -32,47 +34,13 @@ _executor: ThreadPoolExecutor | None = None
 _local = threading.local()
 
 
-def _default_num_threads() -> int:
-    configured = os.environ.get("TATAMIKOMI_NUM_THREADS", "")
-    if configured.strip():
-        try:
-            value = int(configured)
-        except ValueError:
-            raise ValueError(
-                f"TATAMIKOMI_NUM_THREADS must be a positive integer; got {configured!r}"
-            ) from None
-        if value < 1:
-            raise ValueError(f"TATAMIKOMI_NUM_THREADS must be at least 1; got {value}")
-        return value
-    return max(1, min(os.cpu_count() or 1, 8))
-
-
-_num_threads = _default_num_threads()
-
-
-def get_num_threads() -> int:
-    """The number of threads tatamikomi uses for element-wise passes over a batch."""
-    return _num_threads
-
-
-def set_num_threads(n: int) -> None:
-    """Set the number of threads for element-wise passes (BLAS threads are not affected)."""
-    global _num_threads, _executor
-    if not isinstance(n, int) or n < 1:
-        raise ValueError(f"number of threads must be a positive int; got {n!r}")
-    with _lock:
-        _num_threads = n
-        if _executor is not None:
-            _executor.shutdown(wait=True)
-            _executor = None
-
-
 def _pool(workers: int) -> ThreadPoolExecutor:
+    """A pool of at least ``workers`` threads. A larger one replaces it without shutting it
+    down: another thread may still be handing work to it (its idle threads end once nobody
+    refers to it). ThreadPoolExecutor starts its threads only as work arrives."""
     global _executor
     with _lock:
         if _executor is None or _executor._max_workers < workers:  # noqa: SLF001
-            if _executor is not None:
-                _executor.shutdown(wait=True)
             _executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tatamikomi")
         return _executor
 
@@ -129,7 +97,7 @@ def over_batch(
     the calling thread. ``work`` must write only to the part of its outputs that its slice owns.
     ``blas``: the work multiplies matrices (see the module's docstring).
     """
-    threads = min(_num_threads, batch, max(1, elements // MIN_ELEMENTS_PER_THREAD))
+    threads = min(configured_threads(), batch, max(1, elements // MIN_ELEMENTS_PER_THREAD))
     if threads <= 1 or getattr(_local, "inside", False) or (blas and not _blas.available()):
         # A small product runs on one BLAS thread too: else OpenBLAS's workers would wake up
         # for it and then spin, slowing the next split work (DeepConvNet's step by 12 %).
@@ -143,8 +111,9 @@ def over_batch(
         bounds.append(bounds[-1] + step + (1 if i < extra else 0))
     slices = [slice(bounds[i], bounds[i + 1]) for i in range(threads)]
     run = _in_worker(work)
+    pool = _pool(threads - 1)
     with _blas.single_threaded() if blas else contextlib.nullcontext():
-        futures = [_pool(threads - 1).submit(run, s) for s in slices[1:]]
+        futures = [pool.submit(run_in_context(run), s) for s in slices[1:]]
         try:
             run(slices[0])
         finally:

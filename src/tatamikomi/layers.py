@@ -385,7 +385,7 @@ class Affine(Layer):
     b = _Entry("params", "b")
     dW = _Entry("grads", "W")
     db = _Entry("grads", "b")
-    _backward_state = ("x",)
+    _backward_state = ("x", "_cache")
     spec_type = "Linear"
     spec_options = frozenset({"out_features", "bias", "init"})
     spec_required = frozenset({"out_features"})
@@ -400,7 +400,7 @@ class Affine(Layer):
             self.b = _parameter(b, "b", self.W.dtype).reshape(-1)
             if self.b.shape != (self.W.shape[1],):
                 raise ValueError(f"b must have shape ({self.W.shape[1]},); got {np.shape(b)}")
-        self.x = None
+        self.x = self._cache = None
         self.original_x_shape = None
 
     def forward(self, x):
@@ -412,11 +412,12 @@ class Affine(Layer):
             )
         self.original_x_shape = x.shape
         self.x = x.reshape(x.shape[0], -1)
-        return F.linear(self.x, self.W, self.b)
+        out, self._cache = F.linear_forward(self.x, self.W, self.b)
+        return out
 
     def backward(self, dout):
-        self._require_forward(self.x)
-        dx, dW, db = F.linear_backward(np.asarray(dout), self.x, self.W)
+        self._require_forward(self._cache)
+        dx, dW, db = F.linear_backward(np.asarray(dout), self._cache)
         self.dW = dW.astype(self.W.dtype, copy=False)
         if self.b is not None:
             self.db = db.astype(self.b.dtype, copy=False)
@@ -656,8 +657,8 @@ class GlobalAveragePooling(Layer):
 
     def forward(self, x):
         x = self._input(x)
-        self._x_shape = x.shape
-        return F.global_avg_pool2d(x)
+        out, self._x_shape = F.global_avg_pool2d_forward(x)
+        return out
 
     def backward(self, dout):
         self._require_forward(self._x_shape)
@@ -690,7 +691,7 @@ class Relu(Layer):
 
     def backward(self, dout):
         self._require_forward(self._keep)
-        return F.masked(dout, self._keep)
+        return F.relu_backward(dout, self._keep)
 
 
 ReLU = Relu
@@ -1064,17 +1065,17 @@ class SoftmaxWithLoss(Layer):
 
     def __init__(self):
         super().__init__()
-        self.loss = self.y = self.t = None
+        self.loss = self.y = self.t = self._cache = None
 
     def forward(self, x, t):
         x = self._input(x)
-        self.loss = F.softmax_cross_entropy(x, t)
-        self.y, self.t = F.softmax(x), t
+        self.loss, self._cache = F.softmax_cross_entropy_forward(x, t)
+        self.y, self.t = self._cache.probs, t
         return self.loss
 
     def backward(self, dout=1):
         self._require_forward(self.y)
-        return dout * F.softmax_cross_entropy_backward(self.y, self.t)
+        return F.softmax_cross_entropy_backward(dout, self._cache)
 
 
 #: what ``from tatamikomi import *`` and ``tatamikomi.<Layer>`` offer: every public layer class

@@ -1,7 +1,7 @@
 """Element-wise activations and softmax, with their backward passes.
 
-Each backward takes what its forward produced (the input for ReLU, the output for sigmoid and
-tanh), as the book's layers keep it.
+``op_forward(x) -> (out, cache)`` and ``op_backward(dout, cache)``, the cache being what the
+book's layers keep: the mask ``x > 0`` for ReLU, the output y for sigmoid and tanh.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ def _over_first_axis(work, array: np.ndarray) -> None:
 
 
 def relu_forward(x) -> tuple[np.ndarray, np.ndarray]:
-    """``max(0, x)`` and the mask ``x > 0`` that the backward pass needs, in one pass."""
+    """``max(0, x)`` and its cache, the mask ``x > 0`` that the backward pass needs, in one
+    pass. Shape: any -> the same."""
     x = as_float(x, "x")
     out = np.empty_like(x)
     keep = np.empty(x.shape, dtype=bool)
@@ -63,9 +64,16 @@ def masked(dout, keep) -> np.ndarray:
     return dx
 
 
-def relu_backward(dout, x) -> np.ndarray:
-    """``dout`` where ``x > 0``, else 0 (at exactly 0 the gradient is 0, as in PyTorch)."""
-    return masked(dout, np.asarray(x) > 0)
+def relu_backward(dout, cache) -> np.ndarray:
+    """``dout`` where ``x > 0``, else 0 (at exactly 0 the gradient is 0, as in PyTorch).
+    ``cache``: the mask from :func:`relu_forward`."""
+    if not isinstance(cache, np.ndarray) or cache.dtype != bool:
+        raise TypeError(
+            "relu_backward(dout, cache) takes the cache of relu_forward (the boolean mask "
+            f"x > 0), not the input x; got {type(cache).__name__} of dtype "
+            f"{getattr(cache, 'dtype', None)}. Use: out, cache = relu_forward(x)."
+        )
+    return masked(dout, cache)
 
 
 def sigmoid(x) -> np.ndarray:
@@ -75,18 +83,33 @@ def sigmoid(x) -> np.ndarray:
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
 
 
-def sigmoid_backward(dout, y) -> np.ndarray:
-    """``dout * y * (1 - y)`` with ``y = sigmoid(x)``."""
+def sigmoid_forward(x) -> tuple[np.ndarray, np.ndarray]:
+    """``y = sigmoid(x)`` and its cache, y itself (the backward pass needs only the output)."""
+    y = sigmoid(x)
+    return y, y
+
+
+def sigmoid_backward(dout, cache) -> np.ndarray:
+    """``dout * y * (1 - y)`` with ``y = sigmoid(x)``, the cache of :func:`sigmoid_forward`."""
+    y = cache
     return dout * y * (1 - y)
 
 
 def tanh(x) -> np.ndarray:
+    """``tanh(x)``, element-wise."""
     x = as_float(x, "x")
     return np.tanh(x)
 
 
-def tanh_backward(dout, y) -> np.ndarray:
-    """``dout * (1 - y**2)`` with ``y = tanh(x)``."""
+def tanh_forward(x) -> tuple[np.ndarray, np.ndarray]:
+    """``y = tanh(x)`` and its cache, y itself."""
+    y = tanh(x)
+    return y, y
+
+
+def tanh_backward(dout, cache) -> np.ndarray:
+    """``dout * (1 - y**2)`` with ``y = tanh(x)``, the cache of :func:`tanh_forward`."""
+    y = cache
     return dout * (1 - y * y)
 
 

@@ -5,14 +5,28 @@ For logits z of shape (N, K) and labels t (class indices (N,), or one-hot / prob
 
     loss = -(1/N) * sum_n sum_k t[n, k] * log_softmax(z)[n, k]
     dloss/dz = (softmax(z) - t) / N
+
+``softmax_cross_entropy_forward(z, t) -> (loss, cache)``, and
+``softmax_cross_entropy_backward(dout, cache) = dout * (softmax(z) - t) / N``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from dataclasses import dataclass
+
 from .._checks import as_array, as_float, check_finite, check_ndim
-from .activations import log_softmax
+from .activations import log_softmax, softmax
+
+
+@dataclass(frozen=True)
+class SoftmaxCrossEntropyCache:
+    """What :func:`softmax_cross_entropy_backward` needs: ``probs = softmax(z)`` (N, K) and the
+    labels as probability rows ``target`` (N, K)."""
+
+    probs: np.ndarray
+    target: np.ndarray
 
 
 def target_distribution(labels, num_classes: int, n: int, dtype) -> np.ndarray:
@@ -59,16 +73,36 @@ def _check_logits(logits) -> np.ndarray:
     return logits
 
 
-def softmax_cross_entropy(logits, labels) -> float:
-    """Mean cross-entropy of ``softmax(logits)`` against the labels (a Python float)."""
+def _logits_and_target(logits, labels):
     logits = _check_logits(logits)
     n, k = logits.shape
-    target = target_distribution(labels, k, n, logits.dtype)
-    return float(-(target * log_softmax(logits)).sum() / n)
+    return logits, target_distribution(labels, k, n, logits.dtype)
 
 
-def softmax_cross_entropy_backward(probs, labels) -> np.ndarray:
-    """Gradient of the mean loss with respect to the logits: ``(probs - t) / N``."""
-    probs = as_float(probs, "probs")
-    n, k = probs.shape
-    return (probs - target_distribution(labels, k, n, probs.dtype)) / n
+def _mean_cross_entropy(logits, target) -> float:
+    return float(-(target * log_softmax(logits)).sum() / logits.shape[0])
+
+
+def softmax_cross_entropy(logits, labels) -> float:
+    """Mean cross-entropy of ``softmax(logits)`` against the labels (a Python float)."""
+    return _mean_cross_entropy(*_logits_and_target(logits, labels))
+
+
+def softmax_cross_entropy_forward(logits, labels):
+    """The loss (a Python float) and its cache: ``(loss, cache)``. Shapes: logits (N, K),
+    labels (N,) class indices or (N, K) one-hot / probability rows."""
+    logits, target = _logits_and_target(logits, labels)
+    return _mean_cross_entropy(logits, target), SoftmaxCrossEntropyCache(softmax(logits), target)
+
+
+def softmax_cross_entropy_backward(dout, cache: SoftmaxCrossEntropyCache) -> np.ndarray:
+    """Gradient with respect to the logits, ``dout * (probs - t) / N`` (N, K); ``dout`` is the
+    gradient of what follows the loss (1 when the loss is the end)."""
+    if not isinstance(cache, SoftmaxCrossEntropyCache):
+        raise TypeError(
+            "softmax_cross_entropy_backward(dout, cache) takes the cache of "
+            f"softmax_cross_entropy_forward; got {type(cache).__name__}. Use: "
+            "loss, cache = softmax_cross_entropy_forward(logits, labels)."
+        )
+    n = cache.probs.shape[0]
+    return dout * ((cache.probs - cache.target) / n)

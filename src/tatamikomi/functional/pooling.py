@@ -385,9 +385,17 @@ def global_avg_pool2d(x) -> np.ndarray:
     return x.mean(axis=(2, 3), keepdims=True, dtype=x.dtype)
 
 
-def global_avg_pool2d_backward(dout, x_shape) -> np.ndarray:
-    """Each pixel receives ``dout / (H*W)``: (N, C, 1, 1) -> (N, C, H, W)."""
+def global_avg_pool2d_forward(x) -> tuple[np.ndarray, tuple]:
+    """:func:`global_avg_pool2d` and its cache, the input's shape (N, C, H, W)."""
+    x = image_batch(x, "input")
+    return global_avg_pool2d(x), x.shape
+
+
+def global_avg_pool2d_backward(dout, cache) -> np.ndarray:
+    """Each pixel receives ``dout / (H*W)``: (N, C, 1, 1) -> (N, C, H, W). ``cache``: the input's
+    shape, from :func:`global_avg_pool2d_forward`."""
     dout = np.asarray(dout)
+    x_shape = cache
     n, c, h, w = x_shape
     if dout.shape != (n, c, 1, 1):
         raise ValueError(f"dout must have shape {(n, c, 1, 1)}; got {dout.shape}")

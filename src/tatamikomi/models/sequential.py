@@ -194,7 +194,7 @@ class Sequential:
 
     def _images_within_budget(self, x) -> int:
         """How many images of x fit the memory budget in the largest layer output."""
-        from .._memory import rows_within_budget
+        from ..config import rows_within_budget
 
         example = tuple(x.shape[1:])
         if getattr(self, "_largest_output", (None,))[0] != example:
