@@ -280,11 +280,15 @@ def _reconstruct(subtype, shape, dtype):
     return _RECONSTRUCT(np.ndarray, (0,), dtype)
 
 
-def _bytearray(data=b""):
-    """bytearray from stored bytes only: ``bytearray(n)`` would allocate n bytes."""
-    if not isinstance(data, (bytes, bytearray)):
-        raise _Refused(f"refused: bytearray({type(data).__name__})")
-    return bytearray(data)
+def _from_bytes(kind):
+    """``bytes``/``bytearray`` from stored bytes only: ``bytearray(n)`` would allocate n bytes."""
+
+    def build(data=b""):
+        if not isinstance(data, (bytes, bytearray)):
+            raise _Refused(f"refused: {kind.__name__}({type(data).__name__})")
+        return kind(data)
+
+    return build
 
 
 class _ArraysOnlyUnpickler(pickle.Unpickler):
@@ -295,7 +299,9 @@ class _ArraysOnlyUnpickler(pickle.Unpickler):
             ("numpy", "ndarray"): _NdarrayToken,
             ("numpy", "dtype"): _safe_dtype,
             ("collections", "OrderedDict"): dict,
-            ("builtins", "bytearray"): _bytearray,
+            ("builtins", "bytearray"): _from_bytes(bytearray),
+            ("builtins", "bytes"): _from_bytes(bytes),
+            ("__builtin__", "bytes"): _from_bytes(bytes),
             ("_codecs", "encode"): _latin1,
         }
         for core in ("numpy.core", "numpy._core"):
