@@ -260,7 +260,8 @@ def _check_classes(labels: dict[str, np.ndarray], classes, where: str) -> tuple[
             first = ", ".join(map(str, missing[:8])) + (", ..." if len(missing) > 8 else "")
         shift = f"subtract {lo} (t - {lo}) if they start at {lo}, or " if lo > 0 else ""
         raise DataError(
-            f"{where}: labels run from {lo} to {hi} but {first} never appear in the training "
+            f"{where}: labels run from {lo} to {hi} but {first} never "
+            f"{'appears' if len(missing) == 1 else 'appear'} in the training "
             f"labels, which would make a {hi + 1}-class model with classes it never sees: "
             f"{shift}{declare}"
         )
