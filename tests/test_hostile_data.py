@@ -564,6 +564,21 @@ def test_an_npz_member_claiming_100000_squared_is_refused_before_allocating(host
     expect(result, "DataError", "declares shape (1000, 1000) of float64 (8.0 MB) but holds only")
 
 
+def test_members_a_dataset_does_not_use_are_never_read(hostile):
+    path = hostile.npz()
+    member = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        member, {"descr": "<f8", "fortran_order": False, "shape": (10**5, 10**5)}
+    )
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr("extra.npy", member.getvalue())
+        archive.writestr("notes.txt", b"x" * 1000)
+    data = load_dataset(path)
+    assert data.x_train.shape == (12, 1, 8, 8)
+    with pytest.raises(DataError, match=r"has no t_train or y_train; .* It has: \['x_train'\]"):
+        load_dataset(hostile.npz("partial.npz", t_train=None, x_test=None, t_test=None))
+
+
 def test_a_directory_is_a_directory(hostile, tmp_path):
     (tmp_path / "folder.npz").mkdir()
     (tmp_path / "folder.npz" / "notes.txt").write_text("x")

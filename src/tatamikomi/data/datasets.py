@@ -393,21 +393,31 @@ def _what_file(path: str) -> str:
     return f"not a dataset file (it starts with {start[:8].hex()})"
 
 
-def _npz_contents(path: str) -> dict[str, np.ndarray]:
-    """The arrays of the .npz ``path``, each member's declared size checked against its
-    stored size and :data:`~.errors.MAX_DATA_BYTES` before it is read; never pickled data."""
+NPZ_KEYS = ("x_train", "t_train", "y_train", "x_test", "t_test", "y_test", "classes", "divide_by")
+
+
+def _npz_contents(path: str) -> tuple[dict[str, np.ndarray], list[str]]:
+    """The arrays of the .npz ``path`` that a dataset uses (:data:`NPZ_KEYS`), and the names
+    of all its arrays. Each used member's declared size is checked against its stored size and
+    :data:`~.errors.MAX_DATA_BYTES` before it is read; other members are never read, and
+    pickled data never is."""
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError) as error:
         raise DataError(f"{path} is not a readable .npz ({error}); {DATASET_FORMAT}") from None
     with archive:
-        members = [i for i in archive.infolist() if i.filename.endswith(".npy")]
-        check_limit(sum(i.file_size for i in members), f"{path} (all its arrays)", MAX_DATA_BYTES)
+        arrays = [i for i in archive.infolist() if i.filename.endswith(".npy")]
+        names = sorted(i.filename[: -len(".npy")] for i in arrays)
+        members = [i for i in arrays if i.filename[: -len(".npy")] in NPZ_KEYS]
+        check_limit(
+            sum(i.file_size for i in members), f"{path} (its dataset arrays)", MAX_DATA_BYTES
+        )
         for info in members:
             _check_member(archive, info, path)
     try:
         with np.load(path, allow_pickle=False) as loaded:
-            return {key: loaded[key] for key in loaded.files}
+            used = {i.filename[: -len(".npy")] for i in members}
+            return {key: loaded[key] for key in loaded.files if key in used}, names
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
         raise DataError(f"{path} is a damaged .npz ({error}); save it again") from None
 
@@ -441,14 +451,14 @@ def _check_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: str) ->
 
 
 def _load_npz(path: str) -> Dataset:
-    contents = _npz_contents(path)
+    contents, names = _npz_contents(path)
     arrays = []
     for keys in (("x_train",), ("t_train", "y_train"), ("x_test",), ("t_test", "y_test")):
         key = next((k for k in keys if k in contents), None)
         if key is None:
             raise DataError(
                 f"{path} has no {' or '.join(keys)}; a dataset .npz holds x_train, t_train "
-                f"(or y_train), x_test and t_test (or y_test). It has: {sorted(contents)}"
+                f"(or y_train), x_test and t_test (or y_test). It has: {names}"
             )
         arrays.append(contents[key])
     classes = None
