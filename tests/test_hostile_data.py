@@ -14,7 +14,6 @@ import http.server
 import io
 import json
 import os
-import socket
 import socketserver
 import subprocess
 import sys
@@ -279,7 +278,9 @@ def test_gzip_that_declares_more_than_it_holds_grows_only_with_its_content(hosti
 @linux_only
 def test_gzip_bomb_is_streamed_and_stopped_after_the_declared_values(hostile):
     result = in_child("data.read_idx(args['path'])", path=hostile.gzip_bomb())
-    expect(result, "IDXError", "bomb.gz has more than 1048576 unexpected bytes after its (10, 28, 28)")
+    expect(
+        result, "IDXError", "bomb.gz has more than 1048576 unexpected bytes after its (10, 28, 28)"
+    )
 
 
 @linux_only
@@ -376,10 +377,13 @@ def test_a_dripping_server_is_stopped_by_the_overall_timeout(drip, tmp_path, mod
     assert not target.exists() and os.listdir(tmp_path) == []
 
 
-@pytest.mark.parametrize("mode, message", [
-    ("too-long", "announces 5.0 MB, more than the limit of 1.0 MB"),
-    ("endless", "sent more than the limit of 1.0 MB"),
-])
+@pytest.mark.parametrize(
+    "mode, message",
+    [
+        ("too-long", "announces 5.0 MB, more than the limit of 1.0 MB"),
+        ("endless", "sent more than the limit of 1.0 MB"),
+    ],
+)
 def test_a_download_over_the_size_cap_is_refused(drip, tmp_path, mode, message):
     server, url = drip
     server.mode = mode
@@ -426,8 +430,13 @@ def test_the_md5_of_the_content_is_found_while_streaming(www, tmp_path):
     (root / "f.gz").write_bytes(gzip.compress(content))
     import hashlib
 
-    fetch("f.gz", [f"{url}/f.gz"], tmp_path / "f.gz", {hashlib.md5(content).hexdigest()},
-          progress=False)
+    fetch(
+        "f.gz",
+        [f"{url}/f.gz"],
+        tmp_path / "f.gz",
+        {hashlib.md5(content).hexdigest()},
+        progress=False,
+    )
     assert gzip.decompress((tmp_path / "f.gz").read_bytes()) == content
 
 
@@ -466,22 +475,37 @@ def test_labels_0_to_255_are_not_a_256_class_model(hostile):
     assert "labels run from 0 to 255, which would make 256 classes" in one_line(error)
     # declared by name, 256 classes are fine
     names = np.array([f"c{i}" for i in range(256)])
-    data = load_dataset(hostile.npz(
-        "named.npz", x_train=np.zeros((256, 8, 8), np.uint8), t_train=np.arange(256),
-        t_test=np.arange(6), classes=names,
-    ))
+    data = load_dataset(
+        hostile.npz(
+            "named.npz",
+            x_train=np.zeros((256, 8, 8), np.uint8),
+            t_train=np.arange(256),
+            t_test=np.arange(6),
+            classes=names,
+        )
+    )
     assert len(data.classes) == 256 and data.classes[255] == "c255"
 
 
-@pytest.mark.parametrize("arrays, message", [
-    (dict(t_test=np.array([0, 1, 5, 0, 1, 2]), classes=np.array(["a", "b", "c"])),
-     "t_test has label 5 but only 3 classes are declared (labels must be 0 to 2)"),
-    (dict(t_train=np.arange(12) % 3 - 1), "t_train has label -1; labels are class indices from 0"),
-    (dict(t_train=(np.arange(12) % 3).astype(np.float32)),
-     "t_train are float32 numbers; labels are integer class indices: save them as t.astype"),
-    (dict(t_train=np.array([0, 2] * 6)), "labels run from 0 to 2 but 1 never appears"),
-    (dict(t_train=np.arange(5) % 3), "12 train images but 5 train labels"),
-])
+@pytest.mark.parametrize(
+    "arrays, message",
+    [
+        (
+            dict(t_test=np.array([0, 1, 5, 0, 1, 2]), classes=np.array(["a", "b", "c"])),
+            "t_test has label 5 but only 3 classes are declared (labels must be 0 to 2)",
+        ),
+        (
+            dict(t_train=np.arange(12) % 3 - 1),
+            "t_train has label -1; labels are class indices from 0",
+        ),
+        (
+            dict(t_train=(np.arange(12) % 3).astype(np.float32)),
+            "t_train are float32 numbers; labels are integer class indices: save them as t.astype",
+        ),
+        (dict(t_train=np.array([0, 2] * 6)), "labels run from 0 to 2 but 1 never appears"),
+        (dict(t_train=np.arange(5) % 3), "12 train images but 5 train labels"),
+    ],
+)
 def test_labels_against_the_classes(hostile, arrays, message):
     with pytest.raises(DataError) as error:
         load_dataset(hostile.npz(**arrays))
@@ -503,22 +527,41 @@ def test_float_images_in_0_1_are_not_divided_by_255_again(hostile):
     assert declared.divide_by == 2
 
 
-@pytest.mark.parametrize("arrays, message", [
-    (dict(x_test=np.full((6, 8, 8), np.nan, np.float32)),
-     "x_test has NaN or infinite pixel values"),
-    (dict(x_train=np.linspace(-1, 300, 12 * 64).reshape(12, 8, 8)),
-     "pixel values run from -1 to 300; tatamikomi takes pixels 0..255 or in [0, 1]"),
-    (dict(x_train=np.zeros((12, 8, 8, 3), np.uint8), x_test=np.zeros((6, 8, 8, 3), np.uint8)),
-     "x_train has shape (12, 8, 8, 3), which looks like (N, H, W, C) (channels last); "
-     "tatamikomi takes (N, C, H, W): save x.transpose(0, 3, 1, 2)"),
-    (dict(x_train=np.zeros((12, 784), np.uint8)), "flattened rows; images are (N, H, W) or "
-     "(N, C, H, W): reshape them, e.g. x.reshape(-1, 28, 28)"),
-    (dict(x_test=np.zeros((0, 8, 8), np.uint8), t_test=np.zeros(0, int)),
-     "x_test is empty (0 images); training and testing need at least one image each"),
-    (dict(x_train=np.array(["a"] * 12)), "x_train has dtype <U1; images are numbers"),
-    (dict(x_test=np.zeros((6, 9, 9), np.uint8)), "training images are (1, 8, 8) but test images"),
-    (dict(divide_by=np.array(0)), "divide_by must be one positive number"),
-])
+@pytest.mark.parametrize(
+    "arrays, message",
+    [
+        (
+            dict(x_test=np.full((6, 8, 8), np.nan, np.float32)),
+            "x_test has NaN or infinite pixel values",
+        ),
+        (
+            dict(x_train=np.linspace(-1, 300, 12 * 64).reshape(12, 8, 8)),
+            "pixel values run from -1 to 300; tatamikomi takes pixels 0..255 or in [0, 1]",
+        ),
+        (
+            dict(
+                x_train=np.zeros((12, 8, 8, 3), np.uint8), x_test=np.zeros((6, 8, 8, 3), np.uint8)
+            ),
+            "x_train has shape (12, 8, 8, 3), which looks like (N, H, W, C) (channels last); "
+            "tatamikomi takes (N, C, H, W): save x.transpose(0, 3, 1, 2)",
+        ),
+        (
+            dict(x_train=np.zeros((12, 784), np.uint8)),
+            "flattened rows; images are (N, H, W) or "
+            "(N, C, H, W): reshape them, e.g. x.reshape(-1, 28, 28)",
+        ),
+        (
+            dict(x_test=np.zeros((0, 8, 8), np.uint8), t_test=np.zeros(0, int)),
+            "x_test is empty (0 images); training and testing need at least one image each",
+        ),
+        (dict(x_train=np.array(["a"] * 12)), "x_train has dtype <U1; images are numbers"),
+        (
+            dict(x_test=np.zeros((6, 9, 9), np.uint8)),
+            "training images are (1, 8, 8) but test images",
+        ),
+        (dict(divide_by=np.array(0)), "divide_by must be one positive number"),
+    ],
+)
 def test_images_are_checked_with_the_fix(hostile, arrays, message):
     with pytest.raises(DataError) as error:
         load_dataset(hostile.npz(**arrays))
@@ -544,12 +587,21 @@ def test_a_text_file_is_named_as_text_without_the_pickle_hint(hostile):
         assert "a dataset is a .npz with x_train, t_train, x_test and t_test" in text
 
 
-@pytest.mark.parametrize("make, message", [
-    (lambda h: h._write("a.npy", b"\x93NUMPY" + bytes(20)), "is a single .npy array, not a dataset"),
-    (lambda h: h._write("one.gz", gzip.compress(b"x")), "is a single IDX file (give the folder"),
-    (lambda h: h._write("empty.npz", b""), "is an empty file, not a dataset"),
-    (lambda h: h.npz_with_objects(), "its array x_train holds Python objects"),
-])
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (
+            lambda h: h._write("a.npy", b"\x93NUMPY" + bytes(20)),
+            "is a single .npy array, not a dataset",
+        ),
+        (
+            lambda h: h._write("one.gz", gzip.compress(b"x")),
+            "is a single IDX file (give the folder",
+        ),
+        (lambda h: h._write("empty.npz", b""), "is an empty file, not a dataset"),
+        (lambda h: h.npz_with_objects(), "its array x_train holds Python objects"),
+    ],
+)
 def test_other_files_say_what_they_are(hostile, make, message):
     with pytest.raises(DataError) as error:
         load_dataset(make(hostile))
@@ -558,9 +610,13 @@ def test_other_files_say_what_they_are(hostile, make, message):
 
 @linux_only
 def test_an_npz_member_claiming_100000_squared_is_refused_before_allocating(hostile):
-    result = in_child("data.load_dataset(args['path'])", path=hostile.npz_member_claims((10**5,) * 2))
+    result = in_child(
+        "data.load_dataset(args['path'])", path=hostile.npz_member_claims((10**5,) * 2)
+    )
     expect(result, "DataLimitError", "its array x_train (shape (100000, 100000)) declares 80.0 GB")
-    result = in_child("data.load_dataset(args['path'])", path=hostile.npz_member_claims((1000, 1000)))
+    result = in_child(
+        "data.load_dataset(args['path'])", path=hostile.npz_member_claims((1000, 1000))
+    )
     expect(result, "DataError", "declares shape (1000, 1000) of float64 (8.0 MB) but holds only")
 
 
@@ -664,10 +720,19 @@ def test_a_read_only_cache_is_a_clear_data_not_found(tmp_path, monkeypatch, www)
         cache.chmod(0o755)
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("1", True), ("true", True), ("YES", True), (" on ", True),
-    ("0", False), ("false", False), ("No", False), ("", False),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("1", True),
+        ("true", True),
+        ("YES", True),
+        (" on ", True),
+        ("0", False),
+        ("false", False),
+        ("No", False),
+        ("", False),
+    ],
+)
 def test_offline_values(monkeypatch, value, expected):
     monkeypatch.setenv("TATAMIKOMI_OFFLINE", value)
     assert offline() is expected
@@ -697,13 +762,16 @@ def test_offline_0_means_online_and_nonsense_is_an_error(monkeypatch, www):
 # augment_shift
 
 
-@pytest.mark.parametrize("shift, message", [
-    (1000, "augment_shift must be from 0 to 27 (less than the 28x28 images' side); got 1000"),
-    (28, "must be from 0 to 27"),
-    (-1, "must be from 0 to 27 (less than the 28x28 images' side); got -1"),
-    (1.5, "augment_shift must be a whole number of pixels; got 1.5"),
-    (True, "whole number of pixels"),
-])
+@pytest.mark.parametrize(
+    "shift, message",
+    [
+        (1000, "augment_shift must be from 0 to 27 (less than the 28x28 images' side); got 1000"),
+        (28, "must be from 0 to 27"),
+        (-1, "must be from 0 to 27 (less than the 28x28 images' side); got -1"),
+        (1.5, "augment_shift must be a whole number of pixels; got 1.5"),
+        (True, "whole number of pixels"),
+    ],
+)
 def test_augment_shift_is_validated(shift, message):
     with pytest.raises(DataError) as error:
         random_shift(np.zeros((2, 1, 28, 28), np.float32), shift, np.random.default_rng(0))

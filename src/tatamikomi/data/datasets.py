@@ -41,7 +41,7 @@ from .errors import (
     check_limit,
     size_text,
 )
-from .idx import GZIP_MAGIC, TYPES, check_file, parse_idx, read_idx
+from .idx import GZIP_MAGIC, TYPES, check_file, parse_idx, path_mode, read_idx
 
 ROLES = ("train_images", "train_labels", "test_images", "test_labels")
 FILES = {
@@ -199,8 +199,7 @@ def _labels(t: np.ndarray, key: str, where: str) -> tuple[int, int]:
     """The smallest and largest of the labels ``t`` (N,), checked to be class indices."""
     if t.dtype.kind not in "iuf" or t.ndim != 1:
         raise DataError(
-            f"{where}: {key} must be (N,) integer class indices; got {t.dtype} of shape "
-            f"{t.shape}"
+            f"{where}: {key} must be (N,) integer class indices; got {t.dtype} of shape {t.shape}"
         )
     if t.size == 0:
         return 0, 0
@@ -242,8 +241,8 @@ def _check_classes(labels: dict[str, np.ndarray], classes, where: str) -> tuple[
             )
         return tuple(classes)
     declare = (
-        f"declare the classes by name (np.savez(..., classes=np.array([...])) with one name "
-        f"per class, label i being classes[i])"
+        "declare the classes by name (np.savez(..., classes=np.array([...])) with one name "
+        "per class, label i being classes[i])"
     )
     if hi >= MAX_INFERRED_CLASSES:
         raise DataLimitError(
@@ -292,9 +291,7 @@ def _nchw(x: np.ndarray, key: str, where: str) -> np.ndarray:
             f"(N, C, H, W){hint}"
         )
     if x.ndim not in (3, 4):
-        raise DataError(
-            f"{where}: {key} has shape {x.shape}; images are (N, H, W) or (N, C, H, W)"
-        )
+        raise DataError(f"{where}: {key} has shape {x.shape}; images are (N, H, W) or (N, C, H, W)")
     if len(x) == 0:
         raise DataError(
             f"{where}: {key} is empty (0 images); training and testing need at least one "
@@ -477,15 +474,8 @@ def _load_npz(path: str) -> Dataset:
 
 def _load_path(path: str, source: Source | None) -> Dataset:
     idx_files = f"{', '.join(FILES.values())}, .gz or not"
-    try:
-        mode = os.stat(path).st_mode
-    except (FileNotFoundError, NotADirectoryError):
-        raise DataNotFoundError(
-            f"{path} does not exist; give a folder with the four IDX files ({idx_files}) or a "
-            f".npz file"
-        ) from None
-    except PermissionError:
-        raise DataError(f"{path} is not readable (permission denied on a folder above it)") from None
+    fix = f"give a folder with the four IDX files ({idx_files}) or a .npz file"
+    mode = path_mode(path, "dataset", fix)
     if stat.S_ISREG(mode):
         check_file(path, "dataset file")
         with open(path, "rb") as f:
@@ -494,7 +484,9 @@ def _load_path(path: str, source: Source | None) -> Dataset:
             raise DataError(f"{path} is {_what_file(path)}, not a dataset; {DATASET_FORMAT}")
         return _load_npz(path)
     if not stat.S_ISDIR(mode):
-        raise DataError(f"{path} is not a regular file or folder (a device, pipe or socket)")
+        raise DataError(
+            f"dataset {path} is not a regular file or folder (a device, pipe or socket)"
+        )
     try:
         listing = sorted(os.listdir(path))
     except PermissionError:

@@ -9,8 +9,6 @@ waiting), and a single read waits at most :data:`~.errors.READ_TIMEOUT_S`.
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import http.client
 import socket
 import sys
@@ -30,9 +28,6 @@ from .errors import (
     size_text,
 )
 from .idx import ContentStream
-
-TIMEOUT_S = READ_TIMEOUT_S
-CHUNK = 1 << 16
 
 
 def _progress(label: str, done: int, total: int | None, start: float, stream) -> None:
@@ -138,17 +133,15 @@ class _Download:
                 f"the server sent more than the limit of {size_text(self.max_bytes)}"
             )
         self.out.write(chunk)
-        show, stream, name, done, total, start = (
-            self.show, self.stream, self.name, self.done, self.total, self.start
-        )
-        if show:
-            _progress(name, done, total, start, stream)
+        if self.show and chunk:
+            _progress(self.name, self.done, self.total, self.start, self.stream)
         return chunk
 
 
 def _download(opener, url, out, name, md5s, max_bytes, deadline, show, stream) -> None:
     """Stream ``url`` into ``out``; raise :class:`_MirrorFailed` unless it is the file."""
     request = urllib.request.Request(url, headers={"User-Agent": "tatamikomi"})
+    source = None
     try:
         with opener.open(request, timeout=READ_TIMEOUT_S) as response:
             total = int(response.headers.get("Content-Length") or 0) or None
@@ -164,8 +157,6 @@ def _download(opener, url, out, name, md5s, max_bytes, deadline, show, stream) -
             except IDXError:
                 pass  # not gzip after all, or corrupt: only the file's own md5 can match
             content.finish_raw()
-        if show:
-            stream.write("\n")
     except urllib.error.HTTPError as error:
         raise _MirrorFailed(f"HTTP {error.code} {error.reason}") from None
     except (urllib.error.URLError, OSError, http.client.HTTPException, ValueError) as error:
@@ -174,6 +165,9 @@ def _download(opener, url, out, name, md5s, max_bytes, deadline, show, stream) -
                 f"the download took longer than {deadline.seconds:g} s in all"
             ) from None
         raise _MirrorFailed(getattr(error, "reason", None) or error) from None
+    finally:
+        if show and source is not None and source.done:
+            stream.write("\n")  # after the progress line
     if total is not None and source.done != total:
         raise _MirrorFailed(f"the download stopped after {source.done} of {total} bytes")
     if not content.matches(md5s):
@@ -207,13 +201,15 @@ def fetch(
         deadline = _Deadline(timeout_s)
         try:
             with atomic_write(destination, overwrite=True) as out:
-                _download(_opener(deadline), url, out, name, md5s, max_bytes, deadline, show, stream)
+                _download(
+                    _opener(deadline), url, out, name, md5s, max_bytes, deadline, show, stream
+                )
             return
         except _MirrorFailed as failure:
             reason = str(failure)
             failures.append(f"{url}: {reason}")
             if show:
-                stream.write(f"\n  {url} failed: {reason}\n")
+                stream.write(f"  {url} failed: {reason}\n")
         finally:
             deadline.cancel()
     raise DownloadError(

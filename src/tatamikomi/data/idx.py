@@ -34,17 +34,25 @@ CHUNK = 1 << 16
 EXTRA_COUNTED = 1 << 20
 
 
+def path_mode(path: str, what: str, fix: str = "") -> int:
+    """``os.stat(path).st_mode``, or :class:`DataNotFoundError` ("does not exist", then
+    ``fix``) or :class:`DataError` ("not readable") naming ``what`` and ``path``."""
+    try:
+        return os.stat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        raise DataNotFoundError(
+            f"{what} {path} does not exist" + (f"; {fix}" if fix else "")
+        ) from None
+    except PermissionError:
+        raise DataError(
+            f"{what} {path} is not readable (permission denied on a folder above it)"
+        ) from None
+
+
 def check_file(path: str, what: str = "data file") -> None:
     """Raise :class:`DataError` (or :class:`DataNotFoundError`) unless ``path`` is a regular
     file this process can read; the message says which of those it is not."""
-    try:
-        mode = os.stat(path).st_mode
-    except FileNotFoundError:
-        raise DataNotFoundError(f"{what} {path} does not exist") from None
-    except NotADirectoryError:
-        raise DataNotFoundError(f"{what} {path} does not exist (a part of its path is a file)") from None
-    except PermissionError:
-        raise DataError(f"{what} {path} is not readable (permission denied on its folder)") from None
+    mode = path_mode(path, what)
     if stat.S_ISDIR(mode):
         raise DataError(f"{what} {path} is a directory, not a file")
     if not stat.S_ISREG(mode):
