@@ -699,6 +699,30 @@ def test_a_cache_that_is_a_file_is_a_clear_data_not_found(tmp_path, monkeypatch,
     assert "the cache folder" in text and "cannot be used" in text and "XDG_CACHE_HOME" in text
 
 
+def test_train_with_a_cache_that_is_a_file_falls_back_to_mnist_mini_with_a_note(tmp_path):
+    (tmp_path / "cachefile").write_text("not a folder")
+    environment = {
+        **os.environ,
+        "PYTHONPATH": os.path.join(ROOT, "src"),
+        "XDG_CACHE_HOME": str(tmp_path / "cachefile"),
+        "TATAMIKOMI_OFFLINE": "0",
+        "TATAMIKOMI_DATA": "",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "tatamikomi", "train", "--epochs", "1", "-o", "m.npz"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=environment,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "cachefile" in done.stderr and "cannot be used (Not a directory)" in done.stderr
+    assert "Training on mnist-mini instead" in done.stderr
+    assert (tmp_path / "m.npz").is_file()
+
+
 @not_root
 def test_a_read_only_cache_is_a_clear_data_not_found(tmp_path, monkeypatch, www):
     root, url = www
@@ -804,3 +828,10 @@ def test_the_shift_cost_does_not_grow_with_the_shift():
     )
     result = in_child(code, timeout=60)
     assert result["error"] == "no error", result
+
+
+def test_one_error_family_for_the_data_area():
+    for kind in (DataNotFoundError, IDXError, DownloadError, DataLimitError):
+        assert issubclass(kind, DataError) and issubclass(kind, ValueError)
+    assert issubclass(DataNotFoundError, FileNotFoundError)  # callers that caught these still do
+    assert issubclass(DownloadError, OSError)

@@ -620,9 +620,9 @@ def download_dataset(name: str, directory=None, *, mirrors=None, progress=True) 
     except OSError as error:
         reason = error.strerror or str(error)
         raise DataNotFoundError(
-            f"{name} was not found and cannot be downloaded: the cache folder {directory} cannot "
-            f"be used ({reason}); set XDG_CACHE_HOME to a writable folder, or TATAMIKOMI_DATA to "
-            f"a folder with the four files"
+            f"the cache folder {directory} cannot be used ({reason}), so {name} cannot be "
+            f"downloaded; set XDG_CACHE_HOME to a writable folder, or TATAMIKOMI_DATA to a folder "
+            f"with the four files"
         ) from None
     return directory
 
