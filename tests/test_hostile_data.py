@@ -31,6 +31,7 @@ from tatamikomi.data import (
     DataNotFoundError,
     DownloadError,
     IDXError,
+    from_arrays,
     idx_bytes,
     load_dataset,
     normalize_images,
@@ -566,6 +567,20 @@ def test_images_are_checked_with_the_fix(hostile, arrays, message):
     with pytest.raises(DataError) as error:
         load_dataset(hostile.npz(**arrays))
     assert message in one_line(error)
+
+
+def test_from_arrays_gives_arrays_the_same_checks():
+    x = np.zeros((4, 8, 8), np.uint8)
+    data = from_arrays(x, [0, 1, 0, 1], x[:2], [1, 0], classes=("no", "yes"), name="my arrays")
+    assert data.x_train.shape == (4, 1, 8, 8) and data.classes == ("no", "yes")
+    with pytest.raises(DataError) as error:
+        from_arrays(x, [0, 1, 0, 1], x[:0], np.zeros(0, int), name="my arrays")
+    assert one_line(error).startswith("my arrays: x_test is empty (0 images)")
+
+
+def test_class_names_saved_as_bytes_are_text(hostile):
+    data = load_dataset(hostile.npz(classes=np.array([b"cat", b"dog", b"bird"])))
+    assert data.classes == ("cat", "dog", "bird")
 
 
 def test_normalize_images_refuses_a_zero_or_nan_divisor():

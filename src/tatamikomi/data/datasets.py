@@ -360,6 +360,17 @@ def _assemble(name, arrays, classes, where, credit="", divide_by=None) -> Datase
     )
 
 
+def from_arrays(
+    x_train, t_train, x_test, t_test, *, classes=None, name="arrays", divide_by=None
+) -> Dataset:
+    """A :class:`Dataset` from arrays, with every check a user's dataset file gets: images
+    (N, H, W) or (N, C, H, W) (channels-last named), numeric, finite, 0..255 or [0, 1] (or
+    0..``divide_by``), no empty set, labels class indices against ``classes`` (or inferred, see
+    the module docstring); a :class:`~.errors.DataError` naming ``name`` otherwise."""
+    arrays = [np.asarray(a) for a in (x_train, t_train, x_test, t_test)]
+    return _assemble(name, arrays, classes, name, divide_by=divide_by)
+
+
 # ---------------------------------------------------------------------------------------------
 # The user's own files
 
@@ -467,7 +478,9 @@ def _load_npz(path: str) -> Dataset:
             raise DataLimitError(
                 f"{path}: {len(names):,} classes declared, more than the limit of {MAX_CLASSES:,}"
             )
-        classes = tuple(str(c) for c in names)
+        classes = tuple(
+            c.decode("utf-8", "replace") if isinstance(c, bytes) else str(c) for c in names.tolist()
+        )
     name = os.path.splitext(os.path.basename(path))[0]
     return _assemble(name, arrays, classes, path, divide_by=contents.get("divide_by"))
 

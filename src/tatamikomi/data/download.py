@@ -81,15 +81,25 @@ class _Deadline:
 def _opener(deadline: _Deadline) -> urllib.request.OpenerDirector:
     """A urllib opener whose connections are watched by ``deadline``."""
 
-    class Connection(http.client.HTTPConnection):
-        def connect(self):
-            super().connect()
-            deadline.watch(self.sock)
+    class Watched:
+        """Its plain socket (beneath TLS, for HTTPS) is watched from its creation."""
 
-    class SecureConnection(http.client.HTTPSConnection):
-        def connect(self):
-            super().connect()
-            deadline.watch(self.sock)
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            create = self._create_connection
+
+            def watched(*args, **kwargs):
+                sock = create(*args, **kwargs)
+                deadline.watch(sock)
+                return sock
+
+            self._create_connection = watched
+
+    class Connection(Watched, http.client.HTTPConnection):
+        pass
+
+    class SecureConnection(Watched, http.client.HTTPSConnection):
+        pass
 
     class Handler(urllib.request.HTTPHandler):
         def http_open(self, req):
