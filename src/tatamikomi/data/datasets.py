@@ -7,24 +7,41 @@ Where the files of ``"mnist"`` and ``"fashion-mnist"`` come from, in this order:
 3. the user cache, ``$XDG_CACHE_HOME/tatamikomi/<name>`` (``~/.cache/tatamikomi/<name>``);
 4. for Fashion-MNIST, Debian's ``dataset-fashion-mnist`` package (/usr/share/datasets);
 5. a download from the public mirrors into the cache (not when ``download=False`` or
-   ``$TATAMIKOMI_OFFLINE`` is set).
+   ``$TATAMIKOMI_OFFLINE`` is 1, true or yes).
 
 Every file is checked against its known md5 (of the file as the mirrors serve it, or of its
-decompressed content) and its IDX header; a corrupt file gives an error that names it.
+decompressed content) and its IDX header; a corrupt file gives an error that names it. A user's
+own files are checked up front: labels against the classes, images for their layout (NCHW),
+dtype, finiteness and range. Every problem is a :class:`~.errors.DataError` with a one-line
+message.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-import gzip
+import math
 import os
+import stat
 import sys
+import zipfile
 from importlib import resources
 
 import numpy as np
 
-from .download import DownloadError, fetch, matches
-from .idx import IDXError, decompress, parse_idx, read_bytes
+from .download import DownloadError, fetch
+from .errors import (
+    MAX_CLASSES,
+    MAX_DATA_BYTES,
+    MAX_INFERRED_CLASSES,
+    DataError,
+    DataLimitError,
+    DataNotFoundError,
+    IDXError,
+    check_limit,
+    size_text,
+)
+from .idx import GZIP_MAGIC, TYPES, check_file, parse_idx, path_mode, read_idx
 
 ROLES = ("train_images", "train_labels", "test_images", "test_labels")
 FILES = {
@@ -110,7 +127,12 @@ NAMES = (*SOURCES, MINI)
 
 @dataclasses.dataclass
 class Dataset:
-    """Images (N, 1, H, W) uint8 (or the file's dtype) and labels (N,) int64, train and test."""
+    """Images (N, C, H, W) uint8 (or the file's dtype) and labels (N,) int64, train and test.
+
+    ``divide_by`` is what the pixels are divided by to give the network's input in [0, 1]:
+    255 for pixels 0..255, 1 for images already in [0, 1] (found from the data, or declared by
+    a ``divide_by`` entry in a ``.npz``); :func:`normalize_images` takes it.
+    """
 
     name: str
     x_train: np.ndarray
@@ -120,6 +142,7 @@ class Dataset:
     classes: tuple[str, ...]
     source: str  #: where the files were found, in words
     credit: str = ""
+    divide_by: float = 255
 
     def __repr__(self) -> str:
         return (
@@ -128,19 +151,29 @@ class Dataset:
         )
 
 
-class DataNotFoundError(FileNotFoundError):
-    """The dataset was found nowhere and could not be downloaded (the message says where we
-    looked and what to do)."""
-
-
 def cache_dir() -> str:
     """The user cache folder for downloaded data: ``$XDG_CACHE_HOME/tatamikomi`` or
-    ``~/.cache/tatamikomi`` (``%LOCALAPPDATA%\\tatamikomi`` on Windows)."""
+    ``~/.cache/tatamikomi`` (``%LOCALAPPDATA%\\\\tatamikomi`` on Windows)."""
     base = os.environ.get("XDG_CACHE_HOME")
     if not base:
         base = os.environ.get("LOCALAPPDATA") if os.name == "nt" else None
         base = base or os.path.join(os.path.expanduser("~"), ".cache")
     return os.path.join(base, "tatamikomi")
+
+
+def offline() -> bool:
+    """True if ``$TATAMIKOMI_OFFLINE`` turns downloads off: 1, true, yes or on; 0, false, no,
+    off or unset leave them on; anything else is a :class:`DataError`."""
+    text = os.environ.get("TATAMIKOMI_OFFLINE", "")
+    value = text.strip().lower()
+    if value in ("", "0", "false", "no", "off"):
+        return False
+    if value in ("1", "true", "yes", "on"):
+        return True
+    raise DataError(
+        f"TATAMIKOMI_OFFLINE must be 1, true or yes (no downloads) or 0, false or no (downloads "
+        f"allowed); got {text!r}"
+    )
 
 
 def _find_files(directory: str) -> dict[str, str] | None:
@@ -154,91 +187,325 @@ def _find_files(directory: str) -> dict[str, str] | None:
     return found if len(found) == len(FILES) else None
 
 
-def _check(path: str, md5s: set[str]) -> bytes:
-    with open(path, "rb") as f:
-        raw = f.read()
-    data = decompress(raw, path)
-    if not matches(raw, md5s, data):
-        raise IDXError(
-            f"{path} is not the original file: its md5 matches neither the published file nor "
-            f"its decompressed content (corrupt, or a different dataset). Delete it, or fetch it "
-            f"again."
-        )
-    return data
-
-
 def _read_folder(files: dict[str, str], source: Source | None) -> list[np.ndarray]:
-    arrays = []
-    for role in ROLES:
-        path = files[role]
-        data = _check(path, source.md5s[role]) if source else read_bytes(path)
-        arrays.append(parse_idx(data, path))
-    return arrays
+    return [read_idx(files[role], md5s=source.md5s[role] if source else None) for role in ROLES]
 
 
-def _assemble(name, arrays, classes, where, credit="") -> Dataset:
-    x_train, t_train, x_test, t_test = arrays
-    for images, labels, split in ((x_train, t_train, "train"), (x_test, t_test, "test")):
-        if images.ndim not in (3, 4) or labels.ndim != 1:
-            raise ValueError(
-                f"{where}: {split} images must be (N, H, W) or (N, C, H, W) and labels (N,); "
-                f"got {images.shape} and {labels.shape}"
+# ---------------------------------------------------------------------------------------------
+# Checking a dataset's arrays up front
+
+
+def _labels(t: np.ndarray, key: str, where: str) -> tuple[int, int]:
+    """The smallest and largest of the labels ``t`` (N,), checked to be class indices."""
+    if t.dtype.kind not in "iuf" or t.ndim != 1:
+        raise DataError(
+            f"{where}: {key} must be (N,) integer class indices; got {t.dtype} of shape {t.shape}"
+        )
+    if t.size == 0:
+        return 0, 0
+    lo, hi = t.min(), t.max()
+    if t.dtype.kind == "f":
+        integral = np.isfinite(lo) and np.isfinite(hi) and np.array_equal(t, np.round(t))
+        raise DataError(
+            f"{where}: {key} are {t.dtype} numbers; labels are integer class indices: "
+            + ("save them as t.astype(np.int64)" if integral else "these do not look like labels")
+        )
+    return int(lo), int(hi)
+
+
+def _check_classes(labels: dict[str, np.ndarray], classes, where: str) -> tuple[str, ...]:
+    """The class names: ``classes`` checked against the labels, or (when None) one per label
+    value 0..max, which must all appear in the training labels and be at most
+    :data:`~.errors.MAX_INFERRED_CLASSES`. Nothing is allocated per label value."""
+    ranges = {key: _labels(t, key, where) for key, t in labels.items() if t.size}
+    lo = min((r[0] for r in ranges.values()), default=0)
+    hi = max((r[1] for r in ranges.values()), default=0)
+    if lo < 0:
+        key = next(k for k, r in ranges.items() if r[0] == lo)
+        raise DataError(
+            f"{where}: {key} has label {lo}; labels are class indices from 0 (labels run from "
+            f"{lo} to {hi}): shift them, e.g. t - {lo}"
+        )
+    if classes is not None:
+        if len(classes) > MAX_CLASSES:
+            raise DataLimitError(
+                f"{where}: {len(classes):,} classes declared, more than the limit of "
+                f"{MAX_CLASSES:,}"
             )
-        if len(images) != len(labels):
-            raise ValueError(
+        if hi >= len(classes):
+            key = next(k for k, r in ranges.items() if r[1] == hi)
+            raise DataError(
+                f"{where}: {key} has label {hi} but only {len(classes)} classes are declared "
+                f"(labels must be 0 to {len(classes) - 1}); fix the labels or give one name per "
+                f"class in classes"
+            )
+        return tuple(classes)
+    declare = (
+        "declare the classes by name (np.savez(..., classes=np.array([...])) with one name "
+        "per class, label i being classes[i])"
+    )
+    if hi >= MAX_INFERRED_CLASSES:
+        raise DataLimitError(
+            f"{where}: labels run from {lo} to {hi}, which would make {hi + 1:,} classes; "
+            f"tatamikomi infers at most {MAX_INFERRED_CLASSES} from the labels alone: if they "
+            f"are class indices, {declare}; if not, these are not labels"
+        )
+    train = labels.get("t_train")
+    seen = set(np.unique(train).tolist()) if train is not None else set()
+    missing = sorted(set(range(hi + 1)) - seen)
+    if missing:
+        first = missing[0] if len(missing) == 1 else f"{missing[0]}..{missing[-1]}"
+        if missing != list(range(missing[0], missing[-1] + 1)):
+            first = ", ".join(map(str, missing[:8])) + (", ..." if len(missing) > 8 else "")
+        shift = f"subtract {lo} (t - {lo}) if they start at {lo}, or " if lo > 0 else ""
+        raise DataError(
+            f"{where}: labels run from {lo} to {hi} but {first} never "
+            f"{'appears' if len(missing) == 1 else 'appear'} in the training "
+            f"labels, which would make a {hi + 1}-class model with classes it never sees: "
+            f"{shift}{declare}"
+        )
+    return tuple(str(i) for i in range(hi + 1))
+
+
+def _nchw(x: np.ndarray, key: str, where: str) -> np.ndarray:
+    """Images ``x`` as (N, C, H, W), from (N, H, W) or (N, C, H, W); other layouts are named."""
+    if x.dtype.kind not in "biuf":
+        raise DataError(
+            f"{where}: {key} has dtype {x.dtype}; images are numbers (uint8 0..255, or floats "
+            f"in [0, 1])"
+        )
+    if x.ndim == 4 and x.shape[3] in (1, 3, 4) and x.shape[1] not in (1, 3, 4):
+        raise DataError(
+            f"{where}: {key} has shape {x.shape}, which looks like (N, H, W, C) (channels "
+            f"last); tatamikomi takes (N, C, H, W): save x.transpose(0, 3, 1, 2)"
+        )
+    if x.ndim == 2:
+        side = math.isqrt(x.shape[1])
+        hint = (
+            f": reshape them, e.g. x.reshape(-1, {side}, {side})"
+            if side * side == x.shape[1] and side > 1
+            else ""
+        )
+        raise DataError(
+            f"{where}: {key} has shape {x.shape}, flattened rows; images are (N, H, W) or "
+            f"(N, C, H, W){hint}"
+        )
+    if x.ndim not in (3, 4):
+        raise DataError(f"{where}: {key} has shape {x.shape}; images are (N, H, W) or (N, C, H, W)")
+    if len(x) == 0:
+        raise DataError(
+            f"{where}: {key} is empty (0 images); training and testing need at least one "
+            f"image each (e.g. keep a tenth of the training images for x_test)"
+        )
+    if 0 in x.shape[1:]:
+        raise DataError(f"{where}: {key} has shape {x.shape}; an image has no zero-size side")
+    return x[:, None] if x.ndim == 3 else x
+
+
+def _pixel_scale(images: dict[str, np.ndarray], where: str, declared=None) -> float:
+    """What the pixels are divided by (255 for 0..255, 1 for [0, 1]), checked: finite, and in
+    0..255 (or in 0..``declared``)."""
+    lo, hi = math.inf, -math.inf
+    for key, x in images.items():
+        x_lo, x_hi = float(x.min()), float(x.max())  # NaN spreads to the min and max
+        if not (math.isfinite(x_lo) and math.isfinite(x_hi)):
+            raise DataError(
+                f"{where}: {key} has NaN or infinite pixel values; fix or drop those images "
+                f"(np.isfinite(x).all(axis=(1, 2, 3)) finds the good ones)"
+            )
+        lo, hi = min(lo, x_lo), max(hi, x_hi)
+    if declared is not None:
+        scale = float(np.asarray(declared).reshape(-1)[0]) if np.size(declared) == 1 else None
+        if scale is None or not (math.isfinite(scale) and scale > 0):
+            raise DataError(f"{where}: divide_by must be one positive number; got {declared!r}")
+        if lo < 0 or hi > scale:
+            raise DataError(
+                f"{where}: pixel values run from {lo:g} to {hi:g}, outside 0..{scale:g} (the "
+                f"declared divide_by): rescale the images or fix divide_by"
+            )
+        return scale
+    if lo < 0 or hi > 255:
+        raise DataError(
+            f"{where}: pixel values run from {lo:g} to {hi:g}; tatamikomi takes pixels 0..255 or "
+            f"in [0, 1]: rescale them, e.g. x = (x - x.min()) / (x.max() - x.min())"
+        )
+    return 1.0 if hi <= 1 else 255.0
+
+
+def _assemble(name, arrays, classes, where, credit="", divide_by=None) -> Dataset:
+    x_train, t_train, x_test, t_test = arrays
+    for split, images, labels in (("train", x_train, t_train), ("test", x_test, t_test)):
+        if labels.ndim == 1 and images.ndim >= 1 and len(images) != len(labels):
+            raise DataError(
                 f"{where}: {len(images)} {split} images but {len(labels)} {split} labels"
             )
-        if labels.dtype.kind not in "iu" or (labels.size and labels.min() < 0):
-            raise ValueError(f"{where}: {split} labels must be integers from 0; got {labels.dtype}")
-    top = int(max(t_train.max(initial=0), t_test.max(initial=0)))
-    if classes is None:
-        classes = tuple(str(i) for i in range(top + 1))
-    if top >= len(classes):
-        raise ValueError(f"{where}: label {top} but only {len(classes)} classes")
-
-    def nchw(x):
-        return x[:, None] if x.ndim == 3 else x
-
+    x_train, x_test = _nchw(x_train, "x_train", where), _nchw(x_test, "x_test", where)
+    if x_train.shape[1:] != x_test.shape[1:]:
+        raise DataError(
+            f"{where}: training images are {x_train.shape[1:]} but test images "
+            f"{x_test.shape[1:]}; both need the same (C, H, W)"
+        )
+    classes = _check_classes({"t_train": t_train, "t_test": t_test}, classes, where)
+    scale = _pixel_scale({"x_train": x_train, "x_test": x_test}, where, divide_by)
     return Dataset(
         name,
-        nchw(x_train),
+        x_train,
         t_train.astype(np.int64),
-        nchw(x_test),
+        x_test,
         t_test.astype(np.int64),
-        tuple(classes),
+        classes,
         where,
         credit,
+        scale,
     )
 
 
-def _load_npz(path: str) -> Dataset:
+def from_arrays(
+    x_train, t_train, x_test, t_test, *, classes=None, name="arrays", divide_by=None
+) -> Dataset:
+    """A :class:`Dataset` from arrays, with every check a user's dataset file gets: images
+    (N, H, W) or (N, C, H, W) (channels-last named), numeric, finite, 0..255 or [0, 1] (or
+    0..``divide_by``), no empty set, labels class indices against ``classes`` (or inferred, see
+    the module docstring); a :class:`~.errors.DataError` naming ``name`` otherwise."""
+    arrays = [np.asarray(a) for a in (x_train, t_train, x_test, t_test)]
+    return _assemble(name, arrays, classes, name, divide_by=divide_by)
+
+
+# ---------------------------------------------------------------------------------------------
+# The user's own files
+
+DATASET_FORMAT = (
+    "a dataset is a .npz with x_train, t_train, x_test and t_test (np.savez(path, x_train=..., "
+    "t_train=..., x_test=..., t_test=...)) or a folder with the four IDX files of MNIST's layout"
+)
+
+
+def _what_file(path: str) -> str:
+    """What the file ``path`` looks like, from its first bytes, for a message."""
+    with open(path, "rb") as f:
+        start = f.read(64)
+    if not start:
+        return "an empty file"
+    if start.startswith(b"\x93NUMPY"):
+        return "a single .npy array"
+    if start.startswith(GZIP_MAGIC) or (start[:2] == b"\0\0" and start[2] in TYPES):
+        return "a single IDX file (give the folder that holds all four)"
+    if start.startswith((b"\x89PNG", b"\xff\xd8", b"GIF8", b"BM")):
+        return "an image"
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            contents = {key: archive[key] for key in archive.files}
-    except (OSError, ValueError) as error:
-        raise ValueError(f"{path} is not a readable .npz dataset ({error})") from None
+        text = start.decode("utf-8")
+    except UnicodeDecodeError:
+        return f"not a dataset file (it starts with {start[:8].hex()})"
+    if text.isprintable() or all(c.isprintable() or c.isspace() for c in text):
+        return f"a text file (it starts with {text[:24]!r})"
+    return f"not a dataset file (it starts with {start[:8].hex()})"
+
+
+NPZ_KEYS = ("x_train", "t_train", "y_train", "x_test", "t_test", "y_test", "classes", "divide_by")
+
+
+def _npz_contents(path: str) -> tuple[dict[str, np.ndarray], list[str]]:
+    """The arrays of the .npz ``path`` that a dataset uses (:data:`NPZ_KEYS`), and the names
+    of all its arrays. Each used member's declared size is checked against its stored size and
+    :data:`~.errors.MAX_DATA_BYTES` before it is read; other members are never read, and
+    pickled data never is."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise DataError(f"{path} is not a readable .npz ({error}); {DATASET_FORMAT}") from None
+    with archive:
+        arrays = [i for i in archive.infolist() if i.filename.endswith(".npy")]
+        names = sorted(i.filename[: -len(".npy")] for i in arrays)
+        members = [i for i in arrays if i.filename[: -len(".npy")] in NPZ_KEYS]
+        check_limit(
+            sum(i.file_size for i in members), f"{path} (its dataset arrays)", MAX_DATA_BYTES
+        )
+        for info in members:
+            _check_member(archive, info, path)
+    try:
+        with np.load(path, allow_pickle=False) as loaded:
+            used = {i.filename[: -len(".npy")] for i in members}
+            return {key: loaded[key] for key in loaded.files if key in used}, names
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
+        raise DataError(f"{path} is a damaged .npz ({error}); save it again") from None
+
+
+def _check_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: str) -> None:
+    key = info.filename[: -len(".npy")]
+    readers = {
+        (1, 0): np.lib.format.read_array_header_1_0,
+        (2, 0): np.lib.format.read_array_header_2_0,
+    }
+    try:
+        with archive.open(info) as f:
+            version = np.lib.format.read_magic(f)
+            if version not in readers:
+                return  # a newer format: numpy checks it while loading
+            shape, _, dtype = readers[version](f)
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as error:
+        raise DataError(f"{path}: its array {key} is damaged ({error}); save it again") from None
+    if dtype.hasobject:
+        raise DataError(
+            f"{path}: its array {key} holds Python objects; tatamikomi reads only plain "
+            f"numeric (or string, for classes) arrays: save it with a numeric dtype"
+        )
+    declared = math.prod(shape) * dtype.itemsize
+    check_limit(declared, f"{path}: its array {key} (shape {shape})", MAX_DATA_BYTES)
+    if declared > info.file_size:
+        raise DataError(
+            f"{path}: its array {key} declares shape {shape} of {dtype} ({size_text(declared)}) "
+            f"but holds only {size_text(info.file_size)}: the file is damaged; save it again"
+        )
+
+
+def _load_npz(path: str) -> Dataset:
+    contents, names = _npz_contents(path)
     arrays = []
     for keys in (("x_train",), ("t_train", "y_train"), ("x_test",), ("t_test", "y_test")):
         key = next((k for k in keys if k in contents), None)
         if key is None:
-            raise ValueError(
+            raise DataError(
                 f"{path} has no {' or '.join(keys)}; a dataset .npz holds x_train, t_train "
-                f"(or y_train), x_test and t_test (or y_test). It has: {sorted(contents)}"
+                f"(or y_train), x_test and t_test (or y_test). It has: {names}"
             )
         arrays.append(contents[key])
-    classes = tuple(str(c) for c in contents["classes"]) if "classes" in contents else None
+    classes = None
+    if "classes" in contents:
+        names = contents["classes"]
+        if names.ndim != 1:
+            raise DataError(f"{path}: classes must be a 1-D array of names; got {names.shape}")
+        if len(names) > MAX_CLASSES:
+            raise DataLimitError(
+                f"{path}: {len(names):,} classes declared, more than the limit of {MAX_CLASSES:,}"
+            )
+        classes = tuple(
+            c.decode("utf-8", "replace") if isinstance(c, bytes) else str(c) for c in names.tolist()
+        )
     name = os.path.splitext(os.path.basename(path))[0]
-    return _assemble(name, arrays, classes, path)
+    return _assemble(name, arrays, classes, path, divide_by=contents.get("divide_by"))
 
 
 def _load_path(path: str, source: Source | None) -> Dataset:
-    if os.path.isfile(path) and path.endswith(".npz"):
+    idx_files = f"{', '.join(FILES.values())}, .gz or not"
+    fix = f"give a folder with the four IDX files ({idx_files}) or a .npz file"
+    mode = path_mode(path, "dataset", fix)
+    if stat.S_ISREG(mode):
+        check_file(path, "dataset file")
+        with open(path, "rb") as f:
+            is_zip = f.read(4) in (b"PK\x03\x04", b"PK\x05\x06")
+        if not is_zip:
+            raise DataError(f"{path} is {_what_file(path)}, not a dataset; {DATASET_FORMAT}")
         return _load_npz(path)
-    if not os.path.isdir(path):
-        raise DataNotFoundError(
-            f"{path} does not exist; give a folder with the four IDX files "
-            f"({', '.join(FILES.values())}, .gz or not) or a .npz file"
+    if not stat.S_ISDIR(mode):
+        raise DataError(
+            f"dataset {path} is not a regular file or folder (a device, pipe or socket)"
         )
+    try:
+        listing = sorted(os.listdir(path))
+    except PermissionError:
+        raise DataError(
+            f"the folder {path} is not readable (permission denied); check its rights"
+        ) from None
     for directory in (path, os.path.join(path, source.name) if source else None):
         files = directory and _find_files(directory)
         if files:
@@ -246,9 +513,15 @@ def _load_path(path: str, source: Source | None) -> Dataset:
             classes = source.classes if source else None
             credit = source.credit if source else ""
             return _assemble(name, _read_folder(files, source), classes, directory, credit)
+    shown = ", ".join(listing[:6]) + (", ..." if len(listing) > 6 else "") if listing else "nothing"
     raise DataNotFoundError(
-        f"{path} does not have the four IDX files ({', '.join(FILES.values())}, .gz or not)"
+        f"{path} is a directory without the four IDX files of a dataset ({idx_files}); it has "
+        f"{shown}. Give the folder that has them, or a .npz file"
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Known datasets and where they are found
 
 
 def load_mini() -> Dataset:
@@ -257,22 +530,26 @@ def load_mini() -> Dataset:
     arrays = []
     for role in ROLES:
         resource = folder / (FILES[role] + ".gz")
-        arrays.append(parse_idx(gzip.decompress(resource.read_bytes()), f"mnist-mini {role}"))
+        arrays.append(parse_idx(resource.read_bytes(), f"mnist-mini {role}"))
     where = "the mnist-mini subset bundled with tatamikomi"
     return _assemble(MINI, arrays, SOURCES["mnist"].classes, where, MNIST_CREDIT)
 
 
 def load_dataset(name="mnist", *, path=None, download=True, progress=True) -> Dataset:
     """A dataset by name (``"mnist"``, ``"fashion-mnist"``, ``"mnist-mini"``) or by path (a
-    folder of IDX files or a ``.npz``), found as the module docstring describes."""
+    folder of IDX files or a ``.npz``), found as the module docstring describes.
+
+    Raises :class:`~.errors.DataNotFoundError` when a known dataset is found nowhere and cannot
+    be downloaded (also when the cache folder cannot be used), and another
+    :class:`~.errors.DataError` for anything wrong with the files or settings."""
     name = os.fspath(name)
     if name == MINI:
         return load_mini()
     source = SOURCES.get(name.lower())
     if source is None:
-        if os.path.exists(name) or os.sep in name or name.endswith(".npz"):
+        if os.path.lexists(name) or os.sep in name or name.endswith(".npz"):
             return _load_path(name, None)
-        raise ValueError(
+        raise DataError(
             f"unknown dataset {name!r}; choose {', '.join(NAMES)}, or give the path of a folder "
             f"of IDX files or of a .npz file"
         )
@@ -295,16 +572,17 @@ def load_dataset(name="mnist", *, path=None, download=True, progress=True) -> Da
             print(f"tatamikomi: {error}; it will be downloaded again", file=sys.stderr)
             for role, cached in files.items():
                 try:
-                    _check(cached, source.md5s[role])
+                    read_idx(cached, md5s=source.md5s[role])
                 except IDXError:
-                    os.remove(cached)
+                    with contextlib.suppress(OSError):
+                        os.remove(cached)
     looked.append(cache)
     for directory in source.system_dirs:
         files = _find_files(directory)
         if files:
             return _from_folder(source, files, directory)
         looked.append(directory)
-    if not download or os.environ.get("TATAMIKOMI_OFFLINE"):
+    if not download or offline():
         why = "downloads are off (TATAMIKOMI_OFFLINE is set)" if download else "download=False"
         raise DataNotFoundError(
             f"{source.name} was not found (looked in {'; '.join(looked)}) and {why}. "
@@ -316,18 +594,13 @@ def load_dataset(name="mnist", *, path=None, download=True, progress=True) -> Da
 
 def _other_dataset(files: dict[str, str], source: Source) -> bool:
     """True if the folder holds another known dataset (its labels file says so)."""
-    try:
-        _check(files["train_labels"], source.md5s["train_labels"])
-        return False
-    except IDXError:
-        others = [s for s in SOURCES.values() if s is not source]
-        for other in others:
-            try:
-                _check(files["train_labels"], other.md5s["train_labels"])
-                return True
-            except IDXError:
-                continue
-        return False
+    for candidate in (source, *(s for s in SOURCES.values() if s is not source)):
+        try:
+            read_idx(files["train_labels"], md5s=candidate.md5s["train_labels"])
+            return candidate is not source
+        except DataError:
+            continue
+    return False
 
 
 def _from_folder(source: Source, files: dict[str, str], where: str) -> Dataset:
@@ -337,31 +610,49 @@ def _from_folder(source: Source, files: dict[str, str], where: str) -> Dataset:
 def download_dataset(name: str, directory=None, *, mirrors=None, progress=True) -> str:
     """Download the four files of ``name`` into ``directory`` (default: the user cache) from
     its mirrors (or the given ``mirrors``, base URLs ending in ``/``); returns the folder.
-    Files already there and intact are kept."""
+    Files already there and intact are kept. A folder that cannot be created or written raises
+    :class:`~.errors.DataNotFoundError` that says so (the caller may fall back to mnist-mini)."""
     source = SOURCES[name]
     directory = directory or os.path.join(cache_dir(), name)
-    os.makedirs(directory, exist_ok=True)
-    for role, stem in FILES.items():
-        target = os.path.join(directory, stem + ".gz")
-        if os.path.isfile(target):
-            try:
-                _check(target, source.md5s[role])
-                continue
-            except IDXError:
-                pass
-        urls = [base + stem + ".gz" for base in (mirrors or source.mirrors)]
-        if progress:
-            print(f"tatamikomi: downloading {name} {stem}.gz", file=sys.stderr)
-        try:
+    try:
+        for role, stem in FILES.items():
+            target = os.path.join(directory, stem + ".gz")
+            if os.path.isfile(target):
+                try:
+                    read_idx(target, md5s=source.md5s[role])
+                    continue
+                except DataError:
+                    pass
+            os.makedirs(directory, exist_ok=True)
+            urls = [base + stem + ".gz" for base in (mirrors or source.mirrors)]
+            if progress:
+                print(f"tatamikomi: downloading {name} {stem}.gz", file=sys.stderr)
             fetch(stem + ".gz", urls, target, source.md5s[role], progress=progress)
-        except DownloadError as error:
-            raise DataNotFoundError(str(error)) from None
+    except DownloadError as error:
+        raise DataNotFoundError(str(error)) from None
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise DataNotFoundError(
+            f"the cache folder {directory} cannot be used ({reason}), so {name} cannot be "
+            f"downloaded; set XDG_CACHE_HOME to a writable folder, or TATAMIKOMI_DATA to a folder "
+            f"with the four files"
+        ) from None
     return directory
 
 
 def normalize_images(images, divide_by=255) -> np.ndarray:
-    """Pixels as the networks take them: float32 ``images / divide_by`` (0..255 -> 0..1)."""
-    return np.asarray(images).astype(np.float32) / np.float32(divide_by)
+    """Pixels as the networks take them: float32 ``images / divide_by`` (0..255 -> 0..1; use
+    a dataset's ``divide_by``, which is 1 for images already in [0, 1])."""
+    try:
+        scale = float(divide_by)
+    except (TypeError, ValueError):
+        scale = math.nan
+    if not (math.isfinite(scale) and scale > 0):
+        raise DataError(
+            f"divide_by must be a positive number (255 for pixels 0..255, 1 for [0, 1]); got "
+            f"{divide_by!r}"
+        )
+    return np.asarray(images).astype(np.float32) / np.float32(scale)
 
 
 def load_mnist(
@@ -377,7 +668,7 @@ def load_mnist(
     out = []
     for x, t in ((data.x_train, data.t_train), (data.x_test, data.t_test)):
         if normalize:
-            x = normalize_images(x)
+            x = normalize_images(x, data.divide_by)
         if flatten:
             x = x.reshape(len(x), -1)
         if one_hot_label:

@@ -1,22 +1,33 @@
-"""Downloading a file from a list of mirrors: checked by md5, written atomically, with progress."""
+"""Downloading a file from a list of mirrors: checked by md5, written atomically, with progress.
+
+A download streams to a temporary file beside the destination, with the md5s of the file and of
+its decompressed content computed on the way (nothing is held whole in memory). It is refused
+when it would pass :data:`~.errors.MAX_DOWNLOAD_BYTES` or take longer than
+:data:`~.errors.DOWNLOAD_TIMEOUT_S` in all (a server that sends one byte at a time cannot keep it
+waiting), and a single read waits at most :data:`~.errors.READ_TIMEOUT_S`.
+"""
 
 from __future__ import annotations
 
-import gzip
-import hashlib
+import http.client
+import socket
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
 
 from .._files import atomic_write
-
-TIMEOUT_S = 20
-CHUNK = 1 << 16
-
-
-class DownloadError(OSError):
-    """Every mirror failed; the message lists each mirror and why, and what to do instead."""
+from .errors import (
+    DOWNLOAD_TIMEOUT_S,
+    MAX_DATA_BYTES,
+    MAX_DOWNLOAD_BYTES,
+    READ_TIMEOUT_S,
+    DownloadError,
+    IDXError,
+    size_text,
+)
+from .idx import ContentStream
 
 
 def _progress(label: str, done: int, total: int | None, start: float, stream) -> None:
@@ -32,67 +43,188 @@ def _progress(label: str, done: int, total: int | None, start: float, stream) ->
     stream.flush()
 
 
-def matches(data: bytes, md5s: set[str], content: bytes | None = None) -> bool:
-    """True if ``data`` or, for gzip data, its decompressed ``content`` (worked out when not
-    given) has one of the ``md5s``."""
-    if hashlib.md5(data).hexdigest() in md5s:
-        return True
-    if content is None and data[:2] == b"\x1f\x8b":
+class _Deadline:
+    """Shuts the download's sockets when the whole download has taken ``seconds``: a read that
+    waits on a server sending one byte at a time then ends at once."""
+
+    def __init__(self, seconds: float):
+        self.seconds, self.expired = seconds, False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def watch(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sockets.append(sock)
+            if self.expired:
+                self._shut(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for sock in self._sockets:
+                self._shut(sock)
+
+    @staticmethod
+    def _shut(sock) -> None:
         try:
-            content = gzip.decompress(data)
-        except (OSError, EOFError, ValueError):
-            return False
-    return content is not None and hashlib.md5(content).hexdigest() in md5s
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def cancel(self) -> None:
+        self._timer.cancel()
 
 
-def fetch(name: str, urls: list[str], destination, md5s: set[str], *, progress=True) -> None:
+def _opener(deadline: _Deadline) -> urllib.request.OpenerDirector:
+    """A urllib opener whose connections are watched by ``deadline``."""
+
+    class Watched:
+        """Its plain socket (beneath TLS, for HTTPS) is watched from its creation."""
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            create = self._create_connection
+
+            def watched(*args, **kwargs):
+                sock = create(*args, **kwargs)
+                deadline.watch(sock)
+                return sock
+
+            self._create_connection = watched
+
+    class Connection(Watched, http.client.HTTPConnection):
+        pass
+
+    class SecureConnection(Watched, http.client.HTTPSConnection):
+        pass
+
+    class Handler(urllib.request.HTTPHandler):
+        def http_open(self, req):
+            return self.do_open(Connection, req)
+
+    class SecureHandler(urllib.request.HTTPSHandler):
+        def https_open(self, req):
+            return self.do_open(SecureConnection, req, context=self._context)
+
+    return urllib.request.build_opener(Handler, SecureHandler)
+
+
+class _MirrorFailed(Exception):
+    """One mirror did not serve the file (the message says why)."""
+
+
+class _Download:
+    """The response's bytes as a file for :class:`ContentStream`: each read is written to
+    ``out`` and counted against the size cap and the deadline."""
+
+    def __init__(self, response, out, name, total, max_bytes, deadline, show, stream):
+        self.response, self.out, self.name, self.total = response, out, name, total
+        self.max_bytes, self.deadline, self.show, self.stream = max_bytes, deadline, show, stream
+        self.done, self.start = 0, time.perf_counter()
+
+    def read(self, size: int) -> bytes:
+        try:
+            chunk = self.response.read1(size)
+        except (OSError, http.client.HTTPException) as error:
+            chunk = b""
+            if not self.deadline.expired:
+                raise _MirrorFailed(f"the download broke off ({error})") from None
+        if self.deadline.expired:
+            raise _MirrorFailed(
+                f"the download took longer than {self.deadline.seconds:g} s in all and was "
+                f"stopped after {size_text(self.done)}"
+            )
+        self.done += len(chunk)
+        if self.done > self.max_bytes:
+            raise _MirrorFailed(
+                f"the server sent more than the limit of {size_text(self.max_bytes)}"
+            )
+        self.out.write(chunk)
+        if self.show and chunk:
+            _progress(self.name, self.done, self.total, self.start, self.stream)
+        return chunk
+
+
+def _download(opener, url, out, name, md5s, max_bytes, deadline, show, stream) -> None:
+    """Stream ``url`` into ``out``; raise :class:`_MirrorFailed` unless it is the file."""
+    request = urllib.request.Request(url, headers={"User-Agent": "tatamikomi"})
+    source = None
+    try:
+        with opener.open(request, timeout=READ_TIMEOUT_S) as response:
+            total = int(response.headers.get("Content-Length") or 0) or None
+            if total is not None and total > max_bytes:
+                raise _MirrorFailed(
+                    f"it announces {size_text(total)}, more than the limit of "
+                    f"{size_text(max_bytes)}"
+                )
+            source = _Download(response, out, name, total, max_bytes, deadline, show, stream)
+            content = ContentStream(source, name)
+            try:  # the content's md5, decompressed in a stream, never more than the data limit
+                content.count_rest(MAX_DATA_BYTES)
+            except IDXError:
+                pass  # not gzip after all, or corrupt: only the file's own md5 can match
+            content.finish_raw()
+    except urllib.error.HTTPError as error:
+        raise _MirrorFailed(f"HTTP {error.code} {error.reason}") from None
+    except (urllib.error.URLError, OSError, http.client.HTTPException, ValueError) as error:
+        if deadline.expired:
+            raise _MirrorFailed(
+                f"the download took longer than {deadline.seconds:g} s in all"
+            ) from None
+        raise _MirrorFailed(getattr(error, "reason", None) or error) from None
+    finally:
+        if show and source is not None and source.done:
+            stream.write("\n")  # after the progress line
+    if total is not None and source.done != total:
+        raise _MirrorFailed(f"the download stopped after {source.done} of {total} bytes")
+    if not content.matches(md5s):
+        raise _MirrorFailed(
+            f"the file's md5 {content.raw_md5.hexdigest()} is not the known one "
+            f"(a corrupt or different file)"
+        )
+
+
+def fetch(
+    name: str,
+    urls: list[str],
+    destination,
+    md5s: set[str],
+    *,
+    progress=True,
+    timeout_s: float = DOWNLOAD_TIMEOUT_S,
+    max_bytes: int = MAX_DOWNLOAD_BYTES,
+) -> None:
     """Download ``name`` from the first of ``urls`` that serves it with one of ``md5s`` (of the
     file as served, or of its decompressed content) and write it atomically to ``destination``.
 
-    A mirror that fails, times out or serves different bytes is skipped with a note; if all
-    fail, :class:`DownloadError` lists why. Nothing is left behind from a failed download."""
+    Each mirror may take ``timeout_s`` seconds in all and send at most ``max_bytes``. A mirror
+    that fails, times out, sends too much or serves different bytes is skipped with a note; if
+    all fail, :class:`DownloadError` lists why. Nothing is left behind from a failed download.
+    An unusable ``destination`` folder raises the ``OSError`` of :func:`atomic_write`."""
     stream = sys.stderr
     show = progress and stream is not None
     failures = []
     for url in urls:
+        deadline = _Deadline(timeout_s)
         try:
-            request = urllib.request.Request(url, headers={"User-Agent": "tatamikomi"})
-            with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:
-                total = int(response.headers.get("Content-Length") or 0) or None
-                chunks, done, start = [], 0, time.perf_counter()
-                while True:
-                    chunk = response.read(CHUNK)
-                    if not chunk:
-                        break
-                    chunks.append(chunk)
-                    done += len(chunk)
-                    if show:
-                        _progress(name, done, total, start, stream)
-            if show:
-                stream.write("\n")
-            data = b"".join(chunks)
-            if total is not None and len(data) != total:
-                raise OSError(f"the download stopped after {len(data)} of {total} bytes")
-            if not matches(data, md5s):
-                raise OSError(
-                    f"the file's md5 {hashlib.md5(data).hexdigest()} is not the known one "
-                    f"(a corrupt or different file)"
+            with atomic_write(destination, overwrite=True) as out:
+                _download(
+                    _opener(deadline), url, out, name, md5s, max_bytes, deadline, show, stream
                 )
-        except (urllib.error.URLError, OSError, ValueError) as error:
-            if isinstance(error, urllib.error.HTTPError):
-                reason = f"HTTP {error.code} {error.reason}"
-            else:
-                reason = getattr(error, "reason", None) or error
+            return
+        except _MirrorFailed as failure:
+            reason = str(failure)
             failures.append(f"{url}: {reason}")
             if show:
                 stream.write(f"  {url} failed: {reason}\n")
-            continue
-        with atomic_write(destination, overwrite=True) as f:
-            f.write(data)
-        return
+        finally:
+            deadline.cancel()
     raise DownloadError(
-        f"could not download {name} from any mirror:\n  "
-        + "\n  ".join(failures)
-        + "\nIf this machine is offline, copy the file there by hand or set TATAMIKOMI_DATA to "
+        f"could not download {name} from any mirror: "
+        + "; ".join(failures)
+        + ". If this machine is offline, copy the file there by hand or set TATAMIKOMI_DATA to "
         "a folder that has it."
     )

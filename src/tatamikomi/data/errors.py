@@ -1,0 +1,66 @@
+"""The data area's errors and limits: one base, :class:`DataError`, for every problem with a
+dataset, its files, its download or its settings.
+
+Every message is one line: what is wrong, in which file or option, and the fix. A command line
+catches :class:`DataError` and prints ``tatamikomi <command>: <message>``.
+
+The limits keep a small or hostile file from making the reader allocate more than the data
+justifies; each is checked before the memory is taken (see docs/training.md, "Limits and
+safety").
+"""
+
+from __future__ import annotations
+
+#: the most bytes of values one IDX file, one .npz member or one whole dataset may declare
+MAX_DATA_BYTES = 2 << 30
+#: the most bytes a download may have (the largest known file, Fashion-MNIST's training images,
+#: has 26 MB)
+MAX_DOWNLOAD_BYTES = 256 << 20
+#: seconds a whole download may take, and seconds one read may wait for the next bytes
+DOWNLOAD_TIMEOUT_S = 600
+READ_TIMEOUT_S = 20
+#: the most classes inferred from the labels alone (more must be declared by name)
+MAX_INFERRED_CLASSES = 100
+#: the most classes a dataset may declare
+MAX_CLASSES = 100_000
+
+
+class DataError(ValueError):
+    """A dataset, data file, download or data setting that cannot be used (the message names
+    it and says what to do)."""
+
+
+class DataNotFoundError(DataError, FileNotFoundError):
+    """The dataset was found nowhere and could not be downloaded (the message says where we
+    looked and what to do)."""
+
+
+class IDXError(DataError):
+    """A file that is not valid IDX data (the message names the file and the problem)."""
+
+
+class DownloadError(DataError, OSError):
+    """Every mirror failed; the message lists each mirror and why, and what to do instead."""
+
+
+class DataLimitError(DataError):
+    """A file or dataset declares more than a documented limit (the message names the limit)."""
+
+
+def size_text(nbytes: int) -> str:
+    """``nbytes`` for a message: ``"47.0 MB"``, ``"2.1 GB"``, ``"7.9e+28 bytes"``."""
+    if nbytes < 1e3:
+        return f"{nbytes} bytes"
+    for unit, scale in (("kB", 1e3), ("MB", 1e6), ("GB", 1e9), ("TB", 1e12)):
+        if nbytes < scale * 1e3:
+            return f"{nbytes / scale:.1f} {unit}"
+    return f"{nbytes:.1e} bytes"
+
+
+def check_limit(nbytes: int, what: str, limit: int, fix: str = "") -> None:
+    """Raise :class:`DataLimitError` if ``nbytes`` is over ``limit``."""
+    if nbytes > limit:
+        raise DataLimitError(
+            f"{what} declares {size_text(nbytes)}, more than the limit of {size_text(limit)}; "
+            + (fix or "the file is damaged or not a dataset tatamikomi can read")
+        )
