@@ -275,23 +275,7 @@ def test_train_falls_back_when_every_download_fails(tmp_path, monkeypatch, capsy
     ],
 )
 def test_each_model_has_its_recipe(tmp_path, monkeypatch, arguments, expected):
-    from tatamikomi import cli
-    from tatamikomi.train import Trainer
-
-    built = []
-
-    def record(self):
-        built.append(self)
-        self.history["test_acc"].append(0.5)
-        return self.history
-
-    monkeypatch.setattr(Trainer, "train", record)
-    monkeypatch.setenv("TATAMIKOMI_OFFLINE", "1")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    monkeypatch.delenv("TATAMIKOMI_DATA", raising=False)
-    output = str(tmp_path / "m.npz")
-    assert cli.main(["train", "-q", "-o", output, "--dataset", "mnist-mini", *arguments]) == 0
-    trainer = built[0]
+    trainer = _train_recorded(tmp_path, monkeypatch, *arguments)
     assert trainer.optimizer.lr == expected["lr"] and trainer.epochs == expected["epochs"]
     assert trainer.augment_shift == expected["augment_shift"]
 
