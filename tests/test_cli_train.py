@@ -129,6 +129,11 @@ def test_summary_of_file_name_and_spec(trained):
     assert result.returncode == 0, result.stderr
     assert "Conv1" in result.stdout and "total parameters: 433,890" in result.stdout
     assert "epoch   loss" in result.stdout
+    assert (
+        "trained on mnist-mini: Adam (lr 0.003), cosine schedule, batch 100, 1 epoch, shifts of "
+        "up to 2 px, seed 0" in result.stdout
+    )
+    assert "unfinished" not in result.stdout
     result = tatamikomi(tmp, "summary", "DeepConvNet")
     assert "total parameters: 123,552" in result.stdout
     result = tatamikomi(tmp, "summary", "LeNet")
@@ -372,3 +377,33 @@ def test_train_refuses_a_read_only_folder(tmp_path, monkeypatch, capsys):
     finally:
         folder.chmod(0o700)
     assert "permission denied" in capsys.readouterr().err
+
+
+def test_an_unfinished_checkpoint_says_so(tmp_path, monkeypatch, capsys):
+    from tatamikomi import cli
+    from tatamikomi.train import Callback, recipes
+
+    class StopAtFive(Callback):
+        def on_step_end(self, trainer, step, logs):
+            trainer.stop_training = step == 5
+
+    spec = tmp_path / "tiny.json"
+    spec.write_text(
+        '{"input_shape": [1, 28, 28], "layers": [{"type": "Conv2d", "out_channels": 2, '
+        '"kernel_size": 5, "stride": 3}, {"type": "Flatten"}, {"type": "Linear", '
+        '"out_features": 10}]}'
+    )
+    path = str(tmp_path / "part.npz")
+    recipe = recipes.get(str(spec)).override(epochs=2)
+    recipe.trainer(
+        load_dataset("mnist-mini"), checkpoint=path, verbose=False, callbacks=[StopAtFive()]
+    ).train()
+    assert cli.main(["summary", path]) == 0
+    expected = (
+        f"unfinished: 0 of 2 epochs done, 5 steps into the next; continue with: tatamikomi "
+        f"train --resume {path}"
+    )
+    assert expected in capsys.readouterr().out
+    monkeypatch.setenv("TATAMIKOMI_OFFLINE", "1")
+    assert cli.main(["evaluate", path]) == 0
+    assert f"note: {path} is {expected}" in capsys.readouterr().err
