@@ -13,6 +13,7 @@ from ..train import checkpoint
 from . import _args
 from ._common import (
     CommandError,
+    check_output,
     load_model,
     mnist_like,
     model_by_name,
@@ -121,6 +122,7 @@ def _summary(args) -> int:
 
 def _import_book(args) -> int:
     output = args.output or os.path.splitext(os.path.basename(args.params))[0] + ".npz"
+    check_output(output, force=args.force)
     try:
         model = import_book_params(args.params, args.model)
         save(model, output, overwrite=args.force)
