@@ -10,7 +10,14 @@ import pytest
 
 from tatamikomi import _progress
 from tatamikomi.models import load_checkpoint
-from tatamikomi.train import Callback, ProgressBar, Trainer, TrainingDiverged, fit
+from tatamikomi.train import (
+    Callback,
+    ProgressBar,
+    Trainer,
+    TrainingDiverged,
+    TrainingInterrupted,
+    fit,
+)
 
 from .test_train import SMALL_SPEC, _data, _trainer, from_spec
 
@@ -219,3 +226,28 @@ def test_the_divergence_guard_runs_before_the_users_callbacks():
     with pytest.raises(TrainingDiverged):
         trainer.train()
     assert all(np.isfinite(seen))  # the guard runs first: no callback sees a NaN loss
+
+
+@pytest.mark.parametrize("stop_at, where", [(6, "after epoch 1"), (9, "after step 3/6 of epoch 2")])
+def test_ctrl_c_in_any_step_resumes_exactly(tmp_path, stop_at, where):
+    """request_stop() is what the first Ctrl-C does; in an epoch's last step too."""
+    options = dict(seed=3, epochs=2, schedule="cosine")
+    reference = _trainer(**options)
+    reference.train()
+
+    class CtrlCAt(Callback):
+        def on_step_end(self, trainer, step, logs):
+            if step == stop_at:
+                trainer.request_stop()
+
+    path = tmp_path / "run.npz"
+    trainer = _trainer(checkpoint=path, callbacks=[CtrlCAt()], **options)
+    with pytest.raises(TrainingInterrupted, match=where):
+        trainer.train()
+    x, t = _data()
+    x_test, t_test = _data(30, seed=1)
+    resumed = Trainer.resume(path, x, t, x_test, t_test, verbose=False)
+    assert resumed.global_step == stop_at
+    resumed.train()
+    _same_run(resumed, reference)
+    assert resumed.history["test_acc"] == reference.history["test_acc"]

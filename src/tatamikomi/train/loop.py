@@ -149,6 +149,8 @@ class Trainer:
             status = "stopped" if self.current_epoch < self.epochs else "finished"
         except TrainingInterrupted:
             status = "interrupted"
+            if self.step_in_epoch == self.steps_per_epoch:  # stopped in the epoch's last step
+                self._end_epoch()
             raise self._interrupted() from None
         except TrainingDiverged:
             status = "diverged"
