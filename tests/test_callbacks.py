@@ -246,8 +246,12 @@ def test_ctrl_c_in_any_step_resumes_exactly(tmp_path, stop_at, where):
         trainer.train()
     x, t = _data()
     x_test, t_test = _data(30, seed=1)
-    resumed = Trainer.resume(path, x, t, x_test, t_test, verbose=False)
+    stream, recorder = io.StringIO(), Recorder()
+    callbacks = [ProgressBar(stream, bar=True), recorder]
+    resumed = Trainer.resume(path, x, t, x_test, t_test, verbose=False, callbacks=callbacks)
     assert resumed.global_step == stop_at
     resumed.train()
+    assert recorder.calls[1] == ("epoch_begin", 2)  # mid-epoch too, for the progress bar
+    assert "epoch 2/2  loss" in stream.getvalue()
     _same_run(resumed, reference)
     assert resumed.history["test_acc"] == reference.history["test_acc"]
