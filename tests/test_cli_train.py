@@ -407,3 +407,35 @@ def test_an_unfinished_checkpoint_says_so(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("TATAMIKOMI_OFFLINE", "1")
     assert cli.main(["evaluate", path]) == 0
     assert f"note: {path} is {expected}" in capsys.readouterr().err
+
+
+def test_evaluate_offline_suggests_the_bundled_subset(tmp_path, monkeypatch, capsys):
+    from tatamikomi import SimpleConvNet, cli, save
+
+    model = SimpleConvNet(seed=0)
+    model.preprocess = {"divide_by": 255, "dataset": "mnist"}
+    save(model, tmp_path / "full.npz")
+    monkeypatch.setenv("TATAMIKOMI_OFFLINE", "1")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("TATAMIKOMI_DATA", raising=False)
+    status = cli.main(["evaluate", str(tmp_path / "full.npz")])
+    err = capsys.readouterr().err
+    if status == 0:
+        pytest.skip("this machine has MNIST in a system folder")
+    assert status == 1 and "mnist was not found" in err
+    assert "Or use the 1,000 test images bundled with tatamikomi: --dataset mnist-mini" in err
+
+
+def test_train_on_channels_last_images_says_how_to_fix_them(tmp_path, monkeypatch, capsys):
+    from tatamikomi import cli
+
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 255, (60, 28, 28, 1), dtype=np.uint8)  # as image libraries give
+    path = tmp_path / "nhwc.npz"
+    labels = rng.integers(0, 10, 60)
+    np.savez(path, x_train=images[:50], t_train=labels[:50], x_test=images[50:], t_test=labels[50:])
+    output = tmp_path / "m.npz"
+    assert cli.main(["train", "-q", "--dataset", str(path), "-o", str(output)]) == 1
+    err = capsys.readouterr().err
+    assert "the training images of nhwc are laid out (N, H, W, C) = (50, 28, 28, 1)" in err
+    assert ".transpose(0, 3, 1, 2)" in err and not output.exists()

@@ -170,6 +170,9 @@ def test_bad_arguments():
         Trainer(model, x, t, x, t, epochs=0)
     with pytest.raises(ValueError, match="unknown optimizer 'adamw2'"):
         Trainer(model, x, t, x, t, optimizer="adamw2")
+    channels_last = x.transpose(0, 2, 3, 1)  # (N, 8, 8, 1)
+    with pytest.raises(ValueError, match=r"x_train are laid out \(N, H, W, C\).*transpose\(0, 3, 1, 2\)"):
+        Trainer(model, channels_last, t, channels_last, t)
 
 
 def test_book_lecture_code_runs_unchanged(tmp_path, monkeypatch):

@@ -63,7 +63,10 @@ def test_set(args, model):
     try:
         return load_dataset(name, path=args.data_dir, download=not args.no_download)
     except (OSError, ValueError) as error:
-        raise CommandError(str(error)) from None
+        hint = ""
+        if isinstance(error, OSError) and name.lower() == "mnist" and args.data_dir is None:
+            hint = " Or use the 1,000 test images bundled with tatamikomi: --dataset mnist-mini"
+        raise CommandError(f"{error}{hint}") from None
 
 
 def test_scores(args, model, batch_size=500):

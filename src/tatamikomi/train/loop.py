@@ -86,6 +86,7 @@ class Trainer:
             )
         if len(x_train) == 0:
             raise ValueError("x_train is empty; there is nothing to train on")
+        check_layout(x_train)
         if int(epochs) < 1 or int(mini_batch_size) < 1:
             raise ValueError(
                 f"epochs and mini_batch_size must be at least 1; got {epochs}, {mini_batch_size}"
@@ -333,6 +334,17 @@ class Trainer:
         is then stretched to end at the new last step. See :func:`checkpoint.resume`."""
         return _checkpoint.resume(
             cls, path, x_train, t_train, x_test, t_test, epochs=epochs, **options
+        )
+
+
+def check_layout(images, name="x_train") -> None:
+    """Refuse images laid out (N, H, W, C), as image libraries give them, with the fix: the
+    networks take (N, C, H, W), and such images would fail deep inside the first layer."""
+    shape = np.shape(images)
+    if len(shape) == 4 and shape[3] in (1, 3, 4) and shape[1] not in (1, 3, 4):
+        raise ValueError(
+            f"{name} are laid out (N, H, W, C) = {shape}, channels last; the networks take "
+            f"(N, C, H, W): transpose them, and the test images, with .transpose(0, 3, 1, 2)"
         )
 
 

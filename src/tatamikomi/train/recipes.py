@@ -20,7 +20,7 @@ import os
 
 from ..data import normalize_images
 from ..models import get_model
-from .loop import Trainer
+from .loop import Trainer, check_layout
 
 
 @dataclasses.dataclass(frozen=True)
@@ -77,6 +77,7 @@ class Recipe:
         """A Trainer of a new model on ``data`` (a :class:`tatamikomi.data.Dataset`, pixels
         0..255, divided by 255 as the model will remember). ``options`` go to the Trainer
         (``checkpoint``, ``overwrite``, ``verbose``, ``callbacks``)."""
+        check_layout(data.x_train, f"the training images of {data.name}")
         model = self.build_model(data.x_train.shape[1:], data.classes)
         model.preprocess = {"divide_by": 255, "dataset": data.name}
         optimizer_param = {"lr": self.lr}
