@@ -135,7 +135,7 @@ def test_ctrl_c_saves_and_resume_continues_exactly(tmp_path):
         return original(x, t)
 
     trainer.network.gradient = interrupted
-    with pytest.raises(TrainingInterrupted, match="interrupted at epoch 2, step 3/6") as stop:
+    with pytest.raises(TrainingInterrupted, match=r"interrupted after step 3/6 of epoch 2; .*continues at epoch 2, step 4") as stop:
         trainer.train()
     assert stop.value.checkpoint == path
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
@@ -170,6 +170,9 @@ def test_bad_arguments():
         Trainer(model, x, t, x, t, epochs=0)
     with pytest.raises(ValueError, match="unknown optimizer 'adamw2'"):
         Trainer(model, x, t, x, t, optimizer="adamw2")
+    channels_last = x.transpose(0, 2, 3, 1)  # (N, 8, 8, 1)
+    with pytest.raises(ValueError, match=r"x_train has shape .* looks like \(N, H, W, C\).*transpose\(0, 3, 1, 2\)"):
+        Trainer(model, channels_last, t, channels_last, t)
 
 
 def test_book_lecture_code_runs_unchanged(tmp_path, monkeypatch):

@@ -12,6 +12,7 @@ from .datasets import (
     cache_dir,
     download_dataset,
     from_arrays,
+    image_layout,
     load_dataset,
     load_mini,
     load_mnist,

@@ -267,8 +267,10 @@ def _check_classes(labels: dict[str, np.ndarray], classes, where: str) -> tuple[
     return tuple(str(i) for i in range(hi + 1))
 
 
-def _nchw(x: np.ndarray, key: str, where: str) -> np.ndarray:
-    """Images ``x`` as (N, C, H, W), from (N, H, W) or (N, C, H, W); other layouts are named."""
+def image_layout(x, key: str, where: str) -> np.ndarray:
+    """Images ``x`` as (N, C, H, W), from (N, H, W) or (N, C, H, W); other layouts (channels
+    last, flattened rows, empty) are named with their fix."""
+    x = np.asarray(x)
     if x.dtype.kind not in "biuf":
         raise DataError(
             f"{where}: {key} has dtype {x.dtype}; images are numbers (uint8 0..255, or floats "
@@ -339,7 +341,7 @@ def _assemble(name, arrays, classes, where, credit="", divide_by=None) -> Datase
             raise DataError(
                 f"{where}: {len(images)} {split} images but {len(labels)} {split} labels"
             )
-    x_train, x_test = _nchw(x_train, "x_train", where), _nchw(x_test, "x_test", where)
+    x_train, x_test = image_layout(x_train, "x_train", where), image_layout(x_test, "x_test", where)
     if x_train.shape[1:] != x_test.shape[1:]:
         raise DataError(
             f"{where}: training images are {x_train.shape[1:]} but test images "

@@ -18,6 +18,7 @@ import urllib.error
 import urllib.request
 
 from .._files import atomic_write
+from .. import _progress as progress_bar
 from .errors import (
     DOWNLOAD_TIMEOUT_S,
     MAX_DATA_BYTES,
@@ -32,15 +33,9 @@ from .idx import ContentStream
 
 def _progress(label: str, done: int, total: int | None, start: float, stream) -> None:
     rate = done / max(time.perf_counter() - start, 1e-9) / 1e6
-    if total:
-        width = 24
-        filled = int(width * done / total)
-        bar = "#" * filled + "." * (width - filled)
-        text = f"\r  {label} [{bar}] {done / 1e6:5.1f}/{total / 1e6:.1f} MB {rate:5.1f} MB/s"
-    else:
-        text = f"\r  {label} {done / 1e6:5.1f} MB {rate:5.1f} MB/s"
-    stream.write(text)
-    stream.flush()
+    size = f"{done / 1e6:5.1f}/{total / 1e6:.1f} MB" if total else f"{done / 1e6:5.1f} MB"
+    line = progress_bar.progress_line(f"  {label}", done, total, f"{size} {rate:5.1f} MB/s")
+    progress_bar.redraw(stream, line)
 
 
 class _Deadline:
