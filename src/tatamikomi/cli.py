@@ -839,6 +839,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(handler=_demo)
     _explain_parser(commands)
     _plot_parser(commands)
+    from .serve.cli import add_parser as _serve_parser  # the studio: tatamikomi serve
+
+    _serve_parser(commands)
     return parser
 
 
