@@ -193,7 +193,7 @@ def test_ctrl_c_then_resume(tmp_path):
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=120)
     assert process.returncode == 130, err
-    assert "training interrupted at epoch" in err
+    assert "training interrupted after" in err
     assert "continue with: tatamikomi train --resume run.npz" in err
     stopped = load(tmp_path / "run.npz").history["epoch"]
     assert 1 <= len(stopped) < 40

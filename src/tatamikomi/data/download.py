@@ -10,6 +10,7 @@ import urllib.error
 import urllib.request
 
 from .._files import atomic_write
+from .._progress import progress_line, redraw
 
 TIMEOUT_S = 20
 CHUNK = 1 << 16
@@ -21,15 +22,8 @@ class DownloadError(OSError):
 
 def _progress(label: str, done: int, total: int | None, start: float, stream) -> None:
     rate = done / max(time.perf_counter() - start, 1e-9) / 1e6
-    if total:
-        width = 24
-        filled = int(width * done / total)
-        bar = "#" * filled + "." * (width - filled)
-        text = f"\r  {label} [{bar}] {done / 1e6:5.1f}/{total / 1e6:.1f} MB {rate:5.1f} MB/s"
-    else:
-        text = f"\r  {label} {done / 1e6:5.1f} MB {rate:5.1f} MB/s"
-    stream.write(text)
-    stream.flush()
+    size = f"{done / 1e6:5.1f}/{total / 1e6:.1f} MB" if total else f"{done / 1e6:5.1f} MB"
+    redraw(stream, progress_line(f"  {label}", done, total, f"{size} {rate:5.1f} MB/s"))
 
 
 def matches(data: bytes, md5s: set[str], content: bytes | None = None) -> bool:

@@ -1,0 +1,62 @@
+"""The ``tatamikomi`` command line (also ``python -m tatamikomi``).
+
+Commands, one module per group: :mod:`.train` (``train``, ``train --resume``), :mod:`.models`
+(``evaluate``, ``predict``, ``summary``, ``import-book``), :mod:`.lecture` (``demo``,
+``explain``, ``plot``); each has ``--help``. Errors print one clear line (what is wrong and
+what to do) and exit with 1: a command raises :class:`CommandError`, never lets a traceback
+through.
+
+Adding a command group is one module and one line: write ``cli/NAME.py`` with
+``add_parser(commands)``, which adds its commands with ``_args.add_command(commands, ...)``
+(the shared help style) and gives each ``set_defaults(handler=function)``, the function taking
+the parsed arguments and returning the exit status; then add the module to ``GROUPS`` below.
+The argument helpers (``--stride``/``--pad``, ``--dataset``, ``--lang``, the model file) are in
+:mod:`._args`, the shared model and data loading in :mod:`._common`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .._version import __version__
+from . import _args, lecture, models, train
+from ._common import CommandError, say
+
+#: the command groups, in the order ``--help`` lists them
+GROUPS = (train, models, lecture)
+
+__all__ = ["main", "build_parser", "CommandError", "GROUPS"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tatamikomi",
+        description="Convolutional neural networks from scratch in NumPy "
+        "(畳み込みニューラルネット).",
+        formatter_class=_args.HelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"tatamikomi {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for group in GROUPS:
+        group.add_parser(commands)
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return args.handler(args)
+    except CommandError as error:
+        say(f"tatamikomi {args.command}: {error}")
+        return 1
+    except KeyboardInterrupt:  # outside training (which saves a checkpoint first)
+        say(f"tatamikomi {args.command}: interrupted")
+        return 130
+    except BrokenPipeError:  # output piped into e.g. `head`, which has closed
+        sys.stderr.close()
+        return 0

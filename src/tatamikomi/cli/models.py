@@ -1,0 +1,150 @@
+"""``tatamikomi evaluate``, ``predict``, ``summary``, ``import-book``: using saved models."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from ..functional import softmax, softmax_cross_entropy
+from ..io import ModelFileError
+from ..models import import_book_params, save
+from . import _args
+from ._common import (
+    CommandError,
+    load_model,
+    mnist_like,
+    model_by_name,
+    prepare,
+    say,
+    test_scores,
+)
+
+
+def _evaluate(args) -> int:
+    model = load_model(args.model)
+    data, scores = test_scores(args, model, batch_size=args.batch_size)
+    t = data.t_test
+    predicted = scores.argmax(axis=1)
+    loss = softmax_cross_entropy(scores.astype(np.float64), t)
+    classes = model.classes or data.classes
+    print(f"{args.model} on {data.name} test set ({len(t):,} images, from {data.source})")
+    print(
+        f"accuracy {np.mean(predicted == t):.2%}   loss {loss:.4f}   "
+        f"errors {int(np.sum(predicted != t))}"
+    )
+    width = max(len(str(c)) for c in classes)
+    for k, label in enumerate(classes):
+        mask = t == k
+        if mask.any():
+            print(
+                f"  {str(label).ljust(width)}  {np.mean(predicted[mask] == k):7.2%}  "
+                f"({int(mask.sum())} images)"
+            )
+    return 0
+
+
+def _predict(args) -> int:
+    model = load_model(args.model)
+    if model.input_shape is None or model.input_shape[0] != 1:
+        raise CommandError("predict reads grey images; this model does not take (1, H, W) input")
+    _, height, width = model.input_shape
+    classes = model.classes or [str(i) for i in range(10)]
+    status = 0
+    for path in args.images:
+        try:
+            image = mnist_like(model, path)
+        except CommandError as error:
+            say(f"tatamikomi predict: {error}")
+            status = 1
+            continue
+        if image.shape != (height, width):
+            raise CommandError(f"the model takes {height}x{width} images")
+        scores = model.predict(prepare(model, image[None, None]))
+        probabilities = softmax(scores.astype(np.float64))[0]
+        order = np.argsort(-probabilities)[: max(1, args.top)]
+        best = ", ".join(f"{classes[k]} {probabilities[k]:.1%}" for k in order)
+        print(f"{path}: {classes[order[0]]}   ({best})")
+    return status
+
+
+def _summary(args) -> int:
+    model = model_by_name(args.model)
+    model.summary()
+    history = model.history or {}
+    if history.get("epoch"):
+        print("\nepoch   loss     train acc  test acc  seconds")
+        for row in zip(
+            *(history[k] for k in ("epoch", "loss", "train_acc", "test_acc", "seconds"))
+        ):
+            epoch, loss, train_acc, test_acc, seconds = row
+            print(f"{epoch:5d}  {loss:7.4f}  {train_acc:9.2%}  {test_acc:8.2%}  {seconds:7.1f}")
+    return 0
+
+
+def _import_book(args) -> int:
+    output = args.output or os.path.splitext(os.path.basename(args.params))[0] + ".npz"
+    try:
+        model = import_book_params(args.params, args.model)
+        save(model, output, overwrite=args.force)
+    except FileExistsError as error:
+        raise CommandError(f"{error} (pass --force to replace it)") from None
+    except (FileNotFoundError, ModelFileError) as error:
+        raise CommandError(str(error)) from None
+    print(f"imported the book's {type(model).__name__} from {args.params} into {output}")
+    return 0
+
+
+def add_parser(commands) -> None:
+    evaluate = _args.add_command(
+        commands,
+        "evaluate",
+        help="accuracy of a saved model on a test set",
+        description="Measure a saved model's accuracy and loss on the test set it was trained "
+        "for (or --dataset), overall and per class.",
+    )
+    _args.model_file_argument(evaluate)
+    _args.data_options(evaluate, "the model's own")
+    evaluate.add_argument("--batch-size", type=int, default=500, help="images per forward pass")
+    evaluate.set_defaults(handler=_evaluate)
+
+    predict = _args.add_command(
+        commands,
+        "predict",
+        help="classify image files with a saved model",
+        description="Classify images (PNG, PGM/PPM, .npy; JPEG with Pillow). Each is turned "
+        "into a 28x28 grey image like MNIST's: a dark digit on light paper is inverted, cropped, "
+        "scaled to 20 pixels and centred.",
+    )
+    _args.model_file_argument(predict)
+    predict.add_argument("images", nargs="+", metavar="IMAGE", help="image files")
+    predict.add_argument("--top", type=int, default=3, help="how many classes to list")
+    predict.set_defaults(handler=_predict)
+
+    summary = _args.add_command(
+        commands,
+        "summary",
+        help="layers, output shapes and parameters of a model",
+        description="Print each layer's output shape and parameter count, and the training "
+        "history of a saved model. MODEL is a model file, a model name or a JSON spec.",
+    )
+    summary.add_argument("model", help="model file, SimpleConvNet, DeepConvNet or spec.json")
+    summary.set_defaults(handler=_summary)
+
+    book = _args.add_command(
+        commands,
+        "import-book",
+        help="import a params.pkl saved by the book's code",
+        description="Import the weights of the book's SimpleConvNet or DeepConvNet from its "
+        "params.pkl. The pickle is read without running code: only a dict of numeric arrays is "
+        "accepted.",
+    )
+    book.add_argument("params", help="the book's params.pkl")
+    book.add_argument(
+        "--model",
+        choices=("SimpleConvNet", "DeepConvNet"),
+        help="the network (default: recognised from the arrays)",
+    )
+    book.add_argument("-o", "--output", help="model file to write (default: PARAMS.npz)")
+    _args.force_option(book)
+    book.set_defaults(handler=_import_book)

@@ -1,0 +1,215 @@
+"""Callbacks: code the :class:`~tatamikomi.train.Trainer` calls at each step and epoch.
+
+The protocol (every method optional; the default does nothing)::
+
+    class Callback:
+        def on_train_begin(self, trainer): ...
+        def on_epoch_begin(self, trainer, epoch): ...     # epoch counts from 1
+        def on_step_end(self, trainer, step, logs): ...    # logs: loss, epoch, step, lr
+        def on_epoch_end(self, trainer, epoch, logs): ...  # logs: loss, train_acc, test_acc,
+                                                           #       seconds, lr
+        def on_train_end(self, trainer, logs): ...         # logs: epoch, step, test_acc, status
+
+- ``on_step_end`` logs: ``{"loss": float, "epoch": int, "step": int, "lr": float}``; ``step``
+  is global and 1-based (the same as the argument), ``loss`` the mini-batch's loss before the
+  update, ``lr`` the learning rate the step used.
+- ``on_epoch_end`` logs: ``{"loss": mean loss of the epoch, "train_acc", "test_acc",
+  "seconds": the whole epoch, training and evaluation, "lr"}`` (also appended to
+  ``trainer.history``).
+- ``on_train_end`` logs: ``{"epoch": epochs completed, "step": steps completed, "test_acc":
+  the last one or None, "status": "finished" | "stopped" | "interrupted" | "diverged" |
+  "failed"}``; it is called however training ends, exceptions included.
+
+A callback steers training through the trainer: ``trainer.stop_training = True`` stops after
+the current step (the trainer saves its checkpoint, if it has one, and returns normally); a
+callback that blocks inside ``on_step_end`` pauses training until it returns; one that raises
+:class:`TrainingInterrupted` stops as Ctrl-C does. ``trainer.network`` is the model.
+
+Built in, and added by the Trainer itself, in this order around the user's callbacks:
+:class:`DivergenceGuard` (always), :class:`ProgressBar` (with ``verbose=True``),
+:class:`Checkpoint` (with ``checkpoint=``), the user's ``callbacks``, :class:`CtrlC` (always,
+last, so that every callback sees the step a Ctrl-C interrupts).
+"""
+
+from __future__ import annotations
+
+import math
+import signal
+import sys
+import threading
+import time
+
+from .. import _progress
+from .._files import refuse_overwrite
+from . import checkpoint as _checkpoint
+
+
+class TrainingDiverged(RuntimeError):
+    """The loss became NaN or infinite (the message says when and what to change)."""
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """Training stopped on Ctrl-C; ``checkpoint`` is where its state was saved (or None)."""
+
+    def __init__(self, message, checkpoint=None):
+        super().__init__(message)
+        self.checkpoint = checkpoint
+
+
+class Callback:
+    """Base class of the callbacks; override the methods you need (see the module docstring)."""
+
+    def on_train_begin(self, trainer):
+        pass
+
+    def on_epoch_begin(self, trainer, epoch):
+        pass
+
+    def on_step_end(self, trainer, step, logs):
+        pass
+
+    def on_epoch_end(self, trainer, epoch, logs):
+        pass
+
+    def on_train_end(self, trainer, logs):
+        pass
+
+
+class DivergenceGuard(Callback):
+    """A NaN or infinite loss raises :class:`TrainingDiverged`. The step that produced it did
+    not update the weights, and the checkpoint file is not touched: it keeps the last good
+    epoch."""
+
+    def on_step_end(self, trainer, step, logs):
+        loss, lr = logs["loss"], logs["lr"]
+        if math.isfinite(loss):
+            return
+        kept = (
+            f"{trainer.checkpoint} keeps epoch {trainer.current_epoch}, the last good one"
+            if trainer.checkpoint is not None and trainer.current_epoch > 0
+            else "no checkpoint had been written yet"
+        )
+        raise TrainingDiverged(
+            f"training diverged: the loss became {loss} at epoch {logs['epoch']}, step "
+            f"{trainer.step_in_epoch} (learning rate {lr:g}); {kept}. Try a smaller learning "
+            f"rate, e.g. {lr / 10:g}."
+        )
+
+
+class CtrlC(Callback):
+    """While training runs in the main thread, the first Ctrl-C asks for a clean stop: the
+    current step finishes, then :class:`TrainingInterrupted` is raised (the trainer saves its
+    checkpoint first). A second Ctrl-C interrupts at once. :meth:`request` does the same as
+    the first Ctrl-C from code."""
+
+    def __init__(self):
+        self.requested = False
+        self._previous = None
+
+    def request(self):
+        self.requested = True
+
+    def on_train_begin(self, trainer):
+        self.requested = False
+        if threading.current_thread() is threading.main_thread():
+
+            def handler(signum, frame):
+                if self.requested:
+                    raise KeyboardInterrupt
+                self.requested = True
+
+            self._previous = signal.signal(signal.SIGINT, handler)
+
+    def _check(self):
+        if self.requested:
+            raise TrainingInterrupted("Ctrl-C")
+
+    def on_epoch_begin(self, trainer, epoch):
+        self._check()
+
+    def on_step_end(self, trainer, step, logs):
+        self._check()
+
+    def on_train_end(self, trainer, logs):
+        self.requested = False
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+            self._previous = None
+
+
+class Checkpoint(Callback):
+    """Save the model and the trainer's state to ``path`` after every epoch (atomically), so
+    that :meth:`Trainer.resume` can continue exactly. An existing file is refused unless
+    ``overwrite=True``."""
+
+    def __init__(self, path, *, overwrite=False):
+        if not overwrite:
+            refuse_overwrite(path, "Pass overwrite=True (--force), or resume from it.")
+        self.path = path
+
+    def on_epoch_end(self, trainer, epoch, logs):
+        _checkpoint.save(trainer, self.path)
+
+
+class ProgressBar(Callback):
+    """What ``verbose=True`` prints: on a terminal a bar with the loss and the speed, redrawn
+    at most every 0.2 s; one line per epoch; the final test accuracy. ``bar=None`` draws the
+    bar only when ``stream`` (default: standard error) is a terminal."""
+
+    def __init__(self, stream=None, *, bar=None):
+        self.stream = stream
+        self.bar = bar
+
+    def _out(self):
+        return self.stream or sys.stderr
+
+    def _show_bar(self) -> bool:
+        if self.bar is not None:
+            return bool(self.bar)
+        return bool(getattr(self._out(), "isatty", lambda: False)())
+
+    def _line(self, text):
+        stream = self._out()
+        if self._show_bar():
+            _progress.clear(stream)
+        stream.write(text + "\n")
+        stream.flush()
+
+    def on_epoch_begin(self, trainer, epoch):
+        self._losses = []
+        self._start = self._last_step = time.perf_counter()
+        self._steps = 0
+        self._shown = 0.0
+
+    def on_step_end(self, trainer, step, logs):
+        now = self._last_step = time.perf_counter()
+        self._losses.append(logs["loss"])
+        self._steps += 1
+        if not self._show_bar() or (now - self._shown <= 0.2 and self._steps > 1):
+            return
+        self._shown = now
+        done, total = trainer.step_in_epoch, trainer.steps_per_epoch
+        images = len(trainer.x_train)
+        rate = self._steps * trainer.batch_size / max(now - self._start, 1e-9)
+        left = max(images - done * trainer.batch_size, 0) / max(rate, 1e-9)
+        loss = sum(self._losses[-50:]) / len(self._losses[-50:])
+        label = f"epoch {logs['epoch']}/{trainer.epochs}"
+        detail = f"{done}/{total}  loss {loss:.4f}  {rate:,.0f} images/s  {left:.0f} s left  "
+        _progress.redraw(self._out(), _progress.progress_line(label, done, total, detail))
+
+    def on_epoch_end(self, trainer, epoch, logs):
+        evaluation = time.perf_counter() - self._last_step
+        training = max(logs["seconds"] - evaluation, 1e-9)
+        rate = len(trainer.x_train) / training
+        self._line(
+            f"epoch {epoch}/{trainer.epochs}  loss {logs['loss']:.4f}  train acc "
+            f"{logs['train_acc']:.2%}  test acc {logs['test_acc']:.2%}  {logs['seconds']:.1f} s "
+            f"({training:.1f} s training at {rate:,.0f} images/s, {evaluation:.1f} s evaluation)"
+        )
+
+    def on_train_end(self, trainer, logs):
+        if logs["status"] in ("finished", "stopped") and logs["test_acc"] is not None:
+            self._line(f"final test accuracy: {logs['test_acc']:.2%}")
+        elif self._show_bar():
+            _progress.clear(self._out())
+            self._out().flush()
