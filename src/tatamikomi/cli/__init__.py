@@ -20,11 +20,12 @@ import argparse
 import sys
 
 from .._version import __version__
+from ..serve import cli as serve
 from . import _args, lecture, models, train
 from ._common import CommandError, say
 
 #: the command groups, in the order ``--help`` lists them
-GROUPS = (train, models, lecture)
+GROUPS = (train, models, lecture, serve)
 
 __all__ = ["main", "build_parser", "CommandError", "GROUPS"]
 

@@ -9,8 +9,11 @@ HOST = "127.0.0.1"
 PORT = 8000
 
 
-def add_parser(subparsers) -> None:
-    serve = subparsers.add_parser(
+def add_parser(commands) -> None:
+    from ..cli import _args
+
+    serve = _args.add_command(
+        commands,
         "serve",
         help="open the browser studio: draw a digit, see inside the network, train",
         description="Serve the studio, a local web page where every number is computed by "

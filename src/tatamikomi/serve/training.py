@@ -259,7 +259,6 @@ class TrainingRun(Callback):
             checkpoint=self.path,
             augment_shift=o["augment_shift"],
             verbose=False,
-            progress=False,
             callbacks=[self],
         )
 
