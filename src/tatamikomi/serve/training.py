@@ -106,6 +106,7 @@ class TrainingRun(Callback):
         self._changed = threading.Condition()
         self._running = threading.Event()
         self._running.set()
+        self.held = threading.Event()  # set while the training thread waits, paused
         self._stop = False
         self._snapshot = None  # (weights copied at a step's end, step)
         self._predictor = None  # the copy predictions run on, and the step its weights are from
@@ -191,7 +192,9 @@ class TrainingRun(Callback):
             self._emit_filters(trainer)
         while not self._running.is_set():  # paused: block the training thread here
             self._take_snapshot(trainer, step)
+            self.held.set()
             self._running.wait(0.5)
+        self.held.clear()
         if self._stop:
             trainer.stop_training = True
 
