@@ -17,7 +17,9 @@ from tatamikomi import io
 from tatamikomi.cli import main as tatamikomi
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-OUTPUT = os.path.join(HERE, "..", "src", "tatamikomi", "serve", "models", "simple_convnet_mnist.npz")
+OUTPUT = os.path.join(
+    HERE, "..", "src", "tatamikomi", "serve", "models", "simple_convnet_mnist.npz"
+)
 
 
 def main() -> None:
@@ -29,14 +31,25 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         checkpoint = os.path.join(folder, "model.npz")
         status = tatamikomi(
-            ["train", "--dataset", "mnist", "--data-dir", args.mnist, "--no-download",
-             "--output", checkpoint, "--quiet"]
+            [
+                "train",
+                "--dataset",
+                "mnist",
+                "--data-dir",
+                args.mnist,
+                "--no-download",
+                "--output",
+                checkpoint,
+                "--quiet",
+            ]
         )
         if status != 0:
             raise SystemExit(status)
         model = io.load(checkpoint)
     io.save(model, args.output, overwrite=args.force)  # no optimizer state: a third the size
-    print(f"wrote {os.path.normpath(args.output)}; test accuracy {model.history['test_acc'][-1]:.2%}")
+    print(
+        f"wrote {os.path.normpath(args.output)}; test accuracy {model.history['test_acc'][-1]:.2%}"
+    )
 
 
 if __name__ == "__main__":

@@ -38,7 +38,8 @@ def mini():
 @pytest.fixture
 def studio(model, tmp_path):
     return server.Studio(
-        [("SimpleConvNet (MNIST)", model, "pretrained", api.pretrained_path())], save_dir=str(tmp_path)
+        [("SimpleConvNet (MNIST)", model, "pretrained", api.pretrained_path())],
+        save_dir=str(tmp_path),
     )
 
 
@@ -61,7 +62,9 @@ def request(port, method, path, body=None, *, headers=None, raw=None):
     payload = response.read()
     connection.close()
     kind = response.getheader("Content-Type", "")
-    return response.status, (json.loads(payload) if kind.startswith("application/json") else payload)
+    return response.status, (
+        json.loads(payload) if kind.startswith("application/json") else payload
+    )
 
 
 def post(port, path, body):
@@ -81,10 +84,17 @@ def png(grey: np.ndarray) -> str:
     rows = b"".join(b"\x00" + row.tobytes() for row in grey)
 
     def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
     header = struct.pack(">IIBBBBB", grey.shape[1], grey.shape[0], 8, 0, 0, 0, 0)
-    data = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+    data = (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
     return "data:image/png;base64," + base64.b64encode(data).decode()
 
 
@@ -116,7 +126,7 @@ def test_every_string_has_english_and_japanese():
 
 def test_pages_and_strings_are_served(url):
     status, page = request(url, "GET", "/")
-    assert status == 200 and b"<canvas id=\"pad\"" in page
+    assert status == 200 and b'<canvas id="pad"' in page
     status, script = request(url, "GET", "/static/app.js")
     assert status == 200 and b"import" in script
     status, answer = request(url, "GET", "/api/strings")
@@ -191,7 +201,13 @@ def test_samples_list_first_and_misclassified_images(url, model, mini):
     assert status == 200 and answer["dataset"] == "mnist-mini"
     assert [s["index"] for s in answer["first"]] == list(range(24))
     for sample in answer["wrong"]:
-        assert sample["label"] != sample["predicted"] == int(np.argmax(model.predict(mini.x_test[sample["index"] : sample["index"] + 1] / 255)))
+        assert (
+            sample["label"]
+            != sample["predicted"]
+            == int(
+                np.argmax(model.predict(mini.x_test[sample["index"] : sample["index"] + 1] / 255))
+            )
+        )
     np.testing.assert_array_equal(answer["first"][0]["pixels"], mini.x_test[0, 0])
 
 
@@ -237,7 +253,9 @@ def test_explain_a_convolution_cell_as_explain_conv_does(url, model, mini):
 
 def test_explain_a_pooling_cell(url, model, mini):
     k = first(mini, 7)
-    status, answer = post(url, "/api/explain", {"sample": k, "layer": "Pool1", "channel": 1, "position": [5, 6]})
+    status, answer = post(
+        url, "/api/explain", {"sample": k, "layer": "Pool1", "channel": 1, "position": [5, 6]}
+    )
     assert status == 200 and answer["kind"] == "max"
     x = (mini.x_test[k : k + 1] / 255).astype(np.float32)
     for name in ("Conv1", "Relu1"):
@@ -317,12 +335,36 @@ def test_bad_requests_get_json_errors_and_the_server_stays_up(url):
         (request(url, "GET", "/static/%2e%2e/api.py"), 404, "no such file"),
         (request(url, "GET", "/api/predict"), 405, "POST"),
         (request(url, "DELETE", "/api/models"), 405, "GET or POST"),
-        (request(url, "POST", "/api/predict", raw=b"{", headers={"Content-Type": "application/json"}), 400, "not valid JSON"),
-        (request(url, "POST", "/api/predict", raw=b"[1]", headers={"Content-Type": "application/json"}), 400, "JSON object"),
-        (request(url, "POST", "/api/predict", raw=b"{}", headers={"Content-Type": "text/plain"}), 415, "application/json"),
+        (
+            request(
+                url, "POST", "/api/predict", raw=b"{", headers={"Content-Type": "application/json"}
+            ),
+            400,
+            "not valid JSON",
+        ),
+        (
+            request(
+                url,
+                "POST",
+                "/api/predict",
+                raw=b"[1]",
+                headers={"Content-Type": "application/json"},
+            ),
+            400,
+            "JSON object",
+        ),
+        (
+            request(url, "POST", "/api/predict", raw=b"{}", headers={"Content-Type": "text/plain"}),
+            415,
+            "application/json",
+        ),
         (post(url, "/api/predict", {}), 400, "exactly one of"),
         (post(url, "/api/predict", {"png": "!!!"}), 400, "not valid base64"),
-        (post(url, "/api/predict", {"file": base64.b64encode(b"hello").decode()}), 400, "not a PNG"),
+        (
+            post(url, "/api/predict", {"file": base64.b64encode(b"hello").decode()}),
+            400,
+            "not a PNG",
+        ),
         (post(url, "/api/predict", {"file": ""}), 400, "empty"),
         (post(url, "/api/predict", {"pixels": [[1, 2], [3]]}), 400, "pixels"),
         (post(url, "/api/predict", {"sample": 10**6}), 400, "sample"),
@@ -350,10 +392,23 @@ def test_size_limits(url):
     answer = json.loads(response.read())
     assert response.status == 413 and "at most" in answer["error"]
     connection.close()
-    status, answer = request(url, "POST", "/api/predict", raw=b"", headers={"Content-Type": "application/json", "Transfer-Encoding": "chunked"})
+    status, answer = request(
+        url,
+        "POST",
+        "/api/predict",
+        raw=b"",
+        headers={"Content-Type": "application/json", "Transfer-Encoding": "chunked"},
+    )
     assert status == 411
-    huge = b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + struct.pack(">IIBBBBB", 100000, 100000, 8, 0, 0, 0, 0)
-    status, answer = post(url, "/api/predict", {"file": base64.b64encode(huge + b"\0" * 8).decode()})
+    huge = (
+        b"\x89PNG\r\n\x1a\n"
+        + struct.pack(">I", 13)
+        + b"IHDR"
+        + struct.pack(">IIBBBBB", 100000, 100000, 8, 0, 0, 0, 0)
+    )
+    status, answer = post(
+        url, "/api/predict", {"file": base64.b64encode(huge + b"\0" * 8).decode()}
+    )
     assert status == 413 and "100000x100000" in answer["error"]
     big = "A" * (api.MAX_IMAGE_BYTES * 4 // 3 + 8)
     status, answer = post(url, "/api/predict", {"file": big})
@@ -372,17 +427,33 @@ def test_open_a_model_file_a_spec_and_a_builtin(url, studio):
     assert status == 201 and answer["name"] == "mine.npz" and answer["source"] == "uploaded"
     predicted = post(url, "/api/predict", {"model": answer["id"], "sample": 0})[1]
     assert predicted["prediction"] == predicted["label"] == 0
-    spec = {"input_shape": [1, 12, 12], "layers": [{"type": "Conv2d", "out_channels": 2, "kernel_size": 3},
-                                                 {"type": "Flatten"}, {"type": "Linear", "out_features": 3}]}
+    spec = {
+        "input_shape": [1, 12, 12],
+        "layers": [
+            {"type": "Conv2d", "out_channels": 2, "kernel_size": 3},
+            {"type": "Flatten"},
+            {"type": "Linear", "out_features": 3},
+        ],
+    }
     status, small = post(url, "/api/models", {"spec": spec})
-    assert status == 201 and small["input_shape"] == [1, 12, 12] and small["classes"] == ["0", "1", "2"]
-    status, seen = post(url, "/api/layers", {"model": small["id"], "pixels": np.eye(40).tolist() * 1})
+    assert (
+        status == 201
+        and small["input_shape"] == [1, 12, 12]
+        and small["classes"] == ["0", "1", "2"]
+    )
+    status, seen = post(
+        url, "/api/layers", {"model": small["id"], "pixels": np.eye(40).tolist() * 1}
+    )
     assert status == 200 and np.array(seen["seen"]).shape == (1, 12, 12)
     assert [layer["shape"] for layer in seen["layers"]] == [[2, 10, 10], [200], [3]]
     status, deep = post(url, "/api/models", {"builtin": "DeepConvNet"})
     assert status == 201 and len(deep["layers"]) > 10
-    for body, words in (({"file": base64.b64encode(b"PK\x03\x04junk").decode()}, ""), ({"spec": {"layers": 3}}, "spec"),
-                        ({"builtin": "VGG"}, "builtin"), ({}, "exactly one")):
+    for body, words in (
+        ({"file": base64.b64encode(b"PK\x03\x04junk").decode()}, ""),
+        ({"spec": {"layers": 3}}, "spec"),
+        ({"builtin": "VGG"}, "builtin"),
+        ({}, "exactly one"),
+    ):
         status, answer = post(url, "/api/models", body)
         assert status == 400 and words in answer["error"], answer
 
@@ -392,8 +463,13 @@ def test_open_a_model_file_a_spec_and_a_builtin(url, studio):
 
 
 def _small(mini, n=300):
-    return dataclasses.replace(mini, x_train=mini.x_train[:n], t_train=mini.t_train[:n],
-                               x_test=mini.x_test[:100], t_test=mini.t_test[:100])
+    return dataclasses.replace(
+        mini,
+        x_train=mini.x_train[:n],
+        t_train=mini.t_train[:n],
+        x_test=mini.x_test[:100],
+        t_test=mini.t_test[:100],
+    )
 
 
 def _wait(predicate, seconds=120):
@@ -405,21 +481,32 @@ def _wait(predicate, seconds=120):
     return False
 
 
-def test_training_streams_events_and_saves_a_model_that_never_overwrites(url, studio, mini, tmp_path):
+def test_training_streams_events_and_saves_a_model_that_never_overwrites(
+    url, studio, mini, tmp_path
+):
     (tmp_path / "simpleconvnet-mnist-mini-2ep.npz").write_bytes(b"keep me")
     studio.start_training({"epochs": 2, "batch_size": 50}, data=_small(mini))
     status, again = post(url, "/api/train", {"epochs": 1})
     assert status == 409 and "already running" in again["error"]
     status, stream = request(url, "GET", "/api/train/events?after=0")
     assert status == 200
-    events = [json.loads(line[5:]) for line in stream.decode().splitlines() if line.startswith("data:")]
+    events = [
+        json.loads(line[5:]) for line in stream.decode().splitlines() if line.startswith("data:")
+    ]
     kinds = [e["type"] for e in events]
     assert [e["id"] for e in events] == sorted(e["id"] for e in events)
     steps = [e for e in events if e["type"] == "step"]
     assert [e["step"] for e in steps] == list(range(1, 13)) and all(e["loss"] > 0 for e in steps)
     assert [e["epoch"] for e in events if e["type"] == "epoch"] == [1, 2]
-    assert "filters" in kinds and unpack(next(e for e in events if e["type"] == "filters")["weights"]).shape == (30, 1, 5, 5)
-    assert events[-1] == {**events[-1], "type": "state", "state": "finished", "saved": "simpleconvnet-mnist-mini-2ep-2.npz"}
+    assert "filters" in kinds and unpack(
+        next(e for e in events if e["type"] == "filters")["weights"]
+    ).shape == (30, 1, 5, 5)
+    assert events[-1] == {
+        **events[-1],
+        "type": "state",
+        "state": "finished",
+        "saved": "simpleconvnet-mnist-mini-2ep-2.npz",
+    }
     assert (tmp_path / "simpleconvnet-mnist-mini-2ep.npz").read_bytes() == b"keep me"
     saved = io.load(tmp_path / "simpleconvnet-mnist-mini-2ep-2.npz")
     assert len(saved.history["test_acc"]) == 2
@@ -495,7 +582,10 @@ def test_closing_the_server_stops_training_and_saves_its_checkpoint(studio, mini
 
 
 def test_a_training_that_fails_says_why(url, studio):
-    spec = {"input_shape": [1, 12, 12], "layers": [{"type": "Flatten"}, {"type": "Linear", "out_features": 10}]}
+    spec = {
+        "input_shape": [1, 12, 12],
+        "layers": [{"type": "Flatten"}, {"type": "Linear", "out_features": 10}],
+    }
     status, answer = post(url, "/api/train", {"model": spec, "dataset": "mnist-mini"})
     assert status == 202
     run = studio.training

@@ -171,7 +171,9 @@ def decode(data: bytes) -> np.ndarray:
         with contextlib.suppress(OSError):
             os.rmdir(folder)
     if image.size > MAX_IMAGE_PIXELS:
-        raise RequestError(f"the image has {image.size:,} pixels; at most {MAX_IMAGE_PIXELS:,}", 413)
+        raise RequestError(
+            f"the image has {image.size:,} pixels; at most {MAX_IMAGE_PIXELS:,}", 413
+        )
     return image
 
 
@@ -193,7 +195,9 @@ def image_from(request: dict, model=None) -> dict:
         try:
             grey = np.asarray(request["pixels"], dtype=np.float64)
         except (TypeError, ValueError):
-            raise RequestError('"pixels" must be a 2-D list of numbers (grey levels 0..255)') from None
+            raise RequestError(
+                '"pixels" must be a 2-D list of numbers (grey levels 0..255)'
+            ) from None
         if grey.ndim != 2 or grey.size == 0 or grey.size > MAX_IMAGE_PIXELS:
             raise RequestError(f'"pixels" must be a non-empty 2-D list; got shape {grey.shape}')
         if not np.isfinite(grey).all():
@@ -202,7 +206,9 @@ def image_from(request: dict, model=None) -> dict:
     test = samples(model)
     index = request["sample"]
     if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(test["x"]):
-        raise RequestError(f'"sample" must be an index from 0 to {len(test["x"]) - 1}; got {index!r}')
+        raise RequestError(
+            f'"sample" must be an index from 0 to {len(test["x"]) - 1}; got {index!r}'
+        )
     return {"grey": test["x"][index].astype(np.float64), "label": int(test["t"][index])}
 
 
@@ -317,7 +323,9 @@ def _explainable(layer) -> str | None:
         if tuple(np.broadcast_to(layer.dilation, 2)) != (1, 1) or layer.groups != 1:
             return "explaining a dilated or grouped convolution is not supported"
         if layer.padding_mode != "zeros" or isinstance(layer.pad, str):
-            return "explaining a convolution padded other than with numbers of zeros is not supported"
+            return (
+                "explaining a convolution padded other than with numbers of zeros is not supported"
+            )
         return None
     if isinstance(layer, L.Pooling):
         if tuple(np.broadcast_to(layer.dilation, 2)) != (1, 1) or layer.ceil_mode:
@@ -360,13 +368,21 @@ def explain(model, image: dict, layer: str, channel: int, position, lang: str = 
         raise RequestError(f"position must be [row, column]; got {position!r}") from None
     if not (0 <= i < output.shape[1] and 0 <= j < output.shape[2]):
         raise RequestError(
-            f"position must be within the {output.shape[1]}x{output.shape[2]} output; got [{i}, {j}]"
+            f"position must be within the {output.shape[1]}x{output.shape[2]} output; "
+            f"got [{i}, {j}]"
         )
-    result = {"layer": layer, "channel": channel, "position": [i, j], "layer_value": float(output[channel, i, j])}
+    result = {
+        "layer": layer,
+        "channel": channel,
+        "position": [i, j],
+        "layer_value": float(output[channel, i, j]),
+    }
     if hasattr(target, "W"):
         w = target.W[channel].astype(np.float64)
         bias = 0.0 if target.b is None else float(target.b[channel])
-        whole = ex.explain_conv(layer_input, w[None], stride=target.stride, pad=target.pad, bias=bias)
+        whole = ex.explain_conv(
+            layer_input, w[None], stride=target.stride, pad=target.pad, bias=bias
+        )
         step = whole.steps[i * whole.window.out_hw[1] + j]
         products = [step.products(c) for c in range(len(step.window))]
         result.update(
@@ -381,11 +397,18 @@ def explain(model, image: dict, layer: str, channel: int, position, lang: str = 
         )
     else:
         whole = ex.explain_pool(
-            layer_input[channel], target.pool, stride=target.stride, pad=target.pad, mode=target.mode
+            layer_input[channel],
+            target.pool,
+            stride=target.stride,
+            pad=target.pad,
+            mode=target.mode,
         )
         step = whole.steps[i * whole.window.out_hw[1] + j]
         result.update(
-            kind=target.mode, window=step.window[None], value=step.value, total=step.formula(target.mode)
+            kind=target.mode,
+            window=step.window[None],
+            value=step.value,
+            total=step.formula(target.mode),
         )
     result["origin"] = _window_origin(whole.window, (i, j))
     result["input_shape"] = list(layer_input.shape)
@@ -404,9 +427,13 @@ def _small_grid(value, name, default) -> np.ndarray:
     except (TypeError, ValueError):
         raise RequestError(f"{name} must be a 2-D list of numbers") from None
     if array.ndim != 2 or array.size == 0:
-        raise RequestError(f"{name} must be a non-empty 2-D list of numbers; got shape {array.shape}")
+        raise RequestError(
+            f"{name} must be a non-empty 2-D list of numbers; got shape {array.shape}"
+        )
     if max(array.shape) > MAX_PLAYGROUND:
-        raise RequestError(f"{name} may be at most {MAX_PLAYGROUND}x{MAX_PLAYGROUND}; got {array.shape}")
+        raise RequestError(
+            f"{name} may be at most {MAX_PLAYGROUND}x{MAX_PLAYGROUND}; got {array.shape}"
+        )
     if not np.isfinite(array).all():
         raise RequestError(f"{name} holds NaN or infinite values")
     return array
@@ -421,14 +448,27 @@ def _small_int(value, name, default, low, high) -> int:
 
 def _steps(explanation, window) -> list[dict]:
     return [
-        {"position": list(s.position), "origin": _window_origin(window, s.position), "value": s.value}
+        {
+            "position": list(s.position),
+            "origin": _window_origin(window, s.position),
+            "value": s.value,
+        }
         for s in explanation.steps
     ]
 
 
 def playground(
-    input=None, filter=None, *, stride=None, pad=None, bias=None, pool=None, pool_stride=None,
-    pool_pad=None, mode="max", lang="en",
+    input=None,
+    filter=None,
+    *,
+    stride=None,
+    pad=None,
+    bias=None,
+    pool=None,
+    pool_stride=None,
+    pool_pad=None,
+    mode="max",
+    lang="en",
 ) -> dict:
     """The lecture's worked examples on editable numbers: the convolution of ``input`` with
     ``filter`` (default: the slides' 4x4 input and 3x3 filter), its pooling and its im2col, each
@@ -453,7 +493,9 @@ def playground(
     try:
         conv = ex.explain_conv(x, w, stride=stride, pad=pad, bias=bias)
         pooled = ex.explain_pool(x, pool, stride=pool_stride, pad=pool_pad, mode=mode)
-        col = ex.explain_im2col(x, w.shape[0], w.shape[1], stride=stride, pad=pad, max_rows=64, max_cols=64)
+        col = ex.explain_im2col(
+            x, w.shape[0], w.shape[1], stride=stride, pad=pad, max_rows=64, max_cols=64
+        )
     except ValueError as error:  # e.g. a filter larger than the padded input
         raise RequestError(str(error)) from None
     conv_steps = _steps(conv, conv.window)
@@ -522,7 +564,11 @@ def samples(model) -> dict:
                 data = load_dataset(name, download=False, progress=False)
             except DataNotFoundError:
                 data = load_dataset("mnist-mini")
-            _samples[name] = {"dataset": data.name, "x": data.x_test[:, 0], "t": np.asarray(data.t_test)}
+            _samples[name] = {
+                "dataset": data.name,
+                "x": data.x_test[:, 0],
+                "t": np.asarray(data.t_test),
+            }
         return _samples[name]
 
 
@@ -541,7 +587,12 @@ def sample_list(model, count: int = 24) -> dict:
     wrong = np.flatnonzero(predicted != test["t"])[:count]
 
     def entry(k):
-        return {"index": int(k), "label": int(test["t"][k]), "predicted": int(predicted[k]), "pixels": test["x"][k]}
+        return {
+            "index": int(k),
+            "label": int(test["t"][k]),
+            "predicted": int(predicted[k]),
+            "pixels": test["x"][k],
+        }
 
     return {
         "dataset": test["dataset"],

@@ -23,15 +23,25 @@ def add_parser(commands) -> None:
         "It listens on 127.0.0.1 only, unless --host says otherwise.",
     )
     serve.add_argument(
-        "models", nargs="*", metavar="MODEL",
+        "models",
+        nargs="*",
+        metavar="MODEL",
         help="model files (.npz), the book's params.pkl, SimpleConvNet, DeepConvNet or spec.json",
     )
-    serve.add_argument("--port", type=int, default=PORT, help=f"port (default: {PORT}; 0: any free one)")
-    serve.add_argument("--host", default=HOST, help=f"address to listen on (default: {HOST}, this machine only)")
-    serve.add_argument("--lang", choices=("en", "ja"), default="en", help="the page's first language")
+    serve.add_argument(
+        "--port", type=int, default=PORT, help=f"port (default: {PORT}; 0: any free one)"
+    )
+    serve.add_argument(
+        "--host", default=HOST, help=f"address to listen on (default: {HOST}, this machine only)"
+    )
+    serve.add_argument(
+        "--lang", choices=("en", "ja"), default="en", help="the page's first language"
+    )
     serve.add_argument("--open", action="store_true", help="open the page in the web browser")
     serve.add_argument(
-        "--save-dir", default=".", help="folder for the models trained in the studio (default: here)"
+        "--save-dir",
+        default=".",
+        help="folder for the models trained in the studio (default: here)",
     )
     serve.set_defaults(handler=run)
 
@@ -44,7 +54,9 @@ def _load(name: str):
     if name in ("SimpleConvNet", "DeepConvNet"):
         return f"{name} (random)", get_model(name, seed=0).eval(), "spec", None
     if not os.path.isfile(name):
-        raise ValueError(f"{name} does not exist (give a model file, a spec.json, SimpleConvNet or DeepConvNet)")
+        raise ValueError(
+            f"{name} does not exist (give a model file, a spec.json, SimpleConvNet or DeepConvNet)"
+        )
     if name.endswith(".json"):
         with open(name, encoding="utf-8") as f:
             return os.path.basename(name), from_spec(f.read(), seed=0).eval(), "spec", None
@@ -68,7 +80,9 @@ def run(args) -> int:
     except (ValueError, TypeError, FileNotFoundError, io.ModelFileError) as error:
         return fail(error)
     if not models:
-        models = [("SimpleConvNet (MNIST)", api.default_model(), "pretrained", api.pretrained_path())]
+        models = [
+            ("SimpleConvNet (MNIST)", api.default_model(), "pretrained", api.pretrained_path())
+        ]
     if not os.path.isdir(args.save_dir):
         return fail(f"--save-dir {args.save_dir} is not a folder; create it first")
     studio = Studio(models, save_dir=args.save_dir, lang=args.lang)
@@ -93,7 +107,10 @@ def run(args) -> int:
         print("stopping…", file=sys.stderr)
         saved = server.close()
         if saved:
-            print(f"the training was stopped; its checkpoint is in {saved} "
-                  f"(continue with: tatamikomi train --resume {saved})", file=sys.stderr)
+            print(
+                f"the training was stopped; its checkpoint is in {saved} "
+                f"(continue with: tatamikomi train --resume {saved})",
+                file=sys.stderr,
+            )
         return 130 if saved else 0
     return 0

@@ -23,7 +23,6 @@ import sys
 import tempfile
 import threading
 import time
-from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from urllib.parse import parse_qs, urlsplit
@@ -43,9 +42,15 @@ MAX_MODELS = 16
 PACK_OVER = 1024
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
-_TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
-          ".js": "text/javascript; charset=utf-8", ".svg": "image/svg+xml", ".png": "image/png",
-          ".txt": "text/plain; charset=utf-8", ".json": "application/json"}
+_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".txt": "text/plain; charset=utf-8",
+    ".json": "application/json",
+}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -61,8 +66,11 @@ def to_json(value):
     if isinstance(value, np.ndarray):
         if value.size > PACK_OVER and value.dtype.kind == "f":
             data = np.ascontiguousarray(value, dtype="<f4")
-            return {"shape": list(value.shape), "dtype": "float32",
-                    "base64": base64.b64encode(data.tobytes()).decode("ascii")}
+            return {
+                "shape": list(value.shape),
+                "dtype": "float32",
+                "base64": base64.b64encode(data.tobytes()).decode("ascii"),
+            }
         if value.dtype.kind == "f" and not np.isfinite(value).all():
             return _nulls(value.astype(object).tolist())
         return value.tolist()
@@ -94,8 +102,13 @@ class Served:
     def info(self) -> dict:
         if self._info is None:
             self._info = api.describe(self.model)
-        return {"id": self.id, "name": self.name, "source": self.source,
-                "file": self.path is not None, **self._info}
+        return {
+            "id": self.id,
+            "name": self.name,
+            "source": self.source,
+            "file": self.path is not None,
+            **self._info,
+        }
 
 
 class Studio:
@@ -115,7 +128,9 @@ class Studio:
     def add(self, name, model, source, path=None) -> Served:
         with self._guard:
             if len(self._models) >= MAX_MODELS:
-                raise RequestError(f"the studio holds {MAX_MODELS} models already; restart it to open more", 409)
+                raise RequestError(
+                    f"the studio holds {MAX_MODELS} models already; restart it to open more", 409
+                )
             served = Served(f"m{self._next}", name, model, source, path)
             self._next += 1
             self._models[served.id] = served
@@ -125,8 +140,15 @@ class Studio:
         listed = [m.info() for m in list(self._models.values())]
         run = self.training
         if run is not None and run.active and run.model() is not None:
-            listed.append({"id": "training", "name": "training", "source": "training",
-                           "file": False, **api.describe(run.model())})
+            listed.append(
+                {
+                    "id": "training",
+                    "name": "training",
+                    "source": "training",
+                    "file": False,
+                    **api.describe(run.model()),
+                }
+            )
         return listed
 
     def get(self, model_id) -> Served:
@@ -136,7 +158,9 @@ class Studio:
             run = self.training
             model = run.model() if run is not None else None
             if model is None:
-                raise RequestError("no training is running (or it has not made its first step yet)", 404)
+                raise RequestError(
+                    "no training is running (or it has not made its first step yet)", 404
+                )
             return Served("training", "training", model, "training")
         served = self._models.get(model_id)
         if served is None:
@@ -182,7 +206,9 @@ class Studio:
         seed = request.get("seed", 0)
         if given[0] == "spec":
             try:
-                model = from_spec(request["spec"] if isinstance(request["spec"], (dict, str)) else None, seed=seed)
+                model = from_spec(
+                    request["spec"] if isinstance(request["spec"], (dict, str)) else None, seed=seed
+                )
             except (ValueError, TypeError) as error:
                 raise RequestError(f"the spec: {error}") from None
             return self.add(request.get("name") or "spec", model.eval(), "spec").info()
@@ -273,11 +299,15 @@ class Handler(BaseHTTPRequestHandler):
             raise RequestError("Content-Length must not be negative")
         if length > limit:
             self.close_connection = True  # the body is not read: the connection cannot go on
-            raise RequestError(f"the request body is {length:,} bytes; at most {limit:,} are accepted", 413)
+            raise RequestError(
+                f"the request body is {length:,} bytes; at most {limit:,} are accepted", 413
+            )
         kind = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
         raw = self.rfile.read(length)
         if kind != "application/json":
-            raise RequestError(f"send the body as application/json; got {kind or 'no Content-Type'}", 415)
+            raise RequestError(
+                f"send the body as application/json; got {kind or 'no Content-Type'}", 415
+            )
         if not raw:
             return {}
         try:
@@ -300,18 +330,24 @@ class Handler(BaseHTTPRequestHandler):
         query = {k: v[-1] for k, v in parse_qs(url.query).items()}
         try:
             if not self._host_ok():
-                raise RequestError("this studio answers only to localhost (the Host header was foreign)", 403)
+                raise RequestError(
+                    "this studio answers only to localhost (the Host header was foreign)", 403
+                )
             route = ROUTES.get((method, url.path))
             if route is None:
                 if method == "GET" and url.path.startswith("/api/models/"):
                     return self._model_route(url.path)
                 if url.path == "/favicon.ico":
                     return self._send(204, b"", "image/x-icon")
-                if method in ("GET", "HEAD") and (url.path == "/" or url.path.startswith("/static/")):
+                if method in ("GET", "HEAD") and (
+                    url.path == "/" or url.path.startswith("/static/")
+                ):
                     return self._static(url.path)
                 allowed = sorted(m for m, p in ROUTES if p == url.path)
                 if allowed:
-                    raise RequestError(f"{url.path} takes {' or '.join(allowed)}, not {method}", 405)
+                    raise RequestError(
+                        f"{url.path} takes {' or '.join(allowed)}, not {method}", 405
+                    )
                 raise RequestError(f"no such page or endpoint: {url.path}", 404)
             if method == "POST":
                 limit = MAX_MODEL_BODY if url.path == "/api/models" else MAX_BODY
@@ -322,7 +358,10 @@ class Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
         except Exception as error:  # a bug: one line for the page, the server carries on
-            print(f"tatamikomi serve: {method} {url.path}: {type(error).__name__}: {error}", file=sys.stderr)
+            print(
+                f"tatamikomi serve: {method} {url.path}: {type(error).__name__}: {error}",
+                file=sys.stderr,
+            )
             with contextlib.suppress(OSError):
                 self._error(500, f"internal error ({type(error).__name__}: {error})")
 
@@ -344,7 +383,7 @@ class Handler(BaseHTTPRequestHandler):
     # -- pages --------------------------------------------------------------------------------
 
     def _static(self, path):
-        name = "index.html" if path == "/" else path[len("/static/"):]
+        name = "index.html" if path == "/" else path[len("/static/") :]
         entry = self.static.get(name)
         if entry is None:
             raise RequestError(f"no such file: {path}", 404)
@@ -361,8 +400,12 @@ class Handler(BaseHTTPRequestHandler):
             with open(served.path, "rb") as f:
                 body = f.read()
             name = os.path.basename(served.path)
-            return self._send(200, body, "application/octet-stream",
-                              [("Content-Disposition", f'attachment; filename="{name}"')])
+            return self._send(
+                200,
+                body,
+                "application/octet-stream",
+                [("Content-Disposition", f'attachment; filename="{name}"')],
+            )
         raise RequestError(f"no such endpoint: {path}", 404)
 
     # -- endpoints ----------------------------------------------------------------------------
@@ -384,26 +427,46 @@ class Handler(BaseHTTPRequestHandler):
         served = self.studio.get(body.get("model"))
         start = time.perf_counter()
         result = api.predict(served.model, api.image_from(body, served.model))
-        self._json({**result, "model": served.id, "ms": round(1000 * (time.perf_counter() - start), 2)})
+        self._json(
+            {**result, "model": served.id, "ms": round(1000 * (time.perf_counter() - start), 2)}
+        )
 
     def layers(self, body):
         served = self.studio.get(body.get("model"))
         start = time.perf_counter()
         channels = None if body.get("all_channels") else api.DEFAULT_CHANNELS
         result = api.layers(served.model, api.image_from(body, served.model), channels=channels)
-        self._json({**result, "model": served.id, "ms": round(1000 * (time.perf_counter() - start), 2)})
+        self._json(
+            {**result, "model": served.id, "ms": round(1000 * (time.perf_counter() - start), 2)}
+        )
 
     def explain(self, body):
         served = self.studio.get(body.get("model"))
         for key in ("layer", "channel", "position"):
             if key not in body:
                 raise RequestError(f'give "{key}" (the layer\'s name, the channel, [row, column])')
-        result = api.explain(served.model, api.image_from(body, served.model), body["layer"],
-                             body["channel"], body["position"])
+        result = api.explain(
+            served.model,
+            api.image_from(body, served.model),
+            body["layer"],
+            body["channel"],
+            body["position"],
+        )
         self._json(result)
 
     def playground(self, body):
-        known = {"input", "filter", "stride", "pad", "bias", "pool", "pool_stride", "pool_pad", "mode", "lang"}
+        known = {
+            "input",
+            "filter",
+            "stride",
+            "pad",
+            "bias",
+            "pool",
+            "pool_stride",
+            "pool_pad",
+            "mode",
+            "lang",
+        }
         unknown = sorted(set(body) - known)
         if unknown:
             raise RequestError(f"unknown playground settings {unknown}; known: {sorted(known)}")
@@ -490,7 +553,11 @@ class StudioServer(ThreadingHTTPServer):
     allow_reuse_address = True
 
     def __init__(self, studio: Studio, host="127.0.0.1", port=8000, *, quiet=True):
-        handler = type("StudioHandler", (Handler,), {"studio": studio, "static": _static_files(), "quiet": quiet})
+        handler = type(
+            "StudioHandler",
+            (Handler,),
+            {"studio": studio, "static": _static_files(), "quiet": quiet},
+        )
         super().__init__((host, port), handler)
         self.studio = studio
         self.loopback_only = host in LOOPBACK
@@ -515,7 +582,9 @@ class StudioServer(ThreadingHTTPServer):
 def running(studio: Studio, host="127.0.0.1", port=0):
     """A server on a free port in a background thread, stopped on leaving (tests, notebooks)."""
     server = StudioServer(studio, host, port)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         yield server

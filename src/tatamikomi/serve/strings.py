@@ -104,13 +104,17 @@ STRINGS = {
     "pool_mode": {"en": "Mode", "ja": "種類"},
     "max": {"en": "max", "ja": "Max"},
     "avg": {"en": "average", "ja": "Average"},
-    "im2col": {"en": "im2col: each window becomes a row", "ja": "im2col: 各ウィンドウが 1 行になる"},
+    "im2col": {
+        "en": "im2col: each window becomes a row",
+        "ja": "im2col: 各ウィンドウが 1 行になる",
+    },
     "lecture_text": {"en": "As the slides write it", "ja": "スライドの書き方で"},
     "convolution": {"en": "Convolution", "ja": "畳み込み演算"},
     # training
     "training_intro": {
         "en": "Train a network here; the curves stream while it learns, and drawing keeps working.",
-        "ja": "ここでネットワークを学習できます。学習中も曲線が更新され、数字の認識も続けられます。",
+        "ja": "ここでネットワークを学習できます。学習中も曲線が更新され、"
+        "数字の認識も続けられます。",
     },
     "dataset": {"en": "Dataset", "ja": "データセット"},
     "epochs": {"en": "Epochs", "ja": "エポック数"},

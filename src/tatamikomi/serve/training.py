@@ -46,9 +46,13 @@ def _check_options(options: dict) -> dict:
         raise RequestError(f"unknown training options {unknown}; known: {sorted(known)}")
     model = options.get("model", "SimpleConvNet")
     if isinstance(model, str) and model not in MODELS:
-        raise RequestError(f"model must be one of {', '.join(MODELS)} or a JSON spec; got {model!r}")
+        raise RequestError(
+            f"model must be one of {', '.join(MODELS)} or a JSON spec; got {model!r}"
+        )
     if not isinstance(model, (str, dict)):
-        raise RequestError("model must be a name or a JSON spec (an object with input_shape, layers)")
+        raise RequestError(
+            "model must be a name or a JSON spec (an object with input_shape, layers)"
+        )
     dataset = options.get("dataset", "mnist-mini")
     if dataset not in DATASETS:
         raise RequestError(f"dataset must be one of {', '.join(DATASETS)}; got {dataset!r}")
@@ -151,7 +155,9 @@ class TrainingRun(Callback):
         return {
             "state": self.state,
             "options": self._public_options(),
-            "saved": os.path.basename(self.path) if self.path and self.state in ("finished", "stopped") else None,
+            "saved": os.path.basename(self.path)
+            if self.path and self.state in ("finished", "stopped")
+            else None,
             "error": self.error,
             "last_event": self._events[-1]["id"] if self._events else 0,
             "epochs": epochs,
@@ -217,7 +223,9 @@ class TrainingRun(Callback):
             if os.path.exists(self.path) and self.on_saved is not None:
                 self.on_saved(self.path, clone(model))
             state = "finished" if finished else "stopped"
-            self._set_state(state, saved=os.path.basename(self.path) if os.path.exists(self.path) else None)
+            self._set_state(
+                state, saved=os.path.basename(self.path) if os.path.exists(self.path) else None
+            )
         except BaseException as error:  # the page hears of it; the server stays up
             self.error = str(error) or type(error).__name__
             self._set_state("failed", error=self.error)
@@ -242,7 +250,9 @@ class TrainingRun(Callback):
             model = from_spec(o["model"], seed=o["seed"])
             name = "model"
         else:
-            model = get_model(o["model"], seed=o["seed"], input_dim=shape, output_size=len(data.classes))
+            model = get_model(
+                o["model"], seed=o["seed"], input_dim=shape, output_size=len(data.classes)
+            )
             name = o["model"].lower()
         model.classes = list(data.classes)
         model.preprocess = {"divide_by": 255, "dataset": data.name}
@@ -286,9 +296,11 @@ class TrainingRun(Callback):
         with self._changed:
             event["id"] = (self._events[-1]["id"] + 1) if self._events else 1
             self._events.append(event)
-            steps = [i for i, e in enumerate(self._events) if e["type"] == "step"] if (
-                len(self._events) > MAX_STEP_EVENTS * 1.5
-            ) else []
+            steps = (
+                [i for i, e in enumerate(self._events) if e["type"] == "step"]
+                if (len(self._events) > MAX_STEP_EVENTS * 1.5)
+                else []
+            )
             if steps:  # keep every other old step event: the curve keeps its shape
                 drop = set(steps[: len(steps) // 2 : 2])
                 self._events = [e for i, e in enumerate(self._events) if i not in drop]

@@ -30,7 +30,7 @@ function layerCard(layer, output, info, index) {
   const card = el('div', {class: 'card layer', 'data-layer': layer.name});
   const kind = info ? info[`kind_${state.lang}`] : '';
   card.append(el('h3', {}, el('span', {class: 'layer-name', text: layer.name}),
-    info ? el('span', {class: 'muted', text: ` ${info.type} · ${kind}`}) : null,
+    info ? el('span', {class: 'muted', text: kind && kind !== info.type ? ` ${info.type} · ${kind}` : ` ${info.type}`}) : null,
     el('span', {class: 'shape', text: ` (${layer.shape.join(', ')})`})));
   if (info) {
     for (const note of info[`notes_${state.lang}`] || []) card.append(el('div', {class: 'formula', text: note}));
@@ -119,6 +119,8 @@ export function showExplain() {
       text: `${answer.layer}, ${t('channel')} ${answer.channel}, (${answer.position.join(', ')})`}),
     el('h4', {text: t('window_on_input', {r: `${top}…${top + fh - 1}`, c: `${left}…${left + fw - 1}`})}),
   ];
+  const overlay = windowOnInput(answer, lastExplain.index, fh, fw);
+  if (overlay) parts.push(overlay);
   for (let k = 0; k < c; k++) {
     if (c > 1) parts.push(el('div', {class: 'muted', text: `${t('channel')} ${k}`}));
     parts.push(grid(window.data.slice(k * fh * fw, (k + 1) * fh * fw), [fh, fw]));
@@ -140,6 +142,25 @@ export function showExplain() {
   parts.push(el('h4', {text: t('output_size')}));
   for (const line of answer.size) parts.push(el('div', {class: 'formula', text: line}));
   body.replaceChildren(...parts);
+}
+
+/** The layer's input feature map (the explained channel, or the first) with the window drawn on it. */
+function windowOnInput(answer, index, fh, fw) {
+  const result = state.result;
+  if (!result) return null;
+  const source = arr(index === 0 ? result.seen : result.layers[index - 1].output);
+  if (source.shape.length !== 3) return null;
+  const [c, h, w] = source.shape;
+  const channel = answer.kind === 'conv' ? 0 : answer.channel;
+  if (channel >= c) return null;
+  const scale = Math.max(2, Math.floor(168 / Math.max(h, w)));
+  const canvas = el('canvas', {class: 'map window-map'});
+  paintMap(canvas, source.data, h, w, {offset: channel * h * w, scale});
+  const context = canvas.getContext('2d');
+  context.strokeStyle = '#f59e0b';
+  context.lineWidth = 2;
+  context.strokeRect(answer.origin[1] * scale + 1, answer.origin[0] * scale + 1, fw * scale - 2, fh * scale - 2);
+  return el('figure', {}, canvas, el('figcaption', {class: 'muted', text: `${t('input_feature_map')}, ${t('channel')} ${channel}`}));
 }
 
 export function reset() {
