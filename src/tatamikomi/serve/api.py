@@ -259,7 +259,20 @@ def predict(model, image: dict) -> dict:
     "label"}``."""
     if is_blank(image["grey"]):
         return {"empty": True, "classes": classes(model)}
-    seen, x = network_input(model, image["grey"])
+    with _one_image():
+        seen, x = network_input(model, image["grey"])
+        return _predicted(model, image, seen, x)
+
+
+def _one_image():
+    """One image's small matrix products run on one BLAS thread: under load (a training thread,
+    other programs) waking BLAS's threads costs ten times what they give."""
+    from .._blas import single_threaded
+
+    return single_threaded()
+
+
+def _predicted(model, image, seen, x) -> dict:
     with _lock(model):
         scores = model.predict(x)[0]
     probabilities = _softmax(scores)
@@ -290,12 +303,14 @@ def layers(model, image: dict, *, channels: int | None = DEFAULT_CHANNELS) -> di
     ``{"name", "type", "shape", "output": array (C, H, W) or (F,), "min", "max"}``, the first
     ``channels`` channels of each (all of them with ``channels=None``; ``"channels"`` gives the
     total)."""
-    result = predict(model, image)
-    if result["empty"]:
-        return {**result, "layers": []}
-    _, x = network_input(model, image["grey"])
+    if is_blank(image["grey"]):
+        return {"empty": True, "classes": classes(model), "layers": []}
+    with _one_image():
+        seen, x = network_input(model, image["grey"])
+        result = _predicted(model, image, seen, x)
+        outputs = layer_outputs(model, x)
     out = []
-    for (name, layer), output in zip(model.layers.items(), layer_outputs(model, x)):
+    for (name, layer), output in zip(model.layers.items(), outputs):
         shown = output if channels is None or output.ndim < 3 else output[:channels]
         out.append(
             {
@@ -356,8 +371,9 @@ def explain(model, image: dict, layer: str, channel: int, position, lang: str = 
     index = list(model.layers.keys()).index(layer)
     if is_blank(image["grey"]):
         raise RequestError("the image is blank; draw a digit first", 422)
-    _, x = network_input(model, image["grey"])
-    outputs = layer_outputs(model, x)
+    with _one_image():
+        _, x = network_input(model, image["grey"])
+        outputs = layer_outputs(model, x)
     layer_input = (x[0] if index == 0 else outputs[index - 1]).astype(np.float64)
     output = outputs[index]
     if not isinstance(channel, int) or not 0 <= channel < output.shape[0]:
