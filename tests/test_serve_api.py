@@ -7,6 +7,9 @@ from __future__ import annotations
 import base64
 import dataclasses
 import http.client
+import signal
+import subprocess
+import sys
 import json
 import os
 import struct
@@ -592,3 +595,55 @@ def test_a_training_that_fails_says_why(url, studio):
     assert run.join(120) and run.state == "failed"
     assert "28" in run.error and "Traceback" not in run.error  # the images do not fit the spec
     assert post(url, "/api/predict", {"sample": 0})[0] == 200
+
+
+# ---------------------------------------------------------------------------------------------
+# The command
+
+
+def test_tatamikomi_serve_starts_on_the_loopback_and_stops_cleanly_on_ctrl_c(tmp_path):
+    from .test_cli import SRC
+
+    env = {**os.environ, "PYTHONPATH": str(SRC), "TATAMIKOMI_OFFLINE": "1"}
+    command = [
+        sys.executable,
+        "-m",
+        "tatamikomi",
+        "serve",
+        "--port",
+        "0",
+        "--save-dir",
+        str(tmp_path),
+    ]
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
+    try:
+        line = process.stdout.readline()
+        assert line.startswith("tatamikomi studio: http://127.0.0.1:"), line
+        port = int(line.split(":")[3].split("/")[0])
+        status, answer = request(port, "GET", "/api/models")
+        assert status == 200 and answer["models"][0]["source"] == "pretrained"
+        assert answer["models"][0]["name"] == "SimpleConvNet (MNIST)"
+        assert post(port, "/api/train", {"epochs": 5, "batch_size": 50})[0] == 202
+        assert _wait(lambda: request(port, "GET", "/api/train")[1]["state"] == "running")
+        process.send_signal(signal.SIGINT)
+        assert process.wait(120) == 130
+        errors = process.stderr.read()
+        assert "Traceback" not in errors and "its checkpoint is in" in errors
+        (saved,) = tmp_path.iterdir()
+        model, training = io.load_checkpoint(saved)  # resumable: tatamikomi train --resume
+        assert saved.name == "simpleconvnet-mnist-mini-5ep.npz" and training is not None
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.stdout.close()
+        process.stderr.close()
+
+
+def test_tatamikomi_serve_refuses_a_missing_model_in_one_line(tmp_path, capsys):
+    from tatamikomi.cli import main
+
+    assert main(["serve", str(tmp_path / "none.npz")]) == 1
+    error = capsys.readouterr().err.strip()
+    assert error.count("\n") == 0 and "none.npz does not exist" in error

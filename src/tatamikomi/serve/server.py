@@ -204,6 +204,9 @@ class Studio:
         if len(given) != 1:
             raise RequestError('give exactly one of "spec", "builtin" or "file"')
         seed = request.get("seed", 0)
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise RequestError(f'"seed" must be a whole number of at least 0; got {seed!r}')
+        label = os.path.basename(str(request.get("name") or ""))[:80]
         if given[0] == "spec":
             try:
                 model = from_spec(
@@ -211,14 +214,14 @@ class Studio:
                 )
             except (ValueError, TypeError) as error:
                 raise RequestError(f"the spec: {error}") from None
-            return self.add(request.get("name") or "spec", model.eval(), "spec").info()
+            return self.add(label or "spec", model.eval(), "spec").info()
         if given[0] == "builtin":
             name = request["builtin"]
             if name not in ("SimpleConvNet", "DeepConvNet"):
                 raise RequestError(f'"builtin" must be SimpleConvNet or DeepConvNet; got {name!r}')
             return self.add(f"{name} (random)", get_model(name, seed=seed).eval(), "spec").info()
         data = api.decode_base64(request["file"], "the model file", api.MAX_MODEL_BYTES)
-        name = os.path.basename(str(request.get("name") or "uploaded.npz"))[:80]
+        name = label or "uploaded.npz"
         folder = tempfile.mkdtemp(prefix="tatamikomi-studio-")
         path = os.path.join(folder, "model")
         try:

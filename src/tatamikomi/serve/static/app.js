@@ -64,7 +64,10 @@ async function main() {
     const file = event.target.files[0];
     if (!file) return;
     try {
-      const added = await api('/api/models', {file: await fileBase64(file), name: file.name});
+      const body = file.name.endsWith('.json')
+        ? {spec: JSON.parse(await file.text()), name: file.name}
+        : {file: await fileBase64(file), name: file.name};
+      const added = await api('/api/models', body);
       await loadModels(added.id);
       network.reset();
       draw.modelChanged();

@@ -45,7 +45,27 @@ function renderCurve() {
   svg.dataset.points = String(losses.length);
 }
 
+function renderAccuracy() {
+  const svg = document.getElementById('accuracy-curve');
+  for (const old of svg.querySelectorAll('circle')) old.remove();
+  const total = Math.max(epochs.length, 1);
+  const x = (epoch) => (epochs.length === 1 ? 200 : 8 + 384 * (epoch - 1) / (total - 1));
+  const y = (accuracy) => 97 - 94 * accuracy;
+  for (const key of ['train_acc', 'test_acc']) {
+    const cls = key === 'train_acc' ? 'train' : 'test';
+    svg.querySelector(`polyline.${cls}`).setAttribute('points',
+      epochs.map((e) => `${x(e.epoch).toFixed(1)},${y(e[key]).toFixed(1)}`).join(' '));
+    for (const e of epochs) {
+      const dot = document.createElementNS('http://www.w3.org/2000/svg', 'circle');
+      dot.setAttribute('cx', x(e.epoch)); dot.setAttribute('cy', y(e[key])); dot.setAttribute('r', 3);
+      dot.setAttribute('class', cls);
+      svg.append(dot);
+    }
+  }
+}
+
 function renderEpochs() {
+  renderAccuracy();
   const body = document.querySelector('#epochs tbody');
   body.replaceChildren(...epochs.map((e) => el('tr', {},
     el('td', {text: e.epoch}), el('td', {text: e.loss.toFixed(4)}),
