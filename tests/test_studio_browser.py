@@ -8,6 +8,7 @@ folder)."""
 
 from __future__ import annotations
 
+import base64
 import os
 import shutil
 
@@ -135,6 +136,18 @@ def test_draw_a_seven_and_an_off_centre_seven(page, mini, shots):
     assert page.locator("[data-testid=prediction]").is_visible()
 
 
+def test_upload_an_image_file(page, mini, tmp_path):
+    from .test_serve_api import paper, png
+
+    three = mini.x_test[first(mini, 3), 0].astype(float)
+    path = tmp_path / "three.png"
+    path.write_bytes(base64.b64decode(png(paper(three)).split(",")[1]))
+    page.set_input_files("#image-file", str(path))
+    page.wait_for_selector("[data-testid=prediction]:visible")
+    settle(page)
+    assert page.locator("[data-testid=prediction]").inner_text() == "3"
+
+
 def test_click_a_convolution_cell_shows_explain_conv(page, mini, shots):
     k = next(i for i in range(24) if mini.t_test[i] == 7)
     page.click(f"#samples-first canvas[data-index='{k}']")
@@ -197,7 +210,7 @@ def test_the_playground_with_padding_one(page, shots):
     page.screenshot(path=os.path.join(shots, "studio-playground.png"))
 
 
-def test_switch_to_japanese(page, shots):
+def test_switch_to_japanese(page, mini, shots):
     page.click("#lang-ja")
     settle(page)
     for tab, key in (
@@ -209,8 +222,9 @@ def test_switch_to_japanese(page, shots):
         assert page.locator(f"[data-tab={tab}]").inner_text() == STRINGS[key]["ja"]
     assert page.evaluate("document.documentElement.lang") == "ja"
     assert page.locator("[data-testid=empty]").inner_text() == STRINGS["draw_prompt"]["ja"]
-    page.click("#samples-first canvas[data-index='0']")
-    settle(page)
+    trace(page, mini.x_test[np.flatnonzero(mini.t_test == 7)[2], 0])
+    assert page.locator("[data-testid=prediction]").inner_text() == "7"
+    assert STRINGS["prediction"]["ja"] in page.locator("#answer").inner_text()
     page.screenshot(path=os.path.join(shots, "studio.ja.png"))
     page.click("[data-tab=playground]")
     assert "パディング" in page.locator(".pg-controls").inner_text()

@@ -38,9 +38,13 @@ function renderState(error) {
 function renderCurve() {
   const svg = document.getElementById('loss-curve');
   const line = svg.querySelector('polyline');
-  if (!losses.length) { line.setAttribute('points', ''); return; }
+  const top = document.getElementById('loss-top');
+  const steps = document.getElementById('loss-steps');
+  if (!losses.length) { line.setAttribute('points', ''); top.textContent = steps.textContent = ''; return; }
   const maxStep = Math.max(...losses.map((p) => p[0]), 1);
   const maxLoss = Math.max(...losses.map((p) => p[1]), 1e-6);
+  top.textContent = `${t('loss')} ${fmt(maxLoss)}`;
+  steps.textContent = `${t('step_n')} ${maxStep}`;
   line.setAttribute('points', losses.map(([s, l]) => `${(400 * s / maxStep).toFixed(1)},${(155 - 150 * l / maxLoss).toFixed(1)}`).join(' '));
   svg.dataset.points = String(losses.length);
 }
