@@ -44,3 +44,28 @@ def test_help_and_version():
     assert run("--version").stdout.startswith("tatamikomi ")
     result = run()
     assert result.returncode == 2 and "usage" in result.stdout
+
+
+def test_a_command_group_is_one_module_with_add_parser(monkeypatch, capsys):
+    """What `serve` and `export` will do: a module with add_parser(commands), listed in GROUPS."""
+    import types
+
+    from tatamikomi import cli
+
+    def hello(args):
+        if args.name == "nobody":
+            raise cli.CommandError("nobody is not a name; give yours")
+        print(f"hello {args.name}")
+        return 0
+
+    def add_parser(commands):
+        parser = commands.add_parser("hello", help="say hello")
+        parser.add_argument("name")
+        parser.set_defaults(handler=hello)
+
+    group = types.SimpleNamespace(add_parser=add_parser)
+    monkeypatch.setattr(cli, "GROUPS", (*cli.GROUPS, group))
+    assert cli.main(["hello", "you"]) == 0 and capsys.readouterr().out == "hello you\n"
+    assert cli.main(["hello", "nobody"]) == 1
+    assert capsys.readouterr().err == "tatamikomi hello: nobody is not a name; give yours\n"
+    assert all(hasattr(module, "add_parser") for module in cli.GROUPS)

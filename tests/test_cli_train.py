@@ -3,6 +3,7 @@ offline (TATAMIKOMI_OFFLINE=1), with a private cache, in a scratch folder."""
 
 import os
 import pickle
+import re
 import signal
 import subprocess
 import sys
@@ -128,6 +129,11 @@ def test_summary_of_file_name_and_spec(trained):
     assert result.returncode == 0, result.stderr
     assert "Conv1" in result.stdout and "total parameters: 433,890" in result.stdout
     assert "epoch   loss" in result.stdout
+    assert (
+        "trained on mnist-mini: Adam (lr 0.003), cosine schedule, batch 100, 1 epoch, shifts of "
+        "up to 2 px, seed 0" in result.stdout
+    )
+    assert "unfinished" not in result.stdout
     result = tatamikomi(tmp, "summary", "DeepConvNet")
     assert "total parameters: 123,552" in result.stdout
     result = tatamikomi(tmp, "summary", "LeNet")
@@ -193,8 +199,9 @@ def test_ctrl_c_then_resume(tmp_path):
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=120)
     assert process.returncode == 130, err
-    assert "training interrupted after" in err
+    assert err.count("training interrupted after") == 1  # said once, by the command
     assert "continue with: tatamikomi train --resume run.npz" in err
+    continues_at = re.search(r"resuming continues at (epoch \d+, step \d+)", err).group(1)
     stopped = load(tmp_path / "run.npz").history["epoch"]
     assert 1 <= len(stopped) < 40
     result = tatamikomi(
@@ -206,7 +213,7 @@ def test_ctrl_c_then_resume(tmp_path):
         str(len(stopped) + 1),
     )
     assert result.returncode == 0, result.stderr
-    assert "resuming run.npz at epoch" in result.stderr
+    assert f"resuming run.npz at {continues_at}\n" in result.stderr  # the same numbers
     assert "data: mnist-mini" in result.stderr and "instead" not in result.stderr  # its own data
     assert load(tmp_path / "run.npz").history["epoch"] == list(range(1, len(stopped) + 2))
 
@@ -217,9 +224,17 @@ def test_help_everywhere(tmp_path):
     commands += [("explain", what) for what in ("conv", "pool", "im2col", "shape")]
     kinds = ("filters", "feature-maps", "curves", "confusion", "errors", "im2col", "slide")
     commands += [("plot", what) for what in kinds]
+    helps = {}
     for command in commands:
         result = tatamikomi(tmp_path, *command, "--help")
         assert result.returncode == 0 and "usage: tatamikomi" in result.stdout, command
+        assert "(default: None)" not in result.stdout and "default: default" not in result.stdout
+        helps[command] = " ".join(result.stdout.split())
+    # defaults written one way, from the parser: "(default: X)"
+    assert "images per forward pass (default: 500)" in helps[("evaluate",)]
+    assert "model file (default: model.npz)" in helps[("train",)]
+    assert "padding (default: 0)" in helps[("explain", "conv")]
+    assert "learning rate (default: the model's recipe)" in helps[("train",)]
 
 
 def test_resume_errors(trained):
@@ -265,6 +280,30 @@ def test_train_falls_back_when_every_download_fails(tmp_path, monkeypatch, capsy
     ],
 )
 def test_each_model_has_its_recipe(tmp_path, monkeypatch, arguments, expected):
+    trainer = _train_recorded(tmp_path, monkeypatch, *arguments)
+    assert trainer.optimizer.lr == expected["lr"] and trainer.epochs == expected["epochs"]
+    assert trainer.augment_shift == expected["augment_shift"]
+
+
+def test_the_recipe_from_python_is_the_commands_run(trained):
+    """`tatamikomi train --epochs 1` (offline: mnist-mini) and the same recipe from Python."""
+    from tatamikomi.train import recipes
+
+    tmp, _ = trained
+    trainer = recipes.get("default").override(epochs=1).trainer(
+        load_dataset("mnist-mini"), verbose=False
+    )
+    trainer.train()
+    saved = load(tmp / "model.npz")
+    assert type(trainer.network) is type(saved) and trainer.network.classes == saved.classes
+    assert trainer.network.preprocess == saved.preprocess
+    for key, value in saved.params.items():
+        np.testing.assert_array_equal(trainer.network.params[key], value)
+    assert trainer.history["test_acc"] == saved.history["test_acc"]
+
+
+def _train_recorded(tmp_path, monkeypatch, *arguments):
+    """`tatamikomi train ARGUMENTS` on mnist-mini with Trainer.train replaced: the Trainer."""
     from tatamikomi import cli
     from tatamikomi.train import Trainer
 
@@ -281,6 +320,90 @@ def test_each_model_has_its_recipe(tmp_path, monkeypatch, arguments, expected):
     monkeypatch.delenv("TATAMIKOMI_DATA", raising=False)
     output = str(tmp_path / "m.npz")
     assert cli.main(["train", "-q", "-o", output, "--dataset", "mnist-mini", *arguments]) == 0
-    trainer = built[0]
-    assert trainer.optimizer.lr == expected["lr"] and trainer.epochs == expected["epochs"]
-    assert trainer.augment_shift == expected["augment_shift"]
+    return built[0]
+
+
+def test_optimizer_names_in_any_case(tmp_path, monkeypatch):
+    from tatamikomi.optim import Adam, RMSprop
+
+    assert type(_train_recorded(tmp_path, monkeypatch, "--optimizer", "Adam").optimizer) is Adam
+    trainer = _train_recorded(tmp_path, monkeypatch, "--optimizer", "RMSProp", "--force")
+    assert type(trainer.optimizer) is RMSprop
+
+
+@pytest.mark.parametrize(
+    "arguments, expected",
+    [
+        (["--epochs", "0"], "epochs must be at least 1; got 0"),
+        (["--batch-size", "0"], "batch_size must be at least 1; got 0"),
+        (["--lr", "0"], "learning rate must be above 0"),
+        (["--model", "Foo"], "unknown model 'Foo'; choose SimpleConvNet, DeepConvNet"),
+        (["--model", "missing.json"], "model spec file missing.json does not exist"),
+        (["-o", "no/such/folder/m.npz"], "no/such/folder does not exist; create it first"),
+        (["-o", "."], "is a folder; give a file name"),
+        (["-o", "existing.npz"], "existing.npz already exists and was left as it is"),
+        (["-o", os.devnull], f"{os.devnull} is not a regular file"),
+        (["--resume", "existing.npz", "--epochs", "0"], "--epochs must be at least 1; got 0"),
+    ],
+)
+def test_train_checks_before_the_data(tmp_path, monkeypatch, capsys, arguments, expected):
+    """Each mistake is one line, exit 1, before any data is loaded or downloaded."""
+    from tatamikomi import cli
+
+    def no_data(*args, **kwargs):
+        raise AssertionError("the data were loaded before the arguments were checked")
+
+    monkeypatch.setattr(cli.train, "load_dataset", no_data)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "existing.npz").write_bytes(b"precious")
+    assert cli.main(["train", *arguments]) == 1
+    err = capsys.readouterr().err
+    assert expected in err and err.count("\n") == 1 and err.startswith("tatamikomi train: ")
+    assert (tmp_path / "existing.npz").read_bytes() == b"precious"
+
+
+@pytest.mark.skipif(os.name != "posix", reason="folder permissions are POSIX's")
+def test_train_refuses_a_read_only_folder(tmp_path, monkeypatch, capsys):
+    from tatamikomi import cli
+
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    folder.chmod(0o500)
+    if os.geteuid() == 0:  # root may write anywhere: let the folder say no as it would to a user
+        access = os.access
+        monkeypatch.setattr(os, "access", lambda p, mode: access(p, mode) and p != str(folder))
+    try:
+        assert cli.main(["train", "-o", str(folder / "m.npz")]) == 1
+    finally:
+        folder.chmod(0o700)
+    assert "permission denied" in capsys.readouterr().err
+
+
+def test_an_unfinished_checkpoint_says_so(tmp_path, monkeypatch, capsys):
+    from tatamikomi import cli
+    from tatamikomi.train import Callback, recipes
+
+    class StopAtFive(Callback):
+        def on_step_end(self, trainer, step, logs):
+            trainer.stop_training = step == 5
+
+    spec = tmp_path / "tiny.json"
+    spec.write_text(
+        '{"input_shape": [1, 28, 28], "layers": [{"type": "Conv2d", "out_channels": 2, '
+        '"kernel_size": 5, "stride": 3}, {"type": "Flatten"}, {"type": "Linear", '
+        '"out_features": 10}]}'
+    )
+    path = str(tmp_path / "part.npz")
+    recipe = recipes.get(str(spec)).override(epochs=2)
+    recipe.trainer(
+        load_dataset("mnist-mini"), checkpoint=path, verbose=False, callbacks=[StopAtFive()]
+    ).train()
+    assert cli.main(["summary", path]) == 0
+    expected = (
+        f"unfinished: 0 of 2 epochs done, 5 steps into the next; continue with: tatamikomi "
+        f"train --resume {path}"
+    )
+    assert expected in capsys.readouterr().out
+    monkeypatch.setenv("TATAMIKOMI_OFFLINE", "1")
+    assert cli.main(["evaluate", path]) == 0
+    assert f"note: {path} is {expected}" in capsys.readouterr().err

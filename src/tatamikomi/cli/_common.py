@@ -91,6 +91,8 @@ def check_output(path, *, force: bool, hint: str = "pass --force to replace it")
         raise CommandError(f"{path} already exists and was left as it is; {hint}")
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
-        raise CommandError(f"the folder {folder} does not exist; create it first: mkdir -p {folder}")
+        raise CommandError(
+            f"the folder {folder} does not exist; create it first: mkdir -p {folder}"
+        )
     if not os.access(folder, os.W_OK):
         raise CommandError(f"cannot write in {folder} (permission denied); choose another folder")

@@ -8,6 +8,7 @@ import os
 from . import _args
 from ._common import (
     CommandError,
+    check_output,
     load_model,
     mnist_like,
     model_by_name,
@@ -115,8 +116,7 @@ def _plot(args) -> int:
         raise CommandError(f"the animation is written as a GIF; give -o NAME.gif, not {output}")
     if args.what != "slide" and not output.lower().endswith((".png", ".svg", ".pdf")):
         raise CommandError(f"give -o NAME{wanted} (or .svg, .pdf); got {output}")
-    if os.path.exists(output) and not args.force:
-        raise CommandError(f"{output} already exists; pass --force to replace it")
+    check_output(output, force=args.force)
     try:
         if args.what == "slide":
             x = _args.optional_array(args.input, "--input")

@@ -9,12 +9,15 @@ import numpy as np
 from ..functional import softmax, softmax_cross_entropy
 from ..io import ModelFileError
 from ..models import import_book_params, save
+from ..train import checkpoint
 from . import _args
 from ._common import (
     CommandError,
+    check_output,
     load_model,
     mnist_like,
     model_by_name,
+    plural,
     prepare,
     say,
     test_scores,
@@ -23,6 +26,9 @@ from ._common import (
 
 def _evaluate(args) -> int:
     model = load_model(args.model)
+    run = _run(args.model)
+    if run is not None and not run["finished"]:
+        say(f"note: {args.model} is {_unfinished(args.model, run)}")
     data, scores = test_scores(args, model, batch_size=args.batch_size)
     t = data.t_test
     predicted = scores.argmax(axis=1)
@@ -68,9 +74,41 @@ def _predict(args) -> int:
     return status
 
 
+def _run(path):
+    """What the checkpoint ``path`` says of its run, or None (a plain model, a name, a spec)."""
+    if not os.path.isfile(path) or path.endswith(".json"):
+        return None
+    try:
+        return checkpoint.progress(path)
+    except ModelFileError:
+        return None
+
+
+def _unfinished(path, run) -> str:
+    return (
+        f"unfinished: {run['epoch']} of {plural(run['epochs'], 'epoch')} done, "
+        f"{run['step_in_epoch']} steps into the next; continue with: tatamikomi train --resume "
+        f"{path}"
+    )
+
+
 def _summary(args) -> int:
     model = model_by_name(args.model)
     model.summary()
+    run = _run(args.model)
+    if run is not None:
+        config = run["config"]
+        optimizer = config["optimizer"]
+        shift = config.get("augment_shift", 0)
+        print(
+            f"trained on {run['dataset'] or 'arrays'}: {optimizer['name']} (lr "
+            f"{optimizer['lr']:g}), {config['schedule']['name']} schedule, batch "
+            f"{config['batch_size']}, {plural(config['epochs'], 'epoch')}"
+            + (f", shifts of up to {shift} px" if shift else "")
+            + f", seed {config['seed']}"
+        )
+        if not run["finished"]:
+            print(_unfinished(args.model, run))
     history = model.history or {}
     if history.get("epoch"):
         print("\nepoch   loss     train acc  test acc  seconds")
@@ -84,6 +122,7 @@ def _summary(args) -> int:
 
 def _import_book(args) -> int:
     output = args.output or os.path.splitext(os.path.basename(args.params))[0] + ".npz"
+    check_output(output, force=args.force)
     try:
         model = import_book_params(args.params, args.model)
         save(model, output, overwrite=args.force)

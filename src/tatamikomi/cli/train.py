@@ -95,9 +95,9 @@ def _new_run(args):
 
 def _resumed_run(args):
     path = args.resume
-    if not os.path.isfile(path):
+    if not os.path.exists(path):
         raise CommandError(f"cannot resume: {path} does not exist")
-    check_output(path, force=True)
+    check_output(path, force=True)  # a folder, a device, a read-only folder
     if args.epochs is not None and args.epochs < 1:
         raise CommandError(f"--epochs must be at least 1; got {args.epochs}")
     try:

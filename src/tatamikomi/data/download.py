@@ -10,7 +10,7 @@ import urllib.error
 import urllib.request
 
 from .._files import atomic_write
-from .._progress import progress_line, redraw
+from .. import _progress as progress_bar
 
 TIMEOUT_S = 20
 CHUNK = 1 << 16
@@ -23,7 +23,8 @@ class DownloadError(OSError):
 def _progress(label: str, done: int, total: int | None, start: float, stream) -> None:
     rate = done / max(time.perf_counter() - start, 1e-9) / 1e6
     size = f"{done / 1e6:5.1f}/{total / 1e6:.1f} MB" if total else f"{done / 1e6:5.1f} MB"
-    redraw(stream, progress_line(f"  {label}", done, total, f"{size} {rate:5.1f} MB/s"))
+    line = progress_bar.progress_line(f"  {label}", done, total, f"{size} {rate:5.1f} MB/s")
+    progress_bar.redraw(stream, line)
 
 
 def matches(data: bytes, md5s: set[str], content: bytes | None = None) -> bool:

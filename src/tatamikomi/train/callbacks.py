@@ -4,7 +4,8 @@ The protocol (every method optional; the default does nothing)::
 
     class Callback:
         def on_train_begin(self, trainer): ...
-        def on_epoch_begin(self, trainer, epoch): ...     # epoch counts from 1
+        def on_epoch_begin(self, trainer, epoch): ...     # epoch counts from 1; also called
+                                                           # when a resumed run goes on mid-epoch
         def on_step_end(self, trainer, step, logs): ...    # logs: loss, epoch, step, lr
         def on_epoch_end(self, trainer, epoch, logs): ...  # logs: loss, train_acc, test_acc,
                                                            #       seconds, lr

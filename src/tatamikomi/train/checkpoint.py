@@ -29,8 +29,9 @@ def save(trainer, path) -> None:
 
 def progress(path) -> dict:
     """How far the run in the checkpoint ``path`` got, read without its arrays:
-    ``{"epoch": epochs completed, "step_in_epoch", "epochs": epochs planned, "dataset": the
-    dataset's name or None}``. Raises ModelFileError for a file without training state."""
+    ``{"epoch": epochs completed, "step_in_epoch", "epochs": epochs planned, "finished": bool,
+    "dataset": the dataset's name or None, "config": the trainer's config}``. Raises
+    ModelFileError for a file without training state."""
     meta, _ = read_archive(path, with_arrays=False)
     training = meta.get("training")
     if training is None:
@@ -40,7 +41,9 @@ def progress(path) -> dict:
         "epoch": state["epoch"],
         "step_in_epoch": state["step_in_epoch"],
         "epochs": training["config"]["epochs"],
+        "finished": state["epoch"] >= training["config"]["epochs"] and not state["step_in_epoch"],
         "dataset": (meta.get("preprocess") or {}).get("dataset"),
+        "config": training["config"],
     }
 
 

@@ -119,6 +119,9 @@ class Trainer:
         if checkpoint is not None:
             self.callbacks.append(Checkpoint(checkpoint, overwrite=overwrite))
         self.callbacks += [*callbacks, self._ctrl_c]
+        if checkpoint is None:  # a Checkpoint among the user's callbacks is the trainer's too
+            paths = [c.path for c in self.callbacks if isinstance(c, Checkpoint)]
+            self.checkpoint = paths[0] if paths else None
         self.stop_training = False
 
         self.train_loss_list: list[float] = []  # the book's lists
@@ -133,6 +136,7 @@ class Trainer:
         self._order = None  # this epoch's order of the examples; None between epochs
         self._epoch_losses: list[float] = []
         self._epoch_elapsed = 0.0  # seconds of training in this epoch so far
+        self._epoch_begun = False  # on_epoch_begin was called for the current epoch
 
     # -- running ------------------------------------------------------------------------------
 
@@ -149,6 +153,8 @@ class Trainer:
             status = "stopped" if self.current_epoch < self.epochs else "finished"
         except TrainingInterrupted:
             status = "interrupted"
+            if self.step_in_epoch == self.steps_per_epoch:  # stopped in the epoch's last step
+                self._end_epoch()
             raise self._interrupted() from None
         except TrainingDiverged:
             status = "diverged"
@@ -167,8 +173,10 @@ class Trainer:
 
         The first step of an epoch draws the epoch's order; the last one measures the
         accuracies and ends the epoch (history, ``on_epoch_end``)."""
-        if self._order is None:
+        if not self._epoch_begun:  # also when a resumed run goes on in the middle of one
             self._call("on_epoch_begin", self.current_epoch + 1)
+            self._epoch_begun = True
+        if self._order is None:
             self._order = self.rng.permutation(len(self.x_train))
             self._epoch_losses, self._epoch_elapsed = [], 0.0
         start = time.perf_counter()
@@ -223,7 +231,7 @@ class Trainer:
         self.test_acc_list.append(test_acc)
         self.network.history = self.history
         self.current_epoch, self.step_in_epoch, self._order = epoch, 0, None
-        self._epoch_elapsed = 0.0
+        self._epoch_elapsed, self._epoch_begun = 0.0, False
         self._call("on_epoch_end", epoch, logs)
 
     def _interrupted(self) -> TrainingInterrupted:

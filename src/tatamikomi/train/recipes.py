@@ -19,7 +19,7 @@ import dataclasses
 import os
 
 from ..data import normalize_images
-from ..models import MODELS, get_model
+from ..models import get_model
 from .loop import Trainer
 
 
@@ -58,7 +58,8 @@ class Recipe:
 
     @property
     def is_book_network(self) -> bool:
-        return self.model.lower() in {name.lower() for name in MODELS}
+        """A network by name (its shapes follow the data), not a JSON spec (which fixes them)."""
+        return not self.model.lower().endswith(".json")
 
     def build_model(self, input_shape, classes):
         """A new, untrained model for images of ``input_shape`` (C, H, W) and these
@@ -118,6 +119,5 @@ def get(model: str = "default") -> Recipe:
         if not os.path.isfile(name):
             raise FileNotFoundError(f"model spec file {name} does not exist")
         return Recipe(name)
-    raise ValueError(
-        f"unknown model {name!r}; choose {', '.join(MODELS)} or give a JSON spec file (.json)"
-    )
+    names = ", ".join(recipe.model for recipe in RECIPES.values())
+    raise ValueError(f"unknown model {name!r}; choose {names} or give a JSON spec file (.json)")
