@@ -351,6 +351,25 @@ def _explainable(layer) -> str | None:
     return f"{type(layer).__name__} has no windows to explain; pick a convolution or pooling layer"
 
 
+def _size_lines(window) -> list[str]:
+    """The output-size formulas (OH, OW) of an explanation's window, as the slides write them.
+
+    (explain keeps the same two lines privately; once it exports them, call that instead)"""
+    top, bottom, left, right = window.pads
+    return [
+        ex.size_formula(
+            window.input_hw[axis],
+            window.kernel[axis],
+            window.stride[axis],
+            pads,
+            window.dilation[axis],
+            window.out_hw[axis],
+            name,
+        )
+        for axis, pads, name in ((0, (top, bottom), "h"), (1, (left, right), "w"))
+    ]
+
+
 def _window_origin(window, position) -> list[int]:
     """Where the window of output cell (i, j) starts on the unpadded input (may be negative)."""
     (sh, sw), (top, _, left, _) = window.stride, window.pads
@@ -428,7 +447,7 @@ def explain(model, image: dict, layer: str, channel: int, position, lang: str = 
         )
     result["origin"] = _window_origin(whole.window, (i, j))
     result["input_shape"] = list(layer_input.shape)
-    result["size"] = ex._size_lines(whole.window)
+    result["size"] = _size_lines(whole.window)
     return result
 
 
@@ -530,14 +549,14 @@ def playground(
             "pad": pad,
             "stride": stride,
             "bias": bias,
-            "size": ex._size_lines(conv.window),
+            "size": _size_lines(conv.window),
             "steps": conv_steps,
             "text": conv.text(lang),
         },
         "pool": {
             "output": pooled.output[0],
             "mode": mode,
-            "size": ex._size_lines(pooled.window),
+            "size": _size_lines(pooled.window),
             "window": pool,
             "stride": pool_stride,
             "pad": pool_pad,
