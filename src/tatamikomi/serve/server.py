@@ -259,6 +259,7 @@ def _static_files() -> dict[str, tuple[bytes, str]]:
 class Handler(BaseHTTPRequestHandler):
     server_version = "tatamikomi-studio"
     protocol_version = "HTTP/1.1"
+    timeout = 120  # seconds a connection may stay silent (a body promised and not sent)
     studio: Studio
     static: dict
     quiet = True

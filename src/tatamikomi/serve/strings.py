@@ -13,7 +13,6 @@ STRINGS = {
     },
     "model": {"en": "Model", "ja": "モデル"},
     "open_model": {"en": "Open a model file…", "ja": "モデルファイルを開く…"},
-    "open_spec": {"en": "Open a JSON spec…", "ja": "JSON スペックを開く…"},
     "language": {"en": "Language", "ja": "言語"},
     "tab_draw": {"en": "Draw a digit", "ja": "数字を描く"},
     "tab_network": {"en": "Inside the network", "ja": "ネットワークの中"},

@@ -101,6 +101,7 @@ function listen() {
     else if (event.type === 'filters') { filters = event; renderFilters(); }
     else if (event.type === 'state') {
       setState(event.state);
+      if (event.state === 'running') onSaved(null, false);  // "training" joins the models
       if (event.state === 'failed') renderState(event.error);
       if (['finished', 'stopped', 'failed'].includes(event.state)) {
         source.close(); source = null;
