@@ -35,3 +35,9 @@ def test_engine_benchmark_runs_one_case():
     result = run("bench_engine.py", "--only", "(a)", "--rounds", "1", "--no-book")
     assert result.returncode == 0, result.stderr
     assert "machine limit" in result.stdout and "GFLOP/s ours" in result.stdout
+
+
+def test_studio_benchmark_runs():
+    result = run("bench_studio.py", "--rounds", "1")
+    assert result.returncode == 0, result.stderr
+    assert "DeepConvNet" in result.stdout and "while training" in result.stdout

@@ -1,0 +1,115 @@
+"""``tatamikomi serve [MODEL ...] [--port N] [--host H] [--lang ja|en] [--open]``."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from . import _args
+
+HOST = "127.0.0.1"
+PORT = 8000
+
+
+def add_parser(commands) -> None:
+    serve = _args.add_command(
+        commands,
+        "serve",
+        help="open the browser studio: draw a digit, see inside the network, train",
+        description="Serve the studio, a local web page where every number is computed by "
+        "tatamikomi: draw a digit and see the prediction and every layer's output, click a cell "
+        "to see its sum of products, play with the lecture's convolution and pooling, and train "
+        "a network live. With no MODEL, a SimpleConvNet trained on MNIST (99.1 %) is served. "
+        "It listens on 127.0.0.1 only, unless --host says otherwise.",
+    )
+    serve.add_argument(
+        "models",
+        nargs="*",
+        metavar="MODEL",
+        help="model files (.npz), the book's params.pkl, SimpleConvNet, DeepConvNet or spec.json",
+    )
+    serve.add_argument(
+        "--port", type=int, default=PORT, help=f"port (default: {PORT}; 0: any free one)"
+    )
+    serve.add_argument(
+        "--host", default=HOST, help=f"address to listen on (default: {HOST}, this machine only)"
+    )
+    serve.add_argument(
+        "--lang", choices=("en", "ja"), default="en", help="the page's first language"
+    )
+    serve.add_argument("--open", action="store_true", help="open the page in the web browser")
+    serve.add_argument(
+        "--save-dir",
+        default=".",
+        help="folder for the models trained in the studio (default: here)",
+    )
+    serve.set_defaults(handler=run)
+
+
+def _load(name: str):
+    """(label, model, source, path) for a command-line MODEL."""
+    from ..models import from_spec, get_model, import_book_params, load
+
+    if name in ("SimpleConvNet", "DeepConvNet"):
+        return f"{name} (random)", get_model(name, seed=0).eval(), "spec", None
+    if not os.path.isfile(name):
+        raise ValueError(
+            f"{name} does not exist (give a model file, a spec.json, SimpleConvNet or DeepConvNet)"
+        )
+    if name.endswith(".json"):
+        with open(name, encoding="utf-8") as f:
+            return os.path.basename(name), from_spec(f.read(), seed=0).eval(), "spec", None
+    with open(name, "rb") as f:
+        pickled = f.read(1) == b"\x80"
+    model = import_book_params(name) if pickled else load(name)
+    return os.path.basename(name), model, "given", os.path.abspath(name)
+
+
+def run(args) -> int:
+    from .. import io
+    from ..serve import api
+    from ..serve.server import StudioServer, Studio
+
+    def fail(message):
+        print(f"tatamikomi serve: {message}", file=sys.stderr)
+        return 1
+
+    try:
+        models = [_load(name) for name in args.models]
+    except (ValueError, TypeError, FileNotFoundError, io.ModelFileError) as error:
+        return fail(error)
+    if not models:
+        models = [
+            ("SimpleConvNet (MNIST)", api.default_model(), "pretrained", api.pretrained_path())
+        ]
+    if not os.path.isdir(args.save_dir):
+        return fail(f"--save-dir {args.save_dir} is not a folder; create it first")
+    studio = Studio(models, save_dir=args.save_dir, lang=args.lang)
+    try:
+        server = StudioServer(studio, args.host, args.port)
+    except OSError as error:
+        return fail(f"cannot listen on {args.host}:{args.port} ({error.strerror}); try --port 0")
+    if not server.loopback_only:
+        print(
+            f"warning: listening on {args.host}: anyone who can reach this machine can use the "
+            f"studio (and train on it). Use --host 127.0.0.1 to keep it to yourself.",
+            file=sys.stderr,
+        )
+    print(f"tatamikomi studio: {server.url}  (Ctrl-C stops it)", flush=True)
+    if args.open:
+        import webbrowser
+
+        webbrowser.open(server.url)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        print("stopping…", file=sys.stderr)
+        saved = server.close()
+        if saved:
+            print(
+                f"the training was stopped; its checkpoint is in {saved} "
+                f"(continue with: tatamikomi train --resume {saved})",
+                file=sys.stderr,
+            )
+        return 130 if saved else 0
+    return 0

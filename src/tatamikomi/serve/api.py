@@ -1,0 +1,639 @@
+"""What the studio computes, as plain functions: usable from a notebook without any HTTP.
+
+Every number comes from tatamikomi's own engine: predictions from ``model.predict``, layer
+outputs from the model's layers run in order, cell explanations from :mod:`tatamikomi.explain`,
+the image the network sees from :func:`tatamikomi.images.to_mnist`. The functions return
+dictionaries of plain values and NumPy arrays; the server turns them into JSON.
+
+    >>> from tatamikomi.serve import api
+    >>> model = api.default_model()
+    >>> result = api.predict(model, api.image_from({"pixels": my_28x28_digit}))
+    >>> result["prediction"], result["probabilities"]
+
+An *image request* (:func:`image_from`) is one of ``{"png": "data:image/png;base64,..."}`` (what a
+canvas gives), ``{"file": BASE64}`` (a PNG, JPEG, PGM/PPM or .npy file's bytes), ``{"pixels":
+[[...], ...]}`` (grey levels 0..255, H x W) or ``{"sample": k}`` (test image k of the model's
+dataset, see :func:`samples`).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import os
+import struct
+import tempfile
+import threading
+from importlib import resources
+
+import numpy as np
+
+from .. import explain as ex
+from .. import images, io
+from ..functional.activations import log_softmax
+
+#: the largest image file (bytes) and image (pixels) a request may send
+MAX_IMAGE_BYTES = 4 * 1024 * 1024
+MAX_IMAGE_PIXELS = 4096 * 4096
+#: the largest model file an upload may send
+MAX_MODEL_BYTES = 40 * 1024 * 1024
+#: the playground's largest input, filter and pooling window (the grid is edited by hand)
+MAX_PLAYGROUND = 12
+#: how many channels of a layer the views get unless they ask for all of them
+DEFAULT_CHANNELS = 8
+
+PRETRAINED = "simple_convnet_mnist.npz"
+
+
+class RequestError(ValueError):
+    """A request that cannot be served; the message says what is wrong and how to fix it (the
+    server answers it with status 400, or ``status`` when given)."""
+
+    def __init__(self, message, status=400):
+        super().__init__(message)
+        self.status = status
+
+
+# ---------------------------------------------------------------------------------------------
+# Models
+
+
+def pretrained_path() -> str:
+    """The file of the SimpleConvNet shipped with tatamikomi (see ``models/README.md``)."""
+    return str(resources.files("tatamikomi.serve").joinpath("models", PRETRAINED))
+
+
+def default_model():
+    """The shipped SimpleConvNet trained on the full MNIST (made by scripts/make_pretrained.py)."""
+    from ..models import load
+
+    return load(pretrained_path())
+
+
+def clone(model):
+    """An independent copy of ``model`` (same class, weights copied), e.g. to predict with while
+    the original trains."""
+    from ..models import build_model
+
+    copy = build_model(model.architecture(), dtype=model.dtype)
+    copy.load_state_dict(model.state_dict())
+    copy.preprocess, copy.history = model.preprocess, dict(model.history or {})
+    copy.classes = model.classes
+    return copy.eval()
+
+
+def classes(model) -> list[str]:
+    if model.classes:
+        return list(model.classes)
+    return [str(k) for k in range(model.output_shapes()[-1][0])]
+
+
+def describe(model) -> dict:
+    """A model's layers, shapes and formulas (both languages), for the views to adapt to it."""
+    shape = explain_shapes = None
+    if model.input_shape:
+        shape = list(model.input_shape)
+        explain_shapes = ex.explain_shape(model).steps
+    layers = []
+    for index, (name, layer) in enumerate(model.layers.items()):
+        entry = {"name": name, "type": type(layer).__name__, "index": index}
+        if explain_shapes:
+            step = explain_shapes[index]
+            entry["input_shape"], entry["output_shape"] = step.input_shape, step.output_shape
+            for lang in ex.LANGUAGES:
+                kind, notes = step.describe(lang)
+                entry[f"kind_{lang}"], entry[f"notes_{lang}"] = kind, list(notes)
+        entry["explainable"] = _explainable(layer) is None
+        layers.append(entry)
+    history = model.history or {}
+    accuracy = history.get("test_acc", [None])[-1] if history.get("test_acc") else None
+    return {
+        "class": type(model).__name__,
+        "input_shape": shape,
+        "classes": classes(model),
+        "parameters": int(sum(p.size for p in model.params.values())),
+        "layers": layers,
+        "test_accuracy": accuracy,
+        "dataset": (model.preprocess or {}).get("dataset"),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Images
+
+
+def decode_base64(text, what, limit=MAX_IMAGE_BYTES) -> bytes:
+    """The bytes of a base64 string or a data URL (``data:...;base64,...``) of at most ``limit``
+    bytes."""
+    if not isinstance(text, str):
+        raise RequestError(f"{what} must be a base64 string")
+    if text.startswith("data:"):
+        text = text.partition(",")[2]
+    if len(text) > limit * 4 // 3 + 4:
+        raise RequestError(f"{what} is larger than {limit // 2**20} MB; send a smaller one", 413)
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise RequestError(f"{what} is not valid base64") from None
+
+
+def _check_png_size(data: bytes) -> None:
+    """Refuse a PNG whose header claims more pixels than allowed (before inflating it)."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) >= 24:
+        width, height = struct.unpack(">II", data[16:24])
+        if width * height > MAX_IMAGE_PIXELS:
+            raise RequestError(
+                f"the image is {width}x{height} pixels; at most {MAX_IMAGE_PIXELS:,} are accepted",
+                413,
+            )
+
+
+def decode(data: bytes) -> np.ndarray:
+    """An image file's bytes (PNG, JPEG, PGM/PPM, .npy) -> grey levels (H, W), via
+    :func:`tatamikomi.images.read_image` (which recognises the format from the first bytes)."""
+    if len(data) > MAX_IMAGE_BYTES:
+        raise RequestError(f"the image is larger than {MAX_IMAGE_BYTES // 2**20} MB", 413)
+    if not data:
+        raise RequestError("the image is empty (0 bytes)")
+    _check_png_size(data)
+    folder = tempfile.mkdtemp(prefix="tatamikomi-studio-")
+    path = os.path.join(folder, "image")
+    try:
+        with open(path, "wb") as f:
+            f.write(data)
+        image = images.read_image(path)
+    except (images.ImageError, ValueError) as error:
+        raise RequestError(str(error).replace(path, "the image")) from None
+    except ImportError as error:  # JPEG without Pillow
+        raise RequestError(str(error).replace(path, "the image")) from None
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        with contextlib.suppress(OSError):
+            os.rmdir(folder)
+    if image.size > MAX_IMAGE_PIXELS:
+        raise RequestError(
+            f"the image has {image.size:,} pixels; at most {MAX_IMAGE_PIXELS:,}", 413
+        )
+    return image
+
+
+def image_from(request: dict, model=None) -> dict:
+    """The image of a request (see the module docstring) as ``{"grey": (H, W) 0..255,
+    "label": int or None}``; the label only for a test image."""
+    if not isinstance(request, dict):
+        raise RequestError("the request must be a JSON object")
+    given = [key for key in ("png", "file", "pixels", "sample") if key in request]
+    if len(given) != 1:
+        raise RequestError(
+            'give the image as exactly one of "png" (a data URL), "file" (base64 bytes), '
+            f'"pixels" (a 2-D list) or "sample" (a test image index); got {given or "none"}'
+        )
+    key = given[0]
+    if key in ("png", "file"):
+        return {"grey": decode(decode_base64(request[key], key)), "label": None}
+    if key == "pixels":
+        try:
+            grey = np.asarray(request["pixels"], dtype=np.float64)
+        except (TypeError, ValueError):
+            raise RequestError(
+                '"pixels" must be a 2-D list of numbers (grey levels 0..255)'
+            ) from None
+        if grey.ndim != 2 or grey.size == 0 or grey.size > MAX_IMAGE_PIXELS:
+            raise RequestError(f'"pixels" must be a non-empty 2-D list; got shape {grey.shape}')
+        if not np.isfinite(grey).all():
+            raise RequestError('"pixels" holds NaN or infinite values')
+        return {"grey": np.clip(grey, 0, 255), "label": None}
+    test = samples(model)
+    index = request["sample"]
+    if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(test["x"]):
+        raise RequestError(
+            f'"sample" must be an index from 0 to {len(test["x"]) - 1}; got {index!r}'
+        )
+    return {"grey": test["x"][index].astype(np.float64), "label": int(test["t"][index])}
+
+
+def network_input(model, grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Grey levels (H, W) -> (what the network sees (C, H, W) in 0..255, the model's input
+    (1, C, H, W)). The image is made MNIST-like by :func:`~tatamikomi.images.to_mnist` (cropped,
+    scaled, centred by its centre of mass) at the model's input size; its grey levels are
+    repeated over the channels of a colour model."""
+    channels, height, width = model.input_shape or (1, 28, 28)
+    if height != width:
+        raise RequestError(f"drawing needs a square input; this model takes {height}x{width}")
+    box = max(1, round(height * 20 / 28))
+    try:
+        seen = images.to_mnist(grey, size=height, box=box)
+    except images.ImageError as error:
+        raise RequestError(str(error), 422) from None
+    seen = np.repeat(seen[None], channels, axis=0)
+    divide_by = (model.preprocess or {}).get("divide_by", 255)
+    x = (seen / divide_by).astype(model.dtype)[None]
+    return seen, x
+
+
+def is_blank(grey: np.ndarray) -> bool:
+    """True for an image with no digit on it (an empty canvas): every pixel the same grey."""
+    return bool(np.ptp(grey) < 1)
+
+
+# ---------------------------------------------------------------------------------------------
+# Predictions and layer outputs
+
+# a model's layers keep what backward needs between calls: one forward at a time per model
+_locks: dict[int, threading.Lock] = {}
+_locks_guard = threading.Lock()
+
+
+def _lock(model) -> threading.Lock:
+    with _locks_guard:
+        return _locks.setdefault(id(model), threading.Lock())
+
+
+def _softmax(scores: np.ndarray) -> np.ndarray:
+    return np.exp(log_softmax(scores.astype(np.float64)))
+
+
+def predict(model, image: dict) -> dict:
+    """Classify ``image`` (from :func:`image_from`): ``{"empty": True}`` for a blank one, else
+    ``{"seen": (C, H, W) 0..255, "probabilities": (classes,), "prediction": k, "classes",
+    "label"}``."""
+    if is_blank(image["grey"]):
+        return {"empty": True, "classes": classes(model)}
+    with _one_image():
+        seen, x = network_input(model, image["grey"])
+        return _predicted(model, image, seen, x)
+
+
+def _one_image():
+    """One image's small matrix products run on one BLAS thread: under load (a training thread,
+    other programs) waking BLAS's threads costs ten times what they give."""
+    from .._blas import single_threaded
+
+    return single_threaded()
+
+
+def _predicted(model, image, seen, x) -> dict:
+    with _lock(model):
+        scores = model.predict(x)[0]
+    probabilities = _softmax(scores)
+    return {
+        "empty": False,
+        "seen": seen,
+        "probabilities": probabilities,
+        "prediction": int(np.argmax(probabilities)),
+        "classes": classes(model),
+        "label": image.get("label"),
+    }
+
+
+def layer_outputs(model, x: np.ndarray) -> list[np.ndarray]:
+    """Each layer's output for the input ``x`` (1, C, H, W), the layers run in order (eval mode)."""
+    outputs = []
+    with _lock(model):
+        model.eval()
+        for layer in model.layers.values():
+            x = layer.forward(x)
+            layer.release()
+            outputs.append(x[0])
+    return outputs
+
+
+def layers(model, image: dict, *, channels: int | None = DEFAULT_CHANNELS) -> dict:
+    """:func:`predict` and every layer's output for ``image``: ``"layers"`` is a list of
+    ``{"name", "type", "shape", "output": array (C, H, W) or (F,), "min", "max"}``, the first
+    ``channels`` channels of each (all of them with ``channels=None``; ``"channels"`` gives the
+    total)."""
+    if is_blank(image["grey"]):
+        return {"empty": True, "classes": classes(model), "layers": []}
+    with _one_image():
+        seen, x = network_input(model, image["grey"])
+        result = _predicted(model, image, seen, x)
+        outputs = layer_outputs(model, x)
+    out = []
+    for (name, layer), output in zip(model.layers.items(), outputs):
+        shown = output if channels is None or output.ndim < 3 else output[:channels]
+        out.append(
+            {
+                "name": name,
+                "type": type(layer).__name__,
+                "shape": list(output.shape),
+                "channels": int(output.shape[0]) if output.ndim == 3 else None,
+                "output": np.asarray(shown, np.float32),
+                "min": float(output.min()),
+                "max": float(output.max()),
+            }
+        )
+    return {**result, "layers": out}
+
+
+# ---------------------------------------------------------------------------------------------
+# Explaining one cell of a layer's output
+
+
+def _explainable(layer) -> str | None:
+    """None if a cell of this layer's output can be explained, else why not."""
+    from .. import layers as L
+
+    if isinstance(layer, L.Convolution):
+        if tuple(np.broadcast_to(layer.dilation, 2)) != (1, 1) or layer.groups != 1:
+            return "explaining a dilated or grouped convolution is not supported"
+        if layer.padding_mode != "zeros" or isinstance(layer.pad, str):
+            return (
+                "explaining a convolution padded other than with numbers of zeros is not supported"
+            )
+        return None
+    if isinstance(layer, L.Pooling):
+        if tuple(np.broadcast_to(layer.dilation, 2)) != (1, 1) or layer.ceil_mode:
+            return "explaining pooling with dilation or ceil_mode is not supported"
+        if layer.mode == "avg" and not layer.count_include_pad:
+            return "explaining average pooling with count_include_pad=False is not supported"
+        return None
+    return f"{type(layer).__name__} has no windows to explain; pick a convolution or pooling layer"
+
+
+def _size_lines(window) -> list[str]:
+    """The output-size formulas (OH, OW) of an explanation's window, as the slides write them.
+
+    (explain keeps the same two lines privately; once it exports them, call that instead)"""
+    top, bottom, left, right = window.pads
+    return [
+        ex.size_formula(
+            window.input_hw[axis],
+            window.kernel[axis],
+            window.stride[axis],
+            pads,
+            window.dilation[axis],
+            window.out_hw[axis],
+            name,
+        )
+        for axis, pads, name in ((0, (top, bottom), "h"), (1, (left, right), "w"))
+    ]
+
+
+def _window_origin(window, position) -> list[int]:
+    """Where the window of output cell (i, j) starts on the unpadded input (may be negative)."""
+    (sh, sw), (top, _, left, _) = window.stride, window.pads
+    return [position[0] * sh - top, position[1] * sw - left]
+
+
+def explain(model, image: dict, layer: str, channel: int, position, lang: str = "en") -> dict:
+    """How output cell ``position`` = (i, j) of channel ``channel`` of ``layer`` came about, from
+    :func:`tatamikomi.explain.explain_conv` or :func:`~tatamikomi.explain.explain_pool`:
+    the window on the layer's input, the filter, the products as the slides write them, the sum
+    and the bias (convolution), or the window and its max or mean (pooling)."""
+    if layer not in model.layers.keys():
+        raise RequestError(f"no layer {layer!r}; the layers are {', '.join(model.layers.keys())}")
+    target = model.layers[layer]
+    why = _explainable(target)
+    if why:
+        raise RequestError(why)
+    index = list(model.layers.keys()).index(layer)
+    if is_blank(image["grey"]):
+        raise RequestError("the image is blank; draw a digit first", 422)
+    with _one_image():
+        _, x = network_input(model, image["grey"])
+        outputs = layer_outputs(model, x)
+    layer_input = (x[0] if index == 0 else outputs[index - 1]).astype(np.float64)
+    output = outputs[index]
+    if not isinstance(channel, int) or not 0 <= channel < output.shape[0]:
+        raise RequestError(f"channel must be from 0 to {output.shape[0] - 1}; got {channel!r}")
+    try:
+        i, j = (int(p) for p in position)
+    except (TypeError, ValueError):
+        raise RequestError(f"position must be [row, column]; got {position!r}") from None
+    if not (0 <= i < output.shape[1] and 0 <= j < output.shape[2]):
+        raise RequestError(
+            f"position must be within the {output.shape[1]}x{output.shape[2]} output; "
+            f"got [{i}, {j}]"
+        )
+    result = {
+        "layer": layer,
+        "channel": channel,
+        "position": [i, j],
+        "layer_value": float(output[channel, i, j]),
+    }
+    if hasattr(target, "W"):
+        w = target.W[channel].astype(np.float64)
+        bias = 0.0 if target.b is None else float(target.b[channel])
+        whole = ex.explain_conv(
+            layer_input, w[None], stride=target.stride, pad=target.pad, bias=bias
+        )
+        step = whole.steps[i * whole.window.out_hw[1] + j]
+        products = [step.products(c) for c in range(len(step.window))]
+        result.update(
+            kind="conv",
+            window=step.window,
+            filter=step.filter,
+            channel_sums=step.channel_sums,
+            bias=step.bias,
+            value=step.value,
+            products=products,
+            total=step.products(),
+        )
+    else:
+        whole = ex.explain_pool(
+            layer_input[channel],
+            target.pool,
+            stride=target.stride,
+            pad=target.pad,
+            mode=target.mode,
+        )
+        step = whole.steps[i * whole.window.out_hw[1] + j]
+        result.update(
+            kind=target.mode,
+            window=step.window[None],
+            value=step.value,
+            total=step.formula(target.mode),
+        )
+    result["origin"] = _window_origin(whole.window, (i, j))
+    result["input_shape"] = list(layer_input.shape)
+    result["size"] = _size_lines(whole.window)
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# The lecture's playground
+
+
+def _small_grid(value, name, default) -> np.ndarray:
+    array = default if value is None else value
+    try:
+        array = np.asarray(array, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise RequestError(f"{name} must be a 2-D list of numbers") from None
+    if array.ndim != 2 or array.size == 0:
+        raise RequestError(
+            f"{name} must be a non-empty 2-D list of numbers; got shape {array.shape}"
+        )
+    if max(array.shape) > MAX_PLAYGROUND:
+        raise RequestError(
+            f"{name} may be at most {MAX_PLAYGROUND}x{MAX_PLAYGROUND}; got {array.shape}"
+        )
+    if not np.isfinite(array).all():
+        raise RequestError(f"{name} holds NaN or infinite values")
+    return array
+
+
+def _small_int(value, name, default, low, high) -> int:
+    value = default if value is None else value
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise RequestError(f"{name} must be a whole number from {low} to {high}; got {value!r}")
+    return value
+
+
+def _steps(explanation, window) -> list[dict]:
+    return [
+        {
+            "position": list(s.position),
+            "origin": _window_origin(window, s.position),
+            "value": s.value,
+        }
+        for s in explanation.steps
+    ]
+
+
+def playground(
+    input=None,
+    filter=None,
+    *,
+    stride=None,
+    pad=None,
+    bias=None,
+    pool=None,
+    pool_stride=None,
+    pool_pad=None,
+    mode="max",
+    lang="en",
+) -> dict:
+    """The lecture's worked examples on editable numbers: the convolution of ``input`` with
+    ``filter`` (default: the slides' 4x4 input and 3x3 filter), its pooling and its im2col, each
+    step from :mod:`tatamikomi.explain` with the text of the slides in ``lang``."""
+    from .. import lecture
+
+    x = _small_grid(input, "input", lecture.INPUT)
+    w = _small_grid(filter, "filter", lecture.FILTER)
+    stride = _small_int(stride, "stride", 1, 1, MAX_PLAYGROUND)
+    pad = _small_int(pad, "padding", 0, 0, MAX_PLAYGROUND // 2)
+    pool = _small_int(pool, "pooling window", 2, 1, MAX_PLAYGROUND)
+    pool_stride = _small_int(pool_stride, "pooling stride", pool, 1, MAX_PLAYGROUND)
+    pool_pad = _small_int(pool_pad, "pooling padding", 0, 0, pool // 2)
+    if mode not in ("max", "avg"):
+        raise RequestError(f'the pooling mode must be "max" or "avg"; got {mode!r}')
+    if lang not in ex.LANGUAGES:
+        raise RequestError(f"lang must be one of {', '.join(ex.LANGUAGES)}; got {lang!r}")
+    try:
+        bias = float(0 if bias is None else bias)
+    except (TypeError, ValueError):
+        raise RequestError(f"bias must be a number; got {bias!r}") from None
+    try:
+        conv = ex.explain_conv(x, w, stride=stride, pad=pad, bias=bias)
+        pooled = ex.explain_pool(x, pool, stride=pool_stride, pad=pool_pad, mode=mode)
+        col = ex.explain_im2col(
+            x, w.shape[0], w.shape[1], stride=stride, pad=pad, max_rows=64, max_cols=64
+        )
+    except ValueError as error:  # e.g. a filter larger than the padded input
+        raise RequestError(str(error)) from None
+    conv_steps = _steps(conv, conv.window)
+    for entry, step in zip(conv_steps, conv.steps):
+        entry["products"] = step.products()
+        entry["window"] = step.window[0]
+    pool_steps = _steps(pooled, pooled.window)
+    for entry, step in zip(pool_steps, pooled.steps):
+        entry["formula"] = step.formula(mode)
+    return {
+        "input": x,
+        "filter": w,
+        "conv": {
+            "padded": conv.padded[0],
+            "output": conv.output[0],
+            "pad": pad,
+            "stride": stride,
+            "bias": bias,
+            "size": _size_lines(conv.window),
+            "steps": conv_steps,
+            "text": conv.text(lang),
+        },
+        "pool": {
+            "output": pooled.output[0],
+            "mode": mode,
+            "size": _size_lines(pooled.window),
+            "window": pool,
+            "stride": pool_stride,
+            "pad": pool_pad,
+            "steps": pool_steps,
+            "text": pooled.text(lang),
+        },
+        "im2col": {
+            "col": col.col,
+            "rows": [list(r) for r in col.row_windows],
+            "text": col.text(lang),
+        },
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Test images
+
+
+_samples: dict[str, dict] = {}
+_samples_guard = threading.Lock()
+
+
+def _dataset_name(model) -> str:
+    name = (model.preprocess or {}).get("dataset") if model is not None else None
+    if name == "fashion-mnist":
+        return name
+    return "mnist-mini"  # the bundled 1,000 MNIST test images: there on every install
+
+
+def samples(model) -> dict:
+    """The test images the studio offers for ``model``: ``{"dataset", "x": (N, H, W) uint8,
+    "t": (N,)}``, the bundled mnist-mini test set (or Fashion-MNIST's for a model trained on
+    it, when it can be found)."""
+    name = _dataset_name(model)
+    with _samples_guard:
+        if name not in _samples:
+            from ..data import DataNotFoundError, load_dataset
+
+            try:
+                data = load_dataset(name, download=False, progress=False)
+            except DataNotFoundError:
+                data = load_dataset("mnist-mini")
+            _samples[name] = {
+                "dataset": data.name,
+                "x": data.x_test[:, 0],
+                "t": np.asarray(data.t_test),
+            }
+        return _samples[name]
+
+
+def sample_list(model, count: int = 24) -> dict:
+    """Test images to pick from: the first ``count``, and ``count`` the model gets wrong, with
+    their labels and the model's predictions."""
+    test = samples(model)
+    height = (model.input_shape or (1, 28, 28))[1]
+    if test["x"].shape[1] != height:
+        return {"dataset": test["dataset"], "first": [], "wrong": []}
+    divide_by = (model.preprocess or {}).get("divide_by", 255)
+    channels = (model.input_shape or (1,))[0]
+    x = np.repeat(test["x"][:, None], channels, axis=1) / divide_by
+    with _lock(model):
+        predicted = np.argmax(model.predict(x.astype(model.dtype)), axis=1)
+    wrong = np.flatnonzero(predicted != test["t"])[:count]
+
+    def entry(k):
+        return {
+            "index": int(k),
+            "label": int(test["t"][k]),
+            "predicted": int(predicted[k]),
+            "pixels": test["x"][k],
+        }
+
+    return {
+        "dataset": test["dataset"],
+        "accuracy": float(np.mean(predicted == test["t"])),
+        "first": [entry(k) for k in range(min(count, len(x)))],
+        "wrong": [entry(k) for k in wrong],
+    }

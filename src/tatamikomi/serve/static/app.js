@@ -1,0 +1,84 @@
+// The studio's page: strings, language, models, tabs; the views live in their own modules.
+
+import * as draw from './draw.js';
+import * as network from './network.js';
+import * as playground from './playground.js';
+import * as training from './training.js';
+import {api, applyStrings, fileBase64, showError, state} from './util.js';
+
+async function loadModels(select = null) {
+  const answer = await api('/api/models');
+  state.models = answer.models;
+  const box = document.getElementById('model-select');
+  box.replaceChildren(...state.models.map((m) => {
+    const option = document.createElement('option');
+    option.value = m.id;
+    option.textContent = m.test_accuracy ? `${m.name} · ${(100 * m.test_accuracy).toFixed(1)}%` : m.name;
+    return option;
+  }));
+  if (select) state.model = select;
+  if (!state.models.some((m) => m.id === state.model)) state.model = state.models.length ? state.models[0].id : null;
+  box.value = state.model;
+  return state.models;
+}
+
+function setLanguage(lang) {
+  state.lang = lang;
+  localStorage.setItem('tatamikomi-lang', lang);
+  for (const button of document.querySelectorAll('[data-lang]')) button.classList.toggle('active', button.dataset.lang === lang);
+  applyStrings();
+  draw.relabel();
+  network.render();
+  network.showExplain();
+  playground.update();
+  training.render();
+}
+
+function showTab(name) {
+  for (const button of document.querySelectorAll('[data-tab]')) button.classList.toggle('active', button.dataset.tab === name);
+  for (const section of document.querySelectorAll('.tab')) section.classList.toggle('active', section.id === `tab-${name}`);
+  if (name === 'network') network.render();
+}
+
+async function main() {
+  const strings = await api('/api/strings');
+  state.strings = strings.strings;
+  state.lang = new URLSearchParams(location.search).get('lang') || localStorage.getItem('tatamikomi-lang') || strings.lang;
+  applyStrings();
+  await loadModels();
+  draw.init({onResult: () => { if (document.getElementById('tab-network').classList.contains('active')) network.render(); }});
+  playground.init();
+  await training.init({onSaved: async (id, use) => {
+    const models = await loadModels(use ? id : state.model);
+    if (use) { draw.modelChanged(); network.reset(); showTab('draw'); }
+    return models;
+  }});
+  for (const button of document.querySelectorAll('[data-tab]')) button.addEventListener('click', () => showTab(button.dataset.tab));
+  for (const button of document.querySelectorAll('[data-lang]')) button.addEventListener('click', () => setLanguage(button.dataset.lang));
+  document.getElementById('model-select').addEventListener('change', async (event) => {
+    state.model = event.target.value;
+    network.reset();
+    draw.modelChanged();
+  });
+  document.getElementById('model-file').addEventListener('change', async (event) => {
+    const file = event.target.files[0];
+    if (!file) return;
+    try {
+      const body = file.name.endsWith('.json')
+        ? {spec: JSON.parse(await file.text()), name: file.name}
+        : {file: await fileBase64(file), name: file.name};
+      const added = await api('/api/models', body);
+      await loadModels(added.id);
+      network.reset();
+      draw.modelChanged();
+    } catch (error) {
+      showError(error.message);
+    }
+    event.target.value = '';
+  });
+  setLanguage(state.lang);
+  draw.modelChanged();
+  document.body.dataset.ready = 'true';
+}
+
+main().catch((error) => showError(error.message));

@@ -1,0 +1,191 @@
+// "Draw a digit": the canvas (pointer events: mouse, pen and touch), the prediction, the image
+// the network sees, the probabilities, the test images.
+
+import {api, arr, el, fileBase64, paintMap, showError, state, t} from './util.js';
+
+const PEN = 18;
+let strokes = [];          // each stroke a list of [x, y] in canvas pixels
+let current = null;
+let sequence = 0;          // answers older than the latest request are dropped
+let lastSent = 0;
+let onResult = () => {};
+let shownSample = null;    // a test image painted on the pad
+
+const pad = () => document.getElementById('pad');
+
+function repaint() {
+  const canvas = pad();
+  const context = canvas.getContext('2d');
+  context.fillStyle = '#fff';
+  context.fillRect(0, 0, canvas.width, canvas.height);
+  if (shownSample) context.drawImage(shownSample, 0, 0, canvas.width, canvas.height);
+  context.strokeStyle = '#000';
+  context.lineWidth = PEN;
+  context.lineCap = 'round';
+  context.lineJoin = 'round';
+  for (const stroke of strokes) {
+    context.beginPath();
+    context.moveTo(...stroke[0]);
+    for (const point of stroke.slice(1)) context.lineTo(...point);
+    if (stroke.length === 1) context.lineTo(stroke[0][0] + 0.1, stroke[0][1]);
+    context.stroke();
+  }
+}
+
+function point(event) {
+  const box = pad().getBoundingClientRect();
+  return [(event.clientX - box.left) * (pad().width / box.width),
+          (event.clientY - box.top) * (pad().height / box.height)];
+}
+
+/** Ask for the prediction and every layer's output of the current image. */
+export async function predict() {
+  if (!state.image) { showResult(null); return; }
+  const mine = ++sequence;
+  try {
+    const started = performance.now();
+    const answer = await api('/api/layers', {model: state.model, ...state.image});
+    if (mine !== sequence) return;
+    answer.roundTrip = performance.now() - started;
+    showError('');
+    showResult(answer);
+  } catch (error) {
+    if (mine === sequence) showError(error.message);
+  }
+}
+
+function canvasImage() {
+  return strokes.length ? {png: pad().toDataURL('image/png')} : null;
+}
+
+let lastAnswer = null;
+
+/** Show the last answer again (the language changed). */
+export function relabel() {
+  showResult(lastAnswer);
+}
+
+function showResult(answer) {
+  lastAnswer = answer;
+  state.result = answer && !answer.empty ? answer : null;
+  const empty = !state.result;
+  document.getElementById('empty').hidden = !empty;
+  document.getElementById('answer').hidden = empty;
+  document.getElementById('timing').textContent = empty ? '' : t('round_trip', {ms: answer.roundTrip.toFixed(0)});
+  if (!empty) {
+    const classes = answer.classes;
+    document.getElementById('prediction').textContent = classes[answer.prediction];
+    document.getElementById('label-note').textContent =
+      answer.label === null || answer.label === undefined ? '' : `(${t('label')}: ${classes[answer.label]})`;
+    const seen = arr(answer.seen);
+    const [, h, w] = seen.shape;
+    document.getElementById('seen-title').textContent = t('seen', {size: `${h}×${w}`});
+    paintMap(document.getElementById('seen'), seen.data, h, w, {scale: Math.max(1, Math.floor(140 / w)), low: 0, high: 255});
+    const bars = document.getElementById('bars');
+    bars.replaceChildren();
+    const p = arr(answer.probabilities).data;
+    p.forEach((value, k) => {
+      bars.append(el('div', {class: 'bar' + (k === answer.prediction ? ' top' : ''), 'data-class': classes[k]},
+        el('span', {class: 'bar-label', text: classes[k]}),
+        el('span', {class: 'bar-track'}, el('span', {class: 'bar-fill', style: `width:${(100 * value).toFixed(1)}%`})),
+        el('span', {class: 'bar-value', text: `${(100 * value).toFixed(1)}%`})));
+    });
+  }
+  onResult(state.result);
+}
+
+export function clear() {
+  strokes = [];
+  shownSample = null;
+  state.image = null;
+  repaint();
+  sequence++;
+  showResult(null);
+}
+
+async function loadSamples() {
+  const first = document.getElementById('samples-first');
+  const wrong = document.getElementById('samples-wrong');
+  first.replaceChildren(); wrong.replaceChildren();
+  try {
+    const answer = await api(`/api/samples?model=${encodeURIComponent(state.model)}`);
+    document.getElementById('sample-info').textContent = answer.accuracy === undefined ? '' :
+      `(${answer.dataset}, ${t('test_accuracy')} ${(100 * answer.accuracy).toFixed(1)}%)`;
+    for (const [list, box] of [[answer.first, first], [answer.wrong, wrong]]) {
+      for (const sample of list) {
+        const pixels = arr(sample.pixels);
+        const canvas = el('canvas', {class: 'thumb', title: `${t('label')} ${sample.label}, ${t('predicted_as', {p: sample.predicted})}`,
+          'data-index': sample.index, 'data-label': sample.label});
+        paintMap(canvas, pixels.data, pixels.shape[0], pixels.shape[1], {scale: 2, low: 0, high: 255});
+        canvas.addEventListener('click', () => pickSample(sample.index, canvas));
+        box.append(canvas);
+      }
+    }
+  } catch (error) {
+    showError(error.message);
+  }
+}
+
+function pickSample(index, thumb) {
+  strokes = [];
+  shownSample = thumb;
+  repaint();
+  state.image = {sample: index};
+  predict();
+}
+
+export function init({onResult: callback}) {
+  onResult = callback;
+  const canvas = pad();
+  canvas.addEventListener('pointerdown', (event) => {
+    event.preventDefault();
+    canvas.setPointerCapture(event.pointerId);
+    if (shownSample) { shownSample = null; strokes = []; }
+    current = [point(event)];
+    strokes.push(current);
+    repaint();
+  });
+  canvas.addEventListener('pointermove', (event) => {
+    if (!current) return;
+    event.preventDefault();
+    current.push(point(event));
+    repaint();
+    const now = performance.now();
+    if (now - lastSent > 120 && state.pending === 0) {  // live while drawing, never piling up
+      lastSent = now;
+      state.image = canvasImage();
+      predict();
+    }
+  });
+  const end = () => {
+    if (!current) return;
+    current = null;
+    state.image = canvasImage();
+    predict();
+  };
+  canvas.addEventListener('pointerup', end);
+  canvas.addEventListener('pointercancel', end);
+  document.getElementById('clear').addEventListener('click', clear);
+  document.getElementById('undo').addEventListener('click', () => {
+    strokes.pop();
+    repaint();
+    state.image = canvasImage();
+    predict();
+  });
+  document.getElementById('image-file').addEventListener('change', async (event) => {
+    const file = event.target.files[0];
+    if (!file) return;
+    strokes = []; shownSample = null; repaint();
+    state.image = {file: await fileBase64(file)};
+    event.target.value = '';
+    predict();
+  });
+  repaint();
+  showResult(null);
+}
+
+export function modelChanged() {
+  loadSamples();
+  if (state.image && state.image.sample !== undefined) clear();
+  else predict();
+}

@@ -1,0 +1,163 @@
+// "Training": start a run, stream its loss and accuracy (Server-Sent Events), watch the first
+// layer's filters change, pause, resume, stop; the model file is saved by the trainer.
+
+import {api, arr, el, fmt, paintMap, showError, state, t} from './util.js';
+
+let source = null;
+let losses = [];          // [step, loss]
+let epochs = [];
+let runState = 'idle';
+let saved = null;
+let filters = null;
+let onSaved = () => {};
+
+function setState(next) {
+  runState = next;
+  const active = ['loading', 'running', 'paused', 'stopping'].includes(next);
+  document.getElementById('train-start').disabled = active;
+  document.getElementById('train-pause').disabled = next !== 'running';
+  document.getElementById('train-resume').disabled = next !== 'paused';
+  document.getElementById('train-stop').disabled = !active || next === 'stopping';
+  renderState();
+}
+
+function renderState(error) {
+  const last = losses.length ? losses[losses.length - 1] : null;
+  let text = t(`state_${runState}`);
+  if (last && runState !== 'idle') text += ` · ${t('step_n')} ${last[0]} · ${t('loss')} ${fmt(last[1])}`;
+  if (error) text += ` · ${error}`;
+  document.getElementById('train-state').textContent = text;
+  const box = document.getElementById('train-saved');
+  box.hidden = !saved;
+  if (saved) {
+    box.replaceChildren(el('span', {text: t('saved_as', {name: saved.name}) + ' '}),
+      saved.id ? el('button', {type: 'button', text: t('use_model'), onclick: () => onSaved(saved.id, true)}) : null);
+  }
+}
+
+function renderCurve() {
+  const svg = document.getElementById('loss-curve');
+  const line = svg.querySelector('polyline');
+  const top = document.getElementById('loss-top');
+  const steps = document.getElementById('loss-steps');
+  if (!losses.length) { line.setAttribute('points', ''); top.textContent = steps.textContent = ''; return; }
+  const maxStep = Math.max(...losses.map((p) => p[0]), 1);
+  const maxLoss = Math.max(...losses.map((p) => p[1]), 1e-6);
+  top.textContent = `${t('loss')} ${fmt(maxLoss)}`;
+  steps.textContent = `${t('step_n')} ${maxStep}`;
+  line.setAttribute('points', losses.map(([s, l]) => `${(400 * s / maxStep).toFixed(1)},${(155 - 150 * l / maxLoss).toFixed(1)}`).join(' '));
+  svg.dataset.points = String(losses.length);
+}
+
+function renderAccuracy() {
+  const svg = document.getElementById('accuracy-curve');
+  for (const old of svg.querySelectorAll('circle')) old.remove();
+  const total = Math.max(epochs.length, 1);
+  const x = (epoch) => (epochs.length === 1 ? 200 : 8 + 384 * (epoch - 1) / (total - 1));
+  const y = (accuracy) => 97 - 94 * accuracy;
+  for (const key of ['train_acc', 'test_acc']) {
+    const cls = key === 'train_acc' ? 'train' : 'test';
+    svg.querySelector(`polyline.${cls}`).setAttribute('points',
+      epochs.map((e) => `${x(e.epoch).toFixed(1)},${y(e[key]).toFixed(1)}`).join(' '));
+    for (const e of epochs) {
+      const dot = document.createElementNS('http://www.w3.org/2000/svg', 'circle');
+      dot.setAttribute('cx', x(e.epoch)); dot.setAttribute('cy', y(e[key])); dot.setAttribute('r', 3);
+      dot.setAttribute('class', cls);
+      svg.append(dot);
+    }
+  }
+}
+
+function renderEpochs() {
+  renderAccuracy();
+  const body = document.querySelector('#epochs tbody');
+  body.replaceChildren(...epochs.map((e) => el('tr', {},
+    el('td', {text: e.epoch}), el('td', {text: e.loss.toFixed(4)}),
+    el('td', {text: `${(100 * e.train_acc).toFixed(2)}%`}), el('td', {text: `${(100 * e.test_acc).toFixed(2)}%`}))));
+}
+
+function renderFilters() {
+  const title = document.getElementById('filters-title');
+  const box = document.getElementById('filters');
+  if (!filters) { title.textContent = t('first_filters', {layer: '—'}); box.replaceChildren(); return; }
+  title.textContent = t('first_filters', {layer: filters.layer});
+  const w = arr(filters.weights);
+  const [n, c, fh, fw] = w.shape;
+  box.replaceChildren();
+  for (let k = 0; k < n; k++) {
+    const canvas = el('canvas', {class: 'filter'});
+    paintMap(canvas, w.data, fh, fw, {offset: k * c * fh * fw, scale: Math.max(2, Math.floor(40 / fw)), signed: true});
+    box.append(canvas);
+  }
+}
+
+function listen() {
+  if (source) source.close();
+  source = new EventSource('/api/train/events?after=0');
+  source.onmessage = async (message) => {
+    const event = JSON.parse(message.data);
+    if (event.type === 'step') { losses.push([event.step, event.loss]); renderCurve(); renderState(); }
+    else if (event.type === 'epoch') { epochs.push(event); renderEpochs(); }
+    else if (event.type === 'filters') { filters = event; renderFilters(); }
+    else if (event.type === 'state') {
+      setState(event.state);
+      if (event.state === 'running') onSaved(null, false);  // "training" joins the models
+      if (event.state === 'failed') renderState(event.error);
+      if (['finished', 'stopped', 'failed'].includes(event.state)) {
+        source.close(); source = null;
+        if (event.saved) {
+          const models = await onSaved(null, false);
+          const found = models.find((m) => m.name === event.saved);
+          saved = {name: event.saved, id: found ? found.id : null};
+          renderState();
+        }
+      }
+    }
+  };
+}
+
+async function start(event) {
+  event.preventDefault();
+  const form = new FormData(document.getElementById('train-form'));
+  const body = {dataset: form.get('dataset'), epochs: Number(form.get('epochs')),
+    batch_size: Number(form.get('batch_size')), optimizer: form.get('optimizer'),
+    lr: Number(form.get('lr')), seed: Number(form.get('seed'))};
+  if (form.get('model') === 'spec') {
+    try { body.model = JSON.parse(form.get('spec')); } catch (error) { showError(`${t('spec')}: ${error.message}`); return; }
+  } else body.model = form.get('model');
+  losses = []; epochs = []; saved = null; filters = null;
+  renderCurve(); renderEpochs(); renderFilters();
+  try {
+    await api('/api/train', body);
+    showError('');
+    setState('loading');
+    listen();
+  } catch (error) {
+    showError(error.message);
+  }
+}
+
+async function command(name) {
+  try { await api(`/api/train/${name}`, {}); } catch (error) { showError(error.message); }
+}
+
+export function render() {
+  renderState(); renderFilters();
+}
+
+export async function init({onSaved: callback}) {
+  onSaved = callback;
+  document.getElementById('train-form').addEventListener('submit', start);
+  document.getElementById('train-pause').addEventListener('click', () => command('pause'));
+  document.getElementById('train-resume').addEventListener('click', () => command('resume'));
+  document.getElementById('train-stop').addEventListener('click', () => command('stop'));
+  const model = document.getElementById('train-model');
+  model.addEventListener('change', () => {
+    document.getElementById('train-spec').hidden = model.value !== 'spec';
+    document.querySelector('#train-form [name=lr]').value = model.value === 'SimpleConvNet' ? '0.003' : '0.001';
+  });
+  setState('idle');
+  renderFilters();
+  const status = await api('/api/train');   // a run started before the page was opened
+  if (['loading', 'running', 'paused', 'stopping'].includes(status.state)) { setState(status.state); listen(); }
+}

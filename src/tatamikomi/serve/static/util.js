@@ -1,0 +1,122 @@
+// Shared by the studio's views: the page's state, the strings, the JSON API, arrays, drawing.
+
+export const state = {
+  lang: 'en',
+  strings: {},
+  model: null,      // id of the model in use
+  models: [],       // what GET /api/models lists
+  image: null,      // the current image request: {png}, {file} or {sample}
+  result: null,     // the last /api/layers answer
+  pending: 0,       // requests in flight (the browser tests wait for 0)
+};
+window.studio = state;
+
+/** The label `key` in the page's language, with {name} filled in from `vars`. */
+export function t(key, vars = {}) {
+  const entry = state.strings[key];
+  let text = entry ? (entry[state.lang] ?? entry.en) : key;
+  for (const [name, value] of Object.entries(vars)) text = text.replaceAll(`{${name}}`, value);
+  return text;
+}
+
+/** Fill every element marked data-i18n="key" with its label. */
+export function applyStrings(root = document) {
+  for (const node of root.querySelectorAll('[data-i18n]')) node.textContent = t(node.dataset.i18n);
+  document.documentElement.lang = state.lang;
+}
+
+export function showError(message) {
+  const box = document.getElementById('error');
+  box.textContent = message ? `${t('error')}: ${message}` : '';
+  box.hidden = !message;
+}
+
+/** Call the JSON API; resolves to the answer, rejects with the server's error message. */
+export async function api(path, body) {
+  state.pending += 1;
+  try {
+    const options = body === undefined ? {} : {
+      method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body),
+    };
+    const response = await fetch(path, options);
+    const answer = await response.json();
+    if (!response.ok) throw new Error(answer.error || response.statusText);
+    return answer;
+  } finally {
+    state.pending -= 1;
+  }
+}
+
+/** An array from the API ({shape, base64} or a nested list) as {shape, data (flat)}. */
+export function arr(value) {
+  if (value && value.base64 !== undefined) {
+    const bytes = Uint8Array.from(atob(value.base64), (c) => c.charCodeAt(0));
+    return {shape: value.shape, data: new Float32Array(bytes.buffer)};
+  }
+  const shape = [];
+  for (let v = value; Array.isArray(v); v = v[0]) shape.push(v.length);
+  return {shape, data: shape.length ? value.flat(shape.length) : [value]};
+}
+
+/** A number as the page shows it: whole numbers as they are, others to 4 significant digits. */
+export function fmt(value) {
+  if (value === null || value === undefined) return '−∞';
+  if (Number.isInteger(value)) return String(value);
+  return String(Number(value.toPrecision(4)));
+}
+
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (key === 'class') node.className = value;
+    else if (key === 'text') node.textContent = value;
+    else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value);
+  }
+  for (const child of children) if (child !== null && child !== undefined) node.append(child);
+  return node;
+}
+
+/**
+ * Paint an h x w map (from `data` at `offset`) into `canvas`, `scale` pixels a cell, grey from
+ * `low` (black) to `high` (white); with `signed`, negative values red and positive blue.
+ */
+export function paintMap(canvas, data, h, w, {offset = 0, scale = 4, low, high, signed = false} = {}) {
+  canvas.width = w * scale;
+  canvas.height = h * scale;
+  const context = canvas.getContext('2d');
+  const image = context.createImageData(w, h);
+  let lo = low, hi = high;
+  if (lo === undefined || hi === undefined) {
+    lo = Infinity; hi = -Infinity;
+    for (let k = 0; k < h * w; k++) { const v = data[offset + k]; if (v < lo) lo = v; if (v > hi) hi = v; }
+  }
+  const span = Math.max(Math.abs(lo), Math.abs(hi)) || 1;
+  for (let k = 0; k < h * w; k++) {
+    const v = data[offset + k];
+    let r, g, b;
+    if (signed) {
+      const s = Math.max(-1, Math.min(1, v / span));
+      r = s < 0 ? 255 : 255 - s * 200; g = 255 - Math.abs(s) * 200; b = s > 0 ? 255 : 255 + s * 200;
+    } else {
+      const s = hi > lo ? (v - lo) / (hi - lo) : 0;
+      r = g = b = Math.round(255 * s);
+    }
+    image.data.set([r, g, b, 255], 4 * k);
+  }
+  const small = document.createElement('canvas');
+  small.width = w; small.height = h;
+  small.getContext('2d').putImageData(image, 0, 0);
+  context.imageSmoothingEnabled = false;
+  context.drawImage(small, 0, 0, w * scale, h * scale);
+}
+
+/** A file's bytes as base64. */
+export function fileBase64(file) {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result).split(',')[1] || '');
+    reader.onerror = () => reject(reader.error);
+    reader.readAsDataURL(file);
+  });
+}

@@ -1,0 +1,317 @@
+"""A training run in a background thread, watched and steered through the Trainer's callbacks.
+
+:class:`TrainingRun` is a :class:`~tatamikomi.train.callbacks.Callback`: ``on_step_end`` records
+the loss for the curve, keeps a copy of the weights for predictions (at most every
+``SNAPSHOT_SECONDS``), blocks while the run is paused, and sets ``trainer.stop_training`` when
+asked to stop (the trainer then saves its checkpoint, the run's model file). Predictions during
+training use that copy (:meth:`TrainingRun.model`), never the weights being updated, and never
+wait for a step to finish.
+
+Events (for the page's Server-Sent Events) are dictionaries with a growing ``"id"``:
+``{"type": "state", "state": "loading" | "running" | "paused" | "stopping" | "finished" |
+"stopped" | "failed", ...}``, ``{"type": "step", "step", "epoch", "loss", "lr"}``,
+``{"type": "epoch", "epoch", "loss", "train_acc", "test_acc", "seconds", "lr"}`` and
+``{"type": "filters", "layer", "weights": (FN, C, FH, FW)}`` (the first convolution's).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+
+import numpy as np
+
+from ..train import Trainer
+from ..train.callbacks import Callback
+from .api import RequestError, _lock, clone
+
+MODELS = ("SimpleConvNet", "DeepConvNet")
+DATASETS = ("mnist-mini", "mnist", "fashion-mnist")
+OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw")
+SNAPSHOT_SECONDS = 0.25
+FILTER_SECONDS = 1.0
+#: the studio keeps at most this many step events (the curve is thinned beyond it)
+MAX_STEP_EVENTS = 20000
+
+
+def _check_options(options: dict) -> dict:
+    """The run's options with defaults filled in; a RequestError names a wrong one."""
+    if not isinstance(options, dict):
+        raise RequestError("the training request must be a JSON object")
+    known = {"model", "dataset", "epochs", "batch_size", "optimizer", "lr", "seed", "augment_shift"}
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise RequestError(f"unknown training options {unknown}; known: {sorted(known)}")
+    model = options.get("model", "SimpleConvNet")
+    if isinstance(model, str) and model not in MODELS:
+        raise RequestError(
+            f"model must be one of {', '.join(MODELS)} or a JSON spec; got {model!r}"
+        )
+    if not isinstance(model, (str, dict)):
+        raise RequestError(
+            "model must be a name or a JSON spec (an object with input_shape, layers)"
+        )
+    dataset = options.get("dataset", "mnist-mini")
+    if dataset not in DATASETS:
+        raise RequestError(f"dataset must be one of {', '.join(DATASETS)}; got {dataset!r}")
+    optimizer = str(options.get("optimizer", "adam")).lower()
+    if optimizer not in OPTIMIZERS:
+        raise RequestError(f"optimizer must be one of {', '.join(OPTIMIZERS)}; got {optimizer!r}")
+
+    def whole(name, default, low, high):
+        value = options.get(name, default)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise RequestError(f"{name} must be a whole number from {low} to {high}; got {value!r}")
+        return value
+
+    lr = options.get("lr", 0.003 if model == "SimpleConvNet" else 0.001)
+    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not 0 < lr <= 10:
+        raise RequestError(f"lr must be a number above 0 and at most 10; got {lr!r}")
+    return {
+        "model": model,
+        "dataset": dataset,
+        "epochs": whole("epochs", 1, 1, 100),
+        "batch_size": whole("batch_size", 100, 1, 10000),
+        "optimizer": optimizer,
+        "lr": float(lr),
+        "seed": whole("seed", 0, 0, 2**31 - 1),
+        "augment_shift": whole("augment_shift", 0, 0, 4),
+    }
+
+
+def fresh_path(folder: str, stem: str) -> str:
+    """``folder/stem.npz``, or ``stem-2.npz``, ``stem-3.npz``... : the first that does not exist
+    (the trainer refuses to overwrite, should one appear meanwhile)."""
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", stem).strip("-.") or "model"
+    path, n = os.path.join(folder, f"{stem}.npz"), 1
+    while os.path.exists(path):
+        n += 1
+        path = os.path.join(folder, f"{stem}-{n}.npz")
+    return path
+
+
+class TrainingRun(Callback):
+    """One training run: ``start()`` it, watch ``events_after(id)``, ``pause()``, ``resume()``,
+    ``stop()``; predictions use :meth:`model` (a copy of the latest weights)."""
+
+    def __init__(self, options: dict, save_dir: str, *, on_saved=None, data=None):
+        self.options = _check_options(options)
+        if not os.path.isdir(save_dir):
+            raise RequestError(f"the folder for saved models, {save_dir}, does not exist", 500)
+        self.save_dir = save_dir
+        self.on_saved = on_saved  # called with (path, model) once the model file is written
+        self._data = data  # a Dataset, to skip loading (tests)
+        self.state = "loading"
+        self.path = None
+        self.error = None
+        self._events: list[dict] = []
+        self._changed = threading.Condition()
+        self._running = threading.Event()
+        self._running.set()
+        self.held = threading.Event()  # set while the training thread waits, paused
+        self._stop = False
+        self._snapshot = None  # (weights copied at a step's end, step)
+        self._predictor = None  # the copy predictions run on, and the step its weights are from
+        self._predictor_step = -1
+        self._last_snapshot = self._last_filters = 0.0
+        self._thread = threading.Thread(target=self._run, name="tatamikomi-training", daemon=True)
+
+    # -- steering (any thread) ----------------------------------------------------------------
+
+    def start(self):
+        self._emit({"type": "state", "state": "loading", "options": self._public_options()})
+        self._thread.start()
+        return self
+
+    def pause(self):
+        if self.state == "running":
+            self._running.clear()
+            self._set_state("paused")
+
+    def resume(self):
+        if self.state == "paused":
+            self._set_state("running")
+            self._running.set()
+
+    def stop(self):
+        """Stop after the current step; the trainer saves the model file."""
+        self._stop = True
+        if self.state in ("loading", "running", "paused"):
+            self._set_state("stopping")
+        self._running.set()
+
+    def join(self, timeout=None) -> bool:
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    @property
+    def active(self) -> bool:
+        return self._thread.is_alive()
+
+    def status(self) -> dict:
+        epochs = [e for e in self._events if e["type"] == "epoch"]
+        return {
+            "state": self.state,
+            "options": self._public_options(),
+            "saved": os.path.basename(self.path)
+            if self.path and self.state in ("finished", "stopped")
+            else None,
+            "error": self.error,
+            "last_event": self._events[-1]["id"] if self._events else 0,
+            "epochs": epochs,
+        }
+
+    def events_after(self, last_id: int, timeout: float = 15.0) -> list[dict]:
+        """The events after ``last_id``, waiting up to ``timeout`` seconds for one."""
+        with self._changed:
+            if not self._events or self._events[-1]["id"] <= last_id:
+                self._changed.wait(timeout)
+            return [e for e in self._events if e["id"] > last_id]
+
+    def model(self):
+        """A model with the weights of the latest snapshot (None before the first step)."""
+        snapshot = self._snapshot
+        if snapshot is None:
+            return None
+        weights, step = snapshot
+        with _lock(self._predictor):  # the lock its predictions take too
+            if self._predictor_step != step:
+                self._predictor.load_state_dict(weights)
+                self._predictor_step = step
+            return self._predictor
+
+    # -- the callback (training thread) -------------------------------------------------------
+
+    def on_train_begin(self, trainer):
+        self._predictor = clone(trainer.network)
+        self._take_snapshot(trainer, 0)
+        self._set_state("paused" if not self._running.is_set() else "running")
+
+    def on_step_end(self, trainer, step, logs):
+        self._emit({"type": "step", **_floats(logs)})
+        now = time.monotonic()
+        if now - self._last_snapshot >= SNAPSHOT_SECONDS:
+            self._take_snapshot(trainer, step)
+        if now - self._last_filters >= FILTER_SECONDS:
+            self._emit_filters(trainer)
+        while not self._running.is_set():  # paused: block the training thread here
+            self._take_snapshot(trainer, step)
+            self.held.set()
+            self._running.wait(0.5)
+        self.held.clear()
+        if self._stop:
+            trainer.stop_training = True
+
+    def on_epoch_end(self, trainer, epoch, logs):
+        self._emit({"type": "epoch", "epoch": epoch, **_floats(logs)})
+        self._take_snapshot(trainer, trainer.global_step)
+        self._emit_filters(trainer)
+
+    # -- inside -------------------------------------------------------------------------------
+
+    def _run(self):
+        try:
+            trainer = self._trainer()
+            if self._stop:
+                self._set_state("stopped")
+                return
+            trainer.train()
+            model = trainer.network
+            finished = trainer.current_epoch >= trainer.epochs
+            if os.path.exists(self.path) and self.on_saved is not None:
+                self.on_saved(self.path, clone(model))
+            state = "finished" if finished else "stopped"
+            self._set_state(
+                state, saved=os.path.basename(self.path) if os.path.exists(self.path) else None
+            )
+        except BaseException as error:  # the page hears of it; the server stays up
+            self.error = str(error) or type(error).__name__
+            self._set_state("failed", error=self.error)
+
+    def _trainer(self):
+        from ..data import DataNotFoundError, load_dataset, normalize_images
+        from ..models import from_spec, get_model
+
+        o = self.options
+        data = self._data
+        if data is None:
+            try:
+                data = load_dataset(o["dataset"], download=False, progress=False)
+            except DataNotFoundError as error:
+                first = str(error).splitlines()[0]
+                raise RuntimeError(
+                    f"{first}. Pick mnist-mini (bundled), or set TATAMIKOMI_DATA to a folder with "
+                    f"the dataset's four files"
+                ) from None
+        shape = tuple(data.x_train.shape[1:])
+        if isinstance(o["model"], dict):
+            model = from_spec(o["model"], seed=o["seed"])
+            name = "model"
+        else:
+            model = get_model(
+                o["model"], seed=o["seed"], input_dim=shape, output_size=len(data.classes)
+            )
+            name = o["model"].lower()
+        model.classes = list(data.classes)
+        model.preprocess = {"divide_by": 255, "dataset": data.name}
+        self.path = fresh_path(self.save_dir, f"{name}-{data.name}-{o['epochs']}ep")
+        return Trainer(
+            model,
+            normalize_images(data.x_train),
+            data.t_train,
+            normalize_images(data.x_test),
+            data.t_test,
+            epochs=o["epochs"],
+            mini_batch_size=o["batch_size"],
+            optimizer=o["optimizer"],
+            optimizer_param={"lr": o["lr"]},
+            seed=o["seed"],
+            schedule="cosine",
+            checkpoint=self.path,
+            augment_shift=o["augment_shift"],
+            verbose=False,
+            callbacks=[self],
+        )
+
+    def _take_snapshot(self, trainer, step):
+        weights = {name: np.array(a, copy=True) for name, a in trainer.network.state_dict().items()}
+        self._snapshot = (weights, step)
+        self._last_snapshot = time.monotonic()
+
+    def _emit_filters(self, trainer):
+        self._last_filters = time.monotonic()
+        for name, layer in trainer.network.layers.items():
+            if hasattr(layer, "W") and np.ndim(layer.W) == 4:
+                weights = np.array(layer.W[:32], dtype=np.float32, copy=True)
+                self._emit({"type": "filters", "layer": name, "weights": weights})
+                return
+
+    def _set_state(self, state, **extra):
+        self.state = state
+        self._emit({"type": "state", "state": state, **extra})
+
+    def _emit(self, event):
+        with self._changed:
+            event["id"] = (self._events[-1]["id"] + 1) if self._events else 1
+            self._events.append(event)
+            steps = (
+                [i for i, e in enumerate(self._events) if e["type"] == "step"]
+                if (len(self._events) > MAX_STEP_EVENTS * 1.5)
+                else []
+            )
+            if steps:  # keep every other old step event: the curve keeps its shape
+                drop = set(steps[: len(steps) // 2 : 2])
+                self._events = [e for i, e in enumerate(self._events) if i not in drop]
+            self._changed.notify_all()
+
+    def _public_options(self):
+        options = dict(self.options)
+        if isinstance(options["model"], dict):
+            options["model"] = "spec"
+        return options
+
+
+def _floats(logs: dict) -> dict:
+    return {k: (float(v) if isinstance(v, (float, np.floating)) else v) for k, v in logs.items()}
