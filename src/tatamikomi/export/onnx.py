@@ -116,21 +116,55 @@ def _linear(graph, name, layer, shape):
 
 
 def _pool(graph, name, layer, shape):
+    """MaxPool / AveragePool with the pads written out, ``ceil_mode`` included.
+
+    PyTorch's ceil_mode (and ours) drops a last window that would start in the padding after
+    the input; onnxruntime and ONNX's reference evaluator each round differently. So the rows
+    and columns that ceil_mode adds (``window.extra``) are written as pads after the input,
+    with ``ceil_mode=0``: every reader then gets the same windows. Max pooling pads with -inf
+    and average pooling without count_include_pad counts input values only, so the extra pads
+    change nothing else. Average pooling with count_include_pad divides by the window's size
+    within the declared padding (not the extra): the declared padding becomes a zero Pad node
+    before an AveragePool that counts only what it is given.
+    """
     from ..functional.geometry import window2d
 
     dilation = layer.dilation if layer.mode == "max" else 1
     window = window2d(shape[1:], layer.pool, layer.stride, layer.pad, dilation, layer.ceil_mode)
-    attributes = dict(
-        kernel_shape=list(window.kernel),
-        strides=list(window.stride),
-        pads=_onnx_pads(window.pads),
-        ceil_mode=int(bool(layer.ceil_mode)),
-    )
+    top, bottom, left, right = window.pads
+    extra_h, extra_w = window.extra
+    attributes = dict(kernel_shape=list(window.kernel), strides=list(window.stride), ceil_mode=0)
     if layer.mode == "max":
-        graph.add("MaxPool", name, dilations=list(window.dilation), **attributes)
-    else:
-        include = int(bool(layer.count_include_pad))
-        graph.add("AveragePool", name, count_include_pad=include, **attributes)
+        pads = _onnx_pads((top, bottom + extra_h, left, right + extra_w))
+        if not _pads_fit(pads, window.kernel):  # onnxruntime wants pads < kernel: pad first
+            t, l, b, r = pads
+            padding = np.array([0, 0, t, l, 0, 0, b, r])
+            value = graph.weight(f"{name}.pad_value", np.array(-np.inf))
+            graph.add("Pad", f"{name}.pad", [graph.constant(f"{name}.pads", padding), value])
+            pads = [0, 0, 0, 0]
+        graph.add("MaxPool", name, dilations=list(window.dilation), pads=pads, **attributes)
+        return
+    include = bool(layer.count_include_pad)
+    if include and any(window.extra) and any(window.pads):
+        padding = np.array([0, 0, top, left, 0, 0, bottom, right])
+        graph.add("Pad", f"{name}.pad", [graph.constant(f"{name}.pads", padding)])
+        top = bottom = left = right = 0
+    if any(window.extra):
+        include = False
+    pads = _onnx_pads((top, bottom + extra_h, left, right + extra_w))
+    if not _pads_fit(pads, window.kernel):
+        raise refuse(
+            name,
+            f"average pooling with ceil_mode whose padding and ceil_mode's extra rows ({pads}) "
+            f"reach the window size {list(window.kernel)} (onnxruntime allows pads < kernel)",
+            "ONNX",
+        )
+    graph.add("AveragePool", name, pads=pads, count_include_pad=int(include), **attributes)
+
+
+def _pads_fit(pads, kernel) -> bool:
+    top, left, bottom, right = pads
+    return max(top, bottom) < kernel[0] and max(left, right) < kernel[1]
 
 
 def _batchnorm(graph, name, layer, shape):
@@ -341,7 +375,7 @@ def _import_conv(node, reader, pending):
     padding_mode = "zeros"
     if pending.get("pad"):
         padding_mode, pads = pending.pop("pad")
-        if any(a.get("pads", ())) or auto_pad != "NOTSET":
+        if padding_mode == "-inf" or any(a.get("pads", ())) or auto_pad != "NOTSET":
             raise _refuse_node(node, "a Pad node before a padded convolution")
     elif auto_pad == "SAME_UPPER":
         pads = None
@@ -368,7 +402,10 @@ def _import_conv(node, reader, pending):
     return entry, arrays
 
 
-_IMPORT_PAD_MODES = {"reflect": "reflect", "edge": "replicate", "wrap": "circular"}
+_IMPORT_PAD_MODES = {
+    "-inf": "-inf",
+    "constant": "zeros", "reflect": "reflect", "edge": "replicate", "wrap": "circular"
+}
 
 
 def _import_pad(node, reader, pending):
@@ -377,10 +414,13 @@ def _import_pad(node, reader, pending):
     pads = reader.get(node, 1)
     value = reader.get(node, 2)
     if mode not in _IMPORT_PAD_MODES:
-        raise _refuse_node(node, f"Pad mode {mode!r} (only before a convolution, as "
-                                 f"reflect, edge or wrap)")
-    if value is not None and np.any(value != 0) or len(node.input) > 3:
-        raise _refuse_node(node, "a constant value or axes")
+        raise _refuse_node(node, f"Pad mode {mode!r}")
+    if len(node.input) > 3:
+        raise _refuse_node(node, "axes")
+    if value is not None and np.any(value != 0):
+        if mode != "constant" or not np.all(np.isneginf(value)):
+            raise _refuse_node(node, f"a constant value of {value} (0, or -inf before MaxPool)")
+        mode = "-inf"
     pads = [int(p) for p in pads]
     if len(pads) != 8 or any(pads[i] for i in (0, 1, 4, 5)):
         raise _refuse_node(node, f"pads {pads} (only H and W can be padded)")
@@ -405,6 +445,37 @@ def _import_gemm(node, reader, pending):
     return entry, arrays
 
 
+def _pool_padding(node, pads, input_hw, kernel, stride, dilation, ceil_mode):
+    """ONNX pool pads [top, left, bottom, right] (and ceil_mode) as tatamikomi's symmetric
+    padding and ceil_mode: more after the input than before is ceil_mode's extra, if it is
+    exactly what ceil_mode adds for this input."""
+    from ..functional.geometry import window2d
+
+    top, left, bottom, right = (int(p) for p in pads)
+    if ceil_mode:  # ONNX's rounding: ceil((in + pads - span) / stride) + 1
+        if (top, left) != (bottom, right):
+            raise _refuse_node(node, f"ceil_mode with asymmetric pads {list(pads)}")
+        window = window2d(input_hw, kernel, stride, (top, left), dilation, True)
+        onnx_out = [
+            -(-(size + 2 * p - d * (k - 1) - 1) // s) + 1
+            for size, p, k, s, d in zip(input_hw, (top, left), kernel, stride, dilation)
+        ]
+        if list(window.out_hw) != onnx_out:
+            raise _refuse_node(
+                node, f"ceil_mode where a last window would start in the padding ({onnx_out} "
+                f"windows in ONNX, {list(window.out_hw)} in PyTorch and tatamikomi)"
+            )
+        return _common.pair_value((top, left)), True
+    if (top, left) == (bottom, right):
+        return _common.pair_value((top, left)), False
+    extra = (bottom - top, right - left)
+    if min(extra) >= 0 and input_hw is not None:
+        window = window2d(input_hw, kernel, stride, (top, left), dilation, True)
+        if tuple(window.extra) == extra:
+            return _common.pair_value((top, left)), True
+    raise _refuse_node(node, f"asymmetric pads {list(pads)}")
+
+
 def _import_pool(node, reader, pending):
     a = _attributes(node)
     max_pool = node.op_type == "MaxPool"
@@ -424,18 +495,35 @@ def _import_pool(node, reader, pending):
     dilation = tuple(a.get("dilations", (1, 1)))
     if not max_pool and dilation != (1, 1):
         raise _refuse_node(node, f"dilations {list(dilation)} in average pooling")
-    pads = a.get("pads", (0, 0, 0, 0))
+    pads = list(a.get("pads", (0, 0, 0, 0)))
+    include = bool(a.get("count_include_pad", 0))
+    input_hw = pending["input_hw"]
+    if pending.get("pad"):  # -inf before a MaxPool; 0 before an average that counts it
+        mode, before = pending.pop("pad")
+        if mode != ("-inf" if max_pool else "zeros") or include:
+            raise _refuse_node(node, "a Pad node before pooling (other than -inf before MaxPool, "
+                                     "zeros before AveragePool with count_include_pad=0)")  # fmt: skip
+        top, left, bottom, right = before
+        if pads[:2] != [0, 0]:
+            raise _refuse_node(node, f"a Pad of {before} before pads {pads}")
+        pads = [top, left, bottom + pads[2], right + pads[3]]
+        if input_hw is not None:
+            input_hw = (input_hw[0] - top - bottom, input_hw[1] - left - right)
+        include = not max_pool
+    padding, ceil_mode = _pool_padding(
+        node, pads, input_hw, kernel, stride, dilation, bool(a.get("ceil_mode", 0))
+    )
     entry = {
         "type": "MaxPool2d" if max_pool else "AvgPool2d",
         "kernel_size": _common.pair_value(kernel),
         "stride": _common.pair_value(stride),
-        "padding": _symmetric_pads(node, pads, kernel, dilation, stride, allow_same=False),
-        "ceil_mode": bool(a.get("ceil_mode", 0)),
+        "padding": padding,
+        "ceil_mode": ceil_mode,
     }
     if max_pool:
         entry["dilation"] = _common.pair_value(dilation)
     else:
-        entry["count_include_pad"] = bool(a.get("count_include_pad", 0))
+        entry["count_include_pad"] = include
     return entry, {}
 
 
@@ -503,6 +591,27 @@ _IMPORTERS = {
 }
 
 
+def _tensor_hw(proto, input_shape):
+    """(H, W) of every 4-D tensor of the graph, by ONNX's shape inference (None where unknown)."""
+    onnx = _onnx()
+    if input_shape:
+        proto = type(proto).FromString(proto.SerializeToString())
+        dims = proto.graph.input[0].type.tensor_type.shape.dim
+        if len(dims) == len(input_shape) + 1:
+            for dim, size in zip(list(dims)[1:], input_shape):
+                dim.dim_value = int(size)
+    try:
+        inferred = onnx.shape_inference.infer_shapes(proto).graph
+    except Exception:  # shapes are a help here, not a requirement
+        return {}
+    hw = {}
+    for value in [*inferred.input, *inferred.value_info, *inferred.output]:
+        dims = [d.dim_value for d in value.type.tensor_type.shape.dim]
+        if len(dims) == 4 and all(dims[2:]):
+            hw[value.name] = (dims[2], dims[3])
+    return hw
+
+
 def from_onnx(path, *, input_shape=None, classes=None, preprocess=None):
     """A tatamikomi :class:`~tatamikomi.models.Sequential` from an ONNX file (or ``ModelProto``)
     whose graph is a chain of the supported operators (Conv, Pad before Conv, Gemm, MaxPool,
@@ -541,6 +650,7 @@ def from_onnx(path, *, input_shape=None, classes=None, preprocess=None):
         if value is not None:
             info[key] = list(value) if key != "preprocess" else value
 
+    shapes = _tensor_hw(proto, info["input_shape"])
     entries, arrays, pending = [], [], {}
     current = inputs[0].name
     nodes = [n for n in graph.node if n.op_type != "Constant"]
@@ -555,8 +665,9 @@ def from_onnx(path, *, input_shape=None, classes=None, preprocess=None):
         importer = _IMPORTERS.get(node.op_type)
         if importer is None:
             raise _refuse_node(node, "the operator")
-        if pending.get("pad") and node.op_type != "Conv":
-            raise _refuse_node(node, "a Pad node that is not followed by a Conv")
+        if pending.get("pad") and node.op_type not in ("Conv", "MaxPool", "AveragePool"):
+            raise _refuse_node(node, "a Pad node that is not followed by Conv or pooling")
+        pending["input_hw"] = shapes.get(node.input[0])
         result = importer(node, reader, pending)
         if pending.pop("flatten", None) is not None:
             entries.append({"type": "Flatten"})  # not absorbed by a following Gemm
