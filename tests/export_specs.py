@@ -105,11 +105,11 @@ def model_specs(draw, padding_modes=PADDING_MODES, dropout=True):
     return {"input_shape": [channels, *hw], "layers": layers}
 
 
-def build(spec, seed=0):
+def build(spec, seed=0, dtype=np.float32):
     """The model of ``spec`` with every parameter and buffer random (batch norm non-trivial),
     or None when the spec does not fit its input (a window larger than the image...)."""
     try:
-        model = tk.from_spec(spec, seed=seed)
+        model = tk.from_spec(spec, seed=seed, dtype=dtype)
     except ValueError:
         return None
     rng = np.random.default_rng(seed)

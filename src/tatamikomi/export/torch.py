@@ -161,12 +161,13 @@ def _build(modules, dtype=None):
             module = getattr(nn, cls)(**kwargs)
         except (ValueError, RuntimeError) as error:
             raise ValueError(f"layer {name}: PyTorch's {cls} refuses {kwargs}: {error}") from None
+        if dtype is not None:  # before the copy, so no weight is rounded to float32 on the way
+            module = module.to(dtype)
         with torch.no_grad():
             for key, value in tensors.items():
                 getattr(module, key).copy_(torch.from_numpy(np.array(value, copy=True)))
         built[name] = module
-    sequential = nn.Sequential(built)
-    return sequential if dtype is None else sequential.to(dtype)
+    return nn.Sequential(built)
 
 
 def to_torch(model):
@@ -447,6 +448,12 @@ def load_torch(path, *, module=None):
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"PyTorch weights file {path} does not exist")
+    try:
+        state = torch.load(path, weights_only=True, map_location="cpu")
+    except Exception as error:  # an unpickling error, or not a torch file
+        raise ValueError(f"{path} is not a PyTorch state_dict ({error})") from None
+    if not isinstance(state, dict) or not state:
+        raise ValueError(f"{path} is not a PyTorch state_dict (a dict of tensors)")
     info = {}
     if module is None:
         source_path = _companion(path)
@@ -456,17 +463,11 @@ def load_torch(path, *, module=None):
                 f"both with tatamikomi export, or pass module= to load_torch"
             )
         modules, info = _read_source(source_path)
-        module = _build(modules)
-    try:
-        state = torch.load(path, weights_only=True, map_location="cpu")
-    except Exception as error:  # an unpickling error, or not a torch file
-        raise ValueError(f"{path} is not a PyTorch state_dict ({error})") from None
+        module = _build(modules, next(v.dtype for v in state.values() if v.is_floating_point()))
     try:
         module.load_state_dict(state)
     except RuntimeError as error:
         raise ValueError(f"{path} does not fit the module: {error}") from None
-    if state:
-        module = module.to(next(iter(state.values())).dtype)
     module.tatamikomi = {**(getattr(module, "tatamikomi", None) or {}), **info}
     return from_torch(module)
 
