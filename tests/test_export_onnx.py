@@ -194,3 +194,24 @@ def test_leaky_relu():
     assert_same_function(model, proto, images(model, 3))
     back = from_onnx(proto)
     np.testing.assert_array_equal(back.predict(images(model, 3)), model.predict(images(model, 3)))
+
+
+def test_cli_export_and_import(tmp_path, capsys):
+    from tatamikomi.cli import main
+
+    model = MODELS["trained"]()
+    tk.save(model, tmp_path / "model.npz")
+    onnx_path, back = str(tmp_path / "model.onnx"), str(tmp_path / "back.npz")
+    assert main(["export", str(tmp_path / "model.npz"), "-o", onnx_path]) == 0
+    assert main(["export", str(tmp_path / "model.npz"), "-o", onnx_path]) == 1
+    assert "already exists" in capsys.readouterr().err
+    assert main(["export", str(tmp_path / "model.npz"), "-o", onnx_path, "--force"]) == 0
+    assert main(["export", str(tmp_path / "model.npz"), "-o", str(tmp_path / "m.txt")]) == 1
+    assert "as .onnx or .pt" in capsys.readouterr().err
+    assert main(["import", onnx_path, "-o", back]) == 0
+    x = mnist_images(model, 6)
+    session = ort.InferenceSession(onnx_path, providers=["CPUExecutionProvider"])
+    assert np.max(np.abs(session.run(None, {"input": x})[0] - model.predict(x))) <= 1e-5
+    np.testing.assert_array_equal(tk.load(back).predict(x), model.predict(x))
+    assert main(["import", str(tmp_path / "missing.onnx")]) == 1
+    assert "does not exist" in capsys.readouterr().err

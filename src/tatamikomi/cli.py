@@ -839,6 +839,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(handler=_demo)
     _explain_parser(commands)
     _plot_parser(commands)
+    from .export.cli import add_parser as add_export_parser
+
+    add_export_parser(commands)
     return parser
 
 
