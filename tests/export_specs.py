@@ -129,9 +129,7 @@ def build(spec, seed=0, dtype=np.float32):
 
 
 def images(model, n, seed=1):
-    return np.random.default_rng(seed).standard_normal((n, *model.input_shape)).astype(
-        model.dtype
-    )
+    return np.random.default_rng(seed).standard_normal((n, *model.input_shape)).astype(model.dtype)
 
 
 __all__ = ["model_specs", "build", "images", "window2d"]

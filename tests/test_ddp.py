@@ -12,7 +12,7 @@ import pytest
 
 import tatamikomi as tk
 
-torch = pytest.importorskip("torch", reason="torch is not installed (pip install tatamikomi[torch])")
+torch = pytest.importorskip("torch", reason="torch is not installed")
 if not torch.distributed.is_available():
     pytest.skip("this torch has no torch.distributed", allow_module_level=True)
 

@@ -14,7 +14,7 @@ from tatamikomi.export import from_torch, load_torch, save_torch, to_torch
 from .export_models import MODELS, mnist_images
 from .export_specs import build, images, model_specs
 
-torch = pytest.importorskip("torch", reason="torch is not installed (pip install tatamikomi[torch])")
+torch = pytest.importorskip("torch", reason="torch is not installed")
 nn = torch.nn
 
 SETTINGS = settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))

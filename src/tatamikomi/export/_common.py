@@ -27,7 +27,7 @@ def require(module: str, extra: str):
         return importlib.import_module(module)
     except ImportError:
         raise ImportError(
-            f"{module} is not installed; install it with: pip install \"tatamikomi[{extra}]\""
+            f'{module} is not installed; install it with: pip install "tatamikomi[{extra}]"'
         ) from None
 
 
@@ -63,7 +63,7 @@ def metadata(model) -> dict:
     }
 
 
-def build_model(entries, arrays, info: dict, dtype):
+def build_sequential(entries, arrays, info: dict, dtype):
     """A tatamikomi :class:`~tatamikomi.models.Sequential` from spec entries and each layer's
     arrays (``{"W": ..., "b": ...}`` per layer, in the layer's own names)."""
     from ..models import from_spec

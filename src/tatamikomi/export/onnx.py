@@ -137,8 +137,8 @@ def _pool(graph, name, layer, shape):
     if layer.mode == "max":
         pads = _onnx_pads((top, bottom + extra_h, left, right + extra_w))
         if not _pads_fit(pads, window.kernel):  # onnxruntime wants pads < kernel: pad first
-            t, l, b, r = pads
-            padding = np.array([0, 0, t, l, 0, 0, b, r])
+            pad_top, pad_left, pad_bottom, pad_right = pads
+            padding = np.array([0, 0, pad_top, pad_left, 0, 0, pad_bottom, pad_right])
             value = graph.weight(f"{name}.pad_value", np.array(-np.inf))
             graph.add("Pad", f"{name}.pad", [graph.constant(f"{name}.pads", padding), value])
             pads = [0, 0, 0, 0]
@@ -344,7 +344,10 @@ def _symmetric_pads(node, pads, kernel, dilation, stride, allow_same: bool):
         return _common.pair_value((top, left))
     if allow_same and tuple(stride) == (1, 1):
         if resolve_padding("same", tuple(kernel), tuple(dilation), (1, 1)) == (
-            top, bottom, left, right
+            top,
+            bottom,
+            left,
+            right,
         ):
             return "same"
     raise _refuse_node(node, f"asymmetric pads {list(pads)}")
@@ -361,8 +364,14 @@ def _import_conv(node, reader, pending):
     _check_attributes(
         node,
         a,
-        {"kernel_shape": None, "strides": None, "pads": None, "dilations": None, "group": None,
-         "auto_pad": {"NOTSET", "VALID", "SAME_UPPER"}},
+        {
+            "kernel_shape": None,
+            "strides": None,
+            "pads": None,
+            "dilations": None,
+            "group": None,
+            "auto_pad": {"NOTSET", "VALID", "SAME_UPPER"},
+        },
     )
     W = reader.get(node, 1)
     b = reader.get(node, 2)
@@ -404,7 +413,10 @@ def _import_conv(node, reader, pending):
 
 _IMPORT_PAD_MODES = {
     "-inf": "-inf",
-    "constant": "zeros", "reflect": "reflect", "edge": "replicate", "wrap": "circular"
+    "constant": "zeros",
+    "reflect": "reflect",
+    "edge": "replicate",
+    "wrap": "circular",
 }
 
 
@@ -430,9 +442,7 @@ def _import_pad(node, reader, pending):
 
 def _import_gemm(node, reader, pending):
     a = _attributes(node)
-    _check_attributes(
-        node, a, {"alpha": {1.0}, "beta": {1.0}, "transA": {0}, "transB": {0, 1}}
-    )
+    _check_attributes(node, a, {"alpha": {1.0}, "beta": {1.0}, "transA": {0}, "transB": {0, 1}})
     W = reader.get(node, 1)
     if a.get("transB", 0):
         W = W.T
@@ -462,8 +472,9 @@ def _pool_padding(node, pads, input_hw, kernel, stride, dilation, ceil_mode):
         ]
         if list(window.out_hw) != onnx_out:
             raise _refuse_node(
-                node, f"ceil_mode where a last window would start in the padding ({onnx_out} "
-                f"windows in ONNX, {list(window.out_hw)} in PyTorch and tatamikomi)"
+                node,
+                f"ceil_mode where a last window would start in the padding ({onnx_out} "
+                f"windows in ONNX, {list(window.out_hw)} in PyTorch and tatamikomi)",
             )
         return _common.pair_value((top, left)), True
     if (top, left) == (bottom, right):
@@ -479,8 +490,13 @@ def _pool_padding(node, pads, input_hw, kernel, stride, dilation, ceil_mode):
 def _import_pool(node, reader, pending):
     a = _attributes(node)
     max_pool = node.op_type == "MaxPool"
-    allowed = {"kernel_shape": None, "strides": None, "pads": None, "ceil_mode": None,
-               "auto_pad": {"NOTSET"}}
+    allowed = {
+        "kernel_shape": None,
+        "strides": None,
+        "pads": None,
+        "ceil_mode": None,
+        "auto_pad": {"NOTSET"},
+    }
     if max_pool:
         allowed.update(dilations=None, storage_order={0})
     else:
@@ -501,8 +517,11 @@ def _import_pool(node, reader, pending):
     if pending.get("pad"):  # -inf before a MaxPool; 0 before an average that counts it
         mode, before = pending.pop("pad")
         if mode != ("-inf" if max_pool else "zeros") or include:
-            raise _refuse_node(node, "a Pad node before pooling (other than -inf before MaxPool, "
-                                     "zeros before AveragePool with count_include_pad=0)")  # fmt: skip
+            raise _refuse_node(
+                node,
+                "a Pad node before pooling (other than -inf before MaxPool, zeros before "
+                "AveragePool with count_include_pad=0)",
+            )
         top, left, bottom, right = before
         if pads[:2] != [0, 0]:
             raise _refuse_node(node, f"a Pad of {before} before pads {pads}")
@@ -645,8 +664,11 @@ def from_onnx(path, *, input_shape=None, classes=None, preprocess=None):
     if not info.get("input_shape"):
         dims = [d.dim_value for d in inputs[0].type.tensor_type.shape.dim][1:]
         info["input_shape"] = dims if dims and all(dims) else None
-    for key, value in (("input_shape", input_shape), ("classes", classes),
-                       ("preprocess", preprocess)):
+    for key, value in (
+        ("input_shape", input_shape),
+        ("classes", classes),
+        ("preprocess", preprocess),
+    ):
         if value is not None:
             info[key] = list(value) if key != "preprocess" else value
 
@@ -689,7 +711,7 @@ def from_onnx(path, *, input_shape=None, classes=None, preprocess=None):
         raise ValueError("the ONNX graph's output is not the end of its chain of nodes")
     if not entries:
         raise ValueError("the ONNX graph has no layer tatamikomi can import")
-    return _common.build_model(entries, arrays, info, dtype)
+    return _common.build_sequential(entries, arrays, info, dtype)
 
 
 __all__ = ["to_onnx", "to_onnx_model", "from_onnx", "DEFAULT_OPSET"]

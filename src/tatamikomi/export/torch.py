@@ -320,8 +320,11 @@ def from_torch(module, *, input_shape=None, classes=None, preprocess=None):
             f"model as nn.Sequential(...) of supported modules"
         )
     info = dict(getattr(module, "tatamikomi", None) or {})
-    for key, value in (("input_shape", input_shape), ("classes", classes),
-                       ("preprocess", preprocess)):
+    for key, value in (
+        ("input_shape", input_shape),
+        ("classes", classes),
+        ("preprocess", preprocess),
+    ):
         if value is not None:
             info[key] = value
     children = [(n, m) for n, m in module.named_children() if type(m).__name__ != "Identity"]
@@ -341,7 +344,7 @@ def from_torch(module, *, input_shape=None, classes=None, preprocess=None):
         arrays.append(values)
         for value in values.values():
             dtype = dtype or value.dtype
-    return _common.build_model(entries, arrays, info, dtype or np.float32)
+    return _common.build_sequential(entries, arrays, info, dtype or np.float32)
 
 
 # ---------------------------------------------------------------------------------------------
