@@ -36,6 +36,20 @@ def mnist_images(model, n, seed=1):
     return (data.x_test[seed : seed + n] / np.float32(255)).astype(model.dtype)
 
 
+class StandInLeakyReLU(tk.Layer):
+    """What the coming LeakyReLU layer will say about itself (until tatamikomi has it)."""
+
+    def __init__(self, negative_slope):
+        super().__init__()
+        self.negative_slope = negative_slope
+
+    def to_spec(self):
+        return {"type": "LeakyReLU", "negative_slope": self.negative_slope}
+
+    def forward(self, x):
+        return np.where(x > 0, x, self.negative_slope * x)
+
+
 MODELS = {
     "SimpleConvNet": lambda: tk.SimpleConvNet(seed=0),
     "DeepConvNet": lambda: tk.DeepConvNet(seed=0),

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, assume, given, settings
 import tatamikomi as tk
 from tatamikomi.export import from_onnx, to_onnx
 
-from .export_models import MODELS, mnist_images
+from .export_models import MODELS, StandInLeakyReLU, mnist_images
 from .export_specs import build, images, model_specs
 
 onnx = pytest.importorskip("onnx", reason="onnx is not installed (pip install tatamikomi[onnx])")
@@ -215,3 +215,45 @@ def test_cli_export_and_import(tmp_path, capsys):
     np.testing.assert_array_equal(tk.load(back).predict(x), model.predict(x))
     assert main(["import", str(tmp_path / "missing.onnx")]) == 1
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_a_graph_that_pytorch_exported():
+    torch = pytest.importorskip("torch", reason="torch is not installed")
+    import io
+    import warnings
+
+    nn = torch.nn
+    torch.manual_seed(0)
+    module = nn.Sequential(
+        nn.Conv2d(1, 4, 3, padding=1),
+        nn.BatchNorm2d(4),
+        nn.ReLU(),
+        nn.MaxPool2d(2, ceil_mode=True),
+        nn.AvgPool2d(3, stride=2, padding=1, count_include_pad=False),
+        nn.Flatten(),
+        nn.Linear(16, 3),
+    ).eval()
+    x = torch.randn(2, 1, 7, 7)
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:  # the TorchScript exporter: no onnxscript needed
+            torch.onnx.export(module, (x,), buffer, dynamo=False, opset_version=17,
+                              dynamic_axes={"input": {0: "N"}}, input_names=["input"])  # fmt: skip
+        except Exception as error:  # noqa: BLE001 - an exporter this torch does not have
+            pytest.skip(f"torch.onnx.export failed here: {error}")
+    model = from_onnx(onnx.load_from_string(buffer.getvalue()))
+    with torch.no_grad():
+        expected = module(x).numpy()
+    assert model.input_shape == (1, 7, 7)
+    assert np.max(np.abs(model.predict(x.numpy()) - expected)) <= 1e-5
+
+
+def test_leaky_relu_maps_by_its_spec_type():
+    conv = tk.Conv2d(1, 2, 3, rng=0)
+    model = tk.Sequential(
+        [conv, StandInLeakyReLU(0.2), tk.Linear(18, 3, rng=1)], input_shape=(1, 5, 5)
+    )
+    proto = to_onnx_checked(model)
+    assert "LeakyRelu" in [n.op_type for n in proto.graph.node]
+    assert_same_function(model, proto, images(model, 3))

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, assume, given, settings
 import tatamikomi as tk
 from tatamikomi.export import from_torch, load_torch, save_torch, to_torch
 
-from .export_models import MODELS, mnist_images
+from .export_models import MODELS, StandInLeakyReLU, mnist_images
 from .export_specs import build, images, model_specs
 
 torch = pytest.importorskip("torch", reason="torch is not installed")
@@ -203,3 +203,15 @@ def test_tatamikomi_imports_without_onnx_and_torch():
         env={"PYTHONPATH": str(__import__("pathlib").Path(tk.__file__).parents[1])},
     )  # fmt: skip
     assert 'pip install "tatamikomi[torch]"' in out.stdout
+
+
+def test_leaky_relu_maps_by_its_spec_type():
+    model = tk.Sequential(
+        [tk.Conv2d(1, 2, 3, rng=0), StandInLeakyReLU(0.2), tk.Linear(18, 3, rng=1)],
+        input_shape=(1, 5, 5),
+    )
+    module = to_torch(model)
+    (leaky,) = [m for m in module if isinstance(m, nn.LeakyReLU)]
+    assert leaky.negative_slope == 0.2
+    x = images(model, 3)
+    assert np.max(np.abs(scores(module, x) - model.predict(x))) <= 1e-6
