@@ -215,3 +215,20 @@ def test_leaky_relu_maps_by_its_spec_type():
     assert leaky.negative_slope == 0.2
     x = images(model, 3)
     assert np.max(np.abs(scores(module, x) - model.predict(x))) <= 1e-6
+
+
+def test_cli_export_and_import(tmp_path, capsys):
+    from tatamikomi.cli import main
+
+    model = MODELS["trained"]()
+    tk.save(model, tmp_path / "model.npz")
+    pt = str(tmp_path / "model.pt")
+    assert main(["export", str(tmp_path / "model.npz"), "-o", pt]) == 0
+    assert "model.pt and " in capsys.readouterr().out
+    assert (tmp_path / "model.py").is_file()
+    assert main(["import", pt, "-o", str(tmp_path / "back.npz")]) == 0
+    x = mnist_images(model, 4)
+    np.testing.assert_array_equal(tk.load(tmp_path / "back.npz").predict(x), model.predict(x))
+    (tmp_path / "model.py").unlink()
+    assert main(["import", pt, "-o", str(tmp_path / "again.npz")]) == 1
+    assert "model.py" in capsys.readouterr().err

@@ -563,13 +563,15 @@ def _import_batchnorm(node, reader, pending):
 
 
 def _import_dropout(node, reader, pending):
-    _check_attributes(node, _attributes(node), {"seed": None})
+    attributes = _attributes(node)  # ratio and is_test: attributes before opset 12
+    _check_attributes(node, attributes, {"seed": None, "ratio": None, "is_test": None})
     if len(node.input) > 2 and node.input[2]:
         training = reader.get(node, 2)
         if bool(training):
             raise _refuse_node(node, "training_mode=True")
-    ratio = reader.get(node, 1, np.array(0.5))
-    return {"type": "Dropout", "p": float(ratio)}, {}
+    ratio = np.asarray(reader.get(node, 1, np.array(attributes.get("ratio", 0.5))))
+    p = _float32_value(ratio) if ratio.dtype == np.float32 else float(ratio)
+    return {"type": "Dropout", "p": p}, {}
 
 
 def _import_flatten(node, reader, pending):
