@@ -47,6 +47,7 @@ def test_book_networks_and_a_trained_one(name, tmp_path):
     x = mnist_images(model, 7)
     np.testing.assert_array_equal(back.predict(x), model.predict(x))
     assert back.input_shape == model.input_shape
+    assert back.spec() == model.spec()  # the same layers, options and classes
 
 
 @SETTINGS

@@ -64,6 +64,7 @@ def test_book_networks_and_a_trained_one(name):
     x = mnist_images(model, 7)
     np.testing.assert_array_equal(back.predict(x), model.predict(x))
     assert back.classes == model.classes and back.preprocess == model.preprocess
+    assert back.spec() == model.spec()  # the same layers, options and classes
 
 
 def test_gradients_of_simple_conv_net_in_training_mode():
