@@ -95,7 +95,8 @@ def _export(args) -> int:
 
 
 def _import(args) -> int:
-    from ..io import ModelFileError, save
+    from ..io import ModelFileError
+    from ..models import save
 
     suffix = os.path.splitext(args.source)[1].lower()
     output = args.output or os.path.splitext(os.path.basename(args.source))[0] + ".npz"
