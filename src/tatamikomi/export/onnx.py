@@ -81,7 +81,7 @@ def _conv(graph, name, layer, shape):
             raise refuse(
                 name,
                 "padding_mode='circular' (ONNX Pad mode 'wrap') before opset 19",
-                f"ONNX opset {graph.opset}; use to_onnx(..., opset=19)",
+                f"ONNX opset {graph.opset}; use opset 19 (to_onnx(..., opset=19), --opset 19)",
             )
         top, left, bottom, right = pads
         graph.add(
