@@ -924,7 +924,8 @@ class BatchNormalization(Layer):
         )
         self._cache = None
 
-    def _scale_shift(self):
+    def scale_and_shift(self):
+        """(gamma, beta) as applied: the trained ones, or the fixed ones when affine=False."""
         return (self.gamma, self.beta) if "gamma" in self.params else self._fixed
 
     def to_spec(self) -> dict:
@@ -972,7 +973,7 @@ class BatchNormalization(Layer):
     def forward(self, x):
         x = self._input(x)
         axes, shape = self._axes(x)
-        gamma, beta = self._scale_shift()
+        gamma, beta = self.scale_and_shift()
         use_batch = self.training or not self.track_running_stats
         if use_batch:
             mean = x.mean(axis=axes)
@@ -1000,7 +1001,7 @@ class BatchNormalization(Layer):
         self._require_forward(self._cache)
         normalised, std, axes, shape, use_batch = self._cache
         dout = np.asarray(dout)
-        gamma, _ = self._scale_shift()
+        gamma, _ = self.scale_and_shift()
         if "gamma" in self.params:
             self.dbeta = dout.sum(axis=axes).astype(gamma.dtype, copy=False)
             self.dgamma = (dout * normalised).sum(axis=axes).astype(gamma.dtype, copy=False)

@@ -22,11 +22,11 @@ import sys
 from ..config import get_config
 
 from .._version import __version__
-from . import _args, lecture, models, serve, train
+from . import _args, export, lecture, models, serve, train
 from ._common import CommandError, say
 
 #: the command groups, in the order ``--help`` lists them
-GROUPS = (train, models, lecture, serve)
+GROUPS = (train, models, lecture, export, serve)
 
 __all__ = ["main", "build_parser", "CommandError", "GROUPS"]
 

@@ -1,0 +1,119 @@
+"""``tatamikomi export`` and ``tatamikomi import``: model files out to ONNX / PyTorch and back.
+
+Each handler reports a problem in one line (``tatamikomi export: ...``) and returns 1, never a
+traceback. The formats themselves are :mod:`tatamikomi.export`.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ..export.onnx import DEFAULT_OPSET
+from ..io import ModelFileError
+from ..models import save
+from . import _args
+from ._common import CommandError, check_output, model_by_name
+
+_TORCH_SUFFIXES = (".pt", ".pth")
+
+
+def add_parser(subparsers) -> None:
+    """Add the ``export`` and ``import`` commands to the main parser's subparsers."""
+    export = _args.add_command(
+        subparsers,
+        "export",
+        help="write a model as ONNX (.onnx) or PyTorch (.pt + .py)",
+        description="Write a saved model for other tools: model.onnx (ONNX, with a dynamic "
+        "batch axis; the classes and preprocessing as metadata), or model.pt (the PyTorch "
+        "state_dict) with model.py beside it, which rebuilds the nn.Sequential. Needs "
+        'pip install "tatamikomi[onnx]" or "tatamikomi[torch]".',
+    )
+    export.add_argument(
+        "model", help="model file saved by `tatamikomi train` (or SimpleConvNet, DeepConvNet, "
+        "spec.json: a new, untrained model)"
+    )  # fmt: skip
+    export.add_argument(
+        "-o", "--output", required=True, help="model.onnx, or model.pt (model.py is written too)"
+    )
+    export.add_argument("--force", action="store_true", help="replace the output file(s)")
+    export.add_argument(
+        "--opset", type=int, default=DEFAULT_OPSET, help=f"ONNX opset (default: {DEFAULT_OPSET})"
+    )
+    export.add_argument(
+        "--softmax", action="store_true", help="ONNX: end with Softmax (probabilities, not scores)"
+    )
+    export.set_defaults(handler=_export)
+
+    imports = _args.add_command(
+        subparsers,
+        "import",
+        help="read an ONNX file or a model.pt into a tatamikomi model file",
+        description="Read model.onnx (a chain of the supported operators) or model.pt (with the "
+        "model.py that `tatamikomi export` wrote beside it) into a model file that evaluate, "
+        "predict, summary, explain and plot take.",
+    )
+    imports.add_argument("source", help="model.onnx or model.pt")
+    imports.add_argument("-o", "--output", help="model file to write (default: SOURCE.npz)")
+    imports.add_argument("--force", action="store_true", help="replace the output file")
+    imports.add_argument(
+        "--input-shape", metavar="C,H,W", help="one example's shape, if the file does not say it"
+    )
+    imports.set_defaults(handler=_import)
+
+
+def _export(args) -> int:
+    suffix = os.path.splitext(args.output)[1].lower()
+    if suffix not in (".onnx", *_TORCH_SUFFIXES):
+        raise CommandError(
+            f"write {args.output!r} as .onnx or .pt (the output's suffix says which format)"
+        )
+    check_output(args.output, force=args.force)
+    model = model_by_name(args.model)
+    try:
+        if suffix == ".onnx":
+            from ..export.onnx import to_onnx
+
+            to_onnx(model, args.output, args.opset, args.softmax, overwrite=args.force)
+            written = args.output
+        else:
+            from ..export.torch import save_torch
+
+            written = " and ".join(save_torch(model, args.output, overwrite=args.force))
+    except (ValueError, TypeError, OSError, ImportError, ModelFileError) as error:
+        raise CommandError(str(error)) from None
+    shape = ", ".join(map(str, model.input_shape))
+    print(f"wrote {written}: {type(model).__name__}, input (N, {shape})")
+    return 0
+
+
+def _input_shape(text):
+    if not text:
+        return None
+    try:
+        return tuple(int(s) for s in text.replace("x", ",").split(","))
+    except ValueError:
+        raise CommandError(f"--input-shape takes C,H,W such as 1,28,28; got {text!r}") from None
+
+
+def _import(args) -> int:
+    suffix = os.path.splitext(args.source)[1].lower()
+    output = args.output or os.path.splitext(os.path.basename(args.source))[0] + ".npz"
+    if suffix not in (".onnx", *_TORCH_SUFFIXES):
+        raise CommandError(f"read {args.source!r} as .onnx or .pt (the suffix says which)")
+    check_output(output, force=args.force)
+    shape = _input_shape(args.input_shape)
+    try:
+        if suffix == ".onnx":
+            from ..export.onnx import from_onnx
+
+            model = from_onnx(args.source, input_shape=shape)
+        else:
+            from ..export.torch import load_torch
+
+            model = load_torch(args.source)
+        save(model, output, overwrite=args.force)
+    except (ValueError, TypeError, OSError, ImportError, ModelFileError) as error:
+        raise CommandError(str(error)) from None
+    shape = ", ".join(map(str, model.input_shape))
+    print(f"wrote {output}: {len(model.layers)} layers, input (N, {shape})")
+    return 0

@@ -1,0 +1,88 @@
+"""What the ONNX and PyTorch converters share: the layer's spec type, each layer's input shape,
+the refusal of what cannot be mapped, and the install hints."""
+
+from __future__ import annotations
+
+import importlib
+
+import numpy as np
+
+
+def spec_type(layer) -> str:
+    """The layer's spec ``"type"`` (``"Conv2d"``, ``"Linear"``, ``"MaxPool2d"``...), the key of
+    every mapping table in this package; the class name for a layer with no spec entry."""
+    try:
+        return layer.to_spec()["type"]
+    except TypeError:  # a layer of the user's own, with no spec entry
+        return type(layer).__name__
+
+
+def require(module: str, extra: str):
+    """Import an optional dependency, or fail with the line that installs it."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise ImportError(
+            f'{module} is not installed; install it with: pip install "tatamikomi[{extra}]"'
+        ) from None
+
+
+def input_shapes(model) -> list[tuple[int, ...]]:
+    """One example's input shape for each layer of ``model`` (no batch axis)."""
+    if model.input_shape is None:
+        raise ValueError(
+            "the model has no input_shape; build it with input_shape=(C, H, W) (e.g. "
+            "Sequential(layers, input_shape=(1, 28, 28))) so the converter knows every layer's size"
+        )
+    shapes = model.output_shapes()
+    return [tuple(model.input_shape)] + shapes[:-1]
+
+
+def refuse(name: str, what: str, target: str) -> ValueError:
+    """The error for a layer or an option the target format cannot express."""
+    return ValueError(f"layer {name}: {what} cannot be exported to {target}")
+
+
+def pair_value(value):
+    """An (h, w) pair as an int when both are the same, else a tuple of two ints."""
+    h, w = (int(v) for v in np.broadcast_to(np.atleast_1d(value), (2,)))
+    return h if h == w else (h, w)
+
+
+def metadata(model) -> dict:
+    """What travels with an exported model besides its layers."""
+    return {
+        "name": type(model).__name__,
+        "input_shape": list(model.input_shape) if model.input_shape else None,
+        "classes": list(model.classes) if model.classes else None,
+        "preprocess": model.preprocess,
+    }
+
+
+def build_sequential(entries, arrays, info: dict, dtype):
+    """A tatamikomi :class:`~tatamikomi.models.Sequential` from spec entries and each layer's
+    arrays (``{"W": ..., "b": ...}`` per layer, in the layer's own names)."""
+    from ..models import from_spec
+
+    if not info.get("input_shape"):
+        raise ValueError(
+            "the input shape is unknown; give input_shape=(C, H, W), one example's shape"
+        )
+    spec = {"input_shape": [int(s) for s in info["input_shape"]], "layers": list(entries)}
+    if info.get("classes"):
+        spec["classes"] = [str(c) for c in info["classes"]]
+    model = from_spec(spec, dtype=dtype)
+    for layer, values, entry in zip(model.layers, arrays, entries):
+        for key, value in values.items():
+            store = layer.params if key in layer.params else layer.buffers
+            if key not in store:
+                raise ValueError(f"{entry['type']} has no array {key!r}")
+            if tuple(store[key].shape) != tuple(np.shape(value)):
+                raise ValueError(
+                    f"{entry['type']}: {key} has shape {np.shape(value)}, the layer needs "
+                    f"{store[key].shape}"
+                )
+            store[key] = np.array(value, dtype=np.dtype(dtype), copy=True)
+    model.preprocess = info.get("preprocess")
+    model.eval()
+    return model

@@ -1,0 +1,478 @@
+"""PyTorch out and in: :func:`to_torch` gives a ``torch.nn.Sequential`` that computes what the
+tatamikomi model computes, with the weights copied; :func:`from_torch` turns a
+``torch.nn.Sequential`` of the supported modules back into a tatamikomi model.
+
+:func:`save_torch` writes ``model.pt`` (the module's ``state_dict``, by ``torch.save``) and
+``model.py`` beside it, a short generated file whose ``build()`` makes the module again and
+``load()`` loads the weights. :func:`load_torch` reads the pair back without running the
+generated file: it takes the module list from ``model.py`` as literals (``ast``) and the weights
+with ``torch.load(weights_only=True)``.
+
+What differs between the two libraries, and is taken care of here:
+
+- the book's Affine keeps W as (in, out) and flattens its input; ``nn.Linear`` keeps
+  ``weight`` as (out, in) and needs an ``nn.Flatten`` first;
+- the book's batch-norm momentum is the share of the running statistics kept (0.9), PyTorch's
+  the share of the new batch (0.1); PyTorch's running variance is always unbiased;
+- global average pooling is ``nn.AdaptiveAvgPool2d(1)``.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from collections import OrderedDict
+
+import numpy as np
+
+from .._files import atomic_write, refuse_overwrite
+from . import _common
+from ._common import refuse
+
+#: the modules :func:`load_torch` may build from a generated model.py
+_MODULES = (
+    "Conv2d", "Linear", "Flatten", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d",
+    "BatchNorm1d", "BatchNorm2d", "Dropout", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Identity",
+)  # fmt: skip
+
+
+def _torch():
+    return _common.require("torch", "torch")
+
+
+# ---------------------------------------------------------------------------------------------
+# Export: each function gives [(module name, nn class name, keyword arguments, tensors)]
+
+
+def _conv(name, layer, shape):
+    FN, C_per_group, FH, FW = layer.W.shape
+    padding = layer.pad if isinstance(layer.pad, str) else _common.pair_value(layer.pad)
+    kwargs = dict(
+        in_channels=int(shape[0]),
+        out_channels=int(FN),
+        kernel_size=_common.pair_value((FH, FW)),
+        stride=_common.pair_value(layer.stride),
+        padding=padding,
+        dilation=_common.pair_value(layer.dilation),
+        groups=int(layer.groups),
+        bias=layer.b is not None,
+        padding_mode=layer.padding_mode,
+    )
+    tensors = {"weight": layer.W}
+    if layer.b is not None:
+        tensors["bias"] = layer.b
+    return [(name, "Conv2d", kwargs, tensors)]
+
+
+def _linear(name, layer, shape):
+    modules = []
+    if len(shape) > 1:  # the book's Affine flattens (N, C, H, W) by itself
+        modules.append((f"{name}_flatten", "Flatten", {}, {}))
+    D, M = layer.W.shape
+    tensors = {"weight": layer.W.T}
+    if layer.b is not None:
+        tensors["bias"] = layer.b
+    kwargs = dict(in_features=int(D), out_features=int(M), bias=layer.b is not None)
+    return modules + [(name, "Linear", kwargs, tensors)]
+
+
+def _pool(name, layer, shape):
+    kwargs = dict(
+        kernel_size=_common.pair_value(layer.pool),
+        stride=_common.pair_value(layer.stride),
+        padding=_common.pair_value(layer.pad),
+    )
+    if layer.mode == "max":
+        kwargs.update(dilation=_common.pair_value(layer.dilation), ceil_mode=bool(layer.ceil_mode))
+        return [(name, "MaxPool2d", kwargs, {})]
+    kwargs.update(ceil_mode=bool(layer.ceil_mode), count_include_pad=bool(layer.count_include_pad))
+    return [(name, "AvgPool2d", kwargs, {})]
+
+
+def _batchnorm(name, layer, shape):
+    gamma, beta = layer.scale_and_shift()
+    affine = "gamma" in layer.params
+    if not affine and (np.any(gamma != 1) or np.any(beta != 0)):
+        raise refuse(name, "batch normalisation with a fixed scale other than 1 and shift 0",
+                     "PyTorch")  # fmt: skip
+    kwargs = dict(
+        num_features=int(shape[0]),
+        eps=layer.eps,
+        # PyTorch's momentum is the share of the new batch; the book's, the share kept
+        momentum=_short(1 - layer.momentum),
+        affine=affine,
+        track_running_stats=bool(layer.track_running_stats),
+    )
+    tensors = {}
+    if affine:
+        tensors.update(weight=gamma, bias=beta)
+    if layer.track_running_stats:
+        tensors.update(running_mean=layer.running_mean, running_var=layer.running_var)
+    return [(name, "BatchNorm2d" if len(shape) == 3 else "BatchNorm1d", kwargs, tensors)]
+
+
+def _short(value: float) -> float:
+    """1 - 0.9 as 0.1, not 0.09999999999999998 (the momentum a user wrote)."""
+    return float(f"{value:.12g}")
+
+
+def _simple(cls, **kwargs):
+    return lambda name, layer, shape: [(name, cls, dict(kwargs), {})]
+
+
+def _leaky_relu(name, layer, shape):
+    return [(name, "LeakyReLU", {"negative_slope": float(layer.negative_slope)}, {})]
+
+
+#: spec type -> function(name, layer, input shape) giving the modules that compute the layer
+_EXPORTERS = {
+    "Conv2d": _conv,
+    "Linear": _linear,
+    "MaxPool2d": _pool,
+    "AvgPool2d": _pool,
+    "GlobalAvgPool2d": _simple("AdaptiveAvgPool2d", output_size=1),
+    "BatchNormalization": _batchnorm,
+    "Dropout": lambda name, layer, shape: [(name, "Dropout", {"p": layer.dropout_ratio}, {})],
+    "ReLU": _simple("ReLU"),
+    "LeakyReLU": _leaky_relu,
+    "Sigmoid": _simple("Sigmoid"),
+    "Tanh": _simple("Tanh"),
+    "Flatten": _simple("Flatten"),
+}
+
+
+def _modules(model):
+    modules = []
+    for (name, layer), shape in zip(model.layers.items(), _common.input_shapes(model)):
+        kind = _common.spec_type(layer)
+        exporter = _EXPORTERS.get(kind)
+        if exporter is None:
+            raise refuse(name, f"a layer of type {kind}", "PyTorch")
+        modules += exporter(name, layer, shape)
+    return modules
+
+
+def _build(modules, dtype=None):
+    torch = _torch()
+    nn = torch.nn
+    built = OrderedDict()
+    for name, cls, kwargs, tensors in modules:
+        try:
+            module = getattr(nn, cls)(**kwargs)
+        except (ValueError, RuntimeError) as error:
+            raise ValueError(f"layer {name}: PyTorch's {cls} refuses {kwargs}: {error}") from None
+        if dtype is not None:  # before the copy, so no weight is rounded to float32 on the way
+            module = module.to(dtype)
+        with torch.no_grad():
+            for key, value in tensors.items():
+                getattr(module, key).copy_(torch.from_numpy(np.array(value, copy=True)))
+        built[name] = module
+    return nn.Sequential(built)
+
+
+def to_torch(model):
+    """An ``nn.Sequential`` that computes ``model``'s scores, with the weights copied (in the
+    model's dtype). Modules are named as the model's layers (``Conv1``, ``Relu1``...), so the
+    ``state_dict`` keys are ``Conv1.weight``, ``Affine1.bias``...; an ``nn.Flatten`` named
+    ``Affine1_flatten`` goes before a Linear that gets (N, C, H, W) input.
+
+    The module starts in eval mode; ``.train()`` gives training behaviour (dropout, batch
+    statistics) as ``model.predict(x, train_flg=True)`` has. The model's input shape, classes and
+    preprocessing are kept in the module's attribute ``tatamikomi`` for :func:`from_torch`.
+    """
+    torch = _torch()
+    dtype = getattr(torch, np.dtype(model.dtype).name)
+    module = _build(_modules(model), dtype).eval()
+    module.tatamikomi = _common.metadata(model)
+    return module
+
+
+# ---------------------------------------------------------------------------------------------
+# Import
+
+
+def _array(tensor):
+    return tensor.detach().cpu().numpy().copy()
+
+
+def _refuse_module(name, module, what) -> ValueError:
+    return ValueError(
+        f"module {name} ({type(module).__name__}): {what} cannot be imported into tatamikomi"
+    )
+
+
+def _from_conv(name, m):
+    if not isinstance(m.padding, str) and len(m.padding) != 2 or m.weight.ndim != 4:
+        raise _refuse_module(name, m, "a convolution that is not 2-D")
+    padding = m.padding if isinstance(m.padding, str) else _common.pair_value(m.padding)
+    entry = {
+        "type": "Conv2d",
+        "out_channels": int(m.out_channels),
+        "kernel_size": _common.pair_value(m.kernel_size),
+        "stride": _common.pair_value(m.stride),
+        "padding": padding,
+        "dilation": _common.pair_value(m.dilation),
+        "groups": int(m.groups),
+        "bias": m.bias is not None,
+        "padding_mode": m.padding_mode,
+    }
+    arrays = {"W": _array(m.weight)}
+    if m.bias is not None:
+        arrays["b"] = _array(m.bias)
+    return entry, arrays
+
+
+def _from_linear(name, m):
+    entry = {"type": "Linear", "out_features": int(m.out_features), "bias": m.bias is not None}
+    arrays = {"W": np.ascontiguousarray(_array(m.weight).T)}
+    if m.bias is not None:
+        arrays["b"] = _array(m.bias)
+    return entry, arrays
+
+
+def _from_pool(name, m):
+    max_pool = type(m).__name__ == "MaxPool2d"
+    if max_pool and m.return_indices:
+        raise _refuse_module(name, m, "return_indices=True")
+    if not max_pool and m.divisor_override is not None:
+        raise _refuse_module(name, m, f"divisor_override={m.divisor_override}")
+    entry = {
+        "type": "MaxPool2d" if max_pool else "AvgPool2d",
+        "kernel_size": _common.pair_value(m.kernel_size),
+        "stride": _common.pair_value(m.stride if m.stride not in (None, ()) else m.kernel_size),
+        "padding": _common.pair_value(m.padding),
+        "ceil_mode": bool(m.ceil_mode),
+    }
+    if max_pool:
+        entry["dilation"] = _common.pair_value(m.dilation)
+    else:
+        entry["count_include_pad"] = bool(m.count_include_pad)
+    return entry, {}
+
+
+def _from_adaptive(name, m):
+    if _common.pair_value(m.output_size) != 1:
+        raise _refuse_module(name, m, f"output_size={m.output_size} (only 1: global pooling)")
+    return {"type": "GlobalAvgPool2d"}, {}
+
+
+def _from_batchnorm(name, m):
+    if m.momentum is None:
+        raise _refuse_module(name, m, "momentum=None (a cumulative average)")
+    if not m.track_running_stats:
+        raise _refuse_module(name, m, "track_running_stats=False")
+    entry = {
+        "type": "BatchNormalization",
+        "momentum": _short(1 - m.momentum),
+        "eps": float(m.eps),
+        "unbiased_running_var": True,
+        "affine": bool(m.affine),
+    }
+    arrays = {"running_mean": _array(m.running_mean), "running_var": _array(m.running_var)}
+    if m.affine:
+        arrays.update(gamma=_array(m.weight), beta=_array(m.bias))
+    return entry, arrays
+
+
+def _from_flatten(name, m):
+    if (m.start_dim, m.end_dim) != (1, -1):
+        raise _refuse_module(name, m, f"start_dim={m.start_dim}, end_dim={m.end_dim}")
+    return {"type": "Flatten"}, {}
+
+
+def _plain(kind):
+    return lambda name, m: ({"type": kind}, {})
+
+
+#: nn class name -> function(name, module) giving (spec entry, the layer's arrays)
+_IMPORTERS = {
+    "Conv2d": _from_conv,
+    "Linear": _from_linear,
+    "MaxPool2d": _from_pool,
+    "AvgPool2d": _from_pool,
+    "AdaptiveAvgPool2d": _from_adaptive,
+    "BatchNorm2d": _from_batchnorm,
+    "BatchNorm1d": _from_batchnorm,
+    "Dropout": lambda name, m: ({"type": "Dropout", "p": float(m.p)}, {}),
+    "ReLU": _plain("ReLU"),
+    "LeakyReLU": lambda name, m: ({"type": "LeakyReLU", "negative_slope": m.negative_slope}, {}),
+    "Sigmoid": _plain("Sigmoid"),
+    "Tanh": _plain("Tanh"),
+    "Flatten": _from_flatten,
+}
+
+
+def from_torch(module, *, input_shape=None, classes=None, preprocess=None):
+    """A tatamikomi :class:`~tatamikomi.models.Sequential` from a ``torch.nn.Sequential`` (or a
+    ``DistributedDataParallel`` around one) of the supported modules: Conv2d, Linear (with or
+    without the Flatten before it: the book's Affine flattens by itself), MaxPool2d, AvgPool2d,
+    AdaptiveAvgPool2d(1), BatchNorm1d/2d, Dropout, ReLU, LeakyReLU, Sigmoid, Tanh, Flatten,
+    Identity. Any other module or option is refused by name.
+
+    ``input_shape`` (one example, e.g. (1, 28, 28)) is needed unless the module came from
+    :func:`to_torch` or :func:`load_torch`, which keep it (with the classes and preprocessing).
+    """
+    torch = _torch()
+    module = getattr(module, "module", module)  # DistributedDataParallel wraps the model
+    if not isinstance(module, torch.nn.Sequential):
+        raise TypeError(
+            f"from_torch takes a torch.nn.Sequential; got {type(module).__name__}. Write the "
+            f"model as nn.Sequential(...) of supported modules"
+        )
+    info = dict(getattr(module, "tatamikomi", None) or {})
+    for key, value in (
+        ("input_shape", input_shape),
+        ("classes", classes),
+        ("preprocess", preprocess),
+    ):
+        if value is not None:
+            info[key] = value
+    children = [(n, m) for n, m in module.named_children() if type(m).__name__ != "Identity"]
+    entries, arrays = [], []
+    dtype = None
+    for index, (name, child) in enumerate(children):
+        kind = type(child).__name__
+        importer = _IMPORTERS.get(kind)
+        if importer is None:
+            raise _refuse_module(name, child, "the module")
+        if kind == "Flatten" and index + 1 < len(children):
+            if type(children[index + 1][1]).__name__ == "Linear":
+                _from_flatten(name, child)
+                continue  # the book's Affine flattens by itself
+        entry, values = importer(name, child)
+        entries.append(entry)
+        arrays.append(values)
+        for value in values.values():
+            dtype = dtype or value.dtype
+    return _common.build_sequential(entries, arrays, info, dtype or np.float32)
+
+
+# ---------------------------------------------------------------------------------------------
+# Files: model.pt (the state_dict) and model.py (rebuilds the module)
+
+
+def _companion(path) -> str:
+    return os.path.splitext(os.fspath(path))[0] + ".py"
+
+
+def _source(modules, info, pt_name) -> str:
+    lines = [
+        f'"""{info["name"]}, exported by tatamikomi: build() makes the PyTorch module, load() also',
+        f'loads its weights from {pt_name} (its state_dict, saved by torch.save)."""',
+        "",
+        "import os",
+        "from collections import OrderedDict",
+        "",
+        "import torch",
+        "from torch import nn",
+        "",
+        f"INPUT_SHAPE = {tuple(info['input_shape'])!r}  # one example, (C, H, W)",
+        f"CLASSES = {info['classes']!r}",
+        f"PREPROCESS = {info['preprocess']!r}  # how raw pixels become the input",
+        "",
+        "",
+        "def build():",
+        "    return nn.Sequential(",
+        "        OrderedDict(",
+        "            [",
+    ]
+    for name, cls, kwargs, _ in modules:
+        arguments = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
+        lines.append(f"                ({name!r}, nn.{cls}({arguments})),")
+    lines += [
+        "            ]",
+        "        )",
+        "    )",
+        "",
+        "",
+        f"def load(path=os.path.join(os.path.dirname(os.path.abspath(__file__)), {pt_name!r})):",
+        "    module = build()",
+        "    module.load_state_dict(torch.load(path, weights_only=True))",
+        "    return module.eval()",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def save_torch(model, path, *, overwrite=False) -> tuple[str, str]:
+    """Write ``path`` (``model.pt``: the state_dict of :func:`to_torch`'s module) and the
+    generated ``model.py`` beside it; returns both paths. Files are written atomically and an
+    existing one is only replaced with ``overwrite=True``."""
+    torch = _torch()
+    import io
+
+    path = os.fspath(path)
+    source_path = _companion(path)
+    if not overwrite:
+        for existing in (path, source_path):
+            refuse_overwrite(existing, "Give --force to replace it.")
+    modules = _modules(model)
+    module = _build(modules, getattr(torch, np.dtype(model.dtype).name))
+    buffer = io.BytesIO()
+    torch.save(module.state_dict(), buffer)
+    source = _source(modules, _common.metadata(model), os.path.basename(path))
+    with atomic_write(path, overwrite=overwrite, hint="Give --force to replace it.") as f:
+        f.write(buffer.getvalue())
+    with atomic_write(source_path, overwrite=overwrite, hint="Give --force to replace it.") as f:
+        f.write(source.encode("utf-8"))
+    return path, source_path
+
+
+def _read_source(source_path):
+    """The module list and the metadata of a generated model.py, read as literals: the file is
+    parsed, never run."""
+    with open(source_path, encoding="utf-8") as f:
+        tree = ast.parse(f.read(), source_path)
+    info, modules = {}, []
+    for statement in tree.body:
+        if isinstance(statement, ast.Assign) and isinstance(statement.targets[0], ast.Name):
+            key = statement.targets[0].id.lower()
+            if key in ("input_shape", "classes", "preprocess"):
+                info[key] = ast.literal_eval(statement.value)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Tuple) and len(node.elts) == 2:
+            name, call = node.elts
+            if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute):
+                cls = call.func.attr
+                if cls not in _MODULES or call.args:
+                    raise ValueError(f"{source_path}: nn.{cls}(...) is not a module tatamikomi "
+                                     f"builds")  # fmt: skip
+                kwargs = {k.arg: ast.literal_eval(k.value) for k in call.keywords}
+                modules.append((ast.literal_eval(name), cls, kwargs, {}))
+    if not modules:
+        raise ValueError(f"{source_path} does not look like a model.py written by tatamikomi")
+    return modules, info
+
+
+def load_torch(path, *, module=None):
+    """A tatamikomi model from ``model.pt``, with the architecture from the ``model.py`` beside
+    it (or from ``module``, an ``nn.Sequential`` of the same layout, e.g. the one you trained)."""
+    torch = _torch()
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"PyTorch weights file {path} does not exist")
+    try:
+        state = torch.load(path, weights_only=True, map_location="cpu")
+    except Exception as error:  # an unpickling error, or not a torch file
+        raise ValueError(f"{path} is not a PyTorch state_dict ({error})") from None
+    if not isinstance(state, dict) or not state:
+        raise ValueError(f"{path} is not a PyTorch state_dict (a dict of tensors)")
+    info = {}
+    if module is None:
+        source_path = _companion(path)
+        if not os.path.isfile(source_path):
+            raise FileNotFoundError(
+                f"{source_path} (the model.py that rebuilds the module) does not exist; write "
+                f"both with tatamikomi export, or pass module= to load_torch"
+            )
+        modules, info = _read_source(source_path)
+        module = _build(modules, next(v.dtype for v in state.values() if v.is_floating_point()))
+    try:
+        module.load_state_dict(state)
+    except RuntimeError as error:
+        raise ValueError(f"{path} does not fit the module: {error}") from None
+    module.tatamikomi = {**(getattr(module, "tatamikomi", None) or {}), **info}
+    return from_torch(module)
+
+
+__all__ = ["to_torch", "from_torch", "save_torch", "load_torch"]
