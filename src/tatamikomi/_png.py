@@ -31,7 +31,7 @@ ADAM7 = (
     (0, 1, 2, 2),
     (1, 0, 2, 1),
 )
-BAND = 512  # rows unfiltered together: bounds the skewed work arrays to (W + BAND) x BAND pixels
+BAND = 1024  # rows unfiltered together: the work arrays hold (W + BAND) x BAND pixels
 
 
 class PNGError(ValueError):
@@ -112,39 +112,45 @@ def _unfilter_band(lines: np.ndarray, kinds: np.ndarray, previous: np.ndarray, b
     width = stride // bpp  # pixels; below 8 bits a "pixel" is one byte, as the filters see it
     diagonals = width + height
     ys, xs = np.divmod(np.arange(height * width), width)
-    # skewed[d, y + 1] is the pixel (y, x = d - y); row 0 holds the row above the band
+    # skewed[d, y + 1] is the pixel (y, x = d - y); row 0 stands for the row above the band.
+    # Pixels left of the image (x < 0) stay 0, as the filters want: every predictor of zeros is
+    # 0. Those right of it (x >= width) hold garbage that no pixel of the image ever reads.
     line = np.zeros((diagonals, height + 1, bpp), np.int16)
     line[xs + ys, ys + 1] = lines.reshape(height, width, bpp)[ys, xs]
-    skewed = np.zeros((diagonals + 1, height + 1, bpp), np.int16)  # one extra: diagonal -1 = 0
-    kind = np.concatenate([[0], kinds]).astype(np.int16)[:, None]
-    up_row = previous.reshape(width, bpp).astype(np.int16)
+    skewed = np.zeros((diagonals + 1, height + 1, bpp), np.int16)  # [-1]: the diagonal -1 = 0
+    is_sub, is_up, is_average = (
+        np.broadcast_to((kinds == k)[:, None], (height, bpp)) for k in (1, 2, 3)
+    )
+    is_none = np.broadcast_to((kinds == 0)[:, None], (height, bpp))
+    above = previous.reshape(width, bpp).astype(np.int16)
+    estimate, to_left, to_up, to_corner, predictor = (
+        np.empty((height, bpp), np.int16) for _ in range(5)
+    )
     for d in range(diagonals):
-        left = skewed[d - 1, 1:] if d else skewed[-1, 1:]
-        up = skewed[d - 1, :-1] if d else skewed[-1, :-1]
-        upper_left = skewed[d - 2, :-1] if d >= 2 else skewed[-1, :-1]
+        left, up = skewed[d - 1, 1:], skewed[d - 1, :-1]
+        upper_left = skewed[d - 2, :-1] if d else skewed[-1, :-1]
         if d < width:  # the row above the band meets this diagonal at x = d
             up = up.copy()
-            up[0] = up_row[d]
+            up[0] = above[d]
             if d:
                 upper_left = upper_left.copy()
-                upper_left[0] = up_row[d - 1]
-        estimate = left + up - upper_left
-        to_left, to_up = np.abs(up - upper_left), np.abs(left - upper_left)
-        to_upper_left = np.abs(estimate - upper_left)
-        paeth = np.where(
-            (to_left <= to_up) & (to_left <= to_upper_left),
-            left,
-            np.where(to_up <= to_upper_left, up, upper_left),
-        )
-        predictor = np.select(
-            [kind[1:] == 1, kind[1:] == 2, kind[1:] == 3, kind[1:] == 4],
-            [left, up, (left + up) >> 1, paeth],
-            0,
-        )
-        value = (line[d, 1:] + predictor) & 255
-        x = d - np.arange(height)
-        value[(x < 0) | (x >= width)] = 0  # off the image: stays 0 for its neighbours
-        skewed[d, 1:] = value
+                upper_left[0] = above[d - 1]
+        # Paeth: a, b or c, whichever is closest to a + b - c (ties: a, then b)
+        np.add(left, up, out=estimate)
+        np.subtract(estimate, upper_left, out=estimate)
+        np.abs(np.subtract(estimate, left, out=to_left), out=to_left)
+        np.abs(np.subtract(estimate, up, out=to_up), out=to_up)
+        np.abs(np.subtract(estimate, upper_left, out=to_corner), out=to_corner)
+        np.copyto(predictor, upper_left)
+        np.copyto(predictor, up, where=to_up <= to_corner)
+        np.copyto(predictor, left, where=(to_left <= to_up) & (to_left <= to_corner))
+        np.copyto(predictor, 0, where=is_none)
+        np.copyto(predictor, left, where=is_sub)
+        np.copyto(predictor, up, where=is_up)
+        np.copyto(predictor, (left + up) >> 1, where=is_average)
+        value = skewed[d, 1:]
+        np.add(line[d, 1:], predictor, out=value)
+        np.bitwise_and(value, 255, out=value)
     out = skewed[xs + ys, ys + 1].astype(np.uint8)
     return out.reshape(height, stride)
 
