@@ -82,7 +82,7 @@ def render_photo(digit: np.ndarray, rng: np.random.Generator) -> bytes:
         cy, cx = rng.uniform(0, height), rng.uniform(0, width)
         ry, rx = rng.uniform(0.3, 0.8) * height, rng.uniform(0.3, 0.8) * width
         inside = ((y - cy) / ry) ** 2 + ((x - cx) / rx) ** 2
-        light *= 1 - rng.uniform(0.15, 0.35) / (1 + np.exp((inside - 1) * 6))
+        light *= 1 - rng.uniform(0.15, 0.35) / (1 + np.exp(np.minimum((inside - 1) * 6, 50)))
     image = np.clip(image * light[..., None], 0, 255).astype(np.uint8)
     # the camera: focus blur, sensor noise, JPEG
     photo = Image.fromarray(image).filter(ImageFilter.GaussianBlur(rng.uniform(0.5, 2.0)))
