@@ -413,6 +413,26 @@ def test_a_digit_in_two_strokes_keeps_both_and_drops_specks():
     assert cols[-1] - cols[0] + 1 <= 12
 
 
+def _stroke_width(image):
+    mask = image > 128
+    padded = np.pad(mask, 1)
+    inner = padded[:-2, 1:-1] & padded[2:, 1:-1] & padded[1:-1, :-2] & padded[1:-1, 2:]
+    return 2 * mask.sum() / (mask & ~inner).sum()
+
+
+def test_a_fine_pen_is_widened_to_mnist_strokes():
+    digit = load_mini().x_test[3, 0].astype(np.float64)  # MNIST strokes: about 2.9 pixels
+    thin = resize(digit, 280, 280) > 128
+    for _ in range(14):  # erode a large copy to a fine pen's line (about 12 of 280 pixels)
+        padded = np.pad(thin, 1)
+        thin = padded[:-2, 1:-1] & padded[2:, 1:-1] & padded[1:-1, :-2] & padded[1:-1, 2:]
+    page = np.full((400, 400), 210.0)
+    page[60:340, 60:340] -= 170 * thin
+    out = to_mnist(page)
+    assert 2.6 < _stroke_width(out) < 3.6 and 2.6 < _stroke_width(digit) < 3.6
+    assert _correlation(out, digit) > 0.7  # not widened: 2.3 pixels and 0.63
+
+
 def test_connected_components_match_a_flood_fill():
     ndimage = pytest.importorskip("scipy.ndimage")
     rng = np.random.default_rng(4)
