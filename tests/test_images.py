@@ -181,6 +181,16 @@ def test_pillow_formats(tmp_path, kind):
     assert abs(read_image(path).mean() - pixels.mean()) < 3
 
 
+def test_a_phone_photo_held_sideways_is_turned_upright(tmp_path):
+    pixels = np.zeros((20, 30), np.uint8)
+    pixels[:, :5] = 255  # a bright band on the left of the stored pixels
+    exif = Image.Exif()
+    exif[0x0112] = 6  # EXIF orientation: the camera was turned 90 degrees clockwise
+    Image.fromarray(pixels).save(tmp_path / "sideways.jpg", quality=95, exif=exif)
+    upright = read_image(tmp_path / "sideways.jpg")
+    assert upright.shape == (30, 20) and upright[:5].mean() > 200 and upright[-5:].mean() < 50
+
+
 def _without_pillow(monkeypatch):
     import builtins
 
@@ -490,6 +500,18 @@ def test_photo_set_is_prepared_into_the_original_digits(tmp_path):
     assert render(digit, np.random.default_rng(7)) == render(digit, np.random.default_rng(7))
     with pytest.raises(FileExistsError, match="exists and is not empty"):
         script["make_set"](folder, count=2, dataset="mnist-mini")
+
+
+def test_the_photo_benchmark_runs(tmp_path, capsys):
+    from tatamikomi.models import SimpleConvNet, save
+
+    script = runpy.run_path(str(ROOT / "scripts" / "make_photo_set.py"))
+    script["make_set"](tmp_path / "corner", kind="corner", count=5, dataset="mnist-mini")
+    save(SimpleConvNet(seed=0), tmp_path / "untrained.npz")
+    bench = runpy.run_path(str(ROOT / "benchmarks" / "bench_photos.py"))
+    assert bench["main"]([str(tmp_path / "untrained.npz"), str(tmp_path / "corner"), "--raw"]) == 0
+    out = capsys.readouterr().out
+    assert "5 images, accuracy" in out and "without the preprocessing" in out
 
 
 def test_confidence_is_the_top_probability():

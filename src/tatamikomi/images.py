@@ -294,10 +294,11 @@ def decode_pnm(data: bytes, max_pixels: int | None = None) -> np.ndarray:
 # Writing
 
 
-def write_png(path, image, *, overwrite: bool = False, scale: int = 1) -> None:
+def write_png(path, image, *, overwrite: bool = False, scale: int = 1, hint: str = "") -> None:
     """Save ``image`` (H, W) grey levels in [0, 255] as an 8-bit PNG, atomically (a reader never
-    sees half a file) and never over an existing file unless ``overwrite``. ``scale`` repeats
-    each pixel scale x scale times, so that a 28x28 digit is large enough to look at."""
+    sees half a file) and never over an existing file unless ``overwrite`` (FileExistsError,
+    ending with ``hint``, e.g. "Add --force to replace it."). ``scale`` repeats each pixel
+    scale x scale times, so that a 28x28 digit is large enough to look at."""
     from ._files import atomic_write
 
     image = grey(image)
@@ -305,7 +306,7 @@ def write_png(path, image, *, overwrite: bool = False, scale: int = 1) -> None:
         raise ValueError(f"scale must be a whole number >= 1; got {scale}")
     pixels = np.rint(image).astype(np.uint8)
     pixels = np.repeat(np.repeat(pixels, int(scale), axis=0), int(scale), axis=1)
-    hint = "Give another name, or allow overwriting."
+    hint = hint or "Give another name, or allow overwriting."
     with atomic_write(path, overwrite=overwrite, hint=hint) as f:
         f.write(_png.encode_grey(pixels))
 
