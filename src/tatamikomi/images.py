@@ -353,16 +353,7 @@ def _shrink(image: np.ndarray, factor: int) -> np.ndarray:
 def box_sum(image: np.ndarray, radius: int) -> np.ndarray:
     """Sum over the (2r+1) x (2r+1) window around each pixel, clipped at the edges, by
     cumulative sums: O(H W) whatever the radius."""
-    out = np.asarray(image, dtype=np.float64)
-    for axis in (0, 1):
-        n = out.shape[axis]
-        total = np.cumsum(out, axis=axis)
-        total = np.concatenate([np.zeros_like(total.take([0], axis=axis)), total], axis=axis)
-        index = np.arange(n)
-        high = np.minimum(index + radius + 1, n)
-        low = np.maximum(index - radius, 0)
-        out = total.take(high, axis=axis) - total.take(low, axis=axis)
-    return out
+    return _axis_box_sum(np.asarray(image, dtype=np.float64), (radius, radius))
 
 
 def box_blur(image: np.ndarray, radius: int, weights: np.ndarray | None = None) -> np.ndarray:
@@ -487,6 +478,9 @@ def digit_ink(image: np.ndarray) -> np.ndarray:
     threshold = max(otsu_threshold(strength), 6 * noise)
     # 4. the digit's components: the largest, and those near it
     mask = strength > threshold
+    ruled = _thin_lines(mask)  # a notebook's ruled lines, a grid: not the digit
+    if (mask & ~ruled).any():
+        mask &= ~ruled
     labels, count = label_components(mask)
     if count == 0:
         raise ImageError("the image is blank: no digit found")
@@ -504,8 +498,50 @@ def digit_ink(image: np.ndarray) -> np.ndarray:
     # soft edges: ink from half the threshold up, within a pixel or two of the chosen strokes
     floor = threshold * FLOOR
     ink = np.clip((strength - floor) / max(full - floor, 1e-9), 0, 1)
-    ink[~dilate(chosen, max(1, round(max(height, width) / 200)))] = 0
+    ink[~dilate(chosen, max(1, round(max(height, width) / 200))) | ruled] = 0
     return _thicken(ink, chosen)
+
+
+def _runs(mask: np.ndarray, length: int, axis: int) -> np.ndarray:
+    """The pixels of ``mask`` that lie in a run of at least ``length`` along ``axis`` (gaps of
+    up to 15 % allowed: a faint line is broken by noise)."""
+    length = max(1, min(length, mask.shape[axis]))
+    half = length // 2
+    window = (half, 0) if axis == 0 else (0, half)
+    # centres of fully set windows of 2*half+1 along the axis, then grown back over the run
+    full = _axis_box_sum(mask.astype(np.float64), window) >= 0.85 * (2 * half + 1)
+    return (_axis_box_sum(full.astype(np.float64), window) > 0.5) & mask
+
+
+def _axis_box_sum(image: np.ndarray, radii: tuple[int, int]) -> np.ndarray:
+    """Sums over a (2 ry + 1) x (2 rx + 1) window (clipped at the edges)."""
+    out = image
+    for axis, radius in enumerate(radii):
+        if radius == 0:
+            continue
+        n = out.shape[axis]
+        total = np.cumsum(out, axis=axis)
+        total = np.concatenate([np.zeros_like(total.take([0], axis=axis)), total], axis=axis)
+        index = np.arange(n)
+        high = np.minimum(index + radius + 1, n)
+        low = np.maximum(index - radius, 0)
+        out = total.take(high, axis=axis) - total.take(low, axis=axis)
+    return out
+
+
+def _thin_lines(mask: np.ndarray) -> np.ndarray:
+    """Pixels of long thin straight lines (ruled paper, a grid): in a horizontal run of 60 % of
+    the image's width (or a vertical one of 60 % of its height) but not in a run across it
+    thicker than 3 % of the image. Where a line crosses a stroke, the stroke is kept."""
+    height, width = mask.shape
+    thick = max(4, round(0.03 * min(height, width)))
+    lines = np.zeros_like(mask)
+    if min(height, width) < 64:  # a small image is all digit
+        return lines
+    for along, across, size in ((1, 0, width), (0, 1, height)):
+        long_run = _runs(mask, round(0.6 * size), along)
+        lines |= long_run & ~_runs(mask, thick, across)
+    return lines
 
 
 def _stroke_width(mask: np.ndarray) -> float:
@@ -592,7 +628,10 @@ def _digit_components(labels: np.ndarray, count: int) -> np.ndarray:
     right = np.zeros(count, int)
     np.maximum.at(right, ids, xs)
     edge = (top == 0) | (left == 0) | (bottom == height - 1) | (right == width - 1)
-    score = np.where(edge, area * 0.25, area)  # a shadow or the page's edge, rather than ink
+    # a shadow or the desk beside the page reaches the edge, and far across the image
+    frame = edge & ((bottom - top + 1 >= height / 2) | (right - left + 1 >= width / 2))
+    frame &= min(height, width) >= 64  # in a small image, the digit may well fill it
+    score = np.where(edge, area * 0.25, area) * np.where(frame & ~frame.all(), 0.0, 1.0)
     main = int(np.argmax(score))
     chosen = np.zeros(count, bool)
     chosen[main] = True
@@ -606,6 +645,7 @@ def _digit_components(labels: np.ndarray, count: int) -> np.ndarray:
             & (right >= box[1] - margin)
             & (area >= 0.05 * area[main])
             & ~chosen
+            & (~frame | frame[main])
         )
         if not near.any():
             break
