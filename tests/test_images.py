@@ -308,7 +308,9 @@ def test_hostile_image_files_get_one_clear_line(tmp_path, kind):
 
 def test_bad_images_get_clear_errors(tmp_path):
     (tmp_path / "notes.txt").write_text("hello")
-    with pytest.raises(ImageError, match=r"notes.txt: not an image this reads \(PNG, JPEG, BMP"):
+    with pytest.raises(
+        ImageError, match=r"notes.txt: not a PNG, JPEG, PGM/PPM or .npy file \(nor BMP, GIF"
+    ):
         read_image(tmp_path / "notes.txt")
     png = tmp_path / "cut.png"
     Image.fromarray(np.zeros((30, 30), np.uint8)).save(png)

@@ -111,7 +111,7 @@ def read_image(path, *, max_pixels: int | None = None) -> np.ndarray:
                 image = decode_pnm(data, limit)
             else:
                 raise ImageError(
-                    "not an image this reads (PNG, JPEG, BMP, GIF, WebP, TIFF, PGM/PPM or .npy); "
+                    "not a PNG, JPEG, PGM/PPM or .npy file (nor BMP, GIF, WebP or TIFF); "
                     "save it as PNG"
                 )
         return grey(image)
