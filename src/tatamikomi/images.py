@@ -1,104 +1,255 @@
 """Reading images for prediction, and turning them into MNIST-like 28x28 digits.
 
-:func:`read_image` reads PNG, PGM/PPM (P2, P3, P5, P6) and ``.npy`` with NumPy alone (PNG through
-``zlib``), and JPEG when Pillow is installed (``pip install "tatamikomi[images]"``). The format is
-recognised from the file's first bytes, not its name.
+:func:`read_image` reads PNG (interlaced too), PGM/PPM (P2, P3, P5, P6) and ``.npy`` with NumPy
+alone, and JPEG, BMP, GIF, WebP and TIFF when Pillow is installed (``pip install
+"tatamikomi[images]"``). The format is recognised from the file's first bytes, not its name.
+Every reader checks the declared size against :data:`MAX_IMAGE_PIXELS` and against the file's
+own size before it allocates anything.
 
-:func:`to_mnist` does what MNIST's authors did to each digit: grey levels with a bright digit on a
-dark background (a light background is inverted), cropped to the digit, scaled so its longer side
-is 20 pixels, and placed in a 28x28 image with its centre of mass in the middle.
+:func:`to_mnist` makes a photo of a handwritten digit look like an MNIST digit, the way
+MNIST's authors prepared theirs, after cleaning up what a phone photo adds:
+
+1. **Flatten the background.** Uneven light, shadows and grey paper are estimated by a heavy
+   box blur (twice, the second time with the ink left out) and divided away:
+   ``ink = (paper - pixel) / paper`` for dark ink, so the ink's strength no longer depends on
+   how brightly each part of the page was lit.
+2. **Polarity.** Dark ink on light paper or light chalk on a dark board: the side whose extreme
+   values stand out furthest from the background is the ink (MNIST is a light digit on black).
+3. **Threshold** by Otsu's method (the level that best separates two classes of grey levels),
+   never below six times the background noise.
+4. **The digit's connected components**: the largest one, plus those near it (a 4 or a 5
+   drawn in two strokes is two components), and none of the specks elsewhere.
+5. **MNIST's recipe**: the digit scaled (anti-aliased, aspect ratio kept) so that its longer
+   side is 20 pixels, and placed in a 28x28 image with its centre of mass at the centre.
+
+A 28x28 image that already looks like MNIST (a digit 17 to 22 pixels high, its centre of mass
+within 1.5 pixels of the centre, on black) is taken as it is; any other 28x28 image, such as a
+small digit in a corner, goes through the same steps.
 """
 
 from __future__ import annotations
 
 import os
-import struct
-import zlib
 
 import numpy as np
 
+from . import _png
+
+#: The largest image read, in pixels (width x height), checked before anything is allocated,
+#: like Pillow's ``Image.MAX_IMAGE_PIXELS``. 50 million covers the largest phone cameras
+#: (8160 x 6120); a bigger image is refused with a clear error. Pass ``max_pixels`` to
+#: :func:`read_image` to allow more for one call.
+MAX_IMAGE_PIXELS = 50_000_000
+
+#: Below this top probability, a prediction deserves a second look (``predict`` warns). On our
+#: photo test set (``scripts/make_photo_set.py``) nearly all mistakes fall below it; see
+#: ``benchmarks/bench_photos.py``.
+LOW_CONFIDENCE = 0.8
+
+MNIST_STROKE = 2.9 / 20  # MNIST's median stroke width (2 x area / boundary), per box pixel
+MIN_INK = 0.12  # the digit's ink must differ from the paper (or board) by 12 % of its level
+WORK_SIDE = 512
+# the soft ink: full from the digit's 90th-percentile pixel up, none below half the threshold
+FULL_INK, FLOOR = (
+    0.9,
+    0.5,
+)  # photos are shrunk (by whole-pixel block averages) to this longer side first
+
+PILLOW_HINT = "pip install 'tatamikomi[images]'"
+
 
 class ImageError(ValueError):
-    """An image that cannot be read (the message names the file and the problem)."""
+    """An image that cannot be read or holds no digit (the message names the file, the problem
+    and the fix)."""
 
 
 # ---------------------------------------------------------------------------------------------
 # Reading
 
 
-def read_image(path) -> np.ndarray:
-    """The image in ``path`` as grey levels (H, W), float64 in [0, 255]."""
+def _pillow_format(head: bytes) -> str | None:
+    if head.startswith(b"\xff\xd8\xff"):
+        return "JPEG"
+    if head.startswith(b"BM"):
+        return "BMP"
+    if head.startswith((b"GIF87a", b"GIF89a")):
+        return "GIF"
+    if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
+        return "WebP"
+    if head.startswith((b"II*\x00", b"MM\x00*")):
+        return "TIFF"
+    return None
+
+
+def read_image(path, *, max_pixels: int | None = None) -> np.ndarray:
+    """The image in ``path`` as grey levels (H, W), float64 in [0, 255].
+
+    ``max_pixels`` (default :data:`MAX_IMAGE_PIXELS`) is the largest width x height read.
+    Raises FileNotFoundError for a missing file and :class:`ImageError` (one line: the file,
+    the problem, the fix) for anything that is not a readable image."""
     path = os.fspath(path)
-    if not os.path.isfile(path):
+    limit = MAX_IMAGE_PIXELS if max_pixels is None else max_pixels
+    if os.path.isdir(path):
+        raise ImageError(f"{path}: this is a folder; give the image file itself")
+    if not os.path.exists(path):
         raise FileNotFoundError(f"image {path} does not exist")
-    with open(path, "rb") as f:
-        data = f.read()
+    if not os.path.isfile(path):
+        raise ImageError(f"{path}: not a regular file; give an image file")
     try:
-        if data.startswith(b"\x89PNG\r\n\x1a\n"):
-            image = decode_png(data)
-        elif data[:2] in (b"P2", b"P3", b"P5", b"P6"):
-            image = decode_pnm(data)
-        elif data.startswith(b"\x93NUMPY"):
-            image = _from_npy(path)
-        elif data.startswith(b"\xff\xd8"):
-            image = _with_pillow(path, "JPEG")
+        with open(path, "rb") as f:
+            head = f.read(16)
+        if head.startswith(b"\x93NUMPY"):
+            image = _from_npy(path, limit)
+        elif _pillow_format(head):
+            image = _with_pillow(path, _pillow_format(head), limit)
         else:
-            raise ImageError(
-                "not a PNG, JPEG, PGM/PPM or .npy file (its first bytes are "
-                f"{data[:8].hex()}); convert it to PNG"
-            )
-    except ImageError as error:
+            with open(path, "rb") as f:
+                data = f.read()
+            if data.startswith(_png.SIGNATURE):
+                image = _png.decode(data, limit)
+            elif data[:2] in (b"P2", b"P3", b"P5", b"P6"):
+                image = decode_pnm(data, limit)
+            else:
+                raise ImageError(
+                    "not a PNG, JPEG, PGM/PPM or .npy file (nor BMP, GIF, WebP or TIFF); "
+                    "save it as PNG"
+                )
+        return grey(image)
+    except (ImageError, _png.PNGError) as error:
         raise ImageError(f"{path}: {error}") from None
-    except (zlib.error, struct.error, IndexError, ValueError) as error:
-        raise ImageError(f"{path} is damaged or truncated ({error})") from None
-    return grey(image)
+    except (OSError, ValueError, IndexError) as error:
+        raise ImageError(f"{path}: the file is damaged or truncated ({error})") from None
+
+
+def decode_png(data: bytes, max_pixels: int | None = None) -> np.ndarray:
+    """A PNG image from its bytes: (H, W) grey or (H, W, C) with C = 2, 3 or 4, in [0, 255]."""
+    limit = MAX_IMAGE_PIXELS if max_pixels is None else max_pixels
+    try:
+        return _png.decode(data, limit)
+    except _png.PNGError as error:
+        raise ImageError(str(error)) from None
+
+
+def check_pixels(image: np.ndarray) -> np.ndarray:
+    """``image`` if its values are finite numbers in [0, 255]; else :class:`ImageError`."""
+    if image.dtype.kind not in "fiub":
+        raise ImageError(f"an image holds numbers; got dtype {image.dtype}")
+    if image.size == 0:
+        raise ImageError(f"the image is empty (shape {image.shape})")
+    if image.dtype.kind == "f" and not np.isfinite(image).all():
+        bad = int(np.size(image) - np.isfinite(image).sum())
+        raise ImageError(f"{bad:,} pixel value(s) are NaN or infinite; every pixel needs a number")
+    low, high = image.min(), image.max()
+    if low < 0 or high > 255:
+        raise ImageError(
+            f"pixel values lie in {low:g}..{high:g}; an image holds 0..255 (or 0..1): rescale it"
+        )
+    return image
 
 
 def grey(image: np.ndarray) -> np.ndarray:
-    """(H, W), (H, W, 1|2|3|4) or (1, H, W) -> (H, W) grey levels in [0, 255]. Transparent pixels
-    count as white paper; colours are weighted as ITU-R 601 (like Pillow's "L" mode)."""
-    image = np.asarray(image, dtype=np.float64)
+    """(H, W), (H, W, 1|2|3|4) or (1, H, W) -> (H, W) grey levels, float64 in [0, 255]. Transparent
+    pixels count as white paper; colours are weighted as ITU-R 601 (like Pillow's "L" mode).
+    Values must be finite and in [0, 255] (:class:`ImageError` otherwise)."""
+    image = np.asarray(image)
     if image.ndim == 3 and image.shape[0] == 1:
         image = image[0]
     if image.ndim == 3:
         channels = image.shape[2]
         if channels not in (1, 2, 3, 4):
             raise ImageError(f"an image has 1 to 4 channels; got shape {image.shape}")
-        alpha = image[..., -1:] / 255 if channels in (2, 4) else 1.0
-        colour = image[..., :3] if channels >= 3 else image[..., :1]
-        if colour.shape[2] == 3:
-            colour = colour @ np.array([0.299, 0.587, 0.114])[:, None]
-        image = (colour * alpha + 255 * (1 - alpha))[..., 0]
-    if image.ndim != 2 or image.size == 0:
+    if image.ndim not in (2, 3) or image.size == 0:
         raise ImageError(f"expected a 2-D grey or colour image; got shape {image.shape}")
+    check_pixels(image)
+    if image.ndim == 2:
+        return image.astype(np.float64)
+    if channels >= 3:
+        colour = sum(
+            weight * image[..., c].astype(np.float64)
+            for c, weight in enumerate((0.299, 0.587, 0.114))
+        )
+    else:
+        colour = image[..., 0].astype(np.float64)
+    if channels in (2, 4):
+        alpha = image[..., -1] / 255
+        colour = colour * alpha + 255 * (1 - alpha)
+    return colour
+
+
+def _npy_header(f):
+    """(shape, fortran_order, dtype) of an open .npy file, read without loading the data."""
+    fmt = np.lib.format
+    version = fmt.read_magic(f)
+    if version == (1, 0):
+        return fmt.read_array_header_1_0(f)
+    if version == (2, 0):
+        return fmt.read_array_header_2_0(f)
+    raise ImageError(f".npy format version {version} is not read here; save it with numpy.save")
+
+
+def _from_npy(path, max_pixels):
+    """A .npy image: the header's shape and dtype are checked against the file size and the
+    pixel limit before the data are read; 0..1 floats count as normalised and are scaled."""
+    with open(path, "rb") as f:
+        try:
+            shape, fortran, dtype = _npy_header(f)
+        except ValueError as error:
+            raise ImageError(f"the .npy header is damaged ({error})") from None
+        if dtype.hasobject or dtype.kind not in "fiub":
+            raise ImageError(f"a .npy image holds numbers; got dtype {dtype}")
+        if len(shape) not in (2, 3):
+            raise ImageError(f"expected a 2-D grey or colour image; got shape {shape}")
+        height, width = shape[1:] if len(shape) == 3 and shape[0] == 1 else shape[:2]
+        _png.check_size(width, height, max_pixels)
+        count = int(np.prod(shape, dtype=object))
+        if len(shape) == 3 and min(shape[0], shape[2]) > 4:
+            raise ImageError(f"an image has 1 to 4 channels; got shape {shape}")
+        needed = count * dtype.itemsize
+        available = os.fstat(f.fileno()).st_size - f.tell()
+        if available < needed:
+            raise ImageError(
+                f"the .npy file is truncated: its header says {shape} {dtype} "
+                f"({needed:,} bytes) but {available:,} bytes follow"
+            )
+        image = np.fromfile(f, dtype, count).reshape(shape, order="F" if fortran else "C")
+    check_pixels(image)
+    if image.dtype.kind in "fb" and image.max() <= 1.0:  # a normalised image
+        image = image * 255.0
     return image
 
 
-def _from_npy(path):
-    image = np.load(path, allow_pickle=False)
-    if image.dtype.kind not in "fiub":
-        raise ImageError(f"a .npy image holds numbers; got dtype {image.dtype}")
-    image = image.astype(np.float64)
-    if image.size and image.max() <= 1.0 and image.min() >= 0:  # a normalised image
-        image = image * 255
-    return image
-
-
-def _with_pillow(source, kind, instead="save the image as PNG, which needs nothing more"):
-    """Grey levels of an image that only Pillow reads (``source``: a path or the bytes)."""
+def _with_pillow(path, kind, max_pixels):
+    """Grey levels (or RGBA where the image is transparent) of an image only Pillow reads."""
     try:
-        from PIL import Image
+        from PIL import Image, ImageOps
     except ImportError:
         raise ImageError(
-            f"reading {kind} needs Pillow: pip install 'tatamikomi[images]' (or {instead})"
+            f"reading {kind} needs Pillow: {PILLOW_HINT} (or save the image as PNG, which needs "
+            "nothing more)"
         ) from None
-    import io
+    try:
+        with Image.open(path) as image:
+            _png.check_size(*image.size, max_pixels)
+            image = ImageOps.exif_transpose(image)  # a phone photo held sideways, upright
+            if image.mode.startswith("I;16"):
+                return np.asarray(image, dtype=np.float64) / 257
+            if "A" in image.mode or "transparency" in image.info:
+                return np.asarray(image.convert("RGBA"))
+            return np.asarray(image.convert("L"))
+    except _png.PNGError:
+        raise
+    except Image.DecompressionBombError as error:
+        raise ImageError(
+            f"Pillow refuses it as a possible decompression bomb ({error}); shrink the image"
+        ) from None
+    except (OSError, SyntaxError, ValueError, EOFError, IndexError) as error:
+        raise ImageError(
+            f"the {kind} file is damaged or truncated ({error}); open it and save it again "
+            "(e.g. as PNG)"
+        ) from None
 
-    with Image.open(io.BytesIO(source) if isinstance(source, bytes) else source) as image:
-        return np.asarray(image.convert("L"), dtype=np.float64)
 
-
-def decode_pnm(data: bytes) -> np.ndarray:
+def decode_pnm(data: bytes, max_pixels: int | None = None) -> np.ndarray:
     """A PGM or PPM image (P2/P5 grey, P3/P6 colour), scaled to [0, 255]."""
     kind = data[:2]
     fields, position = [], 2
@@ -111,12 +262,16 @@ def decode_pnm(data: bytes) -> np.ndarray:
         start = position
         while position < len(data) and not data[position : position + 1].isspace():
             position += 1
-        if start == position:
-            raise ImageError("the PGM/PPM header is truncated")
+        if start == position or not data[start:position].isdigit():
+            raise ImageError("the PGM/PPM header is truncated or damaged")
         fields.append(int(data[start:position]))
     width, height, maxval = fields
     if not (width > 0 and height > 0 and 0 < maxval < 65536):
         raise ImageError(f"the PGM/PPM header is invalid ({width}x{height}, maxval {maxval})")
+    try:
+        _png.check_size(width, height, max_pixels)
+    except _png.PNGError as error:
+        raise ImageError(str(error)) from None
     channels = 3 if kind in (b"P3", b"P6") else 1
     count = width * height * channels
     if kind in (b"P5", b"P6"):
@@ -129,113 +284,44 @@ def decode_pnm(data: bytes) -> np.ndarray:
         values = np.array(data[position:].split()[:count], dtype=np.int64)
         if values.size < count:
             raise ImageError(f"the image is truncated: {width}x{height} needs {count} values")
+    if values.max(initial=0) > maxval:
+        raise ImageError(f"pixel values go above the header's maxval {maxval}")
     image = values.reshape(height, width, channels).astype(np.float64) * (255 / maxval)
     return image[..., 0] if channels == 1 else image
 
 
-def _unfilter(raw: bytes, height: int, stride: int, bpp: int) -> np.ndarray:
-    """Undo PNG's per-row filters (None, Sub, Up, Average, Paeth)."""
-    rows = np.zeros((height, stride), dtype=np.uint8)
-    previous = np.zeros(stride, dtype=np.int64)
-    for y in range(height):
-        start = y * (stride + 1)
-        kind = raw[start]
-        line = np.frombuffer(raw, np.uint8, stride, start + 1).astype(np.int64)
-        if kind == 0:
-            out = line
-        elif kind == 2:
-            out = (line + previous) & 255
-        elif kind == 1:  # Sub: a running sum per byte position within a pixel
-            padded = np.zeros(-(-stride // bpp) * bpp, np.int64)
-            padded[:stride] = line
-            out = (np.cumsum(padded.reshape(-1, bpp), axis=0) & 255).reshape(-1)[:stride]
-        elif kind in (3, 4):
-            out = np.zeros(stride, np.int64)
-            up = previous
-            for x in range(stride):
-                left = out[x - bpp] if x >= bpp else 0
-                if kind == 3:
-                    predictor = (left + up[x]) >> 1
-                else:
-                    upper_left = up[x - bpp] if x >= bpp else 0
-                    p = left + up[x] - upper_left
-                    pa, pb, pc = abs(p - left), abs(p - up[x]), abs(p - upper_left)
-                    predictor = left if pa <= pb and pa <= pc else up[x] if pb <= pc else upper_left
-                out[x] = (line[x] + predictor) & 255
-        else:
-            raise ImageError(f"unknown PNG filter type {kind} in row {y}")
-        rows[y] = out
-        previous = out
-    return rows
+# ---------------------------------------------------------------------------------------------
+# Writing
 
 
-def decode_png(data: bytes) -> np.ndarray:
-    """A PNG image: (H, W) grey or (H, W, C) with C = 2, 3 or 4, values in [0, 255]."""
-    position, chunks, idat = 8, {}, []
-    while position + 8 <= len(data):
-        length, kind = struct.unpack(">I4s", data[position : position + 8])
-        body = data[position + 8 : position + 8 + length]
-        if len(body) < length:
-            raise ImageError("the PNG file is truncated")
-        if kind == b"IDAT":
-            idat.append(body)
-        else:
-            chunks.setdefault(kind, body)
-        position += 12 + length
-        if kind == b"IEND":
-            break
-    if b"IHDR" not in chunks or not idat:
-        raise ImageError("the PNG file has no header or no image data (truncated?)")
-    width, height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", chunks[b"IHDR"])
-    if interlace:
-        return _with_pillow(data, "interlaced PNG", "save the image without interlacing")
-    channels = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}.get(colour)
-    if channels is None or depth not in (1, 2, 4, 8, 16):
-        raise ImageError(f"unsupported PNG colour type {colour} / bit depth {depth}")
-    bits = channels * depth
-    stride = (width * bits + 7) // 8
-    raw = zlib.decompress(b"".join(idat))
-    if len(raw) < height * (stride + 1):
-        raise ImageError("the PNG image data is truncated")
-    rows = _unfilter(raw, height, stride, max(bits // 8, 1))
-    if depth == 16:
-        values = rows.view(">u2").reshape(height, width, channels) / 257
-    elif depth == 8:
-        values = rows.reshape(height, width, channels).astype(np.float64)
-    else:
-        unpacked = np.unpackbits(rows, axis=1).reshape(height, -1, depth)
-        levels = (unpacked * (1 << np.arange(depth - 1, -1, -1))).sum(axis=2)[:, :width]
-        values = levels[..., None].astype(np.float64)
-        if colour == 0:
-            values *= 255 / ((1 << depth) - 1)
-    if colour == 3:
-        if b"PLTE" not in chunks:
-            raise ImageError("a palette PNG without its palette")
-        palette = np.frombuffer(chunks[b"PLTE"], np.uint8).reshape(-1, 3).astype(np.float64)
-        alpha = np.full(len(palette), 255.0)
-        if b"tRNS" in chunks:
-            given = np.frombuffer(chunks[b"tRNS"], np.uint8)[: len(palette)]
-            alpha[: len(given)] = given
-        index = values[..., 0].astype(np.int64)
-        if index.max(initial=0) >= len(palette):
-            raise ImageError("a palette index is outside the palette")
-        return np.concatenate([palette[index], alpha[index][..., None]], axis=2)
-    return values[..., 0] if channels == 1 else values
+def write_png(path, image, *, overwrite: bool = False, scale: int = 1, hint: str = "") -> None:
+    """Save ``image`` (H, W) grey levels in [0, 255] as an 8-bit PNG, atomically (a reader never
+    sees half a file) and never over an existing file unless ``overwrite`` (FileExistsError,
+    ending with ``hint``, e.g. "Add --force to replace it."). ``scale`` repeats each pixel
+    scale x scale times, so that a 28x28 digit is large enough to look at."""
+    from ._files import atomic_write
+
+    image = grey(image)
+    if scale != int(scale) or scale < 1:
+        raise ValueError(f"scale must be a whole number >= 1; got {scale}")
+    pixels = np.rint(image).astype(np.uint8)
+    pixels = np.repeat(np.repeat(pixels, int(scale), axis=0), int(scale), axis=1)
+    hint = hint or "Give another name, or allow overwriting."
+    with atomic_write(path, overwrite=overwrite, hint=hint) as f:
+        f.write(_png.encode_grey(pixels))
 
 
 # ---------------------------------------------------------------------------------------------
-# MNIST-like preprocessing
+# Image operations used by the preprocessing (NumPy only)
 
 
 def _resample_matrix(source: int, target: int) -> np.ndarray:
     """(target, source) weights: area averaging when shrinking, linear when enlarging."""
     if target <= source:
         edges = np.linspace(0, source, target + 1)
-        weights = np.zeros((target, source))
-        for i in range(target):
-            low, high = edges[i], edges[i + 1]
-            for j in range(int(np.floor(low)), int(np.ceil(high))):
-                weights[i, j] = min(high, j + 1) - max(low, j)
+        j = np.arange(source)
+        overlap = np.minimum(edges[1:, None], j + 1) - np.maximum(edges[:-1, None], j)
+        weights = np.clip(overlap, 0, None)
         return weights / weights.sum(axis=1, keepdims=True)
     centres = (np.arange(target) + 0.5) * source / target - 0.5
     centres = np.clip(centres, 0, source - 1)
@@ -248,39 +334,380 @@ def _resample_matrix(source: int, target: int) -> np.ndarray:
 
 
 def resize(image: np.ndarray, height: int, width: int) -> np.ndarray:
-    """``image`` (H, W) resampled to (height, width)."""
+    """``image`` (H, W) resampled to (height, width): area averages (anti-aliased) when
+    shrinking, linear interpolation when enlarging."""
     return (
         _resample_matrix(image.shape[0], height) @ image @ _resample_matrix(image.shape[1], width).T
     )
 
 
-def to_mnist(image, size: int = 28, box: int = 20) -> np.ndarray:
-    """An MNIST-like (size, size) image, float64 in [0, 255], bright digit on dark background.
-
-    A 28x28 image with a dark background is taken as it is (it is already MNIST-like)."""
-    image = grey(image)
-    border = np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]])
-    if np.median(border) > 127:  # dark ink on light paper: MNIST is the other way round
-        image = 255 - image
-    if image.shape == (size, size):
+def _shrink(image: np.ndarray, factor: int) -> np.ndarray:
+    """Means of factor x factor blocks (the last partial blocks dropped)."""
+    if factor <= 1:
         return image
-    image = image - np.median(border if np.median(border) <= 127 else 255 - border)
-    image = np.clip(image, 0, None)
-    if image.max() <= 0:
+    height, width = image.shape[0] // factor, image.shape[1] // factor
+    blocks = image[: height * factor, : width * factor].reshape(height, factor, width, factor)
+    return blocks.mean(axis=(1, 3))
+
+
+def box_sum(image: np.ndarray, radius: int) -> np.ndarray:
+    """Sum over the (2r+1) x (2r+1) window around each pixel, clipped at the edges, by
+    cumulative sums: O(H W) whatever the radius."""
+    return _axis_box_sum(np.asarray(image, dtype=np.float64), (radius, radius))
+
+
+def box_blur(image: np.ndarray, radius: int, weights: np.ndarray | None = None) -> np.ndarray:
+    """Mean over the (2r+1)^2 window around each pixel (only of the pixels inside the image,
+    and only of those with nonzero ``weights`` when given: a normalised convolution)."""
+    if weights is None:
+        weights = np.ones(image.shape)
+    count = box_sum(weights, radius)
+    total = box_sum(image * weights, radius)
+    return total / np.maximum(count, 1e-9)
+
+
+def dilate(mask: np.ndarray, radius: int) -> np.ndarray:
+    """``mask`` grown by ``radius`` pixels in every direction (a square structuring element)."""
+    return box_sum(mask, radius) > 0.5 if radius > 0 else mask.copy()
+
+
+def otsu_threshold(values: np.ndarray, bins: int = 256) -> float:
+    """Otsu's threshold: the level t that maximises the between-class variance
+    w0 w1 (mu0 - mu1)^2 of the values below and above it."""
+    low, high = float(values.min()), float(values.max())
+    if high <= low:
+        return low
+    counts, edges = np.histogram(values, bins=bins, range=(low, high))
+    p = counts / counts.sum()
+    centres = (edges[:-1] + edges[1:]) / 2
+    w0 = np.cumsum(p)
+    mu = np.cumsum(p * centres)
+    between = ((mu[-1] * w0 - mu) ** 2 / np.maximum(w0 * (1 - w0), 1e-12))[:-1]
+    # across an empty gap between the classes every level scores the same: take its middle
+    best = np.flatnonzero(between >= between.max() * (1 - 1e-12))
+    return float(edges[1:][(best[0] + best[-1]) // 2])
+
+
+def label_components(mask: np.ndarray) -> tuple[np.ndarray, int]:
+    """8-connected components of ``mask`` (H, W) bool: (labels (H, W) int64 with 0 for the
+    background and 1..n for the components, n).
+
+    Each pixel starts with its own index as label and repeatedly takes the smallest label among
+    its neighbours; "pointer jumping" (a pixel adopts the label of the pixel its label names)
+    lets labels travel far in one step, so a few dozen vectorised passes suffice."""
+    height, width = mask.shape
+    none = height * width
+    labels = np.where(mask, np.arange(none).reshape(height, width), none)
+    padded = np.full((height + 2, width + 2), none)
+    while True:
+        padded[1:-1, 1:-1] = labels
+        smallest = labels
+        for dy in (0, 1, 2):
+            for dx in (0, 1, 2):
+                smallest = np.minimum(smallest, padded[dy : dy + height, dx : dx + width])
+        smallest = np.where(mask, smallest, none)
+        pointer = np.append(smallest.ravel(), none)  # pointer[none] = none
+        while True:
+            jumped = pointer[pointer]
+            if np.array_equal(jumped, pointer):
+                break
+            pointer = jumped
+        updated = pointer[:-1].reshape(height, width)
+        if np.array_equal(updated, labels):
+            break
+        labels = updated
+    roots, dense = np.unique(labels, return_inverse=True)
+    dense = dense.reshape(height, width) + 1
+    dense[~mask] = 0
+    return dense, int((roots < none).sum())
+
+
+# ---------------------------------------------------------------------------------------------
+# MNIST-like preprocessing
+
+
+def _looks_like_mnist(image: np.ndarray, size: int, box: int) -> bool:
+    """A (size, size) light digit on black, box-sized and centred by mass, as MNIST's are."""
+    if image.shape != (size, size) or image.max() < 64:
+        return False
+    border = np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]])
+    if np.median(border) > 0.05 * image.max():
+        return False
+    ink = image > 0.1 * image.max()
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    longest = max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1
+    total = image.sum()
+    cy = image.sum(axis=1) @ np.arange(size) / total
+    cx = image.sum(axis=0) @ np.arange(size) / total
+    return box - 3 <= longest <= box + 2 and max(abs(cy - size / 2), abs(cx - size / 2)) <= 1.5
+
+
+def digit_ink(image: np.ndarray) -> np.ndarray:
+    """The digit's ink in a photo or scan (H, W) grey levels: (h, w) in [0, 1], 1 for full ink,
+    0 for paper and for everything that is not the digit; the background flattened, the polarity
+    found, small images kept at their size and larger ones shrunk to :data:`WORK_SIDE`.
+
+    Raises :class:`ImageError` when the image holds no digit (a blank page)."""
+    image = _shrink(image, max(1, -(-max(image.shape) // WORK_SIDE)))
+    height, width = image.shape
+    radius = max(3, round(max(height, width) / 8))
+    # 1. a first background from a heavy blur (twice: a smoother, triangle-shaped window)
+    surface = _fit_surface(image)
+    background = surface + box_blur(box_blur(image - surface, radius), radius)
+    residual = image - background
+    noise = _pixel_noise(image)
+    # 2. polarity: the ink's side reaches furthest from the paper
+    share = max(3.0 / residual.size, 0.0005)  # a small digit in a large frame still counts
+    darkest, brightest = -np.quantile(residual, share), np.quantile(residual, 1 - share)
+    sign = 1.0 if brightest >= darkest else -1.0
+    contrast = max(darkest, brightest)
+    if contrast < max(12.0, 6 * noise):
+        raise ImageError(
+            "the image is blank: no digit found (write the digit darker or larger, or crop the "
+            "photo to it)"
+        )
+    # 3. the background again, now without the ink, and divided away (uneven light)
+    first = sign * residual > max(otsu_threshold(sign * residual), 4 * noise)
+    paper = ~dilate(first, max(1, radius // 8))
+    if paper.sum() > 16:
+        surface = _fit_surface(image, paper)
+        background = surface + box_blur(box_blur(image - surface, radius, paper), radius)
+    lit = np.maximum(background if sign < 0 else 255 - background, 32.0)
+    strength = np.maximum(sign * (image - background) / lit, 0)
+    noise = _pixel_noise(strength, paper if paper.sum() > 16 else None)
+    threshold = max(otsu_threshold(strength), 6 * noise)
+    # 4. the digit's components: the largest, and those near it
+    mask = strength > threshold
+    ruled = _thin_lines(mask)  # a notebook's ruled lines, a grid: not the digit
+    if (mask & ~ruled).any():
+        mask &= ~ruled
+    labels, count = label_components(mask)
+    if count == 0:
         raise ImageError("the image is blank: no digit found")
-    image = image * (255 / image.max())
-    rows = np.flatnonzero(image.max(axis=1) > 0.1 * 255)
-    cols = np.flatnonzero(image.max(axis=0) > 0.1 * 255)
-    image = image[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
-    scale = box / max(image.shape)
-    h = max(1, round(image.shape[0] * scale))
-    w = max(1, round(image.shape[1] * scale))
-    digit = np.clip(resize(image, h, w), 0, 255)
+    keep = _digit_components(labels, count)
+    chosen = np.isin(labels, keep)
+    rows, cols = np.flatnonzero(chosen.any(axis=1)), np.flatnonzero(chosen.any(axis=0))
+    if max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1 < 3:
+        raise ImageError("the image is blank: no digit found (only specks)")
+    full = np.quantile(strength[chosen], FULL_INK)
+    if full < MIN_INK:
+        raise ImageError(
+            f"the image is blank: no digit found (the darkest marks differ from the paper by "
+            f"{full:.0%}; write the digit darker)"
+        )
+    # soft edges: ink from half the threshold up, within a pixel or two of the chosen strokes
+    floor = threshold * FLOOR
+    ink = np.clip((strength - floor) / max(full - floor, 1e-9), 0, 1)
+    ink[~dilate(chosen, max(1, round(max(height, width) / 200))) | ruled] = 0
+    return _thicken(ink, chosen)
+
+
+def _runs(mask: np.ndarray, length: int, axis: int) -> np.ndarray:
+    """The pixels of ``mask`` that lie in a run of at least ``length`` along ``axis`` (gaps of
+    up to 15 % allowed: a faint line is broken by noise)."""
+    length = max(1, min(length, mask.shape[axis]))
+    half = length // 2
+    window = (half, 0) if axis == 0 else (0, half)
+    # centres of fully set windows of 2*half+1 along the axis, then grown back over the run
+    full = _axis_box_sum(mask.astype(np.float64), window) >= 0.85 * (2 * half + 1)
+    return (_axis_box_sum(full.astype(np.float64), window) > 0.5) & mask
+
+
+def _axis_box_sum(image: np.ndarray, radii: tuple[int, int]) -> np.ndarray:
+    """Sums over a (2 ry + 1) x (2 rx + 1) window (clipped at the edges)."""
+    out = image
+    for axis, radius in enumerate(radii):
+        if radius == 0:
+            continue
+        n = out.shape[axis]
+        total = np.cumsum(out, axis=axis)
+        total = np.concatenate([np.zeros_like(total.take([0], axis=axis)), total], axis=axis)
+        index = np.arange(n)
+        high = np.minimum(index + radius + 1, n)
+        low = np.maximum(index - radius, 0)
+        out = total.take(high, axis=axis) - total.take(low, axis=axis)
+    return out
+
+
+def _thin_lines(mask: np.ndarray) -> np.ndarray:
+    """Pixels of long thin straight lines (ruled paper, a grid): in a horizontal run of 60 % of
+    the image's width (or a vertical one of 60 % of its height) but not in a run across it
+    thicker than 3 % of the image. Where a line crosses a stroke, the stroke is kept."""
+    height, width = mask.shape
+    thick = max(4, round(0.03 * min(height, width)))
+    lines = np.zeros_like(mask)
+    if min(height, width) < 64:  # a small image is all digit
+        return lines
+    for along, across, size in ((1, 0, width), (0, 1, height)):
+        long_run = _runs(mask, round(0.6 * size), along)
+        lines |= long_run & ~_runs(mask, thick, across)
+    return lines
+
+
+def _stroke_width(mask: np.ndarray) -> float:
+    """The mean width of the strokes in ``mask``: 2 x area / boundary (a stroke of width w and
+    length l has area w l and a boundary of about 2 l pixels)."""
+    padded = np.pad(mask, 1)
+    inner = padded[:-2, 1:-1] & padded[2:, 1:-1] & padded[1:-1, :-2] & padded[1:-1, 2:]
+    boundary = (mask & ~inner).sum()
+    return 2 * mask.sum() / max(boundary, 1)
+
+
+def _thicken(ink: np.ndarray, chosen: np.ndarray) -> np.ndarray:
+    """Strokes thinner than MNIST's (a fine pen on a large digit) widened by a grey dilation to
+    about MNIST's width, MNIST_STROKE of the digit's 20-pixel box; others as they are."""
+    rows, cols = np.flatnonzero(chosen.any(axis=1)), np.flatnonzero(chosen.any(axis=0))
+    longest = max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1
+    target = MNIST_STROKE * longest  # in this image's pixels
+    width = _stroke_width(chosen)
+    radius = int(round((target - width) / 2))
+    if width >= 0.75 * target or radius < 1:
+        return ink
+    out = ink
+    for axis in (0, 1):
+        grown = out.copy()
+        for step in range(1, radius + 1):
+            ahead = np.roll(out, step, axis=axis)
+            behind = np.roll(out, -step, axis=axis)
+            if axis == 0:
+                ahead[:step], behind[-step:] = 0, 0
+            else:
+                ahead[:, :step], behind[:, -step:] = 0, 0
+            np.maximum(grown, np.maximum(ahead, behind), out=grown)
+        out = grown
+    return out
+
+
+def _fit_surface(image: np.ndarray, where: np.ndarray | None = None) -> np.ndarray:
+    """The quadratic surface a + b x + c y + d x^2 + e xy + f y^2 closest (least squares) to
+    ``image`` at the ``where`` pixels (default: all, then again without the 5 % furthest off, the
+    ink): a lighting gradient or a vignette, which a blur alone gets wrong at the edges."""
+    height, width = image.shape
+    step = max(1, min(height, width) // 64)  # about 64 x 64 samples are plenty for 6 numbers
+    y = np.linspace(-1, 1, height)[:, None]
+    x = np.linspace(-1, 1, width)[None, :]
+    terms = [np.ones_like(y * x), x + 0 * y, y + 0 * x, x * x + 0 * y, x * y, y * y + 0 * x]
+    design = np.stack([t[::step, ::step].ravel() for t in terms], axis=1)
+    values = image[::step, ::step].ravel()
+    keep = np.ones(values.shape, bool) if where is None else where[::step, ::step].ravel()
+    for round_ in range(1 if where is not None else 2):
+        if keep.sum() < 6:
+            return np.full(image.shape, float(np.median(image)))
+        coefficients = np.linalg.lstsq(design[keep], values[keep], rcond=None)[0]
+        if where is None and round_ == 0:
+            off = np.abs(values - design @ coefficients)
+            keep = off <= np.quantile(off, 0.95)
+    return sum(c * t for c, t in zip(coefficients, terms))
+
+
+def _pixel_noise(image: np.ndarray, where: np.ndarray | None = None) -> float:
+    """The standard deviation of pixel-to-pixel noise, robustly (median absolute deviation of
+    each pixel from its 3x3 neighbourhood; edges and slow light changes hardly count)."""
+    detail = image - box_blur(image, 1)
+    if where is not None:
+        detail = detail[where]
+    return float(1.4826 * np.median(np.abs(detail - np.median(detail)))) * 9 / 8 + 1e-9
+
+
+def _digit_components(labels: np.ndarray, count: int) -> np.ndarray:
+    """The labels that make up the digit: the largest component (not touching the image's edge
+    if one nearly as large does not), and every component of at least 5 % of its area that lies
+    within 20 % of the digit's size of it."""
+    height, width = labels.shape
+    flat = labels.ravel()
+    on = flat > 0
+    ids = flat[on] - 1
+    ys, xs = np.divmod(np.flatnonzero(on), width)
+    area = np.bincount(ids, minlength=count)
+    top = np.full(count, height)
+    np.minimum.at(top, ids, ys)
+    bottom = np.zeros(count, int)
+    np.maximum.at(bottom, ids, ys)
+    left = np.full(count, width)
+    np.minimum.at(left, ids, xs)
+    right = np.zeros(count, int)
+    np.maximum.at(right, ids, xs)
+    edge = (top == 0) | (left == 0) | (bottom == height - 1) | (right == width - 1)
+    # a shadow or the desk beside the page reaches the edge, and far across the image
+    frame = edge & ((bottom - top + 1 >= height / 2) | (right - left + 1 >= width / 2))
+    frame &= min(height, width) >= 64  # in a small image, the digit may well fill it
+    score = np.where(edge, area * 0.25, area) * np.where(frame & ~frame.all(), 0.0, 1.0)
+    main = int(np.argmax(score))
+    chosen = np.zeros(count, bool)
+    chosen[main] = True
+    box = [top[main], left[main], bottom[main], right[main]]
+    while True:
+        margin = 0.2 * max(box[2] - box[0], box[3] - box[1]) + 2
+        near = (
+            (top <= box[2] + margin)
+            & (bottom >= box[0] - margin)
+            & (left <= box[3] + margin)
+            & (right >= box[1] - margin)
+            & (area >= 0.05 * area[main])
+            & ~chosen
+            & (~frame | frame[main])
+        )
+        if not near.any():
+            break
+        chosen |= near
+        box = [top[chosen].min(), left[chosen].min(), bottom[chosen].max(), right[chosen].max()]
+    return np.flatnonzero(chosen) + 1
+
+
+def fit_mnist(ink: np.ndarray, size: int = 28, box: int = 20) -> np.ndarray:
+    """MNIST's recipe on an ink image (H, W) (light digit on black, any scale): crop to the
+    digit, scale it (anti-aliased, aspect ratio kept) so that its longer side is ``box``, and put
+    it in a (size, size) image with its centre of mass at the centre (as MNIST: at pixel
+    size/2, rounded to whole pixels). Returns float64 in [0, 255], the brightest pixel 255."""
+    rows = np.flatnonzero(ink.max(axis=1) > 0.1 * ink.max())
+    cols = np.flatnonzero(ink.max(axis=0) > 0.1 * ink.max())
+    digit = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    scale = box / max(digit.shape)
+    h = max(1, min(box, round(digit.shape[0] * scale)))
+    w = max(1, min(box, round(digit.shape[1] * scale)))
+    digit = np.clip(resize(digit, h, w), 0, None)
+    digit *= 255 / digit.max()
     total = digit.sum()
     cy = (digit.sum(axis=1) @ np.arange(h)) / total
     cx = (digit.sum(axis=0) @ np.arange(w)) / total
-    top = int(np.clip(round(size / 2 - 0.5 - cy), 0, size - h))
-    left = int(np.clip(round(size / 2 - 0.5 - cx), 0, size - w))
+    top = int(np.clip(round(size / 2 - cy), 0, size - h))
+    left = int(np.clip(round(size / 2 - cx), 0, size - w))
     out = np.zeros((size, size))
     out[top : top + h, left : left + w] = digit
     return out
+
+
+def to_mnist(image, size: int = 28, box: int | None = None) -> np.ndarray:
+    """An MNIST-like (size, size) image, float64 in [0, 255], light digit on a black background,
+    from a photo, a scan or a drawing of one digit (see the module docstring for the steps).
+
+    ``box`` is the digit's longer side (default: 20 of 28, MNIST's proportion). An image that is
+    already MNIST-like is returned as it is (a copy); a light-background one is inverted first.
+    Raises :class:`ImageError` for an image with no digit."""
+    image = grey(image)
+    box = round(size * 20 / 28) if box is None else box
+    border = np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]])
+    if image.shape == (size, size):
+        candidate = 255 - image if np.median(border) > 127 else image
+        if _looks_like_mnist(candidate, size, box):
+            return candidate.copy()
+    return fit_mnist(digit_ink(image), size, box)
+
+
+def prepare_image(path, size: int = 28, box: int | None = None, *, max_pixels=None):
+    """What the network sees for the image file ``path``: :func:`read_image` then
+    :func:`to_mnist`, (size, size) float64 in [0, 255]. Every :class:`ImageError` names the
+    file (e.g. "photo.jpg: the image is blank: ...")."""
+    image = read_image(path, max_pixels=max_pixels)
+    try:
+        return to_mnist(image, size, box)
+    except ImageError as error:
+        raise ImageError(f"{os.fspath(path)}: {error}") from None
+
+
+def confidence(probabilities) -> tuple[int, float]:
+    """(class index, its probability) of the most probable class in ``probabilities`` (K,).
+    Warn the user when the probability is below :data:`LOW_CONFIDENCE`."""
+    probabilities = np.asarray(probabilities, dtype=np.float64)
+    best = int(np.argmax(probabilities))
+    return best, float(probabilities[best])
