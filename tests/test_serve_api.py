@@ -445,7 +445,7 @@ def test_open_a_model_file_a_spec_and_a_builtin(url, studio):
         and small["classes"] == ["0", "1", "2"]
     )
     status, seen = post(
-        url, "/api/layers", {"model": small["id"], "pixels": np.eye(40).tolist() * 1}
+        url, "/api/layers", {"model": small["id"], "pixels": (np.eye(40) * 255).tolist()}
     )
     assert status == 200 and np.array(seen["seen"]).shape == (1, 12, 12)
     assert [layer["shape"] for layer in seen["layers"]] == [[2, 10, 10], [200], [3]]

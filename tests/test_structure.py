@@ -13,10 +13,10 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "tatamikomi"
 # cli/serve -> train -> models -> lecture -> layers -> functional, and io (the safe container)
 # below the models, knowing none of them.
 LEVELS = [
-    {"_version", "_checks", "_files", "_progress", "_blas", "i18n"},
+    {"_version", "_checks", "_files", "_progress", "_blas", "_png", "i18n"},
     {"config"},
     {"_parallel"},
-    {"functional", "init", "io", "data", "images", "_png"},
+    {"functional", "init", "io", "data", "images"},
     {"layers", "optim", "gradcheck"},
     {"lecture"},
     {"models"},
