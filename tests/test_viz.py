@@ -189,6 +189,21 @@ def test_layer_outputs_are_the_conv_and_pool_outputs():
             break
 
 
+def test_layer_outputs_put_back_the_mode_they_found():
+    model = tk.DeepConvNet(seed=0)
+    image = np.random.default_rng(0).random((1, 28, 28)).astype(np.float32)
+    model.train()
+    dropout = next(layer for layer in model.layers.values() if isinstance(layer, tk.layers.Dropout))
+    dropout.eval()  # a mixed state comes back as it was, layer by layer
+    found = [layer.training for layer in model.layers.values()]
+    viz.layer_outputs(model, image)
+    assert [layer.training for layer in model.layers.values()] == found
+    assert any(found) and not all(found)
+    model.eval()
+    viz.layer_outputs(model, image)
+    assert not any(layer.training for layer in model.layers.values())
+
+
 def test_confusion_matrix_counts():
     counts = viz.confusion_matrix([0, 0, 1, 2, 2, 2], [0, 1, 1, 2, 0, 2], 3)
     assert counts.tolist() == [[1, 1, 0], [0, 1, 0], [1, 0, 2]]

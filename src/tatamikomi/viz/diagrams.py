@@ -7,43 +7,16 @@ import io
 
 import numpy as np
 
-from ..explain import explain_conv, explain_im2col, localized, number, sum_of_products
+from .. import i18n
+from ..explain import explain_conv, explain_im2col, number, sum_of_products
 from ._backend import new_figure, style
-
-LABELS = {
-    "en": {
-        "im2col": "im2col: input {shape} with a {fh}x{fw} filter -> col {col} = (N*OH*OW, C*FH*FW)",
-        "input": "input (padded)",
-        "input_plain": "input",
-        "channel": "channel {}",
-        "col": "col: one row per window, one column per value under it",
-        "slide": "Convolution: slide the {fh}x{fw} filter, stride {stride}, pad {pad}",
-        "filter": "filter",
-        "output": "output",
-        "step": "step {k} of {n}: output ({i}, {j})",
-        "bias": " + bias {}",
-    },
-    "ja": {
-        "im2col": "im2col: 入力 {shape}, フィルタ {fh}x{fw} -> col {col} = (N*OH*OW, C*FH*FW)",
-        "input": "入力データ (パディング後)",
-        "input_plain": "入力データ",
-        "channel": "チャネル {}",
-        "col": "col: 1 行が 1 つのウィンドウ, 1 列がウィンドウ内の 1 つの値",
-        "slide": "畳み込み演算: {fh}x{fw} のフィルタをスライド "
-        "(ストライド {stride}, パディング {pad})",
-        "filter": "フィルタ",
-        "output": "出力データ",
-        "step": "{n} 回中 {k} 回目: 出力 ({i}, {j})",
-        "bias": " + バイアス {}",
-    },
-}
 
 #: one colour per window (cycled when there are more windows)
 COLOURS = ("#e4572e", "#17bebb", "#ffc914", "#76b041", "#7768ae", "#f28ab2", "#2e86ab", "#a23b72")
 
 
 def _labels(lang: str) -> dict:
-    return localized(LABELS, lang)
+    return i18n.table("diagrams", lang)
 
 
 def _cells(ax, values, x0=0.0, y0=0.0, fills=None, fontsize=10, padding_mask=None):

@@ -5,61 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..explain import localized
+from .. import i18n
 from ._backend import new_figure, style
-
-LABELS = {
-    "en": {
-        "filters": "First-layer filters of {model} ({layer}, {n} filters of {size})",
-        "before": "Before training (random)",
-        "after": "After training",
-        "trained": "Filters",
-        "channel0": " (channel 0 of {c})",
-        "maps": "Feature maps of one image through {model}",
-        "input": "input",
-        "maps_row": "{name}\n{shape}",
-        "maps_more": "(first {shown} of {c} channels)",
-        "curves": "Learning curves of {model}",
-        "epoch": "epoch",
-        "loss": "training loss",
-        "accuracy": "accuracy",
-        "train": "train",
-        "test": "test",
-        "confusion": "Confusion matrix on {n:,} test images (accuracy {acc:.2%})",
-        "true": "true label",
-        "predicted": "predicted label",
-        "errors": "Misclassified test images: {shown} of {errors:,} errors in {n:,}",
-        "error": "true {true}\npred {pred} ({p:.0%})",
-        "no_errors": "No test image was misclassified.",
-    },
-    "ja": {
-        "filters": "{model} の第 1 層のフィルタ ({layer}, {size} のフィルタ {n} 枚)",
-        "before": "学習前 (ランダム)",
-        "after": "学習後",
-        "trained": "フィルタ",
-        "channel0": " ({c} チャネルのうちチャネル 0)",
-        "maps": "{model} の各層を通った 1 枚の画像の特徴マップ",
-        "input": "入力",
-        "maps_row": "{name}\n{shape}",
-        "maps_more": "({c} チャネルのうち最初の {shown} チャネル)",
-        "curves": "{model} の学習曲線",
-        "epoch": "エポック",
-        "loss": "訓練データの損失",
-        "accuracy": "認識精度",
-        "train": "訓練データ",
-        "test": "テストデータ",
-        "confusion": "テスト画像 {n:,} 枚の混同行列 (認識精度 {acc:.2%})",
-        "true": "正解ラベル",
-        "predicted": "予測ラベル",
-        "errors": "誤認識したテスト画像: {n:,} 枚中の誤り {errors:,} 枚のうち {shown} 枚",
-        "error": "正解 {true}\n予測 {pred} ({p:.0%})",
-        "no_errors": "誤認識したテスト画像はない。",
-    },
-}
 
 
 def _labels(lang: str) -> dict:
-    return localized(LABELS, lang)
+    return i18n.table("figures", lang)
 
 
 def _first_conv(model):
@@ -128,16 +79,22 @@ def filters_figure(model, untrained=None, *, columns=10, lang="en"):
 
 def layer_outputs(model, image) -> list[tuple[str, np.ndarray]]:
     """One image (C, H, W) through ``model`` in inference mode: the (name, output (C', H', W'))
-    of every convolution and pooling layer, in order."""
+    of every convolution and pooling layer, in order. Each layer's train/eval mode is put back
+    as it was found."""
     from ..layers import Convolution, Pooling
 
     x = np.asarray(image)[None].astype(model.dtype, copy=False)
     outputs = []
-    model.eval()
-    for name, layer in model.layers.items():
-        x = layer.forward(x)
-        if isinstance(layer, (Convolution, Pooling)):
-            outputs.append((name, x[0].copy()))
+    modes = [(layer, layer.training) for layer in model.layers.values()]
+    try:
+        for name, layer in model.layers.items():
+            layer.eval()
+            x = layer.forward(x)
+            if isinstance(layer, (Convolution, Pooling)):
+                outputs.append((name, x[0].copy()))
+    finally:
+        for layer, training in modes:
+            layer.train(training)
     return outputs
 
 
