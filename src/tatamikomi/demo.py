@@ -8,6 +8,9 @@ from . import functional as F
 from . import i18n, lecture
 from .explain import grid, sum_of_products
 
+#: an input large enough for stride 2 to shrink the output visibly (5x5 -> 3x3)
+STRIDE_INPUT_HW = (7, 7)
+
 
 def lines(lang: str = "en"):
     """The demo's text, line by line, in English (``"en"``) or Japanese (``"ja"``)."""
@@ -27,8 +30,11 @@ def lines(lang: str = "en"):
     yield grid(F.conv2d(x, w, padding=1)[0, 0])
     yield t["bias"]
     yield grid(F.conv2d(x, w, np.array([3]))[0, 0])
-    yield t["stride2"]
+    yield t["pad1_stride2"]
     yield grid(F.conv2d(x, w, padding=1, stride=2)[0, 0])
+    larger = np.zeros((1, 1) + STRIDE_INPUT_HW)
+    s1, s2 = ("{}x{}".format(*F.conv2d(larger, w, stride=s).shape[2:]) for s in (1, 2))
+    yield t["stride2"].format(h=larger.shape[2], w=larger.shape[3], s1=s1, s2=s2)
     yield t["max_pool"]
     yield grid(F.max_pool2d(x, 2)[0, 0])
     yield t["avg_pool"]

@@ -189,7 +189,10 @@ DEMO = {
         "top_left": "  top-left element: {products} = {value}",
         "pad1": "With padding 1 the output stays 4x4:",
         "bias": "Adding a bias of 3 to every element:",
-        "stride2": "Stride 2 makes the output smaller:",
+        "pad1_stride2": "Padding 1 and stride 2: the window moves 2 at a time, so the padded "
+        "input gives 2x2 instead of the 4x4 of stride 1:",
+        "stride2": "Stride 2 makes the output smaller: a {h}x{w} input and the 3x3 filter give "
+        "{s1} with stride 1, {s2} with stride 2",
         "max_pool": "2x2 max pooling with stride 2:",
         "avg_pool": "2x2 average pooling:",
         "im2col": "im2col: batch {batch} with a 5x5 filter -> {col}"
@@ -204,7 +207,10 @@ DEMO = {
         "top_left": "  左上の要素: {products} = {value}",
         "pad1": "パディング 1 → 出力も 4x4 のまま:",
         "bias": "バイアス 3 を加える:",
-        "stride2": "ストライド 2 → 出力は小さくなる:",
+        "pad1_stride2": "パディング 1、ストライド 2: ウィンドウを 2 つずつ動かすので、"
+        "ストライド 1 の 4x4 ではなく 2x2 になる:",
+        "stride2": "ストライド 2 → 出力は小さくなる: {h}x{w} の入力と 3x3 のフィルタでは、"
+        "ストライド 1 なら {s1}、ストライド 2 なら {s2}",
         "max_pool": "2x2 の Max プーリング (ストライド 2):",
         "avg_pool": "2x2 の Average プーリング:",
         "im2col": "im2col: バッチ {batch} と 5x5 フィルタ → {col}"
