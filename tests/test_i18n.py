@@ -42,7 +42,7 @@ def test_an_unknown_language_is_one_clear_error(call):
 
 
 def test_unknown_keys_name_what_exists():
-    with pytest.raises(KeyError, match="areas are explain, demo"):
+    with pytest.raises(KeyError, match="areas are explain, layer_names, demo"):
         i18n.text("nowhere.output", "en")
     with pytest.raises(KeyError, match="area.name"):
         i18n.text("output", "en")

@@ -1,10 +1,22 @@
 """What the demo and the explanations teach: each point shown with numbers that can be wrong."""
 
+import pathlib
+import re
+
 import numpy as np
 
-from tatamikomi import demo
+import tatamikomi as tk
+from tatamikomi import demo, i18n, lecture
 from tatamikomi import functional as F
-from tatamikomi import lecture
+from tatamikomi.explain import (
+    explain_conv,
+    explain_im2col,
+    explain_pool,
+    explain_shape,
+    size_formula,
+)
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
 def demo_text(lang="en"):
@@ -23,3 +35,75 @@ def test_the_demo_labels_padding_with_stride_and_shows_stride_shrinking():
     x7 = np.zeros((1, 1, 7, 7))
     assert F.conv2d(x7, lecture.FILTER[None, None], stride=2).shape[2:] == (3, 3)
     assert F.conv2d(x7, lecture.FILTER[None, None], stride=1).shape[2:] == (5, 5)
+
+
+# ---------------------------------------------------------------------------------------------
+# The native reader's Japanese (issue 14), each fix where it is printed
+
+
+def test_rounding_down_is_shown_as_arithmetic_that_holds():
+    ja = explain_conv(stride=2).text("ja")
+    assert "⌊(4 + 2*0 - 3) / 2⌋ + 1 = 0 + 1 = 1(1/2 は切り捨て)" in ja
+    assert "rounded" not in ja
+    en = explain_conv(stride=2).text("en")
+    assert "⌊(4 + 2*0 - 3) / 2⌋ + 1 = 0 + 1 = 1  (1/2 rounded down)" in en
+    floor = re.compile(r"([⌊⌈])\((\d+) \+ 2\*(\d+) - (\d+)\) / (\d+)[⌋⌉] \+ 1 = (\d+) \+ 1 = (\d+)")
+    for size in range(3, 9):
+        for stride in (2, 3):
+            for pad in (0, 1):
+                text = explain_conv(np.ones((size, size)), stride=stride, pad=pad).text()
+                for bracket, h, p, k, s, q, out in floor.findall(text):
+                    h, p, k, s, q, out = map(int, (h, p, k, s, q, out))
+                    assert bracket == "⌊" and q == (h + 2 * p - k) // s and out == q + 1
+                    assert out == tk.conv_output_size(h, k, stride=s, pad=p)
+
+
+def test_ceil_mode_is_shown_rounded_up():
+    line = size_formula(5, 2, 2, (0, 0), 1, 3, "h")
+    assert line.endswith("⌈(5 + 2*0 - 2) / 2⌉ + 1 = 2 + 1 = 3  (3/2 rounded up, as ceil_mode asks)")
+    assert size_formula(4, 2, 2, (0, 0), 1, 2, "h").endswith("(4 + 2*0 - 2) / 2 + 1 = 2")
+
+
+def test_the_sum_of_products_then_the_bias_in_japanese():
+    ja = explain_conv(bias=3).text("ja")
+    assert "その総和を求め(積和計算)、さらにバイアスを加える:" in ja
+    assert "= 12、12 + 3 = 15" in ja
+    assert "その総和を求める(積和計算):" in explain_conv().text("ja")
+    assert "= 12, 12 + 3 = 15" in explain_conv(bias=3).text("en")
+
+
+def test_the_japanese_labels_read_as_the_reader_asked():
+    conv = explain_conv().text("ja")
+    assert (
+        "出力サイズ(H, W:入力の高さ・幅/FH, FW:フィルタの高さ・幅/P:パディング/S:ストライド):"
+        in conv
+    )
+    assert "ウィンドウを 1 つずつスライド" in conv
+    assert "(0,0) が左上の要素(スライドの 1 行 1 列目)" in conv
+    shape = explain_shape(tk.SimpleConvNet()).text("ja")
+    assert "1 つの入力 (1, 28, 28) の形状が" in shape
+    assert "チャネル数は変わらない(30)、パラメータなし" in shape
+    assert "→" in shape and "->" not in shape
+    assert i18n.text("diagrams.col", "ja") == "col: 各行が 1 つのウィンドウ、各列がウィンドウ内の 1 要素"
+    assert "画像 10 枚 × 位置 3x3 = 90 行、3 チャネル × 5x5 = 75 列" in demo_text("ja")
+    for text in (conv, shape, explain_pool().text("ja"), explain_im2col().text("ja")):
+        # Japanese sentences take 、 (ASCII commas stay only between numbers and symbols)
+        assert not re.search(r", [\u3040-\u30ff\u4e00-\u9fff]", text)
+
+
+def test_the_japanese_tutorial_and_readme_read_as_the_reader_asked():
+    tutorial = (ROOT / "docs/tutorial.ja.md").read_text("utf-8")
+    for new, old in [
+        ("講義「畳み込みニューラルネット(1)」と同じ順序で進みます", "を同じ順に進みます"),
+        ("ここに示したとおりの結果", "読んだとおりの結果"),
+        ("逆伝播に必要な値(入力や im2col の結果)を保持します", "必要なものを覚えておきます"),
+        ("出力サイズは次の式で求まります(割り切れない\nときは切り捨て):", "出力サイズは\n\n"),
+        ("プーリングは微小な位置変化に対して頑強 (robust) です:", "位置変化に強い:"),
+        ("エッジ(濃淡の境目)のような模様", "線や縁のような模様"),
+        ("(0, 0) がスライドの 1 行 1 列目", None),
+    ]:
+        assert new in tutorial
+        assert old is None or old not in tutorial
+    assert "test accuracy above" not in tutorial
+    readme = (ROOT / "README.md").read_text("utf-8")
+    assert "データの形状は" in readme and "データの形は" not in readme

@@ -46,13 +46,18 @@ EXPLAIN = {
         "padded": "Input padded with zeros, {pad} on each side ({shape}):",
         "size": "Output size (H, W: input; FH, FW: {what}; P: padding; S: stride):",
         "rounded_down": "  ({numerator}/{stride} rounded down)",
+        "rounded_up": "  ({numerator}/{stride} rounded up, as ceil_mode asks)",
         "the_filter": "filter",
         "the_window": "window",
         "slide": "Slide the {fh}x{fw} window over the input, {step} at a time. At each place, "
-        "multiply the numbers that overlap and add the products up{and_bias}:",
+        "multiply the numbers that overlap and add the products up:",
+        "slide_bias": "Slide the {fh}x{fw} window over the input, {step} at a time. At each "
+        "place, multiply the numbers that overlap and add the products up, then add the bias:",
+        "positions": "Positions (i,j) count from 0: (0,0) is the top-left element "
+        "(row 1, column 1 on the slides).",
         "step1": "one step",
         "stepn": "{} steps",
-        "and_bias": ", then add the bias",
+        "bias_sum": "{sum}, {sum} + {bias} = {value}",
         "channels": "The input has {c} channels: the filter has a {fh}x{fw} slice for each, and "
         "the {c} sums are added into one output value.",
         "channel_sum": "      channel {c}: {terms} = {value}",
@@ -90,8 +95,12 @@ EXPLAIN = {
         "im2col_product": "A convolution is then one matrix product: col ({rows}, {cols}) @ "
         "W.reshape(FN, {cols}).T ({cols}, FN) = ({rows}, FN), reshaped to "
         "(N, OH, OW, FN) = ({n}, {oh}, {ow}, FN) and transposed to (N, FN, OH, OW).",
+        "im2col_memory": "The price is memory: col holds {rows}*{cols} = {col_size:,} values, the "
+        "input {x_terms} = {x_size:,}, {ratio:.1f} times as many (a value is copied once for "
+        "every window that covers it).",
         "row": "image {n}, window at ({i}, {j})",
         "shape_title": "{model}: how the shape of one input {shape} changes, layer by layer",
+        "arrow": "->",
         "conv_layer": "{filters} filters of {c}x{fh}x{fw}, stride {stride}, pad {pad}",
         "conv_channels": "channels = number of filters = {}",
         "pool_layer": "{mode} pooling {ph}x{pw}, stride {stride}, pad {pad}",
@@ -105,25 +114,30 @@ EXPLAIN = {
         "classes": "one score per class: {}",
     },
     "ja": {
-        "conv_title": "畳み込み演算: 入力 {input}, フィルタ {filter}, ストライド {stride}, "
+        "conv_title": "畳み込み演算: 入力 {input}、フィルタ {filter}、ストライド {stride}、"
         "パディング {pad}{bias}",
-        "bias": ", バイアス {}",
+        "bias": "、バイアス {}",
         "input": "入力データ ({}):",
         "channel": "  チャネル {}:",
         "filter": "フィルタ ({}):",
         "filter_k": "フィルタ {k} / {n} ({shape}):",
-        "image": "{c} チャネル x {hw}",
-        "pads": "(top {top}, bottom {bottom}, left {left}, right {right})",
+        "image": "{c} チャネルの {hw}",
+        "pads": "(上 {top}、下 {bottom}、左 {left}、右 {right})",
         "padded": "周囲に幅 {pad} の 0 を埋めた入力データ ({shape}):",
-        "size": "出力サイズ (H, W: 入力, FH, FW: {what}, P: パディング, S: ストライド):",
-        "rounded_down": "  ({numerator}/{stride} rounded down)",
+        "size": "出力サイズ(H, W:入力の高さ・幅/FH, FW:{what}の高さ・幅/P:パディング/"
+        "S:ストライド):",
+        "rounded_down": "({numerator}/{stride} は切り捨て)",
+        "rounded_up": "({numerator}/{stride} は切り上げ: ceil_mode の指定)",
         "the_filter": "フィルタ",
         "the_window": "ウィンドウ",
-        "slide": "{fh}x{fw} のウィンドウを{step}ずつスライドさせ、各位置で重なる要素を掛けて、"
-        "その総和を求める (積和計算){and_bias}:",
-        "step1": "1つ",
-        "stepn": "{}つ",
-        "and_bias": "。さらにバイアスを加える",
+        "slide": "{fh}x{fw} のウィンドウを {step}ずつスライドさせ、各位置で重なる要素を掛けて、"
+        "その総和を求める(積和計算):",
+        "slide_bias": "{fh}x{fw} のウィンドウを {step}ずつスライドさせ、各位置で重なる要素を"
+        "掛けて、その総和を求め(積和計算)、さらにバイアスを加える:",
+        "positions": "位置 (i,j) は 0 から数える: (0,0) が左上の要素(スライドの 1 行 1 列目)",
+        "step1": "1 つ",
+        "stepn": "{} つ",
+        "bias_sum": "{sum}、{sum} + {bias} = {value}",
         "channels": "入力は {c} チャネル: フィルタもチャネルごとに {fh}x{fw} を持ち、"
         "{c} つの積和を加算して 1 つの出力にする。",
         "channel_sum": "      チャネル {c}: {terms} = {value}",
@@ -134,47 +148,76 @@ EXPLAIN = {
         "output_c": "出力のチャネル {k} ({shape}): {nested}",
         "filters": "フィルタが {n} 枚なので出力は {n} チャネル: (FN, OH, OW) = {shape}",
         "rounded": "(値は 4 桁に丸めて表示)",
-        "pool_title": "{mode} プーリング: ウィンドウ {window}, ストライド {stride}, "
-        "パディング {pad}, 入力 {input}",
-        "max": "Max",
-        "avg": "Average",
+        "pool_title": "{mode}プーリング: ウィンドウ {window}、ストライド {stride}、"
+        "パディング {pad}、入力 {input}",
+        "max": "最大値",
+        "avg": "平均値",
         "pool_padded_max": "周囲に幅 {pad} の -inf を埋めた入力 ({shape}): "
         "パディングは最大値にならない",
         "pool_padded_avg": "周囲に幅 {pad} の 0 を埋めた入力 ({shape}): 0 も平均に含める",
-        "pool_slide": "{ph}x{pw} のウィンドウを{step}ずつ動かし、各ウィンドウの{what}をとる:",
+        "pool_slide": "{ph}x{pw} のウィンドウを {step}ずつ動かし、各ウィンドウの{what}をとる:",
         "the_max": "最大値",
         "the_mean": "平均",
-        "pool_note": "プーリングには学習するパラメータがなく、チャネル数 ({c}) は変わらず、"
+        "pool_note": "プーリングには学習するパラメータがなく、チャネル数({c})は変わらず、"
         "縦横方向の空間が小さくなる。",
-        "im2col_title": "im2col: 入力 (N, C, H, W) = {shape}, フィルタ {fh}x{fw}, "
-        "ストライド {stride}, パディング {pad}",
+        "im2col_title": "im2col: 入力 (N, C, H, W) = {shape}、フィルタ {fh}x{fw}、"
+        "ストライド {stride}、パディング {pad}",
         "im2col_rows": "各行は 1 枚の画像の 1 つのウィンドウ位置: "
         "N*OH*OW = {n}*{oh}*{ow} = {rows} 行",
-        "im2col_cols": "各列はウィンドウ内の 1 つの入力値 (全チャネル分): "
+        "im2col_cols": "各列はウィンドウ内の 1 つの入力値(全チャネル分): "
         "C*FH*FW = {c}*{fh}*{fw} = {cols} 列",
         "im2col_shape": "したがって col.shape = (N*OH*OW, C*FH*FW) = ({rows}, {cols})",
-        "im2col_matrix": "行列 (行: 画像 n, ウィンドウ位置 (i, j)):",
+        "im2col_matrix": "行列(行: 画像 n、ウィンドウ位置 (i, j)):",
         "im2col_more": "    ... 残り {} 行",
         "im2col_more_cols": "({cols} 列のうち最初の {shown} 列を表示)",
-        "im2col_columns": "列 {start}-{end}: チャネル {c}, フィルタの (0,0) から ({i},{j}) まで、"
+        "im2col_columns": "列 {start}-{end}: チャネル {c}、フィルタの (0,0) から ({i},{j}) まで、"
         "行ごとに",
         "im2col_product": "すると畳み込みは 1 回の行列積になる: col ({rows}, {cols}) @ "
         "W.reshape(FN, {cols}).T ({cols}, FN) = ({rows}, FN)。これを "
         "(N, OH, OW, FN) = ({n}, {oh}, {ow}, FN) に変形し、(N, FN, OH, OW) に転置する。",
-        "row": "画像 {n}, ウィンドウ位置 ({i}, {j})",
-        "shape_title": "{model}: 入力 1 つ {shape} の形状が層ごとにどう変わるか",
-        "conv_layer": "{c}x{fh}x{fw} のフィルタ {filters} 枚, ストライド {stride}, "
+        "im2col_memory": "その代わりメモリを使う: col の要素数は {rows}*{cols} = {col_size:,} 個、"
+        "入力は {x_terms} = {x_size:,} 個で、{ratio:.1f} 倍になる(1 つの値が、それを含む"
+        "ウィンドウの数だけコピーされるため)。",
+        "row": "画像 {n}、ウィンドウ位置 ({i}, {j})",
+        "shape_title": "{model}: 1 つの入力 {shape} の形状がレイヤごとにどう変わるか",
+        "arrow": "→",
+        "conv_layer": "{c}x{fh}x{fw} のフィルタ {filters} 枚、ストライド {stride}、"
         "パディング {pad}",
         "conv_channels": "チャネル数 = フィルタ数 = {}",
-        "pool_layer": "{mode} プーリング {ph}x{pw}, ストライド {stride}, パディング {pad}",
-        "pool_channels": "チャネル数は変わらない ({}), パラメータなし",
+        "pool_layer": "{mode}プーリング {ph}x{pw}、ストライド {stride}、パディング {pad}",
+        "pool_channels": "チャネル数は変わらない({})、パラメータなし",
         "unchanged": "形状は変わらない",
         "flatten": "{shape} を {size} 個の値に平坦化する",
-        "affine": "{n_in} -> {n_out}: W は ({n_in}, {n_out}), b は ({n_out},)",
-        "affine_flat": "{shape} を {size} 個の値に平坦化してから {n_in} -> {n_out}: "
+        "affine": "{n_in} → {n_out}: W は ({n_in}, {n_out})、b は ({n_out},)",
+        "affine_flat": "{shape} を {size} 個の値に平坦化してから {n_in} → {n_out}: "
         "W は ({n_in}, {n_out})",
-        "gap": "各チャネルの平均: {shape} -> ({c},)",
+        "gap": "各チャネルの平均: {shape} → ({c},)",
         "classes": "クラスごとに 1 つのスコア: {}",
+    },
+}
+
+#: what a layer is called in the explanations (``explain shape``), by its class name; a class
+#: not listed is called by its class name
+LAYER_NAMES = {
+    "en": {
+        "Affine": "Affine",
+        "Flatten": "Flatten",
+        "GlobalAveragePooling": "GlobalAveragePooling",
+        "Relu": "Relu",
+        "Sigmoid": "Sigmoid",
+        "Tanh": "Tanh",
+        "Dropout": "Dropout",
+        "BatchNormalization": "BatchNormalization",
+    },
+    "ja": {
+        "Affine": "Affine",
+        "Flatten": "平坦化",
+        "GlobalAveragePooling": "グローバル平均プーリング",
+        "Relu": "ReLU",
+        "Sigmoid": "シグモイド",
+        "Tanh": "双曲線正接",
+        "Dropout": "ドロップアウト",
+        "BatchNormalization": "バッチ正規化",
     },
 }
 
@@ -203,7 +246,7 @@ DEMO = {
     "ja": {
         "input": "入力データ (4x4):",
         "filter": "フィルタ (3x3):",
-        "conv": "畳み込み演算 (パディング 0, ストライド 1) → 2x2:",
+        "conv": "畳み込み演算(パディング 0、ストライド 1) → 2x2:",
         "top_left": "  左上の要素: {products} = {value}",
         "pad1": "パディング 1 → 出力も 4x4 のまま:",
         "bias": "バイアス 3 を加える:",
@@ -211,10 +254,10 @@ DEMO = {
         "ストライド 1 の 4x4 ではなく 2x2 になる:",
         "stride2": "ストライド 2 → 出力は小さくなる: {h}x{w} の入力と 3x3 のフィルタでは、"
         "ストライド 1 なら {s1}、ストライド 2 なら {s2}",
-        "max_pool": "2x2 の Max プーリング (ストライド 2):",
-        "avg_pool": "2x2 の Average プーリング:",
+        "max_pool": "2x2 の最大値プーリング(ストライド 2):",
+        "avg_pool": "2x2 の平均値プーリング:",
         "im2col": "im2col: バッチ {batch} と 5x5 フィルタ → {col}"
-        " (10 x 3 x 3 = 90 行, 3 チャネル x 5 x 5 = 75 列)",
+        " (画像 10 枚 × 位置 3x3 = 90 行、3 チャネル × 5x5 = 75 列)",
         "batches": "バッチ処理: (N, C, H, W) = {x} に (FN, C, FH, FW) = {w} → "
         "(N, FN, OH, OW) = {out}",
     },
@@ -248,12 +291,12 @@ FIGURES = {
         "no_errors": "No test image was misclassified.",
     },
     "ja": {
-        "filters": "{model} の第 1 層のフィルタ ({layer}, {size} のフィルタ {n} 枚)",
+        "filters": "{model} の第 1 レイヤのフィルタ({layer}、{size} のフィルタ {n} 枚)",
         "before": "学習前 (ランダム)",
         "after": "学習後",
         "trained": "フィルタ",
         "channel0": " ({c} チャネルのうちチャネル 0)",
-        "maps": "{model} の各層を通った 1 枚の画像の特徴マップ",
+        "maps": "{model} の各レイヤを通った 1 枚の画像の特徴マップ",
         "input": "入力",
         "maps_row": "{name}\n{shape}",
         "maps_more": "({c} チャネルのうち最初の {shown} チャネル)",
@@ -289,13 +332,13 @@ DIAGRAMS = {
         "bias": " + bias {}",
     },
     "ja": {
-        "im2col": "im2col: 入力 {shape}, フィルタ {fh}x{fw} -> col {col} = (N*OH*OW, C*FH*FW)",
+        "im2col": "im2col: 入力 {shape}、フィルタ {fh}x{fw} → col {col} = (N*OH*OW, C*FH*FW)",
         "input": "入力データ (パディング後)",
         "input_plain": "入力データ",
         "channel": "チャネル {}",
-        "col": "col: 1 行が 1 つのウィンドウ, 1 列がウィンドウ内の 1 つの値",
-        "slide": "畳み込み演算: {fh}x{fw} のフィルタをスライド "
-        "(ストライド {stride}, パディング {pad})",
+        "col": "col: 各行が 1 つのウィンドウ、各列がウィンドウ内の 1 要素",
+        "slide": "畳み込み演算: {fh}x{fw} のフィルタをスライド"
+        "(ストライド {stride}、パディング {pad})",
         "filter": "フィルタ",
         "output": "出力データ",
         "step": "{n} 回中 {k} 回目: 出力 ({i}, {j})",
@@ -306,6 +349,7 @@ DIAGRAMS = {
 #: every area by name: the part before the dot in a key
 AREAS = {
     "explain": EXPLAIN,
+    "layer_names": LAYER_NAMES,
     "demo": DEMO,
     "figures": FIGURES,
     "diagrams": DIAGRAMS,

@@ -104,7 +104,9 @@ def size_formula(
 ) -> str:
     """The lecture's formula with the numbers filled in, e.g.
     ``OH = (H + 2P - FH) / S + 1 = (4 + 2*1 - 3) / 1 + 1 = 4``; ``out`` is the size computed by
-    :func:`~tatamikomi.functional.geometry.conv_output_size`."""
+    :func:`~tatamikomi.functional.geometry.conv_output_size`. A division that is not exact is
+    shown rounded down, ``⌊(4 + 2*0 - 3) / 2⌋ + 1 = 0 + 1 = 1  (1/2 rounded down)`` (or up, with
+    ``ceil_mode``)."""
     m = i18n.table("explain", lang)
     big, small = ("H", "FH") if axis == "h" else ("W", "FW")
     before, after = pads
@@ -116,14 +118,17 @@ def size_formula(
         span_symbol, span_value = small, str(kernel)
     else:
         span_symbol, span_value = f"(D*({small}-1) + 1)", f"({dilation}*({kernel}-1) + 1)"
+    formula = f"O{big} = ({big} + {pad_symbol} - {span_symbol}) / S + 1 = "
+    numbers = f"({size} + {pad_value} - {span_value}) / {stride}"
     numerator = size + before + after - (dilation * (kernel - 1) + 1)
-    exact = numerator % stride == 0
-    rounding = "" if exact else m["rounded_down"].format(numerator=numerator, stride=stride)
-    # ceil_mode can add one; the value shown is always the one the library computed
-    return (
-        f"O{big} = ({big} + {pad_symbol} - {span_symbol}) / S + 1 = "
-        f"({size} + {pad_value} - {span_value}) / {stride} + 1 = {out}{rounding}"
-    )
+    quotient = out - 1  # the division as geometry rounded it (down, or up with ceil_mode)
+    if quotient * stride == numerator:
+        return f"{formula}{numbers} + 1 = {out}"
+    left, right, key = ("⌊", "⌋", "rounded_down")
+    if quotient * stride > numerator:
+        left, right, key = ("⌈", "⌉", "rounded_up")
+    note = m[key].format(numerator=numerator, stride=stride)
+    return f"{formula}{left}{numbers}{right} + 1 = {quotient} + 1 = {out}{note}"
 
 
 def size_lines(window: Window2d, lang: str = "en") -> list[str]:

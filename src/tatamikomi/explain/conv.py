@@ -68,18 +68,21 @@ class ConvStep:
     bias: float
     value: float
 
-    def products(self, channel: int | None = None) -> str:
-        """The sum of products as the slides write it, with its value (``... = 12``).
+    def products(self, channel: int | None = None, lang: str = "en") -> str:
+        """The sum of products as the slides write it, with its value (``... = 12``), and the
+        bias added after it (``... = 12, 12 + 3 = 15``).
 
         With several channels and no ``channel``, the channels' sums and the bias are added."""
         if channel is not None or len(self.window) == 1:
             c = channel or 0
             text = f"{sum_of_products(self.window[c], self.filter[c])} = "
             if channel is None and self.bias:
-                return (
-                    text
-                    + f"{number(self.channel_sums[0])}, + {factor(self.bias)} = "
-                    + (number(self.value))
+                return text + i18n.text(
+                    "explain.bias_sum",
+                    lang,
+                    sum=number(self.channel_sums[0]),
+                    bias=factor(self.bias),
+                    value=number(self.value),
                 )
             return text + number(self.channel_sums[c] if channel is not None else self.value)
         terms = "+".join(factor(s) for s in self.channel_sums)
@@ -133,14 +136,8 @@ class ConvExplanation(Explanation):
             out += channel_grids(self.padded, m)
         out.append(m["size"].format(what=m["the_filter"]))
         out += ["  " + line for line in size_lines(self.window, lang)]
-        out.append(
-            m["slide"].format(
-                fh=fh,
-                fw=fw,
-                step=steps_text(stride, m),
-                and_bias=m["and_bias"] if self.bias.any() else "",
-            )
-        )
+        slide = m["slide_bias"] if self.bias.any() else m["slide"]
+        out += [slide.format(fh=fh, fw=fw, step=steps_text(stride, m)), m["positions"]]
         if c > 1:
             out.append(m["channels"].format(c=c, fh=fh, fw=fw))
         for step in self.steps:
@@ -148,7 +145,7 @@ class ConvExplanation(Explanation):
             if fn > 1:
                 prefix = f"  [{step.filter_index}]" + prefix[1:]
             if c == 1:
-                out.append(f"{prefix}: {step.products()}")
+                out.append(f"{prefix}: {step.products(lang=lang)}")
                 continue
             out.append(f"{prefix}:")
             for ch in range(c):

@@ -75,6 +75,16 @@ class Im2colExplanation(Explanation):
         if cols > self.max_cols:
             out.append("  " + m["im2col_more_cols"].format(shown=self.max_cols, cols=cols))
         out.append(m["im2col_product"].format(rows=rows, cols=cols, n=n, oh=oh, ow=ow))
+        out.append(
+            m["im2col_memory"].format(
+                rows=rows,
+                cols=cols,
+                col_size=self.col.size,
+                x_terms="*".join(str(s) for s in self.x.shape),
+                x_size=self.x.size,
+                ratio=self.col.size / self.x.size,
+            )
+        )
         return out
 
 

@@ -73,6 +73,7 @@ class PoolExplanation(Explanation):
                 what=m["the_max"] if self.mode == "max" else m["the_mean"],
             )
         )
+        out.append(m["positions"])
         for step in self.steps:
             where = f"({step.position[0]},{step.position[1]})"
             if c > 1:

@@ -53,12 +53,18 @@ def describe_layer(layer, shape_in, shape_out, lang: str = "en") -> tuple[str, t
             text = m["affine_flat"].format(shape=shape_in, size=flat, n_in=n_in, n_out=n_out)
         else:
             text = m["affine"].format(n_in=n_in, n_out=n_out)
-        return "Affine", (text,)
+        return _name(layer, lang), (text,)
     if isinstance(layer, L.Flatten):
-        return "Flatten", (m["flatten"].format(shape=shape_in, size=flat),)
+        return _name(layer, lang), (m["flatten"].format(shape=shape_in, size=flat),)
     if isinstance(layer, L.GlobalAveragePooling):
-        return "GlobalAveragePooling", (m["gap"].format(shape=shape_in, c=shape_in[0]),)
-    return type(layer).__name__, (m["unchanged"],)
+        return _name(layer, lang), (m["gap"].format(shape=shape_in, c=shape_in[0]),)
+    return _name(layer, lang), (m["unchanged"],)
+
+
+def _name(layer, lang: str) -> str:
+    """The layer's type as the explanations call it (ReLU, ドロップアウト...)."""
+    name = type(layer).__name__
+    return i18n.table("layer_names", lang).get(name, name)
 
 
 @dataclass(frozen=True)
@@ -89,12 +95,14 @@ class ShapeExplanation(Explanation):
     steps: list[ShapeStep] = field(repr=False)
 
     def lines(self, lang: str = "en") -> list[str]:
-        out = [i18n.text("explain.shape_title", lang, model=self.model, shape=self.input_shape)]
+        m = i18n.table("explain", lang)
+        out = [m["shape_title"].format(model=self.model, shape=self.input_shape)]
         width = max(len(step.name) for step in self.steps)
         for step in self.steps:
             kind, notes = step.describe(lang)
             out.append(
-                f"  {step.name.ljust(width)}  {kind}: {step.input_shape} -> {step.output_shape}"
+                f"  {step.name.ljust(width)}  {kind}: {step.input_shape} {m['arrow']} "
+                f"{step.output_shape}"
             )
             out += [f"  {'':{width}}    {note}" for note in notes]
         return out
