@@ -107,3 +107,77 @@ def test_the_japanese_tutorial_and_readme_read_as_the_reader_asked():
     assert "test accuracy above" not in tutorial
     readme = (ROOT / "README.md").read_text("utf-8")
     assert "データの形状は" in readme and "データの形は" not in readme
+
+
+# ---------------------------------------------------------------------------------------------
+# What was only asserted, now shown: flattening, a shift under pooling, im2col's memory
+
+
+def test_flatten_puts_the_pixel_below_one_row_away():
+    from tatamikomi.explain import explain_flatten
+
+    e = explain_flatten()  # MNIST's (1, 28, 28), the middle pixel
+    assert e.pixel == (0, 14, 14)
+    assert e.index == np.ravel_multi_index((0, 14, 14), (1, 28, 28)) == 406
+    gaps = {name: index - e.index for name, _, index in e.neighbours}
+    assert gaps == {"flat_right": 1, "flat_below": 28, "flat_diagonal": 29}
+    assert e.conv_shape == F.conv2d(np.zeros((1, 1, 28, 28)), np.zeros((1, 1, 5, 5))).shape[2:]
+    text = e.text()
+    assert "(15, 14) -> position 434: the pixel below, 28 apart" in text
+    assert "(FN, 24, 24)" in text and "spatial information is lost" in text
+    assert "真下の画素、位置の差は 28" in e.text("ja") and "空間情報が失われる" in e.text("ja")
+    colour = explain_flatten((3, 4, 5), (1, 2))
+    for name, at, index in colour.neighbours:
+        assert index == np.ravel_multi_index(at, (3, 4, 5)), name
+    assert dict((n, i - colour.index) for n, _, i in colour.neighbours)["flat_channel"] == 20
+
+
+def test_a_shift_is_absorbed_by_some_pooling_windows_and_not_others():
+    from tatamikomi.explain import explain_shift
+    from tatamikomi.explain.shift import shifted
+
+    e = explain_shift()  # the lecture's input, one pixel to the right
+    assert e.before.output[0].tolist() == lecture.MAX_POOL_OUTPUT.tolist() == [[4, 4], [3, 3]]
+    assert e.after.output[0].tolist() == [[4, 3], [3, 2]]
+    assert e.same[0].tolist() == [[True, False], [True, False]]
+    moved = np.pad(lecture.INPUT, ((0, 0), (1, 0)))[:, :4]  # independently: a 0 column comes in
+    np.testing.assert_array_equal(e.after.x[0], moved)
+    np.testing.assert_array_equal(e.after.output, F.max_pool2d(moved[None, None], 2)[0])
+    assert "2 of the 4 outputs absorb the shift and 2 do not" in e.text()
+    assert "できない場合もある" in e.text("ja")
+    x = np.arange(1, 31).reshape(2, 3, 5)
+    for down in range(-3, 4):
+        for right in range(-5, 6):
+            expected = np.zeros_like(x)
+            for r in range(3):
+                for c in range(5):
+                    if 0 <= r - down < 3 and 0 <= c - right < 5:
+                        expected[:, r, c] = x[:, r - down, c - right]
+            np.testing.assert_array_equal(shifted(x, down, right), expected)
+
+
+def test_im2col_says_what_it_costs_in_memory():
+    e = explain_im2col()
+    assert e.col.size == 6750 and e.x.size == 1470
+    assert "col holds 90*75 = 6,750 values, the input 10*3*7*7 = 1,470, 4.6 times" in e.text()
+    assert "6,750 個、入力は 10*3*7*7 = 1,470 個で、4.6 倍" in e.text("ja")
+
+
+def test_the_new_explanations_on_the_command_line(capsys):
+    from tatamikomi import cli
+
+    assert cli.main(["explain", "flatten", "--input-shape", "1,4,4", "--pixel", "1,1"]) == 0
+    out = capsys.readouterr().out
+    assert "(2, 1) -> position 9: the pixel below, 4 apart" in out
+    assert cli.main(["explain", "shift", "--shift=1,0", "--lang", "ja"]) == 0
+    out = capsys.readouterr().out
+    assert "下に 1 画素ずらした" in out and "ずらした後 [[2,4],[4,3]]" in out
+    for args, message in [
+        (["flatten", "--pixel", "30,1"], "inside (1, 28, 28)"),
+        (["flatten", "--input-shape", "1,2,3,4"], "(C, H, W)"),
+        (["shift", "--shift", "1,2,3"], "(down, right)"),
+    ]:
+        assert cli.main(["explain", *args]) == 1
+        captured = capsys.readouterr()
+        assert captured.out == "" and message in captured.err
+        assert len(captured.err.strip().splitlines()) == 1

@@ -387,6 +387,13 @@ def _explain(args) -> int:
             result = explain.explain_im2col(
                 x, fh, fw, stride=args.stride, pad=args.pad, max_rows=args.rows
             )
+        elif args.what == "flatten":
+            result = explain.explain_flatten(args.input_shape, args.pixel)
+        elif args.what == "shift":
+            x = None if args.input is None else parse_array(args.input, "--input")
+            result = explain.explain_shift(
+                x, args.shift, args.size, stride=args.stride, mode=args.mode
+            )
         else:
             result = explain.explain_shape(_model_by_name(args.model), args.input_shape)
     except (ValueError, TypeError) as error:
@@ -430,7 +437,8 @@ def _window_options(parser, stride_default=1) -> None:
 def _explain_parser(commands) -> None:
     explain = commands.add_parser(
         "explain",
-        help="explain convolution, pooling, im2col or a model's shapes step by step",
+        help="explain convolution, pooling, im2col, flattening, a shift or a model's shapes step "
+        "by step",
         description="Compute an operation and print every step as the lecture writes it: "
         "each output element as a sum of products, the output-size formula with the numbers "
         "filled in, each pooling window, the im2col matrix, the shape through a model. Arrays "
@@ -499,6 +507,45 @@ def _explain_parser(commands) -> None:
         "--input-shape", type=_shape_argument, help="one input's shape C,H,W (default: the model's)"
     )
     _lang_option(shape)
+
+    flatten = kinds.add_parser(
+        "flatten",
+        help="where neighbouring pixels go when an Affine layer flattens its input",
+        description="Explain flattening for an Affine layer: where a pixel and its neighbours "
+        "land in the flattened vector (the pixel below is W places away), and the shape a "
+        "convolution keeps instead.",
+    )
+    flatten.add_argument(
+        "--input-shape",
+        type=_shape_argument,
+        default=(1, 28, 28),
+        help="one input's shape C,H,W (default: 1,28,28)",
+    )
+    flatten.add_argument(
+        "--pixel", type=_shape_argument, help="row,column (or channel,row,column); default: middle"
+    )
+    _lang_option(flatten)
+
+    shift = kinds.add_parser(
+        "shift",
+        help="pooling of an input and of the same input shifted by a pixel",
+        description="Explain how pooling takes a small shift of its input: the lecture's 4x4 "
+        "input (or --input) and the same input moved by --shift pixels, window by window. Some "
+        "outputs absorb the shift, some do not.",
+    )
+    shift.add_argument("--input", help="the image (H, W) or (C, H, W), as text or .npy")
+    shift.add_argument(
+        "--shift",
+        type=_shape_argument,
+        default=(0, 1),
+        help="down,right in pixels, negative for up or left (--shift=-1,0); default: 0,1",
+    )
+    shift.add_argument("--size", type=_pair_argument, default=2, help="window size (default: 2)")
+    shift.add_argument(
+        "--stride", type=_pair_argument, default=None, help="stride (default: the window size)"
+    )
+    shift.add_argument("--mode", choices=("max", "avg"), default="max", help="max or avg")
+    _lang_option(shift)
     explain.set_defaults(handler=_explain)
 
 

@@ -112,6 +112,39 @@ EXPLAIN = {
         "W is ({n_in}, {n_out})",
         "gap": "the mean of each channel: {shape} -> ({c},)",
         "classes": "one score per class: {}",
+        "flat_title": "Flattening for an Affine layer: one input {shape} becomes {terms} = "
+        "{size} values in a row.",
+        "flat_pixels": "Pixel {axes} = {at} and its neighbours, before and after flattening:",
+        "flat_axes": "(row, column)",
+        "flat_axes_c": "(channel, row, column)",
+        "flat_at": "{at} -> position {index}",
+        "flat_right": "the right neighbour, {gap} apart",
+        "flat_below": "the pixel below, {gap} apart (one row of {w} values later)",
+        "flat_diagonal": "below right, {gap} apart",
+        "flat_channel": "the same place in the next channel, {gap} apart (one channel of {hw} "
+        "values later)",
+        "flat_lost": "The Affine layer sees {size} separate values: that {a} and {b} were "
+        "neighbours in the image is not in its input. The spatial information is lost.",
+        "flat_lost_row": "The Affine layer sees {size} separate values: the spatial information "
+        "is lost.",
+        "flat_conv": "A convolution layer keeps the shape: {shape} with {k}x{k} filters -> {out}, "
+        "and each output value is computed from a {k}x{k} patch of neighbouring pixels.",
+        "shift_title": "{mode} pooling {window}, stride {stride}, pad {pad}: an input, and the "
+        "same input shifted {shift} (in pixels; zeros come in at the edge)",
+        "shift_input": "Shifted input ({}):",
+        "shift_right": "{} to the right",
+        "shift_left": "{} to the left",
+        "shift_down": "{} down",
+        "shift_up": "{} up",
+        "shift_and": " and ",
+        "shift_none_given": "by 0",
+        "shift_same": "the same",
+        "shift_changed": "changed",
+        "shift_outputs": "Output {before}, after the shift {after}",
+        "shift_some": "{same} of the {total} outputs absorb the shift and {changed} do not: "
+        "pooling can absorb a small shift of the data, but not always.",
+        "shift_all": "All {total} outputs absorb the shift.",
+        "shift_none": "None of the {total} outputs absorbs the shift.",
     },
     "ja": {
         "conv_title": "畳み込み演算: 入力 {input}、フィルタ {filter}、ストライド {stride}、"
@@ -193,6 +226,37 @@ EXPLAIN = {
         "W は ({n_in}, {n_out})",
         "gap": "各チャネルの平均: {shape} → ({c},)",
         "classes": "クラスごとに 1 つのスコア: {}",
+        "flat_title": "Affine レイヤのための平坦化: 1 つの入力 {shape} が {terms} = {size} 個の"
+        "値の列になる",
+        "flat_pixels": "画素 {axes} = {at} と隣の画素の、平坦化の前後の位置:",
+        "flat_axes": "(行, 列)",
+        "flat_axes_c": "(チャネル, 行, 列)",
+        "flat_at": "{at} → 位置 {index}",
+        "flat_right": "右隣、位置の差は {gap}",
+        "flat_below": "真下の画素、位置の差は {gap}(1 行分の {w} 個あと)",
+        "flat_diagonal": "右下の画素、位置の差は {gap}",
+        "flat_channel": "次のチャネルの同じ位置、位置の差は {gap}(1 チャネル分の {hw} 個あと)",
+        "flat_lost": "Affine レイヤには {size} 個の別々の値として入り、{a} と {b} が画像の中で"
+        "隣り合っていたことは入力に残らない: 空間情報が失われる。",
+        "flat_lost_row": "Affine レイヤには {size} 個の別々の値として入る: 空間情報が失われる。",
+        "flat_conv": "畳み込みレイヤは形状を保つ: {shape} に {k}x{k} のフィルタ → {out}。"
+        "各出力は隣り合う {k}x{k} の画素から計算される。",
+        "shift_title": "{mode}プーリング {window}、ストライド {stride}、パディング {pad}: 入力と、"
+        "それを{shift} 画素ずらした入力(端からは 0 が入る)",
+        "shift_input": "ずらした入力データ ({}):",
+        "shift_right": "右に {}",
+        "shift_left": "左に {}",
+        "shift_down": "下に {}",
+        "shift_up": "上に {}",
+        "shift_and": "、",
+        "shift_none_given": "0",
+        "shift_same": "同じ",
+        "shift_changed": "変わる",
+        "shift_outputs": "出力 {before}、ずらした後 {after}",
+        "shift_some": "{total} 個の出力のうち {same} 個はずれを吸収し、{changed} 個は吸収しない: "
+        "データが多少ぶれてもプーリング処理で吸収できることがある(できない場合もある)。",
+        "shift_all": "{total} 個の出力すべてがずれを吸収する。",
+        "shift_none": "{total} 個の出力のどれもずれを吸収しない。",
     },
 }
 

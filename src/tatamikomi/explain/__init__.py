@@ -20,6 +20,10 @@ One module per explanation:
   and why its shape is (N*OH*OW, C*FH*FW).
 - :func:`explain_shape` (``shape.py``): how a model changes the shape, layer by layer, with each
   formula.
+- :func:`explain_flatten` (``flatten.py``): where neighbouring pixels land when an input is
+  flattened for an Affine layer (28 apart in MNIST), and the shape a convolution keeps.
+- :func:`explain_shift` (``shift.py``): pooling of an input and of the same input shifted by a
+  pixel: which outputs absorb the shift and which do not.
 
 ``_format.py`` writes numbers, grids and the output-size formula (whose value always comes from
 :mod:`tatamikomi.functional.geometry`); every text comes from :mod:`tatamikomi.i18n`. To add an
@@ -31,15 +35,19 @@ from ..i18n import LANGUAGES, localized
 from ._base import Explanation
 from ._format import grid, nested, number, size_formula, sum_of_products
 from .conv import ConvExplanation, ConvStep, explain_conv
+from .flatten import FlattenExplanation, explain_flatten
 from .im2col import Im2colExplanation, explain_im2col
 from .pool import PoolExplanation, PoolStep, explain_pool
 from .shape import ShapeExplanation, ShapeStep, describe_layer, explain_shape
+from .shift import ShiftExplanation, explain_shift
 
 __all__ = [
     "explain_conv",
     "explain_pool",
     "explain_im2col",
     "explain_shape",
+    "explain_flatten",
+    "explain_shift",
     "describe_layer",
     "Explanation",
     "ConvExplanation",
@@ -49,6 +57,8 @@ __all__ = [
     "Im2colExplanation",
     "ShapeExplanation",
     "ShapeStep",
+    "FlattenExplanation",
+    "ShiftExplanation",
     "size_formula",
     "sum_of_products",
     "number",
