@@ -181,3 +181,67 @@ def test_the_new_explanations_on_the_command_line(capsys):
         captured = capsys.readouterr()
         assert captured.out == "" and message in captured.err
         assert len(captured.err.strip().splitlines()) == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# No English left in Japanese
+
+#: the names a Japanese text may keep (issue 14), beside symbols and numbers
+NAMES = {"im2col", "ReLU", "Affine", "Conv", "Pool", "MNIST"}
+#: symbols: H, W, OH, FN, P1 (one or two capitals, a digit), i, j, n, b (one lowercase letter),
+#: and the code the formulas quote (max(...), -inf, col.shape, W.reshape(FN, 75).T)
+SYMBOL = re.compile(r"[A-Z]{1,2}\d?|[a-z]|max|inf|col|shape|reshape")
+
+
+def english_words(text: str, names=()) -> list[str]:
+    """The ASCII words of ``text`` that are neither symbols, numbers, nor allowed names."""
+    for name in sorted(names, key=len, reverse=True):
+        text = text.replace(name, " ")
+    text = re.sub(r"(?<=[\d)])x(?=[\d(])", " ", text)  # 4x4, 2x(-1): a product or a size
+    words = re.findall(r"[A-Za-z][A-Za-z0-9_]*", text)
+    return [w for w in words if w not in NAMES and not SYMBOL.fullmatch(w)]
+
+
+def japanese_outputs():
+    """(what, text, names it may keep) for every explanation and the demo, in Japanese."""
+    from tatamikomi.explain import explain_flatten, explain_shift
+
+    rng = np.random.default_rng(0)
+    texts = [
+        ("demo", demo_text("ja")),
+        ("conv", explain_conv().text("ja")),
+        ("conv pad", explain_conv(pad=1).text("ja")),
+        ("conv stride", explain_conv(stride=2, pad=(1, 0)).text("ja")),
+        ("conv bias", explain_conv(bias=3).text("ja")),
+        ("conv channels", explain_conv(rng.random((2, 3, 3)), rng.random((2, 2, 2, 2))).text("ja")),
+        ("pool", explain_pool().text("ja")),
+        ("pool avg", explain_pool(mode="avg", pad=1, stride=1).text("ja")),
+        ("pool channels", explain_pool(rng.random((2, 4, 4)), 2).text("ja")),
+        ("im2col", explain_im2col().text("ja")),
+        ("im2col small", explain_im2col(lecture.INPUT, 3, pad=1, stride=2).text("ja")),
+        ("flatten", explain_flatten().text("ja")),
+        ("flatten channels", explain_flatten((3, 5, 5)).text("ja")),
+        ("shift", explain_shift().text("ja")),
+        ("shift avg", explain_shift(shift=(-1, 2), mode="avg").text("ja")),
+        ("shift all", explain_shift(np.ones((4, 4)), shift=(0, 0)).text("ja")),
+    ]
+    out = [(what, text, ()) for what, text in texts]
+    for model in (tk.SimpleConvNet(), tk.DeepConvNet()):
+        names = (type(model).__name__, *model.layers.keys())
+        out.append((f"shape {names[0]}", explain_shape(model).text("ja"), names))
+    for area in ("figures", "diagrams"):  # the pictures' labels, without their {fields}
+        for name, template in i18n.table(area, "ja").items():
+            out.append((f"{area}.{name}", re.sub(r"\{[^}]*\}", " ", template), ()))
+    return out
+
+
+def test_no_english_word_is_left_in_japanese():
+    left = {what: english_words(text, names) for what, text, names in japanese_outputs()}
+    assert {what: words for what, words in left.items() if words} == {}
+
+
+def test_the_english_word_check_can_fail():
+    assert english_words("最大値 Max プーリング (values shown)") == ["Max", "values", "shown"]
+    assert english_words("  Relu1  ReLU: (16, 28, 28) → (16, 28, 28)", ["Relu1"]) == []
+    assert english_words("OH = ⌊(4 + 2*0 - 3) / 2⌋ + 1 = 0 + 1 = 1(1/2 は切り捨て) 2x(-1)") == []
+    assert english_words("(3/2 rounded down)") == ["rounded", "down"]
