@@ -204,6 +204,35 @@ def test_layer_outputs_put_back_the_mode_they_found():
     assert not any(layer.training for layer in model.layers.values())
 
 
+def test_confusion_colour_bar_is_labelled_with_ticks_between_the_powers_of_ten():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    labels = np.repeat(np.arange(3), 40)
+    predicted = labels.copy()
+    predicted[:3] = 1  # a rare mistake, which the log scale shows
+    fig = viz.confusion_figure(labels, predicted, ["a", "b", "c"], lang="ja")
+    FigureCanvasAgg(fig).draw()
+    bar = fig.axes[1]
+    assert bar.get_ylabel() == "画像の枚数(対数目盛)"
+    low, high = bar.get_ylim()
+    shown = [t.get_text() for t in bar.get_yticklabels() if low <= t.get_position()[1] <= high]
+    assert shown == ["1", "2", "5", "10", "20"]
+
+
+def test_feature_maps_can_show_every_channel_and_curves_need_no_file_name():
+    model = tk.SimpleConvNet(seed=0)
+    image = np.zeros((1, 28, 28), np.float32)
+    every = viz.feature_maps_figure(model, image, max_channels=None)
+    some = viz.feature_maps_figure(model, image)
+    # one image axis per channel shown, one label axis per row, the input image and its label
+    assert len(every.axes) == 2 + 2 * (1 + 30) and len(some.axes) == 2 + 2 * (1 + 12)
+    history = {"epoch": [1, 2], "loss": [1.0, 0.5], "train_acc": [0.8, 0.9], "test_acc": [0.8, 0.9]}
+    assert viz.history_figure(history)._suptitle.get_text() == "Learning curves"
+    assert viz.history_figure(history, lang="ja")._suptitle.get_text() == "学習曲線"
+    titled = viz.history_figure(history, model_name="SimpleConvNet")
+    assert titled._suptitle.get_text() == "Learning curves of SimpleConvNet"
+
+
 def test_confusion_matrix_counts():
     counts = viz.confusion_matrix([0, 0, 1, 2, 2, 2], [0, 1, 1, 2, 0, 2], 3)
     assert counts.tolist() == [[1, 1, 0], [0, 1, 0], [1, 0, 2]]

@@ -100,11 +100,13 @@ def layer_outputs(model, image) -> list[tuple[str, np.ndarray]]:
 
 def feature_maps_figure(model, image, *, max_channels=12, lang="en"):
     """An image and what each convolution and pooling layer makes of it: one row per layer, up
-    to ``max_channels`` of its channels, each map scaled on its own (bright: large)."""
+    to ``max_channels`` of its channels (``None``: all of them), each map scaled on its own
+    (bright: large)."""
     t = _labels(lang)
     image = np.asarray(image)
     outputs = layer_outputs(model, image)
-    columns = min(max_channels, max(len(out) for _, out in outputs))
+    most = max(len(out) for _, out in outputs)
+    columns = most if max_channels is None else min(max_channels, most)
     with style(lang):
         fig = new_figure(figsize=(1.0 * (columns + 1.6), 1.1 * (len(outputs) + 1) + 0.6))
         fig.suptitle(t["maps"].format(model=type(model).__name__))
@@ -129,9 +131,10 @@ def feature_maps_figure(model, image, *, max_channels=12, lang="en"):
     return fig
 
 
-def history_figure(history, *, model_name="the model", lang="en"):
+def history_figure(history, *, model_name=None, lang="en"):
     """Learning curves from a saved history (``model.history``): the mean training loss of each
-    epoch, and train and test accuracy."""
+    epoch, and train and test accuracy; ``model_name`` (e.g. "SimpleConvNet") goes in the
+    title."""
     t = _labels(lang)
     epochs = history.get("epoch") if history else None
     if not epochs:
@@ -141,7 +144,8 @@ def history_figure(history, *, model_name="the model", lang="en"):
         )
     with style(lang):
         fig = new_figure(figsize=(10, 4))
-        fig.suptitle(t["curves"].format(model=model_name))
+        title = t["curves_plain"] if model_name is None else t["curves"].format(model=model_name)
+        fig.suptitle(title)
         loss_ax, acc_ax = fig.subplots(1, 2)
         loss_ax.plot(epochs, history["loss"], marker="o")
         loss_ax.set_xlabel(t["epoch"])
@@ -176,6 +180,7 @@ def confusion_figure(labels, predicted, classes, *, lang="en"):
     """The confusion matrix of a classifier with the count in every cell (rows: true class,
     columns: predicted class); the colour is on a log scale so that rare mistakes show."""
     from matplotlib.colors import LogNorm
+    from matplotlib.ticker import LogLocator, StrMethodFormatter
 
     t = _labels(lang)
     labels, predicted = np.asarray(labels), np.asarray(predicted)
@@ -187,7 +192,12 @@ def confusion_figure(labels, predicted, classes, *, lang="en"):
         ax = fig.add_subplot()
         shown = np.where(counts > 0, counts, np.nan)
         image = ax.imshow(shown, cmap="Blues", norm=LogNorm(vmin=1, vmax=max(2, counts.max())))
-        fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+        bar = fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+        bar.set_label(t["count"])
+        bar.locator = LogLocator(subs=(1, 2, 5))  # 1, 2, 5, 10, 20, 50...: more than 10^0, 10^1
+        bar.formatter = StrMethodFormatter("{x:g}")
+        bar.minorticks_off()
+        bar.update_ticks()
         threshold = np.sqrt(max(2, counts.max()))
         for i in range(k):
             for j in range(k):
