@@ -245,3 +245,33 @@ def test_the_english_word_check_can_fail():
     assert english_words("  Relu1  ReLU: (16, 28, 28) → (16, 28, 28)", ["Relu1"]) == []
     assert english_words("OH = ⌊(4 + 2*0 - 3) / 2⌋ + 1 = 0 + 1 = 1(1/2 は切り捨て) 2x(-1)") == []
     assert english_words("(3/2 rounded down)") == ["rounded", "down"]
+
+
+def test_the_tutorials_teach_what_the_lecture_says():
+    for path, phrases in {
+        "docs/tutorial.md": [
+            "the basis of deep learning, used in image recognition,\nspeech recognition",
+            "spatial information (空間情報)",
+            "input feature map (入力特徴マップ)",
+            "and sometimes\nit cannot",
+            "Caffe and Chainer",
+            "4.6 times as many values as the input",
+            "the book's `Pooling`\ndefaults to stride 1",
+            "the last row and column are\ndropped",
+        ],
+        "docs/tutorial.ja.md": [
+            "ディープラーニングの基礎で、\n画像認識、音声認識",
+            "元々ある空間情報を捨てている",
+            "入力は入力特徴マップ、出力は出力特徴マップ",
+            "できない場合もあります",
+            "Caffe や Chainer",
+            "入力の 4.6 倍",
+            "本の `Pooling` はストライドの既定値が\n1",
+            "最後の行と列は使われません",
+        ],
+    }.items():
+        text = (ROOT / path).read_text("utf-8")
+        for phrase in phrases:
+            assert phrase in text, (path, phrase)
+    assert i18n.text("diagrams.input_plain", "ja") == "入力特徴マップ"
+    assert i18n.text("diagrams.output", "ja") == "出力特徴マップ"
