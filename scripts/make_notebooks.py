@@ -48,6 +48,8 @@ def cells(markdown: str) -> list[dict]:
 
 
 def _markdown(source: str) -> dict:
+    # the tutorials link their neighbours in docs/; the notebooks live in examples/
+    source = re.sub(r"\]\((?![a-z]+:|#|/|\.\./)([^)]+)\)", r"](../docs/\1)", source)
     return {"cell_type": "markdown", "metadata": {}, "source": _lines(source)}
 
 

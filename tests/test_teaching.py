@@ -229,6 +229,12 @@ def japanese_outputs():
     for model in (tk.SimpleConvNet(), tk.DeepConvNet()):
         names = (type(model).__name__, *model.layers.keys())
         out.append((f"shape {names[0]}", explain_shape(model).text("ja"), names))
+    from tatamikomi import exercises
+
+    for key in exercises.KEYS:
+        names = ("SimpleConvNet", "Conv1", "Relu1", "Pool1")
+        out.append((f"exercise {key}", exercises.question(key, "ja"), names))
+        out.append((f"answer {key}", exercises.check(key, 0, lang="ja").message, names))
     for area in ("figures", "diagrams"):  # the pictures' labels, without their {fields}
         for name, template in i18n.table(area, "ja").items():
             out.append((f"{area}.{name}", re.sub(r"\{[^}]*\}", " ", template), ()))
@@ -275,3 +281,16 @@ def test_the_tutorials_teach_what_the_lecture_says():
             assert phrase in text, (path, phrase)
     assert i18n.text("diagrams.input_plain", "ja") == "入力特徴マップ"
     assert i18n.text("diagrams.output", "ja") == "出力特徴マップ"
+
+
+def test_the_notebooks_links_lead_somewhere():
+    import json
+
+    for name in ("tutorial.ipynb", "tutorial.ja.ipynb"):
+        notebook = json.loads((ROOT / "examples" / name).read_text("utf-8"))
+        cells = notebook["cells"]
+        prose = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+        links = [link for link in re.findall(r"\]\(([^)]+)\)", prose) if "://" not in link]
+        assert links, name
+        for link in links:
+            assert (ROOT / "examples" / link).resolve().exists(), (name, link)

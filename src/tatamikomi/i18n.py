@@ -414,6 +414,39 @@ DIAGRAMS = {
     },
 }
 
+# ---------------------------------------------------------------------------------------------
+# Exercises for class (tatamikomi.exercises)
+
+EXERCISES = {
+    "en": {
+        "q_oh": "A 7x7 input, a 3x3 filter, padding 0, stride 2: what is the output height OH?",
+        "q_padded": "The lecture's 4x4 input and 3x3 filter with padding 1: what is the output "
+        "element at (0, 3), the top-right corner?",
+        "q_pool_shift": "Shift the lecture's 4x4 input one pixel to the right (a column of 0s "
+        "comes in on the left). What does 2x2 max pooling with stride 2 give?",
+        "q_shape": "SimpleConvNet and one MNIST image (1, 28, 28): what is the shape after the "
+        "pooling layer Pool1?",
+        "q_im2col": "im2col of a batch (4, 3, 8, 8) with a 3x3 filter, stride 1, padding 1: "
+        "what is the shape of col?",
+        "right": "Right: {answer}. {why}",
+        "wrong": "Not quite: you gave {given}, the answer is {answer}. {why}",
+    },
+    "ja": {
+        "q_oh": "7x7 の入力、3x3 のフィルタ、パディング 0、ストライド 2 のとき、出力の高さ OH は"
+        "いくつか",
+        "q_padded": "講義の 4x4 の入力と 3x3 のフィルタにパディング 1 を使うとき、出力の (0, 3) "
+        "(右上の角) の要素はいくつか",
+        "q_pool_shift": "講義の 4x4 の入力を右に 1 画素ずらす(左端から 0 の列が入る)。"
+        "2x2 の最大値プーリング(ストライド 2)の結果はどうなるか",
+        "q_shape": "SimpleConvNet に MNIST の画像 1 枚 (1, 28, 28) を入れたとき、プーリング層 "
+        "Pool1 の後の形状はどうなるか",
+        "q_im2col": "バッチ (4, 3, 8, 8) を 3x3 のフィルタ、ストライド 1、パディング 1 で im2col "
+        "すると、col の形状はどうなるか",
+        "right": "正解: {answer}。{why}",
+        "wrong": "不正解: {given} ではなく {answer} です。{why}",
+    },
+}
+
 #: every area by name: the part before the dot in a key
 AREAS = {
     "explain": EXPLAIN,
@@ -421,6 +454,7 @@ AREAS = {
     "demo": DEMO,
     "figures": FIGURES,
     "diagrams": DIAGRAMS,
+    "exercises": EXERCISES,
 }
 
 
