@@ -233,6 +233,25 @@ def test_feature_maps_can_show_every_channel_and_curves_need_no_file_name():
     assert titled._suptitle.get_text() == "Learning curves of SimpleConvNet"
 
 
+def test_pool_figure_marks_each_windows_maximum():
+    from tatamikomi.explain import explain_pool
+    from tatamikomi.viz.diagrams import pool_winners
+
+    e = explain_pool()  # the lecture's 4x4 input, 2x2 windows, stride 2
+    winners = pool_winners(e)
+    assert winners == [(1, 0), (0, 3), (3, 0), (2, 3)]
+    assert [e.padded[0][w] for w in winners] == e.output[0].ravel().tolist() == [4, 4, 3, 3]
+    fig = viz.pool_figure(lang="ja")
+    assert fig._suptitle.get_text().startswith("最大値プーリング: 2x2 のウィンドウ")
+    assert [ax.get_title() for ax in fig.axes] == ["入力特徴マップ", "出力特徴マップ"]
+    assert fig._repr_png_().startswith(b"\x89PNG")
+    assert viz.pool_figure(size=3, stride=1, pad=1, mode="avg").axes[0].get_title() == (
+        "input feature map (padded)"
+    )
+    with pytest.raises(ValueError, match="one channel"):
+        viz.pool_figure(np.ones((2, 4, 4)))
+
+
 def test_confusion_matrix_counts():
     counts = viz.confusion_matrix([0, 0, 1, 2, 2, 2], [0, 1, 1, 2, 0, 2], 3)
     assert counts.tolist() == [[1, 1, 0], [0, 1, 0], [1, 0, 2]]

@@ -398,6 +398,7 @@ DIAGRAMS = {
         "output": "output feature map",
         "step": "step {k} of {n}: output ({i}, {j})",
         "bias": " + bias {}",
+        "pool": "{mode} pooling: {ph}x{pw} windows, stride {stride}, each in its own colour",
     },
     "ja": {
         "im2col": "im2col: 入力 {shape}、フィルタ {fh}x{fw} → col {col} = (N*OH*OW, C*FH*FW)",
@@ -411,6 +412,7 @@ DIAGRAMS = {
         "output": "出力特徴マップ",
         "step": "{n} 回中 {k} 回目: 出力 ({i}, {j})",
         "bias": " + バイアス {}",
+        "pool": "{mode}プーリング: {ph}x{pw} のウィンドウ、ストライド {stride}(ウィンドウごとに色分け)",
     },
 }
 

@@ -1,5 +1,5 @@
-"""Diagrams of the lecture's operations: im2col, and the filter window sliding over a padded
-input (one figure per step, or an animated GIF)."""
+"""Diagrams of the lecture's operations: im2col, pooling's windows, and the filter window sliding
+over a padded input (one figure per step, or an animated GIF)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import io
 import numpy as np
 
 from .. import i18n
-from ..explain import explain_conv, explain_im2col, number, sum_of_products
+from ..explain import explain_conv, explain_im2col, explain_pool, number, sum_of_products
 from ._backend import new_figure, style
 
 #: one colour per window (cycled when there are more windows)
@@ -130,6 +130,61 @@ def im2col_figure(x=None, filter_size=3, *, stride=1, pad=0, lang="en"):
             ax.plot([x, x], [0.15, -rows - 0.15], color="black", lw=2)
         ax.set_title(t["col"])
         _finish(ax, cols + 3, rows)
+    return fig
+
+
+def pool_winners(e) -> list[tuple[int, int]]:
+    """Max pooling explanation ``e`` (one channel): for each window, row by row, the (row,
+    column) in the padded input of the value that wins (the first maximum, as the library's
+    backward pass picks it)."""
+    (sh, sw), (ph, pw) = e.window.stride, e.window.kernel
+    winners = []
+    for step in e.steps:
+        r, c = divmod(int(np.argmax(step.window)), pw)
+        winners.append((step.position[0] * sh + r, step.position[1] * sw + c))
+    return winners
+
+
+def pool_figure(x=None, size=2, *, stride=None, pad=0, mode="max", lang="en"):
+    """Pooling of one image (default: the lecture's 4x4 input, 2x2 windows, stride 2): the
+    input feature map with each window outlined in its own colour (for max pooling, the value
+    that wins filled in), and the output feature map, each value in the colour of its window."""
+    t = _labels(lang)
+    e = explain_pool(x, size, stride=stride, pad=pad, mode=mode)
+    if len(e.x) != 1:
+        raise ValueError(f"the diagram draws one channel; got {len(e.x)}. Pass x[c] for one.")
+    padded, output = e.padded[0], e.output[0]
+    top, bottom, left, right = e.window.pads
+    mask = np.ones(padded.shape, bool)
+    mask[top : top + e.x.shape[1], left : left + e.x.shape[2]] = False
+    (sh, sw), (ph, pw) = e.window.stride, e.window.kernel
+    (hp, wp), (oh, ow) = padded.shape, output.shape
+    colours = [COLOURS[k % len(COLOURS)] for k in range(len(e.steps))]
+    fills = [[None] * wp for _ in range(hp)]
+    if mode == "max":
+        for (r, c), colour in zip(pool_winners(e), colours):
+            fills[r][c] = colour + "88"
+    with style(lang):
+        fig = new_figure(figsize=(0.6 * (wp + ow + 3), 0.6 * max(hp, oh) + 1.4))
+        fig.suptitle(
+            t["pool"].format(
+                mode=i18n.text(f"explain.{mode}", lang), ph=ph, pw=pw, stride=e.window.stride[0]
+            )
+        )
+        grid = fig.add_gridspec(1, 2, width_ratios=[wp + 1, ow + 1])
+        ax = fig.add_subplot(grid[0, 0])
+        _cells(ax, np.where(np.isinf(padded), np.nan, padded), fills=fills, padding_mask=mask)
+        for step, colour in zip(e.steps, colours):
+            i, j = step.position
+            inset = 0.06 * ((i + j) % 2)
+            _outline(ax, 0, 0, i * sh, j * sw, ph, pw, colour, inset)
+        ax.set_title(t["input"] if any(e.window.pads) else t["input_plain"])
+        _finish(ax, wp, hp)
+        ax = fig.add_subplot(grid[0, 1])
+        out_fills = [[colours[i * ow + j] + "88" for j in range(ow)] for i in range(oh)]
+        _cells(ax, output, fills=out_fills)
+        ax.set_title(t["output"])
+        _finish(ax, ow, max(hp, oh))
     return fig
 
 
