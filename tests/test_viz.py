@@ -252,6 +252,16 @@ def test_pool_figure_marks_each_windows_maximum():
         viz.pool_figure(np.ones((2, 4, 4)))
 
 
+def test_flatten_figure_marks_a_pixel_and_the_one_below_w_apart():
+    fig = viz.flatten_figure(lang="ja")  # the lecture's 4x4 input, pixel (1, 1)
+    assert fig._suptitle.get_text().endswith("真下の画素は 4 個先")
+    flat = fig.axes[1]
+    assert flat.get_title() == "16 個の値の列"
+    assert sorted(t.get_text() for t in flat.texts if t.get_position()[1] < -1) == ["5", "9"]
+    with pytest.raises(ValueError, match="one \\(H, W\\) image"):
+        viz.flatten_figure(np.ones((1, 4, 4)))
+
+
 def test_confusion_matrix_counts():
     counts = viz.confusion_matrix([0, 0, 1, 2, 2, 2], [0, 1, 1, 2, 0, 2], 3)
     assert counts.tolist() == [[1, 1, 0], [0, 1, 0], [1, 0, 2]]

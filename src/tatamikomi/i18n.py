@@ -399,6 +399,9 @@ DIAGRAMS = {
         "step": "step {k} of {n}: output ({i}, {j})",
         "bias": " + bias {}",
         "pool": "{mode} pooling: {ph}x{pw} windows, stride {stride}, each in its own colour",
+        "flatten": "Flattened for an Affine layer: {h}x{w} -> {size} values; the pixel below is "
+        "{w} places away",
+        "flat": "{size} values in a row",
     },
     "ja": {
         "im2col": "im2col: 入力 {shape}、フィルタ {fh}x{fw} → col {col} = (N*OH*OW, C*FH*FW)",
@@ -413,6 +416,8 @@ DIAGRAMS = {
         "step": "{n} 回中 {k} 回目: 出力 ({i}, {j})",
         "bias": " + バイアス {}",
         "pool": "{mode}プーリング: {ph}x{pw} のウィンドウ、ストライド {stride}(ウィンドウごとに色分け)",
+        "flatten": "Affine レイヤのための平坦化: {h}x{w} → {size} 個の値、真下の画素は {w} 個先",
+        "flat": "{size} 個の値の列",
     },
 }
 

@@ -8,7 +8,14 @@ import io
 import numpy as np
 
 from .. import i18n
-from ..explain import explain_conv, explain_im2col, explain_pool, number, sum_of_products
+from ..explain import (
+    explain_conv,
+    explain_flatten,
+    explain_im2col,
+    explain_pool,
+    number,
+    sum_of_products,
+)
 from ._backend import new_figure, style
 
 #: one colour per window (cycled when there are more windows)
@@ -185,6 +192,44 @@ def pool_figure(x=None, size=2, *, stride=None, pad=0, mode="max", lang="en"):
         _cells(ax, output, fills=out_fills)
         ax.set_title(t["output"])
         _finish(ax, ow, max(hp, oh))
+    return fig
+
+
+def flatten_figure(x=None, pixel=(1, 1), *, lang="en"):
+    """Flattening for an Affine layer: a small image (default: the lecture's 4x4 input) with
+    each row in its own colour, and the same values in one row, as the Affine layer gets them.
+    ``pixel`` and the pixel below it are outlined in both: W places apart once flattened."""
+    from .. import lecture
+
+    t = _labels(lang)
+    image = np.asarray(lecture.INPUT if x is None else x, dtype=np.float64)
+    if image.ndim != 2:
+        raise ValueError(f"the diagram draws one (H, W) image; got shape {image.shape}")
+    h, w = image.shape
+    if h * w > 64:
+        raise ValueError(f"a {h}x{w} image is too big to draw flattened; use up to 64 pixels")
+    e = explain_flatten((1, h, w), pixel)
+    colours = [COLOURS[r % len(COLOURS)] + "66" for r in range(h)]
+    marked = [e.pixel] + [at for name, at, _ in e.neighbours if name == "flat_below"]
+    with style(lang):
+        fig = new_figure(figsize=(0.5 * (w + h * w + 4), 0.5 * h + 1.8))
+        fig.suptitle(t["flatten"].format(h=h, w=w, size=h * w))
+        grid = fig.add_gridspec(1, 2, width_ratios=[w + 1, h * w + 1])
+        ax = fig.add_subplot(grid[0, 0])
+        _cells(ax, image, fills=[[colours[r]] * w for r in range(h)])
+        for _, r, c in marked:
+            _outline(ax, 0, 0, r, c, 1, 1, "black", lw=2.5)
+        ax.set_title(t["input_plain"])
+        _finish(ax, w, h)
+        ax = fig.add_subplot(grid[0, 1])
+        flat = image.reshape(1, -1)
+        _cells(ax, flat, fills=[[colours[k // w] for k in range(h * w)]], fontsize=8)
+        indices = [e.index] + [i for name, _, i in e.neighbours if name == "flat_below"]
+        for index in indices:
+            _outline(ax, 0, 0, 0, index, 1, 1, "black", lw=2.5)
+            ax.text(index + 0.5, -1.5, str(index), ha="center", va="top", fontsize=8)
+        ax.set_title(t["flat"].format(size=h * w))
+        _finish(ax, h * w, max(h, 2))
     return fig
 
 
