@@ -262,6 +262,19 @@ def test_flatten_figure_marks_a_pixel_and_the_one_below_w_apart():
         viz.flatten_figure(np.ones((1, 4, 4)))
 
 
+def test_channels_figure_gives_the_shapes_of_the_lecture():
+    from tatamikomi import functional as F
+
+    fig = viz.channels_figure((3, 7, 7), filters=2, filter_size=3, pad=1, lang="ja")
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    out = F.conv2d(np.zeros((1, 3, 7, 7)), np.zeros((2, 3, 3, 3)), padding=1).shape[1:]
+    assert "入力特徴マップ\n(C, H, W) = (3, 7, 7)" in texts
+    assert "フィルタ\n(FN, C, FH, FW) = (2, 3, 3, 3)" in texts
+    assert f"出力特徴マップ\n(FN, OH, OW) = {out}" in texts and out == (2, 7, 7)
+    # one sheet per input channel, C per filter, one per output channel
+    assert len(fig.axes[0].patches) == 3 + 2 * 3 + 2
+
+
 def test_confusion_matrix_counts():
     counts = viz.confusion_matrix([0, 0, 1, 2, 2, 2], [0, 1, 1, 2, 0, 2], 3)
     assert counts.tolist() == [[1, 1, 0], [0, 1, 0], [1, 0, 2]]

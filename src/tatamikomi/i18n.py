@@ -402,6 +402,11 @@ DIAGRAMS = {
         "flatten": "Flattened for an Affine layer: {h}x{w} -> {size} values; the pixel below is "
         "{w} places away",
         "flat": "{size} values in a row",
+        "channels": "Channels: every filter has one slice per input channel ({c}); {fn} filters "
+        "give {fn} output channels",
+        "channels_input": "input feature map\n(C, H, W) = {shape}",
+        "channels_filter": "filters\n(FN, C, FH, FW) = {shape}",
+        "channels_output": "output feature map\n(FN, OH, OW) = {shape}",
     },
     "ja": {
         "im2col": "im2col: 入力 {shape}、フィルタ {fh}x{fw} → col {col} = (N*OH*OW, C*FH*FW)",
@@ -418,6 +423,11 @@ DIAGRAMS = {
         "pool": "{mode}プーリング: {ph}x{pw} のウィンドウ、ストライド {stride}(ウィンドウごとに色分け)",
         "flatten": "Affine レイヤのための平坦化: {h}x{w} → {size} 個の値、真下の画素は {w} 個先",
         "flat": "{size} 個の値の列",
+        "channels": "チャネル: フィルタは入力の {c} チャネルそれぞれに 1 枚ずつを持ち、フィルタ "
+        "{fn} 枚で出力は {fn} チャネルになる",
+        "channels_input": "入力特徴マップ\n(C, H, W) = {shape}",
+        "channels_filter": "フィルタ\n(FN, C, FH, FW) = {shape}",
+        "channels_output": "出力特徴マップ\n(FN, OH, OW) = {shape}",
     },
 }
 

@@ -13,12 +13,14 @@ Japanese with a Japanese font (:func:`japanese_font`).
 - :func:`im2col_figure`: a diagram of im2col for a small example.
 - :func:`pool_figure`: pooling's windows over the lecture's input, the maxima, the output.
 - :func:`flatten_figure`: an image flattened for an Affine layer, row by row.
+- :func:`channels_figure`: (C, H, W) with (FN, C, FH, FW) filters gives (FN, OH, OW), as blocks.
 - :func:`sliding_window_figure` / :func:`sliding_window_gif`: the filter window sliding over a
   padded input, one frame per output element.
 """
 
 from ._backend import FontNotFoundError, japanese_font, save_figure
 from .diagrams import (
+    channels_figure,
     flatten_figure,
     im2col_figure,
     pool_figure,
@@ -47,6 +49,7 @@ __all__ = [
     "im2col_figure",
     "pool_figure",
     "flatten_figure",
+    "channels_figure",
     "sliding_window_figure",
     "sliding_window_gif",
     "save_sliding_window_gif",

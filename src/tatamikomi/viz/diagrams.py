@@ -233,6 +233,58 @@ def flatten_figure(x=None, pixel=(1, 1), *, lang="en"):
     return fig
 
 
+def _stack(ax, x0, h, w, colours, depth=0.6) -> float:
+    """One h x w sheet per colour, one behind the other (the first in front), the front one's
+    bottom-left corner at (x0, 0); returns the right edge."""
+    from matplotlib.patches import Rectangle
+
+    for k in reversed(range(len(colours))):
+        corner = (x0 + k * depth, k * depth)
+        ax.add_patch(Rectangle(corner, w, h, facecolor=colours[k], edgecolor="#333333", lw=1))
+    return x0 + w + (len(colours) - 1) * depth
+
+
+def channels_figure(
+    input_shape=(3, 7, 7), filters=2, filter_size=3, *, stride=1, pad=0, lang="en"
+):
+    """Channels as blocks: an input (C, H, W) convolved with FN filters (FN, C, FH, FW) gives
+    (FN, OH, OW). Each filter has one FH x FW slice per input channel; each filter makes one
+    output channel, drawn in its colour. The output size comes from the library's geometry."""
+    from ..functional.geometry import window2d
+
+    t = _labels(lang)
+    c, h, w = (int(v) for v in input_shape)
+    fh, fw = (filter_size, filter_size) if np.isscalar(filter_size) else filter_size
+    oh, ow = window2d((h, w), (fh, fw), stride, pad).out_hw
+    colours = [COLOURS[k % len(COLOURS)] for k in range(filters)]
+
+    def label(x_from, x_to, text):
+        ax.text((x_from + x_to) / 2, -1.2, text, ha="center", va="top")
+
+    def operator(x, symbol):
+        ax.text(x + 1.5, h / 2, symbol, ha="center", va="center", fontsize=20)
+        return x + 3
+
+    with style(lang):
+        fig = new_figure(figsize=(11, 4.2))
+        fig.suptitle(t["channels"].format(c=c, fn=filters))
+        ax = fig.add_subplot()
+        x = _stack(ax, 0, h, w, ["#9ecae1"] * c)
+        label(0, x, t["channels_input"].format(shape=(c, h, w)))
+        start = x = operator(x, "⊛")
+        for k in range(filters):
+            x = _stack(ax, x + (3 if k else 0), fh, fw, [colours[k]] * c)
+        label(start, x, t["channels_filter"].format(shape=(filters, c, fh, fw)))
+        start = operator(x, "→")
+        x = _stack(ax, start, oh, ow, colours)
+        label(start, x, t["channels_output"].format(shape=(filters, oh, ow)))
+        ax.set_xlim(-1, x + 1)
+        ax.set_ylim(-3.5, max(h, oh) + max(c, filters) * 0.6 + 1)
+        ax.set_aspect("equal")
+        ax.set_axis_off()
+    return fig
+
+
 def _conv_frame(e, k: int, lang: str):
     """Figure for step ``k`` of the convolution explanation ``e`` (one channel, one filter)."""
     t = _labels(lang)
