@@ -3,16 +3,26 @@
     python scripts/make_notebooks.py
 
 Prose becomes markdown cells and each ``python`` block a code cell; the ``text`` blocks (the
-printed output the tutorial shows) are left out, since running a cell shows it. A first code
-cell installs tatamikomi with its pictures extra. tests/test_tutorials.py checks that the
-notebooks hold exactly the tutorials' code.
+printed output the tutorial shows) are not copied: every code cell is run, in order in one
+namespace (in a scratch folder, for the files the tutorial writes), and stored with what it
+printed and, when it ends with a figure, the figure as a PNG, so that the notebooks show their
+results before anyone runs them. A first code cell installs tatamikomi with its pictures extra
+(not run here). tests/test_tutorials.py checks that the notebooks hold exactly the tutorials'
+code and that their outputs are what the tutorials print. Run it with this checkout's
+tatamikomi importable (``pip install -e .``).
 """
 
 from __future__ import annotations
 
+import ast
+import base64
+import contextlib
+import io
 import json
+import os
 import pathlib
 import re
+import tempfile
 
 from tatamikomi._files import atomic_write
 
@@ -48,6 +58,8 @@ def cells(markdown: str) -> list[dict]:
 
 
 def _markdown(source: str) -> dict:
+    # the tutorials link their neighbours in docs/; the notebooks live in examples/
+    source = re.sub(r"\]\((?![a-z]+:|#|/|\.\./)([^)]+)\)", r"](../docs/\1)", source)
     return {"cell_type": "markdown", "metadata": {}, "source": _lines(source)}
 
 
@@ -59,6 +71,44 @@ def _code(source: str) -> dict:
         "outputs": [],
         "source": _lines(source),
     }
+
+
+def run(cells_: list[dict]) -> None:
+    """Run the code cells (but the install) in order and store their outputs."""
+    namespace = {"__name__": "__notebook__"}
+    code_cells = [c for c in cells_ if c["cell_type"] == "code" and c["source"][0] != INSTALL]
+    for count, cell in enumerate(code_cells, 1):
+        code = "".join(cell["source"])
+        tree = ast.parse(code)
+        last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            exec(compile(tree, f"cell {count}", "exec"), namespace)
+            value = None
+            if last is not None:
+                expression = compile(ast.Expression(last.value), f"cell {count}", "eval")
+                value = eval(expression, namespace)
+        outputs = []
+        if printed.getvalue():
+            text = _lines(printed.getvalue().rstrip("\n") + "\n")
+            outputs.append({"name": "stdout", "output_type": "stream", "text": text})
+        if value is not None and hasattr(value, "savefig"):  # a figure, shown as a PNG
+            png = io.BytesIO()
+            value.savefig(png, format="png", dpi=72, bbox_inches="tight")
+            encoded = base64.b64encode(png.getvalue()).decode()
+            data = {"image/png": encoded, "text/plain": ["<Figure>"]}
+            outputs.append({"data": data, "metadata": {}, "output_type": "display_data"})
+        elif value is not None:
+            outputs.append(
+                {
+                    "data": {"text/plain": _lines(repr(value))},
+                    "execution_count": count,
+                    "metadata": {},
+                    "output_type": "execute_result",
+                }
+            )
+        cell["outputs"] = outputs
+        cell["execution_count"] = count
 
 
 def notebook(markdown: str) -> dict:
@@ -77,6 +127,13 @@ def notebook(markdown: str) -> dict:
 def main() -> None:
     for source, target in PAIRS.items():
         book = notebook((ROOT / source).read_text("utf-8"))
+        here = os.getcwd()
+        with tempfile.TemporaryDirectory() as scratch:
+            os.chdir(scratch)
+            try:
+                run(book["cells"])
+            finally:
+                os.chdir(here)
         for k, cell in enumerate(book["cells"]):
             cell["id"] = f"cell-{k}"
         text = json.dumps(book, ensure_ascii=False, indent=1) + "\n"

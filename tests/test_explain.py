@@ -72,8 +72,8 @@ def test_conv_with_padding_shows_the_padded_grid_and_the_slide_sum(capsys):
 def test_conv_bias_and_stride(capsys):
     code, out, _ = explain(capsys, "conv", "--bias", "3", "--stride", "2", "--pad", "1")
     assert code == 0
-    assert "0x1+0x0+0x2+0x0+1x2+2x0+0x1+4x1+3x(-1) = 3, + 3 = 6" in out
-    assert "(4 + 2*1 - 3) / 2 + 1 = 2  (3/2 rounded down)" in out
+    assert "0x1+0x0+0x2+0x0+1x2+2x0+0x1+4x1+3x(-1) = 3, 3 + 3 = 6" in out
+    assert "= ⌊(4 + 2*1 - 3) / 2⌋ + 1 = 1 + 1 = 2  (3/2 rounded down)" in out
     expected = tk.functional.conv2d(
         lecture.INPUT[None, None], lecture.FILTER[None, None], np.array([3]), 2, 1
     )[0, 0]

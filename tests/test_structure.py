@@ -21,7 +21,7 @@ LEVELS = [
     {"lecture"},
     {"models"},
     {"explain", "export"},
-    {"viz", "train", "demo"},
+    {"viz", "train", "demo", "exercises"},
     {"serve", "book"},
     {"cli"},
     {"__init__", "__main__"},

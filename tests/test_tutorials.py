@@ -1,7 +1,8 @@
 """The tutorials run end to end: every ``python`` block in order, in one namespace, and the
 ``text`` block after a code block must be exactly what that code printed. The notebooks in
-examples/ must hold the same code."""
+examples/ must hold the same code, stored with its outputs and figures."""
 
+import base64
 import contextlib
 import io
 import json
@@ -71,6 +72,10 @@ def test_both_tutorials_have_the_same_code():
     assert [strip(c) for c in english] == [strip(c) for c in japanese]
 
 
+def ends_with_a_figure(code: str) -> bool:
+    return code.rstrip().splitlines()[-1].split("#")[0].strip() == "fig"
+
+
 @pytest.mark.parametrize("path", TUTORIALS)
 def test_notebook_matches_its_tutorial(path):
     notebook = json.loads((ROOT / NOTEBOOKS[path]).read_text("utf-8"))
@@ -80,4 +85,21 @@ def test_notebook_matches_its_tutorial(path):
     assert code_cells[1:] == [code.rstrip("\n") for code, _ in blocks(path)], (
         f"{NOTEBOOKS[path]} is out of date: run python scripts/make_notebooks.py"
     )
-    assert all(not c.get("outputs") for c in notebook["cells"] if c["cell_type"] == "code")
+    # stored with their outputs: what the tutorial prints, and every figure a cell ends with
+    cells = [c for c in notebook["cells"] if c["cell_type"] == "code"][1:]
+    figures = 0
+    for cell, (code, expected) in zip(cells, blocks(path)):
+        printed = "".join(
+            "".join(o["text"]) for o in cell["outputs"] if o["output_type"] == "stream"
+        )
+        if expected is not None:
+            assert printed.rstrip() == expected.rstrip(), (
+                f"{NOTEBOOKS[path]}: stored outputs are out of date: run "
+                f"python scripts/make_notebooks.py\n{code}"
+            )
+        images = [o for o in cell["outputs"] if "image/png" in o.get("data", {})]
+        assert len(images) == ends_with_a_figure(code), code
+        for image in images:
+            assert base64.b64decode(image["data"]["image/png"]).startswith(b"\x89PNG")
+        figures += len(images)
+    assert figures == 5  # filters, feature maps, curves, confusion matrix, errors

@@ -189,6 +189,92 @@ def test_layer_outputs_are_the_conv_and_pool_outputs():
             break
 
 
+def test_layer_outputs_put_back_the_mode_they_found():
+    model = tk.DeepConvNet(seed=0)
+    image = np.random.default_rng(0).random((1, 28, 28)).astype(np.float32)
+    model.train()
+    dropout = next(layer for layer in model.layers.values() if isinstance(layer, tk.layers.Dropout))
+    dropout.eval()  # a mixed state comes back as it was, layer by layer
+    found = [layer.training for layer in model.layers.values()]
+    viz.layer_outputs(model, image)
+    assert [layer.training for layer in model.layers.values()] == found
+    assert any(found) and not all(found)
+    model.eval()
+    viz.layer_outputs(model, image)
+    assert not any(layer.training for layer in model.layers.values())
+
+
+def test_confusion_colour_bar_is_labelled_with_ticks_between_the_powers_of_ten():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    labels = np.repeat(np.arange(3), 40)
+    predicted = labels.copy()
+    predicted[:3] = 1  # a rare mistake, which the log scale shows
+    fig = viz.confusion_figure(labels, predicted, ["a", "b", "c"], lang="ja")
+    FigureCanvasAgg(fig).draw()
+    bar = fig.axes[1]
+    assert bar.get_ylabel() == "画像の枚数(対数目盛)"
+    low, high = bar.get_ylim()
+    shown = [t.get_text() for t in bar.get_yticklabels() if low <= t.get_position()[1] <= high]
+    assert shown == ["1", "2", "5", "10", "20"]
+
+
+def test_feature_maps_can_show_every_channel_and_curves_need_no_file_name():
+    model = tk.SimpleConvNet(seed=0)
+    image = np.zeros((1, 28, 28), np.float32)
+    every = viz.feature_maps_figure(model, image, max_channels=None)
+    some = viz.feature_maps_figure(model, image)
+    # one image axis per channel shown, one label axis per row, the input image and its label
+    assert len(every.axes) == 2 + 2 * (1 + 30) and len(some.axes) == 2 + 2 * (1 + 12)
+    history = {"epoch": [1, 2], "loss": [1.0, 0.5], "train_acc": [0.8, 0.9], "test_acc": [0.8, 0.9]}
+    assert viz.history_figure(history)._suptitle.get_text() == "Learning curves"
+    assert viz.history_figure(history, lang="ja")._suptitle.get_text() == "学習曲線"
+    titled = viz.history_figure(history, model_name="SimpleConvNet")
+    assert titled._suptitle.get_text() == "Learning curves of SimpleConvNet"
+
+
+def test_pool_figure_marks_each_windows_maximum():
+    from tatamikomi.explain import explain_pool
+    from tatamikomi.viz.diagrams import pool_winners
+
+    e = explain_pool()  # the lecture's 4x4 input, 2x2 windows, stride 2
+    winners = pool_winners(e)
+    assert winners == [(1, 0), (0, 3), (3, 0), (2, 3)]
+    assert [e.padded[0][w] for w in winners] == e.output[0].ravel().tolist() == [4, 4, 3, 3]
+    fig = viz.pool_figure(lang="ja")
+    assert fig._suptitle.get_text().startswith("最大値プーリング: 2x2 のウィンドウ")
+    assert [ax.get_title() for ax in fig.axes] == ["入力特徴マップ", "出力特徴マップ"]
+    assert fig._repr_png_().startswith(b"\x89PNG")
+    assert viz.pool_figure(size=3, stride=1, pad=1, mode="avg").axes[0].get_title() == (
+        "input feature map (padded)"
+    )
+    with pytest.raises(ValueError, match="one channel"):
+        viz.pool_figure(np.ones((2, 4, 4)))
+
+
+def test_flatten_figure_marks_a_pixel_and_the_one_below_w_apart():
+    fig = viz.flatten_figure(lang="ja")  # the lecture's 4x4 input, pixel (1, 1)
+    assert fig._suptitle.get_text().endswith("真下の画素は 4 個先")
+    flat = fig.axes[1]
+    assert flat.get_title() == "16 個の値の列"
+    assert sorted(t.get_text() for t in flat.texts if t.get_position()[1] < -1) == ["5", "9"]
+    with pytest.raises(ValueError, match="one \\(H, W\\) image"):
+        viz.flatten_figure(np.ones((1, 4, 4)))
+
+
+def test_channels_figure_gives_the_shapes_of_the_lecture():
+    from tatamikomi import functional as F
+
+    fig = viz.channels_figure((3, 7, 7), filters=2, filter_size=3, pad=1, lang="ja")
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    out = F.conv2d(np.zeros((1, 3, 7, 7)), np.zeros((2, 3, 3, 3)), padding=1).shape[1:]
+    assert "入力特徴マップ\n(C, H, W) = (3, 7, 7)" in texts
+    assert "フィルタ\n(FN, C, FH, FW) = (2, 3, 3, 3)" in texts
+    assert f"出力特徴マップ\n(FN, OH, OW) = {out}" in texts and out == (2, 7, 7)
+    # one sheet per input channel, C per filter, one per output channel
+    assert len(fig.axes[0].patches) == 3 + 2 * 3 + 2
+
+
 def test_confusion_matrix_counts():
     counts = viz.confusion_matrix([0, 0, 1, 2, 2, 2], [0, 1, 1, 2, 0, 2], 3)
     assert counts.tolist() == [[1, 1, 0], [0, 1, 0], [1, 0, 2]]

@@ -97,7 +97,8 @@ class Layer:
     #: the spec options :meth:`from_spec` accepts, and those it needs
     spec_options: ClassVar[frozenset] = frozenset()
     spec_required: ClassVar[frozenset] = frozenset()
-    #: "conv", "pool", "affine", "activation", "normalization", "dropout" or "reshape"
+    #: "conv", "pool", "global_pool", "affine", "activation", "normalization", "dropout" or
+    #: "reshape"
     kind: ClassVar[str] = "layer"
     #: the prefix of the book's layer names (Conv1, Relu1...)
     book_name: ClassVar[str | None] = None
@@ -644,7 +645,7 @@ class GlobalAveragePooling(Layer):
     """
 
     spec_type = "GlobalAvgPool2d"
-    kind = "pool"
+    kind = "global_pool"
     book_name = "Pool"
 
     def output_shape(self, input_shape):

@@ -3,7 +3,6 @@ drawn. The work is done by the public :mod:`tatamikomi.explain` and :mod:`tatami
 
 from __future__ import annotations
 
-import os
 
 from . import _args
 from ._common import (
@@ -52,6 +51,13 @@ def _explain(args) -> int:
             result = explain.explain_im2col(
                 x, fh, fw, stride=args.stride, pad=args.pad, max_rows=args.rows
             )
+        elif args.what == "flatten":
+            result = explain.explain_flatten(args.input_shape, args.pixel)
+        elif args.what == "shift":
+            x = _args.optional_array(args.input, "--input")
+            result = explain.explain_shift(
+                x, args.shift, args.size, stride=args.stride, mode=args.mode
+            )
         else:
             result = explain.explain_shape(model_by_name(args.model), args.input_shape)
     except (ValueError, TypeError) as error:
@@ -67,6 +73,9 @@ PLOT_OUTPUTS = {
     "confusion": "confusion.png",
     "errors": "errors.png",
     "im2col": "im2col.png",
+    "pool": "pool.png",
+    "flatten": "flatten.png",
+    "channels": "channels.png",
     "slide": "slide.gif",
 }
 
@@ -78,15 +87,26 @@ def _figure(args):
     if args.what == "im2col":
         x = _args.optional_array(args.input, "--input")
         return viz.im2col_figure(x, args.filter_size, stride=args.stride, pad=args.pad, lang=lang)
+    if args.what == "pool":
+        x = _args.optional_array(args.input, "--input")
+        return viz.pool_figure(
+            x, args.size, stride=args.stride, pad=args.pad, mode=args.mode, lang=lang
+        )
+    if args.what == "flatten":
+        return viz.flatten_figure(pixel=args.pixel, lang=lang)
+    if args.what == "channels":
+        return viz.channels_figure(
+            args.input_shape, args.filters, args.filter_size, stride=args.stride, pad=args.pad,
+            lang=lang,
+        )
     model = load_model(args.model)
-    name = os.path.splitext(os.path.basename(args.model))[0]
     if args.what == "filters":
         from ..models import build_model
 
         untrained = None if args.no_random else build_model(model.architecture(), seed=args.seed)
         return viz.filters_figure(model, untrained, lang=lang)
     if args.what == "curves":
-        return viz.history_figure(model.history, model_name=name, lang=lang)
+        return viz.history_figure(model.history, model_name=type(model).__name__, lang=lang)
     if args.what == "feature-maps":
         if args.image is not None:
             pixels = mnist_like(model, args.image)[None]
@@ -146,7 +166,8 @@ def _explain_parser(commands) -> None:
     explain = _args.add_command(
         commands,
         "explain",
-        help="explain convolution, pooling, im2col or a model's shapes step by step",
+        help="explain convolution, pooling, im2col, flattening, a shift or a model's shapes "
+        "step by step",
         description="Compute an operation and print every step as the lecture writes it: "
         "each output element as a sum of products, the output-size formula with the numbers "
         "filled in, each pooling window, the im2col matrix, the shape through a model. Arrays "
@@ -223,6 +244,46 @@ def _explain_parser(commands) -> None:
         help="one input's shape C,H,W (default: the model's)",
     )
     _args.lang_option(shape)
+
+    flatten = _args.add_command(
+        kinds,
+        "flatten",
+        help="where neighbouring pixels go when an Affine layer flattens its input",
+        description="Explain flattening for an Affine layer: where a pixel and its neighbours "
+        "land in the flattened vector (the pixel below is W places away), and the shape a "
+        "convolution keeps instead.",
+    )
+    flatten.add_argument(
+        "--input-shape", type=_args.shape_argument, default=(1, 28, 28), help="one input's C,H,W"
+    )
+    flatten.add_argument(
+        "--pixel",
+        type=_args.shape_argument,
+        help="row,column (or channel,row,column); default: the middle",
+    )
+    _args.lang_option(flatten)
+
+    shift = _args.add_command(
+        kinds,
+        "shift",
+        help="pooling of an input and of the same input shifted by a pixel",
+        description="Explain how pooling takes a small shift of its input: the lecture's 4x4 "
+        "input (or --input) and the same input moved by --shift pixels, window by window. Some "
+        "outputs absorb the shift, some do not.",
+    )
+    shift.add_argument("--input", help="the image (H, W) or (C, H, W), as text or .npy")
+    shift.add_argument(
+        "--shift",
+        type=_args.shape_argument,
+        default=(0, 1),
+        help="down,right in pixels, negative for up or left (--shift=-1,0)",
+    )
+    shift.add_argument("--size", type=_args.pair_argument, default=2, help="window size")
+    shift.add_argument(
+        "--stride", type=_args.pair_argument, default=None, help="stride (default: the window size)"
+    )
+    shift.add_argument("--mode", choices=("max", "avg"), default="max", help="max or avg")
+    _args.lang_option(shift)
     explain.set_defaults(handler=_explain)
 
 
@@ -306,6 +367,44 @@ def _plot_parser(commands) -> None:
         help="filter size",
     )
     _args.window_options(im2col)
+
+    pool = add(
+        "pool",
+        "pooling's windows and their maxima on the lecture's input",
+        "Draw max (or average) pooling: each window over the input feature map in its own "
+        "colour, the value that wins, and the output feature map (default: the lecture's 4x4 "
+        "input, 2x2 windows, stride 2).",
+        model=False,
+    )
+    pool.add_argument("--input", help="the image (H, W), as text or .npy")
+    pool.add_argument("--size", type=_args.pair_argument, default=2, help="window size")
+    _args.window_options(pool, stride_default=None)
+    pool.add_argument("--mode", choices=("max", "avg"), default="max", help="max or avg")
+
+    flatten = add(
+        "flatten",
+        "an image flattened for an Affine layer: neighbours end up W apart",
+        "Draw the lecture's 4x4 input flattened into one row, each image row in its own "
+        "colour, a pixel and the one below it outlined in both.",
+        model=False,
+    )
+    flatten.add_argument(
+        "--pixel", type=_args.shape_argument, default=(1, 1), help="row,column to outline"
+    )
+
+    channels = add(
+        "channels",
+        "channels as blocks: (C, H, W) with (FN, C, FH, FW) filters gives (FN, OH, OW)",
+        "Draw an input of several channels, the filters (one FH x FW slice per input channel) "
+        "and the output, one channel per filter, with every shape labelled.",
+        model=False,
+    )
+    channels.add_argument(
+        "--input-shape", type=_args.shape_argument, default=(3, 7, 7), help="C,H,W of the input"
+    )
+    channels.add_argument("--filters", type=int, default=2, help="number of filters FN")
+    channels.add_argument("--filter-size", type=int, default=3, help="filter size FH = FW")
+    _args.window_options(channels)
 
     slide = add(
         "slide",

@@ -11,13 +11,19 @@ Japanese with a Japanese font (:func:`japanese_font`).
 - :func:`confusion_figure`: the confusion matrix on a test set.
 - :func:`misclassified_figure`: the test images the model got wrong.
 - :func:`im2col_figure`: a diagram of im2col for a small example.
+- :func:`pool_figure`: pooling's windows over the lecture's input, the maxima, the output.
+- :func:`flatten_figure`: an image flattened for an Affine layer, row by row.
+- :func:`channels_figure`: (C, H, W) with (FN, C, FH, FW) filters gives (FN, OH, OW), as blocks.
 - :func:`sliding_window_figure` / :func:`sliding_window_gif`: the filter window sliding over a
   padded input, one frame per output element.
 """
 
 from ._backend import FontNotFoundError, japanese_font, save_figure
 from .diagrams import (
+    channels_figure,
+    flatten_figure,
     im2col_figure,
+    pool_figure,
     save_sliding_window_gif,
     sliding_window_figure,
     sliding_window_gif,
@@ -41,6 +47,9 @@ __all__ = [
     "confusion_matrix",
     "misclassified_figure",
     "im2col_figure",
+    "pool_figure",
+    "flatten_figure",
+    "channels_figure",
     "sliding_window_figure",
     "sliding_window_gif",
     "save_sliding_window_gif",

@@ -12,6 +12,8 @@ import importlib.util
 import io
 import os
 
+from ..i18n import check_lang
+
 INSTALL_HINT = (
     "the pictures need matplotlib: pip install 'tatamikomi[viz]' "
     "(or: pip install matplotlib matplotlib-fontja)"
@@ -106,10 +108,8 @@ def style(lang: str = "en"):
     Japanese font (Latin text falls back to DejaVu Sans)."""
     mpl = matplotlib()
     settings = {"figure.dpi": 100, "savefig.dpi": 100, "axes.titlesize": "medium"}
-    if lang == "ja":
+    if check_lang(lang) == "ja":
         settings["font.family"] = [japanese_font(), "DejaVu Sans"]
-    elif lang != "en":
-        raise ValueError(f"lang must be 'en' or 'ja'; got {lang!r}")
     with mpl.rc_context(settings):
         yield
 

@@ -1,5 +1,5 @@
-"""Diagrams of the lecture's operations: im2col, and the filter window sliding over a padded
-input (one figure per step, or an animated GIF)."""
+"""Diagrams of the lecture's operations: im2col, pooling's windows, and the filter window sliding
+over a padded input (one figure per step, or an animated GIF)."""
 
 from __future__ import annotations
 
@@ -7,43 +7,23 @@ import io
 
 import numpy as np
 
-from ..explain import explain_conv, explain_im2col, localized, number, sum_of_products
+from .. import i18n
+from ..explain import (
+    explain_conv,
+    explain_flatten,
+    explain_im2col,
+    explain_pool,
+    number,
+    sum_of_products,
+)
 from ._backend import new_figure, style
-
-LABELS = {
-    "en": {
-        "im2col": "im2col: input {shape} with a {fh}x{fw} filter -> col {col} = (N*OH*OW, C*FH*FW)",
-        "input": "input (padded)",
-        "input_plain": "input",
-        "channel": "channel {}",
-        "col": "col: one row per window, one column per value under it",
-        "slide": "Convolution: slide the {fh}x{fw} filter, stride {stride}, pad {pad}",
-        "filter": "filter",
-        "output": "output",
-        "step": "step {k} of {n}: output ({i}, {j})",
-        "bias": " + bias {}",
-    },
-    "ja": {
-        "im2col": "im2col: 入力 {shape}, フィルタ {fh}x{fw} -> col {col} = (N*OH*OW, C*FH*FW)",
-        "input": "入力データ (パディング後)",
-        "input_plain": "入力データ",
-        "channel": "チャネル {}",
-        "col": "col: 1 行が 1 つのウィンドウ, 1 列がウィンドウ内の 1 つの値",
-        "slide": "畳み込み演算: {fh}x{fw} のフィルタをスライド "
-        "(ストライド {stride}, パディング {pad})",
-        "filter": "フィルタ",
-        "output": "出力データ",
-        "step": "{n} 回中 {k} 回目: 出力 ({i}, {j})",
-        "bias": " + バイアス {}",
-    },
-}
 
 #: one colour per window (cycled when there are more windows)
 COLOURS = ("#e4572e", "#17bebb", "#ffc914", "#76b041", "#7768ae", "#f28ab2", "#2e86ab", "#a23b72")
 
 
 def _labels(lang: str) -> dict:
-    return localized(LABELS, lang)
+    return i18n.table("diagrams", lang)
 
 
 def _cells(ax, values, x0=0.0, y0=0.0, fills=None, fontsize=10, padding_mask=None):
@@ -157,6 +137,151 @@ def im2col_figure(x=None, filter_size=3, *, stride=1, pad=0, lang="en"):
             ax.plot([x, x], [0.15, -rows - 0.15], color="black", lw=2)
         ax.set_title(t["col"])
         _finish(ax, cols + 3, rows)
+    return fig
+
+
+def pool_winners(e) -> list[tuple[int, int]]:
+    """Max pooling explanation ``e`` (one channel): for each window, row by row, the (row,
+    column) in the padded input of the value that wins (the first maximum, as the library's
+    backward pass picks it)."""
+    (sh, sw), (ph, pw) = e.window.stride, e.window.kernel
+    winners = []
+    for step in e.steps:
+        r, c = divmod(int(np.argmax(step.window)), pw)
+        winners.append((step.position[0] * sh + r, step.position[1] * sw + c))
+    return winners
+
+
+def pool_figure(x=None, size=2, *, stride=None, pad=0, mode="max", lang="en"):
+    """Pooling of one image (default: the lecture's 4x4 input, 2x2 windows, stride 2): the
+    input feature map with each window outlined in its own colour (for max pooling, the value
+    that wins filled in), and the output feature map, each value in the colour of its window."""
+    t = _labels(lang)
+    e = explain_pool(x, size, stride=stride, pad=pad, mode=mode)
+    if len(e.x) != 1:
+        raise ValueError(f"the diagram draws one channel; got {len(e.x)}. Pass x[c] for one.")
+    padded, output = e.padded[0], e.output[0]
+    top, bottom, left, right = e.window.pads
+    mask = np.ones(padded.shape, bool)
+    mask[top : top + e.x.shape[1], left : left + e.x.shape[2]] = False
+    (sh, sw), (ph, pw) = e.window.stride, e.window.kernel
+    (hp, wp), (oh, ow) = padded.shape, output.shape
+    colours = [COLOURS[k % len(COLOURS)] for k in range(len(e.steps))]
+    fills = [[None] * wp for _ in range(hp)]
+    if mode == "max":
+        for (r, c), colour in zip(pool_winners(e), colours):
+            fills[r][c] = colour + "88"
+    with style(lang):
+        fig = new_figure(figsize=(0.6 * (wp + ow + 3), 0.6 * max(hp, oh) + 1.4))
+        fig.suptitle(
+            t["pool"].format(
+                mode=i18n.text(f"explain.{mode}", lang), ph=ph, pw=pw, stride=e.window.stride[0]
+            )
+        )
+        grid = fig.add_gridspec(1, 2, width_ratios=[wp + 1, ow + 1])
+        ax = fig.add_subplot(grid[0, 0])
+        _cells(ax, np.where(np.isinf(padded), np.nan, padded), fills=fills, padding_mask=mask)
+        for step, colour in zip(e.steps, colours):
+            i, j = step.position
+            inset = 0.06 * ((i + j) % 2)
+            _outline(ax, 0, 0, i * sh, j * sw, ph, pw, colour, inset)
+        ax.set_title(t["input"] if any(e.window.pads) else t["input_plain"])
+        _finish(ax, wp, hp)
+        ax = fig.add_subplot(grid[0, 1])
+        out_fills = [[colours[i * ow + j] + "88" for j in range(ow)] for i in range(oh)]
+        _cells(ax, output, fills=out_fills)
+        ax.set_title(t["output"])
+        _finish(ax, ow, max(hp, oh))
+    return fig
+
+
+def flatten_figure(x=None, pixel=(1, 1), *, lang="en"):
+    """Flattening for an Affine layer: a small image (default: the lecture's 4x4 input) with
+    each row in its own colour, and the same values in one row, as the Affine layer gets them.
+    ``pixel`` and the pixel below it are outlined in both: W places apart once flattened."""
+    from .. import lecture
+
+    t = _labels(lang)
+    image = np.asarray(lecture.INPUT if x is None else x, dtype=np.float64)
+    if image.ndim != 2:
+        raise ValueError(f"the diagram draws one (H, W) image; got shape {image.shape}")
+    h, w = image.shape
+    if h * w > 64:
+        raise ValueError(f"a {h}x{w} image is too big to draw flattened; use up to 64 pixels")
+    e = explain_flatten((1, h, w), pixel)
+    colours = [COLOURS[r % len(COLOURS)] + "66" for r in range(h)]
+    marked = [e.pixel] + [at for name, at, _ in e.neighbours if name == "flat_below"]
+    with style(lang):
+        fig = new_figure(figsize=(0.5 * (w + h * w + 4), 0.5 * h + 1.8))
+        fig.suptitle(t["flatten"].format(h=h, w=w, size=h * w))
+        grid = fig.add_gridspec(1, 2, width_ratios=[w + 1, h * w + 1])
+        ax = fig.add_subplot(grid[0, 0])
+        _cells(ax, image, fills=[[colours[r]] * w for r in range(h)])
+        for _, r, c in marked:
+            _outline(ax, 0, 0, r, c, 1, 1, "black", lw=2.5)
+        ax.set_title(t["input_plain"])
+        _finish(ax, w, h)
+        ax = fig.add_subplot(grid[0, 1])
+        flat = image.reshape(1, -1)
+        _cells(ax, flat, fills=[[colours[k // w] for k in range(h * w)]], fontsize=8)
+        indices = [e.index] + [i for name, _, i in e.neighbours if name == "flat_below"]
+        for index in indices:
+            _outline(ax, 0, 0, 0, index, 1, 1, "black", lw=2.5)
+            ax.text(index + 0.5, -1.5, str(index), ha="center", va="top", fontsize=8)
+        ax.set_title(t["flat"].format(size=h * w))
+        _finish(ax, h * w, max(h, 2))
+    return fig
+
+
+def _stack(ax, x0, h, w, colours, depth=0.6) -> float:
+    """One h x w sheet per colour, one behind the other (the first in front), the front one's
+    bottom-left corner at (x0, 0); returns the right edge."""
+    from matplotlib.patches import Rectangle
+
+    for k in reversed(range(len(colours))):
+        corner = (x0 + k * depth, k * depth)
+        ax.add_patch(Rectangle(corner, w, h, facecolor=colours[k], edgecolor="#333333", lw=1))
+    return x0 + w + (len(colours) - 1) * depth
+
+
+def channels_figure(
+    input_shape=(3, 7, 7), filters=2, filter_size=3, *, stride=1, pad=0, lang="en"
+):
+    """Channels as blocks: an input (C, H, W) convolved with FN filters (FN, C, FH, FW) gives
+    (FN, OH, OW). Each filter has one FH x FW slice per input channel; each filter makes one
+    output channel, drawn in its colour. The output size comes from the library's geometry."""
+    from ..functional.geometry import window2d
+
+    t = _labels(lang)
+    c, h, w = (int(v) for v in input_shape)
+    fh, fw = (filter_size, filter_size) if np.isscalar(filter_size) else filter_size
+    oh, ow = window2d((h, w), (fh, fw), stride, pad).out_hw
+    colours = [COLOURS[k % len(COLOURS)] for k in range(filters)]
+
+    def label(x_from, x_to, text):
+        ax.text((x_from + x_to) / 2, -1.2, text, ha="center", va="top")
+
+    def operator(x, symbol):
+        ax.text(x + 1.5, h / 2, symbol, ha="center", va="center", fontsize=20)
+        return x + 3
+
+    with style(lang):
+        fig = new_figure(figsize=(11, 4.2))
+        fig.suptitle(t["channels"].format(c=c, fn=filters))
+        ax = fig.add_subplot()
+        x = _stack(ax, 0, h, w, ["#9ecae1"] * c)
+        label(0, x, t["channels_input"].format(shape=(c, h, w)))
+        start = x = operator(x, "⊛")
+        for k in range(filters):
+            x = _stack(ax, x + (3 if k else 0), fh, fw, [colours[k]] * c)
+        label(start, x, t["channels_filter"].format(shape=(filters, c, fh, fw)))
+        start = operator(x, "→")
+        x = _stack(ax, start, oh, ow, colours)
+        label(start, x, t["channels_output"].format(shape=(filters, oh, ow)))
+        ax.set_xlim(-1, x + 1)
+        ax.set_ylim(-3.5, max(h, oh) + max(c, filters) * 0.6 + 1)
+        ax.set_aspect("equal")
+        ax.set_axis_off()
     return fig
 
 

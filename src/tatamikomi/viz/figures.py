@@ -5,68 +5,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..explain import localized
+from .. import i18n
 from ._backend import new_figure, style
-
-LABELS = {
-    "en": {
-        "filters": "First-layer filters of {model} ({layer}, {n} filters of {size})",
-        "before": "Before training (random)",
-        "after": "After training",
-        "trained": "Filters",
-        "channel0": " (channel 0 of {c})",
-        "maps": "Feature maps of one image through {model}",
-        "input": "input",
-        "maps_row": "{name}\n{shape}",
-        "maps_more": "(first {shown} of {c} channels)",
-        "curves": "Learning curves of {model}",
-        "epoch": "epoch",
-        "loss": "training loss",
-        "accuracy": "accuracy",
-        "train": "train",
-        "test": "test",
-        "confusion": "Confusion matrix on {n:,} test images (accuracy {acc:.2%})",
-        "true": "true label",
-        "predicted": "predicted label",
-        "errors": "Misclassified test images: {shown} of {errors:,} errors in {n:,}",
-        "error": "true {true}\npred {pred} ({p:.0%})",
-        "no_errors": "No test image was misclassified.",
-    },
-    "ja": {
-        "filters": "{model} の第 1 層のフィルタ ({layer}, {size} のフィルタ {n} 枚)",
-        "before": "学習前 (ランダム)",
-        "after": "学習後",
-        "trained": "フィルタ",
-        "channel0": " ({c} チャネルのうちチャネル 0)",
-        "maps": "{model} の各層を通った 1 枚の画像の特徴マップ",
-        "input": "入力",
-        "maps_row": "{name}\n{shape}",
-        "maps_more": "({c} チャネルのうち最初の {shown} チャネル)",
-        "curves": "{model} の学習曲線",
-        "epoch": "エポック",
-        "loss": "訓練データの損失",
-        "accuracy": "認識精度",
-        "train": "訓練データ",
-        "test": "テストデータ",
-        "confusion": "テスト画像 {n:,} 枚の混同行列 (認識精度 {acc:.2%})",
-        "true": "正解ラベル",
-        "predicted": "予測ラベル",
-        "errors": "誤認識したテスト画像: {n:,} 枚中の誤り {errors:,} 枚のうち {shown} 枚",
-        "error": "正解 {true}\n予測 {pred} ({p:.0%})",
-        "no_errors": "誤認識したテスト画像はない。",
-    },
-}
 
 
 def _labels(lang: str) -> dict:
-    return localized(LABELS, lang)
+    return i18n.table("figures", lang)
 
 
 def _first_conv(model):
-    from ..layers import Convolution
-
     for name, layer in model.layers.items():
-        if isinstance(layer, Convolution):
+        if layer.kind == "conv":
             return name, layer
     raise ValueError(f"{type(model).__name__} has no convolution layer to show")
 
@@ -128,26 +77,32 @@ def filters_figure(model, untrained=None, *, columns=10, lang="en"):
 
 def layer_outputs(model, image) -> list[tuple[str, np.ndarray]]:
     """One image (C, H, W) through ``model`` in inference mode: the (name, output (C', H', W'))
-    of every convolution and pooling layer, in order."""
-    from ..layers import Convolution, Pooling
-
+    of every convolution and pooling layer, in order. Each layer's train/eval mode is put back
+    as it was found."""
     x = np.asarray(image)[None].astype(model.dtype, copy=False)
     outputs = []
-    model.eval()
-    for name, layer in model.layers.items():
-        x = layer.forward(x)
-        if isinstance(layer, (Convolution, Pooling)):
-            outputs.append((name, x[0].copy()))
+    modes = [(layer, layer.training) for layer in model.layers.values()]
+    try:
+        for name, layer in model.layers.items():
+            layer.eval()
+            x = layer.forward(x)
+            if layer.kind in ("conv", "pool"):
+                outputs.append((name, x[0].copy()))
+    finally:
+        for layer, training in modes:
+            layer.train(training)
     return outputs
 
 
 def feature_maps_figure(model, image, *, max_channels=12, lang="en"):
     """An image and what each convolution and pooling layer makes of it: one row per layer, up
-    to ``max_channels`` of its channels, each map scaled on its own (bright: large)."""
+    to ``max_channels`` of its channels (``None``: all of them), each map scaled on its own
+    (bright: large)."""
     t = _labels(lang)
     image = np.asarray(image)
     outputs = layer_outputs(model, image)
-    columns = min(max_channels, max(len(out) for _, out in outputs))
+    most = max(len(out) for _, out in outputs)
+    columns = most if max_channels is None else min(max_channels, most)
     with style(lang):
         fig = new_figure(figsize=(1.0 * (columns + 1.6), 1.1 * (len(outputs) + 1) + 0.6))
         fig.suptitle(t["maps"].format(model=type(model).__name__))
@@ -172,9 +127,10 @@ def feature_maps_figure(model, image, *, max_channels=12, lang="en"):
     return fig
 
 
-def history_figure(history, *, model_name="the model", lang="en"):
+def history_figure(history, *, model_name=None, lang="en"):
     """Learning curves from a saved history (``model.history``): the mean training loss of each
-    epoch, and train and test accuracy."""
+    epoch, and train and test accuracy; ``model_name`` (e.g. "SimpleConvNet") goes in the
+    title."""
     t = _labels(lang)
     epochs = history.get("epoch") if history else None
     if not epochs:
@@ -184,7 +140,8 @@ def history_figure(history, *, model_name="the model", lang="en"):
         )
     with style(lang):
         fig = new_figure(figsize=(10, 4))
-        fig.suptitle(t["curves"].format(model=model_name))
+        title = t["curves_plain"] if model_name is None else t["curves"].format(model=model_name)
+        fig.suptitle(title)
         loss_ax, acc_ax = fig.subplots(1, 2)
         loss_ax.plot(epochs, history["loss"], marker="o")
         loss_ax.set_xlabel(t["epoch"])
@@ -219,6 +176,7 @@ def confusion_figure(labels, predicted, classes, *, lang="en"):
     """The confusion matrix of a classifier with the count in every cell (rows: true class,
     columns: predicted class); the colour is on a log scale so that rare mistakes show."""
     from matplotlib.colors import LogNorm
+    from matplotlib.ticker import LogLocator, StrMethodFormatter
 
     t = _labels(lang)
     labels, predicted = np.asarray(labels), np.asarray(predicted)
@@ -230,7 +188,12 @@ def confusion_figure(labels, predicted, classes, *, lang="en"):
         ax = fig.add_subplot()
         shown = np.where(counts > 0, counts, np.nan)
         image = ax.imshow(shown, cmap="Blues", norm=LogNorm(vmin=1, vmax=max(2, counts.max())))
-        fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+        bar = fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+        bar.set_label(t["count"])
+        bar.locator = LogLocator(subs=(1, 2, 5))  # 1, 2, 5, 10, 20, 50...: more than 10^0, 10^1
+        bar.formatter = StrMethodFormatter("{x:g}")
+        bar.minorticks_off()
+        bar.update_ticks()
         threshold = np.sqrt(max(2, counts.max()))
         for i in range(k):
             for j in range(k):

@@ -1,0 +1,69 @@
+"""The lecture's arithmetic, step by step, in English or Japanese (``tatamikomi explain``).
+
+Each ``explain_*`` function computes its result with the library's own operations and returns
+an explanation object: its fields hold the steps as arrays and numbers (for tests, notebooks and
+the pictures), and ``lines(lang)`` / ``text(lang)`` render them as the slides write them::
+
+    >>> from tatamikomi.explain import explain_conv
+    >>> e = explain_conv()                       # the lecture's 4x4 input and 3x3 filter
+    >>> e.output[0].tolist()
+    [[12.0, 14.0], [14.0, 10.0]]
+    >>> e.steps[0].products()
+    '1x1+2x0+3x2+4x0+3x2+2x0+0x1+1x1+2x(-1) = 12'
+
+One module per explanation:
+
+- :func:`explain_conv` (``conv.py``): every output element as a sum of products (plus the
+  bias), with the padded input and the output-size formula filled in; channels are summed.
+- :func:`explain_pool` (``pool.py``): each max or average pooling window and its result.
+- :func:`explain_im2col` (``im2col.py``): the column matrix, each row labelled with its window,
+  and why its shape is (N*OH*OW, C*FH*FW).
+- :func:`explain_shape` (``shape.py``): how a model changes the shape, layer by layer, with each
+  formula.
+- :func:`explain_flatten` (``flatten.py``): where neighbouring pixels land when an input is
+  flattened for an Affine layer (28 apart in MNIST), and the shape a convolution keeps.
+- :func:`explain_shift` (``shift.py``): pooling of an input and of the same input shifted by a
+  pixel: which outputs absorb the shift and which do not.
+
+``_format.py`` writes numbers, grids and the output-size formula (whose value always comes from
+:mod:`tatamikomi.functional.geometry`); every text comes from :mod:`tatamikomi.i18n`. To add an
+explanation: a module here with an ``explain_*`` function returning an :class:`Explanation`
+(``lines(lang)``), its texts in ``i18n.EXPLAIN``, its name exported below.
+"""
+
+from ..i18n import LANGUAGES, localized
+from ._base import Explanation
+from ._format import grid, nested, number, size_formula, sum_of_products
+from .conv import ConvExplanation, ConvStep, explain_conv
+from .flatten import FlattenExplanation, explain_flatten
+from .im2col import Im2colExplanation, explain_im2col
+from .pool import PoolExplanation, PoolStep, explain_pool
+from .shape import ShapeExplanation, ShapeStep, describe_layer, explain_shape
+from .shift import ShiftExplanation, explain_shift
+
+__all__ = [
+    "explain_conv",
+    "explain_pool",
+    "explain_im2col",
+    "explain_shape",
+    "explain_flatten",
+    "explain_shift",
+    "describe_layer",
+    "Explanation",
+    "ConvExplanation",
+    "ConvStep",
+    "PoolExplanation",
+    "PoolStep",
+    "Im2colExplanation",
+    "ShapeExplanation",
+    "ShapeStep",
+    "FlattenExplanation",
+    "ShiftExplanation",
+    "size_formula",
+    "sum_of_products",
+    "number",
+    "grid",
+    "nested",
+    "localized",
+    "LANGUAGES",
+]

@@ -1,0 +1,37 @@
+"""What every explanation shares: rendering in a language, and reading one image."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._checks import as_array
+
+
+class Explanation:
+    """Shared rendering: ``text(lang)`` joins ``lines(lang)``; ``str()`` is the English text."""
+
+    def lines(self, lang: str = "en") -> list[str]:  # pragma: no cover - each subclass has one
+        raise NotImplementedError
+
+    def text(self, lang: str = "en") -> str:
+        return "\n".join(self.lines(lang))
+
+    def __str__(self) -> str:
+        return self.text()
+
+
+def as_image(x, name: str, default) -> np.ndarray:
+    """(H, W), (C, H, W) or (1, C, H, W) -> (C, H, W), as float64 for exact arithmetic."""
+    array = as_array(default if x is None else x, name)
+    if array.ndim == 4 and array.shape[0] == 1:
+        array = array[0]
+    if array.ndim == 2:
+        array = array[None]
+    if array.ndim != 3:
+        raise ValueError(
+            f"{name} must be one image, (H, W) or (C, H, W); got shape {array.shape}. "
+            f"For a batch, explain one image at a time (x[k])."
+        )
+    if array.size == 0:
+        raise ValueError(f"{name} is empty; got shape {array.shape}")
+    return array.astype(np.float64)

@@ -1,0 +1,511 @@
+"""Every English and Japanese string a learner reads: the one translation home.
+
+The texts are grouped by area (``"explain"``, ``"demo"``, ``"figures"``, ``"diagrams"``), one
+dict per area, each ``{language: {name: template}}``. A text is asked for by its namespaced key,
+``"area.name"``, and filled in with :meth:`str.format`::
+
+    >>> from tatamikomi import i18n
+    >>> i18n.text("explain.output", "ja", shape="2x2", nested="[[12,14],[14,10]]")
+    '出力データ (2x2): [[12,14],[14,10]]'
+    >>> i18n.table("explain", "en")["the_filter"]         # a whole area, for many lookups
+    'filter'
+    >>> i18n.check_lang("fr")
+    Traceback (most recent call last):
+    ...
+    ValueError: lang must be one of en, ja; got 'fr'
+
+To add a string: put it under the same name in every language of its area (the tests fail
+when a language lacks a name, or when two languages' templates ask for different ``{fields}``),
+then ask for it with ``text("area.name", lang, **values)``. To add an area (the command line's
+messages, the browser studio's labels), write its dict below and register it in ``AREAS``;
+name its keys for what they say (``"studio.draw_digit"``). To add a language, add its code to
+``LANGUAGES`` and its dict to every area.
+
+The lecture's own terms are kept where it has them: フィルタ, 積和計算, 特徴マップ, チャネル,
+パディング, ストライド, プーリング.
+"""
+
+from __future__ import annotations
+
+LANGUAGES = ("en", "ja")
+
+# ---------------------------------------------------------------------------------------------
+# tatamikomi explain (tatamikomi.explain)
+
+EXPLAIN = {
+    "en": {
+        "conv_title": "Convolution: input {input}, filter {filter}, stride {stride}, pad {pad}"
+        "{bias}",
+        "bias": ", bias {}",
+        "input": "Input ({}):",
+        "channel": "  channel {}:",
+        "filter": "Filter ({}):",
+        "filter_k": "Filter {k} of {n} ({shape}):",
+        "image": "{c} channels of {hw}",
+        "pads": "(top {top}, bottom {bottom}, left {left}, right {right})",
+        "padded": "Input padded with zeros, {pad} on each side ({shape}):",
+        "size": "Output size (H, W: input; FH, FW: {what}; P: padding; S: stride):",
+        "rounded_down": "  ({numerator}/{stride} rounded down)",
+        "rounded_up": "  ({numerator}/{stride} rounded up, as ceil_mode asks)",
+        "the_filter": "filter",
+        "the_window": "window",
+        "slide": "Slide the {fh}x{fw} window over the input, {step} at a time. At each place, "
+        "multiply the numbers that overlap and add the products up:",
+        "slide_bias": "Slide the {fh}x{fw} window over the input, {step} at a time. At each "
+        "place, multiply the numbers that overlap and add the products up, then add the bias:",
+        "positions": "Positions (i,j) count from 0: (0,0) is the top-left element "
+        "(row 1, column 1 on the slides).",
+        "step1": "one step",
+        "stepn": "{} steps",
+        "bias_sum": "{sum}, {sum} + {bias} = {value}",
+        "channels": "The input has {c} channels: the filter has a {fh}x{fw} slice for each, and "
+        "the {c} sums are added into one output value.",
+        "channel_sum": "      channel {c}: {terms} = {value}",
+        "total": "      sum over channels: {terms} = {value}",
+        "total_bias": "      sum over channels, plus the bias: {terms} = {value}",
+        "output": "Output ({shape}): {nested}",
+        "output_k": "Output of filter {k} ({shape}): {nested}",
+        "output_c": "Output channel {k} ({shape}): {nested}",
+        "filters": "{n} filters give an output of {n} channels: (FN, OH, OW) = {shape}.",
+        "rounded": "(values shown to 4 significant digits)",
+        "pool_title": "{mode} pooling: window {window}, stride {stride}, pad {pad}, input {input}",
+        "max": "Max",
+        "avg": "Average",
+        "pool_padded_max": "Input padded with -inf, {pad} on each side ({shape}), so that "
+        "padding never wins:",
+        "pool_padded_avg": "Input padded with zeros, {pad} on each side ({shape}); they count "
+        "in the mean:",
+        "pool_slide": "Move the {ph}x{pw} window {step} at a time and take {what} of each window:",
+        "the_max": "the largest value",
+        "the_mean": "the mean",
+        "pool_note": "Pooling has no parameters to learn, keeps the number of channels ({c}), "
+        "and makes the height and width smaller.",
+        "im2col_title": "im2col: input (N, C, H, W) = {shape}, filter {fh}x{fw}, stride {stride}, "
+        "pad {pad}",
+        "im2col_rows": "Each row is one window position in one image: "
+        "N*OH*OW = {n}*{oh}*{ow} = {rows} rows.",
+        "im2col_cols": "Each column is one input value under the window, for every channel: "
+        "C*FH*FW = {c}*{fh}*{fw} = {cols} columns.",
+        "im2col_shape": "So col.shape = (N*OH*OW, C*FH*FW) = ({rows}, {cols}).",
+        "im2col_matrix": "The matrix (row: image n, window at (i, j)):",
+        "im2col_more": "    ... {} more rows",
+        "im2col_more_cols": "(first {shown} of {cols} columns shown)",
+        "im2col_columns": "Columns {start}-{end}: channel {c}, filter taps (0,0) to ({i},{j}), "
+        "row by row.",
+        "im2col_product": "A convolution is then one matrix product: col ({rows}, {cols}) @ "
+        "W.reshape(FN, {cols}).T ({cols}, FN) = ({rows}, FN), reshaped to "
+        "(N, OH, OW, FN) = ({n}, {oh}, {ow}, FN) and transposed to (N, FN, OH, OW).",
+        "im2col_memory": "The price is memory: col holds {rows}*{cols} = {col_size:,} values, the "
+        "input {x_terms} = {x_size:,}, {ratio:.1f} times as many (a value is copied once for "
+        "every window that covers it).",
+        "row": "image {n}, window at ({i}, {j})",
+        "shape_title": "{model}: how the shape of one input {shape} changes, layer by layer",
+        "arrow": "->",
+        "conv_layer": "{filters} filters of {c}x{fh}x{fw}, stride {stride}, pad {pad}",
+        "conv_channels": "channels = number of filters = {}",
+        "pool_layer": "{mode} pooling {ph}x{pw}, stride {stride}, pad {pad}",
+        "pool_channels": "channels unchanged ({}), no parameters",
+        "unchanged": "shape unchanged",
+        "flatten": "flattens {shape} into {size} values",
+        "affine": "{n_in} -> {n_out}: W is ({n_in}, {n_out}), b is ({n_out},)",
+        "affine_flat": "flattens {shape} into {size} values, then {n_in} -> {n_out}: "
+        "W is ({n_in}, {n_out})",
+        "gap": "the mean of each channel: {shape} -> ({c},)",
+        "classes": "one score per class: {}",
+        "flat_title": "Flattening for an Affine layer: one input {shape} becomes {terms} = "
+        "{size} values in a row.",
+        "flat_pixels": "Pixel {axes} = {at} and its neighbours, before and after flattening:",
+        "flat_axes": "(row, column)",
+        "flat_axes_c": "(channel, row, column)",
+        "flat_at": "{at} -> position {index}",
+        "flat_right": "the right neighbour, {gap} apart",
+        "flat_below": "the pixel below, {gap} apart (one row of {w} values later)",
+        "flat_diagonal": "below right, {gap} apart",
+        "flat_channel": "the same place in the next channel, {gap} apart (one channel of {hw} "
+        "values later)",
+        "flat_lost": "The Affine layer sees {size} separate values: that {a} and {b} were "
+        "neighbours in the image is not in its input. The spatial information is lost.",
+        "flat_lost_row": "The Affine layer sees {size} separate values: the spatial information "
+        "is lost.",
+        "flat_conv": "A convolution layer keeps the shape: {shape} with {k}x{k} filters -> {out}, "
+        "and each output value is computed from a {k}x{k} patch of neighbouring pixels.",
+        "shift_title": "{mode} pooling {window}, stride {stride}, pad {pad}: an input, and the "
+        "same input shifted {shift} (in pixels; zeros come in at the edge)",
+        "shift_input": "Shifted input ({}):",
+        "shift_right": "{} to the right",
+        "shift_left": "{} to the left",
+        "shift_down": "{} down",
+        "shift_up": "{} up",
+        "shift_and": " and ",
+        "shift_none_given": "by 0",
+        "shift_same": "the same",
+        "shift_changed": "changed",
+        "shift_outputs": "Output {before}, after the shift {after}",
+        "shift_some": "{same} of the {total} outputs absorb the shift and {changed} do not: "
+        "pooling can absorb a small shift of the data, but not always.",
+        "shift_all": "All {total} outputs absorb the shift.",
+        "shift_none": "None of the {total} outputs absorbs the shift.",
+    },
+    "ja": {
+        "conv_title": "畳み込み演算: 入力 {input}、フィルタ {filter}、ストライド {stride}、"
+        "パディング {pad}{bias}",
+        "bias": "、バイアス {}",
+        "input": "入力データ ({}):",
+        "channel": "  チャネル {}:",
+        "filter": "フィルタ ({}):",
+        "filter_k": "フィルタ {k} / {n} ({shape}):",
+        "image": "{c} チャネルの {hw}",
+        "pads": "(上 {top}、下 {bottom}、左 {left}、右 {right})",
+        "padded": "周囲に幅 {pad} の 0 を埋めた入力データ ({shape}):",
+        "size": "出力サイズ(H, W:入力の高さ・幅/FH, FW:{what}の高さ・幅/P:パディング/"
+        "S:ストライド):",
+        "rounded_down": "({numerator}/{stride} は切り捨て)",
+        "rounded_up": "({numerator}/{stride} は切り上げ: ceil_mode の指定)",
+        "the_filter": "フィルタ",
+        "the_window": "ウィンドウ",
+        "slide": "{fh}x{fw} のウィンドウを {step}ずつスライドさせ、各位置で重なる要素を掛けて、"
+        "その総和を求める(積和計算):",
+        "slide_bias": "{fh}x{fw} のウィンドウを {step}ずつスライドさせ、各位置で重なる要素を"
+        "掛けて、その総和を求め(積和計算)、さらにバイアスを加える:",
+        "positions": "位置 (i,j) は 0 から数える: (0,0) が左上の要素(スライドの 1 行 1 列目)",
+        "step1": "1 つ",
+        "stepn": "{} つ",
+        "bias_sum": "{sum}、{sum} + {bias} = {value}",
+        "channels": "入力は {c} チャネル: フィルタもチャネルごとに {fh}x{fw} を持ち、"
+        "{c} つの積和を加算して 1 つの出力にする。",
+        "channel_sum": "      チャネル {c}: {terms} = {value}",
+        "total": "      チャネルの和: {terms} = {value}",
+        "total_bias": "      チャネルの和とバイアス: {terms} = {value}",
+        "output": "出力データ ({shape}): {nested}",
+        "output_k": "フィルタ {k} の出力 ({shape}): {nested}",
+        "output_c": "出力のチャネル {k} ({shape}): {nested}",
+        "filters": "フィルタが {n} 枚なので出力は {n} チャネル: (FN, OH, OW) = {shape}",
+        "rounded": "(値は 4 桁に丸めて表示)",
+        "pool_title": "{mode}プーリング: ウィンドウ {window}、ストライド {stride}、"
+        "パディング {pad}、入力 {input}",
+        "max": "最大値",
+        "avg": "平均値",
+        "pool_padded_max": "周囲に幅 {pad} の -inf を埋めた入力 ({shape}): "
+        "パディングは最大値にならない",
+        "pool_padded_avg": "周囲に幅 {pad} の 0 を埋めた入力 ({shape}): 0 も平均に含める",
+        "pool_slide": "{ph}x{pw} のウィンドウを {step}ずつ動かし、各ウィンドウの{what}をとる:",
+        "the_max": "最大値",
+        "the_mean": "平均",
+        "pool_note": "プーリングには学習するパラメータがなく、チャネル数({c})は変わらず、"
+        "縦横方向の空間が小さくなる。",
+        "im2col_title": "im2col: 入力 (N, C, H, W) = {shape}、フィルタ {fh}x{fw}、"
+        "ストライド {stride}、パディング {pad}",
+        "im2col_rows": "各行は 1 枚の画像の 1 つのウィンドウ位置: "
+        "N*OH*OW = {n}*{oh}*{ow} = {rows} 行",
+        "im2col_cols": "各列はウィンドウ内の 1 つの入力値(全チャネル分): "
+        "C*FH*FW = {c}*{fh}*{fw} = {cols} 列",
+        "im2col_shape": "したがって col.shape = (N*OH*OW, C*FH*FW) = ({rows}, {cols})",
+        "im2col_matrix": "行列(行: 画像 n、ウィンドウ位置 (i, j)):",
+        "im2col_more": "    ... 残り {} 行",
+        "im2col_more_cols": "({cols} 列のうち最初の {shown} 列を表示)",
+        "im2col_columns": "列 {start}-{end}: チャネル {c}、フィルタの (0,0) から ({i},{j}) まで、"
+        "行ごとに",
+        "im2col_product": "すると畳み込みは 1 回の行列積になる: col ({rows}, {cols}) @ "
+        "W.reshape(FN, {cols}).T ({cols}, FN) = ({rows}, FN)。これを "
+        "(N, OH, OW, FN) = ({n}, {oh}, {ow}, FN) に変形し、(N, FN, OH, OW) に転置する。",
+        "im2col_memory": "その代わりメモリを使う: col の要素数は {rows}*{cols} = {col_size:,} 個、"
+        "入力は {x_terms} = {x_size:,} 個で、{ratio:.1f} 倍になる(1 つの値が、それを含む"
+        "ウィンドウの数だけコピーされるため)。",
+        "row": "画像 {n}、ウィンドウ位置 ({i}, {j})",
+        "shape_title": "{model}: 1 つの入力 {shape} の形状がレイヤごとにどう変わるか",
+        "arrow": "→",
+        "conv_layer": "{c}x{fh}x{fw} のフィルタ {filters} 枚、ストライド {stride}、"
+        "パディング {pad}",
+        "conv_channels": "チャネル数 = フィルタ数 = {}",
+        "pool_layer": "{mode}プーリング {ph}x{pw}、ストライド {stride}、パディング {pad}",
+        "pool_channels": "チャネル数は変わらない({})、パラメータなし",
+        "unchanged": "形状は変わらない",
+        "flatten": "{shape} を {size} 個の値に平坦化する",
+        "affine": "{n_in} → {n_out}: W は ({n_in}, {n_out})、b は ({n_out},)",
+        "affine_flat": "{shape} を {size} 個の値に平坦化してから {n_in} → {n_out}: "
+        "W は ({n_in}, {n_out})",
+        "gap": "各チャネルの平均: {shape} → ({c},)",
+        "classes": "クラスごとに 1 つのスコア: {}",
+        "flat_title": "Affine レイヤのための平坦化: 1 つの入力 {shape} が {terms} = {size} 個の"
+        "値の列になる",
+        "flat_pixels": "画素 {axes} = {at} と隣の画素の、平坦化の前後の位置:",
+        "flat_axes": "(行, 列)",
+        "flat_axes_c": "(チャネル, 行, 列)",
+        "flat_at": "{at} → 位置 {index}",
+        "flat_right": "右隣、位置の差は {gap}",
+        "flat_below": "真下の画素、位置の差は {gap}(1 行分の {w} 個あと)",
+        "flat_diagonal": "右下の画素、位置の差は {gap}",
+        "flat_channel": "次のチャネルの同じ位置、位置の差は {gap}(1 チャネル分の {hw} 個あと)",
+        "flat_lost": "Affine レイヤには {size} 個の別々の値として入り、{a} と {b} が画像の中で"
+        "隣り合っていたことは入力に残らない: 空間情報が失われる。",
+        "flat_lost_row": "Affine レイヤには {size} 個の別々の値として入る: 空間情報が失われる。",
+        "flat_conv": "畳み込みレイヤは形状を保つ: {shape} に {k}x{k} のフィルタ → {out}。"
+        "各出力は隣り合う {k}x{k} の画素から計算される。",
+        "shift_title": "{mode}プーリング {window}、ストライド {stride}、パディング {pad}: 入力と、"
+        "それを{shift} 画素ずらした入力(端からは 0 が入る)",
+        "shift_input": "ずらした入力データ ({}):",
+        "shift_right": "右に {}",
+        "shift_left": "左に {}",
+        "shift_down": "下に {}",
+        "shift_up": "上に {}",
+        "shift_and": "、",
+        "shift_none_given": "0",
+        "shift_same": "同じ",
+        "shift_changed": "変わる",
+        "shift_outputs": "出力 {before}、ずらした後 {after}",
+        "shift_some": "{total} 個の出力のうち {same} 個はずれを吸収し、{changed} 個は吸収しない: "
+        "データが多少ぶれてもプーリング処理で吸収できることがある(できない場合もある)。",
+        "shift_all": "{total} 個の出力すべてがずれを吸収する。",
+        "shift_none": "{total} 個の出力のどれもずれを吸収しない。",
+    },
+}
+
+#: what a layer is called in the explanations (``explain shape``), by its class name; a class
+#: not listed is called by its class name
+LAYER_NAMES = {
+    "en": {
+        "Affine": "Affine",
+        "Flatten": "Flatten",
+        "GlobalAveragePooling": "GlobalAveragePooling",
+        "Relu": "Relu",
+        "Sigmoid": "Sigmoid",
+        "Tanh": "Tanh",
+        "Dropout": "Dropout",
+        "BatchNormalization": "BatchNormalization",
+    },
+    "ja": {
+        "Affine": "Affine",
+        "Flatten": "平坦化",
+        "GlobalAveragePooling": "グローバル平均プーリング",
+        "Relu": "ReLU",
+        "Sigmoid": "シグモイド",
+        "Tanh": "双曲線正接",
+        "Dropout": "ドロップアウト",
+        "BatchNormalization": "バッチ正規化",
+    },
+}
+
+# ---------------------------------------------------------------------------------------------
+# tatamikomi demo (tatamikomi.demo)
+
+DEMO = {
+    "en": {
+        "input": "Input (4x4):",
+        "filter": "Filter (3x3):",
+        "conv": "Convolution (pad 0, stride 1) -> 2x2:",
+        "top_left": "  top-left element: {products} = {value}",
+        "pad1": "With padding 1 the output stays 4x4:",
+        "bias": "Adding a bias of 3 to every element:",
+        "pad1_stride2": "Padding 1 and stride 2: the window moves 2 at a time, so the padded "
+        "input gives 2x2 instead of the 4x4 of stride 1:",
+        "stride2": "Stride 2 makes the output smaller: a {h}x{w} input and the 3x3 filter give "
+        "{s1} with stride 1, {s2} with stride 2",
+        "max_pool": "2x2 max pooling with stride 2:",
+        "avg_pool": "2x2 average pooling:",
+        "im2col": "im2col: batch {batch} with a 5x5 filter -> {col}"
+        " (10 images x 3x3 positions = 90 rows, 3 channels x 5x5 = 75 columns)",
+        "batches": "Batches: (N, C, H, W) = {x} with (FN, C, FH, FW) = {w} -> "
+        "(N, FN, OH, OW) = {out}",
+    },
+    "ja": {
+        "input": "入力データ (4x4):",
+        "filter": "フィルタ (3x3):",
+        "conv": "畳み込み演算(パディング 0、ストライド 1) → 2x2:",
+        "top_left": "  左上の要素: {products} = {value}",
+        "pad1": "パディング 1 → 出力も 4x4 のまま:",
+        "bias": "バイアス 3 を加える:",
+        "pad1_stride2": "パディング 1、ストライド 2: ウィンドウを 2 つずつ動かすので、"
+        "ストライド 1 の 4x4 ではなく 2x2 になる:",
+        "stride2": "ストライド 2 → 出力は小さくなる: {h}x{w} の入力と 3x3 のフィルタでは、"
+        "ストライド 1 なら {s1}、ストライド 2 なら {s2}",
+        "max_pool": "2x2 の最大値プーリング(ストライド 2):",
+        "avg_pool": "2x2 の平均値プーリング:",
+        "im2col": "im2col: バッチ {batch} と 5x5 フィルタ → {col}"
+        " (画像 10 枚 × 位置 3x3 = 90 行、3 チャネル × 5x5 = 75 列)",
+        "batches": "バッチ処理: (N, C, H, W) = {x} に (FN, C, FH, FW) = {w} → "
+        "(N, FN, OH, OW) = {out}",
+    },
+}
+
+# ---------------------------------------------------------------------------------------------
+# Pictures of a network and its training (tatamikomi.viz.figures)
+
+FIGURES = {
+    "en": {
+        "filters": "First-layer filters of {model} ({layer}, {n} filters of {size})",
+        "before": "Before training (random)",
+        "after": "After training",
+        "trained": "Filters",
+        "channel0": " (channel 0 of {c})",
+        "maps": "Feature maps of one image through {model}",
+        "input": "input",
+        "maps_row": "{name}\n{shape}",
+        "maps_more": "(first {shown} of {c} channels)",
+        "curves": "Learning curves of {model}",
+        "curves_plain": "Learning curves",
+        "epoch": "epoch",
+        "loss": "training loss",
+        "accuracy": "accuracy",
+        "train": "train",
+        "test": "test",
+        "confusion": "Confusion matrix on {n:,} test images (accuracy {acc:.2%})",
+        "true": "true label",
+        "predicted": "predicted label",
+        "count": "number of images (log scale)",
+        "errors": "Misclassified test images: {shown} of {errors:,} errors in {n:,}",
+        "error": "true {true}\npred {pred} ({p:.0%})",
+        "no_errors": "No test image was misclassified.",
+    },
+    "ja": {
+        "filters": "{model} の第 1 レイヤのフィルタ({layer}、{size} のフィルタ {n} 枚)",
+        "before": "学習前 (ランダム)",
+        "after": "学習後",
+        "trained": "フィルタ",
+        "channel0": " ({c} チャネルのうちチャネル 0)",
+        "maps": "{model} の各レイヤを通った 1 枚の画像の特徴マップ",
+        "input": "入力",
+        "maps_row": "{name}\n{shape}",
+        "maps_more": "({c} チャネルのうち最初の {shown} チャネル)",
+        "curves": "{model} の学習曲線",
+        "curves_plain": "学習曲線",
+        "epoch": "エポック",
+        "loss": "訓練データの損失",
+        "accuracy": "認識精度",
+        "train": "訓練データ",
+        "test": "テストデータ",
+        "confusion": "テスト画像 {n:,} 枚の混同行列 (認識精度 {acc:.2%})",
+        "true": "正解ラベル",
+        "predicted": "予測ラベル",
+        "count": "画像の枚数(対数目盛)",
+        "errors": "誤認識したテスト画像: {n:,} 枚中の誤り {errors:,} 枚のうち {shown} 枚",
+        "error": "正解 {true}\n予測 {pred} ({p:.0%})",
+        "no_errors": "誤認識したテスト画像はない。",
+    },
+}
+
+# ---------------------------------------------------------------------------------------------
+# Diagrams of the lecture's operations (tatamikomi.viz.diagrams)
+
+DIAGRAMS = {
+    "en": {
+        "im2col": "im2col: input {shape} with a {fh}x{fw} filter -> col {col} = (N*OH*OW, C*FH*FW)",
+        "input": "input feature map (padded)",
+        "input_plain": "input feature map",
+        "channel": "channel {}",
+        "col": "col: one row per window, one column per value under it",
+        "slide": "Convolution: slide the {fh}x{fw} filter, stride {stride}, pad {pad}",
+        "filter": "filter",
+        "output": "output feature map",
+        "step": "step {k} of {n}: output ({i}, {j})",
+        "bias": " + bias {}",
+        "pool": "{mode} pooling: {ph}x{pw} windows, stride {stride}, each in its own colour",
+        "flatten": "Flattened for an Affine layer: {h}x{w} -> {size} values; the pixel below is "
+        "{w} places away",
+        "flat": "{size} values in a row",
+        "channels": "Channels: every filter has one slice per input channel ({c}); {fn} filters "
+        "give {fn} output channels",
+        "channels_input": "input feature map\n(C, H, W) = {shape}",
+        "channels_filter": "filters\n(FN, C, FH, FW) = {shape}",
+        "channels_output": "output feature map\n(FN, OH, OW) = {shape}",
+    },
+    "ja": {
+        "im2col": "im2col: 入力 {shape}、フィルタ {fh}x{fw} → col {col} = (N*OH*OW, C*FH*FW)",
+        "input": "入力特徴マップ(パディング後)",
+        "input_plain": "入力特徴マップ",
+        "channel": "チャネル {}",
+        "col": "col: 各行が 1 つのウィンドウ、各列がウィンドウ内の 1 要素",
+        "slide": "畳み込み演算: {fh}x{fw} のフィルタをスライド"
+        "(ストライド {stride}、パディング {pad})",
+        "filter": "フィルタ",
+        "output": "出力特徴マップ",
+        "step": "{n} 回中 {k} 回目: 出力 ({i}, {j})",
+        "bias": " + バイアス {}",
+        "pool": "{mode}プーリング: {ph}x{pw} のウィンドウ、ストライド {stride}(ウィンドウごとに色分け)",
+        "flatten": "Affine レイヤのための平坦化: {h}x{w} → {size} 個の値、真下の画素は {w} 個先",
+        "flat": "{size} 個の値の列",
+        "channels": "チャネル: フィルタは入力の {c} チャネルそれぞれに 1 枚ずつを持ち、フィルタ "
+        "{fn} 枚で出力は {fn} チャネルになる",
+        "channels_input": "入力特徴マップ\n(C, H, W) = {shape}",
+        "channels_filter": "フィルタ\n(FN, C, FH, FW) = {shape}",
+        "channels_output": "出力特徴マップ\n(FN, OH, OW) = {shape}",
+    },
+}
+
+# ---------------------------------------------------------------------------------------------
+# Exercises for class (tatamikomi.exercises)
+
+EXERCISES = {
+    "en": {
+        "q_oh": "A 7x7 input, a 3x3 filter, padding 0, stride 2: what is the output height OH?",
+        "q_padded": "The lecture's 4x4 input and 3x3 filter with padding 1: what is the output "
+        "element at (0, 3), the top-right corner?",
+        "q_pool_shift": "Shift the lecture's 4x4 input one pixel to the right (a column of 0s "
+        "comes in on the left). What does 2x2 max pooling with stride 2 give?",
+        "q_shape": "SimpleConvNet and one MNIST image (1, 28, 28): what is the shape after the "
+        "pooling layer Pool1?",
+        "q_im2col": "im2col of a batch (4, 3, 8, 8) with a 3x3 filter, stride 1, padding 1: "
+        "what is the shape of col?",
+        "right": "Right: {answer}. {why}",
+        "wrong": "Not quite: you gave {given}, the answer is {answer}. {why}",
+    },
+    "ja": {
+        "q_oh": "7x7 の入力、3x3 のフィルタ、パディング 0、ストライド 2 のとき、出力の高さ OH は"
+        "いくつか",
+        "q_padded": "講義の 4x4 の入力と 3x3 のフィルタにパディング 1 を使うとき、出力の (0, 3) "
+        "(右上の角) の要素はいくつか",
+        "q_pool_shift": "講義の 4x4 の入力を右に 1 画素ずらす(左端から 0 の列が入る)。"
+        "2x2 の最大値プーリング(ストライド 2)の結果はどうなるか",
+        "q_shape": "SimpleConvNet に MNIST の画像 1 枚 (1, 28, 28) を入れたとき、プーリング層 "
+        "Pool1 の後の形状はどうなるか",
+        "q_im2col": "バッチ (4, 3, 8, 8) を 3x3 のフィルタ、ストライド 1、パディング 1 で im2col "
+        "すると、col の形状はどうなるか",
+        "right": "正解: {answer}。{why}",
+        "wrong": "不正解: {given} ではなく {answer} です。{why}",
+    },
+}
+
+#: every area by name: the part before the dot in a key
+AREAS = {
+    "explain": EXPLAIN,
+    "layer_names": LAYER_NAMES,
+    "demo": DEMO,
+    "figures": FIGURES,
+    "diagrams": DIAGRAMS,
+    "exercises": EXERCISES,
+}
+
+
+def check_lang(lang) -> str:
+    """``lang`` if it is one of :data:`LANGUAGES`, else a ValueError naming the choices."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"lang must be one of {', '.join(LANGUAGES)}; got {lang!r}")
+    return lang
+
+
+def table(area: str, lang: str) -> dict[str, str]:
+    """All the templates of one area in one language, ``{name: template}``."""
+    check_lang(lang)
+    try:
+        return AREAS[area][lang]
+    except KeyError:
+        raise KeyError(f"no text area {area!r}; the areas are {', '.join(AREAS)}") from None
+
+
+def text(key: str, lang: str, *args, **values) -> str:
+    """The text ``"area.name"`` in ``lang``, filled in with ``template.format(*args, **values)``
+    (a template without fields comes back as it is)."""
+    area, dot, name = key.partition(".")
+    if not dot:
+        raise KeyError(f"a text key is 'area.name' (e.g. 'explain.output'); got {key!r}")
+    templates = table(area, lang)
+    if name not in templates:
+        raise KeyError(f"no text {name!r} in area {area!r} ({lang})")
+    return templates[name].format(*args, **values)
+
+
+def localized(tables: dict, lang: str):
+    """``tables[lang]`` for any dict keyed by language, after :func:`check_lang`."""
+    return tables[check_lang(lang)]
+
+
+__all__ = ["LANGUAGES", "AREAS", "check_lang", "table", "text", "localized"]
