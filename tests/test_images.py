@@ -532,3 +532,19 @@ def test_the_photo_benchmark_runs(tmp_path, capsys):
 def test_confidence_is_the_top_probability():
     assert images.confidence([0.1, 0.7, 0.2]) == (1, pytest.approx(0.7))
     assert 0.5 <= images.LOW_CONFIDENCE < 1
+
+
+def test_a_thick_digit_drawn_on_a_white_pad_keeps_its_polarity():
+    """The studio's pad: a 280x280 white canvas with a thick black pen. A heavy blur of such a
+    digit once made the paper between its strokes look like ink (a 7 read as a 0)."""
+    from tatamikomi import images
+
+    canvas = np.full((280, 280), 255.0)
+    yy, xx = np.mgrid[0:280, 0:280]
+    strokes = [((60, 60), (220, 60)), ((220, 60), (110, 240))]  # a 7: the bar, the diagonal
+    for (x0, y0), (x1, y1) in strokes:
+        t = np.clip(((xx - x0) * (x1 - x0) + (yy - y0) * (y1 - y0)) / ((x1 - x0) ** 2 + (y1 - y0) ** 2), 0, 1)
+        canvas[np.hypot(xx - x0 - t * (x1 - x0), yy - y0 - t * (y1 - y0)) <= 22] = 0
+    ink = images.digit_ink(canvas)
+    assert ink[canvas == 0].mean() > 0.9
+    assert ink[canvas == 255].mean() < 0.05

@@ -456,10 +456,20 @@ def digit_ink(image: np.ndarray) -> np.ndarray:
     background = surface + box_blur(box_blur(image - surface, radius), radius)
     residual = image - background
     noise = _pixel_noise(image)
-    # 2. polarity: the ink's side reaches furthest from the paper
+    # 2. polarity: the paper is most of the image, so where the image's levels spread far to one
+    #    side of its median only, the ink is on that side (a drawing pad, a clean scan: the
+    #    blur of a thick digit would make the paper between its strokes look like ink); else
+    #    the ink's side is the one that reaches furthest from the flattened paper
     share = max(3.0 / residual.size, 0.0005)  # a small digit in a large frame still counts
     darkest, brightest = -np.quantile(residual, share), np.quantile(residual, 1 - share)
-    sign = 1.0 if brightest >= darkest else -1.0
+    low, middle, high = np.quantile(image, [0.01, 0.5, 0.99])
+    below, above = middle - low, high - middle
+    if below > max(3 * above, 12.0):
+        sign = -1.0
+    elif above > max(3 * below, 12.0):
+        sign = 1.0
+    else:
+        sign = 1.0 if brightest >= darkest else -1.0
     contrast = max(darkest, brightest)
     if contrast < max(12.0, 6 * noise):
         raise ImageError(
