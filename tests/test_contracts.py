@@ -216,9 +216,11 @@ def test_every_public_layer_documents_its_shape():
     """PyTorch's habit: a Shape section on every layer class, aliases included."""
     from tatamikomi import layers
 
+    classes = {name: getattr(layers, name) for name in layers.__all__}
     missing = [
-        name for name in layers.__all__
-        if isinstance(getattr(layers, name), type) and "Shape:" not in (getattr(layers, name).__doc__ or "")
+        name
+        for name, cls in classes.items()
+        if isinstance(cls, type) and "Shape:" not in (cls.__doc__ or "")
     ]
     assert not missing, f"no Shape section: {missing}"
 

@@ -74,15 +74,16 @@ def _rewrite(path, change_meta=None, members=None):
 def _pickle_calling(module: str, name: str, argument_ops: bytes) -> bytes:
     """A protocol-2 pickle of ``module.name(*args)`` with the arguments' opcodes given."""
     return (
-        b"\x80\x02" + b"c" + module.encode() + b"\n" + name.encode() + b"\n"
-        + argument_ops + b"R."
+        b"\x80\x02" + b"c" + module.encode() + b"\n" + name.encode() + b"\n" + argument_ops + b"R."
     )
 
 
 def test_a_pickle_asking_bytearray_of_2_gb_allocates_nothing(tmp_path):
     path = tmp_path / "params.pkl"
     # bytearray(2**31): 36 bytes that used to allocate 2 GB
-    path.write_bytes(_pickle_calling("builtins", "bytearray", b"J" + struct.pack("<i", 2**31 - 1) + b"\x85"))
+    path.write_bytes(
+        _pickle_calling("builtins", "bytearray", b"J" + struct.pack("<i", 2**31 - 1) + b"\x85")
+    )
     growth, out = _child_peak_mb(f"tatamikomi.io.load_book_params({str(path)!r})")
     assert "ModelFileError" in out and "refused: bytearray(int)" in out, out
     assert growth < CEILING_MB, f"grew {growth:.0f} MB"
@@ -98,7 +99,9 @@ def test_a_pickle_calling_ndarray_with_a_huge_shape_is_refused(tmp_path):
 
 
 def test_book_pickles_with_bad_weights_are_refused(tmp_path):
-    good = {f"{p}{i}": np.ones((2, 1, 3, 3) if i == 1 else (2, 2)) for p in "Wb" for i in range(1, 4)}
+    good = {
+        f"{p}{i}": np.ones((2, 1, 3, 3) if i == 1 else (2, 2)) for p in "Wb" for i in range(1, 4)
+    }
     cases = {
         "nan": ({**good, "W2": np.full((2, 2), np.nan)}, "NaN or infinite"),
         "empty": ({**good, "W1": np.zeros((0, 1, 5, 5))}, "with no values"),
@@ -178,7 +181,10 @@ def test_architecture_numbers_do_not_allocate_before_the_shapes_are_compared(tmp
     [
         (lambda m: m.update(arrays=[]), "the metadata was edited"),
         (lambda m: m["arrays"]["model/W1"].update(shape="big"), "array 'model/W1' was edited"),
-        (lambda m: m["arrays"]["model/W1"].update(shape=[30, 1, 5, 4]), "does not match its recorded"),
+        (
+            lambda m: m["arrays"]["model/W1"].update(shape=[30, 1, 5, 4]),
+            "does not match its recorded",
+        ),
         (lambda m: m["arrays"]["model/W1"].update(dtype="<U4"), "only numbers"),
         (lambda m: m.update(version="x"), "newer tatamikomi"),
         (lambda m: m.update(architecture=[1]), "do not fit"),

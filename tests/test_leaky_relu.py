@@ -74,4 +74,3 @@ def test_bad_slope_is_refused():
         LeakyReLU("0.1")
     with pytest.raises(ValueError, match="finite"):
         LeakyReLU(float("nan"))
-

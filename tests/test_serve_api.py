@@ -21,11 +21,13 @@ import numpy as np
 import pytest
 
 from tatamikomi import explain as ex
-from tatamikomi import io, lecture, models
+from tatamikomi import lecture, models
 from tatamikomi.data import load_dataset
 from tatamikomi.images import to_mnist
 from tatamikomi.serve import api, server
-from tatamikomi.serve.strings import STRINGS
+from tatamikomi import i18n
+
+STRINGS = i18n.by_key("studio")
 
 
 @pytest.fixture(scope="module")

@@ -103,7 +103,7 @@ def test_no_import_cycle():
         stack.append(node)
         for target in graph.get(node, ()):
             if state.get(target) == "open":
-                cycles.append(stack[stack.index(target):] + [target])
+                cycles.append(stack[stack.index(target) :] + [target])
             elif target not in state:
                 visit(target)
         stack.pop()
@@ -123,7 +123,8 @@ def test_imports_point_down():
         f"{source} imports {target}"
         for source, targets in graph.items()
         for target in targets
-        if _unit(source) != _unit(target) and LEVEL[_unit(target)] >= LEVEL[_unit(source)]
+        if _unit(source) != _unit(target)
+        and LEVEL[_unit(target)] >= LEVEL[_unit(source)]
         and _unit(source) not in ("__init__", "__main__")
     ]
     assert not upward, "imports against the direction: " + "; ".join(upward)
@@ -152,7 +153,9 @@ def test_the_checks_find_what_they_look_for(monkeypatch):
     import sys
 
     module = sys.modules[__name__]
-    monkeypatch.setattr(module, "_graph", lambda: {"io": {"models.book": set()}, "models.book": {"io": set()}})
+    monkeypatch.setattr(
+        module, "_graph", lambda: {"io": {"models.book": set()}, "models.book": {"io": set()}}
+    )
     with pytest.raises(AssertionError, match="io -> models.book -> io"):
         test_no_import_cycle()
     with pytest.raises(AssertionError, match="io imports models.book"):

@@ -19,7 +19,9 @@ from tatamikomi import explain as ex
 from tatamikomi import models
 from tatamikomi.data import load_dataset
 from tatamikomi.serve import api, server
-from tatamikomi.serve.strings import STRINGS
+from tatamikomi import i18n
+
+STRINGS = i18n.by_key("studio")
 
 CHROMIUM = os.environ.get("TATAMIKOMI_CHROMIUM", "/usr/bin/chromium")
 CANVAS = 280

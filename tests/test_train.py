@@ -171,7 +171,8 @@ def test_bad_arguments():
     with pytest.raises(ValueError, match="unknown optimizer 'adamw2'"):
         Trainer(model, x, t, x, t, optimizer="adamw2")
     channels_last = x.transpose(0, 2, 3, 1)  # (N, 8, 8, 1)
-    with pytest.raises(ValueError, match=r"x_train has shape .* looks like \(N, H, W, C\).*transpose\(0, 3, 1, 2\)"):
+    message = r"x_train has shape .* looks like \(N, H, W, C\).*transpose\(0, 3, 1, 2\)"
+    with pytest.raises(ValueError, match=message):
         Trainer(model, channels_last, t, channels_last, t)
 
 

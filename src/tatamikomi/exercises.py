@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import i18n, lecture
+from . import i18n
 from .explain import explain_conv, explain_im2col, explain_shape, explain_shift, size_formula
 from .functional.geometry import window2d
 

@@ -420,7 +420,10 @@ DIAGRAMS = {
         "output": "出力特徴マップ",
         "step": "{n} 回中 {k} 回目: 出力 ({i}, {j})",
         "bias": " + バイアス {}",
-        "pool": "{mode}プーリング: {ph}x{pw} のウィンドウ、ストライド {stride}(ウィンドウごとに色分け)",
+        "pool": (
+            "{mode}プーリング: {ph}x{pw} のウィンドウ、"
+            "ストライド {stride}(ウィンドウごとに色分け)"
+        ),
         "flatten": "Affine レイヤのための平坦化: {h}x{w} → {size} 個の値、真下の画素は {w} 個先",
         "flat": "{size} 個の値の列",
         "channels": "チャネル: フィルタは入力の {c} チャネルそれぞれに 1 枚ずつを持ち、フィルタ "
@@ -464,6 +467,230 @@ EXERCISES = {
     },
 }
 
+#: the browser studio's page (served as JSON by ``GET /api/strings``; ``{name}`` is filled in
+#: by the page). The lecture's terms: 入力特徴マップ, 出力特徴マップ, フィルタ, パディング,
+#: ストライド, プーリング, 積和計算.
+STUDIO = {
+    "en": {
+        'title': 'tatamikomi studio',
+        'subtitle': (
+            'Convolutional neural networks you can touch: every number computed by tatamikomi'
+        ),
+        'model': 'Model',
+        'open_model': 'Open a model file…',
+        'language': 'Language',
+        'tab_draw': 'Draw a digit',
+        'tab_network': 'Inside the network',
+        'tab_playground': 'Lecture playground',
+        'tab_training': 'Training',
+        'draw_here': 'Draw a digit here',
+        'draw_prompt': 'Draw a digit: the canvas is empty',
+        'clear': 'Clear',
+        'undo': 'Undo',
+        'upload_image': 'Or upload an image (PNG, JPEG, PGM, .npy)',
+        'seen': 'What the network sees ({size}, centred as in MNIST)',
+        'prediction': 'Prediction',
+        'probabilities': 'Probabilities (softmax)',
+        'label': 'label',
+        'test_images': 'Test images',
+        'misclassified': 'Misclassified test images',
+        'test_accuracy': 'test accuracy',
+        'predicted_as': 'predicted {p}',
+        'round_trip': 'computed in {ms} ms',
+        'network_intro': (
+            "Every layer's output for the image, in order. Click a cell of a convolution or "
+            'pooling output to see how it was computed.'
+        ),
+        'input_image': 'Input',
+        'output_shape': 'output shape',
+        'channels_shown': '{shown} of {total} channels',
+        'show_all': 'Show all {n} channels',
+        'feature_map': 'output feature map',
+        'input_feature_map': 'input feature map',
+        'channel': 'channel',
+        'explain_title': 'How this cell was computed',
+        'explain_hint': 'Click a cell of a convolution or pooling output.',
+        'window_on_input': 'The window on the input feature map (rows {r}, columns {c})',
+        'filter': 'Filter',
+        'products': 'Sum of products (積和計算)',
+        'bias': 'Bias',
+        'value': 'Value',
+        'max_of_window': 'The largest value of the window',
+        'mean_of_window': 'The mean of the window',
+        'layer_computed': 'the layer computed',
+        'no_explain': 'This layer has no windows: pick a convolution or pooling layer.',
+        'draw_first': 'Draw a digit (or pick a test image) first.',
+        'playground_intro': (
+            "The slides' 4x4 input and 3x3 filter. Edit any number; change the padding, the "
+            'stride, the filter size and the bias; step or play the window.'
+        ),
+        'input': 'Input',
+        'padding': 'Padding',
+        'stride': 'Stride',
+        'filter_size': 'Filter size',
+        'padded_input': 'Padded input',
+        'output': 'Output',
+        'step': 'Step',
+        'play': 'Play',
+        'pause': 'Pause',
+        'reset': 'Reset',
+        'output_size': 'Output size',
+        'pooling': 'Pooling',
+        'pool_window': 'Window',
+        'pool_mode': 'Mode',
+        'max': 'max',
+        'avg': 'average',
+        'im2col': 'im2col: each window becomes a row',
+        'lecture_text': 'As the slides write it',
+        'convolution': 'Convolution',
+        'training_intro': (
+            'Train a network here; the curves stream while it learns, and drawing keeps working.'
+        ),
+        'dataset': 'Dataset',
+        'epochs': 'Epochs',
+        'batch_size': 'Batch size',
+        'optimizer': 'Optimizer',
+        'learning_rate': 'Learning rate',
+        'seed': 'Seed',
+        'spec': 'JSON spec',
+        'start': 'Start training',
+        'resume': 'Resume',
+        'stop': 'Stop',
+        'loss': 'Loss',
+        'accuracy': 'Accuracy',
+        'train_acc': 'train',
+        'test_acc': 'test',
+        'first_filters': "First layer's filters ({layer})",
+        'state_idle': 'Not started',
+        'state_loading': 'Loading the data…',
+        'state_running': 'Training',
+        'state_paused': 'Paused',
+        'state_stopping': 'Stopping after this step…',
+        'state_finished': 'Finished',
+        'state_stopped': 'Stopped',
+        'state_failed': 'Failed',
+        'saved_as': 'Saved as {name}',
+        'use_model': 'Draw with it',
+        'epoch': 'epoch',
+        'step_n': 'step',
+        'predict_with_training': (
+            'Predictions can use the model being trained (pick “training” as the model).'
+        ),
+        'error': 'Error',
+        'credit': (
+            'MNIST by Yann LeCun, Corinna Cortes and Christopher J. C. Burges (CC BY-SA 3.0).'
+        ),
+    },
+    "ja": {
+        'title': 'tatamikomi スタジオ',
+        'subtitle': 'さわれる畳み込みニューラルネット: すべての数値は tatamikomi が計算',
+        'model': 'モデル',
+        'open_model': 'モデルファイルを開く…',
+        'language': '言語',
+        'tab_draw': '数字を描く',
+        'tab_network': 'ネットワークの中',
+        'tab_playground': '講義のプレイグラウンド',
+        'tab_training': '学習',
+        'draw_here': 'ここに数字を描いてください',
+        'draw_prompt': '数字を描いてください (キャンバスは空です)',
+        'clear': '消去',
+        'undo': '元に戻す',
+        'upload_image': 'または画像をアップロード (PNG, JPEG, PGM, .npy)',
+        'seen': 'ネットワークが見る画像 ({size}, MNIST と同じく中心合わせ)',
+        'prediction': '予測',
+        'probabilities': '確率 (ソフトマックス)',
+        'label': '正解',
+        'test_images': 'テスト画像',
+        'misclassified': '誤分類されたテスト画像',
+        'test_accuracy': 'テスト精度',
+        'predicted_as': '予測 {p}',
+        'round_trip': '計算時間 {ms} ms',
+        'network_intro': (
+            '画像に対する各層の出力 (順番どおり)。'
+            '畳み込み層やプーリング層の出力のマスをクリックすると、その計算が見られます。'
+        ),
+        'input_image': '入力',
+        'output_shape': '出力の形状',
+        'channels_shown': '{total} チャネル中 {shown}',
+        'show_all': '全 {n} チャネルを表示',
+        'feature_map': '出力特徴マップ',
+        'input_feature_map': '入力特徴マップ',
+        'channel': 'チャネル',
+        'explain_title': 'このマスの計算',
+        'explain_hint': '畳み込み層かプーリング層の出力のマスをクリックしてください。',
+        'window_on_input': '入力特徴マップ上のウィンドウ (行 {r}, 列 {c})',
+        'filter': 'フィルタ',
+        'products': '積和計算',
+        'bias': 'バイアス',
+        'value': '値',
+        'max_of_window': 'ウィンドウ内の最大値',
+        'mean_of_window': 'ウィンドウ内の平均',
+        'layer_computed': '層が計算した値',
+        'no_explain': (
+            'この層にはウィンドウがありません: 畳み込み層かプーリング層を選んでください。'
+            ''
+        ),
+        'draw_first': 'まず数字を描くか、テスト画像を選んでください。',
+        'playground_intro': (
+            'スライドの 4x4 の入力と 3x3 '
+            'のフィルタ。数値は自由に書き換えられます。パディング、ストライド、フィルタサイズ、バイアスを変えて、ウィンドウを動かしてみましょう。'
+        ),
+        'input': '入力データ',
+        'padding': 'パディング',
+        'stride': 'ストライド',
+        'filter_size': 'フィルタサイズ',
+        'padded_input': 'パディング後の入力',
+        'output': '出力データ',
+        'step': '1 ステップ',
+        'play': '再生',
+        'pause': '一時停止',
+        'reset': 'リセット',
+        'output_size': '出力サイズ',
+        'pooling': 'プーリング',
+        'pool_window': 'ウィンドウ',
+        'pool_mode': '種類',
+        'max': 'Max',
+        'avg': 'Average',
+        'im2col': 'im2col: 各ウィンドウが 1 行になる',
+        'lecture_text': 'スライドの書き方で',
+        'convolution': '畳み込み演算',
+        'training_intro': (
+            'ここでネットワークを学習できます。'
+            '学習中も曲線が更新され、数字の認識も続けられます。'
+        ),
+        'dataset': 'データセット',
+        'epochs': 'エポック数',
+        'batch_size': 'バッチサイズ',
+        'optimizer': '最適化手法',
+        'learning_rate': '学習率',
+        'seed': 'シード',
+        'spec': 'JSON スペック',
+        'start': '学習を開始',
+        'resume': '再開',
+        'stop': '停止',
+        'loss': '損失',
+        'accuracy': '認識精度',
+        'train_acc': '訓練',
+        'test_acc': 'テスト',
+        'first_filters': '1 層目のフィルタ ({layer})',
+        'state_idle': '未開始',
+        'state_loading': 'データを読み込み中…',
+        'state_running': '学習中',
+        'state_paused': '一時停止中',
+        'state_stopping': 'このステップの後に停止…',
+        'state_finished': '完了',
+        'state_stopped': '停止',
+        'state_failed': '失敗',
+        'saved_as': '{name} に保存しました',
+        'use_model': 'このモデルで描く',
+        'epoch': 'エポック',
+        'step_n': 'ステップ',
+        'predict_with_training': '学習中のモデルでも予測できます (モデルで「training」を選択)。',
+        'error': 'エラー',
+        'credit': 'MNIST: Yann LeCun, Corinna Cortes, Christopher J. C. Burges (CC BY-SA 3.0)。',
+    },
+}
+
 #: every area by name: the part before the dot in a key
 AREAS = {
     "explain": EXPLAIN,
@@ -472,6 +699,7 @@ AREAS = {
     "figures": FIGURES,
     "diagrams": DIAGRAMS,
     "exercises": EXERCISES,
+    "studio": STUDIO,
 }
 
 
@@ -503,9 +731,15 @@ def text(key: str, lang: str, *args, **values) -> str:
     return templates[name].format(*args, **values)
 
 
+def by_key(area: str) -> dict[str, dict[str, str]]:
+    """One area as ``{name: {lang: template}}`` (the shape a web page looks texts up in)."""
+    templates = AREAS[area]
+    return {name: {lang: templates[lang][name] for lang in LANGUAGES} for name in templates["en"]}
+
+
 def localized(tables: dict, lang: str):
     """``tables[lang]`` for any dict keyed by language, after :func:`check_lang`."""
     return tables[check_lang(lang)]
 
 
-__all__ = ["LANGUAGES", "AREAS", "check_lang", "table", "text", "localized"]
+__all__ = ["LANGUAGES", "AREAS", "check_lang", "table", "text", "by_key", "localized"]

@@ -44,7 +44,9 @@ def _check_method(method):
     )
 
 
-_limit: contextvars.ContextVar[list | None] = contextvars.ContextVar("parameter_limit", default=None)
+_limit: contextvars.ContextVar[list | None] = contextvars.ContextVar(
+    "parameter_limit", default=None
+)
 
 
 class ParameterLimitError(ValueError):

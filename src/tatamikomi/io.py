@@ -109,7 +109,9 @@ def _record(name, record, path) -> tuple[tuple[int, ...], np.dtype]:
         or not isinstance(dtype, str)
         or not isinstance(record.get("sha256"), str)
     ):
-        raise ModelFileError(f"{path}: the metadata of array {name!r} was edited; it cannot be read")
+        raise ModelFileError(
+            f"{path}: the metadata of array {name!r} was edited; it cannot be read"
+        )
     try:
         dtype = np.dtype(dtype)
     except TypeError:
@@ -140,7 +142,8 @@ def _read_array(archive, name, record, path) -> np.ndarray:
             else np.lib.format.read_array_header_2_0
         )
         stored_shape, fortran, stored_dtype = header(member)
-        if stored_shape != shape or stored_dtype != dtype or member.tell() + nbytes != info.file_size:
+        size = member.tell() + nbytes
+        if stored_shape != shape or stored_dtype != dtype or size != info.file_size:
             raise ModelFileError(
                 f"{path} is damaged or was edited: array {name!r} does not match its recorded "
                 f"shape and dtype. Use an intact copy of the file."

@@ -114,13 +114,16 @@ class Layer:
     def to_spec(self) -> dict:
         """The spec entry (PyTorch's names) that rebuilds this layer with the same shapes."""
         if self.spec_type is None:
-            raise TypeError(f"{type(self).__name__} has no spec entry; it cannot be saved in a spec")
+            raise TypeError(
+                f"{type(self).__name__} has no spec entry; it cannot be saved in a spec"
+            )
         return {"type": self.spec_type}
 
     @classmethod
     def from_spec(cls, entry: dict, input_shape, rng=None, dtype=DEFAULT_DTYPE) -> "Layer":
         """A new layer from its spec entry, sized for one example of ``input_shape``."""
-        return cls._build(tuple(input_shape), _generator(rng), np.dtype(dtype), **cls._options(entry))
+        options = cls._options(entry)
+        return cls._build(tuple(input_shape), _generator(rng), np.dtype(dtype), **options)
 
     @classmethod
     def _build(cls, shape, rng, dtype, **options) -> "Layer":
@@ -302,7 +305,7 @@ class Convolution(Layer):
         )
 
     def window(self, input_hw) -> Window2d:
-        """Where the filter goes over an (H, W) input (see :func:`~.functional.geometry.window2d`)."""
+        """Where the filter goes over an (H, W) input (:func:`~.functional.geometry.window2d`)."""
         return window2d(tuple(input_hw), self.W.shape[2:], self.stride, self.pad, self.dilation)
 
     def output_shape(self, input_shape):
@@ -453,7 +456,14 @@ class Linear(Affine):
     bias = _Entry("params", "b")
 
     def __init__(
-        self, in_features, out_features, bias=True, *, init="pytorch", seed=None, dtype=DEFAULT_DTYPE
+        self,
+        in_features,
+        out_features,
+        bias=True,
+        *,
+        init="pytorch",
+        seed=None,
+        dtype=DEFAULT_DTYPE,
     ):
         rng = _generator(seed)
         W = initial_weight((out_features, in_features), in_features, init, rng, dtype).T

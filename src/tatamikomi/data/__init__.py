@@ -23,6 +23,7 @@ from .errors import DataError, DataLimitError, DataNotFoundError, DownloadError,
 from .idx import idx_bytes, parse_idx, read_idx
 
 __all__ = [
+    "image_layout",
     "NAMES",
     "SOURCES",
     "Dataset",

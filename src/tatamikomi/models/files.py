@@ -122,7 +122,8 @@ def load_checkpoint(path):
     for name, array in weights.items():
         if array.dtype.kind != "f" or not np.isfinite(array).all():
             raise io.ModelFileError(
-                f"{path}: {name} holds {'NaN or infinite values' if array.dtype.kind == 'f' else 'integers'}; "
+                f"{path}: {name} holds "
+                f"{'NaN or infinite values' if array.dtype.kind == 'f' else 'integers'}; "
                 f"this model cannot predict. Use the file of a run that trained without diverging."
             )
     held = sum(int(a.size) for a in weights.values())

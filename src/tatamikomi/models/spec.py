@@ -50,7 +50,8 @@ def build_layer(
         raise ValueError(
             f"unknown layer type {entry['type']!r}; known types: {', '.join(sorted(LAYER_TYPES))}"
         )
-    lecture_class = _LECTURE_LAYERS.get(entry["type"]) if check_engine(engine) == "lecture" else None
+    lecture = check_engine(engine) == "lecture"
+    lecture_class = _LECTURE_LAYERS.get(entry["type"]) if lecture else None
     options = cls._options(entry)  # checked before any TypeError could hide a wrong option
     rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
     try:

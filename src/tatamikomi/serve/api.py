@@ -30,7 +30,7 @@ from importlib import resources
 import numpy as np
 
 from .. import explain as ex
-from .. import images, io
+from .. import images
 from ..functional.activations import log_softmax
 
 #: the largest image file (bytes) and image (pixels) a request may send

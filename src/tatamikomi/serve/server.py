@@ -29,10 +29,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
 
-from .. import io
+from .. import i18n, io
 from . import api
 from .api import RequestError
-from .strings import STRINGS
 
 #: the largest request body, for a model upload and for everything else
 MAX_MODEL_BODY = 64 * 1024 * 1024
@@ -415,7 +414,7 @@ class Handler(BaseHTTPRequestHandler):
     # -- endpoints ----------------------------------------------------------------------------
 
     def strings(self, query):
-        self._json({"strings": STRINGS, "lang": self.studio.lang})
+        self._json({"strings": i18n.by_key("studio"), "lang": self.studio.lang})
 
     def list_models(self, query):
         self._json({"models": self.studio.models()})

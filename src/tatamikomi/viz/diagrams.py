@@ -144,7 +144,7 @@ def pool_winners(e) -> list[tuple[int, int]]:
     """Max pooling explanation ``e`` (one channel): for each window, row by row, the (row,
     column) in the padded input of the value that wins (the first maximum, as the library's
     backward pass picks it)."""
-    (sh, sw), (ph, pw) = e.window.stride, e.window.kernel
+    (sh, sw), (_, pw) = e.window.stride, e.window.kernel
     winners = []
     for step in e.steps:
         r, c = divmod(int(np.argmax(step.window)), pw)
