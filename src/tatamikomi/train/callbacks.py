@@ -41,7 +41,7 @@ import threading
 import time
 
 from .. import _progress
-from .._files import refuse_overwrite
+from .._files import RunLock, refuse_overwrite
 from . import checkpoint as _checkpoint
 
 
@@ -141,15 +141,33 @@ class CtrlC(Callback):
 class Checkpoint(Callback):
     """Save the model and the trainer's state to ``path`` after every epoch (atomically), so
     that :meth:`Trainer.resume` can continue exactly. An existing file is refused unless
-    ``overwrite=True``."""
+    ``overwrite=True``.
+
+    Nothing is lost to another writer: while training runs, the lock file ``PATH.lock``
+    (holding the process id) is held, and a second training to the same ``path`` is refused
+    at its start (:class:`tatamikomi._files.FileLockedError`); without ``overwrite`` the first
+    save creates ``path`` exclusively, so a file that appeared there meanwhile is kept and the
+    save fails with FileExistsError. Later saves replace this run's own file."""
 
     def __init__(self, path, *, overwrite=False):
         if not overwrite:
             refuse_overwrite(path, "Pass overwrite=True (--force), or resume from it.")
         self.path = path
+        self.overwrite = overwrite
+        self._lock = RunLock(path, what="training")
+
+    def save(self, trainer):
+        _checkpoint.save(trainer, self.path, overwrite=self.overwrite)
+        self.overwrite = True  # from now on the file is this run's own
+
+    def on_train_begin(self, trainer):
+        self._lock.acquire()
 
     def on_epoch_end(self, trainer, epoch, logs):
-        _checkpoint.save(trainer, self.path)
+        self.save(trainer)
+
+    def on_train_end(self, trainer, logs):
+        self._lock.release()
 
 
 class ProgressBar(Callback):

@@ -14,15 +14,15 @@ from ..models import load_checkpoint
 from ..models import save as save_model
 
 
-def save(trainer, path) -> None:
-    """Save ``trainer.network`` with everything needed to resume, to ``path`` (atomically,
-    replacing the previous checkpoint)."""
+def save(trainer, path, *, overwrite=True) -> None:
+    """Save ``trainer.network`` with everything needed to resume, to ``path`` (atomically;
+    ``overwrite=False`` creates the file exclusively, refusing one that exists)."""
     meta, arrays = trainer.state_dict()
     trainer.network.history = trainer.history
     save_model(
         trainer.network,
         path,
-        overwrite=True,
+        overwrite=overwrite,
         training={"meta": {"config": trainer.config(), "state": meta}, "arrays": arrays},
     )
 

@@ -122,9 +122,10 @@ class Trainer:
         if checkpoint is not None:
             self.callbacks.append(Checkpoint(checkpoint, overwrite=overwrite))
         self.callbacks += [*callbacks, self._ctrl_c]
-        if checkpoint is None:  # a Checkpoint among the user's callbacks is the trainer's too
-            paths = [c.path for c in self.callbacks if isinstance(c, Checkpoint)]
-            self.checkpoint = paths[0] if paths else None
+        # the trainer's own Checkpoint (or the first among the user's) also saves on a stop
+        savers = [c for c in self.callbacks if isinstance(c, Checkpoint)]
+        self._saver = savers[0] if savers else None
+        self.checkpoint = self._saver.path if savers else None
         self.stop_training = False
 
         self.train_loss_list: list[float] = []  # the book's lists
@@ -146,13 +147,13 @@ class Trainer:
     def train(self):
         """Train until ``epochs`` are done (or a callback stops it); returns ``history``."""
         self.stop_training = False
-        self._call("on_train_begin")
         status = "failed"
         try:
+            self._call("on_train_begin")  # inside: a refusal (a held lock) still ends the run
             while self.current_epoch < self.epochs and not self.stop_training:
                 self.train_step()
             if self.stop_training and self.step_in_epoch > 0 and self.checkpoint is not None:
-                _checkpoint.save(self, self.checkpoint)  # at an epoch's end it already was
+                self._saver.save(self)  # at an epoch's end it already was
             status = "stopped" if self.current_epoch < self.epochs else "finished"
         except TrainingInterrupted:
             status = "interrupted"
@@ -240,7 +241,7 @@ class Trainer:
     def _interrupted(self) -> TrainingInterrupted:
         """Save the checkpoint; the exception that says where training stopped and goes on."""
         if self.checkpoint is not None:
-            _checkpoint.save(self, self.checkpoint)
+            self._saver.save(self)
         if self.global_step == 0:
             where = "before the first step"
         elif self.step_in_epoch == 0:
