@@ -51,16 +51,21 @@ def refuse_special(path) -> None:
     if stat.S_ISREG(mode):
         return
     kind = (
-        "a folder" if stat.S_ISDIR(mode)
-        else "a symbolic link" if stat.S_ISLNK(mode)
-        else "a FIFO (named pipe)" if stat.S_ISFIFO(mode)
-        else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
-        else "a socket" if stat.S_ISSOCK(mode)
-        else "not a regular file"
+        "a folder"
+        if stat.S_ISDIR(mode)
+        else "a symbolic link"
+        if stat.S_ISLNK(mode)
+        else "a FIFO (named pipe)"
+        if stat.S_ISFIFO(mode)
+        else "a device"
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+        else "a socket"
+        if stat.S_ISSOCK(mode)
+        else "something else"
     )
     raise NotRegularFileError(
-        f"{path} is {kind}, not a regular file; it was left as it is. Give the name of a "
-        f"regular file to write"
+        f"{path} is not a regular file but {kind}; it was left as it is. Give the name "
+        f"of a regular file to write"
     )
 
 

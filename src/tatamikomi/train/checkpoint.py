@@ -30,7 +30,8 @@ def save(trainer, path, *, overwrite=True) -> None:
 def progress(path) -> dict:
     """How far the run in the checkpoint ``path`` got, read without its arrays:
     ``{"epoch": epochs completed, "step_in_epoch", "epochs": epochs planned, "finished": bool,
-    "dataset": the dataset's name or None, "config": the trainer's config}``. Raises
+    "dataset": the dataset's name or None, "dataset_path": its absolute path when it was given
+    by path (a .npz, a folder), "config": the trainer's config}``. Raises
     ModelFileError for a file without training state."""
     meta, _ = read_archive(path, with_arrays=False)
     training = meta.get("training")
@@ -43,6 +44,7 @@ def progress(path) -> dict:
         "epochs": training["config"]["epochs"],
         "finished": state["epoch"] >= training["config"]["epochs"] and not state["step_in_epoch"],
         "dataset": (meta.get("preprocess") or {}).get("dataset"),
+        "dataset_path": (meta.get("preprocess") or {}).get("dataset_path"),
         "config": training["config"],
     }
 
