@@ -40,6 +40,8 @@ import sys
 import threading
 import time
 
+import numpy as np
+
 from .. import _progress
 from .._files import RunLock, refuse_overwrite
 from . import checkpoint as _checkpoint
@@ -90,10 +92,17 @@ class DivergenceGuard(Callback):
             if trainer.checkpoint is not None and trainer.current_epoch > 0
             else "no checkpoint had been written yet"
         )
+        where = f"at epoch {logs['epoch']}, step {trainer.step_in_epoch}"
+        bad = [k for k, v in trainer.network.params.items() if not np.isfinite(v).all()]
+        if bad:  # the step that gave the NaN loss changed nothing: the weights were so before
+            raise TrainingDiverged(
+                f"training cannot go on: the loss became {loss} {where} because the weights "
+                f"{', '.join(bad[:3])} hold NaN or infinity; {kept}. Start from a model with "
+                f"finite weights"
+            )
         raise TrainingDiverged(
-            f"training diverged: the loss became {loss} at epoch {logs['epoch']}, step "
-            f"{trainer.step_in_epoch} (learning rate {lr:g}); {kept}. Try a smaller learning "
-            f"rate, e.g. {lr / 10:g}."
+            f"training diverged: the loss became {loss} {where} (learning rate {lr:g}); "
+            f"{kept}. Try a smaller learning rate, e.g. {lr / 10:g}."
         )
 
 

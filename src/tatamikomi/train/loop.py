@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 
-from .._checks import NonFiniteError
+from .._checks import NonFiniteError, check_finite
 from ..data import image_layout
 from ..data.augment import check_shift, random_shift
 from ..io import section
@@ -89,6 +89,13 @@ class Trainer:
             raise ValueError("x_train is empty; there is nothing to train on")
         x_train = image_layout(x_train, "x_train", "Trainer")
         x_test = image_layout(x_test, "x_test", "Trainer")
+        for name, images in (("x_train", x_train), ("x_test", x_test)):
+            # NaN images make a NaN loss, which would otherwise be blamed on the learning rate
+            check_finite(
+                np.asarray(images),
+                name,
+                "Training needs finite pixel values: fix or drop those images first.",
+            )
         if int(epochs) < 1 or int(mini_batch_size) < 1:
             raise ValueError(
                 f"epochs and mini_batch_size must be at least 1; got {epochs}, {mini_batch_size}"
