@@ -64,6 +64,8 @@ def mnist_like(model, path):
             f"{path}: its pixels after preparation lie in [{image.min():g}, {image.max():g}], "
             f"not in 0..255; give an 8-bit image (PNG, JPEG) or a .npy of values 0..255"
         )
+    if image.max() == image.min():  # nothing drawn: any answer would be a guess
+        raise CommandError(f"{path}: the image is blank (one colour); give an image of a digit")
     return image
 
 
