@@ -530,3 +530,18 @@ def test_gradient_check_is_not_ok_for_nan_gradients():
     result = gradcheck.gradient_check(conv, np.random.default_rng(0).random((1, 1, 4, 4)))
     assert not result.ok
     assert "MISMATCH" in str(result)
+
+
+def test_import_book_of_an_empty_dict_says_so(tmp_path, capsys, monkeypatch):
+    import pickle
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "params.pkl").write_bytes(pickle.dumps({}))
+    status, err = _main(capsys, "import-book", "params.pkl")
+    assert status == 1
+    _one_line(
+        err,
+        "tatamikomi import-book: params.pkl holds an empty dict: no weights to import",
+        "save the trained network's params again",
+    )
+    assert "got dict" not in err and not (tmp_path / "params.npz").exists()

@@ -109,7 +109,9 @@ def _record(name, record, path) -> tuple[tuple[int, ...], np.dtype]:
         or not isinstance(dtype, str)
         or not isinstance(record.get("sha256"), str)
     ):
-        raise ModelFileError(f"{path}: the metadata of array {name!r} was edited; it cannot be read")
+        raise ModelFileError(
+            f"{path}: the metadata of array {name!r} was edited; it cannot be read"
+        )
     try:
         dtype = np.dtype(dtype)
     except TypeError:
@@ -140,7 +142,11 @@ def _read_array(archive, name, record, path) -> np.ndarray:
             else np.lib.format.read_array_header_2_0
         )
         stored_shape, fortran, stored_dtype = header(member)
-        if stored_shape != shape or stored_dtype != dtype or member.tell() + nbytes != info.file_size:
+        if (
+            stored_shape != shape
+            or stored_dtype != dtype
+            or member.tell() + nbytes != info.file_size
+        ):
             raise ModelFileError(
                 f"{path} is damaged or was edited: array {name!r} does not match its recorded "
                 f"shape and dtype. Use an intact copy of the file."
@@ -210,7 +216,12 @@ def read_archive(path, with_arrays=True) -> tuple[dict, dict[str, np.ndarray]]:
             f"{path}: the metadata is nested too deeply to be a model's; it was not read"
         ) from None
     except (
-        zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, UnicodeDecodeError
+        zipfile.BadZipFile,
+        zlib.error,
+        EOFError,
+        OSError,
+        ValueError,
+        UnicodeDecodeError,
     ) as error:
         raise ModelFileError(
             f"{path} is truncated or corrupt ({error}); it cannot be loaded. "
@@ -368,7 +379,12 @@ def load_book_params(path) -> dict[str, np.ndarray]:
         raise ModelFileError(
             f"{path} is not a readable params.pkl (truncated or corrupt: {error})"
         ) from None
-    if not isinstance(params, dict) or not params:
+    if isinstance(params, dict) and not params:
+        raise ModelFileError(
+            f"{path} holds an empty dict: no weights to import (the book's save_params writes "
+            f"W1, b1, ...); save the trained network's params again"
+        )
+    if not isinstance(params, dict):
         raise ModelFileError(f"{path} does not hold a dict of arrays (got {type(params).__name__})")
     for key, value in params.items():
         if not isinstance(key, str) or not isinstance(value, np.ndarray):

@@ -47,8 +47,10 @@ class Trainer:
     - ``history`` (also ``network.history``) holds per epoch the mean loss, both accuracies,
       the learning rate and the seconds (training and evaluation);
     - ``checkpoint`` (a path) saves everything needed to resume after every epoch, on Ctrl-C
-      and on ``stop_training``; an existing file is refused unless ``overwrite=True``;
-      :meth:`resume` continues exactly;
+      and on ``stop_training``; an existing file is refused unless ``overwrite=True`` (the
+      first save creates it exclusively), and ``PATH.lock`` is held while training runs, so
+      a second training to the same file is refused (see
+      :class:`~tatamikomi.train.callbacks.Checkpoint`); :meth:`resume` continues exactly;
     - ``callbacks``: see :mod:`tatamikomi.train.callbacks`. A callback sets
       ``trainer.stop_training = True`` to stop after the current step.
 
