@@ -224,7 +224,6 @@ def test_two_trainings_to_the_same_output(tmp_path):
             "-o",
             "run.npz",
             "--force",
-            "-q",
             timeout=120,
         )
         assert second.returncode == 1

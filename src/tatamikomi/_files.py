@@ -191,14 +191,7 @@ class RunLock:
             try:
                 fd = os.open(self.lock_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
             except FileExistsError:
-                pid = self._owner()
-                if pid is None or process_alive(pid):
-                    who = f"pid {pid}" if pid is not None else "another process"
-                    raise FileLockedError(
-                        f"{self.path} is being written by another {self.what} ({who}; its lock "
-                        f"is {self.lock_path}); wait for it to end or choose another file. If "
-                        f"no such {self.what} runs, remove {self.lock_path}"
-                    ) from None
+                self.check()
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(self.lock_path)  # its process is gone
                 continue
@@ -207,6 +200,20 @@ class RunLock:
             self._held = True
             return
         raise FileLockedError(f"could not take the lock {self.lock_path}; try again")
+
+    def check(self) -> None:
+        """Raise :class:`FileLockedError` if a running process holds the lock (a look before
+        long work: :meth:`acquire` still decides)."""
+        if not os.path.lexists(self.lock_path):
+            return
+        pid = self._owner()
+        if pid is None or process_alive(pid):
+            who = f"pid {pid}" if pid is not None else "another process"
+            raise FileLockedError(
+                f"{self.path} is being written by another {self.what} ({who}; its lock is "
+                f"{self.lock_path}); wait for it to end or choose another file. If no such "
+                f"{self.what} runs, remove {self.lock_path}"
+            )
 
     def _owner(self):
         try:

@@ -11,7 +11,7 @@ import os
 from ..data import NAMES, DataError, DataNotFoundError, load_dataset, normalize_images
 from ..data.augment import check_shift
 from ..io import ModelFileError
-from .._files import FileLockedError
+from .._files import FileLockedError, RunLock
 from ..optim import OPTIMIZERS, check_lr, check_weight_decay
 from ..train import Trainer, TrainingDiverged, TrainingInterrupted, checkpoint, recipes
 from . import _args
@@ -105,6 +105,15 @@ def _say_data(args, data):
         )
 
 
+def _not_locked(path) -> None:
+    """Refuse, before the data are read, a file another training is writing (the Trainer
+    takes the lock itself when it starts)."""
+    try:
+        RunLock(path, what="training").check()
+    except FileLockedError as error:
+        raise CommandError(str(error)) from None
+
+
 def _dataset_path(name):
     """The absolute path of a dataset given by its path (a .npz, a folder), else None."""
     if name is None or name in NAMES:
@@ -122,6 +131,7 @@ def _new_run(args):
         hint=f"choose another --output, pass --force to replace it, or --resume {args.output} "
         f"to continue its training",
     )
+    _not_locked(args.output)
     data = _training_data(args, args.dataset)
     _say_data(args, data)
     check_shift(recipe.augment_shift, data.x_train.shape, "--augment-shift")
@@ -181,6 +191,7 @@ def _resumed_run(args):
     if not os.path.exists(path):
         raise CommandError(f"cannot resume: {path} does not exist")
     check_output(path, force=True)  # a folder, a device, a read-only folder
+    _not_locked(path)
     try:
         progress = checkpoint.progress(path)
     except ModelFileError as error:
