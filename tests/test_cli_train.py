@@ -334,9 +334,13 @@ def test_optimizer_names_in_any_case(tmp_path, monkeypatch):
 @pytest.mark.parametrize(
     "arguments, expected",
     [
-        (["--epochs", "0"], "epochs must be at least 1; got 0"),
-        (["--batch-size", "0"], "batch_size must be at least 1; got 0"),
-        (["--lr", "0"], "learning rate must be above 0"),
+        (["--epochs", "0"], "--epochs must be at least 1; got 0"),
+        (["--batch-size", "0"], "--batch-size must be at least 1; got 0"),
+        (["--lr", "0"], "--lr must be a finite number in (0, inf); got 0.0"),
+        (["--lr", "inf"], "--lr must be a finite number in (0, inf); got inf"),
+        (["--weight-decay", "nan"], "--weight-decay must be a finite number in [0, inf); got nan"),
+        (["--seed", "-1"], "--seed must be at least 0; got -1"),
+        (["--augment-shift", "-1"], "--augment-shift must be at least 0; got -1"),
         (["--model", "Foo"], "unknown model 'Foo'; choose SimpleConvNet, DeepConvNet"),
         (["--model", "missing.json"], "model spec file missing.json does not exist"),
         (["-o", "no/such/folder/m.npz"], "no/such/folder does not exist; create it first"),

@@ -37,6 +37,35 @@ def non_negative_pair(value, name: str) -> tuple[int, int]:
     return result
 
 
+def positive_int(value, name: str) -> int:
+    """``value`` as an int of at least 1 (a count: channels, features, groups)."""
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
+        raise TypeError(f"{name} must be a whole number; got {value!r}")
+    if value < 1:
+        raise ValueError(f"{name} must be at least 1; got {value!r}")
+    return int(value)
+
+
+def check_groups(groups, in_channels: int, out_channels: int) -> int:
+    """``groups`` of a convolution: at least 1 and dividing both channel counts."""
+    groups = positive_int(groups, "groups")
+    if in_channels % groups or out_channels % groups:
+        raise ValueError(
+            f"groups={groups} must divide in_channels ({in_channels}) and "
+            f"out_channels ({out_channels})"
+        )
+    return groups
+
+
+def non_empty_batch(x, name: str, what: str) -> None:
+    """Refuse a batch of no examples where ``what`` (e.g. "a loss") has no value for it."""
+    if len(x) == 0:
+        raise ValueError(
+            f"{name} holds 0 examples (shape {tuple(np.shape(x))}); {what} of an empty batch is "
+            f"undefined: give at least one example"
+        )
+
+
 def as_array(x, name: str) -> np.ndarray:
     """Return x as an ndarray of a real numeric dtype (bool and int allowed), without copying."""
     array = np.asarray(x)

@@ -1,44 +1,126 @@
-"""Writing files so that nothing the user had is lost: all or nothing, never over a file unasked."""
+"""Writing files so that nothing the user had is lost: all or nothing, never over a file unasked.
+
+- :func:`atomic_write` writes a temporary file beside the target and puts it in place in one
+  step; the target is only ever a regular file (a folder, a FIFO, a device or a link is
+  refused, even with ``overwrite``). Without ``overwrite`` the final name is created
+  exclusively (a hard link, which fails if the name exists), so a file that appeared while
+  we wrote is never replaced.
+- Temporaries are named ``.NAME.<pid>.<random>.tmp``. A writer killed mid-save (``kill -9``)
+  leaves its temporary behind; the next write to the same target removes every such file whose
+  process no longer runs.
+- :class:`RunLock` (``NAME.lock``, holding the writer's pid) marks a file that a running
+  process will write again (a training's checkpoint): a second run to the same file is refused
+  while the first runs; a lock whose process is gone is taken over.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import re
 import secrets
+import stat
+
+TEMPORARY_SUFFIX = ".tmp"
+
+
+class NotRegularFileError(OSError):
+    """The target exists and is not a regular file (a folder, FIFO, device, socket or link)."""
+
+
+class FileLockedError(OSError):
+    """Another running process holds the file's lock (the message names it and its pid)."""
 
 
 def refuse_overwrite(path, hint: str = "") -> None:
     """Raise FileExistsError if ``path`` exists (``hint`` says how to allow it)."""
-    if os.path.exists(path):
+    if os.path.lexists(path):
         raise FileExistsError(
             f"{path} already exists; it was left as it is. "
             f"{hint or 'Choose another file name, or allow overwriting.'}"
         )
 
 
+def refuse_special(path) -> None:
+    """Raise NotRegularFileError unless ``path`` is absent or a regular file (not a link)."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return
+    if stat.S_ISREG(mode):
+        return
+    kind = (
+        "a folder"
+        if stat.S_ISDIR(mode)
+        else "a symbolic link"
+        if stat.S_ISLNK(mode)
+        else "a FIFO (named pipe)"
+        if stat.S_ISFIFO(mode)
+        else "a device"
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+        else "a socket"
+        if stat.S_ISSOCK(mode)
+        else "something else"
+    )
+    raise NotRegularFileError(
+        f"{path} is not a regular file but {kind}; it was left as it is. Give the name "
+        f"of a regular file to write"
+    )
+
+
 @contextlib.contextmanager
 def atomic_write(path, *, overwrite: bool = False, hint: str = ""):
-    """Yield a binary file object; on success it replaces ``path`` in one step (``os.replace``),
-    on any error it is removed and ``path`` is untouched. A reader never sees a partial file."""
+    """Yield a binary file object; on success it becomes ``path`` in one step, on any error it
+    is removed and ``path`` is untouched. A reader never sees a partial file.
+
+    ``overwrite=False``: the final name is created exclusively, so an existing file (even one
+    that appeared while we wrote) raises FileExistsError. Anything at ``path`` that is not a
+    regular file raises :class:`NotRegularFileError`, whatever ``overwrite`` says."""
     path = os.fspath(path)
+    refuse_special(path)
     if not overwrite:
         refuse_overwrite(path, hint)
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         raise FileNotFoundError(f"the folder {directory} does not exist; create it first")
+    remove_stale_temporaries(path)
     fd, temporary = _create_beside(path, directory)
     try:
         with os.fdopen(fd, "wb") as f:
             yield f
             f.flush()
             os.fsync(f.fileno())
-        if not overwrite:
-            refuse_overwrite(path, hint)  # appeared while we wrote
-        os.replace(temporary, path)
+        refuse_special(path)  # appeared while we wrote
+        if overwrite:
+            os.replace(temporary, path)
+        else:
+            _create_exclusively(temporary, path, hint)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+def _create_exclusively(temporary: str, path: str, hint: str) -> None:
+    """Give ``temporary`` the name ``path`` only if no file has it (and remove ``temporary``)."""
+    try:
+        os.link(temporary, path)  # atomic, and fails if path exists
+    except FileExistsError:
+        refuse_overwrite(path, hint)
+        raise
+    except OSError as error:  # a file system without hard links: check, then rename
+        if error.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV):
+            raise
+        refuse_overwrite(path, hint)
+        os.replace(temporary, path)
+        return
+    os.unlink(temporary)
+
+
+def _temporary_pattern(path: str) -> re.Pattern:
+    name = re.escape(os.path.basename(path))
+    return re.compile(rf"\.{name}\.(\d+)\.[0-9a-f]+{re.escape(TEMPORARY_SUFFIX)}\Z")
 
 
 def _create_beside(path: str, directory: str) -> tuple[int, str]:
@@ -48,9 +130,108 @@ def _create_beside(path: str, directory: str) -> tuple[int, str]:
     any new file gets, as ``open(path, "wb")`` would; reading the umask would mean changing it,
     for every thread. O_EXCL: never an existing file, whoever else writes beside us."""
     flags = os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_BINARY", 0)
+    base = os.path.basename(path)
     while True:
-        temporary = os.path.join(directory, f".{os.path.basename(path)}.{secrets.token_hex(4)}")
+        name = f".{base}.{os.getpid()}.{secrets.token_hex(4)}{TEMPORARY_SUFFIX}"
+        temporary = os.path.join(directory, name)
         try:
             return os.open(temporary, flags, 0o666), temporary
         except FileExistsError:
             continue
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process ``pid`` runs (True where it cannot be told: never remove a live one's
+    files)."""
+    if os.name != "posix":
+        return True  # os.kill(pid, 0) would end the process on Windows
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. PermissionError: it runs, as another user
+        return True
+    return True
+
+
+def remove_stale_temporaries(path) -> list[str]:
+    """Remove the temporaries of ``path`` left by writers that no longer run; their paths."""
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    pattern = _temporary_pattern(path)
+    removed = []
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return removed
+    for name in names:
+        match = pattern.match(name)
+        if match and not process_alive(int(match.group(1))):
+            with contextlib.suppress(OSError):
+                os.unlink(os.path.join(directory, name))
+                removed.append(os.path.join(directory, name))
+    return removed
+
+
+class RunLock:
+    """``with RunLock(path):`` holds ``path + ".lock"`` (created exclusively, holding this
+    process's pid) for as long as the block runs; a second holder is refused with
+    :class:`FileLockedError`. A lock left by a process that no longer runs is taken over."""
+
+    def __init__(self, path, *, what: str = "process"):
+        self.path = os.fspath(path)
+        self.lock_path = self.path + ".lock"
+        self.what = what
+        self._held = False
+
+    def acquire(self) -> None:
+        for _ in range(3):
+            try:
+                fd = os.open(self.lock_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
+            except FileExistsError:
+                self.check()
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(self.lock_path)  # its process is gone
+                continue
+            with os.fdopen(fd, "w") as f:
+                f.write(f"{os.getpid()}\n")
+            self._held = True
+            return
+        raise FileLockedError(f"could not take the lock {self.lock_path}; try again")
+
+    def check(self) -> None:
+        """Raise :class:`FileLockedError` if a running process holds the lock (a look before
+        long work: :meth:`acquire` still decides)."""
+        if not os.path.lexists(self.lock_path):
+            return
+        pid = self._owner()
+        if pid is None or process_alive(pid):
+            who = f"pid {pid}" if pid is not None else "another process"
+            raise FileLockedError(
+                f"{self.path} is being written by another {self.what} ({who}; its lock is "
+                f"{self.lock_path}); wait for it to end or choose another file. If no such "
+                f"{self.what} runs, remove {self.lock_path}"
+            )
+
+    def _owner(self):
+        try:
+            with open(self.lock_path) as f:
+                return int(f.read(32).strip())
+        except (OSError, ValueError):
+            return None  # being written, or not ours: treat as held
+
+    def release(self) -> None:
+        if self._held:
+            self._held = False
+            if self._owner() == os.getpid():
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(self.lock_path)
+
+    def __enter__(self):
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc):
+        self.release()

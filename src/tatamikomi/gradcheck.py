@@ -58,6 +58,9 @@ def _compare(name, analytic, numeric, rtol, atol):
     diff = float(np.max(np.abs(analytic - numeric), initial=0.0))
     scale = float(np.linalg.norm(analytic) + np.linalg.norm(numeric))
     rel = float(np.linalg.norm(analytic - numeric) / scale) if scale > 0 else 0.0
+    finite = bool(np.isfinite(analytic).all() and np.isfinite(numeric).all())
+    if not finite:  # NaN compares false and would make a zero "scale": never ok
+        return name, float("nan"), float("nan"), False
     return name, diff, rel, bool(rel <= rtol or diff <= atol)
 
 

@@ -213,7 +213,12 @@ def read_archive(path, with_arrays=True) -> tuple[dict, dict[str, np.ndarray]]:
             f"{path}: the metadata is nested too deeply to be a model's; it was not read"
         ) from None
     except (
-        zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, UnicodeDecodeError
+        zipfile.BadZipFile,
+        zlib.error,
+        EOFError,
+        OSError,
+        ValueError,
+        UnicodeDecodeError,
     ) as error:
         raise ModelFileError(
             f"{path} is truncated or corrupt ({error}); it cannot be loaded. "
@@ -371,7 +376,12 @@ def load_book_params(path) -> dict[str, np.ndarray]:
         raise ModelFileError(
             f"{path} is not a readable params.pkl (truncated or corrupt: {error})"
         ) from None
-    if not isinstance(params, dict) or not params:
+    if isinstance(params, dict) and not params:
+        raise ModelFileError(
+            f"{path} holds an empty dict: no weights to import (the book's save_params writes "
+            f"W1, b1, ...); save the trained network's params again"
+        )
+    if not isinstance(params, dict):
         raise ModelFileError(f"{path} does not hold a dict of arrays (got {type(params).__name__})")
     for key, value in params.items():
         if not isinstance(key, str) or not isinstance(value, np.ndarray):

@@ -36,9 +36,13 @@ from ._checks import (
     DEFAULT_DTYPE,
     as_float,
     check_finite,
+    check_groups,
     check_ndim,
     is_integer,
+    non_empty_batch,
     pair,
+    positive_int,
+    positive_pair,
     refuse_integer_gradient,
 )
 from .functional.geometry import Window2d, window2d
@@ -239,6 +243,12 @@ class Convolution(Layer):
         super().__init__()
         self.W = _parameter(W, "W")
         check_ndim(self.W, 4, "W", "(FN, C/groups, FH, FW)")
+        if 0 in self.W.shape:
+            raise ValueError(
+                f"W has shape {self.W.shape}: a convolution needs at least one filter, channel "
+                f"and filter row/column (FN, C/groups, FH, FW all at least 1)"
+            )
+        check_groups(groups, self.W.shape[1] * positive_int(groups, "groups"), self.W.shape[0])
         if b is not None:
             self.b = _parameter(b, "b", self.W.dtype).reshape(-1)
             if self.b.shape != (self.W.shape[0],):
@@ -357,12 +367,10 @@ class Conv2d(Convolution):
         dtype=DEFAULT_DTYPE,
         need_input_grad=True,
     ):
-        if in_channels % groups or out_channels % groups:
-            raise ValueError(
-                f"groups={groups} must divide in_channels ({in_channels}) and "
-                f"out_channels ({out_channels})"
-            )
-        kh, kw = pair(kernel_size, "kernel_size")
+        in_channels = positive_int(in_channels, "in_channels")
+        out_channels = positive_int(out_channels, "out_channels")
+        groups = check_groups(groups, in_channels, out_channels)
+        kh, kw = positive_pair(kernel_size, "kernel_size")
         fan_in = in_channels // groups * kh * kw
         rng = _generator(seed)
         W = initial_weight((out_channels, in_channels // groups, kh, kw), fan_in, init, rng, dtype)
@@ -400,6 +408,11 @@ class Affine(Layer):
         super().__init__()
         self.W = _parameter(W, "W")
         check_ndim(self.W, 2, "W", "(input size, output size)")
+        if 0 in self.W.shape:
+            raise ValueError(
+                f"W has shape {self.W.shape}: an affine layer needs at least one input and one "
+                f"output (in_features and out_features at least 1)"
+            )
         if b is not None:
             self.b = _parameter(b, "b", self.W.dtype).reshape(-1)
             if self.b.shape != (self.W.shape[1],):
@@ -465,6 +478,8 @@ class Linear(Affine):
         seed=None,
         dtype=DEFAULT_DTYPE,
     ):
+        in_features = positive_int(in_features, "in_features")
+        out_features = positive_int(out_features, "out_features")
         rng = _generator(seed)
         W = initial_weight((out_features, in_features), in_features, init, rng, dtype).T
         b = initial_bias(out_features, in_features, init, rng, dtype) if bias else None
@@ -987,6 +1002,7 @@ class BatchNormalization(Layer):
         gamma, beta = self.scale_and_shift()
         use_batch = self.training or not self.track_running_stats
         if use_batch:
+            non_empty_batch(x, "the input", "batch normalisation with batch statistics")
             mean = x.mean(axis=axes)
             centred = x - mean.reshape(shape)
             var = (centred * centred).mean(axis=axes)

@@ -52,6 +52,36 @@ def _flush_tiny(array: np.ndarray) -> None:
         array[small] = 0
 
 
+def check_setting(value, name: str, *, low=0.0, high=math.inf, low_open=False, high_open=True):
+    """``value`` as a float, or ValueError naming ``name`` (``"lr"``, or ``"--lr"`` at the command
+    line) unless it is a finite number in the range (``low_open``/``high_open``: exclusive)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number; got {value!r}") from None
+    above = number > low if low_open else number >= low
+    below = number < high if high_open else number <= high
+    if not (math.isfinite(number) and above and below):
+        interval = f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+        raise ValueError(f"{name} must be a finite number in {interval}; got {value!r}")
+    return number
+
+
+def check_lr(value, name: str = "lr") -> float:
+    """A learning rate: finite and above 0."""
+    return check_setting(value, name, low_open=True)
+
+
+def check_weight_decay(value, name: str = "weight_decay") -> float:
+    """A weight decay: finite and 0 or more."""
+    return check_setting(value, name)
+
+
+def check_fraction(value, name: str) -> float:
+    """A decay factor (momentum, beta1, beta2, decay_rate): in [0, 1)."""
+    return check_setting(value, name, high=1.0)
+
+
 class Optimizer:
     """Base class: per-parameter state arrays in ``state[name]``, the step count in ``t``."""
 
@@ -59,12 +89,8 @@ class Optimizer:
     slots: tuple[str, ...] = ()
 
     def __init__(self, lr: float, weight_decay: float = 0.0):
-        if not lr > 0:
-            raise ValueError(f"the learning rate must be positive; got lr={lr}")
-        if weight_decay < 0:
-            raise ValueError(f"weight_decay must be zero or positive; got {weight_decay}")
-        self.lr = float(lr)
-        self.weight_decay = float(weight_decay)
+        self.lr = check_lr(lr)
+        self.weight_decay = check_weight_decay(weight_decay)
         self.t = 0
         self.state: dict[str, dict[str, np.ndarray]] = {}
         self._scratch: dict[int, np.ndarray] = {}  # working memory by id(state) (not saved)
@@ -146,9 +172,7 @@ class Momentum(Optimizer):
 
     def __init__(self, lr=0.01, momentum=0.9, *, weight_decay=0.0):
         super().__init__(lr, weight_decay)
-        if not 0 <= momentum < 1:
-            raise ValueError(f"momentum must be in [0, 1); got {momentum}")
-        self.momentum = float(momentum)
+        self.momentum = check_fraction(momentum, "momentum")
 
     def _arguments(self):
         return {**super()._arguments(), "momentum": self.momentum}
@@ -176,7 +200,7 @@ class AdaGrad(Optimizer):
 
     def __init__(self, lr=0.01, *, eps=1e-7, weight_decay=0.0):
         super().__init__(lr, weight_decay)
-        self.eps = float(eps)
+        self.eps = check_setting(eps, "eps", low_open=True)
 
     def _arguments(self):
         return {**super()._arguments(), "eps": self.eps}
@@ -194,9 +218,8 @@ class RMSprop(Optimizer):
 
     def __init__(self, lr=0.01, decay_rate=0.99, *, eps=1e-7, weight_decay=0.0):
         super().__init__(lr, weight_decay)
-        if not 0 <= decay_rate < 1:
-            raise ValueError(f"decay_rate must be in [0, 1); got {decay_rate}")
-        self.decay_rate, self.eps = float(decay_rate), float(eps)
+        self.decay_rate = check_fraction(decay_rate, "decay_rate")
+        self.eps = check_setting(eps, "eps", low_open=True)
 
     def _arguments(self):
         return {**super()._arguments(), "decay_rate": self.decay_rate, "eps": self.eps}
@@ -215,10 +238,8 @@ class Adam(Optimizer):
 
     def __init__(self, lr=0.001, beta1=0.9, beta2=0.999, *, eps=1e-8, weight_decay=0.0):
         super().__init__(lr, weight_decay)
-        for name, beta in (("beta1", beta1), ("beta2", beta2)):
-            if not 0 <= beta < 1:
-                raise ValueError(f"{name} must be in [0, 1); got {beta}")
-        self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
+        self.beta1, self.beta2 = check_fraction(beta1, "beta1"), check_fraction(beta2, "beta2")
+        self.eps = check_setting(eps, "eps", low_open=True)
 
     def _arguments(self):
         return {

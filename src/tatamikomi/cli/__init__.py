@@ -39,6 +39,11 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=_args.HelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"tatamikomi {__version__}")
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="show the Python traceback of an unexpected error (else it is one line)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for group in GROUPS:
         group.add_parser(commands)
@@ -67,3 +72,11 @@ def main(argv=None) -> int:
     except BrokenPipeError:  # output piped into e.g. `head`, which has closed
         sys.stderr.close()
         return 0
+    except Exception as error:  # a bug or a case not foreseen: still one line, unless --debug
+        if args.debug:
+            raise
+        say(
+            f"tatamikomi {args.command}: {type(error).__name__}: {error} (unexpected; rerun "
+            f"with tatamikomi --debug {args.command} ... to see the traceback)"
+        )
+        return 1

@@ -120,6 +120,13 @@ def model_file_argument(parser) -> None:
     parser.add_argument("model", help="model file saved by `tatamikomi train`")
 
 
+def at_least(value, minimum: int, option: str):
+    """``value`` (None when the option was not given) unless it is below ``minimum``."""
+    if value is not None and value < minimum:
+        raise CommandError(f"{option} must be at least {minimum}; got {value}")
+    return value
+
+
 def force_option(parser) -> None:
     parser.add_argument("--force", action="store_true", help="replace the output file if it exists")
 

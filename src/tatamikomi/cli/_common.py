@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 import sys
 
+import numpy as np
+
+from .._files import refuse_special
 from ..data import load_dataset, normalize_images
 from ..images import ImageError, read_image, to_mnist
 from ..io import ModelFileError
@@ -52,14 +55,62 @@ def mnist_like(model, path):
     """The image file ``path`` as the model's (H, W) grey input, prepared as MNIST's were."""
     height = (model.input_shape or (1, 28, 28))[1]
     try:
-        return to_mnist(read_image(path), size=height, box=round(height * 20 / 28))
-    except (FileNotFoundError, ImageError) as error:
-        raise CommandError(str(error)) from None
+        image = to_mnist(read_image(path), size=height, box=round(height * 20 / 28))
+    except (OSError, ImageError, ValueError) as error:
+        message = str(error)
+        raise CommandError(message if str(path) in message else f"{path}: {message}") from None
+    if not np.isfinite(image).all() or image.min() < 0 or image.max() > 255:
+        raise CommandError(
+            f"{path}: its pixels after preparation lie in [{image.min():g}, {image.max():g}], "
+            f"not in 0..255; give an 8-bit image (PNG, JPEG) or a .npy of values 0..255"
+        )
+    if image.max() == image.min():  # nothing drawn: any answer would be a guess
+        raise CommandError(f"{path}: the image is blank (one colour); give an image of a digit")
+    return image
+
+
+def finite_scores(scores, model, what: str, where: str):
+    """``scores`` unless they hold NaN or infinity: then a CommandError that says why (the
+    weights, or the preprocessing)."""
+    if np.isfinite(scores).all():
+        return scores
+    bad = [name for name, value in model.params.items() if not np.isfinite(value).all()]
+    why = (
+        f"its weights {', '.join(bad[:3])} hold NaN or infinity (a diverged or damaged model; "
+        f"train or import it again)"
+        if bad
+        else "the scores overflowed (check the model's preprocessing, divide_by "
+        f"{(model.preprocess or {}).get('divide_by', 255)!r})"
+    )
+    raise CommandError(f"{where} gives NaN or infinite scores for {what}: {why}")
+
+
+def dataset_of(args, model):
+    """The name (or path) of the dataset to measure ``model`` on: --dataset, else the one it
+    was trained on, by its stored absolute path when it was given by path."""
+    if args.dataset:
+        return args.dataset
+    preprocess = model.preprocess or {}
+    name, stored = preprocess.get("dataset"), preprocess.get("dataset_path")
+    if stored and args.data_dir is None:
+        if os.path.exists(stored):
+            return stored
+        raise CommandError(
+            f"{args.model} was trained on {stored}, which no longer exists; pass --dataset with "
+            f"where {os.path.basename(stored)} is now"
+        )
+    if name == "mnist-mini" and args.data_dir is not None:
+        raise CommandError(
+            f"--data-dir {args.data_dir} is not used by mnist-mini, the dataset {args.model} was "
+            f"trained on (bundled with tatamikomi); to measure it on the dataset in that folder "
+            f"pass --dataset {args.data_dir}"
+        )
+    return name or "mnist"
 
 
 def test_set(args, model):
     """The dataset a saved model was trained on (or --dataset / --data-dir)."""
-    name = args.dataset or (model.preprocess or {}).get("dataset") or "mnist"
+    name = dataset_of(args, model)
     try:
         return load_dataset(name, path=args.data_dir, download=not args.no_download)
     except (OSError, ValueError) as error:
@@ -76,20 +127,22 @@ def test_scores(args, model, batch_size=500):
         scores = model.predict(prepare(model, data.x_test), batch_size=batch_size)
     except ValueError as error:
         raise CommandError(f"{args.model} does not fit {data.name}: {error}") from None
-    return data, scores
+    return data, finite_scores(scores, model, f"the {data.name} test set", args.model)
 
 
 def check_output(path, *, force: bool, hint: str = "pass --force to replace it") -> None:
     """Refuse, before any work, an output file that cannot or may not be written: a folder,
-    something that is not a regular file, an existing file without ``--force``, a missing or
-    read-only folder."""
+    something that is not a regular file (a FIFO, a device, a link; even with ``--force``), an
+    existing file without ``--force``, a missing or read-only folder."""
     path = os.fspath(path)
     if os.path.isdir(path):
         raise CommandError(
             f"{path} is a folder; give a file name, e.g. {os.path.join(path, 'model.npz')}"
         )
-    if os.path.exists(path) and not os.path.isfile(path):
-        raise CommandError(f"{path} is not a regular file; give the name of a file to write")
+    try:
+        refuse_special(path)
+    except OSError as error:
+        raise CommandError(str(error)) from None
     if os.path.exists(path) and not force:
         raise CommandError(f"{path} already exists and was left as it is; {hint}")
     folder = os.path.dirname(os.path.abspath(path))

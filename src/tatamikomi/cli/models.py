@@ -14,6 +14,7 @@ from . import _args
 from ._common import (
     CommandError,
     check_output,
+    finite_scores,
     load_model,
     mnist_like,
     model_by_name,
@@ -25,6 +26,7 @@ from ._common import (
 
 
 def _evaluate(args) -> int:
+    _args.at_least(args.batch_size, 1, "--batch-size")
     model = load_model(args.model)
     run = _run(args.model)
     if run is not None and not run["finished"]:
@@ -51,6 +53,7 @@ def _evaluate(args) -> int:
 
 
 def _predict(args) -> int:
+    _args.at_least(args.top, 1, "--top")
     model = load_model(args.model)
     if model.input_shape is None or model.input_shape[0] != 1:
         raise CommandError("predict reads grey images; this model does not take (1, H, W) input")
@@ -66,7 +69,9 @@ def _predict(args) -> int:
             continue
         if image.shape != (height, width):
             raise CommandError(f"the model takes {height}x{width} images")
-        scores = model.predict(prepare(model, image[None, None]))
+        scores = finite_scores(
+            model.predict(prepare(model, image[None, None])), model, path, args.model
+        )
         probabilities = softmax(scores.astype(np.float64))[0]
         order = np.argsort(-probabilities)[: max(1, args.top)]
         best = ", ".join(f"{classes[k]} {probabilities[k]:.1%}" for k in order)

@@ -8,15 +8,46 @@ from __future__ import annotations
 
 import os
 
-from ..data import DataNotFoundError, load_dataset, normalize_images
+from ..data import NAMES, DataError, DataNotFoundError, load_dataset, normalize_images
 from ..data.augment import check_shift
 from ..io import ModelFileError
-from ..optim import OPTIMIZERS
+from .._files import FileLockedError, RunLock
+from ..optim import OPTIMIZERS, check_lr, check_weight_decay
 from ..train import Trainer, TrainingDiverged, TrainingInterrupted, checkpoint, recipes
 from . import _args
 from ._common import CommandError, check_output, plural, say
 
 DEFAULT_OUTPUT = "model.npz"
+
+
+#: the options that set up a new run; --resume keeps the run's own (its checkpoint's config)
+RUN_OPTIONS = {
+    "model": "--model",
+    "batch_size": "--batch-size",
+    "optimizer": "--optimizer",
+    "lr": "--lr",
+    "weight_decay": "--weight-decay",
+    "schedule": "--schedule",
+    "augment_shift": "--augment-shift",
+    "seed": "--seed",
+    "output": "--output",
+    "force": "--force",
+}
+
+
+def _check_numbers(args) -> None:
+    """The numeric options, each named in its message (before any data is read)."""
+    _args.at_least(args.epochs, 1, "--epochs")
+    _args.at_least(args.batch_size, 1, "--batch-size")
+    _args.at_least(args.augment_shift, 0, "--augment-shift")
+    _args.at_least(args.seed, 0, "--seed")
+    try:
+        if args.lr is not None:
+            check_lr(args.lr, "--lr")
+        if args.weight_decay is not None:
+            check_weight_decay(args.weight_decay, "--weight-decay")
+    except ValueError as error:
+        raise CommandError(f"{error}, e.g. --lr 0.001 or --weight-decay 0.0001") from None
 
 
 def _recipe(args) -> recipes.Recipe:
@@ -42,6 +73,11 @@ def _recipe(args) -> recipes.Recipe:
 def _training_data(args, dataset):
     name = dataset or "mnist"
     try:
+        if name == "mnist-mini" and args.data_dir is not None:
+            raise CommandError(
+                f"--data-dir {args.data_dir} is not used by mnist-mini (bundled with tatamikomi); "
+                f"to use the dataset in that folder pass --dataset {args.data_dir}"
+            )
         return load_dataset(
             name, path=args.data_dir, download=not args.no_download, progress=not args.quiet
         )
@@ -69,7 +105,25 @@ def _say_data(args, data):
         )
 
 
+def _not_locked(path) -> None:
+    """Refuse, before the data are read, a file another training is writing (the Trainer
+    takes the lock itself when it starts)."""
+    try:
+        RunLock(path, what="training").check()
+    except FileLockedError as error:
+        raise CommandError(str(error)) from None
+
+
+def _dataset_path(name):
+    """The absolute path of a dataset given by its path (a .npz, a folder), else None."""
+    if name is None or name in NAMES:
+        return None
+    return os.path.abspath(name)
+
+
 def _new_run(args):
+    args.model = args.model or recipes.DEFAULT
+    args.output = args.output or DEFAULT_OUTPUT
     recipe = _recipe(args)
     check_output(
         args.output,
@@ -77,12 +131,16 @@ def _new_run(args):
         hint=f"choose another --output, pass --force to replace it, or --resume {args.output} "
         f"to continue its training",
     )
+    _not_locked(args.output)
     data = _training_data(args, args.dataset)
     _say_data(args, data)
     check_shift(recipe.augment_shift, data.x_train.shape, "--augment-shift")
     trainer = recipe.trainer(
         data, checkpoint=args.output, overwrite=args.force, verbose=not args.quiet
     )
+    path = _dataset_path(args.dataset)
+    if path is not None:  # resume and evaluate find it again, from any folder
+        trainer.network.preprocess["dataset_path"] = path
     if not args.quiet:
         model = trainer.network
         count = sum(p.size for p in model.params.values())
@@ -95,26 +153,57 @@ def _new_run(args):
     return trainer
 
 
+def _refuse_run_options(args, config) -> None:
+    """--resume continues the run as it was set up: an option that would change it is refused
+    (with what the run keeps), not silently ignored."""
+    given = [
+        option for key, option in RUN_OPTIONS.items() if getattr(args, key) not in (None, False)
+    ]
+    if given:
+        optimizer = config["optimizer"]
+        raise CommandError(
+            f"{', '.join(given)} cannot change a resumed run: it keeps its own settings "
+            f"({optimizer['name']} lr {optimizer['lr']:g}, batch {config['batch_size']}, "
+            f"{config['schedule']['name']} schedule, seed {config['seed']}) and saves back into "
+            f"{args.resume}. With --resume only --epochs, --dataset/--data-dir/--no-download and "
+            f"--quiet apply; to keep the checkpoint as it is, copy it first and resume the copy"
+        )
+
+
+def _resumed_data_name(args, progress):
+    """The dataset a resumed run continues on: the one given, else the one it began with (by
+    its stored path when that still exists)."""
+    if args.dataset or args.data_dir:
+        return args.dataset
+    stored = progress.get("dataset_path")
+    if stored and os.path.exists(stored):
+        return stored
+    if stored:
+        raise CommandError(
+            f"{args.resume} was trained on {stored}, which no longer exists; pass --dataset "
+            f"with where {os.path.basename(stored)} is now"
+        )
+    return progress["dataset"]
+
+
 def _resumed_run(args):
     path = args.resume
     if not os.path.exists(path):
         raise CommandError(f"cannot resume: {path} does not exist")
     check_output(path, force=True)  # a folder, a device, a read-only folder
-    if args.epochs is not None and args.epochs < 1:
-        raise CommandError(f"--epochs must be at least 1; got {args.epochs}")
+    _not_locked(path)
     try:
         progress = checkpoint.progress(path)
     except ModelFileError as error:
         raise CommandError(str(error)) from None
+    _refuse_run_options(args, progress["config"])
     epochs = args.epochs or progress["epochs"]
     if progress["epoch"] >= epochs:
         raise CommandError(
             f"{path} has finished its {plural(progress['epochs'], 'epoch')}; pass --epochs N "
             f"(more than {progress['epoch']}) to train further"
         )
-    # continue on the data the run began with, unless told otherwise
-    dataset = args.dataset if args.dataset or args.data_dir else progress["dataset"]
-    data = _training_data(args, dataset)
+    data = _training_data(args, _resumed_data_name(args, progress))
     _say_data(args, data)
     trainer = Trainer.resume(
         path,
@@ -134,7 +223,8 @@ def _resumed_run(args):
 
 
 def _train(args) -> int:
-    output = args.resume or args.output
+    _check_numbers(args)
+    output = args.resume or args.output or DEFAULT_OUTPUT
     try:
         trainer = _resumed_run(args) if args.resume else _new_run(args)
         trainer.train()
@@ -142,7 +232,14 @@ def _train(args) -> int:
         resume = f"\ncontinue with: tatamikomi train --resume {output}" if stop.checkpoint else ""
         say(f"{stop}{resume}")
         return 130
-    except (TrainingDiverged, ValueError, ModelFileError, OSError) as error:
+    except FileLockedError as error:
+        raise CommandError(str(error)) from None
+    except FileExistsError as error:  # appeared at the output while this run trained
+        raise CommandError(
+            f"{error} It appeared while this run trained and was kept; this run's model was "
+            f"not saved"
+        ) from None
+    except (TrainingDiverged, DataError, ValueError, ModelFileError, OSError) as error:
         raise CommandError(str(error)) from None
     accuracy = trainer.history["test_acc"][-1]
     epochs = plural(trainer.current_epoch, "epoch")
@@ -170,8 +267,7 @@ def add_parser(commands) -> None:
     )
     train.add_argument(
         "--model",
-        default=recipes.DEFAULT,
-        help="SimpleConvNet, DeepConvNet, or a JSON spec file",
+        help=f"SimpleConvNet, DeepConvNet, or a JSON spec file (default: {recipes.DEFAULT})",
     )
     _args.data_options(train, "mnist, else the bundled mnist-mini")
     recipe = "(default: the model's recipe)"
@@ -203,8 +299,13 @@ def add_parser(commands) -> None:
         help=f"move each training image by up to this many pixels, at random {recipe}",
     )
     train.add_argument("--seed", type=int, help=f"random seed {recipe}")
-    train.add_argument("-o", "--output", default=DEFAULT_OUTPUT, help="model file")
+    train.add_argument("-o", "--output", help=f"model file (default: {DEFAULT_OUTPUT})")
     _args.force_option(train)
-    train.add_argument("--resume", metavar="CHECKPOINT", help="continue training from this file")
+    train.add_argument(
+        "--resume",
+        metavar="CHECKPOINT",
+        help="continue training from this file, with its own settings and saving back into it "
+        "(only --epochs and the data options apply)",
+    )
     train.add_argument("-q", "--quiet", action="store_true", help="print only the result")
     train.set_defaults(handler=_train)

@@ -14,8 +14,9 @@ from collections.abc import MutableMapping
 import numpy as np
 
 from .. import io
-from .._checks import DEFAULT_DTYPE
+from .._checks import DEFAULT_DTYPE, non_empty_batch
 from ..layers import Dropout, Layer, Relu, SoftmaxWithLoss
+
 
 def _layer_names(layers) -> list[str]:
     """The book's layer names: ``Conv1, Relu1, Pool1, Affine1, Relu2, Affine2``..., each layer
@@ -168,6 +169,8 @@ class Sequential:
         scores are the same whatever the slicing, up to float rounding. The layers' train/eval
         modes are as the caller had them afterwards."""
         x = self._check_input(x)
+        if len(x) == 0:  # no images, no scores: (0, classes), as the shapes say
+            return self._empty_scores(x)
         modes = [layer.training for layer in self.layers]
         self.train(train_flg)
         try:
@@ -184,6 +187,20 @@ class Sequential:
         finally:  # the layers' modes as the caller had them
             for layer, mode in zip(self.layers, modes):
                 layer.train(mode)
+
+    def _empty_scores(self, x):
+        """The (0, ...) scores of an empty batch: the shape of one image's scores, found by an
+        inference pass on one image of zeros (which changes no state)."""
+        modes = [layer.training for layer in self.layers]
+        self.train(False)
+        try:
+            one = self._infer(
+                np.zeros((1, *x.shape[1:]), dtype=np.result_type(x.dtype, self.dtype))
+            )
+        finally:
+            for layer, mode in zip(self.layers, modes):
+                layer.train(mode)
+        return one[:0]
 
     def _infer(self, x):
         """Forward for inference only: each layer lets go of its backward state at once."""
@@ -204,11 +221,15 @@ class Sequential:
         return rows_within_budget(self._largest_output[1] * itemsize)
 
     def loss(self, x, t):
-        """Mean cross-entropy of the training-mode scores against labels t (indices or one-hot)."""
+        """Mean cross-entropy of the training-mode scores against labels t (indices or one-hot).
+        An empty batch raises ValueError (its mean is undefined); so does :meth:`gradient`."""
+        non_empty_batch(x, "x", "a loss")
         return self.last_layer.forward(self.predict(x, train_flg=True), t)
 
     def accuracy(self, x, t, batch_size=100):
-        """The share of x whose highest score is the label, computed batch_size images at a time."""
+        """The share of x whose highest score is the label, computed batch_size images at a time.
+        An empty x raises ValueError (the share of nothing is undefined)."""
+        non_empty_batch(x, "x", "an accuracy")
         t = np.asarray(t)
         if t.ndim != 1:
             t = np.argmax(t, axis=1)
@@ -414,7 +435,6 @@ def execution_order(layers: list[Layer]) -> list[Layer]:
     return order
 
 
-
 def _shape_text(shape) -> str:
     return "(" + ", ".join(map(str, shape)) + ")"
 
@@ -428,7 +448,8 @@ def fold_book_dropout(model: Sequential, params: dict[str, np.ndarray]) -> dict[
     layers in between (ReLU, max pooling, flatten) commute with a positive factor."""
     layers = model.layers.values()
     numbers = {
-        id(layer): name[1:] for name, (layer, key) in model._locations["params"].items()
+        id(layer): name[1:]
+        for name, (layer, key) in model._locations["params"].items()
         if key == "W"
     }
     params = {k: np.array(v, copy=True) for k, v in params.items()}

@@ -40,8 +40,10 @@ import sys
 import threading
 import time
 
+import numpy as np
+
 from .. import _progress
-from .._files import refuse_overwrite
+from .._files import RunLock, refuse_overwrite
 from . import checkpoint as _checkpoint
 
 
@@ -90,10 +92,17 @@ class DivergenceGuard(Callback):
             if trainer.checkpoint is not None and trainer.current_epoch > 0
             else "no checkpoint had been written yet"
         )
+        where = f"at epoch {logs['epoch']}, step {trainer.step_in_epoch}"
+        bad = [k for k, v in trainer.network.params.items() if not np.isfinite(v).all()]
+        if bad:  # the step that gave the NaN loss changed nothing: the weights were so before
+            raise TrainingDiverged(
+                f"training cannot go on: the loss became {loss} {where} because the weights "
+                f"{', '.join(bad[:3])} hold NaN or infinity; {kept}. Start from a model with "
+                f"finite weights"
+            )
         raise TrainingDiverged(
-            f"training diverged: the loss became {loss} at epoch {logs['epoch']}, step "
-            f"{trainer.step_in_epoch} (learning rate {lr:g}); {kept}. Try a smaller learning "
-            f"rate, e.g. {lr / 10:g}."
+            f"training diverged: the loss became {loss} {where} (learning rate {lr:g}); "
+            f"{kept}. Try a smaller learning rate, e.g. {lr / 10:g}."
         )
 
 
@@ -141,15 +150,33 @@ class CtrlC(Callback):
 class Checkpoint(Callback):
     """Save the model and the trainer's state to ``path`` after every epoch (atomically), so
     that :meth:`Trainer.resume` can continue exactly. An existing file is refused unless
-    ``overwrite=True``."""
+    ``overwrite=True``.
+
+    Nothing is lost to another writer: while training runs, the lock file ``PATH.lock``
+    (holding the process id) is held, and a second training to the same ``path`` is refused
+    at its start (:class:`tatamikomi._files.FileLockedError`); without ``overwrite`` the first
+    save creates ``path`` exclusively, so a file that appeared there meanwhile is kept and the
+    save fails with FileExistsError. Later saves replace this run's own file."""
 
     def __init__(self, path, *, overwrite=False):
         if not overwrite:
             refuse_overwrite(path, "Pass overwrite=True (--force), or resume from it.")
         self.path = path
+        self.overwrite = overwrite
+        self._lock = RunLock(path, what="training")
+
+    def save(self, trainer):
+        _checkpoint.save(trainer, self.path, overwrite=self.overwrite)
+        self.overwrite = True  # from now on the file is this run's own
+
+    def on_train_begin(self, trainer):
+        self._lock.acquire()
 
     def on_epoch_end(self, trainer, epoch, logs):
-        _checkpoint.save(trainer, self.path)
+        self.save(trainer)
+
+    def on_train_end(self, trainer, logs):
+        self._lock.release()
 
 
 class ProgressBar(Callback):

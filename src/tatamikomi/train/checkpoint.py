@@ -14,15 +14,15 @@ from ..models import load_checkpoint
 from ..models import save as save_model
 
 
-def save(trainer, path) -> None:
-    """Save ``trainer.network`` with everything needed to resume, to ``path`` (atomically,
-    replacing the previous checkpoint)."""
+def save(trainer, path, *, overwrite=True) -> None:
+    """Save ``trainer.network`` with everything needed to resume, to ``path`` (atomically;
+    ``overwrite=False`` creates the file exclusively, refusing one that exists)."""
     meta, arrays = trainer.state_dict()
     trainer.network.history = trainer.history
     save_model(
         trainer.network,
         path,
-        overwrite=True,
+        overwrite=overwrite,
         training={"meta": {"config": trainer.config(), "state": meta}, "arrays": arrays},
     )
 
@@ -30,7 +30,8 @@ def save(trainer, path) -> None:
 def progress(path) -> dict:
     """How far the run in the checkpoint ``path`` got, read without its arrays:
     ``{"epoch": epochs completed, "step_in_epoch", "epochs": epochs planned, "finished": bool,
-    "dataset": the dataset's name or None, "config": the trainer's config}``. Raises
+    "dataset": the dataset's name or None, "dataset_path": its absolute path when it was given
+    by path (a .npz, a folder), "config": the trainer's config}``. Raises
     ModelFileError for a file without training state."""
     meta, _ = read_archive(path, with_arrays=False)
     training = meta.get("training")
@@ -43,6 +44,7 @@ def progress(path) -> dict:
         "epochs": training["config"]["epochs"],
         "finished": state["epoch"] >= training["config"]["epochs"] and not state["step_in_epoch"],
         "dataset": (meta.get("preprocess") or {}).get("dataset"),
+        "dataset_path": (meta.get("preprocess") or {}).get("dataset_path"),
         "config": training["config"],
     }
 

@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 
-from .._checks import NonFiniteError
+from .._checks import NonFiniteError, check_finite
 from ..data import image_layout
 from ..data.augment import check_shift, random_shift
 from ..io import section
@@ -47,8 +47,10 @@ class Trainer:
     - ``history`` (also ``network.history``) holds per epoch the mean loss, both accuracies,
       the learning rate and the seconds (training and evaluation);
     - ``checkpoint`` (a path) saves everything needed to resume after every epoch, on Ctrl-C
-      and on ``stop_training``; an existing file is refused unless ``overwrite=True``;
-      :meth:`resume` continues exactly;
+      and on ``stop_training``; an existing file is refused unless ``overwrite=True`` (the
+      first save creates it exclusively), and ``PATH.lock`` is held while training runs, so
+      a second training to the same file is refused (see
+      :class:`~tatamikomi.train.callbacks.Checkpoint`); :meth:`resume` continues exactly;
     - ``callbacks``: see :mod:`tatamikomi.train.callbacks`. A callback sets
       ``trainer.stop_training = True`` to stop after the current step.
 
@@ -89,6 +91,13 @@ class Trainer:
             raise ValueError("x_train is empty; there is nothing to train on")
         x_train = image_layout(x_train, "x_train", "Trainer")
         x_test = image_layout(x_test, "x_test", "Trainer")
+        for name, images in (("x_train", x_train), ("x_test", x_test)):
+            # NaN images make a NaN loss, which would otherwise be blamed on the learning rate
+            check_finite(
+                np.asarray(images),
+                name,
+                "Training needs finite pixel values: fix or drop those images first.",
+            )
         if int(epochs) < 1 or int(mini_batch_size) < 1:
             raise ValueError(
                 f"epochs and mini_batch_size must be at least 1; got {epochs}, {mini_batch_size}"
@@ -122,9 +131,10 @@ class Trainer:
         if checkpoint is not None:
             self.callbacks.append(Checkpoint(checkpoint, overwrite=overwrite))
         self.callbacks += [*callbacks, self._ctrl_c]
-        if checkpoint is None:  # a Checkpoint among the user's callbacks is the trainer's too
-            paths = [c.path for c in self.callbacks if isinstance(c, Checkpoint)]
-            self.checkpoint = paths[0] if paths else None
+        # the trainer's own Checkpoint (or the first among the user's) also saves on a stop
+        savers = [c for c in self.callbacks if isinstance(c, Checkpoint)]
+        self._saver = savers[0] if savers else None
+        self.checkpoint = self._saver.path if savers else None
         self.stop_training = False
 
         self.train_loss_list: list[float] = []  # the book's lists
@@ -146,13 +156,13 @@ class Trainer:
     def train(self):
         """Train until ``epochs`` are done (or a callback stops it); returns ``history``."""
         self.stop_training = False
-        self._call("on_train_begin")
         status = "failed"
         try:
+            self._call("on_train_begin")  # inside: a refusal (a held lock) still ends the run
             while self.current_epoch < self.epochs and not self.stop_training:
                 self.train_step()
             if self.stop_training and self.step_in_epoch > 0 and self.checkpoint is not None:
-                _checkpoint.save(self, self.checkpoint)  # at an epoch's end it already was
+                self._saver.save(self)  # at an epoch's end it already was
             status = "stopped" if self.current_epoch < self.epochs else "finished"
         except TrainingInterrupted:
             status = "interrupted"
@@ -240,7 +250,7 @@ class Trainer:
     def _interrupted(self) -> TrainingInterrupted:
         """Save the checkpoint; the exception that says where training stopped and goes on."""
         if self.checkpoint is not None:
-            _checkpoint.save(self, self.checkpoint)
+            self._saver.save(self)
         if self.global_step == 0:
             where = "before the first step"
         elif self.step_in_epoch == 0:

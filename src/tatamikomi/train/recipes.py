@@ -20,6 +20,7 @@ import os
 
 from ..data import normalize_images
 from ..models import get_model
+from ..optim import check_lr, check_weight_decay
 from .loop import Trainer
 
 
@@ -43,13 +44,12 @@ class Recipe:
         for name in ("epochs", "batch_size"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name} must be at least 1; got {getattr(self, name)}")
-        if not self.lr > 0:
-            raise ValueError(f"the learning rate must be above 0; got {self.lr}")
-        if self.weight_decay < 0 or self.augment_shift < 0:
-            raise ValueError(
-                f"weight decay and augment shift cannot be negative; got {self.weight_decay}, "
-                f"{self.augment_shift}"
-            )
+        check_lr(self.lr)
+        check_weight_decay(self.weight_decay)
+        if self.augment_shift < 0:
+            raise ValueError(f"augment_shift cannot be negative; got {self.augment_shift}")
+        if int(self.seed) < 0:
+            raise ValueError(f"seed must be 0 or more; got {self.seed}")
 
     def override(self, **changes) -> Recipe:
         """This recipe with ``changes``; a change that is None keeps the recipe's value (an
