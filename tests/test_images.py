@@ -554,3 +554,35 @@ def test_a_thick_digit_drawn_on_a_white_pad_keeps_its_polarity():
     ink = images.digit_ink(canvas)
     assert ink[canvas == 0].mean() > 0.9
     assert ink[canvas == 255].mean() < 0.05
+
+
+def test_predict_shows_what_the_network_saw_and_flags_low_confidence(tmp_path, monkeypatch, capsys):
+    import tatamikomi as tk
+    from tatamikomi import cli
+    from tatamikomi.cli import models as commands
+    from tatamikomi import images
+    from tatamikomi.serve.api import pretrained_path
+
+    mini = tk.load_dataset("mnist-mini")
+    corner = np.zeros((28, 28))
+    corner[:14, :14] = images.resize(mini.x_test[0, 0].astype(float), 14, 14)  # small, off-centre
+    paths = []
+    for k, image in enumerate((corner, mini.x_test[1, 0])):
+        paths.append(tmp_path / f"digit{k}.png")
+        images.write_png(paths[-1], image)
+    shown = tmp_path / "seen.png"
+    model = str(pretrained_path())
+    assert cli.main(["predict", model, *map(str, paths), "--show", str(shown)]) == 0
+    out, err = capsys.readouterr()
+    assert f"{paths[0]}: {mini.t_test[0]} " in out and f"{paths[1]}: {mini.t_test[1]} " in out
+    assert "only" not in err and "wrote" in err
+    seen = images.read_image(shown)
+    assert seen.shape[:2] == (28 * 8, 2 * 28 * 8)
+    again = images.prepare_image(paths[0])
+    np.testing.assert_allclose(seen[::8, 0:224:8].astype(float), np.round(again), atol=1)
+    # an existing --show file is kept; every answer under the threshold is flagged
+    monkeypatch.setattr(commands, "LOW_CONFIDENCE", 1.01)
+    assert cli.main(["predict", model, str(paths[1]), "--show", str(shown)]) == 1
+    assert "already exists" in capsys.readouterr().err
+    assert cli.main(["predict", model, str(paths[1])]) == 0
+    assert "sure (below 101%)" in capsys.readouterr().err

@@ -9,7 +9,7 @@ import numpy as np
 
 from .._files import refuse_special
 from ..data import load_dataset, normalize_images
-from ..images import ImageError, read_image, to_mnist
+from ..images import ImageError, prepare_image
 from ..io import ModelFileError
 from ..models import get_model, load
 
@@ -55,7 +55,7 @@ def mnist_like(model, path):
     """The image file ``path`` as the model's (H, W) grey input, prepared as MNIST's were."""
     height = (model.input_shape or (1, 28, 28))[1]
     try:
-        image = to_mnist(read_image(path), size=height, box=round(height * 20 / 28))
+        image = prepare_image(path, size=height, box=round(height * 20 / 28))
     except (OSError, ImageError, ValueError) as error:
         message = str(error)
         raise CommandError(message if str(path) in message else f"{path}: {message}") from None
@@ -64,8 +64,6 @@ def mnist_like(model, path):
             f"{path}: its pixels after preparation lie in [{image.min():g}, {image.max():g}], "
             f"not in 0..255; give an 8-bit image (PNG, JPEG) or a .npy of values 0..255"
         )
-    if image.max() == image.min():  # nothing drawn: any answer would be a guess
-        raise CommandError(f"{path}: the image is blank (one colour); give an image of a digit")
     return image
 
 

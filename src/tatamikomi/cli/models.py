@@ -7,6 +7,7 @@ import os
 import numpy as np
 
 from ..functional import softmax, softmax_cross_entropy
+from ..images import LOW_CONFIDENCE, confidence, write_png
 from ..io import ModelFileError
 from ..models import import_book_params, save
 from ..train import checkpoint
@@ -59,7 +60,9 @@ def _predict(args) -> int:
         raise CommandError("predict reads grey images; this model does not take (1, H, W) input")
     _, height, width = model.input_shape
     classes = model.classes or [str(i) for i in range(10)]
-    status = 0
+    if args.show is not None:
+        check_output(args.show, force=args.force)
+    status, seen = 0, []
     for path in args.images:
         try:
             image = mnist_like(model, path)
@@ -69,6 +72,7 @@ def _predict(args) -> int:
             continue
         if image.shape != (height, width):
             raise CommandError(f"the model takes {height}x{width} images")
+        seen.append(image)
         scores = finite_scores(
             model.predict(prepare(model, image[None, None])), model, path, args.model
         )
@@ -76,6 +80,19 @@ def _predict(args) -> int:
         order = np.argsort(-probabilities)[: max(1, args.top)]
         best = ", ".join(f"{classes[k]} {probabilities[k]:.1%}" for k in order)
         print(f"{path}: {classes[order[0]]}   ({best})")
+        _, top = confidence(probabilities)
+        if top < LOW_CONFIDENCE:
+            say(
+                f"tatamikomi predict: {path}: only {top:.0%} sure (below {LOW_CONFIDENCE:.0%}); "
+                f"look at what the network saw with --show seen.png, and write the digit larger "
+                f"and darker, alone on plain paper"
+            )
+    if args.show is not None and seen:
+        try:  # the images as the network saw them, side by side, 8 screen pixels a pixel
+            write_png(args.show, np.hstack(seen), overwrite=args.force, scale=8)
+        except (FileExistsError, OSError) as error:
+            raise CommandError(str(error)) from None
+        say(f"wrote {args.show}: what the network saw ({plural(len(seen), 'image')}, 28x28 each)")
     return status
 
 
@@ -156,13 +173,19 @@ def add_parser(commands) -> None:
         commands,
         "predict",
         help="classify image files with a saved model",
-        description="Classify images (PNG, PGM/PPM, .npy; JPEG with Pillow). Each is turned "
-        "into a 28x28 grey image like MNIST's: a dark digit on light paper is inverted, cropped, "
-        "scaled to 20 pixels and centred.",
+        description="Classify images (PNG, PGM/PPM, .npy; JPEG, BMP, GIF, WebP and TIFF with "
+        "Pillow), photos of handwriting too. Each is turned into a 28x28 grey image like "
+        "MNIST's: the paper's uneven light divided away, a dark digit on light paper inverted, "
+        "the digit found, scaled to 20 pixels and centred by its centre of mass. A prediction "
+        "under 80 %% sure is flagged.",
     )
     _args.model_file_argument(predict)
     predict.add_argument("images", nargs="+", metavar="IMAGE", help="image files")
     predict.add_argument("--top", type=int, default=3, help="how many classes to list")
+    predict.add_argument(
+        "--show", metavar="PNG", help="save the 28x28 images the network saw, side by side"
+    )
+    _args.force_option(predict)
     predict.set_defaults(handler=_predict)
 
     summary = _args.add_command(
