@@ -19,22 +19,17 @@ img_dim = (1, 28, 28)
 img_size = 784
 
 
-def _dataset_name() -> str:
-    try:
-        data.load_dataset("mnist", progress=True)
-        return "mnist"
-    except data.DataNotFoundError as error:
-        print(f"tatamikomi book: {error}\ntatamikomi book: using mnist-mini instead, the 6,000 "
-              f"training and 1,000 test images of MNIST bundled with tatamikomi", file=sys.stderr)
-        return data.datasets.MINI
-
-
 def load_mnist(normalize=True, flatten=True, one_hot_label=False):
     """``(x_train, t_train), (x_test, t_test)`` as the book's ``load_mnist`` gives them.
 
     ``normalize``: pixels float32 in [0, 1] (else uint8 0..255); ``flatten``: images (N, 784)
     (else (N, 1, 28, 28)); ``one_hot_label``: labels (N, 10) (else (N,) class indices)."""
-    train, test = data.load_mnist(normalize, flatten, one_hot_label, dataset=_dataset_name())
+    try:
+        train, test = data.load_mnist(normalize, flatten, one_hot_label)
+    except data.DataNotFoundError as error:
+        print(f"tatamikomi book: {error}\ntatamikomi book: using mnist-mini instead, the 6,000 "
+              f"training and 1,000 test images of MNIST bundled with tatamikomi", file=sys.stderr)
+        train, test = data.load_mnist(normalize, flatten, one_hot_label, dataset=data.datasets.MINI)
     limit = session.current().limit
     if limit is not None:
         train, test = [(x[:limit], t[:limit]) for x, t in (train, test)]
