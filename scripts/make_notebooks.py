@@ -4,8 +4,9 @@
 
 Prose becomes markdown cells and each ``python`` block a code cell; the ``text`` blocks (the
 printed output the tutorial shows) are left out, since running a cell shows it. A first code
-cell installs tatamikomi with its pictures' packages from a wheel uploaded to Colab (tatamikomi is
-not on PyPI yet; the line for when it is stands commented beside it), after a cell saying how. tests/test_tutorials.py checks that the
+cell installs tatamikomi with its pictures' packages from a wheel uploaded to Colab
+(tatamikomi is not on PyPI yet; the line for when it is stands commented beside it), after a
+cell saying how. tests/test_tutorials.py checks that the
 notebooks hold exactly the tutorials' code.
 """
 

@@ -27,7 +27,7 @@ from tatamikomi.data import (
 from tatamikomi.data import datasets
 from tatamikomi.data.download import DownloadError, fetch
 
-from .mnist_files import HAVE_MNIST, MNIST_DIR, needs_mnist
+from .mnist_files import MNIST_DIR, needs_mnist
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED_MNIST = MNIST_DIR  # $TATAMIKOMI_DATA or ../shared/data/mnist (tests/mnist_files.py)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextvars
 import dataclasses
+import os
 
 
 class BookError(Exception):
@@ -21,13 +22,13 @@ class Session:
     overwrite: bool = False
 
 
-_CURRENT: contextvars.ContextVar[Session | None] = contextvars.ContextVar("book_session", default=None)
+_CURRENT: contextvars.ContextVar[Session | None] = contextvars.ContextVar(
+    "book_session", default=None
+)
 
 
 def current() -> Session:
     """The running session, or defaults (the current folder) outside a run."""
-    import os
-
     return _CURRENT.get() or Session(script_dir=os.getcwd())
 
 
