@@ -105,7 +105,8 @@ def test_the_hook_is_scoped_to_the_run(tmp_path):
         "print(json.dumps([status, sys.meta_path == before, "
         "sorted(n for n in sys.modules if n.split('.')[0] in ('common', 'dataset'))]))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONPATH": str(SRC)},
+    result = subprocess.run([sys.executable, "-c", code],
+                            env={**os.environ, "PYTHONPATH": str(SRC)},
                             capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
