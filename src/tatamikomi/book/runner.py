@@ -38,6 +38,10 @@ def run_script(path, args=(), *, limit=None, overwrite=False, figures=None) -> i
     script_dir = os.path.dirname(os.path.abspath(path))
     if figures is not None and not os.path.isdir(figures):
         raise BookError(f"the folder {figures} does not exist; create it first: mkdir -p {figures}")
+    if not os.access(os.getcwd(), os.W_OK):  # e.g. the book's shared, read-only folder
+        print(f"tatamikomi book: note: the current folder {os.getcwd()} is read-only, so a file "
+              f"the script saves (params.pkl) will be refused; to keep it, run from a folder of "
+              f"your own and give the script's path", file=sys.stderr)
     finder = StandInFinder([script_dir, os.path.dirname(script_dir)])
     saved_argv, saved_path = sys.argv[:], sys.path[:]
     saved_modules = _run_modules()
