@@ -6,12 +6,13 @@ Prose becomes markdown cells and each ``python`` block a code cell; the ``text``
 printed output the tutorial shows) are not copied: every code cell is run, in order in one
 namespace (in a scratch folder, for the files the tutorial writes), and stored with what it
 printed and, when it ends with a figure, the figure as a PNG, so that the notebooks show their
-results before anyone runs them. A first code cell installs tatamikomi with its pictures extra
-(not run here). tests/test_tutorials.py checks that the notebooks hold exactly the tutorials'
-code and that their outputs are what the tutorials print. Run it with this checkout's
+results before anyone runs them. A first code cell installs tatamikomi with its pictures'
+packages from a wheel uploaded to Colab (tatamikomi is not on PyPI yet; the line for when it
+is stands commented beside it), after a cell saying how (neither is run here).
+tests/test_tutorials.py checks that the notebooks hold exactly the tutorials' code and that
+their outputs are what the tutorials print. Run it with this checkout's
 tatamikomi importable (``pip install -e .``).
 """
-
 from __future__ import annotations
 
 import ast
@@ -32,7 +33,27 @@ PAIRS = {
     "docs/tutorial.ja.md": "examples/tutorial.ja.ipynb",
 }
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```\n", re.M | re.S)
-INSTALL = '%pip install --quiet "tatamikomi[viz]"'
+#: how to install, per language: a markdown cell saying how, then the install cell
+INSTALL = {
+    "en": (
+        "**Install.** tatamikomi is not on PyPI yet. Build its wheel from a checkout "
+        "(`pip install build && python -m build`: `dist/tatamikomi-*.whl`), upload that file "
+        "with Colab's file panel (the folder icon on the left), then run the next cell. Once "
+        "tatamikomi is published, `%pip install \"tatamikomi[viz]\"` does it in one line.",
+        '%pip install --quiet ./tatamikomi-*.whl matplotlib matplotlib-fontja\n'
+        '# once tatamikomi is on PyPI, this line replaces the one above:\n'
+        '# %pip install --quiet "tatamikomi[viz]"',
+    ),
+    "ja": (
+        "**インストール** tatamikomi はまだ PyPI にありません。チェックアウトから wheel を作り"
+        "(`pip install build && python -m build` で `dist/tatamikomi-*.whl` ができます)、"
+        "Colab のファイル欄(左のフォルダのアイコン)からアップロードして、次のセルを実行して"
+        "ください。公開後は `%pip install \"tatamikomi[viz]\"` の 1 行で入ります。",
+        '%pip install --quiet ./tatamikomi-*.whl matplotlib matplotlib-fontja\n'
+        '# PyPI で公開されたら、上の行の代わりにこの行を使います:\n'
+        '# %pip install --quiet "tatamikomi[viz]"',
+    ),
+}
 
 
 def _lines(text: str) -> list[str]:
@@ -41,14 +62,15 @@ def _lines(text: str) -> list[str]:
     return [line + "\n" for line in lines[:-1]] + lines[-1:]
 
 
-def cells(markdown: str) -> list[dict]:
+def cells(markdown: str, lang: str = "en") -> list[dict]:
     result, position = [], 0
     for match in FENCE.finditer(markdown):
         for prose in re.split(r"\n(?=## )", markdown[position : match.start()]):
             if prose.strip():
                 result.append(_markdown(prose))
             if len(result) == 1:  # after the introduction
-                result.append(_code(INSTALL))
+                how, install = INSTALL[lang]
+                result += [_markdown(how), _code(install)]
         if match.group(1) == "python":
             result.append(_code(match.group(2)))
         position = match.end()
@@ -58,8 +80,6 @@ def cells(markdown: str) -> list[dict]:
 
 
 def _markdown(source: str) -> dict:
-    # the tutorials link their neighbours in docs/; the notebooks live in examples/
-    source = re.sub(r"\]\((?![a-z]+:|#|/|\.\./)([^)]+)\)", r"](../docs/\1)", source)
     return {"cell_type": "markdown", "metadata": {}, "source": _lines(source)}
 
 
@@ -76,7 +96,9 @@ def _code(source: str) -> dict:
 def run(cells_: list[dict]) -> None:
     """Run the code cells (but the install) in order and store their outputs."""
     namespace = {"__name__": "__notebook__"}
-    code_cells = [c for c in cells_ if c["cell_type"] == "code" and c["source"][0] != INSTALL]
+    code_cells = [
+        c for c in cells_ if c["cell_type"] == "code" and not c["source"][0].startswith("%pip")
+    ]
     for count, cell in enumerate(code_cells, 1):
         code = "".join(cell["source"])
         tree = ast.parse(code)
@@ -111,9 +133,9 @@ def run(cells_: list[dict]) -> None:
         cell["execution_count"] = count
 
 
-def notebook(markdown: str) -> dict:
+def notebook(markdown: str, lang: str = "en") -> dict:
     return {
-        "cells": cells(markdown),
+        "cells": cells(markdown, lang),
         "metadata": {
             "colab": {"provenance": []},
             "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
@@ -126,7 +148,8 @@ def notebook(markdown: str) -> dict:
 
 def main() -> None:
     for source, target in PAIRS.items():
-        book = notebook((ROOT / source).read_text("utf-8"))
+        lang = "ja" if source.endswith(".ja.md") else "en"
+        book = notebook((ROOT / source).read_text("utf-8"), lang)
         here = os.getcwd()
         with tempfile.TemporaryDirectory() as scratch:
             os.chdir(scratch)

@@ -27,12 +27,10 @@ from tatamikomi.data import (
 from tatamikomi.data import datasets
 from tatamikomi.data.download import DownloadError, fetch
 
+from .mnist_files import MNIST_DIR, needs_mnist
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SHARED_MNIST = os.path.join(ROOT, "..", "shared", "data", "mnist")
-HAVE_MNIST = os.path.isfile(os.path.join(SHARED_MNIST, "t10k-labels-idx1-ubyte.gz"))
-needs_mnist = pytest.mark.skipif(
-    not HAVE_MNIST, reason=f"the real MNIST files are not in {SHARED_MNIST}"
-)
+SHARED_MNIST = MNIST_DIR  # $TATAMIKOMI_DATA or ../shared/data/mnist (tests/mnist_files.py)
 
 
 @pytest.fixture(autouse=True)

@@ -2,7 +2,7 @@
 
 Commands, one module per group: :mod:`.train` (``train``, ``train --resume``), :mod:`.models`
 (``evaluate``, ``predict``, ``summary``, ``import-book``), :mod:`.lecture` (``demo``,
-``explain``, ``plot``); each has ``--help``. Errors print one clear line (what is wrong and
+``explain``, ``plot``), :mod:`.book` (``book``: the book's scripts unchanged); each has ``--help``. Errors print one clear line (what is wrong and
 what to do) and exit with 1: a command raises :class:`CommandError`, never lets a traceback
 through.
 
@@ -22,11 +22,11 @@ import sys
 from ..config import get_config
 
 from .._version import __version__
-from . import _args, export, lecture, models, serve, train
+from . import _args, book, export, lecture, models, serve, train
 from ._common import CommandError, say
 
 #: the command groups, in the order ``--help`` lists them
-GROUPS = (train, models, lecture, export, serve)
+GROUPS = (train, models, lecture, export, serve, book)
 
 __all__ = ["main", "build_parser", "CommandError", "GROUPS"]
 

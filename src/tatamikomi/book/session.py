@@ -1,0 +1,40 @@
+"""The settings of the book run in progress (scoped: set by :func:`..runner.run_script` for the
+run and reset after it)."""
+
+from __future__ import annotations
+
+import contextvars
+import dataclasses
+import os
+
+
+class BookError(Exception):
+    """A problem of the run (not of the script's own code), reported in one line."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Session:
+    #: the folder of the script being run (where the book keeps its weights)
+    script_dir: str
+    #: only the first ``limit`` training and test images (a quick run), or all of them
+    limit: int | None = None
+    #: replace existing files the script saves (else they are kept and a free name is used)
+    overwrite: bool = False
+
+
+_CURRENT: contextvars.ContextVar[Session | None] = contextvars.ContextVar(
+    "book_session", default=None
+)
+
+
+def current() -> Session:
+    """The running session, or defaults (the current folder) outside a run."""
+    return _CURRENT.get() or Session(script_dir=os.getcwd())
+
+
+def begin(session: Session):
+    return _CURRENT.set(session)
+
+
+def end(token) -> None:
+    _CURRENT.reset(token)
