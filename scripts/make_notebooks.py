@@ -80,6 +80,8 @@ def cells(markdown: str, lang: str = "en") -> list[dict]:
 
 
 def _markdown(source: str) -> dict:
+    # the tutorials link their neighbours in docs/; the notebooks live in examples/
+    source = re.sub(r"\]\((?![a-z]+:|#|/|\.\./)([^)]+)\)", r"](../docs/\1)", source)
     return {"cell_type": "markdown", "metadata": {}, "source": _lines(source)}
 
 
