@@ -294,3 +294,25 @@ def test_the_notebooks_links_lead_somewhere():
         assert links, name
         for link in links:
             assert (ROOT / "examples" / link).resolve().exists(), (name, link)
+
+
+def test_the_tutorials_walk_through_the_layers_and_end_with_every_exercise():
+    from tatamikomi import exercises
+
+    for path in ("docs/tutorial.md", "docs/tutorial.ja.md"):
+        text = (ROOT / path).read_text("utf-8")
+        for phrase in (
+            "inspect.getsource(lecture.im2col)",
+            "col_W = W.reshape(FN, -1).T",
+            "col @ col_W + b",
+            ".reshape(10, 3, 3, -1).transpose(0, 3, 1, 2)",
+            "col.max(axis=1), col.argmax(axis=1)",
+            "lecture.Convolution(filters, b).forward(batch)",
+            "tk.Convolution(filters, b).forward(batch)",
+            "lecture/im2col.py",
+        ):
+            assert phrase in text, (path, phrase)
+        for key in exercises.KEYS:
+            assert f'exercises.check("{key}", ' in text, (path, key)
+    ja = (ROOT / "docs/tutorial.ja.md").read_text("utf-8")
+    assert "積和計算をまとめて行い" in ja and "出力特徴マップのチャネル" in ja
