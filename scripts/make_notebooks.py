@@ -2,16 +2,16 @@
 
     python scripts/make_notebooks.py
 
-Prose becomes markdown cells and each ``python`` block a code cell; the ``text`` blocks (the
-printed output the tutorial shows) are not copied: every code cell is run, in order in one
-namespace (in a scratch folder, for the files the tutorial writes), and stored with what it
-printed and, when it ends with a figure, the figure as a PNG, so that the notebooks show their
-results before anyone runs them. A first code cell installs tatamikomi with its pictures'
-packages from a wheel uploaded to Colab (tatamikomi is not on PyPI yet; the line for when it
-is stands commented beside it), after a cell saying how (neither is run here).
-tests/test_tutorials.py checks that the notebooks hold exactly the tutorials' code and that
-their outputs are what the tutorials print. Run it with this checkout's
-tatamikomi importable (``pip install -e .``).
+Prose becomes markdown cells (its links rewritten to lead from examples/) and each ``python``
+block a code cell; the ``text`` blocks (the printed output the tutorial shows) are not copied:
+every code cell is run, in order in one namespace (in a scratch folder, for the files the
+tutorial writes), and stored with what it printed and, when it ends with a figure, the figure
+as a PNG, so that the notebooks show their results before anyone runs them. A first code cell
+installs tatamikomi with its pictures' packages from a wheel uploaded to Colab (tatamikomi is
+not on PyPI yet; the line for when it is stands commented beside it), after a cell saying how
+(neither is run here). tests/test_tutorials.py checks that the notebooks hold exactly the
+tutorials' code and that their outputs are what the tutorials print. Run it with this
+checkout's tatamikomi importable (``pip install -e .``).
 """
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ import io
 import json
 import os
 import pathlib
+import posixpath
 import re
 import tempfile
 
@@ -33,6 +34,7 @@ PAIRS = {
     "docs/tutorial.ja.md": "examples/tutorial.ja.ipynb",
 }
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```\n", re.M | re.S)
+LINK = re.compile(r"\]\(([^)#:]+)\)")
 #: how to install, per language: a markdown cell saying how, then the install cell
 INSTALL = {
     "en": (
@@ -79,9 +81,18 @@ def cells(markdown: str, lang: str = "en") -> list[dict]:
     return result
 
 
+def _from_examples(match: re.Match) -> str:
+    """A link of a page in docs/ as seen from examples/: a tutorial's link to the other
+    tutorial leads to its notebook, any other to the same file."""
+    target = match.group(1)
+    notebook = PAIRS.get(f"docs/{target}")
+    if notebook:
+        return f"]({posixpath.basename(notebook)})"
+    return f"]({posixpath.normpath('../docs/' + target)})"
+
+
 def _markdown(source: str) -> dict:
-    # the tutorials link their neighbours in docs/; the notebooks live in examples/
-    source = re.sub(r"\]\((?![a-z]+:|#|/|\.\./)([^)]+)\)", r"](../docs/\1)", source)
+    source = LINK.sub(_from_examples, source)
     return {"cell_type": "markdown", "metadata": {}, "source": _lines(source)}
 
 

@@ -262,7 +262,7 @@ def test_the_tutorials_teach_what_the_lecture_says():
             "and sometimes\nit cannot",
             "Caffe and Chainer",
             "4.6 times as many values as the input",
-            "the book's `Pooling`\ndefaults to stride 1",
+            "the book's `Pooling`\ndefaults to stride 2 whatever the window",
             "the last row and column are\ndropped",
         ],
         "docs/tutorial.ja.md": [
@@ -272,7 +272,7 @@ def test_the_tutorials_teach_what_the_lecture_says():
             "できない場合もあります",
             "Caffe や Chainer",
             "入力の 4.6 倍",
-            "本の `Pooling` はストライドの既定値が\n1",
+            "本の `Pooling` はストライドの既定値が\nウィンドウの大きさによらず 2",
             "最後の行と列は使われません",
         ],
     }.items():
@@ -294,3 +294,25 @@ def test_the_notebooks_links_lead_somewhere():
         assert links, name
         for link in links:
             assert (ROOT / "examples" / link).resolve().exists(), (name, link)
+
+
+def test_the_tutorials_walk_through_the_layers_and_end_with_every_exercise():
+    from tatamikomi import exercises
+
+    for path in ("docs/tutorial.md", "docs/tutorial.ja.md"):
+        text = (ROOT / path).read_text("utf-8")
+        for phrase in (
+            "inspect.getsource(lecture.im2col)",
+            "col_W = W.reshape(FN, -1).T",
+            "col @ col_W + b",
+            ".reshape(10, 3, 3, -1).transpose(0, 3, 1, 2)",
+            "col.max(axis=1), col.argmax(axis=1)",
+            "lecture.Convolution(filters, b).forward(batch)",
+            "tk.Convolution(filters, b).forward(batch)",
+            "lecture/im2col.py",
+        ):
+            assert phrase in text, (path, phrase)
+        for key in exercises.KEYS:
+            assert f'exercises.check("{key}", ' in text, (path, key)
+    ja = (ROOT / "docs/tutorial.ja.md").read_text("utf-8")
+    assert "積和計算をまとめて行い" in ja and "出力特徴マップのチャネル" in ja

@@ -318,3 +318,22 @@ def test_core_import_does_not_load_matplotlib():
         [sys.executable, "-c", code], capture_output=True, text=True, env={"PYTHONPATH": str(SRC)}
     )
     assert result.stdout.strip() == "False", result.stderr
+
+
+def test_plot_feature_maps_draws_all_channels_on_request(tmp_path, capsys, monkeypatch, model_file):
+    asked = []
+    drawn = viz.feature_maps_figure
+
+    def recording(*args, **kwargs):
+        asked.append(kwargs["max_channels"])
+        return drawn(*args, **kwargs)
+
+    monkeypatch.setattr(viz, "feature_maps_figure", recording)
+    for flag, expected in (([], 12), (["--max-channels", "0"], None), (["--max-channels", "5"], 5)):
+        output = tmp_path / f"maps{len(asked)}.png"
+        code, _, err = plot(capsys, "feature-maps", model_file, *flag, "-o", str(output))
+        assert code == 0, err
+        assert asked[-1] == expected
+        check_image(output)
+    code, _, err = plot(capsys, "feature-maps", model_file, "--max-channels", "-1")
+    assert code == 1 and "--max-channels must be 0 (all) or more" in err

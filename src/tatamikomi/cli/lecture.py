@@ -108,6 +108,8 @@ def _figure(args):
     if args.what == "curves":
         return viz.history_figure(model.history, model_name=type(model).__name__, lang=lang)
     if args.what == "feature-maps":
+        if args.max_channels < 0:
+            raise CommandError(f"--max-channels must be 0 (all) or more; got {args.max_channels}")
         if args.image is not None:
             pixels = mnist_like(model, args.image)[None]
         else:
@@ -117,7 +119,10 @@ def _figure(args):
                     f"--index must be between 0 and {len(data.x_test) - 1}; got {args.index}"
                 )
             pixels = data.x_test[args.index]
-        return viz.feature_maps_figure(model, prepare(model, pixels[None])[0], lang=lang)
+        return viz.feature_maps_figure(
+            model, prepare(model, pixels[None])[0], max_channels=args.max_channels or None,
+            lang=lang,
+        )
     data, scores = test_scores(args, model)
     classes = model.classes or data.classes
     if args.what == "confusion":
@@ -328,6 +333,9 @@ def _plot_parser(commands) -> None:
     )
     maps.add_argument("--index", type=int, default=0, help="test image number")
     maps.add_argument("--image", help="an image file instead of a test image")
+    maps.add_argument(
+        "--max-channels", type=int, default=12, help="channels to draw per layer (0: all of them)"
+    )
     _args.data_options(maps, "the model's own")
 
     add(
