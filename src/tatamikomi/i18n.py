@@ -691,6 +691,265 @@ STUDIO = {
     },
 }
 
+# ---------------------------------------------------------------------------------------------
+# the command line (tatamikomi.cli): help, messages, errors; argparse's own words
+
+CLI = {
+    "en": {
+        # argparse's fixed words
+        "usage": "usage: ",
+        "positionals": "positional arguments",
+        "optionals": "options",
+        "help": "show this help message and exit",
+        "version": "show program's version number and exit",
+        "error": "error",
+        "default": "(default: {default})",
+        "argument": "argument {name}: {message}",
+        "invalid_choice": "invalid choice: {value} (choose from {choices})",
+        "invalid_value": "invalid {type} value: {value}",
+        "expected_one": "expected one argument",
+        "required": "the following arguments are required: {names}",
+        "unrecognized": "unrecognized arguments: {names}",
+        # the main parser
+        "description": "Convolutional neural networks from scratch in NumPy (畳み込みニューラルネット).",
+        "debug": "show the Python traceback of an unexpected error (else it is one line)",
+        "lang": "language of every message and help: en or ja (default: from the locale, "
+        "LC_ALL / LC_MESSAGES / LANG)",
+        "interrupted": "interrupted",
+        "unexpected": "{kind}: {error} (unexpected; rerun with tatamikomi --debug {command} ... "
+        "to see the traceback)",
+        # the shared argument helpers
+        "pair": "give one whole number or two (h,w); got {text}",
+        "pair_count": "give one number or two (h,w); got {text}",
+        "shape": "a shape is numbers separated by commas; got {text}",
+        "stride": "stride",
+        "stride_window": "stride (default: the window size)",
+        "pad": "padding",
+        "model_file": "model file saved by `tatamikomi train`",
+        "at_least": "{option} must be at least {minimum}; got {value}",
+        "force": "replace the output file if it exists",
+        "dataset": "mnist, fashion-mnist, mnist-mini, or a folder of IDX files / a .npz file "
+        "(default: {default})",
+        "data_dir": "folder that holds the dataset's four IDX files",
+        "no_download": "never download (also: TATAMIKOMI_OFFLINE=1)",
+        # shared errors (what kind of problem, then the library's own detail)
+        "is_folder": "{path} is a folder; give a file name, e.g. {example}",
+        "exists": "{path} already exists and was left as it is; {hint}",
+        "exists_hint": "pass --force to replace it",
+        "no_folder": "the folder {folder} does not exist; create it first: mkdir -p {folder}",
+        "read_only": "cannot write in {folder} (permission denied); choose another folder",
+        "model_unreadable": "{detail}",
+        "unknown_model": "{detail}",
+        "image_problem": "{detail}",
+        "data_problem": "{detail}",
+        "mini_hint": " Or use the 1,000 test images bundled with tatamikomi: --dataset mnist-mini",
+        # tatamikomi train
+        "train_help": "train a CNN on MNIST (or another dataset) and save it",
+        "train_description": "Train a CNN and save it (architecture, weights, history) in one "
+        "file. MNIST is found locally ($TATAMIKOMI_DATA, the cache) or downloaded; offline, the "
+        "bundled mnist-mini subset is used. Ctrl-C saves a checkpoint; --resume continues it. "
+        "What the options leave unsaid comes from the model's recipe (tatamikomi.train.recipes), "
+        "measured on MNIST: SimpleConvNet {s_epochs} epochs, Adam {s_lr}, shifts of {s_shift} px "
+        "(99.2 %); DeepConvNet {d_epochs} epochs, Adam {d_lr}, shifts of {d_shift} px (99.5 %); "
+        "a JSON spec {j_epochs} epochs, Adam {j_lr}, no shifts. All: batch 100, a cosine "
+        "schedule, seed 0.",
+        "recipe": "(default: the model's recipe)",
+        "train_model": "SimpleConvNet, DeepConvNet, or a JSON spec file (default: {default})",
+        "train_dataset_default": "mnist, else the bundled mnist-mini",
+        "epochs": "epochs to train {recipe}; with --resume, the new total, and a cosine schedule "
+        "is stretched to it",
+        "batch_size": "mini-batch size {recipe}",
+        "optimizer": "optimizer, any case {recipe}",
+        "lr": "learning rate {recipe}",
+        "weight_decay": "weight decay {recipe}",
+        "schedule": "learning-rate schedule; cosine goes down to 0 at the end {recipe}",
+        "augment_shift": "move each training image by up to this many pixels, at random {recipe}",
+        "seed": "random seed {recipe}",
+        "output": "model file (default: {default})",
+        "resume": "continue training from this file, with its own settings and saving back into "
+        "it (only --epochs and the data options apply)",
+        "quiet": "print only the result",
+        "numbers_example": "{error}, e.g. --lr 0.001 or --weight-decay 0.0001",
+        "mini_data_dir": "--data-dir {data_dir} is not used by mnist-mini (bundled with "
+        "tatamikomi); to use the dataset in that folder pass --dataset {data_dir}",
+        "fallback": "MNIST was not found and could not be downloaded ({first}).\nTraining on "
+        "mnist-mini instead: 6,000 real MNIST images bundled with tatamikomi, so accuracy will be "
+        "lower than with the full 60,000.\nFor the full MNIST, connect to the internet or set "
+        "TATAMIKOMI_DATA to a folder with its four files.",
+        "data_line": "data: {name} from {source}: {train:,} training and {test:,} test images",
+        "mini_source": "the mnist-mini subset bundled with tatamikomi",
+        "looked_in": "looked in {folders}",
+        "model_line": "model: {model}, {count:,} parameters; {optimizer}, {schedule} schedule, "
+        "batch {batch}, {epochs} {epoch_word}{shifts}",
+        "epoch_one": "epoch",
+        "epoch_many": "epochs",
+        "shifts": ", shifts of up to {shift} px",
+        "output_hint": "choose another --output, pass --force to replace it, or --resume "
+        "{output} to continue its training",
+        "resume_refused": "{given} cannot change a resumed run: it keeps its own settings "
+        "({optimizer} lr {lr:g}, batch {batch}, {schedule} schedule, seed {seed}) and saves back "
+        "into {path}. With --resume only --epochs, --dataset/--data-dir/--no-download and --quiet "
+        "apply; to keep the checkpoint as it is, copy it first and resume the copy",
+        "moved_dataset": "{path} was trained on {stored}, which no longer exists; pass --dataset "
+        "with where {base} is now",
+        "no_resume": "cannot resume: {path} does not exist",
+        "finished": "{path} has finished its {epochs} {epoch_word}; pass --epochs N (more than "
+        "{done}) to train further",
+        "resuming": "resuming {path} at epoch {epoch}, step {step}",
+        "continue": "\ncontinue with: tatamikomi train --resume {output}",
+        "appeared": "{error} It appeared while this run trained and was kept; this run's model "
+        "was not saved",
+        "result": "test accuracy {acc:.2%} after {epochs} {epoch_word}; saved to {output}",
+        "next": "next: tatamikomi evaluate {output}   |   tatamikomi predict {output} IMAGE.png",
+    },
+    "ja": {
+        "usage": "使い方: ",
+        "positionals": "位置引数",
+        "optionals": "オプション",
+        "help": "このヘルプを表示して終了する",
+        "version": "バージョンを表示して終了する",
+        "error": "エラー",
+        "default": "(既定値: {default})",
+        "argument": "引数 {name}: {message}",
+        "invalid_choice": "選べない値です: {value}(選べるのは {choices})",
+        "invalid_value": "値が正しくありません({type}): {value}",
+        "expected_one": "値を 1 つ指定してください",
+        "required": "次の引数が必要です: {names}",
+        "unrecognized": "認識できない引数です: {names}",
+        "description": "NumPy でゼロから作る畳み込みニューラルネット (CNN)。",
+        "debug": "予期しないエラーのときに Python のトレースバックを表示する(指定しなければ 1 行)",
+        "lang": "すべてのメッセージとヘルプの言語: en または ja(既定値: ロケール、"
+        "LC_ALL / LC_MESSAGES / LANG から)",
+        "interrupted": "中断しました",
+        "unexpected": "{kind}: {error}(予期しないエラーです。トレースバックを見るには "
+        "tatamikomi --debug {command} ... で実行し直してください)",
+        "pair": "整数を 1 つか 2 つ (h,w) 指定してください。指定された値: {text}",
+        "pair_count": "数を 1 つか 2 つ (h,w) 指定してください。指定された値: {text}",
+        "shape": "形状はカンマで区切った数で指定します。指定された値: {text}",
+        "stride": "ストライド",
+        "stride_window": "ストライド(既定値: ウィンドウの大きさ)",
+        "pad": "パディング",
+        "model_file": "`tatamikomi train` で保存したモデルファイル",
+        "at_least": "{option} は {minimum} 以上にしてください。指定された値: {value}",
+        "force": "出力ファイルがあれば置き換える",
+        "dataset": "mnist、fashion-mnist、mnist-mini、または IDX ファイルのフォルダ / .npz "
+        "ファイル(既定値: {default})",
+        "data_dir": "データセットの 4 つの IDX ファイルがあるフォルダ",
+        "no_download": "ダウンロードしない(TATAMIKOMI_OFFLINE=1 でも同じ)",
+        "is_folder": "{path} はフォルダです。ファイル名を指定してください(例: {example})",
+        "exists": "{path} はすでにあるので、そのまま残しました。{hint}",
+        "exists_hint": "置き換えるには --force を付けてください",
+        "no_folder": "フォルダ {folder} がありません。先に作成してください: mkdir -p {folder}",
+        "read_only": "{folder} に書き込めません(権限がありません)。別のフォルダを選んでください",
+        "model_unreadable": "モデルファイルを読み込めません。tatamikomi train で保存したファイル"
+        "か確認してください: {detail}",
+        "unknown_model": "そのモデルはありません。SimpleConvNet、DeepConvNet、JSON の仕様ファイル"
+        "、または保存したモデルファイルを指定してください: {detail}",
+        "image_problem": "画像を使えません。数字がはっきり写った PNG か JPEG を指定してください: "
+        "{detail}",
+        "data_problem": "データを読み込めません: {detail}",
+        "mini_hint": "。tatamikomi に同梱のテスト画像 1,000 枚を使うこともできます: "
+        "--dataset mnist-mini",
+        "train_help": "CNN を MNIST(または別のデータセット)で学習して保存する",
+        "train_description": "CNN を学習し、構造・重み・履歴を 1 つのファイルに保存します。"
+        "MNIST は手元($TATAMIKOMI_DATA、キャッシュ)から探すか、ダウンロードします。"
+        "オフラインのときは同梱の mnist-mini を使います。Ctrl-C でチェックポイントを保存し、"
+        "--resume で続きから学習します。オプションで指定しなかった値はモデルのレシピ "
+        "(tatamikomi.train.recipes) に従います(MNIST で測定): SimpleConvNet は {s_epochs} "
+        "エポック、Adam の学習率 {s_lr}、最大 {s_shift} px のずらし (99.2 %)。DeepConvNet は "
+        "{d_epochs} エポック、Adam の学習率 {d_lr}、最大 {d_shift} px のずらし (99.5 %)。JSON "
+        "の仕様は {j_epochs} エポック、Adam の学習率 {j_lr}、ずらしなし。いずれもバッチ 100、"
+        "コサインスケジュール、シード 0。",
+        "recipe": "(既定値: モデルのレシピ)",
+        "train_model": "SimpleConvNet、DeepConvNet、または JSON の仕様ファイル"
+        "(既定値: {default})",
+        "train_dataset_default": "mnist、なければ同梱の mnist-mini",
+        "epochs": "学習するエポック数 {recipe}。--resume と一緒に指定すると新しい合計で、"
+        "コサインスケジュールもそれに合わせて伸びる",
+        "batch_size": "ミニバッチの大きさ {recipe}",
+        "optimizer": "最適化手法(大文字・小文字は問わない) {recipe}",
+        "lr": "学習率 {recipe}",
+        "weight_decay": "荷重減衰 {recipe}",
+        "schedule": "学習率のスケジュール。cosine は最後に 0 まで下がる {recipe}",
+        "augment_shift": "訓練画像をそれぞれ最大この画素数だけランダムにずらす {recipe}",
+        "seed": "乱数のシード {recipe}",
+        "output": "モデルファイル(既定値: {default})",
+        "resume": "このファイルから学習を続ける。設定はファイルのものを使い、同じファイルに"
+        "保存する(使えるのは --epochs とデータのオプションだけ)",
+        "quiet": "結果だけを表示する",
+        "numbers_example": "{error}(例: --lr 0.001 や --weight-decay 0.0001)",
+        "mini_data_dir": "--data-dir {data_dir} は mnist-mini(tatamikomi に同梱)では使いません。"
+        "そのフォルダのデータセットを使うには --dataset {data_dir} を指定してください",
+        "fallback": "MNIST が見つからず、ダウンロードもできませんでした({first})。\n代わりに "
+        "mnist-mini で学習します。tatamikomi に同梱の本物の MNIST 画像 6,000 枚なので、60,000 "
+        "枚すべてを使うときより認識精度は低くなります。\n完全な MNIST を使うには、インターネット"
+        "に接続するか、4 つのファイルがあるフォルダを TATAMIKOMI_DATA に設定してください。",
+        "data_line": "データ: {name}({source}): 訓練画像 {train:,} 枚、テスト画像 {test:,} 枚",
+        "mini_source": "tatamikomi に同梱の MNIST の一部",
+        "looked_in": "探した場所: {folders}",
+        "model_line": "モデル: {model}、パラメータ {count:,} 個。{optimizer}、{schedule} "
+        "スケジュール、バッチ {batch}、{epochs} {epoch_word}{shifts}",
+        "epoch_one": "エポック",
+        "epoch_many": "エポック",
+        "shifts": "、最大 {shift} px のずらし",
+        "output_hint": "別の --output を指定するか、置き換えるなら --force、学習を続けるなら "
+        "--resume {output} を指定してください",
+        "resume_refused": "{given} は再開する学習を変えられません。学習は自分の設定"
+        "({optimizer} 学習率 {lr:g}、バッチ {batch}、{schedule} スケジュール、シード {seed})"
+        "のまま {path} に保存します。--resume と一緒に使えるのは --epochs、"
+        "--dataset/--data-dir/--no-download、--quiet だけです。チェックポイントをそのまま"
+        "残すには、先にコピーしてそのコピーを再開してください",
+        "moved_dataset": "{path} は {stored} で学習しましたが、そこにはもうありません。"
+        "{base} の今の場所を --dataset で指定してください",
+        "no_resume": "再開できません: {path} がありません",
+        "finished": "{path} は {epochs} {epoch_word}の学習を終えています。さらに学習するには "
+        "--epochs N({done} より大きく)を指定してください",
+        "resuming": "{path} をエポック {epoch} のステップ {step} から再開します",
+        "continue": "\n続きから学習するには: tatamikomi train --resume {output}",
+        "appeared": "{error} この学習の間に現れたファイルなので残しました。この学習のモデルは"
+        "保存していません",
+        "result": "テストデータの認識精度 {acc:.2%}({epochs} {epoch_word}学習後)。"
+        "{output} に保存しました",
+        "next": "次は: tatamikomi evaluate {output}   |   tatamikomi predict {output} IMAGE.png",
+    },
+}
+
+# ---------------------------------------------------------------------------------------------
+# training progress (tatamikomi.train: ProgressBar, the Ctrl-C message)
+
+TRAINING = {
+    "en": {
+        "epoch_label": "epoch {epoch}/{epochs}",
+        "bar_detail": "{done}/{total}  loss {loss:.4f}  {rate:,.0f} images/s  {left:.0f} s left  ",
+        "epoch_line": "epoch {epoch}/{epochs}  loss {loss:.4f}  train acc {train_acc:.2%}  "
+        "test acc {test_acc:.2%}  {seconds:.1f} s ({training:.1f} s training at {rate:,.0f} "
+        "images/s, {evaluation:.1f} s evaluation)",
+        "final": "final test accuracy: {acc:.2%}",
+        "before_first": "before the first step",
+        "after_epoch": "after epoch {epoch}",
+        "after_step": "after step {step}/{steps} of epoch {epoch}",
+        "interrupted": "training interrupted {where}",
+        "no_checkpoint": "; no checkpoint file was set",
+        "checkpoint_kept": "; the checkpoint is in {path}, and resuming continues at epoch "
+        "{epoch}, step {step}",
+    },
+    "ja": {
+        "epoch_label": "エポック {epoch}/{epochs}",
+        "bar_detail": "{done}/{total}  損失 {loss:.4f}  毎秒 {rate:,.0f} 枚  残り {left:.0f} 秒  ",
+        "epoch_line": "エポック {epoch}/{epochs}  損失 {loss:.4f}  訓練データの認識精度 "
+        "{train_acc:.2%}  テストデータの認識精度 {test_acc:.2%}  {seconds:.1f} 秒(学習 "
+        "{training:.1f} 秒・毎秒 {rate:,.0f} 枚、評価 {evaluation:.1f} 秒)",
+        "final": "最終的なテストデータの認識精度: {acc:.2%}",
+        "before_first": "最初のステップの前",
+        "after_epoch": "エポック {epoch} の終了後",
+        "after_step": "エポック {epoch} のステップ {step}/{steps} の後で",
+        "interrupted": "学習を中断しました({where})",
+        "no_checkpoint": "。チェックポイントのファイルは指定されていません",
+        "checkpoint_kept": "。チェックポイントは {path} に保存済みで、再開するとエポック "
+        "{epoch} のステップ {step} から続きます",
+    },
+}
+
 #: every area by name: the part before the dot in a key
 AREAS = {
     "explain": EXPLAIN,
@@ -700,6 +959,8 @@ AREAS = {
     "diagrams": DIAGRAMS,
     "exercises": EXERCISES,
     "studio": STUDIO,
+    "training": TRAINING,
+    "cli": CLI,
 }
 
 

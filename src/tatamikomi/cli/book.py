@@ -9,7 +9,7 @@ from . import _args
 from ._common import CommandError
 
 
-def add_parser(commands) -> None:
+def add_parser(commands, lang="en") -> None:
     parser = _args.add_command(
         commands,
         "book",

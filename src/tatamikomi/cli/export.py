@@ -17,7 +17,7 @@ from ._common import CommandError, check_output, model_by_name
 _TORCH_SUFFIXES = (".pt", ".pth")
 
 
-def add_parser(subparsers) -> None:
+def add_parser(subparsers, lang="en") -> None:
     """Add the ``export`` and ``import`` commands to the main parser's subparsers."""
     export = _args.add_command(
         subparsers,

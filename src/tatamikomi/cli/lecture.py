@@ -421,7 +421,7 @@ def _plot_parser(commands) -> None:
     slide.add_argument("--duration", type=int, default=900, help="milliseconds per frame")
 
 
-def add_parser(commands) -> None:
+def add_parser(commands, lang="en") -> None:
     demo = _args.add_command(
         commands,
         "demo",

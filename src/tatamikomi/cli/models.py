@@ -156,7 +156,7 @@ def _import_book(args) -> int:
     return 0
 
 
-def add_parser(commands) -> None:
+def add_parser(commands, lang="en") -> None:
     evaluate = _args.add_command(
         commands,
         "evaluate",

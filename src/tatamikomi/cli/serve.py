@@ -11,7 +11,7 @@ HOST = "127.0.0.1"
 PORT = 8000
 
 
-def add_parser(commands) -> None:
+def add_parser(commands, lang="en") -> None:
     serve = _args.add_command(
         commands,
         "serve",
