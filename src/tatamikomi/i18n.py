@@ -801,6 +801,51 @@ CLI = {
         "was not saved",
         "result": "test accuracy {acc:.2%} after {epochs} {epoch_word}; saved to {output}",
         "next": "next: tatamikomi evaluate {output}   |   tatamikomi predict {output} IMAGE.png",
+        # tatamikomi evaluate, predict, summary, import-book
+        "unfinished_note": "note: {path} is {what}",
+        "unfinished": "unfinished: {done} of {epochs} {epoch_word} done, {steps} steps into the "
+        "next; continue with: tatamikomi train --resume {path}",
+        "evaluated": "{path} on {name} test set ({count:,} images, from {source})",
+        "accuracy_line": "accuracy {acc:.2%}   loss {loss:.4f}   errors {errors}",
+        "class_line": "  {label}  {acc:7.2%}  ({count} images)",
+        "grey_only": "predict reads grey images; this model does not take (1, H, W) input",
+        "image_size": "the model takes {height}x{width} images",
+        "unsure": "{path}: only {top:.0%} sure (below {limit:.0%}); look at what the network saw "
+        "with --show seen.png, and write the digit larger and darker, alone on plain paper",
+        "wrote_seen": "wrote {path}: what the network saw ({count} {image_word}, 28x28 each)",
+        "image_one": "image",
+        "image_many": "images",
+        "trained_on": "trained on {dataset}: {optimizer} (lr {lr:g}), {schedule} schedule, batch "
+        "{batch}, {epochs} {epoch_word}{shifts}, seed {seed}",
+        "arrays": "arrays",
+        "history_header": "epoch   loss     train acc  test acc  seconds",
+        "replace_hint": "{error} (pass --force to replace it)",
+        "imported": "imported the book's {model} from {params} into {output}",
+        "evaluate_help": "accuracy of a saved model on a test set",
+        "evaluate_description": "Measure a saved model's accuracy and loss on the test set it "
+        "was trained for (or --dataset), overall and per class.",
+        "own_dataset": "the model's own",
+        "eval_batch": "images per forward pass",
+        "predict_help": "classify image files with a saved model",
+        "predict_description": "Classify images (PNG, PGM/PPM, .npy; JPEG, BMP, GIF, WebP and "
+        "TIFF with Pillow), photos of handwriting too. Each is turned into a 28x28 grey image like "
+        "MNIST's: the paper's uneven light divided away, a dark digit on light paper inverted, the "
+        "digit found, scaled to 20 pixels and centred by its centre of mass. A prediction under "
+        "80 %% sure is flagged.",
+        "images": "image files",
+        "top": "how many classes to list",
+        "show": "save the 28x28 images the network saw, side by side",
+        "summary_help": "layers, output shapes and parameters of a model",
+        "summary_description": "Print each layer's output shape and parameter count, and the "
+        "training history of a saved model. MODEL is a model file, a model name or a JSON spec.",
+        "summary_model": "model file, SimpleConvNet, DeepConvNet or spec.json",
+        "book_help": "import a params.pkl saved by the book's code",
+        "book_description": "Import the weights of the book's SimpleConvNet or DeepConvNet from "
+        "its params.pkl. The pickle is read without running code: only a dict of numeric arrays "
+        "is accepted.",
+        "book_params": "the book's params.pkl",
+        "book_model": "the network (default: recognised from the arrays)",
+        "book_output": "model file to write (default: PARAMS.npz)",
     },
     "ja": {
         "usage": "使い方: ",
@@ -911,6 +956,51 @@ CLI = {
         "result": "テストデータの認識精度 {acc:.2%}({epochs} {epoch_word}学習後)。"
         "{output} に保存しました",
         "next": "次は: tatamikomi evaluate {output}   |   tatamikomi predict {output} IMAGE.png",
+        "unfinished_note": "注意: {path} は{what}",
+        "unfinished": "学習の途中です: {epochs} {epoch_word}のうち {done} が終わり、次のエポックの "
+        "{steps} ステップまで進んでいます。続けるには: tatamikomi train --resume {path}",
+        "evaluated": "{path}、{name} のテストデータ(画像 {count:,} 枚、{source})",
+        "accuracy_line": "認識精度 {acc:.2%}   損失 {loss:.4f}   誤り {errors}",
+        "class_line": "  {label}  {acc:7.2%}  (画像 {count} 枚)",
+        "grey_only": "predict はグレースケールの画像を読みます。このモデルの入力は (1, H, W) "
+        "ではありません",
+        "image_size": "このモデルの入力は {height}x{width} の画像です",
+        "unsure": "{path}: 確信度は {top:.0%} だけです({limit:.0%} 未満)。ネットワークが見た画像を "
+        "--show seen.png で確かめ、数字を大きく濃く、無地の紙に 1 つだけ書いてください",
+        "wrote_seen": "{path} に書き出しました: ネットワークが見た画像({count} {image_word}、"
+        "各 28x28)",
+        "image_one": "枚",
+        "image_many": "枚",
+        "trained_on": "学習に使ったデータ {dataset}: {optimizer}(学習率 {lr:g})、{schedule} "
+        "スケジュール、バッチ {batch}、{epochs} {epoch_word}{shifts}、シード {seed}",
+        "arrays": "配列",
+        "history_header": "エポック  損失     訓練精度   テスト精度  秒",
+        "replace_hint": "{error}(置き換えるには --force を付けてください)",
+        "imported": "書籍の {model} を {params} から {output} に取り込みました",
+        "evaluate_help": "保存したモデルのテストデータでの認識精度",
+        "evaluate_description": "保存したモデルの認識精度と損失を、学習したときのテストデータ"
+        "(または --dataset)で、全体とクラスごとに測ります。",
+        "own_dataset": "モデルが学習したデータセット",
+        "eval_batch": "1 回の順伝播で処理する画像の枚数",
+        "predict_help": "保存したモデルで画像ファイルを分類する",
+        "predict_description": "画像(PNG、PGM/PPM、.npy。Pillow があれば JPEG、BMP、GIF、WebP、"
+        "TIFF も)を分類します。手書き数字の写真も使えます。どの画像も MNIST と同じ 28x28 の"
+        "グレースケール画像にします: 紙の明るさのむらを割って除き、明るい紙の上の濃い数字は"
+        "反転し、数字を見つけて 20 画素に縮め、重心で中央に置きます。確信度が 80 %% 未満の"
+        "予測には印を付けます。",
+        "images": "画像ファイル",
+        "top": "表示するクラスの数",
+        "show": "ネットワークが見た 28x28 の画像を並べて保存する",
+        "summary_help": "モデルの層、出力の形状、パラメータ",
+        "summary_description": "各層の出力の形状とパラメータ数、保存したモデルなら学習の履歴を"
+        "表示します。MODEL はモデルファイル、モデルの名前、または JSON の仕様です。",
+        "summary_model": "モデルファイル、SimpleConvNet、DeepConvNet または spec.json",
+        "book_help": "書籍のコードで保存した params.pkl を取り込む",
+        "book_description": "書籍の SimpleConvNet または DeepConvNet の重みを params.pkl から"
+        "取り込みます。pickle はコードを実行せずに読み、数値の配列の辞書だけを受け付けます。",
+        "book_params": "書籍の params.pkl",
+        "book_model": "ネットワーク(既定値: 配列から判断する)",
+        "book_output": "書き出すモデルファイル(既定値: PARAMS.npz)",
     },
 }
 

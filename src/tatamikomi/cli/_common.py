@@ -58,14 +58,15 @@ def prepare(model, images):
     return normalize_images(images, divide_by).astype(model.dtype, copy=False)
 
 
-def mnist_like(model, path):
+def mnist_like(model, path, lang: str = "en"):
     """The image file ``path`` as the model's (H, W) grey input, prepared as MNIST's were."""
     height = (model.input_shape or (1, 28, 28))[1]
     try:
         image = prepare_image(path, size=height, box=round(height * 20 / 28))
     except (OSError, ImageError, ValueError) as error:
         message = str(error)
-        raise CommandError(message if str(path) in message else f"{path}: {message}") from None
+        message = message if str(path) in message else f"{path}: {message}"
+        raise problem("image_problem", message, lang) from None
     if not np.isfinite(image).all() or image.min() < 0 or image.max() > 255:
         raise CommandError(
             f"{path}: its pixels after preparation lie in [{image.min():g}, {image.max():g}], "
@@ -119,10 +120,11 @@ def test_set(args, model):
     try:
         return load_dataset(name, path=args.data_dir, download=not args.no_download)
     except (OSError, ValueError) as error:
+        lang = getattr(args, "lang", "en")
         hint = ""
         if isinstance(error, OSError) and name.lower() == "mnist" and args.data_dir is None:
-            hint = " Or use the 1,000 test images bundled with tatamikomi: --dataset mnist-mini"
-        raise CommandError(f"{error}{hint}") from None
+            hint = i18n.text("cli.mini_hint", lang)
+        raise CommandError(f"{problem('data_problem', error, lang)}{hint}") from None
 
 
 def test_scores(args, model, batch_size=500):
