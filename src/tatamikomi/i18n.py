@@ -846,6 +846,63 @@ CLI = {
         "book_params": "the book's params.pkl",
         "book_model": "the network (default: recognised from the arrays)",
         "book_output": "model file to write (default: PARAMS.npz)",
+        # demo, explain, plot (their kinds' own help stays in cli/lecture.py)
+        "demo_help": "compute and print the lecture's worked examples",
+        "demo_description": "Compute and print the lecture's worked examples: convolution, "
+        "padding, stride, bias, pooling and im2col.",
+        "explain_help": "explain convolution, pooling, im2col, flattening, a shift or a model's "
+        "shapes step by step",
+        "explain_description": "Compute an operation and print every step as the lecture writes "
+        "it: each output element as a sum of products, the output-size formula with the numbers "
+        "filled in, each pooling window, the im2col matrix, the shape through a model. Arrays are "
+        'typed with rows separated by ";", values by "," and channels by "|" (e.g. --input '
+        '"1,2,3,4;4,3,2,1;0,1,2,3;3,2,1,2"), or read from a .npy file.',
+        "plot_help": "draw pictures: filters, feature maps, learning curves, confusion matrix, "
+        "errors, im2col, the sliding window",
+        "plot_description": "Draw a picture into a PNG (the sliding window: an animated GIF). "
+        "Needs the viz extra: pip install 'tatamikomi[viz]'. --lang ja draws Japanese labels in a "
+        "Japanese font. An existing file is kept unless --force.",
+        # export, import
+        "export_help": "write a model as ONNX (.onnx) or PyTorch (.pt + .py)",
+        "export_description": "Write a saved model for other tools: model.onnx (ONNX, with a "
+        "dynamic batch axis; the classes and preprocessing as metadata), or model.pt (the "
+        "PyTorch state_dict) with model.py beside it, which rebuilds the nn.Sequential. Needs pip "
+        'install "tatamikomi[onnx]" or "tatamikomi[torch]".',
+        "export_model": "model file saved by `tatamikomi train` (or SimpleConvNet, DeepConvNet, "
+        "spec.json: a new, untrained model)",
+        "export_output": "model.onnx, or model.pt (model.py is written too)",
+        "export_force": "replace the output file(s)",
+        "opset": "ONNX opset (default: {default})",
+        "softmax": "ONNX: end with Softmax (probabilities, not scores)",
+        "import_help": "read an ONNX file or a model.pt into a tatamikomi model file",
+        "import_description": "Read model.onnx (a chain of the supported operators) or model.pt "
+        "(with the model.py that `tatamikomi export` wrote beside it) into a model file that "
+        "evaluate, predict, summary, explain and plot take.",
+        "import_source": "model.onnx or model.pt",
+        "import_output": "model file to write (default: SOURCE.npz)",
+        "input_shape": "one example's shape, if the file does not say it",
+        # serve
+        "serve_help": "open the browser studio: draw a digit, see inside the network, train",
+        "serve_description": "Serve the studio, a local web page where every number is computed "
+        "by tatamikomi: draw a digit and see the prediction and every layer's output, click a "
+        "cell to see its sum of products, play with the lecture's convolution and pooling, and "
+        "train a network live. With no MODEL, a SimpleConvNet trained on MNIST (99.1 %) is "
+        "served. It listens on 127.0.0.1 only, unless --host says otherwise.",
+        "serve_models": "model files (.npz), the book's params.pkl, SimpleConvNet, DeepConvNet or "
+        "spec.json",
+        "port": "port (default: {default}; 0: any free one)",
+        "host": "address to listen on (default: {default}, this machine only)",
+        "page_lang": "the page's first language (default: the command line's)",
+        "open": "open the page in the web browser",
+        "save_dir": "folder for the models trained in the studio (default: here)",
+        # book
+        "runbook_help": "run one of the book's scripts unchanged (ゼロから作るDeep Learning)",
+        "runbook_description": "Run a script of the book's repository (e.g. "
+        "ch07/train_convnet.py) unchanged: its imports of dataset.mnist, common.* (layers, "
+        "functions, util, optimizer, trainer, gradient), simple_convnet and deep_convnet are "
+        "served by tatamikomi (fast engine, MNIST from tatamikomi's mirrors or mnist-mini "
+        "offline). Files the script saves never replace existing ones unless --overwrite is "
+        "given. Options go before the script.",
     },
     "ja": {
         "usage": "使い方: ",
@@ -1001,6 +1058,59 @@ CLI = {
         "book_params": "書籍の params.pkl",
         "book_model": "ネットワーク(既定値: 配列から判断する)",
         "book_output": "書き出すモデルファイル(既定値: PARAMS.npz)",
+        "demo_help": "講義の計算例を計算して表示する",
+        "demo_description": "講義の計算例(畳み込み、パディング、ストライド、バイアス、プーリング、"
+        "im2col)を計算して表示します。",
+        "explain_help": "畳み込み、プーリング、im2col、平坦化、ずらし、モデルの形状を 1 ステップ"
+        "ずつ説明する",
+        "explain_description": "演算を計算し、講義と同じ書き方ですべてのステップを表示します: "
+        "出力の各要素を積和計算として、出力サイズの式に数を入れて、プーリングの各ウィンドウ、"
+        "im2col の行列、モデルを通る形状。配列は行を \";\"、値を \",\"、チャネルを \"|\" で"
+        '区切って書くか(例: --input "1,2,3,4;4,3,2,1;0,1,2,3;3,2,1,2")、.npy ファイルから'
+        "読みます。",
+        "plot_help": "図を描く: フィルタ、特徴マップ、学習曲線、混同行列、誤り、im2col、"
+        "スライドするウィンドウ",
+        "plot_description": "図を PNG に描きます(スライドするウィンドウはアニメーション GIF)。"
+        "viz の追加パッケージが必要です: pip install 'tatamikomi[viz]'。--lang ja で日本語の"
+        "ラベルを日本語フォントで描きます。既存のファイルは --force を付けない限り残します。",
+        "export_help": "モデルを ONNX (.onnx) または PyTorch (.pt + .py) として書き出す",
+        "export_description": "保存したモデルを他のツール向けに書き出します: model.onnx(ONNX。"
+        "バッチの軸は可変、クラスと前処理はメタデータとして)、または model.pt(PyTorch の "
+        "state_dict)と、nn.Sequential を組み立て直す model.py。pip install "
+        '"tatamikomi[onnx]" または "tatamikomi[torch]" が必要です。',
+        "export_model": "`tatamikomi train` で保存したモデルファイル(または SimpleConvNet、"
+        "DeepConvNet、spec.json: 新しい未学習のモデル)",
+        "export_output": "model.onnx、または model.pt(model.py も書き出す)",
+        "export_force": "出力ファイルがあれば置き換える",
+        "opset": "ONNX の opset(既定値: {default})",
+        "softmax": "ONNX: 最後に Softmax を置く(スコアではなく確率を出力)",
+        "import_help": "ONNX ファイルまたは model.pt を tatamikomi のモデルファイルに読み込む",
+        "import_description": "model.onnx(対応する演算子の連なり)または model.pt(`tatamikomi "
+        "export` が横に書いた model.py と一緒に)を、evaluate、predict、summary、explain、plot "
+        "で使えるモデルファイルに読み込みます。",
+        "import_source": "model.onnx または model.pt",
+        "import_output": "書き出すモデルファイル(既定値: SOURCE.npz)",
+        "input_shape": "1 つの入力の形状(ファイルに書かれていないとき)",
+        "serve_help": "ブラウザのスタジオを開く: 数字を書き、ネットワークの中を見て、学習する",
+        "serve_description": "スタジオを提供します。すべての数を tatamikomi が計算する手元の"
+        "ウェブページです: 数字を書いて予測と各層の出力を見る、セルをクリックしてその積和計算を"
+        "見る、講義の畳み込みとプーリングを試す、ネットワークをその場で学習する。MODEL を指定"
+        "しなければ、MNIST で学習した SimpleConvNet (99.1 %) を使います。--host で指定しない"
+        "限り 127.0.0.1 だけで待ち受けます。",
+        "serve_models": "モデルファイル (.npz)、書籍の params.pkl、SimpleConvNet、DeepConvNet "
+        "または spec.json",
+        "port": "ポート番号(既定値: {default}。0 なら空いている番号)",
+        "host": "待ち受けるアドレス(既定値: {default}、このマシンだけ)",
+        "page_lang": "ページの最初の言語(既定値: コマンドラインの言語)",
+        "open": "ページをウェブブラウザで開く",
+        "save_dir": "スタジオで学習したモデルを保存するフォルダ(既定値: ここ)",
+        "runbook_help": "書籍(ゼロから作るDeep Learning)のスクリプトをそのまま実行する",
+        "runbook_description": "書籍のリポジトリのスクリプト(例: ch07/train_convnet.py)を"
+        "そのまま実行します: dataset.mnist、common.*(layers、functions、util、optimizer、"
+        "trainer、gradient)、simple_convnet、deep_convnet の読み込みには tatamikomi が応えます"
+        "(高速なエンジン、MNIST は tatamikomi のミラーから、オフラインなら mnist-mini)。"
+        "スクリプトが保存するファイルは、--overwrite を付けない限り既存のファイルを置き換え"
+        "ません。オプションはスクリプトの前に書きます。",
     },
 }
 
@@ -1040,6 +1150,28 @@ TRAINING = {
     },
 }
 
+# ---------------------------------------------------------------------------------------------
+# a model's summary table (Sequential.summary)
+
+SUMMARY = {
+    "en": {
+        "layer": "layer",
+        "type": "type",
+        "output_shape": "output shape",
+        "parameters": "parameters",
+        "input": "input",
+        "total": "total parameters: {total:,}",
+    },
+    "ja": {
+        "layer": "層",
+        "type": "種類",
+        "output_shape": "出力の形状",
+        "parameters": "パラメータ数",
+        "input": "入力",
+        "total": "パラメータの総数: {total:,}",
+    },
+}
+
 #: every area by name: the part before the dot in a key
 AREAS = {
     "explain": EXPLAIN,
@@ -1050,6 +1182,7 @@ AREAS = {
     "exercises": EXERCISES,
     "studio": STUDIO,
     "training": TRAINING,
+    "summary": SUMMARY,
     "cli": CLI,
 }
 

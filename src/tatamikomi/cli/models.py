@@ -130,7 +130,7 @@ def _unfinished(path, run, lang) -> str:
 def _summary(args) -> int:
     lang = args.lang
     model = model_by_name(args.model, lang)
-    model.summary()
+    model.summary(lang=lang)
     run = _run(args.model)
     if run is not None:
         config = run["config"]
