@@ -138,6 +138,9 @@ def test_results_and_errors_of_each_command_are_japanese(trained):
         ("train", "--resume", "gone.npz"): "再開できません: gone.npz がありません",
         ("train", "--output", "no/such/model.npz"): "フォルダ ",
         ("evaluate",): "エラー: 次の引数が必要です: model",
+        ("export", "model.npz", "-o", "model.txt"): "'model.txt' は .onnx か .pt として書き出します",
+        ("import", "x.onnx", "--input-shape", "a"): "--input-shape には 1,28,28 のように C,H,W",
+        ("import-book", "model.npz", "-o", "model.npz"): "model.npz はすでにあるので",
         ("frobnicate",): "エラー: 引数 COMMAND: 選べない値です: 'frobnicate'",
     }
     for args, expected in cases.items():

@@ -881,6 +881,12 @@ CLI = {
         "import_source": "model.onnx or model.pt",
         "import_output": "model file to write (default: SOURCE.npz)",
         "input_shape": "one example's shape, if the file does not say it",
+        "export_suffix": "write {path} as .onnx or .pt (the output's suffix says which format)",
+        "import_suffix": "read {path} as .onnx or .pt (the suffix says which)",
+        "input_shape_form": "--input-shape takes C,H,W such as 1,28,28; got {text}",
+        "exported": "wrote {written}: {model}, input (N, {shape})",
+        "imported_model": "wrote {output}: {count} layers, input (N, {shape})",
+        "and": " and ",
         # serve
         "serve_help": "open the browser studio: draw a digit, see inside the network, train",
         "serve_description": "Serve the studio, a local web page where every number is computed "
@@ -1091,6 +1097,13 @@ CLI = {
         "import_source": "model.onnx または model.pt",
         "import_output": "書き出すモデルファイル(既定値: SOURCE.npz)",
         "input_shape": "1 つの入力の形状(ファイルに書かれていないとき)",
+        "export_suffix": "{path} は .onnx か .pt として書き出します(出力の拡張子で形式を選びます)",
+        "import_suffix": "{path} は .onnx か .pt として読み込みます(拡張子で形式を選びます)",
+        "input_shape_form": "--input-shape には 1,28,28 のように C,H,W を指定します。指定された値: "
+        "{text}",
+        "exported": "{written} に書き出しました: {model}、入力 (N, {shape})",
+        "imported_model": "{output} に書き出しました: {count} 層、入力 (N, {shape})",
+        "and": " と ",
         "serve_help": "ブラウザのスタジオを開く: 数字を書き、ネットワークの中を見て、学習する",
         "serve_description": "スタジオを提供します。すべての数を tatamikomi が計算する手元の"
         "ウェブページです: 数字を書いて予測と各層の出力を見る、セルをクリックしてその積和計算を"
@@ -1142,7 +1155,7 @@ TRAINING = {
         "final": "最終的なテストデータの認識精度: {acc:.2%}",
         "before_first": "最初のステップの前",
         "after_epoch": "エポック {epoch} の終了後",
-        "after_step": "エポック {epoch} のステップ {step}/{steps} の後で",
+        "after_step": "エポック {epoch} のステップ {step}/{steps} の後",
         "interrupted": "学習を中断しました({where})",
         "no_checkpoint": "。チェックポイントのファイルは指定されていません",
         "checkpoint_kept": "。チェックポイントは {path} に保存済みで、再開するとエポック "

@@ -49,11 +49,9 @@ def add_parser(subparsers, lang="en") -> None:
 def _export(args) -> int:
     suffix = os.path.splitext(args.output)[1].lower()
     if suffix not in (".onnx", *_TORCH_SUFFIXES):
-        raise CommandError(
-            f"write {args.output!r} as .onnx or .pt (the output's suffix says which format)"
-        )
-    check_output(args.output, force=args.force)
-    model = model_by_name(args.model)
+        raise CommandError(say_text("export_suffix", args.lang, path=repr(args.output)))
+    check_output(args.output, force=args.force, lang=args.lang)
+    model = model_by_name(args.model, args.lang)
     try:
         if suffix == ".onnx":
             from ..export.onnx import to_onnx
@@ -63,30 +61,32 @@ def _export(args) -> int:
         else:
             from ..export.torch import save_torch
 
-            written = " and ".join(save_torch(model, args.output, overwrite=args.force))
+            files = save_torch(model, args.output, overwrite=args.force)
+            written = say_text("and", args.lang).join(files)
     except (ValueError, TypeError, OSError, ImportError, ModelFileError) as error:
         raise CommandError(str(error)) from None
     shape = ", ".join(map(str, model.input_shape))
-    print(f"wrote {written}: {type(model).__name__}, input (N, {shape})")
+    name = type(model).__name__
+    print(say_text("exported", args.lang, written=written, model=name, shape=shape))
     return 0
 
 
-def _input_shape(text):
+def _input_shape(text, lang):
     if not text:
         return None
     try:
         return tuple(int(s) for s in text.replace("x", ",").split(","))
     except ValueError:
-        raise CommandError(f"--input-shape takes C,H,W such as 1,28,28; got {text!r}") from None
+        raise CommandError(say_text("input_shape_form", lang, text=repr(text))) from None
 
 
 def _import(args) -> int:
     suffix = os.path.splitext(args.source)[1].lower()
     output = args.output or os.path.splitext(os.path.basename(args.source))[0] + ".npz"
     if suffix not in (".onnx", *_TORCH_SUFFIXES):
-        raise CommandError(f"read {args.source!r} as .onnx or .pt (the suffix says which)")
-    check_output(output, force=args.force)
-    shape = _input_shape(args.input_shape)
+        raise CommandError(say_text("import_suffix", args.lang, path=repr(args.source)))
+    check_output(output, force=args.force, lang=args.lang)
+    shape = _input_shape(args.input_shape, args.lang)
     try:
         if suffix == ".onnx":
             from ..export.onnx import from_onnx
@@ -100,5 +100,6 @@ def _import(args) -> int:
     except (ValueError, TypeError, OSError, ImportError, ModelFileError) as error:
         raise CommandError(str(error)) from None
     shape = ", ".join(map(str, model.input_shape))
-    print(f"wrote {output}: {len(model.layers)} layers, input (N, {shape})")
+    count = len(model.layers)
+    print(say_text("imported_model", args.lang, output=output, count=count, shape=shape))
     return 0
