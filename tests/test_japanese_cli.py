@@ -22,7 +22,8 @@ NAMES = (
     "JPEG", "ONNX", "PyTorch", "tatamikomi", "mnist-mini", "fashion-mnist", "mnist", "NumPy",
     "Python", "Pillow", "WebP", "pickle", "Ctrl-C", "cosine", "constant", "mkdir", "px",
     "Affine", "Conv", "Pool", "MNIST", "ReLU", "im2col",
-    "Deep Learning", "Softmax", "opset", "state_dict", "pip install", "install", "en", "ja",
+    "Deep Learning", "Softmax", "opset", "state_dict", "pip install", "install", "matplotlib",
+    "simple_convnet", "deep_convnet", "en", "ja",
     # the commands' own names
     "import-book", "train", "evaluate", "predict", "summary", "demo", "explain", "plot",
     "export", "import", "serve", "book",
@@ -31,9 +32,10 @@ NAMES = (
 )
 #: what is not prose: options, paths and file names, metavars and environment variables
 #: (capitals), {choices}, quoted values, the optimizer's own repr (lr=0.003, beta1=0.9)
-NOT_PROSE = re.compile(
-    r"(?<![\w-])--?[\w-]+|\S*[/.$]\S*|\b[A-Z][A-Z0-9_]+\b|\{[^}]*\}|'[^']*'|\"[^\"]*\"|`[^`]*`"
-    r"|\w+=[\w.+-]+"
+NOT_PROSE = re.compile(  # ASCII classes: Japanese runs on without spaces
+    r"(?<![\w-])--?[\w-]+|[\w./$*~+:-]*[/.$][\w./$*~+:-]*|\b[A-Z][A-Z0-9_]+\b|\{[^}]*\}"
+    r"|'[^']*'|\"[^\"]*\"|`[^`]*`|\w+=[\w.+-]+",
+    re.ASCII,
 )
 
 
@@ -112,7 +114,7 @@ def test_the_default_stays_english_without_a_japanese_locale(tmp_path):
 #: every command whose help is Japanese now
 COMMANDS = [
     (), ("train",), ("evaluate",), ("predict",), ("summary",), ("import-book",), ("demo",),
-    ("export",), ("import",), ("serve",),
+    ("export",), ("import",), ("serve",), ("book",),
 ]
 
 

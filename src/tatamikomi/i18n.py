@@ -1119,8 +1119,8 @@ CLI = {
         "save_dir": "スタジオで学習したモデルを保存するフォルダ(既定値: ここ)",
         "runbook_help": "書籍(ゼロから作るDeep Learning)のスクリプトをそのまま実行する",
         "runbook_description": "書籍のリポジトリのスクリプト(例: ch07/train_convnet.py)を"
-        "そのまま実行します: dataset.mnist、common.*(layers、functions、util、optimizer、"
-        "trainer、gradient)、simple_convnet、deep_convnet の読み込みには tatamikomi が応えます"
+        "そのまま実行します: dataset.mnist、common.*(`layers`、`functions`、`util`、`optimizer`、"
+        "`trainer`、`gradient`)、simple_convnet、deep_convnet の読み込みには tatamikomi が応えます"
         "(高速なエンジン、MNIST は tatamikomi のミラーから、オフラインなら mnist-mini)。"
         "スクリプトが保存するファイルは、--overwrite を付けない限り既存のファイルを置き換え"
         "ません。オプションはスクリプトの前に書きます。",
@@ -1185,6 +1185,30 @@ SUMMARY = {
     },
 }
 
+# ---------------------------------------------------------------------------------------------
+# tatamikomi book's options (tatamikomi.book.runner)
+
+BOOK = {
+    "en": {
+        "limit": "only the first N training and test images, for a quick run (the script's "
+        "epochs stay as written)",
+        "overwrite": "let the script replace files it saves (default: an existing file is kept "
+        "and the new one is saved under a free name, e.g. params.1.pkl)",
+        "save_figures": "save the matplotlib figures open at the end as DIR/figure-N.png",
+        "script": "the book's script, e.g. ch07/train_convnet.py",
+        "args": "the script's own arguments",
+    },
+    "ja": {
+        "limit": "訓練画像とテスト画像の最初の N 枚だけを使い、手早く試す(スクリプトのエポック数は"
+        "書かれたまま)",
+        "overwrite": "スクリプトが保存するファイルの置き換えを許す(既定値: 既存のファイルは残し、"
+        "新しいファイルは空いている名前で保存する。例: params.1.pkl)",
+        "save_figures": "最後に開いている matplotlib の図を DIR/figure-N.png として保存する",
+        "script": "書籍のスクリプト(例: ch07/train_convnet.py)",
+        "args": "スクリプト自身の引数",
+    },
+}
+
 #: every area by name: the part before the dot in a key
 AREAS = {
     "explain": EXPLAIN,
@@ -1196,6 +1220,7 @@ AREAS = {
     "studio": STUDIO,
     "training": TRAINING,
     "summary": SUMMARY,
+    "book": BOOK,
     "cli": CLI,
 }
 
