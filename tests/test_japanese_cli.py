@@ -90,7 +90,8 @@ def test_train_talks_japanese_from_start_to_end(trained):
     for line in (
         "MNIST が見つからず、ダウンロードもできませんでした(探した場所: ",
         "代わりに mnist-mini で学習します",
-        "データ: mnist-mini(tatamikomi に同梱の MNIST の一部): 訓練画像 6,000 枚、テスト画像 1,000 枚",
+        "データ: mnist-mini(tatamikomi に同梱の MNIST の一部): 訓練画像 6,000 枚、"
+        "テスト画像 1,000 枚",
         "モデル: SimpleConvNet、パラメータ 433,890 個。",
         "エポック 1/1  損失 ",
         "最終的なテストデータの認識精度: ",
@@ -140,7 +141,7 @@ def test_results_and_errors_of_each_command_are_japanese(trained):
         ("train", "--resume", "gone.npz"): "再開できません: gone.npz がありません",
         ("train", "--output", "no/such/model.npz"): "フォルダ ",
         ("evaluate",): "エラー: 次の引数が必要です: model",
-        ("export", "model.npz", "-o", "model.txt"): "'model.txt' は .onnx か .pt として書き出します",
+        ("export", "model.npz", "-o", "model.txt"): "'model.txt' は .onnx か .pt として書き出",
         ("import", "x.onnx", "--input-shape", "a"): "--input-shape には 1,28,28 のように C,H,W",
         ("import-book", "model.npz", "-o", "model.npz"): "model.npz はすでにあるので",
         ("frobnicate",): "エラー: 引数 COMMAND: 選べない値です: 'frobnicate'",

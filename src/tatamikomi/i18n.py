@@ -711,7 +711,8 @@ CLI = {
         "required": "the following arguments are required: {names}",
         "unrecognized": "unrecognized arguments: {names}",
         # the main parser
-        "description": "Convolutional neural networks from scratch in NumPy (畳み込みニューラルネット).",
+        "description": "Convolutional neural networks from scratch in NumPy "
+        "(畳み込みニューラルネット).",
         "debug": "show the Python traceback of an unexpected error (else it is one line)",
         "lang": "language of every message and help: en or ja (default: from the locale, "
         "LC_ALL / LC_MESSAGES / LANG)",

@@ -1,6 +1,7 @@
 """The command line's argument helpers, in one place: commands with one help style, the
 int-or-pair ``--stride``/``--pad``, shapes, arrays typed on the command line, and the options
-that several commands share (model file, dataset, language, output), and the language the command line speaks.
+that several commands share (model file, dataset, language, output), and the language the
+command line speaks.
 
 Every text a command prints or shows in its help is looked up in :mod:`tatamikomi.i18n`'s
 ``cli`` area (:func:`say_text`), in the language :func:`language` resolves (``--lang``, else

@@ -137,6 +137,11 @@ def test_scores(args, model, batch_size=500):
     return data, finite_scores(scores, model, f"the {data.name} test set", args.model)
 
 
+def source_text(data, lang: str = "en") -> str:
+    """Where ``data`` came from: its path or address, or the bundled subset said in ``lang``."""
+    return i18n.text("cli.mini_source", lang) if data.name == "mnist-mini" else data.source
+
+
 def check_output(path, *, force: bool, hint: str | None = None, lang: str = "en") -> None:
     """Refuse, before any work, an output file that cannot or may not be written: a folder,
     something that is not a regular file (a FIFO, a device, a link; even with ``--force``), an

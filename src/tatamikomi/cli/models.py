@@ -22,6 +22,7 @@ from ._common import (
     prepare,
     say,
     problem,
+    source_text,
     test_scores,
 )
 from ._args import say_text
@@ -45,7 +46,7 @@ def _evaluate(args) -> int:
     predicted = scores.argmax(axis=1)
     loss = softmax_cross_entropy(scores.astype(np.float64), t)
     classes = model.classes or data.classes
-    source = say_text("mini_source", lang) if data.name == "mnist-mini" else data.source
+    source = source_text(data, lang)
     print(
         say_text(
             "evaluated", lang, path=args.model, name=data.name, count=len(t), source=source

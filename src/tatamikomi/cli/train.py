@@ -17,7 +17,7 @@ from ..optim import OPTIMIZERS, check_lr, check_weight_decay
 from ..train import Trainer, TrainingDiverged, TrainingInterrupted, checkpoint, recipes
 from . import _args
 from ._args import say_text
-from ._common import CommandError, check_output, problem, say
+from ._common import CommandError, check_output, problem, say, source_text
 
 DEFAULT_OUTPUT = "model.npz"
 
@@ -100,7 +100,7 @@ def _say_data(args, data):
                 "data_line",
                 args.lang,
                 name=data.name,
-                source=say_text("mini_source", args.lang) if data.name == "mnist-mini" else data.source,
+                source=source_text(data, args.lang),
                 train=len(data.x_train),
                 test=len(data.x_test),
             )
@@ -272,7 +272,11 @@ def _train(args) -> int:
     accuracy = trainer.history["test_acc"][-1]
     epochs = trainer.current_epoch
     epoch_word = _epoch_word(epochs, args.lang)
-    print(say_text("result", args.lang, acc=accuracy, epochs=epochs, epoch_word=epoch_word, output=output))
+    print(
+        say_text(
+            "result", args.lang, acc=accuracy, epochs=epochs, epoch_word=epoch_word, output=output
+        )
+    )
     if not args.quiet:
         say(say_text("next", args.lang, output=output))
     return 0
