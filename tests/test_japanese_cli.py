@@ -144,6 +144,7 @@ def test_results_and_errors_of_each_command_are_japanese(trained):
         ("export", "model.npz", "-o", "model.txt"): "'model.txt' は .onnx か .pt として書き出",
         ("import", "x.onnx", "--input-shape", "a"): "--input-shape には 1,28,28 のように C,H,W",
         ("import-book", "model.npz", "-o", "model.npz"): "model.npz はすでにあるので",
+        ("serve", "--save-dir", "no/such"): "--save-dir no/such はフォルダではありません",
         ("frobnicate",): "エラー: 引数 COMMAND: 選べない値です: 'frobnicate'",
     }
     for args, expected in cases.items():

@@ -902,6 +902,14 @@ CLI = {
         "page_lang": "the page's first language (default: the command line's)",
         "open": "open the page in the web browser",
         "save_dir": "folder for the models trained in the studio (default: here)",
+        "not_a_folder": "--save-dir {path} is not a folder; create it first",
+        "cannot_listen": "cannot listen on {host}:{port} ({why}); try --port 0",
+        "open_to_all": "warning: listening on {host}: anyone who can reach this machine can use "
+        "the studio (and train on it). Use --host 127.0.0.1 to keep it to yourself.",
+        "studio_at": "tatamikomi studio: {url}  (Ctrl-C stops it)",
+        "stopping": "stopping…",
+        "studio_stopped": "the training was stopped; its checkpoint is in {path} (continue with: "
+        "tatamikomi train --resume {path})",
         # book
         "runbook_help": "run one of the book's scripts unchanged (ゼロから作るDeep Learning)",
         "runbook_description": "Run a script of the book's repository (e.g. "
@@ -1118,6 +1126,14 @@ CLI = {
         "page_lang": "ページの最初の言語(既定値: コマンドラインの言語)",
         "open": "ページをウェブブラウザで開く",
         "save_dir": "スタジオで学習したモデルを保存するフォルダ(既定値: ここ)",
+        "not_a_folder": "--save-dir {path} はフォルダではありません。先に作成してください",
+        "cannot_listen": "{host}:{port} で待ち受けられません({why})。--port 0 を試してください",
+        "open_to_all": "警告: {host} で待ち受けています。このマシンに届く人は誰でもスタジオを使え"
+        "(学習もでき)ます。自分だけで使うには --host 127.0.0.1 を指定してください。",
+        "studio_at": "tatamikomi スタジオ: {url}  (Ctrl-C で止まります)",
+        "stopping": "止めています…",
+        "studio_stopped": "学習を止めました。チェックポイントは {path} にあります(続けるには: "
+        "tatamikomi train --resume {path})",
         "runbook_help": "書籍(ゼロから作るDeep Learning)のスクリプトをそのまま実行する",
         "runbook_description": "書籍のリポジトリのスクリプト(例: ch07/train_convnet.py)を"
         "そのまま実行します: dataset.mnist、common.*(`layers`、`functions`、`util`、`optimizer`、"

@@ -68,19 +68,19 @@ def run(args) -> int:
             ("SimpleConvNet (MNIST)", api.default_model(), "pretrained", api.pretrained_path())
         ]
     if not os.path.isdir(args.save_dir):
-        return fail(f"--save-dir {args.save_dir} is not a folder; create it first")
+        return fail(say_text("not_a_folder", args.lang, path=args.save_dir))
     studio = Studio(models, save_dir=args.save_dir, lang=args.lang)
     try:
         server = StudioServer(studio, args.host, args.port)
     except OSError as error:
-        return fail(f"cannot listen on {args.host}:{args.port} ({error.strerror}); try --port 0")
-    if not server.loopback_only:
-        print(
-            f"warning: listening on {args.host}: anyone who can reach this machine can use the "
-            f"studio (and train on it). Use --host 127.0.0.1 to keep it to yourself.",
-            file=sys.stderr,
+        return fail(
+            say_text(
+                "cannot_listen", args.lang, host=args.host, port=args.port, why=error.strerror
+            )
         )
-    print(f"tatamikomi studio: {server.url}  (Ctrl-C stops it)", flush=True)
+    if not server.loopback_only:
+        print(say_text("open_to_all", args.lang, host=args.host), file=sys.stderr)
+    print(say_text("studio_at", args.lang, url=server.url), flush=True)
     if args.open:
         import webbrowser
 
@@ -88,13 +88,9 @@ def run(args) -> int:
     try:
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
-        print("stopping…", file=sys.stderr)
+        print(say_text("stopping", args.lang), file=sys.stderr)
         saved = server.close()
         if saved:
-            print(
-                f"the training was stopped; its checkpoint is in {saved} "
-                f"(continue with: tatamikomi train --resume {saved})",
-                file=sys.stderr,
-            )
+            print(say_text("studio_stopped", args.lang, path=saved), file=sys.stderr)
         return 130 if saved else 0
     return 0
