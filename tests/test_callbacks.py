@@ -255,3 +255,21 @@ def test_ctrl_c_in_any_step_resumes_exactly(tmp_path, stop_at, where):
     assert "epoch 2/2  loss" in stream.getvalue()
     _same_run(resumed, reference)
     assert resumed.history["test_acc"] == reference.history["test_acc"]
+
+
+def test_the_progress_lines_and_the_ctrl_c_message_speak_the_language_asked(tmp_path):
+    class CtrlCAt(Callback):
+        def on_step_end(self, trainer, step, logs):
+            if step == 9:
+                trainer.request_stop()
+
+    stream = io.StringIO()
+    options = dict(seed=3, epochs=2, checkpoint=tmp_path / "run.npz", lang="ja")
+    trainer = _trainer(callbacks=[CtrlCAt(), ProgressBar(stream, bar=True, lang="ja")], **options)
+    with pytest.raises(TrainingInterrupted) as stop:
+        trainer.train()
+    assert str(stop.value).startswith("学習を中断しました(エポック 2 のステップ 3/6 の後)。")
+    assert "再開するとエポック 2 のステップ 4 から続きます" in str(stop.value)
+    assert "エポック 1/2  損失 " in stream.getvalue() and "loss" not in stream.getvalue()
+    with pytest.raises(ValueError, match="lang must be one of en, ja"):
+        ProgressBar(lang="fr")

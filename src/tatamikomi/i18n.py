@@ -691,6 +691,541 @@ STUDIO = {
     },
 }
 
+# ---------------------------------------------------------------------------------------------
+# the command line (tatamikomi.cli): help, messages, errors; argparse's own words
+
+CLI = {
+    "en": {
+        # argparse's fixed words
+        "usage": "usage: ",
+        "positionals": "positional arguments",
+        "optionals": "options",
+        "help": "show this help message and exit",
+        "version": "show program's version number and exit",
+        "error": "error",
+        "default": "(default: {default})",
+        "argument": "argument {name}: {message}",
+        "invalid_choice": "invalid choice: {value} (choose from {choices})",
+        "invalid_value": "invalid {type} value: {value}",
+        "expected_one": "expected one argument",
+        "required": "the following arguments are required: {names}",
+        "unrecognized": "unrecognized arguments: {names}",
+        # the main parser
+        "description": "Convolutional neural networks from scratch in NumPy "
+        "(畳み込みニューラルネット).",
+        "debug": "show the Python traceback of an unexpected error (else it is one line)",
+        "lang": "language of every message and help: en or ja (default: from the locale, "
+        "LC_ALL / LC_MESSAGES / LANG)",
+        "interrupted": "interrupted",
+        "unexpected": "{kind}: {error} (unexpected; rerun with tatamikomi --debug {command} ... "
+        "to see the traceback)",
+        # the shared argument helpers
+        "pair": "give one whole number or two (h,w); got {text}",
+        "pair_count": "give one number or two (h,w); got {text}",
+        "shape": "a shape is numbers separated by commas; got {text}",
+        "stride": "stride",
+        "stride_window": "stride (default: the window size)",
+        "pad": "padding",
+        "model_file": "model file saved by `tatamikomi train`",
+        "at_least": "{option} must be at least {minimum}; got {value}",
+        "force": "replace the output file if it exists",
+        "dataset": "mnist, fashion-mnist, mnist-mini, or a folder of IDX files / a .npz file "
+        "(default: {default})",
+        "data_dir": "folder that holds the dataset's four IDX files",
+        "no_download": "never download (also: TATAMIKOMI_OFFLINE=1)",
+        # shared errors (what kind of problem, then the library's own detail)
+        "is_folder": "{path} is a folder; give a file name, e.g. {example}",
+        "exists": "{path} already exists and was left as it is; {hint}",
+        "exists_hint": "pass --force to replace it",
+        "no_folder": "the folder {folder} does not exist; create it first: mkdir -p {folder}",
+        "read_only": "cannot write in {folder} (permission denied); choose another folder",
+        "model_unreadable": "{detail}",
+        "unknown_model": "{detail}",
+        "image_problem": "{detail}",
+        "data_problem": "{detail}",
+        "mini_hint": " Or use the 1,000 test images bundled with tatamikomi: --dataset mnist-mini",
+        # tatamikomi train
+        "train_help": "train a CNN on MNIST (or another dataset) and save it",
+        "train_description": "Train a CNN and save it (architecture, weights, history) in one "
+        "file. MNIST is found locally ($TATAMIKOMI_DATA, the cache) or downloaded; offline, the "
+        "bundled mnist-mini subset is used. Ctrl-C saves a checkpoint; --resume continues it. "
+        "What the options leave unsaid comes from the model's recipe (tatamikomi.train.recipes), "
+        "measured on MNIST: SimpleConvNet {s_epochs} epochs, Adam {s_lr}, shifts of {s_shift} px "
+        "(99.2 %); DeepConvNet {d_epochs} epochs, Adam {d_lr}, shifts of {d_shift} px (99.5 %); "
+        "a JSON spec {j_epochs} epochs, Adam {j_lr}, no shifts. All: batch 100, a cosine "
+        "schedule, seed 0.",
+        "recipe": "(default: the model's recipe)",
+        "train_model": "SimpleConvNet, DeepConvNet, or a JSON spec file (default: {default})",
+        "train_dataset_default": "mnist, else the bundled mnist-mini",
+        "epochs": "epochs to train {recipe}; with --resume, the new total, and a cosine schedule "
+        "is stretched to it",
+        "batch_size": "mini-batch size {recipe}",
+        "optimizer": "optimizer, any case {recipe}",
+        "lr": "learning rate {recipe}",
+        "weight_decay": "weight decay {recipe}",
+        "schedule": "learning-rate schedule; cosine goes down to 0 at the end {recipe}",
+        "augment_shift": "move each training image by up to this many pixels, at random {recipe}",
+        "seed": "random seed {recipe}",
+        "output": "model file (default: {default})",
+        "resume": "continue training from this file, with its own settings and saving back into "
+        "it (only --epochs and the data options apply)",
+        "quiet": "print only the result",
+        "numbers_example": "{error}, e.g. --lr 0.001 or --weight-decay 0.0001",
+        "mini_data_dir": "--data-dir {data_dir} is not used by mnist-mini (bundled with "
+        "tatamikomi); to use the dataset in that folder pass --dataset {data_dir}",
+        "fallback": "MNIST was not found and could not be downloaded ({first}).\nTraining on "
+        "mnist-mini instead: 6,000 real MNIST images bundled with tatamikomi, so accuracy will be "
+        "lower than with the full 60,000.\nFor the full MNIST, connect to the internet or set "
+        "TATAMIKOMI_DATA to a folder with its four files.",
+        "data_line": "data: {name} from {source}: {train:,} training and {test:,} test images",
+        "mini_source": "the mnist-mini subset bundled with tatamikomi",
+        "looked_in": "looked in {folders}",
+        "model_line": "model: {model}, {count:,} parameters; {optimizer}, {schedule} schedule, "
+        "batch {batch}, {epochs} {epoch_word}{shifts}",
+        "epoch_one": "epoch",
+        "epoch_many": "epochs",
+        "shifts": ", shifts of up to {shift} px",
+        "output_hint": "choose another --output, pass --force to replace it, or --resume "
+        "{output} to continue its training",
+        "resume_refused": "{given} cannot change a resumed run: it keeps its own settings "
+        "({optimizer} lr {lr:g}, batch {batch}, {schedule} schedule, seed {seed}) and saves back "
+        "into {path}. With --resume only --epochs, --dataset/--data-dir/--no-download and --quiet "
+        "apply; to keep the checkpoint as it is, copy it first and resume the copy",
+        "moved_dataset": "{path} was trained on {stored}, which no longer exists; pass --dataset "
+        "with where {base} is now",
+        "no_resume": "cannot resume: {path} does not exist",
+        "finished": "{path} has finished its {epochs} {epoch_word}; pass --epochs N (more than "
+        "{done}) to train further",
+        "resuming": "resuming {path} at epoch {epoch}, step {step}",
+        "continue": "\ncontinue with: tatamikomi train --resume {output}",
+        "appeared": "{error} It appeared while this run trained and was kept; this run's model "
+        "was not saved",
+        "result": "test accuracy {acc:.2%} after {epochs} {epoch_word}; saved to {output}",
+        "next": "next: tatamikomi evaluate {output}   |   tatamikomi predict {output} IMAGE.png",
+        # tatamikomi evaluate, predict, summary, import-book
+        "unfinished_note": "note: {path} is {what}",
+        "unfinished": "unfinished: {done} of {epochs} {epoch_word} done, {steps} steps into the "
+        "next; continue with: tatamikomi train --resume {path}",
+        "evaluated": "{path} on {name} test set ({count:,} images, from {source})",
+        "accuracy_line": "accuracy {acc:.2%}   loss {loss:.4f}   errors {errors}",
+        "class_line": "  {label}  {acc:7.2%}  ({count} images)",
+        "grey_only": "predict reads grey images; this model does not take (1, H, W) input",
+        "image_size": "the model takes {height}x{width} images",
+        "unsure": "{path}: only {top:.0%} sure (below {limit:.0%}); look at what the network saw "
+        "with --show seen.png, and write the digit larger and darker, alone on plain paper",
+        "wrote_seen": "wrote {path}: what the network saw ({count} {image_word}, 28x28 each)",
+        "image_one": "image",
+        "image_many": "images",
+        "trained_on": "trained on {dataset}: {optimizer} (lr {lr:g}), {schedule} schedule, batch "
+        "{batch}, {epochs} {epoch_word}{shifts}, seed {seed}",
+        "arrays": "arrays",
+        "history_header": "epoch   loss     train acc  test acc  seconds",
+        "replace_hint": "{error} (pass --force to replace it)",
+        "imported": "imported the book's {model} from {params} into {output}",
+        "evaluate_help": "accuracy of a saved model on a test set",
+        "evaluate_description": "Measure a saved model's accuracy and loss on the test set it "
+        "was trained for (or --dataset), overall and per class.",
+        "own_dataset": "the model's own",
+        "eval_batch": "images per forward pass",
+        "predict_help": "classify image files with a saved model",
+        "predict_description": "Classify images (PNG, PGM/PPM, .npy; JPEG, BMP, GIF, WebP and "
+        "TIFF with Pillow), photos of handwriting too. Each is turned into a 28x28 grey image like "
+        "MNIST's: the paper's uneven light divided away, a dark digit on light paper inverted, the "
+        "digit found, scaled to 20 pixels and centred by its centre of mass. A prediction under "
+        "80 %% sure is flagged.",
+        "images": "image files",
+        "top": "how many classes to list",
+        "show": "save the 28x28 images the network saw, side by side",
+        "summary_help": "layers, output shapes and parameters of a model",
+        "summary_description": "Print each layer's output shape and parameter count, and the "
+        "training history of a saved model. MODEL is a model file, a model name or a JSON spec.",
+        "summary_model": "model file, SimpleConvNet, DeepConvNet or spec.json",
+        "book_help": "import a params.pkl saved by the book's code",
+        "book_description": "Import the weights of the book's SimpleConvNet or DeepConvNet from "
+        "its params.pkl. The pickle is read without running code: only a dict of numeric arrays "
+        "is accepted.",
+        "book_params": "the book's params.pkl",
+        "book_model": "the network (default: recognised from the arrays)",
+        "book_output": "model file to write (default: PARAMS.npz)",
+        # demo, explain, plot (their kinds' own help stays in cli/lecture.py)
+        "demo_help": "compute and print the lecture's worked examples",
+        "demo_description": "Compute and print the lecture's worked examples: convolution, "
+        "padding, stride, bias, pooling and im2col.",
+        "explain_help": "explain convolution, pooling, im2col, flattening, a shift or a model's "
+        "shapes step by step",
+        "explain_description": "Compute an operation and print every step as the lecture writes "
+        "it: each output element as a sum of products, the output-size formula with the numbers "
+        "filled in, each pooling window, the im2col matrix, the shape through a model. Arrays are "
+        'typed with rows separated by ";", values by "," and channels by "|" (e.g. --input '
+        '"1,2,3,4;4,3,2,1;0,1,2,3;3,2,1,2"), or read from a .npy file.',
+        "plot_help": "draw pictures: filters, feature maps, learning curves, confusion matrix, "
+        "errors, im2col, the sliding window",
+        "plot_description": "Draw a picture into a PNG (the sliding window: an animated GIF). "
+        "Needs the viz extra: pip install 'tatamikomi[viz]'. --lang ja draws Japanese labels in a "
+        "Japanese font. An existing file is kept unless --force.",
+        # export, import
+        "export_help": "write a model as ONNX (.onnx) or PyTorch (.pt + .py)",
+        "export_description": "Write a saved model for other tools: model.onnx (ONNX, with a "
+        "dynamic batch axis; the classes and preprocessing as metadata), or model.pt (the "
+        "PyTorch state_dict) with model.py beside it, which rebuilds the nn.Sequential. Needs pip "
+        'install "tatamikomi[onnx]" or "tatamikomi[torch]".',
+        "export_model": "model file saved by `tatamikomi train` (or SimpleConvNet, DeepConvNet, "
+        "spec.json: a new, untrained model)",
+        "export_output": "model.onnx, or model.pt (model.py is written too)",
+        "export_force": "replace the output file(s)",
+        "opset": "ONNX opset (default: {default})",
+        "softmax": "ONNX: end with Softmax (probabilities, not scores)",
+        "import_help": "read an ONNX file or a model.pt into a tatamikomi model file",
+        "import_description": "Read model.onnx (a chain of the supported operators) or model.pt "
+        "(with the model.py that `tatamikomi export` wrote beside it) into a model file that "
+        "evaluate, predict, summary, explain and plot take.",
+        "import_source": "model.onnx or model.pt",
+        "import_output": "model file to write (default: SOURCE.npz)",
+        "input_shape": "one example's shape, if the file does not say it",
+        "export_suffix": "write {path} as .onnx or .pt (the output's suffix says which format)",
+        "import_suffix": "read {path} as .onnx or .pt (the suffix says which)",
+        "input_shape_form": "--input-shape takes C,H,W such as 1,28,28; got {text}",
+        "exported": "wrote {written}: {model}, input (N, {shape})",
+        "imported_model": "wrote {output}: {count} layers, input (N, {shape})",
+        "and": " and ",
+        # serve
+        "serve_help": "open the browser studio: draw a digit, see inside the network, train",
+        "serve_description": "Serve the studio, a local web page where every number is computed "
+        "by tatamikomi: draw a digit and see the prediction and every layer's output, click a "
+        "cell to see its sum of products, play with the lecture's convolution and pooling, and "
+        "train a network live. With no MODEL, a SimpleConvNet trained on MNIST (99.1 %) is "
+        "served. It listens on 127.0.0.1 only, unless --host says otherwise.",
+        "serve_models": "model files (.npz), the book's params.pkl, SimpleConvNet, DeepConvNet or "
+        "spec.json",
+        "port": "port (default: {default}; 0: any free one)",
+        "host": "address to listen on (default: {default}, this machine only)",
+        "page_lang": "the page's first language (default: the command line's)",
+        "open": "open the page in the web browser",
+        "save_dir": "folder for the models trained in the studio (default: here)",
+        "not_a_folder": "--save-dir {path} is not a folder; create it first",
+        "cannot_listen": "cannot listen on {host}:{port} ({why}); try --port 0",
+        "open_to_all": "warning: listening on {host}: anyone who can reach this machine can use "
+        "the studio (and train on it). Use --host 127.0.0.1 to keep it to yourself.",
+        "studio_at": "tatamikomi studio: {url}  (Ctrl-C stops it)",
+        "stopping": "stopping…",
+        "studio_stopped": "the training was stopped; its checkpoint is in {path} (continue with: "
+        "tatamikomi train --resume {path})",
+        # book
+        "runbook_help": "run one of the book's scripts unchanged (ゼロから作るDeep Learning)",
+        "runbook_description": "Run a script of the book's repository (e.g. "
+        "ch07/train_convnet.py) unchanged: its imports of dataset.mnist, common.* (layers, "
+        "functions, util, optimizer, trainer, gradient), simple_convnet and deep_convnet are "
+        "served by tatamikomi (fast engine, MNIST from tatamikomi's mirrors or mnist-mini "
+        "offline). Files the script saves never replace existing ones unless --overwrite is "
+        "given. Options go before the script.",
+    },
+    "ja": {
+        "usage": "使い方: ",
+        "positionals": "位置引数",
+        "optionals": "オプション",
+        "help": "このヘルプを表示して終了する",
+        "version": "バージョンを表示して終了する",
+        "error": "エラー",
+        "default": "(既定値: {default})",
+        "argument": "引数 {name}: {message}",
+        "invalid_choice": "選べない値です: {value}(選べるのは {choices})",
+        "invalid_value": "値が正しくありません({type}): {value}",
+        "expected_one": "値を 1 つ指定してください",
+        "required": "次の引数が必要です: {names}",
+        "unrecognized": "認識できない引数です: {names}",
+        "description": "NumPy でゼロから作る畳み込みニューラルネット (CNN)。",
+        "debug": "予期しないエラーのときに Python のトレースバックを表示する(指定しなければ 1 行)",
+        "lang": "すべてのメッセージとヘルプの言語: en または ja(既定値: ロケール、"
+        "LC_ALL / LC_MESSAGES / LANG から)",
+        "interrupted": "中断しました",
+        "unexpected": "{kind}: {error}(予期しないエラーです。トレースバックを見るには "
+        "tatamikomi --debug {command} ... で実行し直してください)",
+        "pair": "整数を 1 つか 2 つ (h,w) 指定してください。指定された値: {text}",
+        "pair_count": "数を 1 つか 2 つ (h,w) 指定してください。指定された値: {text}",
+        "shape": "形状はカンマで区切った数で指定します。指定された値: {text}",
+        "stride": "ストライド",
+        "stride_window": "ストライド(既定値: ウィンドウの大きさ)",
+        "pad": "パディング",
+        "model_file": "`tatamikomi train` で保存したモデルファイル",
+        "at_least": "{option} は {minimum} 以上にしてください。指定された値: {value}",
+        "force": "出力ファイルがあれば置き換える",
+        "dataset": "mnist、fashion-mnist、mnist-mini、または IDX ファイルのフォルダ / .npz "
+        "ファイル(既定値: {default})",
+        "data_dir": "データセットの 4 つの IDX ファイルがあるフォルダ",
+        "no_download": "ダウンロードしない(TATAMIKOMI_OFFLINE=1 でも同じ)",
+        "is_folder": "{path} はフォルダです。ファイル名を指定してください(例: {example})",
+        "exists": "{path} はすでにあるので、そのまま残しました。{hint}",
+        "exists_hint": "置き換えるには --force を付けてください",
+        "no_folder": "フォルダ {folder} がありません。先に作成してください: mkdir -p {folder}",
+        "read_only": "{folder} に書き込めません(権限がありません)。別のフォルダを選んでください",
+        "model_unreadable": "モデルファイルを読み込めません。tatamikomi train で保存したファイル"
+        "か確認してください: {detail}",
+        "unknown_model": "そのモデルはありません。SimpleConvNet、DeepConvNet、JSON の仕様ファイル"
+        "、または保存したモデルファイルを指定してください: {detail}",
+        "image_problem": "画像を使えません。数字がはっきり写った PNG か JPEG を指定してください: "
+        "{detail}",
+        "data_problem": "データを読み込めません: {detail}",
+        "mini_hint": "。tatamikomi に同梱のテスト画像 1,000 枚を使うこともできます: "
+        "--dataset mnist-mini",
+        "train_help": "CNN を MNIST(または別のデータセット)で学習して保存する",
+        "train_description": "CNN を学習し、構造・重み・履歴を 1 つのファイルに保存します。"
+        "MNIST は手元($TATAMIKOMI_DATA、キャッシュ)から探すか、ダウンロードします。"
+        "オフラインのときは同梱の mnist-mini を使います。Ctrl-C でチェックポイントを保存し、"
+        "--resume で続きから学習します。オプションで指定しなかった値はモデルのレシピ "
+        "(tatamikomi.train.recipes) に従います(MNIST で測定): SimpleConvNet は {s_epochs} "
+        "エポック、Adam の学習率 {s_lr}、最大 {s_shift} px のずらし (99.2 %)。DeepConvNet は "
+        "{d_epochs} エポック、Adam の学習率 {d_lr}、最大 {d_shift} px のずらし (99.5 %)。JSON "
+        "の仕様は {j_epochs} エポック、Adam の学習率 {j_lr}、ずらしなし。いずれもバッチ 100、"
+        "コサインスケジュール、シード 0。",
+        "recipe": "(既定値: モデルのレシピ)",
+        "train_model": "SimpleConvNet、DeepConvNet、または JSON の仕様ファイル"
+        "(既定値: {default})",
+        "train_dataset_default": "mnist、なければ同梱の mnist-mini",
+        "epochs": "学習するエポック数 {recipe}。--resume と一緒に指定すると新しい合計で、"
+        "コサインスケジュールもそれに合わせて伸びる",
+        "batch_size": "ミニバッチの大きさ {recipe}",
+        "optimizer": "最適化手法(大文字・小文字は問わない) {recipe}",
+        "lr": "学習率 {recipe}",
+        "weight_decay": "荷重減衰 {recipe}",
+        "schedule": "学習率のスケジュール。cosine は最後に 0 まで下がる {recipe}",
+        "augment_shift": "訓練画像をそれぞれ最大この画素数だけランダムにずらす {recipe}",
+        "seed": "乱数のシード {recipe}",
+        "output": "モデルファイル(既定値: {default})",
+        "resume": "このファイルから学習を続ける。設定はファイルのものを使い、同じファイルに"
+        "保存する(使えるのは --epochs とデータのオプションだけ)",
+        "quiet": "結果だけを表示する",
+        "numbers_example": "{error}(例: --lr 0.001 や --weight-decay 0.0001)",
+        "mini_data_dir": "--data-dir {data_dir} は mnist-mini(tatamikomi に同梱)では使いません。"
+        "そのフォルダのデータセットを使うには --dataset {data_dir} を指定してください",
+        "fallback": "MNIST が見つからず、ダウンロードもできませんでした({first})。\n代わりに "
+        "mnist-mini で学習します。tatamikomi に同梱の本物の MNIST 画像 6,000 枚なので、60,000 "
+        "枚すべてを使うときより認識精度は低くなります。\n完全な MNIST を使うには、インターネット"
+        "に接続するか、4 つのファイルがあるフォルダを TATAMIKOMI_DATA に設定してください。",
+        "data_line": "データ: {name}({source}): 訓練画像 {train:,} 枚、テスト画像 {test:,} 枚",
+        "mini_source": "tatamikomi に同梱の MNIST の一部",
+        "looked_in": "探した場所: {folders}",
+        "model_line": "モデル: {model}、パラメータ {count:,} 個。{optimizer}、{schedule} "
+        "スケジュール、バッチ {batch}、{epochs} {epoch_word}{shifts}",
+        "epoch_one": "エポック",
+        "epoch_many": "エポック",
+        "shifts": "、最大 {shift} px のずらし",
+        "output_hint": "別の --output を指定するか、置き換えるなら --force、学習を続けるなら "
+        "--resume {output} を指定してください",
+        "resume_refused": "{given} は再開する学習を変えられません。学習は自分の設定"
+        "({optimizer} 学習率 {lr:g}、バッチ {batch}、{schedule} スケジュール、シード {seed})"
+        "のまま {path} に保存します。--resume と一緒に使えるのは --epochs、"
+        "--dataset/--data-dir/--no-download、--quiet だけです。チェックポイントをそのまま"
+        "残すには、先にコピーしてそのコピーを再開してください",
+        "moved_dataset": "{path} は {stored} で学習しましたが、そこにはもうありません。"
+        "{base} の今の場所を --dataset で指定してください",
+        "no_resume": "再開できません: {path} がありません",
+        "finished": "{path} は {epochs} {epoch_word}の学習を終えています。さらに学習するには "
+        "--epochs N({done} より大きく)を指定してください",
+        "resuming": "{path} をエポック {epoch} のステップ {step} から再開します",
+        "continue": "\n続きから学習するには: tatamikomi train --resume {output}",
+        "appeared": "{error} この学習の間に現れたファイルなので残しました。この学習のモデルは"
+        "保存していません",
+        "result": "テストデータの認識精度 {acc:.2%}({epochs} {epoch_word}学習後)。"
+        "{output} に保存しました",
+        "next": "次は: tatamikomi evaluate {output}   |   tatamikomi predict {output} IMAGE.png",
+        "unfinished_note": "注意: {path} は{what}",
+        "unfinished": "学習の途中です: {epochs} {epoch_word}のうち {done} が終わり、次のエポックの "
+        "{steps} ステップまで進んでいます。続けるには: tatamikomi train --resume {path}",
+        "evaluated": "{path}、{name} のテストデータ(画像 {count:,} 枚、{source})",
+        "accuracy_line": "認識精度 {acc:.2%}   損失 {loss:.4f}   誤り {errors}",
+        "class_line": "  {label}  {acc:7.2%}  (画像 {count} 枚)",
+        "grey_only": "predict はグレースケールの画像を読みます。このモデルの入力は (1, H, W) "
+        "ではありません",
+        "image_size": "このモデルの入力は {height}x{width} の画像です",
+        "unsure": "{path}: 確信度は {top:.0%} だけです({limit:.0%} 未満)。ネットワークが見た画像を "
+        "--show seen.png で確かめ、数字を大きく濃く、無地の紙に 1 つだけ書いてください",
+        "wrote_seen": "{path} に書き出しました: ネットワークが見た画像({count} {image_word}、"
+        "各 28x28)",
+        "image_one": "枚",
+        "image_many": "枚",
+        "trained_on": "学習に使ったデータ {dataset}: {optimizer}(学習率 {lr:g})、{schedule} "
+        "スケジュール、バッチ {batch}、{epochs} {epoch_word}{shifts}、シード {seed}",
+        "arrays": "配列",
+        "history_header": "エポック  損失     訓練精度   テスト精度  秒",
+        "replace_hint": "{error}(置き換えるには --force を付けてください)",
+        "imported": "書籍の {model} を {params} から {output} に取り込みました",
+        "evaluate_help": "保存したモデルのテストデータでの認識精度",
+        "evaluate_description": "保存したモデルの認識精度と損失を、学習したときのテストデータ"
+        "(または --dataset)で、全体とクラスごとに測ります。",
+        "own_dataset": "モデルが学習したデータセット",
+        "eval_batch": "1 回の順伝播で処理する画像の枚数",
+        "predict_help": "保存したモデルで画像ファイルを分類する",
+        "predict_description": "画像(PNG、PGM/PPM、.npy。Pillow があれば JPEG、BMP、GIF、WebP、"
+        "TIFF も)を分類します。手書き数字の写真も使えます。どの画像も MNIST と同じ 28x28 の"
+        "グレースケール画像にします: 紙の明るさのむらを割って除き、明るい紙の上の濃い数字は"
+        "反転し、数字を見つけて 20 画素に縮め、重心で中央に置きます。確信度が 80 %% 未満の"
+        "予測には印を付けます。",
+        "images": "画像ファイル",
+        "top": "表示するクラスの数",
+        "show": "ネットワークが見た 28x28 の画像を並べて保存する",
+        "summary_help": "モデルの層、出力の形状、パラメータ",
+        "summary_description": "各層の出力の形状とパラメータ数、保存したモデルなら学習の履歴を"
+        "表示します。MODEL はモデルファイル、モデルの名前、または JSON の仕様です。",
+        "summary_model": "モデルファイル、SimpleConvNet、DeepConvNet または spec.json",
+        "book_help": "書籍のコードで保存した params.pkl を取り込む",
+        "book_description": "書籍の SimpleConvNet または DeepConvNet の重みを params.pkl から"
+        "取り込みます。pickle はコードを実行せずに読み、数値の配列の辞書だけを受け付けます。",
+        "book_params": "書籍の params.pkl",
+        "book_model": "ネットワーク(既定値: 配列から判断する)",
+        "book_output": "書き出すモデルファイル(既定値: PARAMS.npz)",
+        "demo_help": "講義の計算例を計算して表示する",
+        "demo_description": "講義の計算例(畳み込み、パディング、ストライド、バイアス、プーリング、"
+        "im2col)を計算して表示します。",
+        "explain_help": "畳み込み、プーリング、im2col、平坦化、ずらし、モデルの形状を 1 ステップ"
+        "ずつ説明する",
+        "explain_description": "演算を計算し、講義と同じ書き方ですべてのステップを表示します: "
+        "出力の各要素を積和計算として、出力サイズの式に数を入れて、プーリングの各ウィンドウ、"
+        "im2col の行列、モデルを通る形状。配列は行を \";\"、値を \",\"、チャネルを \"|\" で"
+        '区切って書くか(例: --input "1,2,3,4;4,3,2,1;0,1,2,3;3,2,1,2")、.npy ファイルから'
+        "読みます。",
+        "plot_help": "図を描く: フィルタ、特徴マップ、学習曲線、混同行列、誤り、im2col、"
+        "スライドするウィンドウ",
+        "plot_description": "図を PNG に描きます(スライドするウィンドウはアニメーション GIF)。"
+        "viz の追加パッケージが必要です: pip install 'tatamikomi[viz]'。--lang ja で日本語の"
+        "ラベルを日本語フォントで描きます。既存のファイルは --force を付けない限り残します。",
+        "export_help": "モデルを ONNX (.onnx) または PyTorch (.pt + .py) として書き出す",
+        "export_description": "保存したモデルを他のツール向けに書き出します: model.onnx(ONNX。"
+        "バッチの軸は可変、クラスと前処理はメタデータとして)、または model.pt(PyTorch の "
+        "state_dict)と、nn.Sequential を組み立て直す model.py。pip install "
+        '"tatamikomi[onnx]" または "tatamikomi[torch]" が必要です。',
+        "export_model": "`tatamikomi train` で保存したモデルファイル(または SimpleConvNet、"
+        "DeepConvNet、spec.json: 新しい未学習のモデル)",
+        "export_output": "model.onnx、または model.pt(model.py も書き出す)",
+        "export_force": "出力ファイルがあれば置き換える",
+        "opset": "ONNX の opset(既定値: {default})",
+        "softmax": "ONNX: 最後に Softmax を置く(スコアではなく確率を出力)",
+        "import_help": "ONNX ファイルまたは model.pt を tatamikomi のモデルファイルに読み込む",
+        "import_description": "model.onnx(対応する演算子の連なり)または model.pt(`tatamikomi "
+        "export` が横に書いた model.py と一緒に)を、evaluate、predict、summary、explain、plot "
+        "で使えるモデルファイルに読み込みます。",
+        "import_source": "model.onnx または model.pt",
+        "import_output": "書き出すモデルファイル(既定値: SOURCE.npz)",
+        "input_shape": "1 つの入力の形状(ファイルに書かれていないとき)",
+        "export_suffix": "{path} は .onnx か .pt として書き出します(出力の拡張子で形式を選びます)",
+        "import_suffix": "{path} は .onnx か .pt として読み込みます(拡張子で形式を選びます)",
+        "input_shape_form": "--input-shape には 1,28,28 のように C,H,W を指定します。指定された値: "
+        "{text}",
+        "exported": "{written} に書き出しました: {model}、入力 (N, {shape})",
+        "imported_model": "{output} に書き出しました: {count} 層、入力 (N, {shape})",
+        "and": " と ",
+        "serve_help": "ブラウザのスタジオを開く: 数字を書き、ネットワークの中を見て、学習する",
+        "serve_description": "スタジオを提供します。すべての数を tatamikomi が計算する手元の"
+        "ウェブページです: 数字を書いて予測と各層の出力を見る、セルをクリックしてその積和計算を"
+        "見る、講義の畳み込みとプーリングを試す、ネットワークをその場で学習する。MODEL を指定"
+        "しなければ、MNIST で学習した SimpleConvNet (99.1 %) を使います。--host で指定しない"
+        "限り 127.0.0.1 だけで待ち受けます。",
+        "serve_models": "モデルファイル (.npz)、書籍の params.pkl、SimpleConvNet、DeepConvNet "
+        "または spec.json",
+        "port": "ポート番号(既定値: {default}。0 なら空いている番号)",
+        "host": "待ち受けるアドレス(既定値: {default}、このマシンだけ)",
+        "page_lang": "ページの最初の言語(既定値: コマンドラインの言語)",
+        "open": "ページをウェブブラウザで開く",
+        "save_dir": "スタジオで学習したモデルを保存するフォルダ(既定値: ここ)",
+        "not_a_folder": "--save-dir {path} はフォルダではありません。先に作成してください",
+        "cannot_listen": "{host}:{port} で待ち受けられません({why})。--port 0 を試してください",
+        "open_to_all": "警告: {host} で待ち受けています。このマシンに届く人は誰でもスタジオを使え"
+        "(学習もでき)ます。自分だけで使うには --host 127.0.0.1 を指定してください。",
+        "studio_at": "tatamikomi スタジオ: {url}  (Ctrl-C で止まります)",
+        "stopping": "止めています…",
+        "studio_stopped": "学習を止めました。チェックポイントは {path} にあります(続けるには: "
+        "tatamikomi train --resume {path})",
+        "runbook_help": "書籍(ゼロから作るDeep Learning)のスクリプトをそのまま実行する",
+        "runbook_description": "書籍のリポジトリのスクリプト(例: ch07/train_convnet.py)を"
+        "そのまま実行します: dataset.mnist、common.*(`layers`、`functions`、`util`、`optimizer`、"
+        "`trainer`、`gradient`)、simple_convnet、deep_convnet の読み込みには tatamikomi が応えます"
+        "(高速なエンジン、MNIST は tatamikomi のミラーから、オフラインなら mnist-mini)。"
+        "スクリプトが保存するファイルは、--overwrite を付けない限り既存のファイルを置き換え"
+        "ません。オプションはスクリプトの前に書きます。",
+    },
+}
+
+# ---------------------------------------------------------------------------------------------
+# training progress (tatamikomi.train: ProgressBar, the Ctrl-C message)
+
+TRAINING = {
+    "en": {
+        "epoch_label": "epoch {epoch}/{epochs}",
+        "bar_detail": "{done}/{total}  loss {loss:.4f}  {rate:,.0f} images/s  {left:.0f} s left  ",
+        "epoch_line": "epoch {epoch}/{epochs}  loss {loss:.4f}  train acc {train_acc:.2%}  "
+        "test acc {test_acc:.2%}  {seconds:.1f} s ({training:.1f} s training at {rate:,.0f} "
+        "images/s, {evaluation:.1f} s evaluation)",
+        "final": "final test accuracy: {acc:.2%}",
+        "before_first": "before the first step",
+        "after_epoch": "after epoch {epoch}",
+        "after_step": "after step {step}/{steps} of epoch {epoch}",
+        "interrupted": "training interrupted {where}",
+        "no_checkpoint": "; no checkpoint file was set",
+        "checkpoint_kept": "; the checkpoint is in {path}, and resuming continues at epoch "
+        "{epoch}, step {step}",
+    },
+    "ja": {
+        "epoch_label": "エポック {epoch}/{epochs}",
+        "bar_detail": "{done}/{total}  損失 {loss:.4f}  毎秒 {rate:,.0f} 枚  残り {left:.0f} 秒  ",
+        "epoch_line": "エポック {epoch}/{epochs}  損失 {loss:.4f}  訓練データの認識精度 "
+        "{train_acc:.2%}  テストデータの認識精度 {test_acc:.2%}  {seconds:.1f} 秒(学習 "
+        "{training:.1f} 秒・毎秒 {rate:,.0f} 枚、評価 {evaluation:.1f} 秒)",
+        "final": "最終的なテストデータの認識精度: {acc:.2%}",
+        "before_first": "最初のステップの前",
+        "after_epoch": "エポック {epoch} の終了後",
+        "after_step": "エポック {epoch} のステップ {step}/{steps} の後",
+        "interrupted": "学習を中断しました({where})",
+        "no_checkpoint": "。チェックポイントのファイルは指定されていません",
+        "checkpoint_kept": "。チェックポイントは {path} に保存済みで、再開するとエポック "
+        "{epoch} のステップ {step} から続きます",
+    },
+}
+
+# ---------------------------------------------------------------------------------------------
+# a model's summary table (Sequential.summary)
+
+SUMMARY = {
+    "en": {
+        "layer": "layer",
+        "type": "type",
+        "output_shape": "output shape",
+        "parameters": "parameters",
+        "input": "input",
+        "total": "total parameters: {total:,}",
+    },
+    "ja": {
+        "layer": "層",
+        "type": "種類",
+        "output_shape": "出力の形状",
+        "parameters": "パラメータ数",
+        "input": "入力",
+        "total": "パラメータの総数: {total:,}",
+    },
+}
+
+# ---------------------------------------------------------------------------------------------
+# tatamikomi book's options (tatamikomi.book.runner)
+
+BOOK = {
+    "en": {
+        "limit": "only the first N training and test images, for a quick run (the script's "
+        "epochs stay as written)",
+        "overwrite": "let the script replace files it saves (default: an existing file is kept "
+        "and the new one is saved under a free name, e.g. params.1.pkl)",
+        "save_figures": "save the matplotlib figures open at the end as DIR/figure-N.png",
+        "script": "the book's script, e.g. ch07/train_convnet.py",
+        "args": "the script's own arguments",
+    },
+    "ja": {
+        "limit": "訓練画像とテスト画像の最初の N 枚だけを使い、手早く試す(スクリプトのエポック数は"
+        "書かれたまま)",
+        "overwrite": "スクリプトが保存するファイルの置き換えを許す(既定値: 既存のファイルは残し、"
+        "新しいファイルは空いている名前で保存する。例: params.1.pkl)",
+        "save_figures": "最後に開いている matplotlib の図を DIR/figure-N.png として保存する",
+        "script": "書籍のスクリプト(例: ch07/train_convnet.py)",
+        "args": "スクリプト自身の引数",
+    },
+}
+
 #: every area by name: the part before the dot in a key
 AREAS = {
     "explain": EXPLAIN,
@@ -700,6 +1235,10 @@ AREAS = {
     "diagrams": DIAGRAMS,
     "exercises": EXERCISES,
     "studio": STUDIO,
+    "training": TRAINING,
+    "summary": SUMMARY,
+    "book": BOOK,
+    "cli": CLI,
 }
 
 

@@ -7,6 +7,7 @@ import os
 import runpy
 import sys
 
+from .. import i18n
 from . import session
 from .finder import TOP_LEVEL, StandInFinder
 from .session import BookError
@@ -83,17 +84,18 @@ def _save_figures(folder: str) -> None:
 
 
 def add_arguments(parser) -> None:
-    """The options of ``tatamikomi book`` (and ``python -m tatamikomi.book``): one home."""
-    parser.add_argument("--limit", type=int, metavar="N",
-                        help="only the first N training and test images, for a quick run (the "
-                        "script's epochs stay as written)")
-    parser.add_argument("--overwrite", action="store_true",
-                        help="let the script replace files it saves (default: an existing file is "
-                        "kept and the new one is saved under a free name, e.g. params.1.pkl)")
-    parser.add_argument("--save-figures", metavar="DIR",
-                        help="save the matplotlib figures open at the end as DIR/figure-N.png")
-    parser.add_argument("script", help="the book's script, e.g. ch07/train_convnet.py")
-    parser.add_argument("args", nargs="...", help="the script's own arguments")
+    """The options of ``tatamikomi book`` (and ``python -m tatamikomi.book``): one home. Their
+    help is in the parser's language (``parser.lang``, English when it has none)."""
+    lang = getattr(parser, "lang", "en")
+
+    def say(name):
+        return i18n.text(f"book.{name}", lang)
+
+    parser.add_argument("--limit", type=int, metavar="N", help=say("limit"))
+    parser.add_argument("--overwrite", action="store_true", help=say("overwrite"))
+    parser.add_argument("--save-figures", metavar="DIR", help=say("save_figures"))
+    parser.add_argument("script", help=say("script"))
+    parser.add_argument("args", nargs="...", help=say("args"))
 
 
 def run_from_arguments(args) -> int:

@@ -7,9 +7,12 @@ what to do) and exit with 1: a command raises :class:`CommandError`, never lets 
 through.
 
 Adding a command group is one module and one line: write ``cli/NAME.py`` with
-``add_parser(commands)``, which adds its commands with ``_args.add_command(commands, ...)``
+``add_parser(commands, lang)``, which adds its commands with ``_args.add_command(commands, ...)``
 (the shared help style) and gives each ``set_defaults(handler=function)``, the function taking
 the parsed arguments and returning the exit status; then add the module to ``GROUPS`` below.
+Every text it shows is ``_args.say_text(name, lang)`` from :mod:`tatamikomi.i18n`'s ``cli``
+area; ``args.lang`` is the language resolved from ``--lang`` or the locale
+(:func:`._args.language`: ``LANG=ja_JP.UTF-8`` makes it Japanese).
 The argument helpers (``--stride``/``--pad``, ``--dataset``, ``--lang``, the model file) are in
 :mod:`._args`, the shared model and data loading in :mod:`._common`.
 """
@@ -21,8 +24,10 @@ import sys
 
 from ..config import get_config
 
+from .. import i18n
 from .._version import __version__
 from . import _args, book, export, lecture, models, serve, train
+from ._args import say_text
 from ._common import CommandError, say
 
 #: the command groups, in the order ``--help`` lists them
@@ -31,28 +36,31 @@ GROUPS = (train, models, lecture, export, serve, book)
 __all__ = ["main", "build_parser", "CommandError", "GROUPS"]
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="tatamikomi",
-        description="Convolutional neural networks from scratch in NumPy "
-        "(畳み込みニューラルネット).",
-        formatter_class=_args.HelpFormatter,
-    )
-    parser.add_argument("--version", action="version", version=f"tatamikomi {__version__}")
+def build_parser(lang: str = "en") -> argparse.ArgumentParser:
+    """The whole command line, its help and argparse's own words in ``lang``."""
+    parser = _args.Parser(prog="tatamikomi", description=say_text("description", lang), lang=lang)
     parser.add_argument(
-        "--debug",
-        action="store_true",
-        help="show the Python traceback of an unexpected error (else it is one line)",
+        "--version",
+        action="version",
+        version=f"tatamikomi {__version__}",
+        help=say_text("version", lang),
+    )
+    parser.add_argument("--debug", action="store_true", help=say_text("debug", lang))
+    parser.add_argument(
+        "--lang", choices=i18n.LANGUAGES, default=None, help=say_text("lang", lang)
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for group in GROUPS:
-        group.add_parser(commands)
+        group.add_parser(commands, lang)
     return parser
 
 
 def main(argv=None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    lang = _args.language(argv)  # before parsing: the help and argparse's errors speak it too
+    parser = build_parser(lang)
     args = parser.parse_args(argv)
+    args.lang = lang
     if args.command is None:
         parser.print_help()
         return 2
@@ -67,7 +75,7 @@ def main(argv=None) -> int:
         say(f"tatamikomi {args.command}: {error}")
         return 1
     except KeyboardInterrupt:  # outside training (which saves a checkpoint first)
-        say(f"tatamikomi {args.command}: interrupted")
+        say(f"tatamikomi {args.command}: {say_text('interrupted', lang)}")
         return 130
     except BrokenPipeError:  # output piped into e.g. `head`, which has closed
         sys.stderr.close()
@@ -75,8 +83,8 @@ def main(argv=None) -> int:
     except Exception as error:  # a bug or a case not foreseen: still one line, unless --debug
         if args.debug:
             raise
-        say(
-            f"tatamikomi {args.command}: {type(error).__name__}: {error} (unexpected; rerun "
-            f"with tatamikomi --debug {args.command} ... to see the traceback)"
+        text = say_text(
+            "unexpected", lang, kind=type(error).__name__, error=error, command=args.command
         )
+        say(f"tatamikomi {args.command}: {text}")
         return 1

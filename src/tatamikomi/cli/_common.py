@@ -7,6 +7,7 @@ import sys
 
 import numpy as np
 
+from .. import i18n
 from .._files import refuse_special
 from ..data import load_dataset, normalize_images
 from ..images import ImageError, prepare_image
@@ -27,22 +28,28 @@ def plural(count: int, word: str) -> str:
     return f"{count} {word}" + ("" if count == 1 else "s")
 
 
-def load_model(path):
+def problem(kind: str, error, lang: str = "en") -> CommandError:
+    """A CommandError for a library error: in English its own message, in another language a
+    line that says what kind of problem it is and the fix (``cli.KIND``), then the message."""
+    return CommandError(i18n.text(f"cli.{kind}", lang, detail=str(error)))
+
+
+def load_model(path, lang: str = "en"):
     """The model saved in ``path``, or a CommandError saying why not."""
     try:
         return load(path)
     except (FileNotFoundError, ModelFileError) as error:
-        raise CommandError(str(error)) from None
+        raise problem("model_unreadable", error, lang) from None
 
 
-def model_by_name(name: str):
+def model_by_name(name: str, lang: str = "en"):
     """A saved model file, or a new model by name or JSON spec."""
     if os.path.isfile(name) and not name.endswith(".json"):
-        return load_model(name)
+        return load_model(name, lang)
     try:
         return get_model(name)
     except (ValueError, FileNotFoundError) as error:
-        raise CommandError(str(error)) from None
+        raise problem("unknown_model", error, lang) from None
 
 
 def prepare(model, images):
@@ -51,14 +58,15 @@ def prepare(model, images):
     return normalize_images(images, divide_by).astype(model.dtype, copy=False)
 
 
-def mnist_like(model, path):
+def mnist_like(model, path, lang: str = "en"):
     """The image file ``path`` as the model's (H, W) grey input, prepared as MNIST's were."""
     height = (model.input_shape or (1, 28, 28))[1]
     try:
         image = prepare_image(path, size=height, box=round(height * 20 / 28))
     except (OSError, ImageError, ValueError) as error:
         message = str(error)
-        raise CommandError(message if str(path) in message else f"{path}: {message}") from None
+        message = message if str(path) in message else f"{path}: {message}"
+        raise problem("image_problem", message, lang) from None
     if not np.isfinite(image).all() or image.min() < 0 or image.max() > 255:
         raise CommandError(
             f"{path}: its pixels after preparation lie in [{image.min():g}, {image.max():g}], "
@@ -112,10 +120,11 @@ def test_set(args, model):
     try:
         return load_dataset(name, path=args.data_dir, download=not args.no_download)
     except (OSError, ValueError) as error:
+        lang = getattr(args, "lang", "en")
         hint = ""
         if isinstance(error, OSError) and name.lower() == "mnist" and args.data_dir is None:
-            hint = " Or use the 1,000 test images bundled with tatamikomi: --dataset mnist-mini"
-        raise CommandError(f"{error}{hint}") from None
+            hint = i18n.text("cli.mini_hint", lang)
+        raise CommandError(f"{problem('data_problem', error, lang)}{hint}") from None
 
 
 def test_scores(args, model, batch_size=500):
@@ -128,25 +137,32 @@ def test_scores(args, model, batch_size=500):
     return data, finite_scores(scores, model, f"the {data.name} test set", args.model)
 
 
-def check_output(path, *, force: bool, hint: str = "pass --force to replace it") -> None:
+def source_text(data, lang: str = "en") -> str:
+    """Where ``data`` came from: its path or address, or the bundled subset said in ``lang``."""
+    return i18n.text("cli.mini_source", lang) if data.name == "mnist-mini" else data.source
+
+
+def check_output(path, *, force: bool, hint: str | None = None, lang: str = "en") -> None:
     """Refuse, before any work, an output file that cannot or may not be written: a folder,
     something that is not a regular file (a FIFO, a device, a link; even with ``--force``), an
-    existing file without ``--force``, a missing or read-only folder."""
+    existing file without ``--force``, a missing or read-only folder. ``hint`` says what to do
+    about an existing file (default: pass --force)."""
     path = os.fspath(path)
+
+    def refuse(name, **values):
+        return CommandError(i18n.text(f"cli.{name}", lang, **values))
+
     if os.path.isdir(path):
-        raise CommandError(
-            f"{path} is a folder; give a file name, e.g. {os.path.join(path, 'model.npz')}"
-        )
+        raise refuse("is_folder", path=path, example=os.path.join(path, "model.npz"))
     try:
         refuse_special(path)
     except OSError as error:
         raise CommandError(str(error)) from None
     if os.path.exists(path) and not force:
-        raise CommandError(f"{path} already exists and was left as it is; {hint}")
+        hint = hint if hint is not None else i18n.text("cli.exists_hint", lang)
+        raise refuse("exists", path=path, hint=hint)
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
-        raise CommandError(
-            f"the folder {folder} does not exist; create it first: mkdir -p {folder}"
-        )
+        raise refuse("no_folder", folder=folder)
     if not os.access(folder, os.W_OK):
-        raise CommandError(f"cannot write in {folder} (permission denied); choose another folder")
+        raise refuse("read_only", folder=folder)

@@ -6,19 +6,16 @@ from __future__ import annotations
 
 from .. import book
 from . import _args
+from ._args import say_text
 from ._common import CommandError
 
 
-def add_parser(commands) -> None:
+def add_parser(commands, lang="en") -> None:
     parser = _args.add_command(
         commands,
         "book",
-        help="run one of the book's scripts unchanged (ゼロから作るDeep Learning)",
-        description="Run a script of the book's repository (e.g. ch07/train_convnet.py) unchanged: "
-        "its imports of dataset.mnist, common.* (layers, functions, util, optimizer, trainer, "
-        "gradient), simple_convnet and deep_convnet are served by tatamikomi (fast engine, MNIST "
-        "from tatamikomi's mirrors or mnist-mini offline). Files the script saves never replace "
-        "existing ones unless --overwrite is given. Options go before the script.",
+        help=say_text("runbook_help", lang),
+        description=say_text("runbook_description", lang),
     )
     book.add_arguments(parser)
     parser.set_defaults(handler=run)

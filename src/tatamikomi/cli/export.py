@@ -12,63 +12,46 @@ from ..export.onnx import DEFAULT_OPSET
 from ..io import ModelFileError
 from ..models import save
 from . import _args
+from ._args import say_text
 from ._common import CommandError, check_output, model_by_name
 
 _TORCH_SUFFIXES = (".pt", ".pth")
 
 
-def add_parser(subparsers) -> None:
+def add_parser(subparsers, lang="en") -> None:
     """Add the ``export`` and ``import`` commands to the main parser's subparsers."""
+
+    def help(name, **values):
+        return say_text(name, lang, **values)
+
     export = _args.add_command(
-        subparsers,
-        "export",
-        help="write a model as ONNX (.onnx) or PyTorch (.pt + .py)",
-        description="Write a saved model for other tools: model.onnx (ONNX, with a dynamic "
-        "batch axis; the classes and preprocessing as metadata), or model.pt (the PyTorch "
-        "state_dict) with model.py beside it, which rebuilds the nn.Sequential. Needs "
-        'pip install "tatamikomi[onnx]" or "tatamikomi[torch]".',
+        subparsers, "export", help=help("export_help"), description=help("export_description")
     )
+    export.add_argument("model", help=help("export_model"))
+    export.add_argument("-o", "--output", required=True, help=help("export_output"))
+    export.add_argument("--force", action="store_true", help=help("export_force"))
     export.add_argument(
-        "model", help="model file saved by `tatamikomi train` (or SimpleConvNet, DeepConvNet, "
-        "spec.json: a new, untrained model)"
-    )  # fmt: skip
-    export.add_argument(
-        "-o", "--output", required=True, help="model.onnx, or model.pt (model.py is written too)"
+        "--opset", type=int, default=DEFAULT_OPSET, help=help("opset", default=DEFAULT_OPSET)
     )
-    export.add_argument("--force", action="store_true", help="replace the output file(s)")
-    export.add_argument(
-        "--opset", type=int, default=DEFAULT_OPSET, help=f"ONNX opset (default: {DEFAULT_OPSET})"
-    )
-    export.add_argument(
-        "--softmax", action="store_true", help="ONNX: end with Softmax (probabilities, not scores)"
-    )
+    export.add_argument("--softmax", action="store_true", help=help("softmax"))
     export.set_defaults(handler=_export)
 
     imports = _args.add_command(
-        subparsers,
-        "import",
-        help="read an ONNX file or a model.pt into a tatamikomi model file",
-        description="Read model.onnx (a chain of the supported operators) or model.pt (with the "
-        "model.py that `tatamikomi export` wrote beside it) into a model file that evaluate, "
-        "predict, summary, explain and plot take.",
+        subparsers, "import", help=help("import_help"), description=help("import_description")
     )
-    imports.add_argument("source", help="model.onnx or model.pt")
-    imports.add_argument("-o", "--output", help="model file to write (default: SOURCE.npz)")
-    imports.add_argument("--force", action="store_true", help="replace the output file")
-    imports.add_argument(
-        "--input-shape", metavar="C,H,W", help="one example's shape, if the file does not say it"
-    )
+    imports.add_argument("source", help=help("import_source"))
+    imports.add_argument("-o", "--output", help=help("import_output"))
+    imports.add_argument("--force", action="store_true", help=help("force"))
+    imports.add_argument("--input-shape", metavar="C,H,W", help=help("input_shape"))
     imports.set_defaults(handler=_import)
 
 
 def _export(args) -> int:
     suffix = os.path.splitext(args.output)[1].lower()
     if suffix not in (".onnx", *_TORCH_SUFFIXES):
-        raise CommandError(
-            f"write {args.output!r} as .onnx or .pt (the output's suffix says which format)"
-        )
-    check_output(args.output, force=args.force)
-    model = model_by_name(args.model)
+        raise CommandError(say_text("export_suffix", args.lang, path=repr(args.output)))
+    check_output(args.output, force=args.force, lang=args.lang)
+    model = model_by_name(args.model, args.lang)
     try:
         if suffix == ".onnx":
             from ..export.onnx import to_onnx
@@ -78,30 +61,32 @@ def _export(args) -> int:
         else:
             from ..export.torch import save_torch
 
-            written = " and ".join(save_torch(model, args.output, overwrite=args.force))
+            files = save_torch(model, args.output, overwrite=args.force)
+            written = say_text("and", args.lang).join(files)
     except (ValueError, TypeError, OSError, ImportError, ModelFileError) as error:
         raise CommandError(str(error)) from None
     shape = ", ".join(map(str, model.input_shape))
-    print(f"wrote {written}: {type(model).__name__}, input (N, {shape})")
+    name = type(model).__name__
+    print(say_text("exported", args.lang, written=written, model=name, shape=shape))
     return 0
 
 
-def _input_shape(text):
+def _input_shape(text, lang):
     if not text:
         return None
     try:
         return tuple(int(s) for s in text.replace("x", ",").split(","))
     except ValueError:
-        raise CommandError(f"--input-shape takes C,H,W such as 1,28,28; got {text!r}") from None
+        raise CommandError(say_text("input_shape_form", lang, text=repr(text))) from None
 
 
 def _import(args) -> int:
     suffix = os.path.splitext(args.source)[1].lower()
     output = args.output or os.path.splitext(os.path.basename(args.source))[0] + ".npz"
     if suffix not in (".onnx", *_TORCH_SUFFIXES):
-        raise CommandError(f"read {args.source!r} as .onnx or .pt (the suffix says which)")
-    check_output(output, force=args.force)
-    shape = _input_shape(args.input_shape)
+        raise CommandError(say_text("import_suffix", args.lang, path=repr(args.source)))
+    check_output(output, force=args.force, lang=args.lang)
+    shape = _input_shape(args.input_shape, args.lang)
     try:
         if suffix == ".onnx":
             from ..export.onnx import from_onnx
@@ -115,5 +100,6 @@ def _import(args) -> int:
     except (ValueError, TypeError, OSError, ImportError, ModelFileError) as error:
         raise CommandError(str(error)) from None
     shape = ", ".join(map(str, model.input_shape))
-    print(f"wrote {output}: {len(model.layers)} layers, input (N, {shape})")
+    count = len(model.layers)
+    print(say_text("imported_model", args.lang, output=output, count=count, shape=shape))
     return 0

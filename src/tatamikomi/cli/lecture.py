@@ -5,6 +5,7 @@ from __future__ import annotations
 
 
 from . import _args
+from ._args import say_text
 from ._common import (
     CommandError,
     check_output,
@@ -167,17 +168,12 @@ def _plot(args) -> int:
     return 0
 
 
-def _explain_parser(commands) -> None:
+def _explain_parser(commands, lang="en") -> None:
     explain = _args.add_command(
         commands,
         "explain",
-        help="explain convolution, pooling, im2col, flattening, a shift or a model's shapes "
-        "step by step",
-        description="Compute an operation and print every step as the lecture writes it: "
-        "each output element as a sum of products, the output-size formula with the numbers "
-        "filled in, each pooling window, the im2col matrix, the shape through a model. Arrays "
-        'are typed with rows separated by ";", values by "," and channels by "|" '
-        '(e.g. --input "1,2,3,4;4,3,2,1;0,1,2,3;3,2,1,2"), or read from a .npy file.',
+        help=say_text("explain_help", lang),
+        description=say_text("explain_description", lang),
     )
     kinds = explain.add_subparsers(dest="what", metavar="WHAT", required=True)
 
@@ -292,15 +288,12 @@ def _explain_parser(commands) -> None:
     explain.set_defaults(handler=_explain)
 
 
-def _plot_parser(commands) -> None:
+def _plot_parser(commands, lang="en") -> None:
     plot = _args.add_command(
         commands,
         "plot",
-        help="draw pictures: filters, feature maps, learning curves, confusion matrix, errors, "
-        "im2col, the sliding window",
-        description="Draw a picture into a PNG (the sliding window: an animated GIF). Needs "
-        "the viz extra: pip install 'tatamikomi[viz]'. --lang ja draws Japanese labels in a "
-        "Japanese font. An existing file is kept unless --force.",
+        help=say_text("plot_help", lang),
+        description=say_text("plot_description", lang),
     )
     kinds = plot.add_subparsers(dest="what", metavar="WHAT", required=True)
 
@@ -429,15 +422,14 @@ def _plot_parser(commands) -> None:
     slide.add_argument("--duration", type=int, default=900, help="milliseconds per frame")
 
 
-def add_parser(commands) -> None:
+def add_parser(commands, lang="en") -> None:
     demo = _args.add_command(
         commands,
         "demo",
-        help="compute and print the lecture's worked examples",
-        description="Compute and print the lecture's worked examples: "
-        "convolution, padding, stride, bias, pooling and im2col.",
+        help=say_text("demo_help", lang),
+        description=say_text("demo_description", lang),
     )
     _args.lang_option(demo)
     demo.set_defaults(handler=_demo)
-    _explain_parser(commands)
-    _plot_parser(commands)
+    _explain_parser(commands, lang)
+    _plot_parser(commands, lang)

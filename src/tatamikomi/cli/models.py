@@ -19,59 +19,70 @@ from ._common import (
     load_model,
     mnist_like,
     model_by_name,
-    plural,
     prepare,
     say,
+    problem,
+    source_text,
     test_scores,
 )
+from ._args import say_text
+
+
+def _count_word(count: int, word: str, lang: str) -> str:
+    """``epoch``/``image`` in ``lang``, singular or plural for ``count``."""
+    return say_text(f"{word}_one" if count == 1 else f"{word}_many", lang)
 
 
 def _evaluate(args) -> int:
-    _args.at_least(args.batch_size, 1, "--batch-size")
-    model = load_model(args.model)
+    lang = args.lang
+    _args.at_least(args.batch_size, 1, "--batch-size", lang)
+    model = load_model(args.model, lang)
     run = _run(args.model)
     if run is not None and not run["finished"]:
-        say(f"note: {args.model} is {_unfinished(args.model, run)}")
+        what = _unfinished(args.model, run, lang)
+        say(say_text("unfinished_note", lang, path=args.model, what=what))
     data, scores = test_scores(args, model, batch_size=args.batch_size)
     t = data.t_test
     predicted = scores.argmax(axis=1)
     loss = softmax_cross_entropy(scores.astype(np.float64), t)
     classes = model.classes or data.classes
-    print(f"{args.model} on {data.name} test set ({len(t):,} images, from {data.source})")
+    source = source_text(data, lang)
     print(
-        f"accuracy {np.mean(predicted == t):.2%}   loss {loss:.4f}   "
-        f"errors {int(np.sum(predicted != t))}"
+        say_text(
+            "evaluated", lang, path=args.model, name=data.name, count=len(t), source=source
+        )
     )
+    errors = int(np.sum(predicted != t))
+    print(say_text("accuracy_line", lang, acc=np.mean(predicted == t), loss=loss, errors=errors))
     width = max(len(str(c)) for c in classes)
     for k, label in enumerate(classes):
         mask = t == k
         if mask.any():
-            print(
-                f"  {str(label).ljust(width)}  {np.mean(predicted[mask] == k):7.2%}  "
-                f"({int(mask.sum())} images)"
-            )
+            acc, count = np.mean(predicted[mask] == k), int(mask.sum())
+            print(say_text("class_line", lang, label=str(label).ljust(width), acc=acc, count=count))
     return 0
 
 
 def _predict(args) -> int:
-    _args.at_least(args.top, 1, "--top")
-    model = load_model(args.model)
+    lang = args.lang
+    _args.at_least(args.top, 1, "--top", lang)
+    model = load_model(args.model, lang)
     if model.input_shape is None or model.input_shape[0] != 1:
-        raise CommandError("predict reads grey images; this model does not take (1, H, W) input")
+        raise CommandError(say_text("grey_only", lang))
     _, height, width = model.input_shape
     classes = model.classes or [str(i) for i in range(10)]
     if args.show is not None:
-        check_output(args.show, force=args.force)
+        check_output(args.show, force=args.force, lang=lang)
     status, seen = 0, []
     for path in args.images:
         try:
-            image = mnist_like(model, path)
+            image = mnist_like(model, path, lang)
         except CommandError as error:
             say(f"tatamikomi predict: {error}")
             status = 1
             continue
         if image.shape != (height, width):
-            raise CommandError(f"the model takes {height}x{width} images")
+            raise CommandError(say_text("image_size", lang, height=height, width=width))
         seen.append(image)
         scores = finite_scores(
             model.predict(prepare(model, image[None, None])), model, path, args.model
@@ -82,17 +93,16 @@ def _predict(args) -> int:
         print(f"{path}: {classes[order[0]]}   ({best})")
         _, top = confidence(probabilities)
         if top < LOW_CONFIDENCE:
-            say(
-                f"tatamikomi predict: {path}: only {top:.0%} sure (below {LOW_CONFIDENCE:.0%}); "
-                f"look at what the network saw with --show seen.png, and write the digit larger "
-                f"and darker, alone on plain paper"
-            )
+            unsure = say_text("unsure", lang, path=path, top=top, limit=LOW_CONFIDENCE)
+            say(f"tatamikomi predict: {unsure}")
     if args.show is not None and seen:
         try:  # the images as the network saw them, side by side, 8 screen pixels a pixel
             write_png(args.show, np.hstack(seen), overwrite=args.force, scale=8)
         except (FileExistsError, OSError) as error:
             raise CommandError(str(error)) from None
-        say(f"wrote {args.show}: what the network saw ({plural(len(seen), 'image')}, 28x28 each)")
+        count = len(seen)
+        word = _count_word(count, "image", lang)
+        say(say_text("wrote_seen", lang, path=args.show, count=count, image_word=word))
     return status
 
 
@@ -106,34 +116,47 @@ def _run(path):
         return None
 
 
-def _unfinished(path, run) -> str:
-    return (
-        f"unfinished: {run['epoch']} of {plural(run['epochs'], 'epoch')} done, "
-        f"{run['step_in_epoch']} steps into the next; continue with: tatamikomi train --resume "
-        f"{path}"
+def _unfinished(path, run, lang) -> str:
+    return say_text(
+        "unfinished",
+        lang,
+        done=run["epoch"],
+        epochs=run["epochs"],
+        epoch_word=_count_word(run["epochs"], "epoch", lang),
+        steps=run["step_in_epoch"],
+        path=path,
     )
 
 
 def _summary(args) -> int:
-    model = model_by_name(args.model)
-    model.summary()
+    lang = args.lang
+    model = model_by_name(args.model, lang)
+    model.summary(lang=lang)
     run = _run(args.model)
     if run is not None:
         config = run["config"]
         optimizer = config["optimizer"]
         shift = config.get("augment_shift", 0)
         print(
-            f"trained on {run['dataset'] or 'arrays'}: {optimizer['name']} (lr "
-            f"{optimizer['lr']:g}), {config['schedule']['name']} schedule, batch "
-            f"{config['batch_size']}, {plural(config['epochs'], 'epoch')}"
-            + (f", shifts of up to {shift} px" if shift else "")
-            + f", seed {config['seed']}"
+            say_text(
+                "trained_on",
+                lang,
+                dataset=run["dataset"] or say_text("arrays", lang),
+                optimizer=optimizer["name"],
+                lr=optimizer["lr"],
+                schedule=config["schedule"]["name"],
+                batch=config["batch_size"],
+                epochs=config["epochs"],
+                epoch_word=_count_word(config["epochs"], "epoch", lang),
+                shifts=say_text("shifts", lang, shift=shift) if shift else "",
+                seed=config["seed"],
+            )
         )
         if not run["finished"]:
-            print(_unfinished(args.model, run))
+            print(_unfinished(args.model, run, lang))
     history = model.history or {}
     if history.get("epoch"):
-        print("\nepoch   loss     train acc  test acc  seconds")
+        print("\n" + say_text("history_header", lang))
         for row in zip(
             *(history[k] for k in ("epoch", "loss", "train_acc", "test_acc", "seconds"))
         ):
@@ -144,74 +167,58 @@ def _summary(args) -> int:
 
 def _import_book(args) -> int:
     output = args.output or os.path.splitext(os.path.basename(args.params))[0] + ".npz"
-    check_output(output, force=args.force)
+    lang = args.lang
+    check_output(output, force=args.force, lang=lang)
     try:
         model = import_book_params(args.params, args.model)
         save(model, output, overwrite=args.force)
     except FileExistsError as error:
-        raise CommandError(f"{error} (pass --force to replace it)") from None
+        raise CommandError(say_text("replace_hint", lang, error=error)) from None
     except (FileNotFoundError, ModelFileError) as error:
-        raise CommandError(str(error)) from None
-    print(f"imported the book's {type(model).__name__} from {args.params} into {output}")
+        raise problem("model_unreadable", error, lang) from None
+    name = type(model).__name__
+    print(say_text("imported", lang, model=name, params=args.params, output=output))
     return 0
 
 
-def add_parser(commands) -> None:
+def add_parser(commands, lang="en") -> None:
+    def help(name, **values):
+        return say_text(name, lang, **values)
+
     evaluate = _args.add_command(
         commands,
         "evaluate",
-        help="accuracy of a saved model on a test set",
-        description="Measure a saved model's accuracy and loss on the test set it was trained "
-        "for (or --dataset), overall and per class.",
+        help=help("evaluate_help"),
+        description=help("evaluate_description"),
     )
     _args.model_file_argument(evaluate)
-    _args.data_options(evaluate, "the model's own")
-    evaluate.add_argument("--batch-size", type=int, default=500, help="images per forward pass")
+    _args.data_options(evaluate, help("own_dataset"))
+    evaluate.add_argument("--batch-size", type=int, default=500, help=help("eval_batch"))
     evaluate.set_defaults(handler=_evaluate)
 
     predict = _args.add_command(
-        commands,
-        "predict",
-        help="classify image files with a saved model",
-        description="Classify images (PNG, PGM/PPM, .npy; JPEG, BMP, GIF, WebP and TIFF with "
-        "Pillow), photos of handwriting too. Each is turned into a 28x28 grey image like "
-        "MNIST's: the paper's uneven light divided away, a dark digit on light paper inverted, "
-        "the digit found, scaled to 20 pixels and centred by its centre of mass. A prediction "
-        "under 80 %% sure is flagged.",
+        commands, "predict", help=help("predict_help"), description=help("predict_description")
     )
     _args.model_file_argument(predict)
-    predict.add_argument("images", nargs="+", metavar="IMAGE", help="image files")
-    predict.add_argument("--top", type=int, default=3, help="how many classes to list")
-    predict.add_argument(
-        "--show", metavar="PNG", help="save the 28x28 images the network saw, side by side"
-    )
+    predict.add_argument("images", nargs="+", metavar="IMAGE", help=help("images"))
+    predict.add_argument("--top", type=int, default=3, help=help("top"))
+    predict.add_argument("--show", metavar="PNG", help=help("show"))
     _args.force_option(predict)
     predict.set_defaults(handler=_predict)
 
     summary = _args.add_command(
-        commands,
-        "summary",
-        help="layers, output shapes and parameters of a model",
-        description="Print each layer's output shape and parameter count, and the training "
-        "history of a saved model. MODEL is a model file, a model name or a JSON spec.",
+        commands, "summary", help=help("summary_help"), description=help("summary_description")
     )
-    summary.add_argument("model", help="model file, SimpleConvNet, DeepConvNet or spec.json")
+    summary.add_argument("model", help=help("summary_model"))
     summary.set_defaults(handler=_summary)
 
     book = _args.add_command(
-        commands,
-        "import-book",
-        help="import a params.pkl saved by the book's code",
-        description="Import the weights of the book's SimpleConvNet or DeepConvNet from its "
-        "params.pkl. The pickle is read without running code: only a dict of numeric arrays is "
-        "accepted.",
+        commands, "import-book", help=help("book_help"), description=help("book_description")
     )
-    book.add_argument("params", help="the book's params.pkl")
+    book.add_argument("params", help=help("book_params"))
     book.add_argument(
-        "--model",
-        choices=("SimpleConvNet", "DeepConvNet"),
-        help="the network (default: recognised from the arrays)",
+        "--model", choices=("SimpleConvNet", "DeepConvNet"), help=help("book_model")
     )
-    book.add_argument("-o", "--output", help="model file to write (default: PARAMS.npz)")
+    book.add_argument("-o", "--output", help=help("book_output"))
     _args.force_option(book)
     book.set_defaults(handler=_import_book)

@@ -2,47 +2,32 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 
 from . import _args
+from ._args import say_text
 
 HOST = "127.0.0.1"
 PORT = 8000
 
 
-def add_parser(commands) -> None:
+def add_parser(commands, lang="en") -> None:
+    def help(name, **values):
+        return say_text(name, lang, **values)
+
     serve = _args.add_command(
-        commands,
-        "serve",
-        help="open the browser studio: draw a digit, see inside the network, train",
-        description="Serve the studio, a local web page where every number is computed by "
-        "tatamikomi: draw a digit and see the prediction and every layer's output, click a cell "
-        "to see its sum of products, play with the lecture's convolution and pooling, and train "
-        "a network live. With no MODEL, a SimpleConvNet trained on MNIST (99.1 %) is served. "
-        "It listens on 127.0.0.1 only, unless --host says otherwise.",
+        commands, "serve", help=help("serve_help"), description=help("serve_description")
     )
+    serve.add_argument("models", nargs="*", metavar="MODEL", help=help("serve_models"))
+    serve.add_argument("--port", type=int, default=PORT, help=help("port", default=PORT))
+    serve.add_argument("--host", default=HOST, help=help("host", default=HOST))
     serve.add_argument(
-        "models",
-        nargs="*",
-        metavar="MODEL",
-        help="model files (.npz), the book's params.pkl, SimpleConvNet, DeepConvNet or spec.json",
+        "--lang", choices=("en", "ja"), default=argparse.SUPPRESS, help=help("page_lang")
     )
-    serve.add_argument(
-        "--port", type=int, default=PORT, help=f"port (default: {PORT}; 0: any free one)"
-    )
-    serve.add_argument(
-        "--host", default=HOST, help=f"address to listen on (default: {HOST}, this machine only)"
-    )
-    serve.add_argument(
-        "--lang", choices=("en", "ja"), default="en", help="the page's first language"
-    )
-    serve.add_argument("--open", action="store_true", help="open the page in the web browser")
-    serve.add_argument(
-        "--save-dir",
-        default=".",
-        help="folder for the models trained in the studio (default: here)",
-    )
+    serve.add_argument("--open", action="store_true", help=help("open"))
+    serve.add_argument("--save-dir", default=".", help=help("save_dir"))
     serve.set_defaults(handler=run)
 
 
@@ -83,19 +68,19 @@ def run(args) -> int:
             ("SimpleConvNet (MNIST)", api.default_model(), "pretrained", api.pretrained_path())
         ]
     if not os.path.isdir(args.save_dir):
-        return fail(f"--save-dir {args.save_dir} is not a folder; create it first")
+        return fail(say_text("not_a_folder", args.lang, path=args.save_dir))
     studio = Studio(models, save_dir=args.save_dir, lang=args.lang)
     try:
         server = StudioServer(studio, args.host, args.port)
     except OSError as error:
-        return fail(f"cannot listen on {args.host}:{args.port} ({error.strerror}); try --port 0")
-    if not server.loopback_only:
-        print(
-            f"warning: listening on {args.host}: anyone who can reach this machine can use the "
-            f"studio (and train on it). Use --host 127.0.0.1 to keep it to yourself.",
-            file=sys.stderr,
+        return fail(
+            say_text(
+                "cannot_listen", args.lang, host=args.host, port=args.port, why=error.strerror
+            )
         )
-    print(f"tatamikomi studio: {server.url}  (Ctrl-C stops it)", flush=True)
+    if not server.loopback_only:
+        print(say_text("open_to_all", args.lang, host=args.host), file=sys.stderr)
+    print(say_text("studio_at", args.lang, url=server.url), flush=True)
     if args.open:
         import webbrowser
 
@@ -103,13 +88,9 @@ def run(args) -> int:
     try:
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
-        print("stopping…", file=sys.stderr)
+        print(say_text("stopping", args.lang), file=sys.stderr)
         saved = server.close()
         if saved:
-            print(
-                f"the training was stopped; its checkpoint is in {saved} "
-                f"(continue with: tatamikomi train --resume {saved})",
-                file=sys.stderr,
-            )
+            print(say_text("studio_stopped", args.lang, path=saved), file=sys.stderr)
         return 130 if saved else 0
     return 0

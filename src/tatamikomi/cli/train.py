@@ -7,6 +7,7 @@ output file), so a mistake costs no download and prints no data line.
 from __future__ import annotations
 
 import os
+import re
 
 from ..data import NAMES, DataError, DataNotFoundError, load_dataset, normalize_images
 from ..data.augment import check_shift
@@ -15,7 +16,8 @@ from .._files import FileLockedError, RunLock
 from ..optim import OPTIMIZERS, check_lr, check_weight_decay
 from ..train import Trainer, TrainingDiverged, TrainingInterrupted, checkpoint, recipes
 from . import _args
-from ._common import CommandError, check_output, plural, say
+from ._args import say_text
+from ._common import CommandError, check_output, problem, say, source_text
 
 DEFAULT_OUTPUT = "model.npz"
 
@@ -37,17 +39,17 @@ RUN_OPTIONS = {
 
 def _check_numbers(args) -> None:
     """The numeric options, each named in its message (before any data is read)."""
-    _args.at_least(args.epochs, 1, "--epochs")
-    _args.at_least(args.batch_size, 1, "--batch-size")
-    _args.at_least(args.augment_shift, 0, "--augment-shift")
-    _args.at_least(args.seed, 0, "--seed")
+    _args.at_least(args.epochs, 1, "--epochs", args.lang)
+    _args.at_least(args.batch_size, 1, "--batch-size", args.lang)
+    _args.at_least(args.augment_shift, 0, "--augment-shift", args.lang)
+    _args.at_least(args.seed, 0, "--seed", args.lang)
     try:
         if args.lr is not None:
             check_lr(args.lr, "--lr")
         if args.weight_decay is not None:
             check_weight_decay(args.weight_decay, "--weight-decay")
     except ValueError as error:
-        raise CommandError(f"{error}, e.g. --lr 0.001 or --weight-decay 0.0001") from None
+        raise CommandError(say_text("numbers_example", args.lang, error=error)) from None
 
 
 def _recipe(args) -> recipes.Recipe:
@@ -66,7 +68,7 @@ def _recipe(args) -> recipes.Recipe:
         if not recipe.is_book_network:
             recipe.build_model((1, 1, 1), ())  # a broken spec fails now, not after the data
     except (ValueError, FileNotFoundError) as error:
-        raise CommandError(str(error)) from None
+        raise problem("unknown_model", error, args.lang) from None
     return recipe
 
 
@@ -74,34 +76,34 @@ def _training_data(args, dataset):
     name = dataset or "mnist"
     try:
         if name == "mnist-mini" and args.data_dir is not None:
-            raise CommandError(
-                f"--data-dir {args.data_dir} is not used by mnist-mini (bundled with tatamikomi); "
-                f"to use the dataset in that folder pass --dataset {args.data_dir}"
-            )
+            raise CommandError(say_text("mini_data_dir", args.lang, data_dir=args.data_dir))
         return load_dataset(
             name, path=args.data_dir, download=not args.no_download, progress=not args.quiet
         )
     except DataNotFoundError as error:
         if dataset is not None or args.data_dir is not None:
-            raise CommandError(str(error)) from None
+            raise problem("data_problem", error, args.lang) from None
         first = str(error).splitlines()[0].rstrip(":. ")
-        say(
-            f"MNIST was not found and could not be downloaded ({first}).\n"
-            f"Training on mnist-mini instead: 6,000 real MNIST images bundled with tatamikomi, "
-            f"so accuracy will be lower than with the full 60,000.\n"
-            f"For the full MNIST, connect to the internet or set TATAMIKOMI_DATA to a folder "
-            f"with its four files."
-        )
+        looked = re.search(r"looked in ([^)]*)\)", first)
+        if args.lang != "en" and looked:  # the library's English sentence, said in lang
+            first = say_text("looked_in", args.lang, folders=looked.group(1))
+        say(say_text("fallback", args.lang, first=first))
         return load_dataset("mnist-mini")
     except (OSError, ValueError) as error:
-        raise CommandError(str(error)) from None
+        raise problem("data_problem", error, args.lang) from None
 
 
 def _say_data(args, data):
     if not args.quiet:
         say(
-            f"data: {data.name} from {data.source}: {len(data.x_train):,} training and "
-            f"{len(data.x_test):,} test images"
+            say_text(
+                "data_line",
+                args.lang,
+                name=data.name,
+                source=source_text(data, args.lang),
+                train=len(data.x_train),
+                test=len(data.x_test),
+            )
         )
 
 
@@ -128,15 +130,15 @@ def _new_run(args):
     check_output(
         args.output,
         force=args.force,
-        hint=f"choose another --output, pass --force to replace it, or --resume {args.output} "
-        f"to continue its training",
+        hint=say_text("output_hint", args.lang, output=args.output),
+        lang=args.lang,
     )
     _not_locked(args.output)
     data = _training_data(args, args.dataset)
     _say_data(args, data)
     check_shift(recipe.augment_shift, data.x_train.shape, "--augment-shift")
     trainer = recipe.trainer(
-        data, checkpoint=args.output, overwrite=args.force, verbose=not args.quiet
+        data, checkpoint=args.output, overwrite=args.force, verbose=not args.quiet, lang=args.lang
     )
     path = _dataset_path(args.dataset)
     if path is not None:  # resume and evaluate find it again, from any folder
@@ -144,13 +146,26 @@ def _new_run(args):
     if not args.quiet:
         model = trainer.network
         count = sum(p.size for p in model.params.values())
-        shifts = f", shifts of up to {recipe.augment_shift} px" if recipe.augment_shift else ""
+        shift = recipe.augment_shift
         say(
-            f"model: {type(model).__name__}, {count:,} parameters; {trainer.optimizer}, "
-            f"{recipe.schedule} schedule, batch {recipe.batch_size}, "
-            f"{plural(recipe.epochs, 'epoch')}{shifts}"
+            say_text(
+                "model_line",
+                args.lang,
+                model=type(model).__name__,
+                count=count,
+                optimizer=trainer.optimizer,
+                schedule=recipe.schedule,
+                batch=recipe.batch_size,
+                epochs=recipe.epochs,
+                epoch_word=_epoch_word(recipe.epochs, args.lang),
+                shifts=say_text("shifts", args.lang, shift=shift) if shift else "",
+            )
         )
     return trainer
+
+
+def _epoch_word(count: int, lang: str) -> str:
+    return say_text("epoch_one" if count == 1 else "epoch_many", lang)
 
 
 def _refuse_run_options(args, config) -> None:
@@ -162,11 +177,17 @@ def _refuse_run_options(args, config) -> None:
     if given:
         optimizer = config["optimizer"]
         raise CommandError(
-            f"{', '.join(given)} cannot change a resumed run: it keeps its own settings "
-            f"({optimizer['name']} lr {optimizer['lr']:g}, batch {config['batch_size']}, "
-            f"{config['schedule']['name']} schedule, seed {config['seed']}) and saves back into "
-            f"{args.resume}. With --resume only --epochs, --dataset/--data-dir/--no-download and "
-            f"--quiet apply; to keep the checkpoint as it is, copy it first and resume the copy"
+            say_text(
+                "resume_refused",
+                args.lang,
+                given=", ".join(given),
+                optimizer=optimizer["name"],
+                lr=optimizer["lr"],
+                batch=config["batch_size"],
+                schedule=config["schedule"]["name"],
+                seed=config["seed"],
+                path=args.resume,
+            )
         )
 
 
@@ -180,8 +201,13 @@ def _resumed_data_name(args, progress):
         return stored
     if stored:
         raise CommandError(
-            f"{args.resume} was trained on {stored}, which no longer exists; pass --dataset "
-            f"with where {os.path.basename(stored)} is now"
+            say_text(
+                "moved_dataset",
+                args.lang,
+                path=args.resume,
+                stored=stored,
+                base=os.path.basename(stored),
+            )
         )
     return progress["dataset"]
 
@@ -189,19 +215,25 @@ def _resumed_data_name(args, progress):
 def _resumed_run(args):
     path = args.resume
     if not os.path.exists(path):
-        raise CommandError(f"cannot resume: {path} does not exist")
-    check_output(path, force=True)  # a folder, a device, a read-only folder
+        raise CommandError(say_text("no_resume", args.lang, path=path))
+    check_output(path, force=True, lang=args.lang)  # a folder, a device, a read-only folder
     _not_locked(path)
     try:
         progress = checkpoint.progress(path)
     except ModelFileError as error:
-        raise CommandError(str(error)) from None
+        raise problem("model_unreadable", error, args.lang) from None
     _refuse_run_options(args, progress["config"])
     epochs = args.epochs or progress["epochs"]
     if progress["epoch"] >= epochs:
         raise CommandError(
-            f"{path} has finished its {plural(progress['epochs'], 'epoch')}; pass --epochs N "
-            f"(more than {progress['epoch']}) to train further"
+            say_text(
+                "finished",
+                args.lang,
+                path=path,
+                epochs=progress["epochs"],
+                epoch_word=_epoch_word(progress["epochs"], args.lang),
+                done=progress["epoch"],
+            )
         )
     data = _training_data(args, _resumed_data_name(args, progress))
     _say_data(args, data)
@@ -213,12 +245,11 @@ def _resumed_run(args):
         data.t_test,
         epochs=args.epochs,
         verbose=not args.quiet,
+        lang=args.lang,
     )
     if not args.quiet:
-        say(
-            f"resuming {path} at epoch {trainer.current_epoch + 1}, step "
-            f"{trainer.step_in_epoch + 1}"
-        )
+        epoch, step = trainer.current_epoch + 1, trainer.step_in_epoch + 1
+        say(say_text("resuming", args.lang, path=path, epoch=epoch, step=step))
     return trainer
 
 
@@ -229,83 +260,78 @@ def _train(args) -> int:
         trainer = _resumed_run(args) if args.resume else _new_run(args)
         trainer.train()
     except TrainingInterrupted as stop:
-        resume = f"\ncontinue with: tatamikomi train --resume {output}" if stop.checkpoint else ""
+        resume = say_text("continue", args.lang, output=output) if stop.checkpoint else ""
         say(f"{stop}{resume}")
         return 130
     except FileLockedError as error:
         raise CommandError(str(error)) from None
     except FileExistsError as error:  # appeared at the output while this run trained
-        raise CommandError(
-            f"{error} It appeared while this run trained and was kept; this run's model was "
-            f"not saved"
-        ) from None
+        raise CommandError(say_text("appeared", args.lang, error=error)) from None
     except (TrainingDiverged, DataError, ValueError, ModelFileError, OSError) as error:
         raise CommandError(str(error)) from None
     accuracy = trainer.history["test_acc"][-1]
-    epochs = plural(trainer.current_epoch, "epoch")
-    print(f"test accuracy {accuracy:.2%} after {epochs}; saved to {output}")
+    epochs = trainer.current_epoch
+    epoch_word = _epoch_word(epochs, args.lang)
+    print(
+        say_text(
+            "result", args.lang, acc=accuracy, epochs=epochs, epoch_word=epoch_word, output=output
+        )
+    )
     if not args.quiet:
-        say(f"next: tatamikomi evaluate {output}   |   tatamikomi predict {output} IMAGE.png")
+        say(say_text("next", args.lang, output=output))
     return 0
 
 
-def add_parser(commands) -> None:
+def add_parser(commands, lang="en") -> None:
     simple, deep = recipes.get("SimpleConvNet"), recipes.get("DeepConvNet")
+
+    def help(name, **values):
+        return say_text(name, lang, **values)
+
     train = _args.add_command(
         commands,
         "train",
-        help="train a CNN on MNIST (or another dataset) and save it",
-        description="Train a CNN and save it (architecture, weights, history) in one file. "
-        "MNIST is found locally ($TATAMIKOMI_DATA, the cache) or downloaded; offline, the "
-        "bundled mnist-mini subset is used. Ctrl-C saves a checkpoint; --resume continues it. "
-        "What the options leave unsaid comes from the model's recipe "
-        "(tatamikomi.train.recipes), measured on MNIST: "
-        f"SimpleConvNet {simple.epochs} epochs, Adam {simple.lr}, shifts of "
-        f"{simple.augment_shift} px (99.2 %); DeepConvNet {deep.epochs} epochs, Adam {deep.lr}, "
-        f"shifts of {deep.augment_shift} px (99.5 %); a JSON spec {recipes.Recipe.epochs} epochs, "
-        f"Adam {recipes.Recipe.lr}, no shifts. All: batch 100, a cosine schedule, seed 0.",
+        help=help("train_help"),
+        description=help(
+            "train_description",
+            s_epochs=simple.epochs,
+            s_lr=simple.lr,
+            s_shift=simple.augment_shift,
+            d_epochs=deep.epochs,
+            d_lr=deep.lr,
+            d_shift=deep.augment_shift,
+            j_epochs=recipes.Recipe.epochs,
+            j_lr=recipes.Recipe.lr,
+        ),
     )
-    train.add_argument(
-        "--model",
-        help=f"SimpleConvNet, DeepConvNet, or a JSON spec file (default: {recipes.DEFAULT})",
-    )
-    _args.data_options(train, "mnist, else the bundled mnist-mini")
-    recipe = "(default: the model's recipe)"
-    train.add_argument(
-        "--epochs",
-        type=int,
-        help=f"epochs to train {recipe}; with --resume, the new total, and a cosine schedule "
-        "is stretched to it",
-    )
-    train.add_argument("--batch-size", type=int, help=f"mini-batch size {recipe}")
+    train.add_argument("--model", help=help("train_model", default=recipes.DEFAULT))
+    _args.data_options(train, help("train_dataset_default"))
+    recipe = help("recipe")
+    train.add_argument("--epochs", type=int, help=help("epochs", recipe=recipe))
+    train.add_argument("--batch-size", type=int, help=help("batch_size", recipe=recipe))
     train.add_argument(
         "--optimizer",
         type=str.lower,
         choices=tuple(OPTIMIZERS),
-        help=f"optimizer, any case {recipe}",
+        help=help("optimizer", recipe=recipe),
     )
-    train.add_argument("--lr", type=float, help=f"learning rate {recipe}")
-    train.add_argument("--weight-decay", type=float, help=f"weight decay {recipe}")
+    train.add_argument("--lr", type=float, help=help("lr", recipe=recipe))
+    train.add_argument("--weight-decay", type=float, help=help("weight_decay", recipe=recipe))
     train.add_argument(
         "--schedule",
         type=str.lower,
         choices=("cosine", "constant"),
-        help=f"learning-rate schedule; cosine goes down to 0 at the end {recipe}",
+        help=help("schedule", recipe=recipe),
     )
     train.add_argument(
         "--augment-shift",
         type=int,
         metavar="PIXELS",
-        help=f"move each training image by up to this many pixels, at random {recipe}",
+        help=help("augment_shift", recipe=recipe),
     )
-    train.add_argument("--seed", type=int, help=f"random seed {recipe}")
-    train.add_argument("-o", "--output", help=f"model file (default: {DEFAULT_OUTPUT})")
+    train.add_argument("--seed", type=int, help=help("seed", recipe=recipe))
+    train.add_argument("-o", "--output", help=help("output", default=DEFAULT_OUTPUT))
     _args.force_option(train)
-    train.add_argument(
-        "--resume",
-        metavar="CHECKPOINT",
-        help="continue training from this file, with its own settings and saving back into it "
-        "(only --epochs and the data options apply)",
-    )
-    train.add_argument("-q", "--quiet", action="store_true", help="print only the result")
+    train.add_argument("--resume", metavar="CHECKPOINT", help=help("resume"))
+    train.add_argument("-q", "--quiet", action="store_true", help=help("quiet"))
     train.set_defaults(handler=_train)

@@ -9,11 +9,12 @@ numbers them), and ``save_params``/``load_params`` in the safe format of :mod:`t
 from __future__ import annotations
 
 import sys
+import unicodedata
 from collections.abc import MutableMapping
 
 import numpy as np
 
-from .. import io
+from .. import i18n, io
 from .._checks import DEFAULT_DTYPE, non_empty_batch
 from ..layers import Dropout, Layer, Relu, SoftmaxWithLoss
 
@@ -361,12 +362,14 @@ class Sequential:
             shapes.append(shape)
         return shapes
 
-    def summary(self, input_shape=None, file=None) -> str:
-        """Print (and return) a table of each layer's output shape and parameter count."""
+    def summary(self, input_shape=None, file=None, lang="en") -> str:
+        """Print (and return) a table of each layer's output shape and parameter count, its
+        headings in ``lang`` (``"en"`` or ``"ja"``)."""
         input_shape = tuple(input_shape or self.input_shape or ())
         shapes = self.output_shapes(input_shape)
-        rows = [("layer", "type", "output shape", "parameters")]
-        rows.append(("input", "", _shape_text(input_shape), ""))
+        words = i18n.table("summary", lang)
+        rows = [(words["layer"], words["type"], words["output_shape"], words["parameters"])]
+        rows.append((words["input"], "", _shape_text(input_shape), ""))
         total = 0
         for (name, layer), shape in zip(self.layers.items(), shapes):
             count = sum(int(p.size) for p in layer.params.values())
@@ -374,15 +377,15 @@ class Sequential:
             rows.append(
                 (name, layer.describe(), _shape_text(shape), f"{count:,}" if count else "0")
             )
-        widths = [max(len(row[i]) for row in rows) for i in range(4)]
+        widths = [max(_width(row[i]) for row in rows) for i in range(4)]
         line = "-" * (sum(widths) + 6)
         text = [type(self).__name__, line]
         for i, row in enumerate(rows):
-            cells = [row[c].ljust(widths[c]) for c in range(3)] + [row[3].rjust(widths[3])]
+            cells = [_pad(row[c], widths[c]) for c in range(3)] + [_pad(row[3], widths[3], True)]
             text.append("  ".join(cells).rstrip())
             if i == 0:
                 text.append(line)
-        text += [line, f"total parameters: {total:,}"]
+        text += [line, i18n.text("summary.total", lang, total=total)]
         text = "\n".join(text)
         print(text, file=file or sys.stdout)
         return text
@@ -433,6 +436,16 @@ def execution_order(layers: list[Layer]) -> list[Layer]:
         ):
             order[i], order[i + 1] = second, first
     return order
+
+
+def _width(text: str) -> int:
+    """Columns ``text`` takes on a terminal: East Asian wide characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, width: int, right: bool = False) -> str:
+    space = " " * (width - _width(text))
+    return space + text if right else text + space
 
 
 def _shape_text(shape) -> str:

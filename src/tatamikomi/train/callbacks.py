@@ -43,6 +43,7 @@ import time
 import numpy as np
 
 from .. import _progress
+from .. import i18n
 from .._files import RunLock, refuse_overwrite
 from . import checkpoint as _checkpoint
 
@@ -182,11 +183,16 @@ class Checkpoint(Callback):
 class ProgressBar(Callback):
     """What ``verbose=True`` prints: on a terminal a bar with the loss and the speed, redrawn
     at most every 0.2 s; one line per epoch; the final test accuracy. ``bar=None`` draws the
-    bar only when ``stream`` (default: standard error) is a terminal."""
+    bar only when ``stream`` (default: standard error) is a terminal. ``lang`` is the
+    language of the lines, ``"en"`` or ``"ja"`` (:mod:`tatamikomi.i18n`'s ``training`` area)."""
 
-    def __init__(self, stream=None, *, bar=None):
+    def __init__(self, stream=None, *, bar=None, lang="en"):
         self.stream = stream
         self.bar = bar
+        self.lang = i18n.check_lang(lang)
+
+    def _text(self, name, **values):
+        return i18n.text(f"training.{name}", self.lang, **values)
 
     def _out(self):
         return self.stream or sys.stderr
@@ -221,8 +227,8 @@ class ProgressBar(Callback):
         rate = self._steps * trainer.batch_size / max(now - self._start, 1e-9)
         left = max(images - done * trainer.batch_size, 0) / max(rate, 1e-9)
         loss = sum(self._losses[-50:]) / len(self._losses[-50:])
-        label = f"epoch {logs['epoch']}/{trainer.epochs}"
-        detail = f"{done}/{total}  loss {loss:.4f}  {rate:,.0f} images/s  {left:.0f} s left  "
+        label = self._text("epoch_label", epoch=logs["epoch"], epochs=trainer.epochs)
+        detail = self._text("bar_detail", done=done, total=total, loss=loss, rate=rate, left=left)
         _progress.redraw(self._out(), _progress.progress_line(label, done, total, detail))
 
     def on_epoch_end(self, trainer, epoch, logs):
@@ -230,14 +236,23 @@ class ProgressBar(Callback):
         training = max(logs["seconds"] - evaluation, 1e-9)
         rate = len(trainer.x_train) / training
         self._line(
-            f"epoch {epoch}/{trainer.epochs}  loss {logs['loss']:.4f}  train acc "
-            f"{logs['train_acc']:.2%}  test acc {logs['test_acc']:.2%}  {logs['seconds']:.1f} s "
-            f"({training:.1f} s training at {rate:,.0f} images/s, {evaluation:.1f} s evaluation)"
+            self._text(
+                "epoch_line",
+                epoch=epoch,
+                epochs=trainer.epochs,
+                loss=logs["loss"],
+                train_acc=logs["train_acc"],
+                test_acc=logs["test_acc"],
+                seconds=logs["seconds"],
+                training=training,
+                rate=rate,
+                evaluation=evaluation,
+            )
         )
 
     def on_train_end(self, trainer, logs):
         if logs["status"] in ("finished", "stopped") and logs["test_acc"] is not None:
-            self._line(f"final test accuracy: {logs['test_acc']:.2%}")
+            self._line(self._text("final", acc=logs["test_acc"]))
         elif self._show_bar():
             _progress.clear(self._out())
             self._out().flush()

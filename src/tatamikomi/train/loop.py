@@ -12,6 +12,7 @@ import time
 
 import numpy as np
 
+from .. import i18n
 from .._checks import NonFiniteError, check_finite
 from ..data import image_layout
 from ..data.augment import check_shift, random_shift
@@ -81,6 +82,7 @@ class Trainer:
         checkpoint=None,
         overwrite=False,
         callbacks=(),
+        lang="en",
     ):
         if len(x_train) != len(t_train) or len(x_test) != len(t_test):
             raise ValueError(
@@ -126,8 +128,9 @@ class Trainer:
         self.checkpoint = checkpoint
         self._ctrl_c = CtrlC()
         self.callbacks = [DivergenceGuard()]
+        self.lang = i18n.check_lang(lang)  # of what it prints and of its interruption message
         if verbose:
-            self.callbacks.append(ProgressBar())
+            self.callbacks.append(ProgressBar(lang=self.lang))
         if checkpoint is not None:
             self.callbacks.append(Checkpoint(checkpoint, overwrite=overwrite))
         self.callbacks += [*callbacks, self._ctrl_c]
@@ -251,22 +254,29 @@ class Trainer:
         """Save the checkpoint; the exception that says where training stopped and goes on."""
         if self.checkpoint is not None:
             self._saver.save(self)
+        def say(name, **values):
+            return i18n.text(f"training.{name}", self.lang, **values)
+
         if self.global_step == 0:
-            where = "before the first step"
+            where = say("before_first")
         elif self.step_in_epoch == 0:
-            where = f"after epoch {self.current_epoch}"
+            where = say("after_epoch", epoch=self.current_epoch)
         else:
-            where = (
-                f"after step {self.step_in_epoch}/{self.steps_per_epoch} of epoch "
-                f"{self.current_epoch + 1}"
+            where = say(
+                "after_step",
+                step=self.step_in_epoch,
+                steps=self.steps_per_epoch,
+                epoch=self.current_epoch + 1,
             )
-        message = f"training interrupted {where}"
+        message = say("interrupted", where=where)
         if self.checkpoint is None:
-            message += "; no checkpoint file was set"
+            message += say("no_checkpoint")
         else:
-            message += (
-                f"; the checkpoint is in {self.checkpoint}, and resuming continues at epoch "
-                f"{self.current_epoch + 1}, step {self.step_in_epoch + 1}"
+            message += say(
+                "checkpoint_kept",
+                path=self.checkpoint,
+                epoch=self.current_epoch + 1,
+                step=self.step_in_epoch + 1,
             )
         return TrainingInterrupted(message, self.checkpoint)
 
