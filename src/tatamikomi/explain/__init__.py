@@ -33,7 +33,7 @@ explanation: a module here with an ``explain_*`` function returning an :class:`E
 
 from ..i18n import LANGUAGES, localized
 from ._base import Explanation
-from ._format import grid, nested, number, size_formula, sum_of_products
+from ._format import grid, nested, number, size_formula, size_lines, sum_of_products
 from .conv import ConvExplanation, ConvStep, explain_conv
 from .flatten import FlattenExplanation, explain_flatten
 from .im2col import Im2colExplanation, explain_im2col
@@ -60,6 +60,7 @@ __all__ = [
     "FlattenExplanation",
     "ShiftExplanation",
     "size_formula",
+    "size_lines",
     "sum_of_products",
     "number",
     "grid",

@@ -353,25 +353,6 @@ def _explainable(layer) -> str | None:
     return f"{type(layer).__name__} has no windows to explain; pick a convolution or pooling layer"
 
 
-def _size_lines(window) -> list[str]:
-    """The output-size formulas (OH, OW) of an explanation's window, as the slides write them.
-
-    (explain keeps the same two lines privately; once it exports them, call that instead)"""
-    top, bottom, left, right = window.pads
-    return [
-        ex.size_formula(
-            window.input_hw[axis],
-            window.kernel[axis],
-            window.stride[axis],
-            pads,
-            window.dilation[axis],
-            window.out_hw[axis],
-            name,
-        )
-        for axis, pads, name in ((0, (top, bottom), "h"), (1, (left, right), "w"))
-    ]
-
-
 def _window_origin(window, position) -> list[int]:
     """Where the window of output cell (i, j) starts on the unpadded input (may be negative)."""
     (sh, sw), (top, _, left, _) = window.stride, window.pads
@@ -449,7 +430,7 @@ def explain(model, image: dict, layer: str, channel: int, position, lang: str = 
         )
     result["origin"] = _window_origin(whole.window, (i, j))
     result["input_shape"] = list(layer_input.shape)
-    result["size"] = _size_lines(whole.window)
+    result["size"] = ex.size_lines(whole.window)
     return result
 
 
@@ -551,14 +532,14 @@ def playground(
             "pad": pad,
             "stride": stride,
             "bias": bias,
-            "size": _size_lines(conv.window),
+            "size": ex.size_lines(conv.window),
             "steps": conv_steps,
             "text": conv.text(lang),
         },
         "pool": {
             "output": pooled.output[0],
             "mode": mode,
-            "size": _size_lines(pooled.window),
+            "size": ex.size_lines(pooled.window),
             "window": pool,
             "stride": pool_stride,
             "pad": pool_pad,
