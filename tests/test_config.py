@@ -175,6 +175,7 @@ def test_the_memory_budget_bounds_the_convolutions_chunk(monkeypatch):
     x = rng.standard_normal((16, 4, 32, 32)).astype(np.float32)
     w = rng.standard_normal((4, 4, 3, 3)).astype(np.float32)
     # one image's windows: 4 channels * 9 taps * 32 rows * 34 (wide layout) * 4 bytes = 157 KB
+    monkeypatch.setattr(_conv_engine, "BATCHED_MIN_CHANNELS", 5)  # this test is of "wide"
     with tk.config(threads=1):
         sizes, out, cache, dx, dw = _chunk_sizes_of_a_convolution(monkeypatch, x, w)
     assert set(sizes) == {8 * 2**20 // 156672} and cache.col is not None  # 8 MB chunks, kept
@@ -192,6 +193,26 @@ def test_the_memory_budget_bounds_the_convolutions_chunk(monkeypatch):
     np.testing.assert_array_equal(out_small, out)
     np.testing.assert_array_equal(dx_small, dx)
     np.testing.assert_array_equal(dw_small, dw)
+
+
+def test_the_batched_layouts_chunk_follows_the_budget_and_changes_only_the_rounding(monkeypatch):
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((24, 16, 8, 8)).astype(np.float32)
+    w = rng.standard_normal((8, 16, 3, 3)).astype(np.float32)
+    # one image's windows: 16 channels * 9 taps * 64 positions * 4 bytes = 36 KB
+    with tk.config(threads=1):
+        sizes, out, cache, dx, dw = _chunk_sizes_of_a_convolution(monkeypatch, x, w)
+    assert cache.layout == "batched" and cache.col is None
+    # the batched layout's own 4 MB: all 24 images at once; and so for dx, a convolution of
+    # dout (8 channels: 18 KB an image)
+    assert set(sizes) == {(4 << 20) // 36864, (4 << 20) // 18432}
+    with tk.config(threads=1, chunk_mb=0.25):
+        small, out_small, _, dx_small, dw_small = _chunk_sizes_of_a_convolution(monkeypatch, x, w)
+    assert set(small) == {(2**20 // 4) // 36864, (2**20 // 4) // 18432}  # 7 and 14 images
+    # products of other widths, which BLAS may block (and round) differently
+    np.testing.assert_allclose(out_small, out, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(dx_small, dx, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(dw_small, dw, rtol=1e-5, atol=1e-4)  # summed in other groups
 
 
 def test_set_num_threads_leaves_the_pool_other_threads_use_running():

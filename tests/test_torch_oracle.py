@@ -293,7 +293,30 @@ def forced_layout(request, monkeypatch):
     from tatamikomi.functional import _conv_engine
 
     monkeypatch.setattr(_conv_engine, "WIDE_MAX_EXTRA", 1000.0 if request.param == "wide" else 0.0)
+    monkeypatch.setattr(_conv_engine, "BATCHED_MIN_CHANNELS", 10**9)
     return request.param
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(case=conv_cases(), seed=st.integers(0, 2**31 - 1))
+def test_the_batched_layout_matches_torch(monkeypatch, case, seed):
+    """The "batched" layout (batch innermost, one product per chunk) on every option, with
+    chunks of one to a few images."""
+    from tatamikomi.functional import _conv_engine
+
+    monkeypatch.setattr(_conv_engine, "BATCHED_MIN_CHANNELS", 1)
+    monkeypatch.setattr(_conv_engine, "BATCHED_MAX_WIDTH", 10**9)
+    monkeypatch.setattr(_conv_engine, "BATCHED_CHUNK_BYTES", (1, 2**12, 2**24)[seed % 3])
+    chosen, choose = [], _conv_engine.choose_layout
+    monkeypatch.setattr(
+        _conv_engine, "choose_layout", lambda *a: chosen.append(choose(*a)) or chosen[-1]
+    )
+    test_conv2d_matches_torch.hypothesis.inner_test(case, seed)
+    assert chosen and set(chosen) <= {"batched", "view"}
 
 
 @settings(

@@ -13,12 +13,14 @@ backward.
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from .. import _parallel
 from ..config import chunk_bytes, memory_budget, threads
 from .geometry import Window2d
-from .im2col import fold, unfold
+from .im2col import fold, tap_slices, unfold
 from .padding import pad2d
 
 #: the "wide" layout computes Wp/OW times the outputs; it is used while that is at most this
@@ -26,6 +28,16 @@ WIDE_MAX_EXTRA = 1.1
 
 #: unrolled windows up to this size (and within the memory budget) are kept for backward
 KEEP_COL_BYTES = 16 << 20
+
+#: the "batched" layout is used from this many input channels per group
+BATCHED_MIN_CHANNELS = 4
+
+#: ... and while one image's output rows are at most this long (wider images' products are
+#: large enough one image at a time)
+BATCHED_MAX_WIDTH = 32
+
+#: the "batched" layout's chunk: small enough that its windows stay in the cache
+BATCHED_CHUNK_BYTES = 4 << 20
 
 
 # How the windows are laid out in memory:
@@ -37,9 +49,17 @@ KEEP_COL_BYTES = 16 << 20
 #   extra Wp - OW columns wrap around into the next row; their outputs are dropped and zeros in
 #   dout keep them out of every gradient. Copies and sums then move long contiguous runs.
 # - "compact": any stride. col is (N, C, FH, FW, OH, OW), built by strided slice copies.
-def choose_layout(window: Window2d) -> str:
+# - "batched": any stride, for many channels on small images (DeepConvNet's 8x8 to 28x28 maps),
+#   whose per-image products are too small for BLAS to run well and whose rows are too short
+#   for fast copies. A chunk of images is padded into a buffer stored batch innermost,
+#   (C, Hp, Wp, images), so that every window copy moves runs of OW*images values, and one
+#   product covers the chunk: W (FN, C*FH*FW) @ col (C*FH*FW, OH*OW*images). Its result
+#   (FN, OH, OW, images) is transposed into the output as the bias is added.
+def choose_layout(window: Window2d, group_channels: int = 1) -> str:
     if window.kernel == (1, 1) and window.stride == (1, 1) and window.is_unpadded:
         return "view"
+    if group_channels >= BATCHED_MIN_CHANNELS and window.out_hw[1] <= BATCHED_MAX_WIDTH:
+        return "batched"
     if window.stride == (1, 1) and window.padded_hw[1] <= WIDE_MAX_EXTRA * window.out_hw[1]:
         return "wide"
     return "compact"
@@ -63,10 +83,13 @@ def reuse_or_new(array, shape, dtype) -> np.ndarray:
     return np.empty(shape, dtype=dtype)
 
 
-def images_per_chunk(bytes_per_image: int) -> int:
+def images_per_chunk(bytes_per_image: int, most: int | None = None) -> int:
     """How many images' unrolled windows one thread multiplies at once (at least one):
-    ``min(chunk_mb, memory_mb / threads)`` of them (see :mod:`tatamikomi.config`)."""
+    ``min(chunk_mb, memory_mb / threads)`` of them (see :mod:`tatamikomi.config`), and at most
+    ``most`` bytes when given."""
     chunk = min(chunk_bytes(), memory_budget() // threads())
+    if most is not None:
+        chunk = min(chunk, most)
     return max(1, chunk // bytes_per_image)
 
 
@@ -78,11 +101,13 @@ def keeps_col(nbytes: int) -> bool:
 class Unroller:
     """The input of a convolution as its layout reads it, and its windows unrolled a chunk at
     a time: ``self(part) -> (images, groups, Cg*FH*FW, P)``, P being OH*OW, or OH*Wp in the
-    "wide" layout (a fresh buffer, or a view of the input in the "view" layout).
+    "wide" layout (a fresh buffer, or a view of the input in the "view" layout); in the
+    "batched" layout ``(1, groups, Cg*FH*FW, OH*OW*images)``, one matrix for the chunk.
 
     ``images`` is the (padded) input as the layout reads it: "wide" always copies (its flat
-    rows need trailing zeros), "compact" only to pad, "view" never. ``owned``: it is our copy,
-    which a later call may reuse.
+    rows need trailing zeros), "compact" only to pad, "view" and "batched" never ("batched"
+    pads each chunk into a scratch buffer). ``owned``: it is our copy, which a later call may
+    reuse.
     """
 
     def __init__(self, images, layout, window: Window2d, groups: int, owned=False, source=None):
@@ -95,16 +120,18 @@ class Unroller:
         self.positions = self.oh * (wp if layout == "wide" else self.ow)
         self.offsets = _wide_offsets(window) if layout == "wide" else None
         per_image = self.channels * self.taps * self.positions * images.itemsize
-        self.images_per_chunk = images_per_chunk(per_image)
+        most = BATCHED_CHUNK_BYTES if layout == "batched" else None
+        self.images_per_chunk = images_per_chunk(per_image, most)
         self.size = images.shape[0] * self.channels * self.taps * self.positions
         self.kept = None  # the whole batch's unrolled windows, when kept for backward
+        self.chunk = threading.local()  # "batched": .padded, this thread's chunk, padded
 
     @classmethod
     def for_input(cls, source, window: Window2d, groups: int, reuse=None) -> "Unroller":
         """Buffers for the (padded) input ``source`` (N, C, H, W), reusing those of ``reuse``
         (an earlier call's cache) where they fit; the padding is copied in by :meth:`pad`."""
-        layout = choose_layout(window)
         n, channels = source.shape[:2]
+        layout = choose_layout(window, channels // groups)
         (hp, wp), dtype = window.padded_hw, source.dtype
         owned = layout == "wide" or (layout == "compact" and not window.is_unpadded)
         previous = reuse.images if reuse is not None and reuse.owned else None
@@ -117,12 +144,14 @@ class Unroller:
         unroller = cls(images, layout, window, groups, owned, source)
         # Small unrolled windows (a first layer's: few channels) are kept for the backward pass,
         # which then need not unroll them again.
-        if layout != "view" and keeps_col(unroller.size * np.dtype(dtype).itemsize):
+        if layout in ("wide", "compact") and keeps_col(unroller.size * np.dtype(dtype).itemsize):
             previous_col = reuse.col if reuse is not None else None
             unroller.kept = reuse_or_new(previous_col, unroller.shape(n), dtype)
         return unroller
 
     def shape(self, count: int) -> tuple:
+        if self.layout == "batched":
+            return (1, self.groups, self.channels // self.groups * self.taps, self.positions * count)
         return (count, self.groups, self.channels // self.groups * self.taps, self.positions)
 
     def chunks(self, batch: slice):
@@ -131,6 +160,13 @@ class Unroller:
 
     def pad(self, part: slice, padding_mode: str) -> None:
         """Copy the images of ``part`` into the padded buffer (if the layout has one)."""
+        if self.layout == "batched":
+            count = part.stop - part.start
+            hp, wp = self.window.padded_hw
+            shape = (self.channels, hp, wp, count)
+            padded = self.chunk.padded = _parallel.scratch("padded", shape, self.images.dtype)
+            pad2d(self.images[part], self.window.pads, padding_mode, out=_images_first(padded))
+            return
         if not self.owned:
             return
         hp, wp = self.window.padded_hw
@@ -143,10 +179,21 @@ class Unroller:
             self.images[part, :, hp * wp :] = 0
 
     def __call__(self, part: slice, out=None) -> np.ndarray:
+        """The windows of ``part``; "batched": of the chunk :meth:`pad` prepared last."""
         images = self.images[part]
         count = images.shape[0]
         if self.layout == "view":
             return images.reshape(self.shape(count))
+        if self.layout == "batched":
+            (fh, fw), (oh, ow) = self.window.kernel, self.window.out_hw
+            shape = (self.channels, fh, fw, oh, ow, count)
+            col = _parallel.scratch("col", shape, images.dtype) if out is None else out
+            col = col.reshape(shape)
+            for i in range(fh):
+                for j in range(fw):
+                    rows, cols = tap_slices(self.window, i, j)
+                    col[:, i, j] = self.chunk.padded[:, rows, cols]
+            return col.reshape(self.shape(count))
         if out is None and self.kept is not None:
             out = self.kept[part]
         shape = (count, self.channels, self.taps, self.positions)
@@ -160,8 +207,12 @@ class Unroller:
 
     def product_buffer(self, out: np.ndarray, part: slice) -> np.ndarray:
         """Where ``W @ col`` of ``part`` goes: the output itself, or, in the "wide" layout, a
-        scratch array Wp wide (whose wrap-around columns :meth:`to_output` drops)."""
+        scratch array Wp wide (whose wrap-around columns :meth:`to_output` drops), or in the
+        "batched" layout one (1, groups, FN/groups, OH*OW*images) for the chunk."""
         target = out[part]
+        if self.layout == "batched":
+            shape = (1,) + target.shape[1:3] + (target.shape[3] * target.shape[0],)
+            return _parallel.scratch("product", shape, target.dtype)
         if self.layout != "wide":
             return target
         shape = target.shape[:3] + (self.oh * self.window.padded_hw[1],)
@@ -170,6 +221,14 @@ class Unroller:
     def to_output(self, product, bias_column, out: np.ndarray, part: slice) -> None:
         """Add the bias (if any) to the product of ``part``, into ``out``."""
         target = out[part]
+        if self.layout == "batched":  # (groups, FN/groups, P, images) -> (images, ...)
+            product = product.reshape(target.shape[1:] + (target.shape[0],))
+            product = product.transpose(3, 0, 1, 2)
+            if bias_column is None:
+                target[...] = product
+            else:
+                np.add(product, bias_column, out=target)
+            return
         if self.layout != "wide":
             if bias_column is not None:
                 target += bias_column
@@ -184,7 +243,13 @@ class Unroller:
 
     def to_product_grid(self, grads: np.ndarray) -> np.ndarray:
         """dout of some images as the product was laid out: in the "wide" layout Wp wide, with
-        zeros in the wrap-around columns (which keeps them out of every gradient)."""
+        zeros in the wrap-around columns (which keeps them out of every gradient); in the
+        "batched" layout (1, groups, FN/groups, OH*OW*images), batch innermost."""
+        if self.layout == "batched":
+            count = grads.shape[0]
+            batched = _parallel.scratch("dout", grads.shape[1:] + (count,), grads.dtype)
+            batched[...] = grads.transpose(1, 2, 3, 0)
+            return batched.reshape((1,) + grads.shape[1:3] + (grads.shape[3] * count,))
         if self.layout != "wide":
             return grads
         wp = self.window.padded_hw[1]
@@ -198,6 +263,18 @@ class Unroller:
         count = dcol.shape[0]
         if self.layout == "view":
             return dcol.reshape((count,) + self.images.shape[1:])
+        if self.layout == "batched":  # a view (images, C, Hp, Wp) of batch-innermost memory
+            (fh, fw), (oh, ow) = self.window.kernel, self.window.out_hw
+            count = dcol.size // (self.channels * self.taps * oh * ow)
+            taps = dcol.reshape(self.channels, fh, fw, oh, ow, count)
+            hp, wp = self.window.padded_hw
+            target = _parallel.scratch("fold", (self.channels, hp, wp, count), dcol.dtype)
+            target[...] = 0
+            for i in range(fh):
+                for j in range(fw):
+                    rows, cols = tap_slices(self.window, i, j)
+                    target[:, rows, cols] += taps[:, i, j]
+            return _images_first(target)
         if self.layout == "wide":
             hp, wp = self.window.padded_hw
             target = _parallel.scratch("fold", (count,) + self.images.shape[1:], dcol.dtype)
@@ -208,6 +285,11 @@ class Unroller:
             return target[..., : hp * wp].reshape(count, self.channels, hp, wp)
         fh, fw = self.window.kernel
         return fold(dcol.reshape(count, self.channels, fh, fw, self.oh, self.ow), self.window)
+
+
+def _images_first(batched: np.ndarray) -> np.ndarray:
+    """A (C, H, W, images) array seen as (images, C, H, W), without a copy."""
+    return batched.transpose(3, 0, 1, 2)
 
 
 def input_gradient_by_convolution(cache) -> bool:

@@ -107,7 +107,8 @@ def conv2d_forward(
     are ints or pairs. Integer input is computed in float32. Mixed float dtypes follow NumPy
     promotion (float32 with float64 gives float64). ``reuse``: the cache of an earlier call that
     is no longer needed, whose memory this call may fill (layers pass their previous cache).
-    The cache refers to x when x needs no padding: change x only after the backward pass.
+    The cache may refer to x (in the "view" and "batched" layouts, or when x needs no padding):
+    change x only after the backward pass.
     """
     integer_input = is_integer(x)
     x, weight, bias = _check_conv_args(x, weight, bias, groups)
@@ -193,7 +194,11 @@ def conv2d_backward(dout, cache: ConvCache, need_input_grad: bool = True):
     # dW transposed per image, (groups, Cg*FH*FW, FN/groups): col @ dout.T runs faster in BLAS
     # than dout @ col.T (VGG layer: 118 against 95-106 GFLOP/s on one core)
     weight_t = cache.weight.transpose(0, 2, 1)
-    dwt_per_image = np.empty((n,) + weight_t.shape, dtype=dtype)
+    # one dW per image, or per chunk in the "batched" layout (by its first image: a fixed
+    # order of summation, whichever thread ran it)
+    batched = unroll.layout == "batched"
+    dwt_parts = np.empty((n,) + weight_t.shape, dtype=dtype)
+    chunk_starts = []
     by_convolution = need_input_grad and engine.input_gradient_by_convolution(cache)
     fold_here = need_input_grad and not by_convolution
     dx = np.empty(cache.x_shape, dtype=dtype) if fold_here else None
@@ -205,8 +210,14 @@ def conv2d_backward(dout, cache: ConvCache, need_input_grad: bool = True):
                 db_per_image[part] = grads.sum(axis=3).reshape(-1, filters)
             grads = unroll.to_product_grid(grads)
             kept = cache.col is not None
+            if batched:
+                unroll.pad(part, cache.padding_mode)
             col = cache.col[part] if kept else unroll(part)
-            np.matmul(col, grads.transpose(0, 1, 3, 2), out=dwt_per_image[part])
+            if batched:
+                chunk_starts.append(part.start)
+                np.matmul(col[0], grads[0].transpose(0, 2, 1), out=dwt_parts[part.start])
+            else:
+                np.matmul(col, grads.transpose(0, 1, 3, 2), out=dwt_parts[part])
             if not fold_here:
                 continue
             if unroll.layout == "view":
@@ -218,7 +229,9 @@ def conv2d_backward(dout, cache: ConvCache, need_input_grad: bool = True):
             pad2d_backward(folded, window.pads, window.input_hw, cache.padding_mode, out=dx[part])
 
     _parallel.over_batch(work, n, 2 * unroll.size, blas=True)
-    dw = dwt_per_image.sum(axis=0).transpose(0, 2, 1).reshape(cache.weight_shape)
+    if batched:
+        dwt_parts = dwt_parts[sorted(chunk_starts)]
+    dw = dwt_parts.sum(axis=0).transpose(0, 2, 1).reshape(cache.weight_shape)
     dw = dw.astype(cache.weight_dtype, copy=False)
     db = None if db_per_image is None else db_per_image.sum(axis=0).astype(cache.weight_dtype)
     if by_convolution:

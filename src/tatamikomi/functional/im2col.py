@@ -24,7 +24,7 @@ from .geometry import Window2d, window2d
 from .padding import pad2d, pad2d_backward
 
 
-def _tap(window: Window2d, i: int, j: int):
+def tap_slices(window: Window2d, i: int, j: int):
     """Slices of the padded input seen by filter tap (i, j) at every output position."""
     (sh, sw), (dh, dw), (oh, ow) = window.stride, window.dilation, window.out_hw
     rows = slice(i * dh, i * dh + sh * (oh - 1) + 1, sh)
@@ -56,7 +56,7 @@ def unfold(padded: np.ndarray, window: Window2d, out=None) -> np.ndarray:
     def copy(batch: slice) -> None:
         for i in range(fh):
             for j in range(fw):
-                rows, cols = _tap(window, i, j)
+                rows, cols = tap_slices(window, i, j)
                 col[batch, :, i, j] = padded[batch, :, rows, cols]
 
     _parallel.over_batch(copy, n, col.size)
@@ -76,7 +76,7 @@ def fold(col: np.ndarray, window: Window2d) -> np.ndarray:
         target[...] = 0
         for i in range(fh):
             for j in range(fw):
-                rows, cols = _tap(window, i, j)
+                rows, cols = tap_slices(window, i, j)
                 target[:, :, rows, cols] += col[batch, :, i, j]
 
     _parallel.over_batch(add, n, col.size)

@@ -22,7 +22,7 @@ import numpy as np
 from .. import _parallel
 from .._checks import image_batch, is_integer, refuse_integer_gradient
 from .geometry import Window2d, window2d
-from .im2col import _tap
+from .im2col import tap_slices
 from .padding import pad2d, pad2d_backward
 
 
@@ -76,7 +76,7 @@ def _every_window_touches_input(window: Window2d, axis: int) -> bool:
 def _taps(window: Window2d):
     kh, kw = window.kernel
     for k in range(kh * kw):
-        yield k, _tap(window, *divmod(k, kw))
+        yield k, tap_slices(window, *divmod(k, kw))
 
 
 def _argmax_dtype(window: Window2d):
