@@ -10,8 +10,12 @@ rounds (see ``compare``), so drifts of a noisy machine hit both sides alike. All
 Cases: (a) the SimpleConvNet convolution (N=100, 1x28x28, 30 filters 5x5) forward+backward;
 (b) a VGG-style layer (N=64, 64x32x32, 64 filters 3x3, pad 1) forward+backward; (c) 2x2 max
 and average pooling forward+backward on both of those outputs; (d) a whole SimpleConvNet
-training step with Adam at batch 100. The convolutions also show their rate in GFLOP/s, to read
-against the machine's limit, printed first: the rate of one large float32 matrix product.
+training step with Adam at batch 100; (e) each of DeepConvNet's six convolutions at batch 100,
+forward+backward (the first without an input gradient, as in training); (f) a whole
+DeepConvNet training step with Adam at batch 100; (g) DeepConvNet's inference on 10,000 MNIST
+test images (``predict``; PyTorch: ``no_grad``, 500 images at a time). The convolutions also
+show their rate in GFLOP/s, to read against the machine's limit, printed first: the rate of one
+large float32 matrix product.
 
 ``--epochs`` adds whole training epochs on MNIST (60,000 images, batch 100, Adam, the same
 shuffled order for both libraries; evaluation not included): SimpleConvNet, and with ``--deep``
@@ -80,10 +84,11 @@ def _seconds(fn) -> float:
     return time.perf_counter() - start
 
 
-def conv_flops(n, c, hw, filters, k, pad) -> float:
-    """Multiply-adds x 2 of forward + backward (dW and dx): three products of the same size."""
+def conv_flops(n, c, hw, filters, k, pad, input_grad=True) -> float:
+    """Multiply-adds x 2 of forward + backward (dW and dx): three products of the same size
+    (two without the input gradient)."""
     out_hw = hw + 2 * pad - k + 1
-    return 3 * 2 * n * filters * c * k * k * out_hw * out_hw
+    return (3 if input_grad else 2) * 2 * n * filters * c * k * k * out_hw * out_hw
 
 
 def compare(candidates: dict, rounds: int, calls: int = 3) -> dict:
@@ -108,14 +113,14 @@ def compare(candidates: dict, rounds: int, calls: int = 3) -> dict:
 # ---- the cases ------------------------------------------------------------------------------
 
 
-def conv_case(n, c, hw, filters, k, pad, rng):
+def conv_case(n, c, hw, filters, k, pad, rng, input_grad=True):
     x = rng.standard_normal((n, c, hw, hw), dtype=np.float32)
     w = rng.standard_normal((filters, c, k, k), dtype=np.float32) * 0.1
     b = rng.standard_normal(filters, dtype=np.float32)
     out_hw = hw + 2 * pad - k + 1
     dout = rng.standard_normal((n, filters, out_hw, out_hw), dtype=np.float32)
 
-    layer = tk.Convolution(w, b, stride=1, pad=pad)
+    layer = tk.Convolution(w, b, stride=1, pad=pad, need_input_grad=input_grad)
 
     def ours():
         layer.forward(x)
@@ -127,7 +132,7 @@ def conv_case(n, c, hw, filters, k, pad, rng):
         book_layer.forward(x)
         book_layer.backward(dout)
 
-    xt = torch.from_numpy(x).requires_grad_()
+    xt = torch.from_numpy(x).requires_grad_(input_grad)
     wt = torch.from_numpy(w).requires_grad_()
     bt = torch.from_numpy(b).requires_grad_()
     doutt = torch.from_numpy(dout)
@@ -226,6 +231,71 @@ def training_step_case(rng):
 
 CONV_SHAPES = {"(a)": (100, 1, 28, 30, 5, 0), "(b)": (64, 64, 32, 64, 3, 1)}
 
+#: DeepConvNet's convolutions at batch 100: (N, C, H=W, filters, kernel, pad); its first needs
+#: no input gradient
+DEEP_CONVS = {
+    "Conv1": (100, 1, 28, 16, 3, 1),
+    "Conv2": (100, 16, 28, 16, 3, 1),
+    "Conv3": (100, 16, 14, 32, 3, 1),
+    "Conv4": (100, 32, 14, 32, 3, 2),
+    "Conv5": (100, 32, 8, 64, 3, 1),
+    "Conv6": (100, 64, 8, 64, 3, 1),
+}
+
+
+def deep_conv_name(layer: str) -> str:
+    n, c, hw, filters, k, pad = DEEP_CONVS[layer]
+    return f"(e) DeepConvNet {layer} {c}x{hw}x{hw}, {filters} {k}x{k} pad {pad}"
+
+
+def deep_step_case(rng):
+    x = rng.random((100, 1, 28, 28), dtype=np.float32)
+    labels = rng.integers(0, 10, 100)
+    model, adam = tk.DeepConvNet(seed=rng), tk.Adam(lr=1e-3)
+    book_model, book_adam = tk.DeepConvNet(seed=rng, engine="lecture"), tk.Adam(lr=1e-3)
+
+    def ours():
+        adam.update(model.params, model.gradient(x, labels))
+
+    def book():
+        book_adam.update(book_model.params, book_model.gradient(x, labels))
+
+    net = torch_network("DeepConvNet")
+    optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)
+    xt, lt = torch.from_numpy(x), torch.from_numpy(labels)
+
+    def theirs():
+        optimizer.zero_grad()
+        torch.nn.functional.cross_entropy(net(xt), lt).backward()
+        optimizer.step()
+
+    return {"ours": ours, "torch": theirs, "book": book}
+
+
+def test_images():
+    """MNIST's 10,000 test images scaled to 0..1 when found (never downloaded), else random."""
+    try:
+        return tk.load_dataset("mnist", download=False).x_test.astype(np.float32) / 255
+    except (OSError, ValueError):
+        return np.random.default_rng(1).random((10000, 1, 28, 28), dtype=np.float32)
+
+
+def deep_inference_case(rng):
+    x = test_images()
+    model = tk.DeepConvNet(seed=rng)
+    net = torch_network("DeepConvNet").eval()
+    xt = torch.from_numpy(x)
+
+    def ours():
+        model.predict(x)
+
+    def theirs():
+        with torch.no_grad():
+            for i in range(0, len(xt), 500):
+                net(xt[i : i + 500])
+
+    return {"ours": ours, "torch": theirs, "book": None}
+
 CASES = {
     "(a) SimpleConvNet conv 100x1x28x28, 30 5x5, fwd+bwd": lambda r: conv_case(
         *CONV_SHAPES["(a)"], r
@@ -236,7 +306,25 @@ CASES = {
     "(c) avg pool 2x2 on (a) out 100x30x24x24": lambda r: pool_case((100, 30, 24, 24), "avg", r),
     "(c) avg pool 2x2 on (b) out 64x64x32x32": lambda r: pool_case((64, 64, 32, 32), "avg", r),
     "(d) SimpleConvNet training step, Adam, batch 100": training_step_case,
+    **{
+        deep_conv_name(layer): (
+            lambda r, shape=shape: conv_case(*shape, r, input_grad=shape[1] > 1)
+        )
+        for layer, shape in DEEP_CONVS.items()
+    },
+    "(f) DeepConvNet training step, Adam, batch 100": deep_step_case,
+    "(g) DeepConvNet inference, 10,000 test images": deep_inference_case,
 }
+
+#: the cases' rates in GFLOP/s: (N, C, H=W, filters, kernel, pad, input gradient)
+CASE_FLOPS = {
+    "(a)": CONV_SHAPES["(a)"] + (True,),
+    "(b)": CONV_SHAPES["(b)"] + (True,),
+    **{deep_conv_name(k): shape + (shape[1] > 1,) for k, shape in DEEP_CONVS.items()},
+}
+
+#: long cases: fewer rounds, one call each
+SLOW_CASES = ("(g)",)
 
 
 # ---- whole epochs ---------------------------------------------------------------------------
@@ -317,7 +405,7 @@ def main(argv=None) -> int:
     limit = gemm_rate()
     print(f"machine limit: one 2048^3 float32 matrix product runs at {limit:.0f} GFLOP/s")
     header = (
-        f"{'case':<52} {'ours ms':>9} {'torch ms':>9} {'ratio':>6} {'book ms':>9} {'speed-up':>8}"
+        f"{'case':<56} {'ours ms':>9} {'torch ms':>9} {'ratio':>6} {'book ms':>9} {'speed-up':>8}"
     )
     print(header)
     print("-" * len(header))
@@ -327,8 +415,9 @@ def main(argv=None) -> int:
             continue
         candidates = build(np.random.default_rng(0))
         book = candidates.pop("book")
-        t = compare(candidates, args.rounds)
-        if not args.no_book:
+        slow = name.startswith(SLOW_CASES)
+        t = compare(candidates, max(3, args.rounds // 3) if slow else args.rounds, 1 if slow else 3)
+        if not args.no_book and book is not None:
             # Apart: the book's code runs multi-threaded BLAS, whose workers keep spinning for a
             # while afterwards and would slow whichever library ran next.
             t["book"] = compare({"book": book}, max(3, args.rounds // 3))["book"]
@@ -341,7 +430,7 @@ def main(argv=None) -> int:
             "book_s": t.get("book"),
         }
         row["speedup_over_book"] = row["book_s"] / t["ours"] if row["book_s"] else None
-        shape = CONV_SHAPES.get(name[:3])
+        shape = CASE_FLOPS.get(name) or CASE_FLOPS.get(name[:3])
         if shape:
             row["ours_gflops"] = conv_flops(*shape) / t["ours"] / 1e9
             row["torch_gflops"] = conv_flops(*shape) / t["torch"] / 1e9
@@ -355,7 +444,7 @@ def main(argv=None) -> int:
             else ""
         )
         print(
-            f"{name:<52} {t['ours'] * 1e3:9.2f} {t['torch'] * 1e3:9.2f} {row['ratio']:6.2f} "
+            f"{name:<56} {t['ours'] * 1e3:9.2f} {t['torch'] * 1e3:9.2f} {row['ratio']:6.2f} "
             f"{book}{rate}",
             flush=True,
         )
@@ -377,7 +466,7 @@ def main(argv=None) -> int:
                 }
             )
             print(
-                f"{'epoch ' + name:<52} {e['ours']:8.1f}s {e['torch']:8.1f}s {ratio:6.2f}",
+                f"{'epoch ' + name:<56} {e['ours']:8.1f}s {e['torch']:8.1f}s {ratio:6.2f}",
                 flush=True,
             )
     if args.json:

@@ -250,3 +250,20 @@ def test_writing_a_file_leaves_the_umask_alone_and_applies_it(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["0o640 [] ['model.npz']", "b'data'"]
+
+
+def test_only_a_training_mode_forward_pass_keeps_the_unrolled_windows():
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((3, 1, 12, 12)).astype(np.float32)
+    layer = tk.Convolution(rng.standard_normal((4, 1, 3, 3)).astype(np.float32), pad=1)
+    dout = rng.standard_normal((3, 4, 12, 12)).astype(np.float32)
+    out = layer.forward(x)
+    assert layer._cache.col is not None  # a first layer's few windows, for backward
+    dx = layer.backward(dout)
+    dw = layer.dW.copy()
+    layer.train(False)  # inference: nothing is kept, and a backward pass still works
+    np.testing.assert_array_equal(layer.forward(x), out)
+    assert layer._cache.col is None
+    np.testing.assert_array_equal(layer.backward(dout), dx)
+    np.testing.assert_array_equal(layer.dW, dw)
+    assert F.conv2d_forward(x, layer.W, None, 1, 1, keep=False)[1].col is None

@@ -281,6 +281,7 @@ class Convolution(Layer):
             self.groups,
             self.padding_mode,
             reuse=self._cache,
+            keep=self.training,
         )
         return out
 

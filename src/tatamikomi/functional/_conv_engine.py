@@ -7,8 +7,8 @@ Memory: the unrolled windows of a large batch are never kept whole. A few images
 are unrolled into a reused per-thread buffer and multiplied at once; backward unrolls them
 again from the saved (padded) input. This costs one copy and saves writing and re-reading a
 matrix FH*FW times the size of the input (150 MB for a 64x64x32x32 batch and 3x3 filters).
-Small ones (a first layer's, up to ``min(16 MB, memory_mb)``) are kept from forward to
-backward.
+Small ones (a first layer's, up to ``min(16 MB, memory_mb)``) are kept from a training-mode
+forward pass to the backward pass.
 """
 
 from __future__ import annotations
@@ -127,9 +127,12 @@ class Unroller:
         self.chunk = threading.local()  # "batched": .padded, this thread's chunk, padded
 
     @classmethod
-    def for_input(cls, source, window: Window2d, groups: int, reuse=None) -> "Unroller":
+    def for_input(
+        cls, source, window: Window2d, groups: int, reuse=None, keep=True
+    ) -> "Unroller":
         """Buffers for the (padded) input ``source`` (N, C, H, W), reusing those of ``reuse``
-        (an earlier call's cache) where they fit; the padding is copied in by :meth:`pad`."""
+        (an earlier call's cache) where they fit; the padding is copied in by :meth:`pad`.
+        ``keep``: a backward pass is expected, for which small unrolled windows are kept."""
         n, channels = source.shape[:2]
         layout = choose_layout(window, channels // groups)
         (hp, wp), dtype = window.padded_hw, source.dtype
@@ -143,8 +146,10 @@ class Unroller:
             images = source
         unroller = cls(images, layout, window, groups, owned, source)
         # Small unrolled windows (a first layer's: few channels) are kept for the backward pass,
-        # which then need not unroll them again.
-        if layout in ("wide", "compact") and keeps_col(unroller.size * np.dtype(dtype).itemsize):
+        # which then need not unroll them again. (Not in the "batched" layout: writing them out
+        # of the cache cost more than unrolling them again, measured on DeepConvNet's layers.)
+        kept_layout = layout in ("wide", "compact")
+        if keep and kept_layout and keeps_col(unroller.size * np.dtype(dtype).itemsize):
             previous_col = reuse.col if reuse is not None else None
             unroller.kept = reuse_or_new(previous_col, unroller.shape(n), dtype)
         return unroller
@@ -334,5 +339,5 @@ def input_gradient(dout, cache, convolve) -> np.ndarray:
     )
     (dh, dw), (top, _, left, _) = window.dilation, window.pads
     padding = (dh * (fh - 1) - top, dw * (fw - 1) - left)
-    dx, _ = convolve(dout, turned, None, 1, padding, window.dilation, groups)
+    dx, _ = convolve(dout, turned, None, 1, padding, window.dilation, groups, keep=False)
     return dx

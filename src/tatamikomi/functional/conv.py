@@ -100,6 +100,7 @@ def conv2d_forward(
     padding_mode="zeros",
     *,
     reuse: ConvCache | None = None,
+    keep: bool = True,
 ):
     """Convolve and keep what the backward pass needs. Returns ``(out, cache)``.
 
@@ -107,6 +108,8 @@ def conv2d_forward(
     are ints or pairs. Integer input is computed in float32. Mixed float dtypes follow NumPy
     promotion (float32 with float64 gives float64). ``reuse``: the cache of an earlier call that
     is no longer needed, whose memory this call may fill (layers pass their previous cache).
+    ``keep``: a backward pass will follow (layers: in training mode), for which small unrolled
+    windows are kept; the results are the same either way.
     The cache may refer to x (in the "view" and "batched" layouts, or when x needs no padding):
     change x only after the backward pass.
     """
@@ -122,7 +125,7 @@ def conv2d_forward(
     bias_column = (
         None if bias is None else bias.astype(dtype, copy=False).reshape(groups, per_group, 1)
     )
-    unroll = engine.Unroller.for_input(x.astype(dtype, copy=False), window, groups, reuse)
+    unroll = engine.Unroller.for_input(x.astype(dtype, copy=False), window, groups, reuse, keep)
     out = np.empty((n, groups, per_group, oh * ow), dtype=dtype)
 
     def work(batch: slice) -> None:
@@ -162,7 +165,9 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, padd
     array([[12., 14.],
            [14., 10.]], dtype=float32)
     """
-    return conv2d_forward(x, weight, bias, stride, padding, dilation, groups, padding_mode)[0]
+    return conv2d_forward(
+        x, weight, bias, stride, padding, dilation, groups, padding_mode, keep=False
+    )[0]
 
 
 def conv2d_backward(dout, cache: ConvCache, need_input_grad: bool = True):
