@@ -266,3 +266,20 @@ def test_input_gradient_as_a_convolution_matches_pytorch(
     yt.backward(torch.tensor(dout))
     np.testing.assert_allclose(dx, xt.grad.numpy(), rtol=1e-10, atol=1e-10)
     np.testing.assert_allclose(dw, wt.grad.numpy(), rtol=1e-10, atol=1e-10)
+
+
+def test_inference_keeps_no_masks_and_a_later_backward_pass_still_works():
+    """In eval mode max pooling and ReLU compute their outputs alone (no winners, no mask);
+    a backward pass after such a forward pass makes them then, with the same result."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((4, 3, 8, 8)).astype(np.float32)
+    for layer, shape in ((tk.Pooling(2, 2), (4, 3, 4, 4)), (tk.Pooling(3, 3, 2, 1), (4, 3, 4, 4)),
+                         (tk.Relu(), x.shape)):  # fmt: skip
+        dout = rng.standard_normal(shape).astype(np.float32)
+        out = layer.forward(x)
+        dx = layer.backward(dout)
+        layer.train(False)
+        np.testing.assert_array_equal(layer.forward(x), out)
+        assert getattr(layer, "_cache", None) is None and getattr(layer, "_keep", None) is None
+        np.testing.assert_array_equal(layer.backward(dout), dx)
+        layer.train(True)

@@ -195,6 +195,11 @@ def test_max_pool2d_matches_torch(case, seed):
     )
     np.testing.assert_array_equal(indices, indices_t.numpy())
     np.testing.assert_allclose(F.max_pool2d_backward(dout, cache), dx_t, **tolerance(case["dtype"]))
+    # inference's own path (the maxima alone), and with a NaN in the input
+    np.testing.assert_array_equal(F.max_pool2d(x, *args), expected)
+    x[0, 0, 0, 0] = np.nan
+    with_nan = run(torch.from_numpy(x)).numpy()
+    np.testing.assert_array_equal(F.max_pool2d(x, *args), with_nan)
 
 
 @SETTINGS

@@ -504,7 +504,7 @@ class Pooling(Layer):
     to average pooling.
     """
 
-    _backward_state = ("_cache",)
+    _backward_state = ("_cache", "_inference_input")
 
     def __init__(
         self,
@@ -529,6 +529,7 @@ class Pooling(Layer):
         self.mode, self.dilation, self.ceil_mode = mode, dilation, ceil_mode
         self.count_include_pad = count_include_pad
         self._cache = None
+        self._inference_input = None  # max pooling in eval mode: its input, for a backward pass
 
     kind = "pool"
     book_name = "Pool"
@@ -536,6 +537,13 @@ class Pooling(Layer):
     commutes_with_relu = True
 
     def forward(self, x):
+        self._inference_input = None
+        if self.mode == "max" and not self.training:
+            # inference: the maxima alone; the winners only if a backward pass asks for them
+            self._cache, self._inference_input = None, x
+            return F.max_pool2d(
+                x, self.pool, self.stride, self.pad, self.dilation, self.ceil_mode
+            )
         if self.mode == "max":
             out, self._cache = F.max_pool2d_forward(
                 x, self.pool, self.stride, self.pad, self.dilation, self.ceil_mode
@@ -547,6 +555,11 @@ class Pooling(Layer):
         return out
 
     def backward(self, dout):
+        if self._cache is None and self._inference_input is not None:
+            _, self._cache = F.max_pool2d_forward(
+                self._inference_input, self.pool, self.stride, self.pad, self.dilation,
+                self.ceil_mode,
+            )  # fmt: skip
         if self._cache is None:
             raise RuntimeError(f"{type(self).__name__}.backward called before forward")
         if self.mode == "max":
@@ -698,7 +711,7 @@ class Relu(Layer):
     Shape: any, unchanged.
     """
 
-    _backward_state = ("_keep",)
+    _backward_state = ("_keep", "_inference_input")
     spec_type = "ReLU"
     kind = "activation"
     book_name = "Relu"
@@ -706,19 +719,31 @@ class Relu(Layer):
     def __init__(self):
         super().__init__()
         self._keep = None  # True where the input was > 0
+        self._inference_input = None  # in eval mode: the input, for a mask asked for later
+
+    def _kept(self):
+        if self._keep is None and self._inference_input is not None:
+            self._keep = self._inference_input > 0
+        return self._keep
 
     @property
     def mask(self):
         """True where the input was <= 0, as the book's Relu keeps it (None before forward)."""
-        return None if self._keep is None else ~self._keep
+        keep = self._kept()
+        return None if keep is None else ~keep
 
     def forward(self, x):
-        out, self._keep = F.relu_forward(self._input(x))
+        x = self._input(x)
+        if not self.training:  # inference: no mask, unless a backward pass asks for one
+            self._keep, self._inference_input = None, x
+            return F.relu(x)
+        self._inference_input = None
+        out, self._keep = F.relu_forward(x)
         return out
 
     def backward(self, dout):
-        self._require_forward(self._keep)
-        return F.relu_backward(dout, self._keep)
+        self._require_forward(self._kept())
+        return F.relu_backward(dout, self._kept())
 
 
 ReLU = Relu

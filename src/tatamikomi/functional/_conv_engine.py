@@ -155,9 +155,10 @@ class Unroller:
         return unroller
 
     def shape(self, count: int) -> tuple:
+        rows = self.channels // self.groups * self.taps
         if self.layout == "batched":
-            return (1, self.groups, self.channels // self.groups * self.taps, self.positions * count)
-        return (count, self.groups, self.channels // self.groups * self.taps, self.positions)
+            return (1, self.groups, rows, self.positions * count)
+        return (count, self.groups, rows, self.positions)
 
     def chunks(self, batch: slice):
         """The images of ``batch``, a chunk at a time."""

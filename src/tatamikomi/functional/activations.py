@@ -36,9 +36,15 @@ def relu_forward(x) -> tuple[np.ndarray, np.ndarray]:
 
 
 def relu(x) -> np.ndarray:
-    """``max(0, x)``, element-wise."""
+    """``max(0, x)``, element-wise (for inference: no mask is made)."""
     x = as_float(x, "x")
-    return np.maximum(x, 0, dtype=x.dtype)
+    out = np.empty_like(x)
+
+    def work(part) -> None:
+        np.maximum(x[part], 0, out=out[part])
+
+    _over_first_axis(work, x)
+    return out
 
 
 def masked(dout, keep) -> np.ndarray:

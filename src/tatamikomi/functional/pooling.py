@@ -208,6 +208,44 @@ def max_pool2d_forward(x, kernel_size, stride=None, padding=0, dilation=1, ceil_
     return out, PoolCache(window, x.shape, x.dtype, integer_input, argmax=argmax)
 
 
+def _max_pool_values(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    """Max pooling for inference: the maxima alone, without the winners a backward pass needs,
+    (N, C, H, W) -> (N, C, OH, OW). A NaN in a window is its maximum (as in PyTorch).
+
+    Each window's maximum is taken tap by tap, ``np.maximum`` over strided views of the
+    (padded) input; 2x2 windows with stride 2 as two passes, the rows' pairs then the columns'.
+    """
+    x = image_batch(x, "input")
+    window = _pool_window(x, kernel_size, stride, padding, dilation, ceil_mode)
+    n, c = x.shape[:2]
+    out = np.empty((n, c) + window.out_hw, dtype=x.dtype)
+    if window.tiles_exactly and window.kernel == (2, 2):
+
+        def pairs(batch: slice) -> None:
+            rows = np.maximum(x[batch, :, 0::2, :], x[batch, :, 1::2, :])
+            np.maximum(rows[..., 0::2], rows[..., 1::2], out=out[batch])
+
+        _parallel.over_batch(pairs, n, x.size)
+        return out
+    top, bottom, left, right = window.pads
+    padded = (
+        x
+        if window.is_unpadded
+        else pad2d(x, (top, bottom + window.extra[0], left, right + window.extra[1]), value=-np.inf)
+    )
+
+    def work(batch: slice) -> None:
+        best = out[batch]
+        for k, (rows, cols) in _taps(window):
+            if k == 0:
+                best[...] = padded[batch, :, rows, cols]
+            else:
+                np.maximum(best, padded[batch, :, rows, cols], out=best)
+
+    _parallel.over_batch(work, n, out.size * window.kernel[0] * window.kernel[1])
+    return out
+
+
 def _check_dout(dout, cache: PoolCache) -> np.ndarray:
     if cache.integer_input:
         refuse_integer_gradient("pooling")
@@ -252,9 +290,9 @@ def max_pool2d(
     array([[4., 4.],
            [3., 3.]], dtype=float32)
     """
-    out, cache = max_pool2d_forward(x, kernel_size, stride, padding, dilation, ceil_mode)
     if not return_indices:
-        return out
+        return _max_pool_values(x, kernel_size, stride, padding, dilation, ceil_mode)
+    out, cache = max_pool2d_forward(x, kernel_size, stride, padding, dilation, ceil_mode)
     window = cache.window
     tap_row, tap_col = np.divmod(cache.winning_taps().astype(np.int64), window.kernel[1])
     oh, ow = window.out_hw
