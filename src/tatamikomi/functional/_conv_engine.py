@@ -3,7 +3,8 @@ folded back, and how the input gradient is computed. :mod:`.conv` reads as the s
 details of each step live here.
 
 Memory: the unrolled windows of a large batch are never kept whole. A few images at a time
-(:func:`images_per_chunk`: ``min(chunk_mb, memory_mb / threads)`` of windows, 8 MB by default)
+(:func:`images_per_chunk`: ``min(chunk_mb, memory_mb / threads)`` of windows, 8 MB by default;
+at most 4 MB in the "batched" layout)
 are unrolled into a reused per-thread buffer and multiplied at once; backward unrolls them
 again from the saved (padded) input. This costs one copy and saves writing and re-reading a
 matrix FH*FW times the size of the input (150 MB for a 64x64x32x32 batch and 3x3 filters).
