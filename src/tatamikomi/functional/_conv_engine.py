@@ -306,8 +306,15 @@ def input_gradient_by_convolution(cache) -> bool:
     The fold adds FH*FW shifted copies into the input, row by row; for a layer with many input
     channels and small images those are many short rows, and it took a third of DeepConvNet's
     backward pass. The convolution needs stride 1, zero padding of at most the window's reach,
-    and pays off from about 8 input channels (with one, its matrix product has a single row)."""
+    and pays off from about 8 input channels (with one, its matrix product has a single row).
+    In the "batched" layout, whose fold adds long runs, the fold stays when there are more
+    filters than input channels: it then moves less data than unrolling dout (measured on
+    DeepConvNet's 16->32 and 32->64 layers, 2 threads: 13 against 15 ms)."""
     window = cache.window
+    filters, group_channels = cache.weight_shape[:2]
+    groups = cache.weight.shape[0]
+    if cache.layout == "batched" and filters // groups > group_channels:
+        return False
     reach_h = window.dilation[0] * (window.kernel[0] - 1)
     reach_w = window.dilation[1] * (window.kernel[1] - 1)
     top, bottom, left, right = window.pads
