@@ -27,6 +27,9 @@ NAMES = (
     # the commands' own names
     "import-book", "train", "evaluate", "predict", "summary", "demo", "explain", "plot",
     "export", "import", "serve", "book",
+    # the kinds of explain and plot
+    "conv", "pool", "im2col", "shape", "flatten", "shift", "filters", "feature-maps", "curves",
+    "confusion", "errors", "channels", "slide",
     # positional arguments as the usage line names them
     "model", "models", "params", "images", "source", "script", "args",
 )
@@ -112,10 +115,17 @@ def test_the_default_stays_english_without_a_japanese_locale(tmp_path):
     assert result.stderr == "tatamikomi train: --epochs must be at least 1; got 0\n"
 
 
-#: every command whose help is Japanese now
+#: every command and every kind of explain and plot
 COMMANDS = [
     (), ("train",), ("evaluate",), ("predict",), ("summary",), ("import-book",), ("demo",),
-    ("export",), ("import",), ("serve",), ("book",),
+    ("export",), ("import",), ("serve",), ("book",), ("explain",), ("plot",),
+    *[("explain", kind) for kind in ("conv", "pool", "im2col", "shape", "flatten", "shift")],
+    *[
+        ("plot", kind) for kind in (
+            "filters", "feature-maps", "curves", "confusion", "errors", "im2col", "pool",
+            "flatten", "channels", "slide",
+        )
+    ],
 ]
 
 

@@ -918,6 +918,102 @@ CLI = {
         "served by tatamikomi (fast engine, MNIST from tatamikomi's mirrors or mnist-mini "
         "offline). Files the script saves never replace existing ones unless --overwrite is "
         "given. Options go before the script.",
+        # explain's and plot's kinds
+        "arg_image": "the image (H, W) or (C, H, W), as text or .npy",
+        "arg_image_2d": "the image (H, W), as text or .npy",
+        "window_size": "window size",
+        "pool_mode": "max or avg",
+        "filter_size": "filter size",
+        "plot_output": "file to write (default: {default})",
+        "dpi": "resolution in dots per inch",
+        "explain_conv_help": "a convolution, element by element",
+        "explain_conv_description": "Explain a convolution of one image. Without --input and "
+        "--filter, the lecture's 4x4 input and 3x3 filter. A multi-channel input sums over "
+        "channels.",
+        "explain_conv_filter": "the filter (FH, FW), (C, FH, FW) or (FN, C, FH, FW), as text or "
+        ".npy",
+        "explain_bias": "bias added to every output (default: none)",
+        "explain_pool_help": "max or average pooling, window by window",
+        "explain_pool_description": "Explain max or average pooling of one image (by default "
+        "the lecture's 4x4 input with a 2x2 window and stride 2).",
+        "explain_im2col_help": "the im2col matrix and its shape",
+        "explain_im2col_description": "Explain im2col: which window each row comes from and why "
+        "the matrix is (N*OH*OW, C*FH*FW). By default the lecture's example, a (10, 3, 7, 7) "
+        "batch of random numbers with a 5x5 filter, which gives (90, 75).",
+        "explain_im2col_input": "an image or batch, as text or .npy",
+        "explain_im2col_shape": "a batch shape N,C,H,W filled with random numbers",
+        "explain_filter_size": "filter size, e.g. 5",
+        "explain_rows": "rows of the matrix to show",
+        "explain_shape_help": "how a model changes the shape, layer by layer",
+        "explain_shape_description": "Explain the shape of one input through each layer of a "
+        "model, with the output-size formula of each convolution and pooling layer.",
+        "explain_shape_input": "one input's shape C,H,W (default: the model's)",
+        "explain_flatten_help": "where neighbouring pixels go when an Affine layer flattens its "
+        "input",
+        "explain_flatten_description": "Explain flattening for an Affine layer: where a pixel and "
+        "its neighbours land in the flattened vector (the pixel below is W places away), and the "
+        "shape a convolution keeps instead.",
+        "explain_flatten_input": "one input's C,H,W",
+        "explain_pixel": "row,column (or channel,row,column); default: the middle",
+        "explain_shift_help": "pooling of an input and of the same input shifted by a pixel",
+        "explain_shift_description": "Explain how pooling takes a small shift of its input: the "
+        "lecture's 4x4 input (or --input) and the same input moved by --shift pixels, window by "
+        "window. Some outputs absorb the shift, some do not.",
+        "explain_shift": "down,right in pixels, negative for up or left (--shift=-1,0)",
+        "input_or_shape": "give --input or --shape, not both",
+        "need_filter_size": "give the filter size with --filter-size, e.g. 3 or 5,5",
+        "plot_filters_help": "first-layer filters, random before training and learned after",
+        "plot_filters_description": "Draw the first convolution layer's filters: above, those of "
+        "the same network freshly initialised (random); below, the trained ones.",
+        "plot_no_random": "draw only the trained filters",
+        "plot_seed": "seed of the random filters",
+        "plot_maps_help": "one image through each convolution and pooling layer",
+        "plot_maps_description": "Draw what each convolution and pooling layer makes of one "
+        "image: a test image (--index) or an image file (--image, prepared as `predict` does).",
+        "plot_index": "test image number",
+        "plot_image": "an image file instead of a test image",
+        "plot_max_channels": "channels to draw per layer (0: all of them)",
+        "plot_curves_help": "learning curves from the model's saved history",
+        "plot_curves_description": "Draw the training loss and the train and test accuracy of "
+        "each epoch, as saved in the model file.",
+        "plot_confusion_help": "confusion matrix on the test set",
+        "plot_confusion_description": "Draw the confusion matrix of the model on its test set "
+        "(or --dataset).",
+        "plot_errors_help": "a grid of misclassified test images",
+        "plot_errors_description": "Draw the test images the model gets wrong, the most "
+        "confident mistakes first, with their true and predicted labels.",
+        "plot_count": "how many to draw",
+        "plot_im2col_help": "a diagram of im2col for a small example",
+        "plot_im2col_description": "Draw the windows of a small input and the im2col matrix they "
+        "become (default: the lecture's 4x4 input and a 3x3 filter).",
+        "plot_pool_help": "pooling's windows and their maxima on the lecture's input",
+        "plot_pool_description": "Draw max (or average) pooling: each window over the input "
+        "feature map in its own colour, the value that wins, and the output feature map "
+        "(default: the lecture's 4x4 input, 2x2 windows, stride 2).",
+        "plot_flatten_help": "an image flattened for an Affine layer: neighbours end up W apart",
+        "plot_flatten_description": "Draw the lecture's 4x4 input flattened into one row, each "
+        "image row in its own colour, a pixel and the one below it outlined in both.",
+        "plot_pixel": "row,column to outline",
+        "plot_channels_help": "channels as blocks: (C, H, W) with (FN, C, FH, FW) filters gives "
+        "(FN, OH, OW)",
+        "plot_channels_description": "Draw an input of several channels, the filters (one FH x "
+        "FW slice per input channel) and the output, one channel per filter, with every shape "
+        "labelled.",
+        "plot_channels_input": "C,H,W of the input",
+        "plot_filters": "number of filters FN",
+        "plot_filter_fh": "filter size FH = FW",
+        "plot_slide_help": "an animated GIF of the filter window sliding over the input",
+        "plot_slide_description": "Animate a convolution: the filter window moves over the "
+        "(padded) input, and each frame shows the sum of products and the output so far "
+        "(default: the lecture's 4x4 input and 3x3 filter).",
+        "plot_slide_filter": "the filter (FH, FW), as text or .npy",
+        "plot_bias": "bias (default: none)",
+        "plot_duration": "milliseconds per frame",
+        "max_channels": "--max-channels must be 0 (all) or more; got {value}",
+        "index_range": "--index must be between 0 and {last}; got {value}",
+        "gif_only": "the animation is written as a GIF; give -o NAME.gif, not {output}",
+        "picture_suffix": "give -o NAME{wanted} (or .svg, .pdf); got {output}",
+        "wrote": "wrote {output}",
     },
     "ja": {
         "usage": "使い方: ",
@@ -1086,7 +1182,7 @@ CLI = {
         "plot_help": "図を描く: フィルタ、特徴マップ、学習曲線、混同行列、誤り、im2col、"
         "スライドするウィンドウ",
         "plot_description": "図を PNG に描きます(スライドするウィンドウはアニメーション GIF)。"
-        "viz の追加パッケージが必要です: pip install 'tatamikomi[viz]'。--lang ja で日本語の"
+        "描画用の追加パッケージが必要です: pip install 'tatamikomi[viz]'。--lang ja で日本語の"
         "ラベルを日本語フォントで描きます。既存のファイルは --force を付けない限り残します。",
         "export_help": "モデルを ONNX (.onnx) または PyTorch (.pt + .py) として書き出す",
         "export_description": "保存したモデルを他のツール向けに書き出します: model.onnx(ONNX。"
@@ -1141,6 +1237,103 @@ CLI = {
         "(高速なエンジン、MNIST は tatamikomi のミラーから、オフラインなら mnist-mini)。"
         "スクリプトが保存するファイルは、--overwrite を付けない限り既存のファイルを置き換え"
         "ません。オプションはスクリプトの前に書きます。",
+        "arg_image": "画像 (H, W) または (C, H, W)。テキストか .npy で指定する",
+        "arg_image_2d": "画像 (H, W)。テキストか .npy で指定する",
+        "window_size": "ウィンドウの大きさ",
+        "pool_mode": "最大値プーリングか平均値プーリングか",
+        "filter_size": "フィルタの大きさ",
+        "plot_output": "書き出すファイル(既定値: {default})",
+        "dpi": "解像度(1 インチあたりのドット数)",
+        "explain_conv_help": "畳み込みを、出力の要素ごとに",
+        "explain_conv_description": "1 枚の画像の畳み込みを説明します。--input と --filter を"
+        "指定しなければ、講義の 4x4 の入力データと 3x3 のフィルタを使います。複数チャネルの入力"
+        "では、チャネルごとの結果を足し合わせます。",
+        "explain_conv_filter": "フィルタ (FH, FW)、(C, FH, FW) または (FN, C, FH, FW)。"
+        "テキストか .npy で指定する",
+        "explain_bias": "すべての出力に加えるバイアス(既定値: なし)",
+        "explain_pool_help": "最大値プーリングまたは平均値プーリングを、ウィンドウごとに",
+        "explain_pool_description": "1 枚の画像の最大値プーリングまたは平均値プーリングを説明し"
+        "ます(既定値: 講義の 4x4 の入力データ、2x2 のウィンドウ、ストライド 2)。",
+        "explain_im2col_help": "im2col の行列とその形状",
+        "explain_im2col_description": "im2col を説明します: 各行がどのウィンドウから来るか、"
+        "行列がなぜ (N*OH*OW, C*FH*FW) になるか。既定値は講義の例で、乱数の (10, 3, 7, 7) の"
+        "バッチと 5x5 のフィルタから (90, 75) になります。",
+        "explain_im2col_input": "画像またはバッチ。テキストか .npy で指定する",
+        "explain_im2col_shape": "乱数で埋めるバッチの形状 N,C,H,W",
+        "explain_filter_size": "フィルタの大きさ(例: 5)",
+        "explain_rows": "表示する行列の行数",
+        "explain_shape_help": "モデルが形状を層ごとにどう変えるか",
+        "explain_shape_description": "1 つの入力の形状がモデルの各層を通ってどう変わるかを、"
+        "畳み込み層とプーリング層の出力サイズの式と一緒に説明します。",
+        "explain_shape_input": "1 つの入力の形状 C,H,W(既定値: モデルのもの)",
+        "explain_flatten_help": "Affine レイヤが入力を平坦化すると、隣り合う画素がどこへ行くか",
+        "explain_flatten_description": "Affine レイヤのための平坦化を説明します: ある画素と"
+        "その隣の画素が平坦化したベクトルのどこに来るか(下の画素は W 個先)、そして畳み込み"
+        "なら保たれる形状。",
+        "explain_flatten_input": "1 つの入力の C,H,W",
+        "explain_pixel": "行,列(または チャネル,行,列)。既定値: 中央",
+        "explain_shift_help": "入力と、それを 1 画素ずらした入力のプーリング",
+        "explain_shift_description": "プーリングが入力の小さなずれをどう受け止めるかを説明します: "
+        "講義の 4x4 の入力データ(または --input)と、それを --shift 画素だけ動かした入力を、"
+        "ウィンドウごとに比べます。ずれを吸収する出力もあれば、しない出力もあります。",
+        "explain_shift": "下,右 へ動かす画素数。上や左へは負の数(--shift=-1,0)",
+        "input_or_shape": "--input と --shape はどちらか一方だけを指定してください",
+        "need_filter_size": "フィルタの大きさを --filter-size で指定してください(例: 3 または "
+        "5,5)",
+        "plot_filters_help": "最初の層のフィルタ: 学習前のランダムなものと学習後のもの",
+        "plot_filters_description": "最初の畳み込み層のフィルタを描きます: 上は同じネットワーク"
+        "を初期化したばかりのもの(ランダム)、下は学習したもの。",
+        "plot_no_random": "学習したフィルタだけを描く",
+        "plot_seed": "ランダムなフィルタの乱数シード",
+        "plot_maps_help": "1 枚の画像が各畳み込み層・プーリング層を通った姿",
+        "plot_maps_description": "1 枚の画像から各畳み込み層・プーリング層が作る特徴マップを"
+        "描きます: テスト画像(--index)または画像ファイル(--image。`predict` と同じように"
+        "前処理します)。",
+        "plot_index": "テスト画像の番号",
+        "plot_image": "テスト画像の代わりに使う画像ファイル",
+        "plot_max_channels": "層ごとに描くチャネル数(0: すべて)",
+        "plot_curves_help": "モデルに保存された履歴からの学習曲線",
+        "plot_curves_description": "モデルファイルに保存された、エポックごとの訓練の損失と、"
+        "訓練データ・テストデータの認識精度を描きます。",
+        "plot_confusion_help": "テストデータでの混同行列",
+        "plot_confusion_description": "モデルのテストデータ(または --dataset)での混同行列を"
+        "描きます。",
+        "plot_errors_help": "誤認識したテスト画像の一覧",
+        "plot_errors_description": "モデルが誤認識したテスト画像を、確信度の高い誤りから順に、"
+        "正解と予測のラベル付きで描きます。",
+        "plot_count": "描く枚数",
+        "plot_im2col_help": "小さな例での im2col の図",
+        "plot_im2col_description": "小さな入力のウィンドウと、それが並ぶ im2col の行列を描き"
+        "ます(既定値: 講義の 4x4 の入力データと 3x3 のフィルタ)。",
+        "plot_pool_help": "講義の入力データでのプーリングのウィンドウとその最大値",
+        "plot_pool_description": "最大値(または平均値)プーリングを描きます: 入力特徴マップ上の"
+        "各ウィンドウをそれぞれの色で、選ばれる値、そして出力特徴マップ(既定値: 講義の 4x4 の"
+        "入力データ、2x2 のウィンドウ、ストライド 2)。",
+        "plot_flatten_help": "Affine レイヤのために平坦化した画像: 隣り合う画素が W 個離れる",
+        "plot_flatten_description": "講義の 4x4 の入力データを 1 行に平坦化して描きます。画像の"
+        "各行はそれぞれの色で、ある画素とその下の画素は両方で枠を付けます。",
+        "plot_pixel": "枠を付ける画素の 行,列",
+        "plot_channels_help": "チャネルをブロックで: (C, H, W) に (FN, C, FH, FW) のフィルタで "
+        "(FN, OH, OW) になる",
+        "plot_channels_description": "複数チャネルの入力、フィルタ(入力チャネルごとに FH×FW "
+        "の 1 枚)、フィルタごとに 1 チャネルの出力を、すべての形状のラベル付きで描きます。",
+        "plot_channels_input": "入力の C,H,W",
+        "plot_filters": "フィルタの数 FN",
+        "plot_filter_fh": "フィルタの大きさ FH = FW",
+        "plot_slide_help": "フィルタのウィンドウが入力の上をスライドするアニメーション GIF",
+        "plot_slide_description": "畳み込みをアニメーションにします: フィルタのウィンドウが"
+        "(パディングした)入力の上を動き、各フレームにその積和計算とそこまでの出力を示します"
+        "(既定値: 講義の 4x4 の入力データと 3x3 のフィルタ)。",
+        "plot_slide_filter": "フィルタ (FH, FW)。テキストか .npy で指定する",
+        "plot_bias": "バイアス(既定値: なし)",
+        "plot_duration": "1 フレームの表示時間(ミリ秒)",
+        "max_channels": "--max-channels は 0(すべて)以上にしてください。指定された値: {value}",
+        "index_range": "--index は 0 から {last} の間にしてください。指定された値: {value}",
+        "gif_only": "アニメーションは GIF で書き出します。{output} ではなく -o NAME.gif を指定して"
+        "ください",
+        "picture_suffix": "-o NAME{wanted}(または .svg、.pdf)を指定してください。指定された値: "
+        "{output}",
+        "wrote": "{output} に書き出しました",
     },
 }
 
