@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from tatamikomi.cli._args import language
+from tatamikomi.layers import LAYER_TYPES
 
 from .test_teaching import english_words
 
@@ -32,6 +33,10 @@ NAMES = (
     "confusion", "errors", "channels", "slide",
     # positional arguments as the usage line names them
     "model", "models", "params", "images", "source", "script", "args",
+    # values and array names a message quotes
+    "NaN", "x_train", "t_train", "x_test", "t_test", "y_train", "y_test", "classes",
+    # the layer types a spec names
+    *LAYER_TYPES,
 )
 #: what is not prose: options, paths and file names, metavars and environment variables
 #: (capitals), {choices}, quoted values, the optimizer's own repr (lr=0.003, beta1=0.9)

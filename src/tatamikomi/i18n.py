@@ -1014,6 +1014,22 @@ CLI = {
         "gif_only": "the animation is written as a GIF; give -o NAME.gif, not {output}",
         "picture_suffix": "give -o NAME{wanted} (or .svg, .pdf); got {output}",
         "wrote": "wrote {output}",
+        # the library's errors as a command says them
+        "prepared_range": "{path}: its pixels after preparation lie in [{low:g}, {high:g}], not "
+        "in 0..255; give an 8-bit image (PNG, JPEG) or a .npy of values 0..255",
+        "weights_not_finite": "its weights {names} hold NaN or infinity (a diverged or damaged "
+        "model; train or import it again)",
+        "scores_overflowed": "the scores overflowed (check the model's preprocessing, divide_by "
+        "{divide_by!r})",
+        "scores_not_finite": "{where} gives NaN or infinite scores for {what}: {why}",
+        "the_test_set": "the {name} test set",
+        "model_misfit": "{path} does not fit {name}: {error}",
+        "mini_measure_dir": "--data-dir {data_dir} is not used by mnist-mini, the dataset {path} "
+        "was trained on (bundled with tatamikomi); to measure it on the dataset in that folder "
+        "pass --dataset {data_dir}",
+        "window_too_big": "the window of size {size}{dilated} does not fit in an input of size "
+        "{input} padded by ({before}, {after}) to {padded}: the output would be empty. Use a "
+        "smaller window, more padding, or a larger input.",
     },
     "ja": {
         "usage": "使い方: ",
@@ -1334,6 +1350,21 @@ CLI = {
         "picture_suffix": "-o NAME{wanted}(または .svg、.pdf)を指定してください。指定された値: "
         "{output}",
         "wrote": "{output} に書き出しました",
+        "prepared_range": "{path}: 前処理の後の画素値が [{low:g}, {high:g}] にあり、0..255 に"
+        "収まりません。8 ビットの画像(PNG、JPEG)か、値が 0..255 の .npy を指定してください",
+        "weights_not_finite": "重み {names} に NaN か無限大が入っています(発散したか壊れた"
+        "モデルです。学習し直すか、取り込み直してください)",
+        "scores_overflowed": "スコアがあふれました(モデルの前処理 divide_by {divide_by!r} を"
+        "確かめてください)",
+        "scores_not_finite": "{where} の {what} に対するスコアが NaN か無限大です: {why}",
+        "the_test_set": "{name} のテストデータ",
+        "model_misfit": "{path} は {name} に合いません: {error}",
+        "mini_measure_dir": "--data-dir {data_dir} は mnist-mini({path} が学習したデータ"
+        "セット。tatamikomi に同梱)では使いません。そのフォルダのデータセットで測るには "
+        "--dataset {data_dir} を指定してください",
+        "window_too_big": "大きさ {size}{dilated} のウィンドウが、大きさ {input} の入力を "
+        "({before}, {after}) だけパディングした {padded} に収まりません: 出力が空になります。"
+        "ウィンドウを小さくするか、パディングを増やすか、入力を大きくしてください。",
     },
 }
 
@@ -1419,6 +1450,417 @@ BOOK = {
     },
 }
 
+# ---------------------------------------------------------------------------------------------
+# the library's errors that a learner meets (raised in English with i18n.error; a command line
+# says them in its language with i18n.message): model files, models and specs, images, data
+
+ERRORS = {
+    "en": {
+        # model files (tatamikomi.io, tatamikomi.models.files)
+        "model_folder": "{path} is a folder, not a model file; give the .npz file in it",
+        "model_missing": "model file {path} does not exist",
+        "model_pickle": "{path} is a pickle file, not a tatamikomi model file. If it is the "
+        "book's params.pkl, import it with `tatamikomi import-book {path}` (or "
+        "model.load_params('{path}')), which reads it without running any code.",
+        "model_not_npz": "{path} is not a tatamikomi model file (not an .npz archive)",
+        "model_no_meta": "{path} is an .npz archive but not a tatamikomi model file (it has no "
+        "{meta})",
+        "model_not_ours": "{path}: {meta} does not describe a tatamikomi file",
+        "model_newer": "{path} was written by a newer tatamikomi (format version {version!r}); "
+        "upgrade tatamikomi to read it",
+        "model_meta_edited": "{path}: the metadata was edited; it cannot be read",
+        "model_corrupt": "{path} is truncated or corrupt ({error}); it cannot be loaded. Use an "
+        "intact copy of the file.",
+        "model_member_missing": "{path} is damaged: {name} is missing",
+        "the_metadata": "the metadata",
+        "the_array": "array {name!r}",
+        "model_damaged_shape": "{path} is damaged or was edited: array {name!r} does not match "
+        "its recorded shape and dtype. Use an intact copy of the file.",
+        "model_damaged_checksum": "{path} is damaged or was edited: array {name!r} does not "
+        "match its recorded checksum. Use an intact copy of the file.",
+        "model_params_only": "{path} holds parameters only (saved with save_params); load them "
+        "into a model with model.load_params('{path}')",
+        "model_not_finite": "{path}: {name} holds NaN or infinite values; this model cannot "
+        "predict. Use the file of a run that trained without diverging.",
+        "model_integers": "{path}: {name} holds integers; this model cannot predict. Use the "
+        "file of a run that trained without diverging.",
+        "model_misfit": "{path}: the architecture and the arrays do not fit ({error})",
+        "params_folder": "{path} is a folder, not a params.pkl; give the file in it",
+        "params_missing": "parameter file {path} does not exist",
+        "params_npz": "{path} is an .npz archive (a tatamikomi model or params file), not the "
+        "book's params.pkl: use it directly (tatamikomi evaluate/predict {path}, or "
+        "model.load_params('{path}'))",
+        "params_corrupt": "{path} is not a readable params.pkl (truncated or corrupt: {error})",
+        "params_empty": "{path} holds an empty dict: no weights to import (the book's "
+        "save_params writes W1, b1, ...); save the trained network's params again",
+        "params_not_dict": "{path} does not hold a dict of arrays (got {kind})",
+        "params_not_finite": "{path}: {key} holds NaN or infinite values; these weights cannot "
+        "predict anything. Use the file of a run that trained without diverging.",
+        # models by name, and specs (tatamikomi.models)
+        "unknown_model": "unknown model {name!r}; choose {choices} or give a JSON spec file "
+        "(.json)",
+        "spec_missing": "model spec file {name} does not exist",
+        "spec_json": "the model spec is not valid JSON: {message}: line {line} column {column} "
+        "(char {char})",
+        "spec_object": 'a model spec is a JSON object with "input_shape" and a "layers" list',
+        "spec_keys": "unknown keys in the model spec: {keys}",
+        "spec_input_shape": 'the spec needs "input_shape", one example\'s shape such as '
+        "[1, 28, 28]; got {shape!r}",
+        "spec_entry": 'a layer spec is a dict with a "type"; got {entry!r}',
+        "spec_type": "unknown layer type {type!r}; known types: {types}",
+        "spec_layer_type": "{type}: {error}",
+        "spec_layer": "layer {index} of the spec ({entry!r}): {error}",
+        # images (tatamikomi.images, the PNG reader)
+        "in_file": "{path}: {error}",
+        "image_folder": "{path}: this is a folder; give the image file itself",
+        "image_missing": "image {path} does not exist",
+        "image_not_file": "{path}: not a regular file; give an image file",
+        "image_format": "not a PNG, JPEG, PGM/PPM or .npy file (nor BMP, GIF, WebP or TIFF); "
+        "save it as PNG",
+        "image_damaged": "{path}: the file is damaged or truncated ({error})",
+        "image_dtype": "an image holds numbers; got dtype {dtype}",
+        "image_npy_dtype": "a .npy image holds numbers; got dtype {dtype}",
+        "image_empty": "the image is empty (shape {shape})",
+        "image_not_finite": "{bad:,} pixel value(s) are NaN or infinite; every pixel needs a "
+        "number",
+        "image_range": "pixel values lie in {low:g}..{high:g}; an image holds 0..255 (or 0..1): "
+        "rescale it",
+        "image_channels": "an image has 1 to 4 channels; got shape {shape}",
+        "image_2d": "expected a 2-D grey or colour image; got shape {shape}",
+        "image_pillow": "reading {kind} needs Pillow: {hint} (or save the image as PNG, which "
+        "needs nothing more)",
+        "image_bomb": "Pillow refuses it as a possible decompression bomb ({error}); shrink the "
+        "image",
+        "image_kind_damaged": "the {kind} file is damaged or truncated ({error}); open it and "
+        "save it again (e.g. as PNG)",
+        "image_no_pixels": "the image has no pixels ({width}x{height})",
+        "image_too_big": "the image is {width}x{height} = {pixels:,} pixels, over the limit of "
+        "{limit:,} (tatamikomi.images.MAX_IMAGE_PIXELS); shrink it first, or pass a larger "
+        "max_pixels if you trust the file",
+        "png_truncated": "the PNG file is truncated",
+        "png_no_data": "the PNG file has no header or no image data (truncated?)",
+        "png_header": "the PNG header is damaged",
+        "png_data_damaged": "the PNG image data is damaged ({error})",
+        "png_data_truncated": "the PNG image data is truncated ({got:,} of {needed:,} bytes)",
+        "image_blank_hint": "the image is blank: no digit found (write the digit darker or "
+        "larger, or crop the photo to it)",
+        "image_blank": "the image is blank: no digit found",
+        "image_specks": "the image is blank: no digit found (only specks)",
+        "image_faint": "the image is blank: no digit found (the darkest marks differ from the "
+        "paper by {full:.0%}; write the digit darker)",
+        # data (tatamikomi.data)
+        "data_unknown": "unknown dataset {name!r}; choose {choices}, or give the path of a "
+        "folder of IDX files or of a .npz file",
+        "data_offline": "{name} was not found (looked in {looked}) and downloads are off "
+        "(TATAMIKOMI_OFFLINE is set). Put the four files in one of those folders or set "
+        "TATAMIKOMI_DATA.",
+        "data_no_download": "{name} was not found (looked in {looked}) and download=False. Put "
+        "the four files in one of those folders or set TATAMIKOMI_DATA.",
+        "data_missing": "dataset {path} does not exist; give a folder with the four IDX files "
+        "({files}, .gz or not) or a .npz file",
+        "data_not_dataset": "{path} is {what}, not a dataset; {format}",
+        "data_format": "a dataset is a .npz with x_train, t_train, x_test and t_test "
+        "(np.savez(path, x_train=..., t_train=..., x_test=..., t_test=...)) or a folder with the "
+        "four IDX files of MNIST's layout",
+        "file_empty": "an empty file",
+        "file_npy": "a single .npy array",
+        "file_idx": "a single IDX file (give the folder that holds all four)",
+        "file_image": "an image",
+        "file_text": "a text file (it starts with {start!r})",
+        "file_unknown": "not a dataset file (it starts with {start})",
+        "data_npz_keys": "{path} has no {keys}; a dataset .npz holds x_train, t_train (or "
+        "y_train), x_test and t_test (or y_test). It has: {names}",
+        "labels_shape": "{where}: {key} must be (N,) integer class indices; got {dtype} of shape "
+        "{shape}",
+        "labels_integral": "{where}: {key} are {dtype} numbers; labels are integer class "
+        "indices: save them as t.astype(np.int64)",
+        "labels_fractional": "{where}: {key} are {dtype} numbers; labels are integer class "
+        "indices: these do not look like labels",
+        "labels_negative": "{where}: {key} has label {lo}; labels are class indices from 0 "
+        "(labels run from {lo} to {hi}): shift them, e.g. t - {lo}",
+        "labels_gap": "{where}: labels run from {lo} to {hi} but {first} never appears in the "
+        "training labels, which would make a {count}-class model with classes it never sees: "
+        "{shift}{declare}",
+        "labels_gaps": "{where}: labels run from {lo} to {hi} but {first} never appear in the "
+        "training labels, which would make a {count}-class model with classes it never sees: "
+        "{shift}{declare}",
+        "labels_shift": "subtract {lo} (t - {lo}) if they start at {lo}, or ",
+        "declare_classes": "declare the classes by name (np.savez(..., classes=np.array([...])) "
+        "with one name per class, label i being classes[i])",
+        "labels_over": "{where}: {key} has label {hi} but only {count} classes are declared "
+        "(labels must be 0 to {last}); fix the labels or give one name per class in classes",
+        "images_dtype": "{where}: {key} has dtype {dtype}; images are numbers (uint8 0..255, or "
+        "floats in [0, 1])",
+        "images_channels_last": "{where}: {key} has shape {shape}, which looks like (N, H, W, C) "
+        "(channels last); tatamikomi takes (N, C, H, W): save x.transpose(0, 3, 1, 2)",
+        "images_flat": "{where}: {key} has shape {shape}, flattened rows; images are (N, H, W) "
+        "or (N, C, H, W)",
+        "images_flat_square": "{where}: {key} has shape {shape}, flattened rows; images are "
+        "(N, H, W) or (N, C, H, W): reshape them, e.g. x.reshape(-1, {side}, {side})",
+        "images_ndim": "{where}: {key} has shape {shape}; images are (N, H, W) or (N, C, H, W)",
+        "images_empty": "{where}: {key} is empty (0 images); training and testing need at least "
+        "one image each (e.g. keep a tenth of the training images for x_test)",
+        "images_zero_side": "{where}: {key} has shape {shape}; an image has no zero-size side",
+        "images_not_finite": "{where}: {key} has NaN or infinite pixel values; fix or drop those "
+        "images (np.isfinite(x).all(axis=(1, 2, 3)) finds the good ones)",
+        "pixels_range": "{where}: pixel values run from {lo:g} to {hi:g}; tatamikomi takes "
+        "pixels 0..255 or in [0, 1]: rescale them, e.g. x = (x - x.min()) / (x.max() - x.min())",
+        "pixels_declared": "{where}: pixel values run from {lo:g} to {hi:g}, outside "
+        "0..{scale:g} (the declared divide_by): rescale the images or fix divide_by",
+        "count_train": "{where}: {images} train images but {labels} train labels",
+        "count_test": "{where}: {images} test images but {labels} test labels",
+        "split_shapes": "{where}: training images are {train} but test images {test}; both need "
+        "the same (C, H, W)",
+        "idx_not_idx": "{name} is not an IDX file: it starts with {start}, expected 0000 then a "
+        "type code (08 for uint8) and the number of dimensions",
+        "idx_truncated": "{name} is truncated: shape {shape} needs {expected} bytes of values, "
+        "the file has {found}; delete it and download it again",
+        "idx_truncated_read": "{name} is truncated: shape {shape} needs {expected} bytes of "
+        "values, it has {found}; delete it and download it again",
+        # settings, files and runs (tatamikomi.config, tatamikomi._files, tatamikomi.train)
+        "environment": "{variable} must be {expected}; got {text!r}. Set it to such a value or "
+        "unset it.",
+        "env_threads": "a positive whole number of threads, such as 4",
+        "env_memory": "a number of megabytes of at least 1, such as 64",
+        "not_regular": "{path} is not a regular file but {kind}; it was left as it is. Give the "
+        "name of a regular file to write",
+        "kind_folder": "a folder",
+        "kind_link": "a symbolic link",
+        "kind_fifo": "a FIFO (named pipe)",
+        "kind_device": "a device",
+        "kind_socket": "a socket",
+        "kind_other": "something else",
+        "lock_taken": "could not take the lock {lock}; try again",
+        "locked": "{path} is being written by another {what} ({who}; its lock is {lock}); wait "
+        "for it to end or choose another file. If no such {what} runs, remove {lock}",
+        "run_process": "process",
+        "run_training": "training",
+        "who_pid": "pid {pid}",
+        "who_unknown": "another process",
+        "diverged": "training diverged: the loss became {loss} {where} (learning rate {lr:g}); "
+        "{kept}. Try a smaller learning rate, e.g. {smaller:g}.",
+        "diverged_weights": "training cannot go on: the loss became {loss} {where} because the "
+        "weights {names} hold NaN or infinity; {kept}. Start from a model with finite weights",
+        "diverged_at": "at epoch {epoch}, step {step}",
+        "diverged_kept": "{path} keeps epoch {epoch}, the last good one",
+        "diverged_none": "no checkpoint had been written yet",
+        # tatamikomi book (tatamikomi.book)
+        "book_folder": "{path} is a folder; give a file name such as params.pkl",
+        "book_read_only": "cannot write {path}: the folder {folder} is read-only; run the script "
+        "from a folder of your own (cd there, then give the script's path)",
+        "book_no_script": "{path} does not exist; give the path of one of the book's scripts, "
+        "e.g. ch07/train_convnet.py",
+        "book_limit": "--limit must be at least 1 (images); got {limit}",
+        "book_no_folder": "the folder {folder} does not exist; create it first: mkdir -p {folder}",
+    },
+    "ja": {
+        "model_folder": "{path} はフォルダで、モデルファイルではありません。中にある .npz "
+        "ファイルを指定してください",
+        "model_missing": "モデルファイル {path} がありません",
+        "model_pickle": "{path} は pickle ファイルで、tatamikomi のモデルファイルではありません。"
+        "書籍の params.pkl なら `tatamikomi import-book {path}`(または "
+        "model.load_params('{path}'))で取り込んでください。コードを実行せずに読み込みます。",
+        "model_not_npz": "{path} は tatamikomi のモデルファイルではありません(.npz 形式では"
+        "ありません)",
+        "model_no_meta": "{path} は .npz 形式ですが、tatamikomi のモデルファイルではありません"
+        "({meta} がありません)",
+        "model_not_ours": "{path}: {meta} の中身が tatamikomi のファイルのものではありません",
+        "model_newer": "{path} は新しい tatamikomi で書かれています(形式のバージョン "
+        "{version!r})。読み込むには tatamikomi を更新してください",
+        "model_meta_edited": "{path}: メタデータが書き換えられているので読み込めません",
+        "model_corrupt": "{path} は途中で切れているか壊れているので読み込めません({error})。"
+        "壊れていないコピーを使ってください。",
+        "model_member_missing": "{path} は壊れています: {name} がありません",
+        "the_metadata": "メタデータ",
+        "the_array": "配列 {name!r}",
+        "model_damaged_shape": "{path} は壊れているか書き換えられています: 配列 {name!r} が記録"
+        "された形状と型に合いません。壊れていないコピーを使ってください。",
+        "model_damaged_checksum": "{path} は壊れているか書き換えられています: 配列 {name!r} が"
+        "記録されたチェックサムに合いません。壊れていないコピーを使ってください。",
+        "model_params_only": "{path} にはパラメータだけが入っています(save_params で保存)。"
+        "model.load_params('{path}') でモデルに読み込んでください",
+        "model_not_finite": "{path}: {name} に NaN か無限大が入っているので、このモデルは予測"
+        "できません。発散せずに学習したときのファイルを使ってください。",
+        "model_integers": "{path}: {name} に整数が入っているので、このモデルは予測できません。"
+        "発散せずに学習したときのファイルを使ってください。",
+        "model_misfit": "{path}: 構造と配列が合いません({error})",
+        "params_folder": "{path} はフォルダで、params.pkl ではありません。中にあるファイルを"
+        "指定してください",
+        "params_missing": "パラメータのファイル {path} がありません",
+        "params_npz": "{path} は .npz 形式(tatamikomi のモデルかパラメータのファイル)で、"
+        "書籍の params.pkl ではありません。そのまま使ってください(tatamikomi "
+        "evaluate/predict {path}、または model.load_params('{path}'))",
+        "params_corrupt": "{path} は読み込める params.pkl ではありません(途中で切れているか"
+        "壊れています: {error})",
+        "params_empty": "{path} の辞書は空で、取り込む重みがありません(書籍の save_params は "
+        "W1、b1、... を書きます)。学習したネットワークのパラメータを保存し直してください",
+        "params_not_dict": "{path} に入っているのは配列の辞書ではありません(`{kind}`)",
+        "params_not_finite": "{path}: {key} に NaN か無限大が入っているので、この重みでは予測"
+        "できません。発散せずに学習したときのファイルを使ってください。",
+        "unknown_model": "{name!r} というモデルはありません。{choices} から選ぶか、JSON の仕様"
+        "ファイル (.json) を指定してください",
+        "spec_missing": "モデルの仕様ファイル {name} がありません",
+        "spec_json": "モデルの仕様が正しい JSON ではありません: {line} 行 {column} 列目(文字 "
+        "{char})。JSON の読み込み: `{message}`",
+        "spec_object": 'モデルの仕様は "input_shape" と "layers" のリストを持つ JSON の'
+        "オブジェクトです",
+        "spec_keys": "モデルの仕様に知らないキーがあります: {keys}",
+        "spec_input_shape": '仕様には "input_shape"(1 つの入力の形状、例えば [1, 28, 28])が'
+        "必要です。指定された値: {shape!r}",
+        "spec_entry": '層の仕様は "type" を持つ辞書です。指定された値: {entry!r}',
+        "spec_type": "{type!r} という層の種類はありません。使える種類: {types}",
+        "spec_layer_type": "{type}: {error}",
+        "spec_layer": "仕様の層 {index}({entry!r}): {error}",
+        "in_file": "{path}: {error}",
+        "image_folder": "{path}: これはフォルダです。画像ファイルそのものを指定してください",
+        "image_missing": "画像 {path} がありません",
+        "image_not_file": "{path}: 普通のファイルではありません。画像ファイルを指定してください",
+        "image_format": "PNG、JPEG、PGM/PPM、.npy のどれでもありません(BMP、GIF、WebP、TIFF "
+        "でもありません)。PNG で保存してください",
+        "image_damaged": "{path}: ファイルが壊れているか途中で切れています({error})",
+        "image_dtype": "画像には数が入ります。指定された型: {dtype}",
+        "image_npy_dtype": ".npy の画像には数が入ります。指定された型: {dtype}",
+        "image_empty": "画像が空です(形状 {shape})",
+        "image_not_finite": "画素値のうち {bad:,} 個が NaN か無限大です。どの画素にも数が必要"
+        "です",
+        "image_range": "画素値が {low:g}..{high:g} にあります。画像の値は 0..255(または "
+        "0..1)です: 値を変換してください",
+        "image_channels": "画像のチャネルは 1 から 4 です。指定された形状: {shape}",
+        "image_2d": "2 次元のグレースケールかカラーの画像が必要です。指定された形状: {shape}",
+        "image_pillow": "{kind} を読むには Pillow が必要です: {hint}(または画像を PNG で保存"
+        "してください。PNG なら何も追加せずに読めます)",
+        "image_bomb": "Pillow が解凍爆弾の疑いで読み込みを拒みました({error})。画像を縮小して"
+        "ください",
+        "image_kind_damaged": "{kind} ファイルが壊れているか途中で切れています({error})。開いて"
+        "保存し直してください(例えば PNG で)",
+        "image_no_pixels": "画像に画素がありません ({width}x{height})",
+        "image_too_big": "画像は {width}x{height} = {pixels:,} 画素で、上限の {limit:,} 画素 "
+        "(tatamikomi.images.MAX_IMAGE_PIXELS) を超えています。先に縮小するか、信頼できる"
+        "ファイルなら max_pixels をもっと大きくしてください",
+        "png_truncated": "PNG ファイルが途中で切れています",
+        "png_no_data": "PNG ファイルにヘッダか画像データがありません(途中で切れていませんか)",
+        "png_header": "PNG のヘッダが壊れています",
+        "png_data_damaged": "PNG の画像データが壊れています({error})",
+        "png_data_truncated": "PNG の画像データが途中で切れています({needed:,} バイトのうち "
+        "{got:,} バイト)",
+        "image_blank_hint": "画像が空白で、数字が見つかりません(数字を濃く大きく書くか、写真を"
+        "数字のまわりで切り抜いてください)",
+        "image_blank": "画像が空白で、数字が見つかりません",
+        "image_specks": "画像が空白で、数字が見つかりません(小さな点しかありません)",
+        "image_faint": "画像が空白で、数字が見つかりません(いちばん濃い線と紙との差が "
+        "{full:.0%} しかありません。数字をもっと濃く書いてください)",
+        "data_unknown": "{name!r} というデータセットはありません。{choices} から選ぶか、IDX "
+        "ファイルのフォルダか .npz ファイルのパスを指定してください",
+        "data_offline": "{name} が見つからず(探した場所: {looked})、ダウンロードもしない設定"
+        "です(TATAMIKOMI_OFFLINE が設定されています)。4 つのファイルをそのどれかのフォルダに"
+        "置くか、TATAMIKOMI_DATA を設定してください。",
+        "data_no_download": "{name} が見つからず(探した場所: {looked})、download=False です。"
+        "4 つのファイルをそのどれかのフォルダに置くか、TATAMIKOMI_DATA を設定してください。",
+        "data_missing": "データセット {path} がありません。4 つの IDX ファイル({files}。.gz "
+        "でもよい)があるフォルダか、.npz ファイルを指定してください",
+        "data_not_dataset": "{path} は{what}で、データセットではありません。{format}",
+        "data_format": "データセットは x_train、t_train、x_test、t_test を持つ .npz "
+        "(`np.savez(path, x_train=..., t_train=..., x_test=..., t_test=...)`)か、MNIST と同じ"
+        "並びの 4 つの IDX ファイルがあるフォルダです",
+        "file_empty": "空のファイル",
+        "file_npy": "1 つの .npy 配列",
+        "file_idx": "1 つの IDX ファイル(4 つすべてがあるフォルダを指定してください)",
+        "file_image": "画像",
+        "file_text": "テキストファイル(先頭は {start!r})",
+        "file_unknown": "データセットのファイルではないもの(先頭は {start})",
+        "data_npz_keys": "{path} に {keys} がありません。データセットの .npz は x_train、"
+        "t_train(または y_train)、x_test、t_test(または y_test)を持ちます。入っているのは: "
+        "{names}",
+        "labels_shape": "{where}: {key} は (N,) の整数のクラス番号にしてください。指定されたのは "
+        "{dtype}、形状 {shape}",
+        "labels_integral": "{where}: {key} は {dtype} の数です。ラベルは整数のクラス番号です: "
+        "t.astype(np.int64) として保存してください",
+        "labels_fractional": "{where}: {key} は {dtype} の数です。ラベルは整数のクラス番号です"
+        "が、これはラベルには見えません",
+        "labels_negative": "{where}: {key} にラベル {lo} があります。ラベルは 0 から始まるクラス"
+        "番号です(ラベルは {lo} から {hi}): ずらしてください(例: t - {lo})",
+        "labels_gap": "{where}: ラベルは {lo} から {hi} ですが、{first} が訓練ラベルに一度も"
+        "現れません。このままでは一度も見ないクラスを持つ {count} クラスのモデルになります: "
+        "{shift}{declare}",
+        "labels_gaps": "{where}: ラベルは {lo} から {hi} ですが、{first} が訓練ラベルに一度も"
+        "現れません。このままでは一度も見ないクラスを持つ {count} クラスのモデルになります: "
+        "{shift}{declare}",
+        "labels_shift": "{lo} から始まるなら {lo} を引くか(t - {lo})、",
+        "declare_classes": "クラスを名前で宣言してください(`np.savez(..., "
+        "classes=np.array([...]))`。クラスごとに 1 つの名前で、ラベル i が classes[i])",
+        "labels_over": "{where}: {key} にラベル {hi} がありますが、宣言されたクラスは {count} 個"
+        "だけです(ラベルは 0 から {last})。ラベルを直すか、classes にクラスごとに 1 つずつ"
+        "名前を指定してください",
+        "images_dtype": "{where}: {key} の型は {dtype} です。画像は数です(0..255 の uint8、"
+        "または [0, 1] の浮動小数点数)",
+        "images_channels_last": "{where}: {key} の形状は {shape} で、(N, H, W, C)(チャネルが"
+        "最後)のようです。tatamikomi は (N, C, H, W) を使います: x.transpose(0, 3, 1, 2) "
+        "として保存してください",
+        "images_flat": "{where}: {key} の形状は {shape} で、平坦化した行です。画像は "
+        "(N, H, W) か (N, C, H, W) です",
+        "images_flat_square": "{where}: {key} の形状は {shape} で、平坦化した行です。画像は "
+        "(N, H, W) か (N, C, H, W) です: 形を変えてください(例: x.reshape(-1, {side}, {side}))",
+        "images_ndim": "{where}: {key} の形状は {shape} です。画像は (N, H, W) か (N, C, H, W) "
+        "です",
+        "images_empty": "{where}: {key} が空です(画像 0 枚)。学習にもテストにも少なくとも 1 枚"
+        "ずつ画像が必要です(例えば訓練画像の 10 分の 1 を x_test に回してください)",
+        "images_zero_side": "{where}: {key} の形状は {shape} です。画像の辺の長さは 0 にできま"
+        "せん",
+        "images_not_finite": "{where}: {key} の画素値に NaN か無限大があります。その画像を直すか"
+        "除いてください(np.isfinite(x).all(axis=(1, 2, 3)) で正常な画像がわかります)",
+        "pixels_range": "{where}: 画素値が {lo:g} から {hi:g} です。tatamikomi の画素値は "
+        "0..255 か [0, 1] です: 値を変換してください(例: x = (x - x.min()) / (x.max() - "
+        "x.min()))",
+        "pixels_declared": "{where}: 画素値が {lo:g} から {hi:g} で、0..{scale:g}(宣言された "
+        "divide_by)の外です。画像の値を変換するか、divide_by を直してください",
+        "count_train": "{where}: 訓練画像が {images} 枚なのに、訓練ラベルは {labels} 個です",
+        "count_test": "{where}: テスト画像が {images} 枚なのに、テストラベルは {labels} 個です",
+        "split_shapes": "{where}: 訓練画像は {train} なのにテスト画像は {test} です。両方とも"
+        "同じ (C, H, W) にしてください",
+        "idx_not_idx": "{name} は IDX ファイルではありません: 先頭が {start} です。0000 の後に"
+        "型の番号(uint8 なら 08)と次元の数が続くはずです",
+        "idx_truncated": "{name} は途中で切れています: 形状 {shape} には値が {expected} バイト"
+        "必要ですが、ファイルには {found} バイトしかありません。削除してダウンロードし直して"
+        "ください",
+        "idx_truncated_read": "{name} は途中で切れています: 形状 {shape} には値が {expected} "
+        "バイト必要ですが、{found} バイトしかありません。削除してダウンロードし直してください",
+        "environment": "{variable} は{expected}にしてください。指定された値: {text!r}。そのような"
+        "値にするか、設定を消してください。",
+        "env_threads": "スレッド数を表す正の整数(例えば 4)",
+        "env_memory": "1 以上のメガバイト数(例えば 64)",
+        "not_regular": "{path} は普通のファイルではなく{kind}なので、そのまま残しました。書き出す"
+        "普通のファイルの名前を指定してください",
+        "kind_folder": "フォルダ",
+        "kind_link": "シンボリックリンク",
+        "kind_fifo": "名前付きパイプ (FIFO)",
+        "kind_device": "デバイス",
+        "kind_socket": "ソケット",
+        "kind_other": "別の種類のもの",
+        "lock_taken": "ロック {lock} を取れませんでした。もう一度試してください",
+        "locked": "{path} には別の{what}({who}。ロックは {lock})が書き込んでいます。終わるのを"
+        "待つか、別のファイルを選んでください。そのような{what}が動いていなければ、{lock} を"
+        "削除してください",
+        "run_process": "プロセス",
+        "run_training": "学習",
+        "who_pid": "プロセス番号 {pid}",
+        "who_unknown": "別のプロセス",
+        "diverged": "学習が発散しました: {where}で損失が {loss} になりました(学習率 {lr:g})。"
+        "{kept}。もっと小さな学習率(例えば {smaller:g})を試してください。",
+        "diverged_weights": "学習を続けられません: 重み {names} に NaN か無限大が入っているため、"
+        "{where}で損失が {loss} になりました。{kept}。有限の重みを持つモデルから始めてください",
+        "diverged_at": "エポック {epoch} のステップ {step} ",
+        "diverged_kept": "{path} には最後の正常なエポック {epoch} が残っています",
+        "diverged_none": "チェックポイントはまだ書かれていませんでした",
+        "book_folder": "{path} はフォルダです。params.pkl のようなファイル名を指定してください",
+        "book_read_only": "{path} を書き込めません: フォルダ {folder} は読み取り専用です。自分の"
+        "フォルダでスクリプトを実行してください(そこへ cd してから、スクリプトのパスを指定)",
+        "book_no_script": "{path} がありません。書籍のスクリプトのパスを指定してください(例: "
+        "ch07/train_convnet.py)",
+        "book_limit": "--limit は 1(枚)以上にしてください。指定された値: {limit}",
+        "book_no_folder": "フォルダ {folder} がありません。先に作成してください: mkdir -p {folder}",
+    },
+}
+
 #: every area by name: the part before the dot in a key
 AREAS = {
     "explain": EXPLAIN,
@@ -1432,6 +1874,7 @@ AREAS = {
     "summary": SUMMARY,
     "book": BOOK,
     "cli": CLI,
+    "errors": ERRORS,
 }
 
 
@@ -1451,7 +1894,7 @@ def table(area: str, lang: str) -> dict[str, str]:
         raise KeyError(f"no text area {area!r}; the areas are {', '.join(AREAS)}") from None
 
 
-def text(key: str, lang: str, *args, **values) -> str:
+def text(key: str, lang: str, /, *args, **values) -> str:
     """The text ``"area.name"`` in ``lang``, filled in with ``template.format(*args, **values)``
     (a template without fields comes back as it is)."""
     area, dot, name = key.partition(".")
@@ -1474,4 +1917,59 @@ def localized(tables: dict, lang: str):
     return tables[check_lang(lang)]
 
 
-__all__ = ["LANGUAGES", "AREAS", "check_lang", "table", "text", "by_key", "localized"]
+class Said:
+    """A text to be said later in the language asked: ``Said("area.name", **values)``.
+
+    ``str()`` gives it in English; :meth:`say` in any language, its values that are themselves
+    ``Said`` (or errors from :func:`error`) said in the same language. An error's message is
+    built from one, so that the library speaks English and a command line the user's language.
+    """
+
+    def __init__(self, key: str, /, **values):
+        self.key, self.values = key, values
+
+    def say(self, lang: str) -> str:
+        return text(self.key, lang, **{k: say(v, lang) for k, v in self.values.items()})
+
+    def __str__(self) -> str:
+        return self.say("en")
+
+    def __repr__(self) -> str:
+        return f"Said({self.key!r}, {self.values!r})"
+
+
+def error(kind: type[BaseException], name: str, /, **values) -> BaseException:
+    """An exception ``kind`` whose message is ``errors.NAME`` in English, filled in with
+    ``values``; it keeps them (as ``.said``), so that :func:`say` can give it in another
+    language::
+
+        raise i18n.error(ModelFileError, "model_missing", path=path)
+    """
+    said = Said(f"errors.{name}", **values)
+    exception = kind(str(said))
+    exception.said = said
+    return exception
+
+
+def recast(kind: type[BaseException], exception: BaseException) -> BaseException:
+    """``exception``'s message (and what :func:`say` makes of it) in an exception ``kind``."""
+    said = getattr(exception, "said", None)
+    new = kind(str(exception))
+    if said is not None:
+        new.said = said
+    return new
+
+
+def say(value, lang: str):
+    """``value`` in ``lang`` when it is a :class:`Said` or an exception made by :func:`error`
+    (also ones they hold); any other value as it is (an exception: its message)."""
+    said = value if isinstance(value, Said) else getattr(value, "said", None)
+    if isinstance(said, Said):
+        return said.say(check_lang(lang))
+    return str(value) if isinstance(value, BaseException) else value
+
+
+__all__ = [
+    "LANGUAGES", "AREAS", "check_lang", "table", "text", "by_key", "localized", "Said", "error",
+    "recast", "say",
+]

@@ -32,13 +32,12 @@ def run_script(path, args=(), *, limit=None, overwrite=False, figures=None) -> i
     ``sys.path``, and the modules of the book's names in ``sys.modules``."""
     path = os.fspath(path)
     if not os.path.isfile(path):
-        raise BookError(f"{path} does not exist; give the path of one of the book's scripts, "
-                        f"e.g. ch07/train_convnet.py")
+        raise i18n.error(BookError, "book_no_script", path=path)
     if limit is not None and int(limit) < 1:
-        raise BookError(f"--limit must be at least 1 (images); got {limit}")
+        raise i18n.error(BookError, "book_limit", limit=limit)
     script_dir = os.path.dirname(os.path.abspath(path))
     if figures is not None and not os.path.isdir(figures):
-        raise BookError(f"the folder {figures} does not exist; create it first: mkdir -p {figures}")
+        raise i18n.error(BookError, "book_no_folder", folder=figures)
     if not os.access(os.getcwd(), os.W_OK):  # e.g. the book's shared, read-only folder
         print(f"tatamikomi book: note: the current folder {os.getcwd()} is read-only, so a file "
               f"the script saves (params.pkl) will be refused; to keep it, run from a folder of "

@@ -28,7 +28,7 @@ from .. import i18n
 from .._version import __version__
 from . import _args, book, export, lecture, models, serve, train
 from ._args import say_text
-from ._common import CommandError, say
+from ._common import CommandError, error_text, say
 
 #: the command groups, in the order ``--help`` lists them
 GROUPS = (train, models, lecture, export, serve, book)
@@ -67,7 +67,7 @@ def main(argv=None) -> int:
     try:
         get_config()  # a bad TATAMIKOMI_* environment value: one line now, not a traceback later
     except ValueError as error:
-        say(f"tatamikomi {args.command}: {error}")
+        say(f"tatamikomi {args.command}: {error_text(error, lang)}")
         return 1
     try:
         return args.handler(args)

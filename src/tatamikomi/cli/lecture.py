@@ -10,6 +10,7 @@ from ._args import say_text
 from ._common import (
     CommandError,
     check_output,
+    error_text,
     load_model,
     mnist_like,
     model_by_name,
@@ -63,7 +64,7 @@ def _explain(args) -> int:
         else:
             result = explain.explain_shape(model_by_name(args.model, args.lang), args.input_shape)
     except (ValueError, TypeError) as error:
-        raise CommandError(str(error)) from None
+        raise CommandError(error_text(error, args.lang)) from None
     print(result.text(args.lang))
     return 0
 
@@ -162,7 +163,7 @@ def _plot(args) -> int:
         else:
             viz.save_figure(_figure(args), output, overwrite=args.force, dpi=args.dpi)
     except (ImportError, viz.FontNotFoundError, ValueError) as error:
-        raise CommandError(str(error)) from None
+        raise CommandError(error_text(error, args.lang)) from None
     except FileExistsError as error:
         raise CommandError(say_text("replace_hint", args.lang, error=error)) from None
     print(say_text("wrote", args.lang, output=output))
