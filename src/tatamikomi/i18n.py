@@ -1438,6 +1438,7 @@ BOOK = {
         "save_figures": "save the matplotlib figures open at the end as DIR/figure-N.png",
         "script": "the book's script, e.g. ch07/train_convnet.py",
         "args": "the script's own arguments",
+        "run": "Run a script of the book's repository unchanged.",
     },
     "ja": {
         "limit": "訓練画像とテスト画像の最初の N 枚だけを使い、手早く試す(スクリプトのエポック数は"
@@ -1447,6 +1448,7 @@ BOOK = {
         "save_figures": "最後に開いている matplotlib の図を DIR/figure-N.png として保存する",
         "script": "書籍のスクリプト(例: ch07/train_convnet.py)",
         "args": "スクリプト自身の引数",
+        "run": "書籍のリポジトリのスクリプトをそのまま実行します。",
     },
 }
 
@@ -1824,8 +1826,8 @@ ERRORS = {
         "ください",
         "idx_truncated_read": "{name} は途中で切れています: 形状 {shape} には値が {expected} "
         "バイト必要ですが、{found} バイトしかありません。削除してダウンロードし直してください",
-        "environment": "{variable} は{expected}にしてください。指定された値: {text!r}。そのような"
-        "値にするか、設定を消してください。",
+        "environment": "{variable} には、{expected}を指定してください。指定された値: {text!r}。"
+        "そのような値にするか、設定を消してください。",
         "env_threads": "スレッド数を表す正の整数(例えば 4)",
         "env_memory": "1 以上のメガバイト数(例えば 64)",
         "not_regular": "{path} は普通のファイルではなく{kind}なので、そのまま残しました。書き出す"

@@ -2,9 +2,10 @@
 
 Commands, one module per group: :mod:`.train` (``train``, ``train --resume``), :mod:`.models`
 (``evaluate``, ``predict``, ``summary``, ``import-book``), :mod:`.lecture` (``demo``,
-``explain``, ``plot``), :mod:`.book` (``book``: the book's scripts unchanged); each has ``--help``. Errors print one clear line (what is wrong and
-what to do) and exit with 1: a command raises :class:`CommandError`, never lets a traceback
-through.
+``explain``, ``plot``), :mod:`.book` (``book``: the book's scripts unchanged); each has
+``--help``. Errors print one clear line (what is wrong and what to do) and exit with 1: a
+command raises :class:`CommandError`, never lets a traceback through. A library error is said
+in the user's language by :func:`._common.error_text` (:func:`tatamikomi.i18n.say`).
 
 Adding a command group is one module and one line: write ``cli/NAME.py`` with
 ``add_parser(commands, lang)``, which adds its commands with ``_args.add_command(commands, ...)``

@@ -199,7 +199,9 @@ def _read_folder(files: dict[str, str], source: Source | None) -> list[np.ndarra
 def _labels(t: np.ndarray, key: str, where: str) -> tuple[int, int]:
     """The smallest and largest of the labels ``t`` (N,), checked to be class indices."""
     if t.dtype.kind not in "iuf" or t.ndim != 1:
-        raise i18n.error(DataError, "labels_shape", where=where, key=key, dtype=t.dtype, shape=t.shape)
+        raise i18n.error(
+            DataError, "labels_shape", where=where, key=key, dtype=t.dtype, shape=t.shape
+        )
     if t.size == 0:
         return 0, 0
     lo, hi = t.min(), t.max()
@@ -451,7 +453,8 @@ def _load_npz(path: str) -> Dataset:
 
 def _load_path(path: str, source: Source | None) -> Dataset:
     if not os.path.lexists(path):
-        raise i18n.error(DataNotFoundError, "data_missing", path=path, files=", ".join(FILES.values()))
+        files = ", ".join(FILES.values())
+        raise i18n.error(DataNotFoundError, "data_missing", path=path, files=files)
     idx_files = f"{', '.join(FILES.values())}, .gz or not"
     fix = f"give a folder with the four IDX files ({idx_files}) or a .npz file"
     mode = path_mode(path, "dataset", fix)

@@ -87,6 +87,8 @@ def from_spec(spec, *, seed=None, dtype=DEFAULT_DTYPE, engine="fast") -> Sequent
             layer = build_layer(entry, current, rng, dtype, engine=engine)
             current = layer.output_shape(current)
         except (ValueError, TypeError) as error:
-            raise i18n.error(ValueError, "spec_layer", index=index, entry=entry, error=error) from None
+            raise i18n.error(
+                ValueError, "spec_layer", index=index, entry=entry, error=error
+            ) from None
         layers.append(layer)
     return Sequential(layers, input_shape=shape, classes=spec.get("classes"))
