@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from tatamikomi.cli._args import language
+from tatamikomi.data.datasets import FILES
 from tatamikomi.layers import LAYER_TYPES
 
 from .test_teaching import english_words
@@ -34,9 +35,9 @@ NAMES = (
     # positional arguments as the usage line names them
     "model", "models", "params", "images", "source", "script", "args",
     # values and array names a message quotes
-    "NaN", "x_train", "t_train", "x_test", "t_test", "y_train", "y_test", "classes",
-    # the layer types a spec names
-    *LAYER_TYPES,
+    "NaN", "nan", "x_train", "t_train", "x_test", "t_test", "y_train", "y_test", "classes",
+    # the layer types a spec names, the files of an IDX dataset
+    *LAYER_TYPES, *FILES.values(),
 )
 #: what is not prose: options, paths and file names, metavars and environment variables
 #: (capitals), {choices}, quoted values, the optimizer's own repr (lr=0.003, beta1=0.9)

@@ -904,6 +904,7 @@ CLI = {
         "save_dir": "folder for the models trained in the studio (default: here)",
         "not_a_folder": "--save-dir {path} is not a folder; create it first",
         "cannot_listen": "cannot listen on {host}:{port} ({why}); try --port 0",
+        "port_range": "--port must be from 0 to 65535; got {port}",
         "open_to_all": "warning: listening on {host}: anyone who can reach this machine can use "
         "the studio (and train on it). Use --host 127.0.0.1 to keep it to yourself.",
         "studio_at": "tatamikomi studio: {url}  (Ctrl-C stops it)",
@@ -961,6 +962,17 @@ CLI = {
         "window. Some outputs absorb the shift, some do not.",
         "explain_shift": "down,right in pixels, negative for up or left (--shift=-1,0)",
         "input_or_shape": "give --input or --shape, not both",
+        "array_missing": "{name} file {text} does not exist",
+        "array_unreadable": "{name} file {text} is not a readable .npy array: {error}",
+        "array_dtype": "{name} file {text} holds {dtype}, not numbers",
+        "array_row": "{name}: row {row} ({text!r}) is not a list of numbers; write rows separated "
+        'by ";" and values by ",", e.g. "1,2,3;4,5,6"',
+        "array_row_size": "{name}: row {row} has {values} but row 1 has {first}; every row needs "
+        "the same number",
+        "array_value_one": "1 value",
+        "array_value_many": "{count} values",
+        "array_channel": "{name}: channel {channel} is {size} but channel 1 is {first}; channels "
+        "must have the same size",
         "need_filter_size": "give the filter size with --filter-size, e.g. 3 or 5,5",
         "plot_filters_help": "first-layer filters, random before training and learned after",
         "plot_filters_description": "Draw the first convolution layer's filters: above, those of "
@@ -1240,6 +1252,7 @@ CLI = {
         "save_dir": "スタジオで学習したモデルを保存するフォルダ(既定値: ここ)",
         "not_a_folder": "--save-dir {path} はフォルダではありません。先に作成してください",
         "cannot_listen": "{host}:{port} で待ち受けられません({why})。--port 0 を試してください",
+        "port_range": "--port は 0 から 65535 の間にしてください。指定された値: {port}",
         "open_to_all": "警告: {host} で待ち受けています。このマシンに届く人は誰でもスタジオを使え"
         "(学習もでき)ます。自分だけで使うには --host 127.0.0.1 を指定してください。",
         "studio_at": "tatamikomi スタジオ: {url}  (Ctrl-C で止まります)",
@@ -1294,6 +1307,18 @@ CLI = {
         "ウィンドウごとに比べます。ずれを吸収する出力もあれば、しない出力もあります。",
         "explain_shift": "下,右 へ動かす画素数。上や左へは負の数(--shift=-1,0)",
         "input_or_shape": "--input と --shape はどちらか一方だけを指定してください",
+        "array_missing": "{name} のファイル {text} がありません",
+        "array_unreadable": "{name} のファイル {text} は読み込める .npy 配列ではありません: "
+        "{error}",
+        "array_dtype": "{name} のファイル {text} に入っているのは数ではなく {dtype} です",
+        "array_row": "{name}: {row} 行目 ({text!r}) が数の並びではありません。行を \";\"、値を "
+        '"," で区切って書いてください(例: "1,2,3;4,5,6")',
+        "array_row_size": "{name}: {row} 行目の値は {values}ですが、1 行目は {first} 個です。"
+        "どの行も同じ数にしてください",
+        "array_value_one": "1 個",
+        "array_value_many": "{count} 個",
+        "array_channel": "{name}: チャネル {channel} は {size} ですが、チャネル 1 は {first} "
+        "です。チャネルは同じ大きさにしてください",
         "need_filter_size": "フィルタの大きさを --filter-size で指定してください(例: 3 または "
         "5,5)",
         "plot_filters_help": "最初の層のフィルタ: 学習前のランダムなものと学習後のもの",
@@ -1502,6 +1527,10 @@ ERRORS = {
         "unknown_model": "unknown model {name!r}; choose {choices} or give a JSON spec file "
         "(.json)",
         "spec_missing": "model spec file {name} does not exist",
+        "onnx_missing": "ONNX file {path} does not exist",
+        "torch_missing": "PyTorch weights file {path} does not exist",
+        "pair_positive": "{name} must be at least 1 in each direction; got {value!r}",
+        "pair_negative": "{name} must not be negative; got {value!r}",
         "spec_json": "the model spec is not valid JSON: {message}: line {line} column {column} "
         "(char {char})",
         "spec_object": 'a model spec is a JSON object with "input_shape" and a "layers" list',
@@ -1561,6 +1590,9 @@ ERRORS = {
         "data_missing": "dataset {path} does not exist; give a folder with the four IDX files "
         "({files}, .gz or not) or a .npz file",
         "data_not_dataset": "{path} is {what}, not a dataset; {format}",
+        "data_no_idx": "{path} is a directory without the four IDX files of a dataset ({files}, "
+        ".gz or not); it has {shown}. Give the folder that has them, or a .npz file",
+        "nothing": "nothing",
         "data_format": "a dataset is a .npz with x_train, t_train, x_test and t_test "
         "(np.savez(path, x_train=..., t_train=..., x_test=..., t_test=...)) or a folder with the "
         "four IDX files of MNIST's layout",
@@ -1702,6 +1734,10 @@ ERRORS = {
         "unknown_model": "{name!r} というモデルはありません。{choices} から選ぶか、JSON の仕様"
         "ファイル (.json) を指定してください",
         "spec_missing": "モデルの仕様ファイル {name} がありません",
+        "onnx_missing": "ONNX ファイル {path} がありません",
+        "torch_missing": "PyTorch の重みのファイル {path} がありません",
+        "pair_positive": "`{name}` は縦横とも 1 以上にしてください。指定された値: {value!r}",
+        "pair_negative": "`{name}` は負にできません。指定された値: {value!r}",
         "spec_json": "モデルの仕様が正しい JSON ではありません: {line} 行 {column} 列目(文字 "
         "{char})。JSON の読み込み: `{message}`",
         "spec_object": 'モデルの仕様は "input_shape" と "layers" のリストを持つ JSON の'
@@ -1761,6 +1797,10 @@ ERRORS = {
         "data_missing": "データセット {path} がありません。4 つの IDX ファイル({files}。.gz "
         "でもよい)があるフォルダか、.npz ファイルを指定してください",
         "data_not_dataset": "{path} は{what}で、データセットではありません。{format}",
+        "data_no_idx": "{path} はフォルダですが、データセットの 4 つの IDX ファイル({files}。"
+        ".gz でもよい)がありません。入っているのは: {shown}。それらがあるフォルダか、.npz "
+        "ファイルを指定してください",
+        "nothing": "何もありません",
         "data_format": "データセットは x_train、t_train、x_test、t_test を持つ .npz "
         "(`np.savez(path, x_train=..., t_train=..., x_test=..., t_test=...)`)か、MNIST と同じ"
         "並びの 4 つの IDX ファイルがあるフォルダです",

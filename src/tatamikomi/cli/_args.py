@@ -25,7 +25,7 @@ from .._argparse import (  # noqa: F401 (the commands take them from here, with 
     language,
     say_text,
 )
-from ._common import CommandError, plural
+from ._common import CommandError
 
 def add_command(commands, name, help, description):
     """A command (or a kind of ``explain``/``plot``) with the shared help style (the parser
@@ -55,7 +55,7 @@ def shape_argument(text: str, lang: str = "en") -> tuple[int, ...]:
         raise argparse.ArgumentTypeError(say_text("shape", lang, text=repr(text)))
 
 
-def parse_array(text: str, name: str) -> np.ndarray:
+def parse_array(text: str, name: str, lang: str = "en") -> np.ndarray:
     """A small array from the command line, or the path of a ``.npy`` file.
 
     Rows are separated by ``;``, values by ``,`` and channels by ``|``:
@@ -64,13 +64,14 @@ def parse_array(text: str, name: str) -> np.ndarray:
         try:
             array = np.load(text, allow_pickle=False)
         except FileNotFoundError:
-            raise CommandError(f"{name} file {text} does not exist") from None
+            raise CommandError(say_text("array_missing", lang, name=name, text=text)) from None
         except (OSError, ValueError) as error:
             raise CommandError(
-                f"{name} file {text} is not a readable .npy array: {error}"
+                say_text("array_unreadable", lang, name=name, text=text, error=error)
             ) from None
         if array.dtype.kind not in "biuf":
-            raise CommandError(f"{name} file {text} holds {array.dtype}, not numbers")
+            dtype = array.dtype
+            raise CommandError(say_text("array_dtype", lang, name=name, text=text, dtype=dtype))
         return array
     channels = []
     for c, channel in enumerate(text.split("|")):
@@ -80,27 +81,32 @@ def parse_array(text: str, name: str) -> np.ndarray:
                 rows.append([float(v) for v in row.split(",")])
             except ValueError:
                 raise CommandError(
-                    f"{name}: row {r + 1} ({row.strip()!r}) is not a list of numbers; write rows "
-                    f'separated by ";" and values by ",", e.g. "1,2,3;4,5,6"'
+                    say_text("array_row", lang, name=name, row=r + 1, text=row.strip())
                 ) from None
             if len(rows[-1]) != len(rows[0]):
+                count = len(rows[-1])
+                number = "array_value_one" if count == 1 else "array_value_many"
+                values = say_text(number, lang, count=count)
                 raise CommandError(
-                    f"{name}: row {r + 1} has {plural(len(rows[-1]), 'value')} but row 1 has "
-                    f"{len(rows[0])}; every row needs the same number"
+                    say_text(
+                        "array_row_size", lang, name=name, row=r + 1, values=values,
+                        first=len(rows[0]),
+                    )
                 )
         if channels and np.shape(rows) != np.shape(channels[0]):
+            size = f"{len(rows)}x{len(rows[0])}"
+            first = f"{len(channels[0])}x{len(channels[0][0])}"
             raise CommandError(
-                f"{name}: channel {c + 1} is {len(rows)}x{len(rows[0])} but channel 1 is "
-                f"{len(channels[0])}x{len(channels[0][0])}; channels must have the same size"
+                say_text("array_channel", lang, name=name, channel=c + 1, size=size, first=first)
             )
         channels.append(rows)
     array = np.array(channels)
     return array[0] if len(channels) == 1 else array
 
 
-def optional_array(text, name):
+def optional_array(text, name, lang: str = "en"):
     """``parse_array``, or None when the option was not given."""
-    return None if text is None else parse_array(text, name)
+    return None if text is None else parse_array(text, name, lang)
 
 
 def _lang(parser) -> str:

@@ -35,18 +35,20 @@ def _explain(args) -> int:
 
     try:
         if args.what == "conv":
-            x = _args.optional_array(args.input, "--input")
-            w = _args.optional_array(args.filter, "--filter")
+            x = _args.optional_array(args.input, "--input", args.lang)
+            w = _args.optional_array(args.filter, "--filter", args.lang)
             result = explain.explain_conv(x, w, stride=args.stride, pad=args.pad, bias=args.bias)
         elif args.what == "pool":
-            x = _args.optional_array(args.input, "--input")
+            x = _args.optional_array(args.input, "--input", args.lang)
             result = explain.explain_pool(
                 x, args.size, stride=args.stride, pad=args.pad, mode=args.mode
             )
         elif args.what == "im2col":
             if args.input is not None and args.shape is not None:
                 raise CommandError(say_text("input_or_shape", args.lang))
-            x = _args.parse_array(args.input, "--input") if args.input is not None else args.shape
+            x = args.shape
+            if args.input is not None:
+                x = _args.parse_array(args.input, "--input", args.lang)
             size = args.filter_size
             fh, fw = (size, size) if isinstance(size, int) else (size or (None, None))
             if x is not None and fh is None:
@@ -57,12 +59,13 @@ def _explain(args) -> int:
         elif args.what == "flatten":
             result = explain.explain_flatten(args.input_shape, args.pixel)
         elif args.what == "shift":
-            x = _args.optional_array(args.input, "--input")
+            x = _args.optional_array(args.input, "--input", args.lang)
             result = explain.explain_shift(
                 x, args.shift, args.size, stride=args.stride, mode=args.mode
             )
         else:
-            result = explain.explain_shape(model_by_name(args.model, args.lang), args.input_shape)
+            model = model_by_name(args.model, args.lang)
+            result = explain.explain_shape(model, args.input_shape)
     except (ValueError, TypeError) as error:
         raise CommandError(error_text(error, args.lang)) from None
     print(result.text(args.lang))
@@ -88,10 +91,10 @@ def _figure(args):
 
     lang = args.lang
     if args.what == "im2col":
-        x = _args.optional_array(args.input, "--input")
+        x = _args.optional_array(args.input, "--input", args.lang)
         return viz.im2col_figure(x, args.filter_size, stride=args.stride, pad=args.pad, lang=lang)
     if args.what == "pool":
-        x = _args.optional_array(args.input, "--input")
+        x = _args.optional_array(args.input, "--input", args.lang)
         return viz.pool_figure(
             x, args.size, stride=args.stride, pad=args.pad, mode=args.mode, lang=lang
         )
@@ -147,8 +150,8 @@ def _plot(args) -> int:
     check_output(output, force=args.force, lang=args.lang)
     try:
         if args.what == "slide":
-            x = _args.optional_array(args.input, "--input")
-            w = _args.optional_array(args.filter, "--filter")
+            x = _args.optional_array(args.input, "--input", args.lang)
+            w = _args.optional_array(args.filter, "--filter", args.lang)
             viz.save_sliding_window_gif(
                 output,
                 x,

@@ -485,10 +485,13 @@ def _load_path(path: str, source: Source | None) -> Dataset:
             classes = source.classes if source else None
             credit = source.credit if source else ""
             return _assemble(name, _read_folder(files, source), classes, directory, credit)
-    shown = ", ".join(listing[:6]) + (", ..." if len(listing) > 6 else "") if listing else "nothing"
-    raise DataNotFoundError(
-        f"{path} is a directory without the four IDX files of a dataset ({idx_files}); it has "
-        f"{shown}. Give the folder that has them, or a .npz file"
+    shown = (
+        ", ".join(listing[:6]) + (", ..." if len(listing) > 6 else "")
+        if listing
+        else i18n.Said("errors.nothing")
+    )
+    raise i18n.error(
+        DataNotFoundError, "data_no_idx", path=path, files=", ".join(FILES.values()), shown=shown
     )
 
 

@@ -16,6 +16,7 @@ import os
 
 import numpy as np
 
+from .. import i18n
 from .._files import atomic_write
 from . import _common
 from ._common import refuse
@@ -645,7 +646,7 @@ def from_onnx(path, *, input_shape=None, classes=None, preprocess=None):
     onnx = _onnx()
     if isinstance(path, (str, os.PathLike)):
         if not os.path.isfile(path):
-            raise FileNotFoundError(f"ONNX file {path} does not exist")
+            raise i18n.error(FileNotFoundError, "onnx_missing", path=path)
         try:
             proto = onnx.load(os.fspath(path))
         except Exception as error:  # a protobuf DecodeError, or any other unreadable file
