@@ -1774,7 +1774,7 @@ ERRORS = {
         "image_no_pixels": "画像に画素がありません ({width}x{height})",
         "image_too_big": "画像は {width}x{height} = {pixels:,} 画素で、上限の {limit:,} 画素 "
         "(tatamikomi.images.MAX_IMAGE_PIXELS) を超えています。先に縮小するか、信頼できる"
-        "ファイルなら max_pixels をもっと大きくしてください",
+        "ファイルなら `max_pixels` をもっと大きくしてください",
         "png_truncated": "PNG ファイルが途中で切れています",
         "png_no_data": "PNG ファイルにヘッダか画像データがありません(途中で切れていませんか)",
         "png_header": "PNG のヘッダが壊れています",

@@ -121,4 +121,4 @@ def get(model: str = "default") -> Recipe:
             raise i18n.error(FileNotFoundError, "spec_missing", name=name)
         return Recipe(name)
     names = ", ".join(recipe.model for recipe in RECIPES.values())
-    raise ValueError(f"unknown model {name!r}; choose {names} or give a JSON spec file (.json)")
+    raise i18n.error(ValueError, "unknown_model", name=name, choices=names)
