@@ -21,6 +21,19 @@ messages, the browser studio's labels), write its dict below and register it in 
 name its keys for what they say (``"studio.draw_digit"``). To add a language, add its code to
 ``LANGUAGES`` and its dict to every area.
 
+The library's errors that a learner meets are raised with :func:`error` from the ``errors``
+area: their message is the English text, and they keep its name and values, so that a command
+line says them in the user's language with :func:`say`::
+
+    >>> missing = i18n.error(FileNotFoundError, "model_missing", path="m.npz")
+    >>> str(missing)
+    'model file m.npz does not exist'
+    >>> i18n.say(missing, "ja")
+    'モデルファイル m.npz がありません'
+
+A value that is itself a :class:`Said` (a text to be said later) or such an error is said in the
+same language.
+
 The lecture's own terms are kept where it has them: フィルタ, 積和計算, 特徴マップ, チャネル,
 パディング, ストライド, プーリング.
 """
