@@ -281,6 +281,33 @@ def test_settings_runs_files_and_the_book_say_japanese(trained):
     assert not (folder / "diverged.npz").exists()
 
 
+BOOK_SCRIPT = """\
+from dataset.mnist import load_mnist
+(x, t), (x_test, t_test) = load_mnist(flatten=False)
+from simple_convnet import SimpleConvNet
+network = SimpleConvNet()
+network.save_params("params.pkl")
+network.save_params("params.pkl")
+"""
+
+
+@pytest.mark.parametrize("module", ["tatamikomi", "tatamikomi.book"])
+def test_a_book_run_notes_in_japanese(tmp_path, module):
+    (tmp_path / "script.py").write_text(BOOK_SCRIPT)
+    args = ("book",) if module == "tatamikomi" else ()
+    result = run(*args, "--limit", "50", "script.py", cwd=tmp_path, module=module)
+    assert result.returncode == 0, result.stderr
+    for line in (
+        "tatamikomi book: 代わりに mnist-mini(tatamikomi に同梱の MNIST の訓練画像 6,000 枚と",
+        "tatamikomi book: --limit 50: 訓練画像 50 枚、テスト画像 50 枚\n",
+        "tatamikomi book: params.pkl はすでにあるので、そのまま残しました。代わりに params.1.pkl "
+        "に保存します",
+    ):
+        assert line in result.stderr
+    assert japanese_words_left(result.stderr) == [], result.stderr
+    assert (tmp_path / "params.1.pkl").exists()
+
+
 def test_python_m_tatamikomi_book_speaks_the_locale(tmp_path):
     result = run("--help", cwd=tmp_path, module="tatamikomi.book")
     assert result.stdout.startswith("使い方: python -m tatamikomi.book")

@@ -1477,6 +1477,17 @@ BOOK = {
         "script": "the book's script, e.g. ch07/train_convnet.py",
         "args": "the script's own arguments",
         "run": "Run a script of the book's repository unchanged.",
+        # the run's own notes
+        "mini": "{error}\ntatamikomi book: using mnist-mini instead, the 6,000 training and "
+        "1,000 test images of MNIST bundled with tatamikomi",
+        "limited": "--limit {limit}: {train:,} training and {test:,} test images",
+        "kept": "{kept} already exists and was left as it is; saving to {path} instead "
+        "(tatamikomi book --overwrite replaces it)",
+        "beside": "{path} is not in the current folder; reading {beside}",
+        "read_only": "note: the current folder {folder} is read-only, so a file the script saves "
+        "(params.pkl) will be refused; to keep it, run from a folder of your own and give the "
+        "script's path",
+        "saved": "saved {path}",
     },
     "ja": {
         "limit": "訓練画像とテスト画像の最初の N 枚だけを使い、手早く試す(スクリプトのエポック数は"
@@ -1487,6 +1498,16 @@ BOOK = {
         "script": "書籍のスクリプト(例: ch07/train_convnet.py)",
         "args": "スクリプト自身の引数",
         "run": "書籍のリポジトリのスクリプトをそのまま実行します。",
+        "mini": "{error}\ntatamikomi book: 代わりに mnist-mini(tatamikomi に同梱の MNIST の訓練"
+        "画像 6,000 枚とテスト画像 1,000 枚)を使います",
+        "limited": "--limit {limit}: 訓練画像 {train:,} 枚、テスト画像 {test:,} 枚",
+        "kept": "{kept} はすでにあるので、そのまま残しました。代わりに {path} に保存します"
+        "(tatamikomi book --overwrite なら置き換えます)",
+        "beside": "{path} は今のフォルダにないので、{beside} を読みます",
+        "read_only": "注意: 今のフォルダ {folder} は読み取り専用なので、スクリプトが保存する"
+        "ファイル (params.pkl) は拒まれます。残すには、自分のフォルダで実行し、スクリプトの"
+        "パスを指定してください",
+        "saved": "{path} に保存しました",
     },
 }
 

@@ -13,7 +13,9 @@ def main(argv=None) -> int:
                     lang=lang)
     add_arguments(parser)
     try:
-        return run_from_arguments(parser.parse_args(argv))
+        args = parser.parse_args(argv)
+        args.lang = lang
+        return run_from_arguments(args)
     except BookError as error:
         print(f"tatamikomi book: {i18n.say(error, lang)}", file=sys.stderr)
         return 1

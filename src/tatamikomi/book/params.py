@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 import pickle
-import sys
 
 import numpy as np
 
@@ -28,10 +27,6 @@ from .._files import atomic_write
 from ..models import fold_book_dropout
 from . import session
 from .session import BookError
-
-
-def _say(text: str) -> None:
-    print(f"tatamikomi book: {text}", file=sys.stderr)
 
 
 def _free_name(path: str) -> str:
@@ -59,8 +54,7 @@ def save_params(network, file_name) -> str:
     if os.path.exists(path) and not overwrite:
         kept = path
         path = _free_name(path)
-        _say(f"{kept} already exists and was left as it is; saving to {path} instead "
-             f"(tatamikomi book --overwrite replaces it)")
+        session.say("kept", kept=kept, path=path)
     folder = os.path.dirname(os.path.abspath(path))
     if not os.access(folder, os.W_OK):
         raise i18n.error(BookError, "book_read_only", path=path, folder=folder)
@@ -79,7 +73,7 @@ def find_params(file_name) -> str:
         return path
     beside = os.path.join(session.current().script_dir, path)
     if os.path.exists(beside):
-        _say(f"{path} is not in the current folder; reading {beside}")
+        session.say("beside", path=path, beside=beside)
         return beside
     return path
 
