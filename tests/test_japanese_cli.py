@@ -235,6 +235,29 @@ LIBRARY_ERRORS = [
      "'foo' というデータセットはありません。"),
 ]
 
+#: (arguments, the Japanese error) of settings and shapes a command refuses
+REFUSALS = [
+    (("train", "--lr", "-1", "-o", "new.npz"), "--lr は (0, inf) の範囲の有限の数にしてください。"),
+    (("train", "--augment-shift", "40", "-o", "new.npz"), "--augment-shift は 0 から 27 にして"),
+    (("evaluate", "model.npz", "--dataset", "mnist32.npz"),
+     "model.npz は mnist32 に合いません: SimpleConvNet の入力は (N, 1, 28, 28) の画像です。"),
+    (("explain", "pool", "--pad", "2"), "パディング (2, 2) はウィンドウ (2, 2) の半分以下にして"),
+    (("explain", "flatten", "--pixel", "50,50"), "画素は (1, 28, 28) の中の (行, 列) か"),
+    (("explain", "shape", "--input-shape", "3,28"), "Convolution の入力は 1 つあたり (C, H, W)"),
+    (("export", "model.npz", "-o", "model.onnx", "--opset", "3"), "opset 3 は古すぎます。"),
+]
+
+
+@pytest.mark.parametrize("args, expected", REFUSALS, ids=lambda c: str(c)[:40])
+def test_refused_settings_and_shapes_are_japanese(trained, args, expected):
+    folder, _ = trained
+    np.savez(folder / "mnist32.npz", x_train=np.zeros((10, 32, 32), np.uint8), t_train=np.arange(10),
+             x_test=np.zeros((5, 32, 32), np.uint8), t_test=np.arange(5))
+    result = run(*args, cwd=folder)
+    assert result.returncode == 1, result.stderr
+    assert expected in result.stderr
+    assert japanese_words_left(result.stdout + result.stderr) == [], result.stderr
+
 
 @pytest.mark.parametrize("args, kind, detail", LIBRARY_ERRORS, ids=lambda c: str(c)[:40])
 def test_library_errors_are_japanese_to_their_last_word(trained, args, kind, detail):

@@ -1052,6 +1052,9 @@ CLI = {
         "mini_measure_dir": "--data-dir {data_dir} is not used by mnist-mini, the dataset {path} "
         "was trained on (bundled with tatamikomi); to measure it on the dataset in that folder "
         "pass --dataset {data_dir}",
+        "layer_input": "{layer} needs input {expected} per example; got {got}",
+        "pool_padding": "padding ({top}, {left}) must be at most half the window ({kh}, {kw}), or "
+        "some windows would see only padding. Use padding <= kernel_size // 2.",
         "window_too_big": "the window of size {size}{dilated} does not fit in an input of size "
         "{input} padded by ({before}, {after}) to {padded}: the output would be empty. Use a "
         "smaller window, more padding, or a larger input.",
@@ -1066,7 +1069,7 @@ CLI = {
         "default": "(既定値: {default})",
         "argument": "引数 {name}: {message}",
         "invalid_choice": "選べない値です: {value}(選べるのは {choices})",
-        "invalid_value": "値が正しくありません({type}): {value}",
+        "invalid_value": "値が正しくありません(`{type}`): {value}",
         "expected_one": "値を 1 つ指定してください",
         "required": "次の引数が必要です: {names}",
         "unrecognized": "認識できない引数です: {names}",
@@ -1400,6 +1403,10 @@ CLI = {
         "mini_measure_dir": "--data-dir {data_dir} は mnist-mini({path} が学習したデータ"
         "セット。tatamikomi に同梱)では使いません。そのフォルダのデータセットで測るには "
         "--dataset {data_dir} を指定してください",
+        "layer_input": "{layer} の入力は 1 つあたり {expected} です。指定された形状: {got}",
+        "pool_padding": "パディング ({top}, {left}) はウィンドウ ({kh}, {kw}) の半分以下にして"
+        "ください。そうでないと、パディングしか見ないウィンドウができます。`padding <= "
+        "kernel_size // 2` にしてください。",
         "window_too_big": "大きさ {size}{dilated} のウィンドウが、大きさ {input} の入力を "
         "({before}, {after}) だけパディングした {padded} に収まりません: 出力が空になります。"
         "ウィンドウを小さくするか、パディングを増やすか、入力を大きくしてください。",
@@ -1560,6 +1567,19 @@ ERRORS = {
         # models by name, and specs (tatamikomi.models)
         "unknown_model": "unknown model {name!r}; choose {choices} or give a JSON spec file "
         "(.json)",
+        "model_input": "{model} takes images (N, {expected}); got shape {shape}.",
+        "model_input_flat": "{model} takes images (N, {expected}); got shape {shape}. Reshape the "
+        "images with x.reshape(-1, {expected}), or load MNIST with load_mnist(flatten=False).",
+        "opset_old": "opset {opset} is too old; tatamikomi writes opset 13 or newer",
+        "setting_number": "{name} must be a number; got {value!r}",
+        "setting_range": "{name} must be a finite number in {interval}; got {value!r}",
+        "shift_whole": "{name} must be a whole number of pixels; got {value!r}",
+        "shift_range": "{name} must be from 0 to {last} (less than the {height}x{width} images' "
+        "side); got {value}",
+        "input_shape_chw": "one input's shape is (C, H, W) of positive ints; got {shape}",
+        "pixel_inside": "the pixel must be (row, column) or (channel, row, column) inside "
+        "{shape}; got {pixel}",
+        "batch_shape": "a batch shape is (N, C, H, W) of positive ints; got {shape}",
         "spec_missing": "model spec file {name} does not exist",
         "onnx_missing": "ONNX file {path} does not exist",
         "torch_missing": "PyTorch weights file {path} does not exist",
@@ -1767,6 +1787,21 @@ ERRORS = {
         "できません。発散せずに学習したときのファイルを使ってください。",
         "unknown_model": "{name!r} というモデルはありません。{choices} から選ぶか、JSON の仕様"
         "ファイル (.json) を指定してください",
+        "model_input": "{model} の入力は (N, {expected}) の画像です。指定された形状: {shape}",
+        "model_input_flat": "{model} の入力は (N, {expected}) の画像です。指定された形状: "
+        "{shape}。画像の形を `x.reshape(-1, {expected})` で変えるか、MNIST を "
+        "`load_mnist(flatten=False)` で読み込んでください。",
+        "opset_old": "opset {opset} は古すぎます。tatamikomi が書き出すのは opset 13 以上です",
+        "setting_number": "{name} には数を指定してください。指定された値: {value!r}",
+        "setting_range": "{name} は {interval} の範囲の有限の数にしてください。指定された値: "
+        "{value!r}",
+        "shift_whole": "{name} には画素数を整数で指定してください。指定された値: {value!r}",
+        "shift_range": "{name} は 0 から {last} にしてください({height}x{width} の画像の辺より"
+        "小さく)。指定された値: {value}",
+        "input_shape_chw": "1 つの入力の形状は正の整数の (C, H, W) です。指定された値: {shape}",
+        "pixel_inside": "画素は {shape} の中の (行, 列) か (チャネル, 行, 列) にしてください。"
+        "指定された値: {pixel}",
+        "batch_shape": "バッチの形状は正の整数の (N, C, H, W) です。指定された値: {shape}",
         "spec_missing": "モデルの仕様ファイル {name} がありません",
         "onnx_missing": "ONNX ファイル {path} がありません",
         "torch_missing": "PyTorch の重みのファイル {path} がありません",

@@ -29,8 +29,8 @@ def plural(count: int, word: str) -> str:
     return f"{count} {word}" + ("" if count == 1 else "s")
 
 
-#: messages of errors raised in plain English below the library's words (the engine's
-#: geometry), and their names in i18n's ``cli`` area
+#: messages of errors raised in plain English below the library's words (the engine and the
+#: layers, which the CLI does not change), and their names in i18n's ``cli`` area
 _ENGLISH_ERRORS = [
     (
         re.compile(
@@ -39,6 +39,15 @@ _ENGLISH_ERRORS = [
             r"(?P<after>\d+)\) to (?P<padded>\d+): the output would be empty\. .*"
         ),
         "window_too_big",
+    ),
+    (re.compile(r"(?P<layer>\S+) needs input (?P<expected>.+) per example; got (?P<got>.+)"),
+     "layer_input"),
+    (
+        re.compile(
+            r"padding \((?P<top>\d+), (?P<left>\d+)\) must be at most half the window "
+            r"\((?P<kh>\d+), (?P<kw>\d+)\), or some windows would see only padding\. .*"
+        ),
+        "pool_padding",
     ),
 ]
 

@@ -50,6 +50,7 @@ def _check_numbers(args) -> None:
         if args.weight_decay is not None:
             check_weight_decay(args.weight_decay, "--weight-decay")
     except ValueError as error:
+        error = error_text(error, args.lang)
         raise CommandError(say_text("numbers_example", args.lang, error=error)) from None
 
 

@@ -217,7 +217,7 @@ def to_onnx_model(model, opset: int = DEFAULT_OPSET, softmax: bool = False):
     onnx = _onnx()
     helper = onnx.helper
     if opset < 13:
-        raise ValueError(f"opset {opset} is too old; tatamikomi writes opset 13 or newer")
+        raise i18n.error(ValueError, "opset_old", opset=opset)
     dtype = np.dtype(model.dtype)
     if dtype not in _NUMPY_TO_ONNX:
         raise ValueError(f"a model of dtype {dtype} cannot be exported to ONNX")
