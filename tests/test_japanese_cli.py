@@ -251,8 +251,9 @@ REFUSALS = [
 @pytest.mark.parametrize("args, expected", REFUSALS, ids=lambda c: str(c)[:40])
 def test_refused_settings_and_shapes_are_japanese(trained, args, expected):
     folder, _ = trained
-    np.savez(folder / "mnist32.npz", x_train=np.zeros((10, 32, 32), np.uint8), t_train=np.arange(10),
-             x_test=np.zeros((5, 32, 32), np.uint8), t_test=np.arange(5))
+    wide = np.zeros((10, 32, 32), np.uint8)
+    np.savez(folder / "mnist32.npz", x_train=wide, t_train=np.arange(10), x_test=wide[:5],
+             t_test=np.arange(5))
     result = run(*args, cwd=folder)
     assert result.returncode == 1, result.stderr
     assert expected in result.stderr
