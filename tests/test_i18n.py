@@ -2,6 +2,7 @@
 
 import string
 
+import numpy as np
 import pytest
 
 from tatamikomi import i18n
@@ -67,3 +68,46 @@ def test_the_module_docstrings_run():
 
     for module in (i18n, explain):
         assert doctest.testmod(module).failed == 0, module.__name__
+
+
+def test_an_error_speaks_english_and_says_itself_in_another_language():
+    error = i18n.error(FileNotFoundError, "model_missing", path="m.npz")
+    assert isinstance(error, FileNotFoundError)
+    assert str(error) == "model file m.npz does not exist"  # the library's own words
+    assert i18n.say(error, "ja") == "モデルファイル m.npz がありません"
+    assert i18n.say(error, "en") == str(error)
+    # an error inside another, and a text inside it, are said in the same language
+    inner = i18n.error(ValueError, "image_blank")
+    outer = i18n.error(ValueError, "in_file", path="a.png", error=inner)
+    assert str(outer) == "a.png: the image is blank: no digit found"
+    assert i18n.say(outer, "ja") == "a.png: 画像が空白で、数字が見つかりません"
+    kind = i18n.Said("errors.kind_fifo")
+    special = i18n.error(OSError, "not_regular", path="p", kind=kind)
+    assert "but a FIFO (named pipe);" in str(special)
+    assert "名前付きパイプ (FIFO)" in i18n.say(special, "ja")
+    recast = i18n.recast(KeyError, outer)
+    assert isinstance(recast, KeyError) and i18n.say(recast, "ja") == i18n.say(outer, "ja")
+    # anything else is as it was
+    assert i18n.say(ValueError("plain words"), "ja") == "plain words"
+    assert i18n.say(3, "ja") == 3
+    with pytest.raises(ValueError, match="lang must be one of"):
+        i18n.say(error, "fr")
+
+
+def test_library_errors_keep_their_english_and_carry_their_words(tmp_path):
+    from tatamikomi.images import ImageError, prepare_image
+    from tatamikomi.models import get_model, load
+
+    with pytest.raises(FileNotFoundError) as missing:
+        load(tmp_path / "gone.npz")
+    assert str(missing.value) == f"model file {tmp_path / 'gone.npz'} does not exist"
+    assert i18n.say(missing.value, "ja").startswith("モデルファイル ")
+    with pytest.raises(ValueError) as unknown:
+        get_model("Foo")
+    assert i18n.say(unknown.value, "ja").startswith("'Foo' というモデルはありません。")
+    blank = tmp_path / "blank.npy"
+    np.save(blank, np.zeros((28, 28)))
+    with pytest.raises(ImageError) as empty:
+        prepare_image(blank)
+    assert str(empty.value).startswith(f"{blank}: the image is blank: no digit found")
+    assert i18n.say(empty.value, "ja").startswith(f"{blank}: 画像が空白で")

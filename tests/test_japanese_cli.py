@@ -3,6 +3,7 @@ locale, every command's help, output and errors are Japanese; English stays the 
 
 import os
 import pathlib
+import pickle
 import re
 import subprocess
 import sys
@@ -11,6 +12,8 @@ import numpy as np
 import pytest
 
 from tatamikomi.cli._args import language
+from tatamikomi.data.datasets import FILES
+from tatamikomi.layers import LAYER_TYPES
 
 from .test_teaching import english_words
 
@@ -26,9 +29,16 @@ NAMES = (
     "simple_convnet", "deep_convnet", "en", "ja",
     # the commands' own names
     "import-book", "train", "evaluate", "predict", "summary", "demo", "explain", "plot",
-    "export", "import", "serve", "book",
+    "export", "import", "serve", "book", "python",
+    # the kinds of explain and plot
+    "conv", "pool", "im2col", "shape", "flatten", "shift", "filters", "feature-maps", "curves",
+    "confusion", "errors", "channels", "slide",
     # positional arguments as the usage line names them
     "model", "models", "params", "images", "source", "script", "args",
+    # values and array names a message quotes
+    "NaN", "nan", "x_train", "t_train", "x_test", "t_test", "y_train", "y_test", "classes",
+    # the layer types a spec names, the files of an IDX dataset
+    *LAYER_TYPES, *FILES.values(),
 )
 #: what is not prose: options, paths and file names, metavars and environment variables
 #: (capitals), {choices}, quoted values, the optimizer's own repr (lr=0.003, beta1=0.9)
@@ -44,7 +54,7 @@ def japanese_words_left(text):
     return english_words(NOT_PROSE.sub(" ", text), NAMES)
 
 
-def run(*args, cwd, lang_env="ja_JP.UTF-8", extra=None):
+def run(*args, cwd, lang_env="ja_JP.UTF-8", extra=None, module="tatamikomi"):
     env = {
         key: value for key, value in os.environ.items()
         if key not in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE")
@@ -60,7 +70,7 @@ def run(*args, cwd, lang_env="ja_JP.UTF-8", extra=None):
         env["LANG"] = lang_env
     env.update(extra or {})
     return subprocess.run(
-        [sys.executable, "-m", "tatamikomi", *args],
+        [sys.executable, "-m", module, *args],
         capture_output=True, text=True, timeout=300, env=env, cwd=cwd,
     )
 
@@ -112,10 +122,17 @@ def test_the_default_stays_english_without_a_japanese_locale(tmp_path):
     assert result.stderr == "tatamikomi train: --epochs must be at least 1; got 0\n"
 
 
-#: every command whose help is Japanese now
+#: every command and every kind of explain and plot
 COMMANDS = [
     (), ("train",), ("evaluate",), ("predict",), ("summary",), ("import-book",), ("demo",),
-    ("export",), ("import",), ("serve",), ("book",),
+    ("export",), ("import",), ("serve",), ("book",), ("explain",), ("plot",),
+    *[("explain", kind) for kind in ("conv", "pool", "im2col", "shape", "flatten", "shift")],
+    *[
+        ("plot", kind) for kind in (
+            "filters", "feature-maps", "curves", "confusion", "errors", "im2col", "pool",
+            "flatten", "channels", "slide",
+        )
+    ],
 ]
 
 
@@ -154,19 +171,179 @@ def test_results_and_errors_of_each_command_are_japanese(trained):
         assert japanese_words_left(out) == [], (args, out)
 
 
-def test_library_errors_get_a_japanese_line_before_their_detail(trained):
-    folder, _ = trained
+def _bad_files(folder):
+    """Files a student may give by mistake, in ``folder``."""
     np.save(folder / "blank.npy", np.zeros((28, 28)))
+    np.save(folder / "nan.npy", np.full((28, 28), np.nan))
+    with open(folder / "huge.npy", "wb") as f:  # a header that asks for 400 million pixels
+        np.lib.format.write_array_header_1_0(
+            f, {"descr": "|u1", "fortran_order": False, "shape": (20000, 20000)}
+        )
     (folder / "junk.npz").write_text("junk")
-    cases = {
-        ("train", "--model", "Foo"): "tatamikomi train: そのモデルはありません。",
-        ("summary", "Foo"): "tatamikomi summary: そのモデルはありません。",
-        ("evaluate", "junk.npz"): "tatamikomi evaluate: モデルファイルを読み込めません。",
-        ("predict", "model.npz", "blank.npy"): "tatamikomi predict: 画像を使えません。",
-    }
-    for args, expected in cases.items():
-        result = run(*args, cwd=folder)
-        assert result.returncode == 1 and result.stderr.startswith(expected), (args, result.stderr)
+    (folder / "junk.png").write_bytes(b"\x89PNG\r\n\x1a\nxxxx")
+    (folder / "notes.txt").write_text("hello")
+    (folder / "list.pkl").write_bytes(pickle.dumps([1, 2]))
+    (folder / "bad.json").write_text("{")
+    (folder / "odd.json").write_text('{"input_shape": [1, 28, 28], "layers": [{"type": "Foo"}]}')
+    (folder / "script.py").write_text("print(1)")
+    np.savez(folder / "flat.npz", x_train=np.zeros(10), t_train=np.arange(10),
+             x_test=np.zeros(5), t_test=np.arange(5))
+    np.savez(folder / "negative.npz", x_train=np.zeros((10, 28, 28)), t_train=np.arange(10) - 1,
+             x_test=np.zeros((5, 28, 28)), t_test=np.arange(5))
+
+
+#: (arguments, the first line: the kind of problem, the Japanese detail)
+LIBRARY_ERRORS = [
+    (("evaluate", "gone.npz"), "モデルファイルを読み込めません。",
+     "モデルファイル gone.npz がありません"),
+    (("evaluate", "junk.npz"), "モデルファイルを読み込めません。",
+     "junk.npz は tatamikomi のモデルファイルではありません(.npz 形式ではありません)"),
+    (("evaluate", "list.pkl"), "モデルファイルを読み込めません。",
+     "list.pkl は pickle ファイルで、tatamikomi のモデルファイルではありません。"),
+    (("import-book", "list.pkl"), "モデルファイルを読み込めません。",
+     "list.pkl に入っているのは配列の辞書ではありません"),
+    (("import-book", "gone.pkl"), "モデルファイルを読み込めません。",
+     "パラメータのファイル gone.pkl がありません"),
+    (("train", "--model", "Foo"), "そのモデルはありません。", "'Foo' というモデルはありません。"),
+    (("summary", "Foo"), "そのモデルはありません。", "'Foo' というモデルはありません。"),
+    (("summary", "bad.json"), "そのモデルはありません。",
+     "モデルの仕様が正しい JSON ではありません: 1 行 2 列目"),
+    (("summary", "odd.json"), "そのモデルはありません。",
+     "仕様の層 0({'type': 'Foo'}): 'Foo' という層の種類はありません。使える種類: "),
+    (("explain", "shape", "gone.json"), "そのモデルはありません。",
+     "モデルの仕様ファイル gone.json がありません"),
+    (("predict", "model.npz", "blank.npy"), "画像を使えません。",
+     "blank.npy: 画像が空白で、数字が見つかりません"),
+    (("predict", "model.npz", "nan.npy"), "画像を使えません。",
+     "nan.npy: 画素値のうち 784 個が NaN か無限大です"),
+    (("predict", "model.npz", "huge.npy"), "画像を使えません。",
+     "huge.npy: 画像は 20000x20000 = 400,000,000 画素で、上限の 50,000,000 画素"),
+    (("predict", "model.npz", "junk.png"), "画像を使えません。",
+     "junk.png: PNG ファイルにヘッダか画像データがありません"),
+    (("predict", "model.npz", "notes.txt"), "画像を使えません。",
+     "notes.txt: PNG、JPEG、PGM/PPM、.npy のどれでもありません"),
+    (("predict", "model.npz", "gone.png"), "画像を使えません。", "画像 gone.png がありません"),
+    (("train", "--dataset", "gone.npz", "-o", "new.npz"), "データを読み込めません: ",
+     "データセット gone.npz がありません。"),
+    (("train", "--dataset", "notes.txt", "-o", "new.npz"), "データを読み込めません: ",
+     "notes.txt はテキストファイル(先頭は 'hello')で、データセットではありません。"),
+    (("train", "--dataset", "flat.npz", "-o", "new.npz"), "データを読み込めません: ",
+     "flat.npz: x_train の形状は (10,) です。画像は (N, H, W) か (N, C, H, W) です"),
+    (("evaluate", "model.npz", "--dataset", "negative.npz"), "データを読み込めません: ",
+     "negative.npz: t_train にラベル -1 があります。ラベルは 0 から始まるクラス番号です"),
+    (("evaluate", "model.npz", "--dataset", "foo"), "データを読み込めません: ",
+     "'foo' というデータセットはありません。"),
+]
+
+#: (arguments, the Japanese error) of settings and shapes a command refuses
+REFUSALS = [
+    (("train", "--lr", "-1", "-o", "new.npz"), "--lr は (0, inf) の範囲の有限の数にしてください。"),
+    (("train", "--augment-shift", "40", "-o", "new.npz"), "--augment-shift は 0 から 27 にして"),
+    (("evaluate", "model.npz", "--dataset", "mnist32.npz"),
+     "model.npz は mnist32 に合いません: SimpleConvNet の入力は (N, 1, 28, 28) の画像です。"),
+    (("explain", "pool", "--pad", "2"), "パディング (2, 2) はウィンドウ (2, 2) の半分以下にして"),
+    (("explain", "flatten", "--pixel", "50,50"), "画素は (1, 28, 28) の中の (行, 列) か"),
+    (("explain", "shape", "--input-shape", "3,28"), "Convolution の入力は 1 つあたり (C, H, W)"),
+    (("export", "model.npz", "-o", "model.onnx", "--opset", "3"), "opset 3 は古すぎます。"),
+]
+
+
+@pytest.mark.parametrize("args, expected", REFUSALS, ids=lambda c: str(c)[:40])
+def test_refused_settings_and_shapes_are_japanese(trained, args, expected):
+    folder, _ = trained
+    wide = np.zeros((10, 32, 32), np.uint8)
+    np.savez(folder / "mnist32.npz", x_train=wide, t_train=np.arange(10), x_test=wide[:5],
+             t_test=np.arange(5))
+    result = run(*args, cwd=folder)
+    assert result.returncode == 1, result.stderr
+    assert expected in result.stderr
+    assert japanese_words_left(result.stdout + result.stderr) == [], result.stderr
+
+
+@pytest.mark.parametrize("args, kind, detail", LIBRARY_ERRORS, ids=lambda c: str(c)[:40])
+def test_library_errors_are_japanese_to_their_last_word(trained, args, kind, detail):
+    folder, _ = trained
+    _bad_files(folder)
+    result = run(*args, cwd=folder)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.startswith(f"tatamikomi {args[0]}: {kind}"), result.stderr
+    assert detail in result.stderr
+    assert japanese_words_left(result.stderr) == [], result.stderr
+    english = run(*args, cwd=folder, lang_env=None)  # and the library's English is the same
+    assert english.returncode == 1 and japanese_words_left(english.stderr) != []
+
+
+def test_settings_runs_files_and_the_book_say_japanese(trained):
+    folder, _ = trained
+    _bad_files(folder)
+    (folder / "locked.npz.lock").write_text(f"{os.getpid()}\n")  # a live process holds it
+    cases = [
+        (("summary", "SimpleConvNet"), {"TATAMIKOMI_NUM_THREADS": "abc"},
+         "TATAMIKOMI_NUM_THREADS には、スレッド数を表す正の整数(例えば 4)を指定してください。"),
+        (("summary", "SimpleConvNet"), {"TATAMIKOMI_MEMORY_MB": "0"},
+         "TATAMIKOMI_MEMORY_MB には、1 以上のメガバイト数(例えば 64)を指定してください。"),
+        (("train", "-o", "locked.npz"), {}, "locked.npz には別の学習(プロセス番号 "),
+        (("train", "-o", os.devnull), {}, "は普通のファイルではなくデバイスなので、そのまま残し"),
+        (("train", "--lr", "1e30", "-o", "diverged.npz"), {},
+         "学習が発散しました: エポック 1 のステップ "),
+        (("explain", "conv", "--filter", "1,1,1,1,1;" * 4 + "1,1,1,1,1"), {},
+         "大きさ 5 のウィンドウが、大きさ 4 の入力を (0, 0) だけパディングした 4 に収まりません"),
+        (("explain", "conv", "--stride", "0"), {}, "`stride` は縦横とも 1 以上にしてください。"),
+        (("explain", "conv", "--input", "1,2;3"), {}, "--input: 2 行目の値は 1 個ですが、1 行目は"),
+        (("explain", "im2col", "--shape", "1,1,4,4"), {}, "フィルタの大きさを --filter-size で"),
+        (("plot", "slide", "-o", "slide.png"), {}, "アニメーションは GIF で書き出します。"),
+        (("plot", "curves", "model.npz", "-o", "curves.txt"), {}, "-o NAME.png(または .svg"),
+        (("serve", "--port", "99999"), {}, "--port は 0 から 65535 の間にしてください。"),
+        (("book", "gone.py"), {}, "gone.py がありません。書籍のスクリプトのパスを指定してください"),
+        (("book", "--limit", "0", "script.py"), {}, "--limit は 1(枚)以上にしてください。"),
+    ]
+    for args, extra, expected in cases:
+        result = run(*args, cwd=folder, extra=extra)
+        assert result.returncode == 1, (args, result.stderr)
+        assert expected in result.stderr, (args, result.stderr)
+        assert japanese_words_left(result.stdout + result.stderr) == [], (args, result.stderr)
+    assert not (folder / "diverged.npz").exists()
+
+
+BOOK_SCRIPT = """\
+from dataset.mnist import load_mnist
+(x, t), (x_test, t_test) = load_mnist(flatten=False)
+from simple_convnet import SimpleConvNet
+network = SimpleConvNet()
+network.save_params("params.pkl")
+network.save_params("params.pkl")
+"""
+
+
+@pytest.mark.parametrize("module", ["tatamikomi", "tatamikomi.book"])
+def test_a_book_run_notes_in_japanese(tmp_path, module):
+    (tmp_path / "script.py").write_text(BOOK_SCRIPT)
+    args = ("book",) if module == "tatamikomi" else ()
+    result = run(*args, "--limit", "50", "script.py", cwd=tmp_path, module=module)
+    assert result.returncode == 0, result.stderr
+    for line in (
+        "tatamikomi book: 代わりに mnist-mini(tatamikomi に同梱の MNIST の訓練画像 6,000 枚と",
+        "tatamikomi book: --limit 50: 訓練画像 50 枚、テスト画像 50 枚\n",
+        "tatamikomi book: params.pkl はすでにあるので、そのまま残しました。代わりに params.1.pkl "
+        "に保存します",
+    ):
+        assert line in result.stderr
+    assert japanese_words_left(result.stderr) == [], result.stderr
+    assert (tmp_path / "params.1.pkl").exists()
+
+
+def test_python_m_tatamikomi_book_speaks_the_locale(tmp_path):
+    result = run("--help", cwd=tmp_path, module="tatamikomi.book")
+    assert result.stdout.startswith("使い方: python -m tatamikomi.book")
+    assert "書籍のリポジトリのスクリプトをそのまま実行します。" in result.stdout
+    assert japanese_words_left(result.stdout) == []
+    result = run("gone.py", cwd=tmp_path, module="tatamikomi.book")
+    assert result.stderr == (
+        "tatamikomi book: gone.py がありません。書籍のスクリプトのパスを指定してください"
+        "(例: ch07/train_convnet.py)\n"
+    )
+    english = run("--help", cwd=tmp_path, module="tatamikomi.book", lang_env=None)
+    assert english.stdout.startswith("usage: python -m tatamikomi.book")
 
 
 def test_the_japanese_word_check_can_fail():

@@ -13,7 +13,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "tatamikomi"
 # cli/serve -> train -> models -> lecture -> layers -> functional, and io (the safe container)
 # below the models, knowing none of them.
 LEVELS = [
-    {"_version", "_checks", "_files", "_progress", "_blas", "_png", "i18n"},
+    {"i18n"},  # the words: every unit may say its messages through it
+    {"_version", "_checks", "_files", "_progress", "_blas", "_png", "_argparse"},
     {"config"},
     {"_parallel"},
     {"functional", "init", "io", "data", "images"},

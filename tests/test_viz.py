@@ -72,7 +72,7 @@ def test_each_model_picture_is_written(tmp_path, capsys, model_file, kind, lang)
     output = tmp_path / f"{kind}.png"
     code, out, err = plot(capsys, kind, model_file, "-o", str(output), "--lang", lang)
     assert code == 0, err
-    assert out.strip() == f"wrote {output}"
+    assert out.strip() == (f"wrote {output}" if lang == "en" else f"{output} に書き出しました")
     check_image(output)
 
 

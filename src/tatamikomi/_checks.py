@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import i18n
+
 DEFAULT_DTYPE = np.float32
 
 
@@ -26,14 +28,14 @@ def pair(value, name: str = "value") -> tuple[int, int]:
 def positive_pair(value, name: str) -> tuple[int, int]:
     result = pair(value, name)
     if min(result) < 1:
-        raise ValueError(f"{name} must be at least 1 in each direction; got {value!r}")
+        raise i18n.error(ValueError, "pair_positive", name=name, value=value)
     return result
 
 
 def non_negative_pair(value, name: str) -> tuple[int, int]:
     result = pair(value, name)
     if min(result) < 0:
-        raise ValueError(f"{name} must not be negative; got {value!r}")
+        raise i18n.error(ValueError, "pair_negative", name=name, value=value)
     return result
 
 

@@ -22,6 +22,8 @@ import re
 import secrets
 import stat
 
+from . import i18n
+
 TEMPORARY_SUFFIX = ".tmp"
 
 
@@ -51,22 +53,20 @@ def refuse_special(path) -> None:
     if stat.S_ISREG(mode):
         return
     kind = (
-        "a folder"
+        "folder"
         if stat.S_ISDIR(mode)
-        else "a symbolic link"
+        else "link"
         if stat.S_ISLNK(mode)
-        else "a FIFO (named pipe)"
+        else "fifo"
         if stat.S_ISFIFO(mode)
-        else "a device"
+        else "device"
         if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
-        else "a socket"
+        else "socket"
         if stat.S_ISSOCK(mode)
-        else "something else"
+        else "other"
     )
-    raise NotRegularFileError(
-        f"{path} is not a regular file but {kind}; it was left as it is. Give the name "
-        f"of a regular file to write"
-    )
+    kind = i18n.Said(f"errors.kind_{kind}")
+    raise i18n.error(NotRegularFileError, "not_regular", path=path, kind=kind)
 
 
 @contextlib.contextmanager
@@ -180,7 +180,7 @@ class RunLock:
     process's pid) for as long as the block runs; a second holder is refused with
     :class:`FileLockedError`. A lock left by a process that no longer runs is taken over."""
 
-    def __init__(self, path, *, what: str = "process"):
+    def __init__(self, path, *, what=i18n.Said("errors.run_process")):
         self.path = os.fspath(path)
         self.lock_path = self.path + ".lock"
         self.what = what
@@ -199,7 +199,7 @@ class RunLock:
                 f.write(f"{os.getpid()}\n")
             self._held = True
             return
-        raise FileLockedError(f"could not take the lock {self.lock_path}; try again")
+        raise i18n.error(FileLockedError, "lock_taken", lock=self.lock_path)
 
     def check(self) -> None:
         """Raise :class:`FileLockedError` if a running process holds the lock (a look before
@@ -208,11 +208,14 @@ class RunLock:
             return
         pid = self._owner()
         if pid is None or process_alive(pid):
-            who = f"pid {pid}" if pid is not None else "another process"
-            raise FileLockedError(
-                f"{self.path} is being written by another {self.what} ({who}; its lock is "
-                f"{self.lock_path}); wait for it to end or choose another file. If no such "
-                f"{self.what} runs, remove {self.lock_path}"
+            who = (
+                i18n.Said("errors.who_pid", pid=pid)
+                if pid is not None
+                else i18n.Said("errors.who_unknown")
+            )
+            raise i18n.error(
+                FileLockedError, "locked", path=self.path, what=self.what, who=who,
+                lock=self.lock_path,
             )
 
     def _owner(self):

@@ -19,6 +19,8 @@ import zlib
 
 import numpy as np
 
+from . import i18n
+
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}  # colour type -> samples per pixel
 # Adam7 interlacing: (first row, first column, row step, column step) of each of the 7 passes
@@ -45,7 +47,7 @@ def read_chunks(data: bytes) -> tuple[dict, bytes]:
         length, kind = struct.unpack(">I4s", data[position : position + 8])
         body = data[position + 8 : position + 8 + length]
         if len(body) < length:
-            raise PNGError("the PNG file is truncated")
+            raise i18n.error(PNGError, "png_truncated")
         if kind == b"IDAT":
             idat.append(body)
         else:
@@ -54,9 +56,9 @@ def read_chunks(data: bytes) -> tuple[dict, bytes]:
         if kind == b"IEND":
             break
     if b"IHDR" not in chunks or not idat:
-        raise PNGError("the PNG file has no header or no image data (truncated?)")
+        raise i18n.error(PNGError, "png_no_data")
     if len(chunks[b"IHDR"]) != 13:
-        raise PNGError("the PNG header is damaged")
+        raise i18n.error(PNGError, "png_header")
     return chunks, b"".join(idat)
 
 
@@ -65,9 +67,9 @@ def _inflate(compressed: bytes, needed: int) -> bytes:
     try:
         raw = zlib.decompressobj().decompress(compressed, needed)
     except zlib.error as error:
-        raise PNGError(f"the PNG image data is damaged ({error})") from None
+        raise i18n.error(PNGError, "png_data_damaged", error=error) from None
     if len(raw) < needed:
-        raise PNGError(f"the PNG image data is truncated ({len(raw):,} of {needed:,} bytes)")
+        raise i18n.error(PNGError, "png_data_truncated", got=len(raw), needed=needed)
     return raw
 
 
@@ -234,12 +236,11 @@ def _to_levels(samples: np.ndarray, colour: int, depth: int, chunks: dict) -> np
 def check_size(width: int, height: int, max_pixels: int | None) -> None:
     """Refuse an empty image, or one over ``max_pixels`` (None: no limit), before allocating."""
     if width <= 0 or height <= 0:
-        raise PNGError(f"the image has no pixels ({width}x{height})")
+        raise i18n.error(PNGError, "image_no_pixels", width=width, height=height)
     if max_pixels is not None and width * height > max_pixels:
-        raise PNGError(
-            f"the image is {width}x{height} = {width * height:,} pixels, over the limit of "
-            f"{max_pixels:,} (tatamikomi.images.MAX_IMAGE_PIXELS); shrink it first, or pass a "
-            f"larger max_pixels if you trust the file"
+        raise i18n.error(
+            PNGError, "image_too_big", width=width, height=height, pixels=width * height,
+            limit=max_pixels,
         )
 
 

@@ -56,6 +56,8 @@ import os
 import threading
 from dataclasses import dataclass
 
+from . import i18n
+
 __all__ = [
     "config",
     "get_config",
@@ -91,16 +93,16 @@ _scoped: contextvars.ContextVar[dict[str, int]] = contextvars.ContextVar(
 
 
 def _environment_error(variable: str, text: str, expected: str) -> ValueError:
-    return ValueError(
-        f"{variable} must be {expected}; got {text!r}. Set it to such a value or unset it."
-    )
+    """``expected`` names a text of i18n's ``errors`` area (``env_threads``)."""
+    expected = i18n.Said(f"errors.{expected}")
+    return i18n.error(ValueError, "environment", variable=variable, text=text, expected=expected)
 
 
 def _threads_from_environment() -> int:
     text = os.environ.get("TATAMIKOMI_NUM_THREADS", "").strip()
     if not text:
         return max(1, min(os.cpu_count() or 1, MAX_DEFAULT_THREADS))
-    expected = "a positive whole number of threads, such as 4"
+    expected = "env_threads"
     try:
         value = int(text)
     except ValueError:
@@ -114,7 +116,7 @@ def _memory_from_environment() -> int:
     text = os.environ.get("TATAMIKOMI_MEMORY_MB", "").strip()
     if not text:
         return DEFAULT_MEMORY_BYTES
-    expected = "a number of megabytes of at least 1, such as 64"
+    expected = "env_memory"
     try:
         megabytes = float(text)
     except ValueError:

@@ -21,6 +21,19 @@ messages, the browser studio's labels), write its dict below and register it in 
 name its keys for what they say (``"studio.draw_digit"``). To add a language, add its code to
 ``LANGUAGES`` and its dict to every area.
 
+The library's errors that a learner meets are raised with :func:`error` from the ``errors``
+area: their message is the English text, and they keep its name and values, so that a command
+line says them in the user's language with :func:`say`::
+
+    >>> missing = i18n.error(FileNotFoundError, "model_missing", path="m.npz")
+    >>> str(missing)
+    'model file m.npz does not exist'
+    >>> i18n.say(missing, "ja")
+    'モデルファイル m.npz がありません'
+
+A value that is itself a :class:`Said` (a text to be said later) or such an error is said in the
+same language.
+
 The lecture's own terms are kept where it has them: フィルタ, 積和計算, 特徴マップ, チャネル,
 パディング, ストライド, プーリング.
 """
@@ -904,6 +917,7 @@ CLI = {
         "save_dir": "folder for the models trained in the studio (default: here)",
         "not_a_folder": "--save-dir {path} is not a folder; create it first",
         "cannot_listen": "cannot listen on {host}:{port} ({why}); try --port 0",
+        "port_range": "--port must be from 0 to 65535; got {port}",
         "open_to_all": "warning: listening on {host}: anyone who can reach this machine can use "
         "the studio (and train on it). Use --host 127.0.0.1 to keep it to yourself.",
         "studio_at": "tatamikomi studio: {url}  (Ctrl-C stops it)",
@@ -918,6 +932,132 @@ CLI = {
         "served by tatamikomi (fast engine, MNIST from tatamikomi's mirrors or mnist-mini "
         "offline). Files the script saves never replace existing ones unless --overwrite is "
         "given. Options go before the script.",
+        # explain's and plot's kinds
+        "arg_image": "the image (H, W) or (C, H, W), as text or .npy",
+        "arg_image_2d": "the image (H, W), as text or .npy",
+        "window_size": "window size",
+        "pool_mode": "max or avg",
+        "filter_size": "filter size",
+        "plot_output": "file to write (default: {default})",
+        "dpi": "resolution in dots per inch",
+        "explain_conv_help": "a convolution, element by element",
+        "explain_conv_description": "Explain a convolution of one image. Without --input and "
+        "--filter, the lecture's 4x4 input and 3x3 filter. A multi-channel input sums over "
+        "channels.",
+        "explain_conv_filter": "the filter (FH, FW), (C, FH, FW) or (FN, C, FH, FW), as text or "
+        ".npy",
+        "explain_bias": "bias added to every output (default: none)",
+        "explain_pool_help": "max or average pooling, window by window",
+        "explain_pool_description": "Explain max or average pooling of one image (by default "
+        "the lecture's 4x4 input with a 2x2 window and stride 2).",
+        "explain_im2col_help": "the im2col matrix and its shape",
+        "explain_im2col_description": "Explain im2col: which window each row comes from and why "
+        "the matrix is (N*OH*OW, C*FH*FW). By default the lecture's example, a (10, 3, 7, 7) "
+        "batch of random numbers with a 5x5 filter, which gives (90, 75).",
+        "explain_im2col_input": "an image or batch, as text or .npy",
+        "explain_im2col_shape": "a batch shape N,C,H,W filled with random numbers",
+        "explain_filter_size": "filter size, e.g. 5",
+        "explain_rows": "rows of the matrix to show",
+        "explain_shape_help": "how a model changes the shape, layer by layer",
+        "explain_shape_description": "Explain the shape of one input through each layer of a "
+        "model, with the output-size formula of each convolution and pooling layer.",
+        "explain_shape_input": "one input's shape C,H,W (default: the model's)",
+        "explain_flatten_help": "where neighbouring pixels go when an Affine layer flattens its "
+        "input",
+        "explain_flatten_description": "Explain flattening for an Affine layer: where a pixel and "
+        "its neighbours land in the flattened vector (the pixel below is W places away), and the "
+        "shape a convolution keeps instead.",
+        "explain_flatten_input": "one input's C,H,W",
+        "explain_pixel": "row,column (or channel,row,column); default: the middle",
+        "explain_shift_help": "pooling of an input and of the same input shifted by a pixel",
+        "explain_shift_description": "Explain how pooling takes a small shift of its input: the "
+        "lecture's 4x4 input (or --input) and the same input moved by --shift pixels, window by "
+        "window. Some outputs absorb the shift, some do not.",
+        "explain_shift": "down,right in pixels, negative for up or left (--shift=-1,0)",
+        "input_or_shape": "give --input or --shape, not both",
+        "array_missing": "{name} file {text} does not exist",
+        "array_unreadable": "{name} file {text} is not a readable .npy array: {error}",
+        "array_dtype": "{name} file {text} holds {dtype}, not numbers",
+        "array_row": "{name}: row {row} ({text!r}) is not a list of numbers; write rows separated "
+        'by ";" and values by ",", e.g. "1,2,3;4,5,6"',
+        "array_row_size": "{name}: row {row} has {values} but row 1 has {first}; every row needs "
+        "the same number",
+        "array_value_one": "1 value",
+        "array_value_many": "{count} values",
+        "array_channel": "{name}: channel {channel} is {size} but channel 1 is {first}; channels "
+        "must have the same size",
+        "need_filter_size": "give the filter size with --filter-size, e.g. 3 or 5,5",
+        "plot_filters_help": "first-layer filters, random before training and learned after",
+        "plot_filters_description": "Draw the first convolution layer's filters: above, those of "
+        "the same network freshly initialised (random); below, the trained ones.",
+        "plot_no_random": "draw only the trained filters",
+        "plot_seed": "seed of the random filters",
+        "plot_maps_help": "one image through each convolution and pooling layer",
+        "plot_maps_description": "Draw what each convolution and pooling layer makes of one "
+        "image: a test image (--index) or an image file (--image, prepared as `predict` does).",
+        "plot_index": "test image number",
+        "plot_image": "an image file instead of a test image",
+        "plot_max_channels": "channels to draw per layer (0: all of them)",
+        "plot_curves_help": "learning curves from the model's saved history",
+        "plot_curves_description": "Draw the training loss and the train and test accuracy of "
+        "each epoch, as saved in the model file.",
+        "plot_confusion_help": "confusion matrix on the test set",
+        "plot_confusion_description": "Draw the confusion matrix of the model on its test set "
+        "(or --dataset).",
+        "plot_errors_help": "a grid of misclassified test images",
+        "plot_errors_description": "Draw the test images the model gets wrong, the most "
+        "confident mistakes first, with their true and predicted labels.",
+        "plot_count": "how many to draw",
+        "plot_im2col_help": "a diagram of im2col for a small example",
+        "plot_im2col_description": "Draw the windows of a small input and the im2col matrix they "
+        "become (default: the lecture's 4x4 input and a 3x3 filter).",
+        "plot_pool_help": "pooling's windows and their maxima on the lecture's input",
+        "plot_pool_description": "Draw max (or average) pooling: each window over the input "
+        "feature map in its own colour, the value that wins, and the output feature map "
+        "(default: the lecture's 4x4 input, 2x2 windows, stride 2).",
+        "plot_flatten_help": "an image flattened for an Affine layer: neighbours end up W apart",
+        "plot_flatten_description": "Draw the lecture's 4x4 input flattened into one row, each "
+        "image row in its own colour, a pixel and the one below it outlined in both.",
+        "plot_pixel": "row,column to outline",
+        "plot_channels_help": "channels as blocks: (C, H, W) with (FN, C, FH, FW) filters gives "
+        "(FN, OH, OW)",
+        "plot_channels_description": "Draw an input of several channels, the filters (one FH x "
+        "FW slice per input channel) and the output, one channel per filter, with every shape "
+        "labelled.",
+        "plot_channels_input": "C,H,W of the input",
+        "plot_filters": "number of filters FN",
+        "plot_filter_fh": "filter size FH = FW",
+        "plot_slide_help": "an animated GIF of the filter window sliding over the input",
+        "plot_slide_description": "Animate a convolution: the filter window moves over the "
+        "(padded) input, and each frame shows the sum of products and the output so far "
+        "(default: the lecture's 4x4 input and 3x3 filter).",
+        "plot_slide_filter": "the filter (FH, FW), as text or .npy",
+        "plot_bias": "bias (default: none)",
+        "plot_duration": "milliseconds per frame",
+        "max_channels": "--max-channels must be 0 (all) or more; got {value}",
+        "index_range": "--index must be between 0 and {last}; got {value}",
+        "gif_only": "the animation is written as a GIF; give -o NAME.gif, not {output}",
+        "picture_suffix": "give -o NAME{wanted} (or .svg, .pdf); got {output}",
+        "wrote": "wrote {output}",
+        # the library's errors as a command says them
+        "prepared_range": "{path}: its pixels after preparation lie in [{low:g}, {high:g}], not "
+        "in 0..255; give an 8-bit image (PNG, JPEG) or a .npy of values 0..255",
+        "weights_not_finite": "its weights {names} hold NaN or infinity (a diverged or damaged "
+        "model; train or import it again)",
+        "scores_overflowed": "the scores overflowed (check the model's preprocessing, divide_by "
+        "{divide_by!r})",
+        "scores_not_finite": "{where} gives NaN or infinite scores for {what}: {why}",
+        "the_test_set": "the {name} test set",
+        "model_misfit": "{path} does not fit {name}: {error}",
+        "mini_measure_dir": "--data-dir {data_dir} is not used by mnist-mini, the dataset {path} "
+        "was trained on (bundled with tatamikomi); to measure it on the dataset in that folder "
+        "pass --dataset {data_dir}",
+        "layer_input": "{layer} needs input {expected} per example; got {got}",
+        "pool_padding": "padding ({top}, {left}) must be at most half the window ({kh}, {kw}), or "
+        "some windows would see only padding. Use padding <= kernel_size // 2.",
+        "window_too_big": "the window of size {size}{dilated} does not fit in an input of size "
+        "{input} padded by ({before}, {after}) to {padded}: the output would be empty. Use a "
+        "smaller window, more padding, or a larger input.",
     },
     "ja": {
         "usage": "使い方: ",
@@ -929,7 +1069,7 @@ CLI = {
         "default": "(既定値: {default})",
         "argument": "引数 {name}: {message}",
         "invalid_choice": "選べない値です: {value}(選べるのは {choices})",
-        "invalid_value": "値が正しくありません({type}): {value}",
+        "invalid_value": "値が正しくありません(`{type}`): {value}",
         "expected_one": "値を 1 つ指定してください",
         "required": "次の引数が必要です: {names}",
         "unrecognized": "認識できない引数です: {names}",
@@ -1086,7 +1226,7 @@ CLI = {
         "plot_help": "図を描く: フィルタ、特徴マップ、学習曲線、混同行列、誤り、im2col、"
         "スライドするウィンドウ",
         "plot_description": "図を PNG に描きます(スライドするウィンドウはアニメーション GIF)。"
-        "viz の追加パッケージが必要です: pip install 'tatamikomi[viz]'。--lang ja で日本語の"
+        "描画用の追加パッケージが必要です: pip install 'tatamikomi[viz]'。--lang ja で日本語の"
         "ラベルを日本語フォントで描きます。既存のファイルは --force を付けない限り残します。",
         "export_help": "モデルを ONNX (.onnx) または PyTorch (.pt + .py) として書き出す",
         "export_description": "保存したモデルを他のツール向けに書き出します: model.onnx(ONNX。"
@@ -1128,6 +1268,7 @@ CLI = {
         "save_dir": "スタジオで学習したモデルを保存するフォルダ(既定値: ここ)",
         "not_a_folder": "--save-dir {path} はフォルダではありません。先に作成してください",
         "cannot_listen": "{host}:{port} で待ち受けられません({why})。--port 0 を試してください",
+        "port_range": "--port は 0 から 65535 の間にしてください。指定された値: {port}",
         "open_to_all": "警告: {host} で待ち受けています。このマシンに届く人は誰でもスタジオを使え"
         "(学習もでき)ます。自分だけで使うには --host 127.0.0.1 を指定してください。",
         "studio_at": "tatamikomi スタジオ: {url}  (Ctrl-C で止まります)",
@@ -1141,6 +1282,134 @@ CLI = {
         "(高速なエンジン、MNIST は tatamikomi のミラーから、オフラインなら mnist-mini)。"
         "スクリプトが保存するファイルは、--overwrite を付けない限り既存のファイルを置き換え"
         "ません。オプションはスクリプトの前に書きます。",
+        "arg_image": "画像 (H, W) または (C, H, W)。テキストか .npy で指定する",
+        "arg_image_2d": "画像 (H, W)。テキストか .npy で指定する",
+        "window_size": "ウィンドウの大きさ",
+        "pool_mode": "最大値プーリングか平均値プーリングか",
+        "filter_size": "フィルタの大きさ",
+        "plot_output": "書き出すファイル(既定値: {default})",
+        "dpi": "解像度(1 インチあたりのドット数)",
+        "explain_conv_help": "畳み込みを、出力の要素ごとに",
+        "explain_conv_description": "1 枚の画像の畳み込みを説明します。--input と --filter を"
+        "指定しなければ、講義の 4x4 の入力データと 3x3 のフィルタを使います。複数チャネルの入力"
+        "では、チャネルごとの結果を足し合わせます。",
+        "explain_conv_filter": "フィルタ (FH, FW)、(C, FH, FW) または (FN, C, FH, FW)。"
+        "テキストか .npy で指定する",
+        "explain_bias": "すべての出力に加えるバイアス(既定値: なし)",
+        "explain_pool_help": "最大値プーリングまたは平均値プーリングを、ウィンドウごとに",
+        "explain_pool_description": "1 枚の画像の最大値プーリングまたは平均値プーリングを説明し"
+        "ます(既定値: 講義の 4x4 の入力データ、2x2 のウィンドウ、ストライド 2)。",
+        "explain_im2col_help": "im2col の行列とその形状",
+        "explain_im2col_description": "im2col を説明します: 各行がどのウィンドウから来るか、"
+        "行列がなぜ (N*OH*OW, C*FH*FW) になるか。既定値は講義の例で、乱数の (10, 3, 7, 7) の"
+        "バッチと 5x5 のフィルタから (90, 75) になります。",
+        "explain_im2col_input": "画像またはバッチ。テキストか .npy で指定する",
+        "explain_im2col_shape": "乱数で埋めるバッチの形状 N,C,H,W",
+        "explain_filter_size": "フィルタの大きさ(例: 5)",
+        "explain_rows": "表示する行列の行数",
+        "explain_shape_help": "モデルが形状を層ごとにどう変えるか",
+        "explain_shape_description": "1 つの入力の形状がモデルの各層を通ってどう変わるかを、"
+        "畳み込み層とプーリング層の出力サイズの式と一緒に説明します。",
+        "explain_shape_input": "1 つの入力の形状 C,H,W(既定値: モデルのもの)",
+        "explain_flatten_help": "Affine レイヤが入力を平坦化すると、隣り合う画素がどこへ行くか",
+        "explain_flatten_description": "Affine レイヤのための平坦化を説明します: ある画素と"
+        "その隣の画素が平坦化したベクトルのどこに来るか(下の画素は W 個先)、そして畳み込み"
+        "なら保たれる形状。",
+        "explain_flatten_input": "1 つの入力の C,H,W",
+        "explain_pixel": "行,列(または チャネル,行,列)。既定値: 中央",
+        "explain_shift_help": "入力と、それを 1 画素ずらした入力のプーリング",
+        "explain_shift_description": "プーリングが入力の小さなずれをどう受け止めるかを説明します: "
+        "講義の 4x4 の入力データ(または --input)と、それを --shift 画素だけ動かした入力を、"
+        "ウィンドウごとに比べます。ずれを吸収する出力もあれば、しない出力もあります。",
+        "explain_shift": "下,右 へ動かす画素数。上や左へは負の数(--shift=-1,0)",
+        "input_or_shape": "--input と --shape はどちらか一方だけを指定してください",
+        "array_missing": "{name} のファイル {text} がありません",
+        "array_unreadable": "{name} のファイル {text} は読み込める .npy 配列ではありません: "
+        "{error}",
+        "array_dtype": "{name} のファイル {text} に入っているのは数ではなく {dtype} です",
+        "array_row": "{name}: {row} 行目 ({text!r}) が数の並びではありません。行を \";\"、値を "
+        '"," で区切って書いてください(例: "1,2,3;4,5,6")',
+        "array_row_size": "{name}: {row} 行目の値は {values}ですが、1 行目は {first} 個です。"
+        "どの行も同じ数にしてください",
+        "array_value_one": "1 個",
+        "array_value_many": "{count} 個",
+        "array_channel": "{name}: チャネル {channel} は {size} ですが、チャネル 1 は {first} "
+        "です。チャネルは同じ大きさにしてください",
+        "need_filter_size": "フィルタの大きさを --filter-size で指定してください(例: 3 または "
+        "5,5)",
+        "plot_filters_help": "最初の層のフィルタ: 学習前のランダムなものと学習後のもの",
+        "plot_filters_description": "最初の畳み込み層のフィルタを描きます: 上は同じネットワーク"
+        "を初期化したばかりのもの(ランダム)、下は学習したもの。",
+        "plot_no_random": "学習したフィルタだけを描く",
+        "plot_seed": "ランダムなフィルタの乱数シード",
+        "plot_maps_help": "1 枚の画像が各畳み込み層・プーリング層を通った姿",
+        "plot_maps_description": "1 枚の画像から各畳み込み層・プーリング層が作る特徴マップを"
+        "描きます: テスト画像(--index)または画像ファイル(--image。`predict` と同じように"
+        "前処理します)。",
+        "plot_index": "テスト画像の番号",
+        "plot_image": "テスト画像の代わりに使う画像ファイル",
+        "plot_max_channels": "層ごとに描くチャネル数(0: すべて)",
+        "plot_curves_help": "モデルに保存された履歴からの学習曲線",
+        "plot_curves_description": "モデルファイルに保存された、エポックごとの訓練の損失と、"
+        "訓練データ・テストデータの認識精度を描きます。",
+        "plot_confusion_help": "テストデータでの混同行列",
+        "plot_confusion_description": "モデルのテストデータ(または --dataset)での混同行列を"
+        "描きます。",
+        "plot_errors_help": "誤認識したテスト画像の一覧",
+        "plot_errors_description": "モデルが誤認識したテスト画像を、確信度の高い誤りから順に、"
+        "正解と予測のラベル付きで描きます。",
+        "plot_count": "描く枚数",
+        "plot_im2col_help": "小さな例での im2col の図",
+        "plot_im2col_description": "小さな入力のウィンドウと、それが並ぶ im2col の行列を描き"
+        "ます(既定値: 講義の 4x4 の入力データと 3x3 のフィルタ)。",
+        "plot_pool_help": "講義の入力データでのプーリングのウィンドウとその最大値",
+        "plot_pool_description": "最大値(または平均値)プーリングを描きます: 入力特徴マップ上の"
+        "各ウィンドウをそれぞれの色で、選ばれる値、そして出力特徴マップ(既定値: 講義の 4x4 の"
+        "入力データ、2x2 のウィンドウ、ストライド 2)。",
+        "plot_flatten_help": "Affine レイヤのために平坦化した画像: 隣り合う画素が W 個離れる",
+        "plot_flatten_description": "講義の 4x4 の入力データを 1 行に平坦化して描きます。画像の"
+        "各行はそれぞれの色で、ある画素とその下の画素は両方で枠を付けます。",
+        "plot_pixel": "枠を付ける画素の 行,列",
+        "plot_channels_help": "チャネルをブロックで: (C, H, W) に (FN, C, FH, FW) のフィルタで "
+        "(FN, OH, OW) になる",
+        "plot_channels_description": "複数チャネルの入力、フィルタ(入力チャネルごとに FH×FW "
+        "の 1 枚)、フィルタごとに 1 チャネルの出力を、すべての形状のラベル付きで描きます。",
+        "plot_channels_input": "入力の C,H,W",
+        "plot_filters": "フィルタの数 FN",
+        "plot_filter_fh": "フィルタの大きさ FH = FW",
+        "plot_slide_help": "フィルタのウィンドウが入力の上をスライドするアニメーション GIF",
+        "plot_slide_description": "畳み込みをアニメーションにします: フィルタのウィンドウが"
+        "(パディングした)入力の上を動き、各フレームにその積和計算とそこまでの出力を示します"
+        "(既定値: 講義の 4x4 の入力データと 3x3 のフィルタ)。",
+        "plot_slide_filter": "フィルタ (FH, FW)。テキストか .npy で指定する",
+        "plot_bias": "バイアス(既定値: なし)",
+        "plot_duration": "1 フレームの表示時間(ミリ秒)",
+        "max_channels": "--max-channels は 0(すべて)以上にしてください。指定された値: {value}",
+        "index_range": "--index は 0 から {last} の間にしてください。指定された値: {value}",
+        "gif_only": "アニメーションは GIF で書き出します。{output} ではなく -o NAME.gif を指定して"
+        "ください",
+        "picture_suffix": "-o NAME{wanted}(または .svg、.pdf)を指定してください。指定された値: "
+        "{output}",
+        "wrote": "{output} に書き出しました",
+        "prepared_range": "{path}: 前処理の後の画素値が [{low:g}, {high:g}] にあり、0..255 に"
+        "収まりません。8 ビットの画像(PNG、JPEG)か、値が 0..255 の .npy を指定してください",
+        "weights_not_finite": "重み {names} に NaN か無限大が入っています(発散したか壊れた"
+        "モデルです。学習し直すか、取り込み直してください)",
+        "scores_overflowed": "スコアがあふれました(モデルの前処理 divide_by {divide_by!r} を"
+        "確かめてください)",
+        "scores_not_finite": "{where} の {what} に対するスコアが NaN か無限大です: {why}",
+        "the_test_set": "{name} のテストデータ",
+        "model_misfit": "{path} は {name} に合いません: {error}",
+        "mini_measure_dir": "--data-dir {data_dir} は mnist-mini({path} が学習したデータ"
+        "セット。tatamikomi に同梱)では使いません。そのフォルダのデータセットで測るには "
+        "--dataset {data_dir} を指定してください",
+        "layer_input": "{layer} の入力は 1 つあたり {expected} です。指定された形状: {got}",
+        "pool_padding": "パディング ({top}, {left}) はウィンドウ ({kh}, {kw}) の半分以下にして"
+        "ください。そうでないと、パディングしか見ないウィンドウができます。`padding <= "
+        "kernel_size // 2` にしてください。",
+        "window_too_big": "大きさ {size}{dilated} のウィンドウが、大きさ {input} の入力を "
+        "({before}, {after}) だけパディングした {padded} に収まりません: 出力が空になります。"
+        "ウィンドウを小さくするか、パディングを増やすか、入力を大きくしてください。",
     },
 }
 
@@ -1214,6 +1483,18 @@ BOOK = {
         "save_figures": "save the matplotlib figures open at the end as DIR/figure-N.png",
         "script": "the book's script, e.g. ch07/train_convnet.py",
         "args": "the script's own arguments",
+        "run": "Run a script of the book's repository unchanged.",
+        # the run's own notes
+        "mini": "{error}\ntatamikomi book: using mnist-mini instead, the 6,000 training and "
+        "1,000 test images of MNIST bundled with tatamikomi",
+        "limited": "--limit {limit}: {train:,} training and {test:,} test images",
+        "kept": "{kept} already exists and was left as it is; saving to {path} instead "
+        "(tatamikomi book --overwrite replaces it)",
+        "beside": "{path} is not in the current folder; reading {beside}",
+        "read_only": "note: the current folder {folder} is read-only, so a file the script saves "
+        "(params.pkl) will be refused; to keep it, run from a folder of your own and give the "
+        "script's path",
+        "saved": "saved {path}",
     },
     "ja": {
         "limit": "訓練画像とテスト画像の最初の N 枚だけを使い、手早く試す(スクリプトのエポック数は"
@@ -1223,6 +1504,471 @@ BOOK = {
         "save_figures": "最後に開いている matplotlib の図を DIR/figure-N.png として保存する",
         "script": "書籍のスクリプト(例: ch07/train_convnet.py)",
         "args": "スクリプト自身の引数",
+        "run": "書籍のリポジトリのスクリプトをそのまま実行します。",
+        "mini": "{error}\ntatamikomi book: 代わりに mnist-mini(tatamikomi に同梱の MNIST の訓練"
+        "画像 6,000 枚とテスト画像 1,000 枚)を使います",
+        "limited": "--limit {limit}: 訓練画像 {train:,} 枚、テスト画像 {test:,} 枚",
+        "kept": "{kept} はすでにあるので、そのまま残しました。代わりに {path} に保存します"
+        "(tatamikomi book --overwrite なら置き換えます)",
+        "beside": "{path} は今のフォルダにないので、{beside} を読みます",
+        "read_only": "注意: 今のフォルダ {folder} は読み取り専用なので、スクリプトが保存する"
+        "ファイル (params.pkl) は拒まれます。残すには、自分のフォルダで実行し、スクリプトの"
+        "パスを指定してください",
+        "saved": "{path} に保存しました",
+    },
+}
+
+# ---------------------------------------------------------------------------------------------
+# the library's errors that a learner meets (raised in English with i18n.error; a command line
+# says them in its language with i18n.message): model files, models and specs, images, data
+
+ERRORS = {
+    "en": {
+        # model files (tatamikomi.io, tatamikomi.models.files)
+        "model_folder": "{path} is a folder, not a model file; give the .npz file in it",
+        "model_missing": "model file {path} does not exist",
+        "model_pickle": "{path} is a pickle file, not a tatamikomi model file. If it is the "
+        "book's params.pkl, import it with `tatamikomi import-book {path}` (or "
+        "model.load_params('{path}')), which reads it without running any code.",
+        "model_not_npz": "{path} is not a tatamikomi model file (not an .npz archive)",
+        "model_no_meta": "{path} is an .npz archive but not a tatamikomi model file (it has no "
+        "{meta})",
+        "model_not_ours": "{path}: {meta} does not describe a tatamikomi file",
+        "model_newer": "{path} was written by a newer tatamikomi (format version {version!r}); "
+        "upgrade tatamikomi to read it",
+        "model_meta_edited": "{path}: the metadata was edited; it cannot be read",
+        "model_corrupt": "{path} is truncated or corrupt ({error}); it cannot be loaded. Use an "
+        "intact copy of the file.",
+        "model_member_missing": "{path} is damaged: {name} is missing",
+        "the_metadata": "the metadata",
+        "the_array": "array {name!r}",
+        "model_damaged_shape": "{path} is damaged or was edited: array {name!r} does not match "
+        "its recorded shape and dtype. Use an intact copy of the file.",
+        "model_damaged_checksum": "{path} is damaged or was edited: array {name!r} does not "
+        "match its recorded checksum. Use an intact copy of the file.",
+        "model_params_only": "{path} holds parameters only (saved with save_params); load them "
+        "into a model with model.load_params('{path}')",
+        "model_not_finite": "{path}: {name} holds NaN or infinite values; this model cannot "
+        "predict. Use the file of a run that trained without diverging.",
+        "model_integers": "{path}: {name} holds integers; this model cannot predict. Use the "
+        "file of a run that trained without diverging.",
+        "model_misfit": "{path}: the architecture and the arrays do not fit ({error})",
+        "params_folder": "{path} is a folder, not a params.pkl; give the file in it",
+        "params_missing": "parameter file {path} does not exist",
+        "params_npz": "{path} is an .npz archive (a tatamikomi model or params file), not the "
+        "book's params.pkl: use it directly (tatamikomi evaluate/predict {path}, or "
+        "model.load_params('{path}'))",
+        "params_corrupt": "{path} is not a readable params.pkl (truncated or corrupt: {error})",
+        "params_empty": "{path} holds an empty dict: no weights to import (the book's "
+        "save_params writes W1, b1, ...); save the trained network's params again",
+        "params_not_dict": "{path} does not hold a dict of arrays (got {kind})",
+        "params_not_finite": "{path}: {key} holds NaN or infinite values; these weights cannot "
+        "predict anything. Use the file of a run that trained without diverging.",
+        # models by name, and specs (tatamikomi.models)
+        "unknown_model": "unknown model {name!r}; choose {choices} or give a JSON spec file "
+        "(.json)",
+        "model_input": "{model} takes images (N, {expected}); got shape {shape}.",
+        "model_input_flat": "{model} takes images (N, {expected}); got shape {shape}. Reshape the "
+        "images with x.reshape(-1, {expected}), or load MNIST with load_mnist(flatten=False).",
+        "opset_old": "opset {opset} is too old; tatamikomi writes opset 13 or newer",
+        "setting_number": "{name} must be a number; got {value!r}",
+        "setting_range": "{name} must be a finite number in {interval}; got {value!r}",
+        "shift_whole": "{name} must be a whole number of pixels; got {value!r}",
+        "shift_range": "{name} must be from 0 to {last} (less than the {height}x{width} images' "
+        "side); got {value}",
+        "input_shape_chw": "one input's shape is (C, H, W) of positive ints; got {shape}",
+        "pixel_inside": "the pixel must be (row, column) or (channel, row, column) inside "
+        "{shape}; got {pixel}",
+        "batch_shape": "a batch shape is (N, C, H, W) of positive ints; got {shape}",
+        "spec_missing": "model spec file {name} does not exist",
+        "onnx_missing": "ONNX file {path} does not exist",
+        "torch_missing": "PyTorch weights file {path} does not exist",
+        "pair_positive": "{name} must be at least 1 in each direction; got {value!r}",
+        "pair_negative": "{name} must not be negative; got {value!r}",
+        "spec_json": "the model spec is not valid JSON: {message}: line {line} column {column} "
+        "(char {char})",
+        "spec_object": 'a model spec is a JSON object with "input_shape" and a "layers" list',
+        "spec_keys": "unknown keys in the model spec: {keys}",
+        "spec_input_shape": 'the spec needs "input_shape", one example\'s shape such as '
+        "[1, 28, 28]; got {shape!r}",
+        "spec_entry": 'a layer spec is a dict with a "type"; got {entry!r}',
+        "spec_type": "unknown layer type {type!r}; known types: {types}",
+        "spec_layer_type": "{type}: {error}",
+        "spec_layer": "layer {index} of the spec ({entry!r}): {error}",
+        # images (tatamikomi.images, the PNG reader)
+        "in_file": "{path}: {error}",
+        "image_folder": "{path}: this is a folder; give the image file itself",
+        "image_missing": "image {path} does not exist",
+        "image_not_file": "{path}: not a regular file; give an image file",
+        "image_format": "not a PNG, JPEG, PGM/PPM or .npy file (nor BMP, GIF, WebP or TIFF); "
+        "save it as PNG",
+        "image_damaged": "{path}: the file is damaged or truncated ({error})",
+        "image_dtype": "an image holds numbers; got dtype {dtype}",
+        "image_npy_dtype": "a .npy image holds numbers; got dtype {dtype}",
+        "image_empty": "the image is empty (shape {shape})",
+        "image_not_finite": "{bad:,} pixel value(s) are NaN or infinite; every pixel needs a "
+        "number",
+        "image_range": "pixel values lie in {low:g}..{high:g}; an image holds 0..255 (or 0..1): "
+        "rescale it",
+        "image_channels": "an image has 1 to 4 channels; got shape {shape}",
+        "image_2d": "expected a 2-D grey or colour image; got shape {shape}",
+        "image_pillow": "reading {kind} needs Pillow: {hint} (or save the image as PNG, which "
+        "needs nothing more)",
+        "image_bomb": "Pillow refuses it as a possible decompression bomb ({error}); shrink the "
+        "image",
+        "image_kind_damaged": "the {kind} file is damaged or truncated ({error}); open it and "
+        "save it again (e.g. as PNG)",
+        "image_no_pixels": "the image has no pixels ({width}x{height})",
+        "image_too_big": "the image is {width}x{height} = {pixels:,} pixels, over the limit of "
+        "{limit:,} (tatamikomi.images.MAX_IMAGE_PIXELS); shrink it first, or pass a larger "
+        "max_pixels if you trust the file",
+        "png_truncated": "the PNG file is truncated",
+        "png_no_data": "the PNG file has no header or no image data (truncated?)",
+        "png_header": "the PNG header is damaged",
+        "png_data_damaged": "the PNG image data is damaged ({error})",
+        "png_data_truncated": "the PNG image data is truncated ({got:,} of {needed:,} bytes)",
+        "image_blank_hint": "the image is blank: no digit found (write the digit darker or "
+        "larger, or crop the photo to it)",
+        "image_blank": "the image is blank: no digit found",
+        "image_specks": "the image is blank: no digit found (only specks)",
+        "image_faint": "the image is blank: no digit found (the darkest marks differ from the "
+        "paper by {full:.0%}; write the digit darker)",
+        # data (tatamikomi.data)
+        "data_unknown": "unknown dataset {name!r}; choose {choices}, or give the path of a "
+        "folder of IDX files or of a .npz file",
+        "data_offline": "{name} was not found (looked in {looked}) and downloads are off "
+        "(TATAMIKOMI_OFFLINE is set). Put the four files in one of those folders or set "
+        "TATAMIKOMI_DATA.",
+        "data_no_download": "{name} was not found (looked in {looked}) and download=False. Put "
+        "the four files in one of those folders or set TATAMIKOMI_DATA.",
+        "data_missing": "dataset {path} does not exist; give a folder with the four IDX files "
+        "({files}, .gz or not) or a .npz file",
+        "data_not_dataset": "{path} is {what}, not a dataset; {format}",
+        "data_no_idx": "{path} is a directory without the four IDX files of a dataset ({files}, "
+        ".gz or not); it has {shown}. Give the folder that has them, or a .npz file",
+        "nothing": "nothing",
+        "data_format": "a dataset is a .npz with x_train, t_train, x_test and t_test "
+        "(np.savez(path, x_train=..., t_train=..., x_test=..., t_test=...)) or a folder with the "
+        "four IDX files of MNIST's layout",
+        "file_empty": "an empty file",
+        "file_npy": "a single .npy array",
+        "file_idx": "a single IDX file (give the folder that holds all four)",
+        "file_image": "an image",
+        "file_text": "a text file (it starts with {start!r})",
+        "file_unknown": "not a dataset file (it starts with {start})",
+        "data_npz_keys": "{path} has no {keys}; a dataset .npz holds x_train, t_train (or "
+        "y_train), x_test and t_test (or y_test). It has: {names}",
+        "labels_shape": "{where}: {key} must be (N,) integer class indices; got {dtype} of shape "
+        "{shape}",
+        "labels_integral": "{where}: {key} are {dtype} numbers; labels are integer class "
+        "indices: save them as t.astype(np.int64)",
+        "labels_fractional": "{where}: {key} are {dtype} numbers; labels are integer class "
+        "indices: these do not look like labels",
+        "labels_negative": "{where}: {key} has label {lo}; labels are class indices from 0 "
+        "(labels run from {lo} to {hi}): shift them, e.g. t - {lo}",
+        "labels_gap": "{where}: labels run from {lo} to {hi} but {first} never appears in the "
+        "training labels, which would make a {count}-class model with classes it never sees: "
+        "{shift}{declare}",
+        "labels_gaps": "{where}: labels run from {lo} to {hi} but {first} never appear in the "
+        "training labels, which would make a {count}-class model with classes it never sees: "
+        "{shift}{declare}",
+        "labels_shift": "subtract {lo} (t - {lo}) if they start at {lo}, or ",
+        "declare_classes": "declare the classes by name (np.savez(..., classes=np.array([...])) "
+        "with one name per class, label i being classes[i])",
+        "labels_over": "{where}: {key} has label {hi} but only {count} classes are declared "
+        "(labels must be 0 to {last}); fix the labels or give one name per class in classes",
+        "images_dtype": "{where}: {key} has dtype {dtype}; images are numbers (uint8 0..255, or "
+        "floats in [0, 1])",
+        "images_channels_last": "{where}: {key} has shape {shape}, which looks like (N, H, W, C) "
+        "(channels last); tatamikomi takes (N, C, H, W): save x.transpose(0, 3, 1, 2)",
+        "images_flat": "{where}: {key} has shape {shape}, flattened rows; images are (N, H, W) "
+        "or (N, C, H, W)",
+        "images_flat_square": "{where}: {key} has shape {shape}, flattened rows; images are "
+        "(N, H, W) or (N, C, H, W): reshape them, e.g. x.reshape(-1, {side}, {side})",
+        "images_ndim": "{where}: {key} has shape {shape}; images are (N, H, W) or (N, C, H, W)",
+        "images_empty": "{where}: {key} is empty (0 images); training and testing need at least "
+        "one image each (e.g. keep a tenth of the training images for x_test)",
+        "images_zero_side": "{where}: {key} has shape {shape}; an image has no zero-size side",
+        "images_not_finite": "{where}: {key} has NaN or infinite pixel values; fix or drop those "
+        "images (np.isfinite(x).all(axis=(1, 2, 3)) finds the good ones)",
+        "pixels_range": "{where}: pixel values run from {lo:g} to {hi:g}; tatamikomi takes "
+        "pixels 0..255 or in [0, 1]: rescale them, e.g. x = (x - x.min()) / (x.max() - x.min())",
+        "pixels_declared": "{where}: pixel values run from {lo:g} to {hi:g}, outside "
+        "0..{scale:g} (the declared divide_by): rescale the images or fix divide_by",
+        "count_train": "{where}: {images} train images but {labels} train labels",
+        "count_test": "{where}: {images} test images but {labels} test labels",
+        "split_shapes": "{where}: training images are {train} but test images {test}; both need "
+        "the same (C, H, W)",
+        "idx_not_idx": "{name} is not an IDX file: it starts with {start}, expected 0000 then a "
+        "type code (08 for uint8) and the number of dimensions",
+        "idx_truncated": "{name} is truncated: shape {shape} needs {expected} bytes of values, "
+        "the file has {found}; delete it and download it again",
+        "idx_truncated_read": "{name} is truncated: shape {shape} needs {expected} bytes of "
+        "values, it has {found}; delete it and download it again",
+        # settings, files and runs (tatamikomi.config, tatamikomi._files, tatamikomi.train)
+        "environment": "{variable} must be {expected}; got {text!r}. Set it to such a value or "
+        "unset it.",
+        "env_threads": "a positive whole number of threads, such as 4",
+        "env_memory": "a number of megabytes of at least 1, such as 64",
+        "not_regular": "{path} is not a regular file but {kind}; it was left as it is. Give the "
+        "name of a regular file to write",
+        "kind_folder": "a folder",
+        "kind_link": "a symbolic link",
+        "kind_fifo": "a FIFO (named pipe)",
+        "kind_device": "a device",
+        "kind_socket": "a socket",
+        "kind_other": "something else",
+        "lock_taken": "could not take the lock {lock}; try again",
+        "locked": "{path} is being written by another {what} ({who}; its lock is {lock}); wait "
+        "for it to end or choose another file. If no such {what} runs, remove {lock}",
+        "run_process": "process",
+        "run_training": "training",
+        "who_pid": "pid {pid}",
+        "who_unknown": "another process",
+        "diverged": "training diverged: the loss became {loss} {where} (learning rate {lr:g}); "
+        "{kept}. Try a smaller learning rate, e.g. {smaller:g}.",
+        "diverged_weights": "training cannot go on: the loss became {loss} {where} because the "
+        "weights {names} hold NaN or infinity; {kept}. Start from a model with finite weights",
+        "diverged_at": "at epoch {epoch}, step {step}",
+        "diverged_kept": "{path} keeps epoch {epoch}, the last good one",
+        "diverged_none": "no checkpoint had been written yet",
+        # tatamikomi book (tatamikomi.book)
+        "book_folder": "{path} is a folder; give a file name such as params.pkl",
+        "book_read_only": "cannot write {path}: the folder {folder} is read-only; run the script "
+        "from a folder of your own (cd there, then give the script's path)",
+        "book_no_script": "{path} does not exist; give the path of one of the book's scripts, "
+        "e.g. ch07/train_convnet.py",
+        "book_limit": "--limit must be at least 1 (images); got {limit}",
+        "book_no_folder": "the folder {folder} does not exist; create it first: mkdir -p {folder}",
+    },
+    "ja": {
+        "model_folder": "{path} はフォルダで、モデルファイルではありません。中にある .npz "
+        "ファイルを指定してください",
+        "model_missing": "モデルファイル {path} がありません",
+        "model_pickle": "{path} は pickle ファイルで、tatamikomi のモデルファイルではありません。"
+        "書籍の params.pkl なら `tatamikomi import-book {path}`(または "
+        "model.load_params('{path}'))で取り込んでください。コードを実行せずに読み込みます。",
+        "model_not_npz": "{path} は tatamikomi のモデルファイルではありません(.npz 形式では"
+        "ありません)",
+        "model_no_meta": "{path} は .npz 形式ですが、tatamikomi のモデルファイルではありません"
+        "({meta} がありません)",
+        "model_not_ours": "{path}: {meta} の中身が tatamikomi のファイルのものではありません",
+        "model_newer": "{path} は新しい tatamikomi で書かれています(形式のバージョン "
+        "{version!r})。読み込むには tatamikomi を更新してください",
+        "model_meta_edited": "{path}: メタデータが書き換えられているので読み込めません",
+        "model_corrupt": "{path} は途中で切れているか壊れているので読み込めません({error})。"
+        "壊れていないコピーを使ってください。",
+        "model_member_missing": "{path} は壊れています: {name} がありません",
+        "the_metadata": "メタデータ",
+        "the_array": "配列 {name!r}",
+        "model_damaged_shape": "{path} は壊れているか書き換えられています: 配列 {name!r} が記録"
+        "された形状と型に合いません。壊れていないコピーを使ってください。",
+        "model_damaged_checksum": "{path} は壊れているか書き換えられています: 配列 {name!r} が"
+        "記録されたチェックサムに合いません。壊れていないコピーを使ってください。",
+        "model_params_only": "{path} にはパラメータだけが入っています(save_params で保存)。"
+        "model.load_params('{path}') でモデルに読み込んでください",
+        "model_not_finite": "{path}: {name} に NaN か無限大が入っているので、このモデルは予測"
+        "できません。発散せずに学習したときのファイルを使ってください。",
+        "model_integers": "{path}: {name} に整数が入っているので、このモデルは予測できません。"
+        "発散せずに学習したときのファイルを使ってください。",
+        "model_misfit": "{path}: 構造と配列が合いません({error})",
+        "params_folder": "{path} はフォルダで、params.pkl ではありません。中にあるファイルを"
+        "指定してください",
+        "params_missing": "パラメータのファイル {path} がありません",
+        "params_npz": "{path} は .npz 形式(tatamikomi のモデルかパラメータのファイル)で、"
+        "書籍の params.pkl ではありません。そのまま使ってください(tatamikomi "
+        "evaluate/predict {path}、または model.load_params('{path}'))",
+        "params_corrupt": "{path} は読み込める params.pkl ではありません(途中で切れているか"
+        "壊れています: {error})",
+        "params_empty": "{path} の辞書は空で、取り込む重みがありません(書籍の save_params は "
+        "W1、b1、... を書きます)。学習したネットワークのパラメータを保存し直してください",
+        "params_not_dict": "{path} に入っているのは配列の辞書ではありません(`{kind}`)",
+        "params_not_finite": "{path}: {key} に NaN か無限大が入っているので、この重みでは予測"
+        "できません。発散せずに学習したときのファイルを使ってください。",
+        "unknown_model": "{name!r} というモデルはありません。{choices} から選ぶか、JSON の仕様"
+        "ファイル (.json) を指定してください",
+        "model_input": "{model} の入力は (N, {expected}) の画像です。指定された形状: {shape}",
+        "model_input_flat": "{model} の入力は (N, {expected}) の画像です。指定された形状: "
+        "{shape}。画像の形を `x.reshape(-1, {expected})` で変えるか、MNIST を "
+        "`load_mnist(flatten=False)` で読み込んでください。",
+        "opset_old": "opset {opset} は古すぎます。tatamikomi が書き出すのは opset 13 以上です",
+        "setting_number": "{name} には数を指定してください。指定された値: {value!r}",
+        "setting_range": "{name} は {interval} の範囲の有限の数にしてください。指定された値: "
+        "{value!r}",
+        "shift_whole": "{name} には画素数を整数で指定してください。指定された値: {value!r}",
+        "shift_range": "{name} は 0 から {last} にしてください({height}x{width} の画像の辺より"
+        "小さく)。指定された値: {value}",
+        "input_shape_chw": "1 つの入力の形状は正の整数の (C, H, W) です。指定された値: {shape}",
+        "pixel_inside": "画素は {shape} の中の (行, 列) か (チャネル, 行, 列) にしてください。"
+        "指定された値: {pixel}",
+        "batch_shape": "バッチの形状は正の整数の (N, C, H, W) です。指定された値: {shape}",
+        "spec_missing": "モデルの仕様ファイル {name} がありません",
+        "onnx_missing": "ONNX ファイル {path} がありません",
+        "torch_missing": "PyTorch の重みのファイル {path} がありません",
+        "pair_positive": "`{name}` は縦横とも 1 以上にしてください。指定された値: {value!r}",
+        "pair_negative": "`{name}` は負にできません。指定された値: {value!r}",
+        "spec_json": "モデルの仕様が正しい JSON ではありません: {line} 行 {column} 列目(文字 "
+        "{char})。JSON の読み込み: `{message}`",
+        "spec_object": 'モデルの仕様は "input_shape" と "layers" のリストを持つ JSON の'
+        "オブジェクトです",
+        "spec_keys": "モデルの仕様に知らないキーがあります: {keys}",
+        "spec_input_shape": '仕様には "input_shape"(1 つの入力の形状、例えば [1, 28, 28])が'
+        "必要です。指定された値: {shape!r}",
+        "spec_entry": '層の仕様は "type" を持つ辞書です。指定された値: {entry!r}',
+        "spec_type": "{type!r} という層の種類はありません。使える種類: {types}",
+        "spec_layer_type": "{type}: {error}",
+        "spec_layer": "仕様の層 {index}({entry!r}): {error}",
+        "in_file": "{path}: {error}",
+        "image_folder": "{path}: これはフォルダです。画像ファイルそのものを指定してください",
+        "image_missing": "画像 {path} がありません",
+        "image_not_file": "{path}: 普通のファイルではありません。画像ファイルを指定してください",
+        "image_format": "PNG、JPEG、PGM/PPM、.npy のどれでもありません(BMP、GIF、WebP、TIFF "
+        "でもありません)。PNG で保存してください",
+        "image_damaged": "{path}: ファイルが壊れているか途中で切れています({error})",
+        "image_dtype": "画像には数が入ります。指定された型: {dtype}",
+        "image_npy_dtype": ".npy の画像には数が入ります。指定された型: {dtype}",
+        "image_empty": "画像が空です(形状 {shape})",
+        "image_not_finite": "画素値のうち {bad:,} 個が NaN か無限大です。どの画素にも数が必要"
+        "です",
+        "image_range": "画素値が {low:g}..{high:g} にあります。画像の値は 0..255(または "
+        "0..1)です: 値を変換してください",
+        "image_channels": "画像のチャネルは 1 から 4 です。指定された形状: {shape}",
+        "image_2d": "2 次元のグレースケールかカラーの画像が必要です。指定された形状: {shape}",
+        "image_pillow": "{kind} を読むには Pillow が必要です: {hint}(または画像を PNG で保存"
+        "してください。PNG なら何も追加せずに読めます)",
+        "image_bomb": "Pillow が解凍爆弾の疑いで読み込みを拒みました({error})。画像を縮小して"
+        "ください",
+        "image_kind_damaged": "{kind} ファイルが壊れているか途中で切れています({error})。開いて"
+        "保存し直してください(例えば PNG で)",
+        "image_no_pixels": "画像に画素がありません ({width}x{height})",
+        "image_too_big": "画像は {width}x{height} = {pixels:,} 画素で、上限の {limit:,} 画素 "
+        "(tatamikomi.images.MAX_IMAGE_PIXELS) を超えています。先に縮小するか、信頼できる"
+        "ファイルなら `max_pixels` をもっと大きくしてください",
+        "png_truncated": "PNG ファイルが途中で切れています",
+        "png_no_data": "PNG ファイルにヘッダか画像データがありません(途中で切れていませんか)",
+        "png_header": "PNG のヘッダが壊れています",
+        "png_data_damaged": "PNG の画像データが壊れています({error})",
+        "png_data_truncated": "PNG の画像データが途中で切れています({needed:,} バイトのうち "
+        "{got:,} バイト)",
+        "image_blank_hint": "画像が空白で、数字が見つかりません(数字を濃く大きく書くか、写真を"
+        "数字のまわりで切り抜いてください)",
+        "image_blank": "画像が空白で、数字が見つかりません",
+        "image_specks": "画像が空白で、数字が見つかりません(小さな点しかありません)",
+        "image_faint": "画像が空白で、数字が見つかりません(いちばん濃い線と紙との差が "
+        "{full:.0%} しかありません。数字をもっと濃く書いてください)",
+        "data_unknown": "{name!r} というデータセットはありません。{choices} から選ぶか、IDX "
+        "ファイルのフォルダか .npz ファイルのパスを指定してください",
+        "data_offline": "{name} が見つからず(探した場所: {looked})、ダウンロードもしない設定"
+        "です(TATAMIKOMI_OFFLINE が設定されています)。4 つのファイルをそのどれかのフォルダに"
+        "置くか、TATAMIKOMI_DATA を設定してください。",
+        "data_no_download": "{name} が見つからず(探した場所: {looked})、download=False です。"
+        "4 つのファイルをそのどれかのフォルダに置くか、TATAMIKOMI_DATA を設定してください。",
+        "data_missing": "データセット {path} がありません。4 つの IDX ファイル({files}。.gz "
+        "でもよい)があるフォルダか、.npz ファイルを指定してください",
+        "data_not_dataset": "{path} は{what}で、データセットではありません。{format}",
+        "data_no_idx": "{path} はフォルダですが、データセットの 4 つの IDX ファイル({files}。"
+        ".gz でもよい)がありません。入っているのは: {shown}。それらがあるフォルダか、.npz "
+        "ファイルを指定してください",
+        "nothing": "何もありません",
+        "data_format": "データセットは x_train、t_train、x_test、t_test を持つ .npz "
+        "(`np.savez(path, x_train=..., t_train=..., x_test=..., t_test=...)`)か、MNIST と同じ"
+        "並びの 4 つの IDX ファイルがあるフォルダです",
+        "file_empty": "空のファイル",
+        "file_npy": "1 つの .npy 配列",
+        "file_idx": "1 つの IDX ファイル(4 つすべてがあるフォルダを指定してください)",
+        "file_image": "画像",
+        "file_text": "テキストファイル(先頭は {start!r})",
+        "file_unknown": "データセットのファイルではないもの(先頭は {start})",
+        "data_npz_keys": "{path} に {keys} がありません。データセットの .npz は x_train、"
+        "t_train(または y_train)、x_test、t_test(または y_test)を持ちます。入っているのは: "
+        "{names}",
+        "labels_shape": "{where}: {key} は (N,) の整数のクラス番号にしてください。指定されたのは "
+        "{dtype}、形状 {shape}",
+        "labels_integral": "{where}: {key} は {dtype} の数です。ラベルは整数のクラス番号です: "
+        "t.astype(np.int64) として保存してください",
+        "labels_fractional": "{where}: {key} は {dtype} の数です。ラベルは整数のクラス番号です"
+        "が、これはラベルには見えません",
+        "labels_negative": "{where}: {key} にラベル {lo} があります。ラベルは 0 から始まるクラス"
+        "番号です(ラベルは {lo} から {hi}): ずらしてください(例: t - {lo})",
+        "labels_gap": "{where}: ラベルは {lo} から {hi} ですが、{first} が訓練ラベルに一度も"
+        "現れません。このままでは一度も見ないクラスを持つ {count} クラスのモデルになります: "
+        "{shift}{declare}",
+        "labels_gaps": "{where}: ラベルは {lo} から {hi} ですが、{first} が訓練ラベルに一度も"
+        "現れません。このままでは一度も見ないクラスを持つ {count} クラスのモデルになります: "
+        "{shift}{declare}",
+        "labels_shift": "{lo} から始まるなら {lo} を引くか(t - {lo})、",
+        "declare_classes": "クラスを名前で宣言してください(`np.savez(..., "
+        "classes=np.array([...]))`。クラスごとに 1 つの名前で、ラベル i が classes[i])",
+        "labels_over": "{where}: {key} にラベル {hi} がありますが、宣言されたクラスは {count} 個"
+        "だけです(ラベルは 0 から {last})。ラベルを直すか、classes にクラスごとに 1 つずつ"
+        "名前を指定してください",
+        "images_dtype": "{where}: {key} の型は {dtype} です。画像は数です(0..255 の uint8、"
+        "または [0, 1] の浮動小数点数)",
+        "images_channels_last": "{where}: {key} の形状は {shape} で、(N, H, W, C)(チャネルが"
+        "最後)のようです。tatamikomi は (N, C, H, W) を使います: x.transpose(0, 3, 1, 2) "
+        "として保存してください",
+        "images_flat": "{where}: {key} の形状は {shape} で、平坦化した行です。画像は "
+        "(N, H, W) か (N, C, H, W) です",
+        "images_flat_square": "{where}: {key} の形状は {shape} で、平坦化した行です。画像は "
+        "(N, H, W) か (N, C, H, W) です: 形を変えてください(例: x.reshape(-1, {side}, {side}))",
+        "images_ndim": "{where}: {key} の形状は {shape} です。画像は (N, H, W) か (N, C, H, W) "
+        "です",
+        "images_empty": "{where}: {key} が空です(画像 0 枚)。学習にもテストにも少なくとも 1 枚"
+        "ずつ画像が必要です(例えば訓練画像の 10 分の 1 を x_test に回してください)",
+        "images_zero_side": "{where}: {key} の形状は {shape} です。画像の辺の長さは 0 にできま"
+        "せん",
+        "images_not_finite": "{where}: {key} の画素値に NaN か無限大があります。その画像を直すか"
+        "除いてください(np.isfinite(x).all(axis=(1, 2, 3)) で正常な画像がわかります)",
+        "pixels_range": "{where}: 画素値が {lo:g} から {hi:g} です。tatamikomi の画素値は "
+        "0..255 か [0, 1] です: 値を変換してください(例: x = (x - x.min()) / (x.max() - "
+        "x.min()))",
+        "pixels_declared": "{where}: 画素値が {lo:g} から {hi:g} で、0..{scale:g}(宣言された "
+        "divide_by)の外です。画像の値を変換するか、divide_by を直してください",
+        "count_train": "{where}: 訓練画像が {images} 枚なのに、訓練ラベルは {labels} 個です",
+        "count_test": "{where}: テスト画像が {images} 枚なのに、テストラベルは {labels} 個です",
+        "split_shapes": "{where}: 訓練画像は {train} なのにテスト画像は {test} です。両方とも"
+        "同じ (C, H, W) にしてください",
+        "idx_not_idx": "{name} は IDX ファイルではありません: 先頭が {start} です。0000 の後に"
+        "型の番号(uint8 なら 08)と次元の数が続くはずです",
+        "idx_truncated": "{name} は途中で切れています: 形状 {shape} には値が {expected} バイト"
+        "必要ですが、ファイルには {found} バイトしかありません。削除してダウンロードし直して"
+        "ください",
+        "idx_truncated_read": "{name} は途中で切れています: 形状 {shape} には値が {expected} "
+        "バイト必要ですが、{found} バイトしかありません。削除してダウンロードし直してください",
+        "environment": "{variable} には、{expected}を指定してください。指定された値: {text!r}。"
+        "そのような値にするか、設定を消してください。",
+        "env_threads": "スレッド数を表す正の整数(例えば 4)",
+        "env_memory": "1 以上のメガバイト数(例えば 64)",
+        "not_regular": "{path} は普通のファイルではなく{kind}なので、そのまま残しました。書き出す"
+        "普通のファイルの名前を指定してください",
+        "kind_folder": "フォルダ",
+        "kind_link": "シンボリックリンク",
+        "kind_fifo": "名前付きパイプ (FIFO)",
+        "kind_device": "デバイス",
+        "kind_socket": "ソケット",
+        "kind_other": "別の種類のもの",
+        "lock_taken": "ロック {lock} を取れませんでした。もう一度試してください",
+        "locked": "{path} には別の{what}({who}。ロックは {lock})が書き込んでいます。終わるのを"
+        "待つか、別のファイルを選んでください。そのような{what}が動いていなければ、{lock} を"
+        "削除してください",
+        "run_process": "プロセス",
+        "run_training": "学習",
+        "who_pid": "プロセス番号 {pid}",
+        "who_unknown": "別のプロセス",
+        "diverged": "学習が発散しました: {where}で損失が {loss} になりました(学習率 {lr:g})。"
+        "{kept}。もっと小さな学習率(例えば {smaller:g})を試してください。",
+        "diverged_weights": "学習を続けられません: 重み {names} に NaN か無限大が入っているため、"
+        "{where}で損失が {loss} になりました。{kept}。有限の重みを持つモデルから始めてください",
+        "diverged_at": "エポック {epoch} のステップ {step} ",
+        "diverged_kept": "{path} には最後の正常なエポック {epoch} が残っています",
+        "diverged_none": "チェックポイントはまだ書かれていませんでした",
+        "book_folder": "{path} はフォルダです。params.pkl のようなファイル名を指定してください",
+        "book_read_only": "{path} を書き込めません: フォルダ {folder} は読み取り専用です。自分の"
+        "フォルダでスクリプトを実行してください(そこへ cd してから、スクリプトのパスを指定)",
+        "book_no_script": "{path} がありません。書籍のスクリプトのパスを指定してください(例: "
+        "ch07/train_convnet.py)",
+        "book_limit": "--limit は 1(枚)以上にしてください。指定された値: {limit}",
+        "book_no_folder": "フォルダ {folder} がありません。先に作成してください: mkdir -p {folder}",
     },
 }
 
@@ -1239,6 +1985,7 @@ AREAS = {
     "summary": SUMMARY,
     "book": BOOK,
     "cli": CLI,
+    "errors": ERRORS,
 }
 
 
@@ -1258,7 +2005,7 @@ def table(area: str, lang: str) -> dict[str, str]:
         raise KeyError(f"no text area {area!r}; the areas are {', '.join(AREAS)}") from None
 
 
-def text(key: str, lang: str, *args, **values) -> str:
+def text(key: str, lang: str, /, *args, **values) -> str:
     """The text ``"area.name"`` in ``lang``, filled in with ``template.format(*args, **values)``
     (a template without fields comes back as it is)."""
     area, dot, name = key.partition(".")
@@ -1281,4 +2028,59 @@ def localized(tables: dict, lang: str):
     return tables[check_lang(lang)]
 
 
-__all__ = ["LANGUAGES", "AREAS", "check_lang", "table", "text", "by_key", "localized"]
+class Said:
+    """A text to be said later in the language asked: ``Said("area.name", **values)``.
+
+    ``str()`` gives it in English; :meth:`say` in any language, its values that are themselves
+    ``Said`` (or errors from :func:`error`) said in the same language. An error's message is
+    built from one, so that the library speaks English and a command line the user's language.
+    """
+
+    def __init__(self, key: str, /, **values):
+        self.key, self.values = key, values
+
+    def say(self, lang: str) -> str:
+        return text(self.key, lang, **{k: say(v, lang) for k, v in self.values.items()})
+
+    def __str__(self) -> str:
+        return self.say("en")
+
+    def __repr__(self) -> str:
+        return f"Said({self.key!r}, {self.values!r})"
+
+
+def error(kind: type[BaseException], name: str, /, **values) -> BaseException:
+    """An exception ``kind`` whose message is ``errors.NAME`` in English, filled in with
+    ``values``; it keeps them (as ``.said``), so that :func:`say` can give it in another
+    language::
+
+        raise i18n.error(ModelFileError, "model_missing", path=path)
+    """
+    said = Said(f"errors.{name}", **values)
+    exception = kind(str(said))
+    exception.said = said
+    return exception
+
+
+def recast(kind: type[BaseException], exception: BaseException) -> BaseException:
+    """``exception``'s message (and what :func:`say` makes of it) in an exception ``kind``."""
+    said = getattr(exception, "said", None)
+    new = kind(str(exception))
+    if said is not None:
+        new.said = said
+    return new
+
+
+def say(value, lang: str):
+    """``value`` in ``lang`` when it is a :class:`Said` or an exception made by :func:`error`
+    (also ones they hold); any other value as it is (an exception: its message)."""
+    said = value if isinstance(value, Said) else getattr(value, "said", None)
+    if isinstance(said, Said):
+        return said.say(check_lang(lang))
+    return str(value) if isinstance(value, BaseException) else value
+
+
+__all__ = [
+    "LANGUAGES", "AREAS", "check_lang", "table", "text", "by_key", "localized", "Said", "error",
+    "recast", "say",
+]

@@ -33,7 +33,7 @@ import os
 
 import numpy as np
 
-from . import _png
+from . import _png, i18n
 
 #: The largest image read, in pixels (width x height), checked before anything is allocated,
 #: like Pillow's ``Image.MAX_IMAGE_PIXELS``. 50 million covers the largest phone cameras
@@ -90,11 +90,11 @@ def read_image(path, *, max_pixels: int | None = None) -> np.ndarray:
     path = os.fspath(path)
     limit = MAX_IMAGE_PIXELS if max_pixels is None else max_pixels
     if os.path.isdir(path):
-        raise ImageError(f"{path}: this is a folder; give the image file itself")
+        raise i18n.error(ImageError, "image_folder", path=path)
     if not os.path.exists(path):
-        raise FileNotFoundError(f"image {path} does not exist")
+        raise i18n.error(FileNotFoundError, "image_missing", path=path)
     if not os.path.isfile(path):
-        raise ImageError(f"{path}: not a regular file; give an image file")
+        raise i18n.error(ImageError, "image_not_file", path=path)
     try:
         with open(path, "rb") as f:
             head = f.read(16)
@@ -110,15 +110,12 @@ def read_image(path, *, max_pixels: int | None = None) -> np.ndarray:
             elif data[:2] in (b"P2", b"P3", b"P5", b"P6"):
                 image = decode_pnm(data, limit)
             else:
-                raise ImageError(
-                    "not a PNG, JPEG, PGM/PPM or .npy file (nor BMP, GIF, WebP or TIFF); "
-                    "save it as PNG"
-                )
+                raise i18n.error(ImageError, "image_format")
         return grey(image)
     except (ImageError, _png.PNGError) as error:
-        raise ImageError(f"{path}: {error}") from None
+        raise i18n.error(ImageError, "in_file", path=path, error=error) from None
     except (OSError, ValueError, IndexError) as error:
-        raise ImageError(f"{path}: the file is damaged or truncated ({error})") from None
+        raise i18n.error(ImageError, "image_damaged", path=path, error=error) from None
 
 
 def decode_png(data: bytes, max_pixels: int | None = None) -> np.ndarray:
@@ -127,23 +124,21 @@ def decode_png(data: bytes, max_pixels: int | None = None) -> np.ndarray:
     try:
         return _png.decode(data, limit)
     except _png.PNGError as error:
-        raise ImageError(str(error)) from None
+        raise i18n.recast(ImageError, error) from None
 
 
 def check_pixels(image: np.ndarray) -> np.ndarray:
     """``image`` if its values are finite numbers in [0, 255]; else :class:`ImageError`."""
     if image.dtype.kind not in "fiub":
-        raise ImageError(f"an image holds numbers; got dtype {image.dtype}")
+        raise i18n.error(ImageError, "image_dtype", dtype=image.dtype)
     if image.size == 0:
-        raise ImageError(f"the image is empty (shape {image.shape})")
+        raise i18n.error(ImageError, "image_empty", shape=image.shape)
     if image.dtype.kind == "f" and not np.isfinite(image).all():
         bad = int(np.size(image) - np.isfinite(image).sum())
-        raise ImageError(f"{bad:,} pixel value(s) are NaN or infinite; every pixel needs a number")
+        raise i18n.error(ImageError, "image_not_finite", bad=bad)
     low, high = image.min(), image.max()
     if low < 0 or high > 255:
-        raise ImageError(
-            f"pixel values lie in {low:g}..{high:g}; an image holds 0..255 (or 0..1): rescale it"
-        )
+        raise i18n.error(ImageError, "image_range", low=low, high=high)
     return image
 
 
@@ -157,9 +152,9 @@ def grey(image: np.ndarray) -> np.ndarray:
     if image.ndim == 3:
         channels = image.shape[2]
         if channels not in (1, 2, 3, 4):
-            raise ImageError(f"an image has 1 to 4 channels; got shape {image.shape}")
+            raise i18n.error(ImageError, "image_channels", shape=image.shape)
     if image.ndim not in (2, 3) or image.size == 0:
-        raise ImageError(f"expected a 2-D grey or colour image; got shape {image.shape}")
+        raise i18n.error(ImageError, "image_2d", shape=image.shape)
     check_pixels(image)
     if image.ndim == 2:
         return image.astype(np.float64)
@@ -196,14 +191,14 @@ def _from_npy(path, max_pixels):
         except ValueError as error:
             raise ImageError(f"the .npy header is damaged ({error})") from None
         if dtype.hasobject or dtype.kind not in "fiub":
-            raise ImageError(f"a .npy image holds numbers; got dtype {dtype}")
+            raise i18n.error(ImageError, "image_npy_dtype", dtype=dtype)
         if len(shape) not in (2, 3):
-            raise ImageError(f"expected a 2-D grey or colour image; got shape {shape}")
+            raise i18n.error(ImageError, "image_2d", shape=shape)
         height, width = shape[1:] if len(shape) == 3 and shape[0] == 1 else shape[:2]
         _png.check_size(width, height, max_pixels)
         count = int(np.prod(shape, dtype=object))
         if len(shape) == 3 and min(shape[0], shape[2]) > 4:
-            raise ImageError(f"an image has 1 to 4 channels; got shape {shape}")
+            raise i18n.error(ImageError, "image_channels", shape=shape)
         needed = count * dtype.itemsize
         available = os.fstat(f.fileno()).st_size - f.tell()
         if available < needed:
@@ -223,10 +218,7 @@ def _with_pillow(path, kind, max_pixels):
     try:
         from PIL import Image, ImageOps
     except ImportError:
-        raise ImageError(
-            f"reading {kind} needs Pillow: {PILLOW_HINT} (or save the image as PNG, which needs "
-            "nothing more)"
-        ) from None
+        raise i18n.error(ImageError, "image_pillow", kind=kind, hint=PILLOW_HINT) from None
     try:
         with Image.open(path) as image:
             _png.check_size(*image.size, max_pixels)
@@ -239,14 +231,9 @@ def _with_pillow(path, kind, max_pixels):
     except _png.PNGError:
         raise
     except Image.DecompressionBombError as error:
-        raise ImageError(
-            f"Pillow refuses it as a possible decompression bomb ({error}); shrink the image"
-        ) from None
+        raise i18n.error(ImageError, "image_bomb", error=error) from None
     except (OSError, SyntaxError, ValueError, EOFError, IndexError) as error:
-        raise ImageError(
-            f"the {kind} file is damaged or truncated ({error}); open it and save it again "
-            "(e.g. as PNG)"
-        ) from None
+        raise i18n.error(ImageError, "image_kind_damaged", kind=kind, error=error) from None
 
 
 def decode_pnm(data: bytes, max_pixels: int | None = None) -> np.ndarray:
@@ -271,7 +258,7 @@ def decode_pnm(data: bytes, max_pixels: int | None = None) -> np.ndarray:
     try:
         _png.check_size(width, height, max_pixels)
     except _png.PNGError as error:
-        raise ImageError(str(error)) from None
+        raise i18n.recast(ImageError, error) from None
     channels = 3 if kind in (b"P3", b"P6") else 1
     count = width * height * channels
     if kind in (b"P5", b"P6"):
@@ -472,10 +459,7 @@ def digit_ink(image: np.ndarray) -> np.ndarray:
         sign = 1.0 if brightest >= darkest else -1.0
     contrast = max(darkest, brightest)
     if contrast < max(12.0, 6 * noise):
-        raise ImageError(
-            "the image is blank: no digit found (write the digit darker or larger, or crop the "
-            "photo to it)"
-        )
+        raise i18n.error(ImageError, "image_blank_hint")
     # 3. the background again, now without the ink, and divided away (uneven light)
     first = sign * residual > max(otsu_threshold(sign * residual), 4 * noise)
     paper = ~dilate(first, max(1, radius // 8))
@@ -493,18 +477,15 @@ def digit_ink(image: np.ndarray) -> np.ndarray:
         mask &= ~ruled
     labels, count = label_components(mask)
     if count == 0:
-        raise ImageError("the image is blank: no digit found")
+        raise i18n.error(ImageError, "image_blank")
     keep = _digit_components(labels, count)
     chosen = np.isin(labels, keep)
     rows, cols = np.flatnonzero(chosen.any(axis=1)), np.flatnonzero(chosen.any(axis=0))
     if max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1 < 3:
-        raise ImageError("the image is blank: no digit found (only specks)")
+        raise i18n.error(ImageError, "image_specks")
     full = np.quantile(strength[chosen], FULL_INK)
     if full < MIN_INK:
-        raise ImageError(
-            f"the image is blank: no digit found (the darkest marks differ from the paper by "
-            f"{full:.0%}; write the digit darker)"
-        )
+        raise i18n.error(ImageError, "image_faint", full=full)
     # soft edges: ink from half the threshold up, within a pixel or two of the chosen strokes
     floor = threshold * FLOOR
     ink = np.clip((strength - floor) / max(full - floor, 1e-9), 0, 1)
@@ -712,7 +693,7 @@ def prepare_image(path, size: int = 28, box: int | None = None, *, max_pixels=No
     try:
         return to_mnist(image, size, box)
     except ImageError as error:
-        raise ImageError(f"{os.fspath(path)}: {error}") from None
+        raise i18n.error(ImageError, "in_file", path=os.fspath(path), error=error) from None
 
 
 def confidence(probabilities) -> tuple[int, float]:

@@ -29,6 +29,8 @@ import zlib
 
 import numpy as np
 
+from . import i18n
+
 from ._files import atomic_write
 
 FORMAT = "tatamikomi"
@@ -82,11 +84,11 @@ RATIO_FROM_BYTES = 16 << 20
 MAX_RATIO = 50
 
 
-def _member(archive: zipfile.ZipFile, name: str, limit: int, what: str, path) -> zipfile.ZipInfo:
+def _member(archive: zipfile.ZipFile, name: str, limit: int, what, path) -> zipfile.ZipInfo:
     try:
         info = archive.getinfo(name)
     except KeyError:
-        raise ModelFileError(f"{path} is damaged: {what} is missing") from None
+        raise i18n.error(ModelFileError, "model_member_missing", path=path, name=what) from None
     if info.file_size > limit:
         raise ModelFileError(
             f"{path}: {what} would be {info.file_size:,} bytes, over the limit of {limit:,} "
@@ -133,7 +135,8 @@ def _read_array(archive, name, record, path) -> np.ndarray:
     """One array member, its header checked against the metadata before its data is read."""
     shape, dtype = _record(name, record, path)
     nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-    info = _member(archive, f"{name}.npy", MAX_ARRAY_BYTES + (64 << 10), f"array {name!r}", path)
+    what = i18n.Said("errors.the_array", name=name)
+    info = _member(archive, f"{name}.npy", MAX_ARRAY_BYTES + (64 << 10), what, path)
     with archive.open(info) as member:
         version = np.lib.format.read_magic(member)
         header = (
@@ -144,18 +147,12 @@ def _read_array(archive, name, record, path) -> np.ndarray:
         stored_shape, fortran, stored_dtype = header(member)
         size = member.tell() + nbytes
         if stored_shape != shape or stored_dtype != dtype or size != info.file_size:
-            raise ModelFileError(
-                f"{path} is damaged or was edited: array {name!r} does not match its recorded "
-                f"shape and dtype. Use an intact copy of the file."
-            )
+            raise i18n.error(ModelFileError, "model_damaged_shape", path=path, name=name)
         data = member.read(nbytes)
     array = np.frombuffer(data, dtype=dtype, count=nbytes // max(1, dtype.itemsize))
     array = array.reshape(shape, order="F" if fortran else "C").copy()
     if _sha256(array) != record["sha256"]:
-        raise ModelFileError(
-            f"{path} is damaged or was edited: array {name!r} does not match its recorded "
-            f"checksum. Use an intact copy of the file."
-        )
+        raise i18n.error(ModelFileError, "model_damaged_checksum", path=path, name=name)
     return array
 
 
@@ -168,41 +165,32 @@ def read_archive(path, with_arrays=True) -> tuple[dict, dict[str, np.ndarray]]:
     header are checked against the metadata before the data is read."""
     path = os.fspath(path)
     if os.path.isdir(path):
-        raise ModelFileError(f"{path} is a folder, not a model file; give the .npz file in it")
+        raise i18n.error(ModelFileError, "model_folder", path=path)
     if not os.path.isfile(path):
-        raise FileNotFoundError(f"model file {path} does not exist")
+        raise i18n.error(FileNotFoundError, "model_missing", path=path)
     with open(path, "rb") as f:
         head = f.read(4)
     if head[:1] == b"\x80":
-        raise ModelFileError(
-            f"{path} is a pickle file, not a tatamikomi model file. If it is the book's "
-            f"params.pkl, import it with `tatamikomi import-book {path}` (or "
-            f"model.load_params('{path}')), which reads it without running any code."
-        )
+        raise i18n.error(ModelFileError, "model_pickle", path=path)
     if head != b"PK\x03\x04":
-        raise ModelFileError(f"{path} is not a tatamikomi model file (not an .npz archive)")
+        raise i18n.error(ModelFileError, "model_not_npz", path=path)
     try:
         with zipfile.ZipFile(path) as archive:
             if META_NAME not in archive.namelist():
-                raise ModelFileError(
-                    f"{path} is an .npz archive but not a tatamikomi model file "
-                    f"(it has no {META_NAME})"
-                )
-            info = _member(archive, META_NAME, MAX_META_BYTES, "the metadata", path)
+                raise i18n.error(ModelFileError, "model_no_meta", path=path, meta=META_NAME)
+            what = i18n.Said("errors.the_metadata")
+            info = _member(archive, META_NAME, MAX_META_BYTES, what, path)
             meta = json.loads(archive.read(info).decode("utf-8"))
             if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-                raise ModelFileError(f"{path}: {META_NAME} does not describe a tatamikomi file")
+                raise i18n.error(ModelFileError, "model_not_ours", path=path, meta=META_NAME)
             version = meta.get("version", 0)
             if not isinstance(version, int) or version > VERSION:
-                raise ModelFileError(
-                    f"{path} was written by a newer tatamikomi (format version "
-                    f"{version!r}); upgrade tatamikomi to read it"
-                )
+                raise i18n.error(ModelFileError, "model_newer", path=path, version=version)
             records = meta.get("arrays", {})
             if not isinstance(records, dict) or not all(
                 isinstance(r, dict) for r in records.values()
             ):
-                raise ModelFileError(f"{path}: the metadata was edited; it cannot be read")
+                raise i18n.error(ModelFileError, "model_meta_edited", path=path)
             arrays = {}
             for name, record in records.items() if with_arrays else ():
                 arrays[name] = _read_array(archive, name, record, path)
@@ -220,10 +208,7 @@ def read_archive(path, with_arrays=True) -> tuple[dict, dict[str, np.ndarray]]:
         ValueError,
         UnicodeDecodeError,
     ) as error:
-        raise ModelFileError(
-            f"{path} is truncated or corrupt ({error}); it cannot be loaded. "
-            f"Use an intact copy of the file."
-        ) from None
+        raise i18n.error(ModelFileError, "model_corrupt", path=path, error=error) from None
     return meta, arrays
 
 
@@ -238,7 +223,7 @@ def read_params(path) -> tuple[dict[str, np.ndarray], str]:
     they come from: ``(arrays, "tatamikomi")`` or ``(arrays, "book")``."""
     path = os.fspath(path)
     if not os.path.isfile(path):
-        raise FileNotFoundError(f"parameter file {path} does not exist")
+        raise i18n.error(FileNotFoundError, "params_missing", path=path)
     with open(path, "rb") as f:
         is_pickle = f.read(1) == b"\x80"
     if is_pickle:
@@ -342,9 +327,9 @@ def load_book_params(path) -> dict[str, np.ndarray]:
     :data:`MAX_PICKLE_BYTES`), so no size written in it can make a read allocate more."""
     path = os.fspath(path)
     if os.path.isdir(path):
-        raise ModelFileError(f"{path} is a folder, not a params.pkl; give the file in it")
+        raise i18n.error(ModelFileError, "params_folder", path=path)
     if not os.path.isfile(path):
-        raise FileNotFoundError(f"parameter file {path} does not exist")
+        raise i18n.error(FileNotFoundError, "params_missing", path=path)
     if os.path.getsize(path) > MAX_PICKLE_BYTES:
         raise ModelFileError(
             f"{path} is {os.path.getsize(path):,} bytes, over the limit of {MAX_PICKLE_BYTES:,} "
@@ -353,11 +338,7 @@ def load_book_params(path) -> dict[str, np.ndarray]:
     with open(path, "rb") as f:
         data = f.read()
     if data[:4] == b"PK\x03\x04":
-        raise ModelFileError(
-            f"{path} is an .npz archive (a tatamikomi model or params file), not the book's "
-            f"params.pkl: use it directly (tatamikomi evaluate/predict {path}, or "
-            f"model.load_params('{path}'))"
-        )
+        raise i18n.error(ModelFileError, "params_npz", path=path)
     try:
         params = _ArraysOnlyUnpickler(_io.BytesIO(data)).load()
     except _Refused as error:
@@ -373,16 +354,11 @@ def load_book_params(path) -> dict[str, np.ndarray]:
         MemoryError,
         RecursionError,
     ) as error:
-        raise ModelFileError(
-            f"{path} is not a readable params.pkl (truncated or corrupt: {error})"
-        ) from None
+        raise i18n.error(ModelFileError, "params_corrupt", path=path, error=error) from None
     if isinstance(params, dict) and not params:
-        raise ModelFileError(
-            f"{path} holds an empty dict: no weights to import (the book's save_params writes "
-            f"W1, b1, ...); save the trained network's params again"
-        )
+        raise i18n.error(ModelFileError, "params_empty", path=path)
     if not isinstance(params, dict):
-        raise ModelFileError(f"{path} does not hold a dict of arrays (got {type(params).__name__})")
+        raise i18n.error(ModelFileError, "params_not_dict", path=path, kind=type(params).__name__)
     for key, value in params.items():
         if not isinstance(key, str) or not isinstance(value, np.ndarray):
             raise ModelFileError(
@@ -394,8 +370,5 @@ def load_book_params(path) -> dict[str, np.ndarray]:
         if value.size == 0:
             raise ModelFileError(f"{path}: {key} has shape {value.shape}, with no values")
         if not np.isfinite(value).all():
-            raise ModelFileError(
-                f"{path}: {key} holds NaN or infinite values; these weights cannot predict "
-                f"anything. Use the file of a run that trained without diverging."
-            )
+            raise i18n.error(ModelFileError, "params_not_finite", path=path, key=key)
     return params

@@ -29,7 +29,7 @@ import math
 
 import numpy as np
 
-from . import _parallel
+from . import _parallel, i18n
 
 
 #: every this many steps, state values too small to matter are set to zero (see _flush_tiny)
@@ -58,12 +58,12 @@ def check_setting(value, name: str, *, low=0.0, high=math.inf, low_open=False, h
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number; got {value!r}") from None
+        raise i18n.error(ValueError, "setting_number", name=name, value=value) from None
     above = number > low if low_open else number >= low
     below = number < high if high_open else number <= high
     if not (math.isfinite(number) and above and below):
         interval = f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
-        raise ValueError(f"{name} must be a finite number in {interval}; got {value!r}")
+        raise i18n.error(ValueError, "setting_range", name=name, interval=interval, value=value)
     return number
 
 

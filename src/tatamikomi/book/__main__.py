@@ -1,19 +1,23 @@
 """``python -m tatamikomi.book [--limit N] SCRIPT.py [args]``: the same as ``tatamikomi book``."""
 
-import argparse
 import sys
 
+from .. import i18n
+from .._argparse import Parser, language
 from .runner import BookError, add_arguments, run_from_arguments
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tatamikomi.book",
-                                     description="Run a script of the book's repository unchanged.")
+    lang = language()  # the locale's: the script's own arguments may say --lang
+    parser = Parser(prog="python -m tatamikomi.book", description=i18n.text("book.run", lang),
+                    lang=lang)
     add_arguments(parser)
     try:
-        return run_from_arguments(parser.parse_args(argv))
+        args = parser.parse_args(argv)
+        args.lang = lang
+        return run_from_arguments(args)
     except BookError as error:
-        print(f"tatamikomi book: {error}", file=sys.stderr)
+        print(f"tatamikomi book: {i18n.say(error, lang)}", file=sys.stderr)
         return 1
 
 

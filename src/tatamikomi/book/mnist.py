@@ -8,8 +8,6 @@ note on standard error. ``tatamikomi book --limit N`` keeps the first N images o
 
 from __future__ import annotations
 
-import sys
-
 from .. import data
 from . import session
 
@@ -27,14 +25,12 @@ def load_mnist(normalize=True, flatten=True, one_hot_label=False):
     try:
         train, test = data.load_mnist(normalize, flatten, one_hot_label)
     except data.DataNotFoundError as error:
-        print(f"tatamikomi book: {error}\ntatamikomi book: using mnist-mini instead, the 6,000 "
-              f"training and 1,000 test images of MNIST bundled with tatamikomi", file=sys.stderr)
+        session.say("mini", error=error)
         train, test = data.load_mnist(normalize, flatten, one_hot_label, dataset=data.datasets.MINI)
     limit = session.current().limit
     if limit is not None:
         train, test = [(x[:limit], t[:limit]) for x, t in (train, test)]
-        print(f"tatamikomi book: --limit {limit}: {len(train[0]):,} training and "
-              f"{len(test[0]):,} test images", file=sys.stderr)
+        session.say("limited", limit=limit, train=len(train[0]), test=len(test[0]))
     return train, test
 
 

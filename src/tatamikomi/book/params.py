@@ -19,19 +19,14 @@ from __future__ import annotations
 
 import os
 import pickle
-import sys
 
 import numpy as np
 
-from .. import io
+from .. import i18n, io
 from .._files import atomic_write
 from ..models import fold_book_dropout
 from . import session
 from .session import BookError
-
-
-def _say(text: str) -> None:
-    print(f"tatamikomi book: {text}", file=sys.stderr)
 
 
 def _free_name(path: str) -> str:
@@ -55,16 +50,14 @@ def save_params(network, file_name) -> str:
     path = os.fspath(file_name)
     overwrite = session.current().overwrite
     if os.path.isdir(path):
-        raise BookError(f"{path} is a folder; give a file name such as params.pkl")
+        raise i18n.error(BookError, "book_folder", path=path)
     if os.path.exists(path) and not overwrite:
         kept = path
         path = _free_name(path)
-        _say(f"{kept} already exists and was left as it is; saving to {path} instead "
-             f"(tatamikomi book --overwrite replaces it)")
+        session.say("kept", kept=kept, path=path)
     folder = os.path.dirname(os.path.abspath(path))
     if not os.access(folder, os.W_OK):
-        raise BookError(f"cannot write {path}: the folder {folder} is read-only; run the script "
-                        f"from a folder of your own (cd there, then give the script's path)")
+        raise i18n.error(BookError, "book_read_only", path=path, folder=folder)
     if path.endswith(".pkl"):
         with atomic_write(path, overwrite=True) as f:
             pickle.dump(book_arrays(network), f)
@@ -80,7 +73,7 @@ def find_params(file_name) -> str:
         return path
     beside = os.path.join(session.current().script_dir, path)
     if os.path.exists(beside):
-        _say(f"{path} is not in the current folder; reading {beside}")
+        session.say("beside", path=path, beside=beside)
         return beside
     return path
 
@@ -91,4 +84,4 @@ def load_params(network, file_name) -> None:
     try:
         network.load_params_safely(path)
     except (FileNotFoundError, io.ModelFileError, ValueError) as error:
-        raise BookError(str(error)) from None
+        raise i18n.recast(BookError, error) from None

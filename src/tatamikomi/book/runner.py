@@ -19,37 +19,35 @@ def _run_modules() -> dict:
     return {n: m for n, m in sys.modules.items() if n.split(".")[0] in TOP_LEVEL}
 
 
-def run_script(path, args=(), *, limit=None, overwrite=False, figures=None) -> int:
+def run_script(path, args=(), *, limit=None, overwrite=False, figures=None, lang="en") -> int:
     """Run the book's script ``path`` with ``args``; returns its exit status.
 
     ``limit``: the first ``limit`` training and test images only (a quick run: the script's
     epochs stay as written). ``overwrite``: files the script saves replace existing ones (else
     an existing file is kept and the new one gets a free name, said on standard error).
     ``figures``: a folder where the matplotlib figures still open at the end are saved
-    (``figure-1.png``...), for runs without a screen (``MPLBACKEND=Agg``).
+    (``figure-1.png``...), for runs without a screen (``MPLBACKEND=Agg``). ``lang``: the
+    language of the run's own notes (the script prints what it prints).
 
     Everything the run changes is put back afterwards: the import hook, ``sys.argv``,
     ``sys.path``, and the modules of the book's names in ``sys.modules``."""
     path = os.fspath(path)
     if not os.path.isfile(path):
-        raise BookError(f"{path} does not exist; give the path of one of the book's scripts, "
-                        f"e.g. ch07/train_convnet.py")
+        raise i18n.error(BookError, "book_no_script", path=path)
     if limit is not None and int(limit) < 1:
-        raise BookError(f"--limit must be at least 1 (images); got {limit}")
+        raise i18n.error(BookError, "book_limit", limit=limit)
     script_dir = os.path.dirname(os.path.abspath(path))
     if figures is not None and not os.path.isdir(figures):
-        raise BookError(f"the folder {figures} does not exist; create it first: mkdir -p {figures}")
+        raise i18n.error(BookError, "book_no_folder", folder=figures)
     if not os.access(os.getcwd(), os.W_OK):  # e.g. the book's shared, read-only folder
-        print(f"tatamikomi book: note: the current folder {os.getcwd()} is read-only, so a file "
-              f"the script saves (params.pkl) will be refused; to keep it, run from a folder of "
-              f"your own and give the script's path", file=sys.stderr)
+        session.say("read_only", lang, folder=os.getcwd())
     finder = StandInFinder([script_dir, os.path.dirname(script_dir)])
     saved_argv, saved_path = sys.argv[:], sys.path[:]
     saved_modules = _run_modules()
     for name in saved_modules:  # the book's real modules, imported before, give way for the run
         del sys.modules[name]
     token = session.begin(session.Session(script_dir, None if limit is None else int(limit),
-                                          bool(overwrite)))
+                                          bool(overwrite), i18n.check_lang(lang)))
     sys.meta_path.insert(0, finder)
     sys.argv = [path, *map(str, args)]
     sys.path.insert(0, script_dir)
@@ -69,18 +67,18 @@ def run_script(path, args=(), *, limit=None, overwrite=False, figures=None) -> i
             del sys.modules[name]
         sys.modules.update(saved_modules)
     if figures is not None:
-        _save_figures(figures)
+        _save_figures(figures, lang)
     return status
 
 
-def _save_figures(folder: str) -> None:
+def _save_figures(folder: str, lang: str) -> None:
     pyplot = sys.modules.get("matplotlib.pyplot")
     if pyplot is None:
         return
     for number in pyplot.get_fignums():
         target = os.path.join(folder, f"figure-{number}.png")
         pyplot.figure(number).savefig(target)
-        print(f"tatamikomi book: saved {target}", file=sys.stderr)
+        session.say("saved", lang, path=target)
 
 
 def add_arguments(parser) -> None:
@@ -100,4 +98,4 @@ def add_arguments(parser) -> None:
 
 def run_from_arguments(args) -> int:
     return run_script(args.script, args.args, limit=args.limit, overwrite=args.overwrite,
-                      figures=args.save_figures)
+                      figures=args.save_figures, lang=getattr(args, "lang", "en"))

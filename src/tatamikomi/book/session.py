@@ -6,6 +6,9 @@ from __future__ import annotations
 import contextvars
 import dataclasses
 import os
+import sys
+
+from .. import i18n
 
 
 class BookError(Exception):
@@ -20,6 +23,8 @@ class Session:
     limit: int | None = None
     #: replace existing files the script saves (else they are kept and a free name is used)
     overwrite: bool = False
+    #: the language of the run's own notes (the script's output is its own)
+    lang: str = "en"
 
 
 _CURRENT: contextvars.ContextVar[Session | None] = contextvars.ContextVar(
@@ -30,6 +35,13 @@ _CURRENT: contextvars.ContextVar[Session | None] = contextvars.ContextVar(
 def current() -> Session:
     """The running session, or defaults (the current folder) outside a run."""
     return _CURRENT.get() or Session(script_dir=os.getcwd())
+
+
+def say(name: str, /, lang: str | None = None, **values) -> None:
+    """The run's note ``book.NAME`` on standard error, in ``lang`` (default: the session's)."""
+    lang = lang or current().lang
+    values = {key: i18n.say(value, lang) for key, value in values.items()}
+    print(f"tatamikomi book: {i18n.text(f'book.{name}', lang, **values)}", file=sys.stderr)
 
 
 def begin(session: Session):

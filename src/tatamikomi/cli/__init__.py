@@ -2,9 +2,10 @@
 
 Commands, one module per group: :mod:`.train` (``train``, ``train --resume``), :mod:`.models`
 (``evaluate``, ``predict``, ``summary``, ``import-book``), :mod:`.lecture` (``demo``,
-``explain``, ``plot``), :mod:`.book` (``book``: the book's scripts unchanged); each has ``--help``. Errors print one clear line (what is wrong and
-what to do) and exit with 1: a command raises :class:`CommandError`, never lets a traceback
-through.
+``explain``, ``plot``), :mod:`.book` (``book``: the book's scripts unchanged); each has
+``--help``. Errors print one clear line (what is wrong and what to do) and exit with 1: a
+command raises :class:`CommandError`, never lets a traceback through. A library error is said
+in the user's language by :func:`._common.error_text` (:func:`tatamikomi.i18n.say`).
 
 Adding a command group is one module and one line: write ``cli/NAME.py`` with
 ``add_parser(commands, lang)``, which adds its commands with ``_args.add_command(commands, ...)``
@@ -28,7 +29,7 @@ from .. import i18n
 from .._version import __version__
 from . import _args, book, export, lecture, models, serve, train
 from ._args import say_text
-from ._common import CommandError, say
+from ._common import CommandError, error_text, say
 
 #: the command groups, in the order ``--help`` lists them
 GROUPS = (train, models, lecture, export, serve, book)
@@ -67,7 +68,7 @@ def main(argv=None) -> int:
     try:
         get_config()  # a bad TATAMIKOMI_* environment value: one line now, not a traceback later
     except ValueError as error:
-        say(f"tatamikomi {args.command}: {error}")
+        say(f"tatamikomi {args.command}: {error_text(error, lang)}")
         return 1
     try:
         return args.handler(args)

@@ -6,133 +6,26 @@ command line speaks.
 Every text a command prints or shows in its help is looked up in :mod:`tatamikomi.i18n`'s
 ``cli`` area (:func:`say_text`), in the language :func:`language` resolves (``--lang``, else
 the locale). argparse's own words ("usage:", "options", its error messages) come from
-:class:`Parser`, scoped to the parsers it builds: no process-wide ``gettext`` is installed.
-
-Defaults are written one way in every help text, ``(default: X)``, by :class:`HelpFormatter`
-from the parser's own default; an option whose default comes from elsewhere (a recipe, the
-model file) says so in its help.
+:class:`Parser`; both are in :mod:`tatamikomi._argparse`, low in the package, so that
+``python -m tatamikomi.book`` speaks the same way.
 """
 
 from __future__ import annotations
 
 import argparse
 import functools
-import os
-import re
-import sys
 
 import numpy as np
 
 from .. import i18n
-from ._common import CommandError, plural
-
-#: the locale variables, in the order POSIX consults them for messages
-LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
-
-
-def language(argv=(), environ=None) -> str:
-    """The language the command line speaks: ``--lang X`` (or ``--lang=X``) in ``argv`` when X
-    is one of :data:`tatamikomi.i18n.LANGUAGES`, else ``"ja"`` when the locale's first set
-    variable of :data:`LOCALE_VARIABLES` names Japanese (``ja_JP.UTF-8``), else ``"en"``."""
-    argv = list(argv)
-    given = None
-    for i, word in enumerate(argv):
-        if word == "--":
-            break
-        if word == "--lang" and i + 1 < len(argv):
-            given = argv[i + 1]
-        elif word.startswith("--lang="):
-            given = word.partition("=")[2]
-    if given in i18n.LANGUAGES:
-        return given
-    environ = os.environ if environ is None else environ
-    for name in LOCALE_VARIABLES:
-        if environ.get(name):
-            return "ja" if environ[name].lower().startswith("ja") else "en"
-    return "en"
-
-
-def say_text(name: str, lang: str, /, **values) -> str:
-    """The command line's text ``name`` (``cli.name`` in :mod:`tatamikomi.i18n`) in ``lang``."""
-    return i18n.text(f"cli.{name}", lang, **values)
-
-
-class HelpFormatter(argparse.HelpFormatter):
-    """Adds ``(default: X)`` to every option that has a default worth telling, and writes
-    argparse's "usage:" in the parser's language (``lang``, set by :class:`Parser`)."""
-
-    lang = "en"
-
-    def _get_help_string(self, action):
-        text = action.help or ""
-        default = action.default
-        unsaid = default is None or default is False or default == argparse.SUPPRESS
-        if "(default" in text or "(既定値" in text or unsaid or action.nargs == 0:
-            return text
-        if isinstance(default, tuple):
-            default = ",".join(map(str, default))
-        return f"{text} " + say_text("default", self.lang, default=default)
-
-    def add_usage(self, usage, actions, groups, prefix=None):
-        if prefix is None:
-            prefix = say_text("usage", self.lang)
-        super().add_usage(usage, actions, groups, prefix)
-
-
-#: argparse's error messages (Python 3.10 to 3.13) and their names in the ``cli`` area
-_ARGPARSE_ERRORS = [
-    (re.compile(r"argument (?P<name>\S+?): (?P<message>.*)", re.S), "argument"),
-    (re.compile(r"invalid choice: (?P<value>.*?) \(choose from (?P<choices>.*)\)"),
-     "invalid_choice"),
-    (re.compile(r"invalid (?P<type>\S+) value: (?P<value>.*)"), "invalid_value"),
-    (re.compile(r"expected one argument"), "expected_one"),
-    (re.compile(r"the following arguments are required: (?P<names>.*)"), "required"),
-    (re.compile(r"unrecognized arguments: (?P<names>.*)"), "unrecognized"),
-]
-
-
-def _argparse_error(message: str, lang: str) -> str:
-    """One of argparse's English error messages in ``lang`` (as it is when not known)."""
-    for pattern, name in _ARGPARSE_ERRORS:
-        match = pattern.fullmatch(message)
-        if match:
-            values = match.groupdict()
-            if "message" in values:
-                values["message"] = _argparse_error(values["message"], lang)
-            return say_text(name, lang, **values)
-    return message
-
-
-class Parser(argparse.ArgumentParser):
-    """An ArgumentParser that speaks ``lang``: its titles, ``-h``, "usage:" and error messages,
-    and those of the subcommands added under it."""
-
-    def __init__(self, *args, lang="en", add_help=True, **kwargs):
-        self.lang = i18n.check_lang(lang)
-        kwargs.setdefault("formatter_class", HelpFormatter)
-        super().__init__(*args, add_help=False, **kwargs)
-        self._positionals.title = say_text("positionals", lang)
-        self._optionals.title = say_text("optionals", lang)
-        if add_help:
-            self.add_argument(
-                "-h", "--help", action="help", default=argparse.SUPPRESS,
-                help=say_text("help", lang),
-            )
-
-    def _get_formatter(self):
-        formatter = super()._get_formatter()
-        formatter.lang = self.lang
-        return formatter
-
-    def add_subparsers(self, **kwargs):
-        kwargs.setdefault("parser_class", functools.partial(Parser, lang=self.lang))
-        return super().add_subparsers(**kwargs)
-
-    def error(self, message):
-        self.print_usage(sys.stderr)
-        message = _argparse_error(message, self.lang)
-        self.exit(2, f"{self.prog}: {say_text('error', self.lang)}: {message}\n")
-
+from .._argparse import (  # noqa: F401 (the commands take them from here, with the rest)
+    LOCALE_VARIABLES,
+    HelpFormatter,
+    Parser,
+    language,
+    say_text,
+)
+from ._common import CommandError
 
 def add_command(commands, name, help, description):
     """A command (or a kind of ``explain``/``plot``) with the shared help style (the parser
@@ -162,7 +55,7 @@ def shape_argument(text: str, lang: str = "en") -> tuple[int, ...]:
         raise argparse.ArgumentTypeError(say_text("shape", lang, text=repr(text)))
 
 
-def parse_array(text: str, name: str) -> np.ndarray:
+def parse_array(text: str, name: str, lang: str = "en") -> np.ndarray:
     """A small array from the command line, or the path of a ``.npy`` file.
 
     Rows are separated by ``;``, values by ``,`` and channels by ``|``:
@@ -171,13 +64,14 @@ def parse_array(text: str, name: str) -> np.ndarray:
         try:
             array = np.load(text, allow_pickle=False)
         except FileNotFoundError:
-            raise CommandError(f"{name} file {text} does not exist") from None
+            raise CommandError(say_text("array_missing", lang, name=name, text=text)) from None
         except (OSError, ValueError) as error:
             raise CommandError(
-                f"{name} file {text} is not a readable .npy array: {error}"
+                say_text("array_unreadable", lang, name=name, text=text, error=error)
             ) from None
         if array.dtype.kind not in "biuf":
-            raise CommandError(f"{name} file {text} holds {array.dtype}, not numbers")
+            dtype = array.dtype
+            raise CommandError(say_text("array_dtype", lang, name=name, text=text, dtype=dtype))
         return array
     channels = []
     for c, channel in enumerate(text.split("|")):
@@ -187,27 +81,32 @@ def parse_array(text: str, name: str) -> np.ndarray:
                 rows.append([float(v) for v in row.split(",")])
             except ValueError:
                 raise CommandError(
-                    f"{name}: row {r + 1} ({row.strip()!r}) is not a list of numbers; write rows "
-                    f'separated by ";" and values by ",", e.g. "1,2,3;4,5,6"'
+                    say_text("array_row", lang, name=name, row=r + 1, text=row.strip())
                 ) from None
             if len(rows[-1]) != len(rows[0]):
+                count = len(rows[-1])
+                number = "array_value_one" if count == 1 else "array_value_many"
+                values = say_text(number, lang, count=count)
                 raise CommandError(
-                    f"{name}: row {r + 1} has {plural(len(rows[-1]), 'value')} but row 1 has "
-                    f"{len(rows[0])}; every row needs the same number"
+                    say_text(
+                        "array_row_size", lang, name=name, row=r + 1, values=values,
+                        first=len(rows[0]),
+                    )
                 )
         if channels and np.shape(rows) != np.shape(channels[0]):
+            size = f"{len(rows)}x{len(rows[0])}"
+            first = f"{len(channels[0])}x{len(channels[0][0])}"
             raise CommandError(
-                f"{name}: channel {c + 1} is {len(rows)}x{len(rows[0])} but channel 1 is "
-                f"{len(channels[0])}x{len(channels[0][0])}; channels must have the same size"
+                say_text("array_channel", lang, name=name, channel=c + 1, size=size, first=first)
             )
         channels.append(rows)
     array = np.array(channels)
     return array[0] if len(channels) == 1 else array
 
 
-def optional_array(text, name):
+def optional_array(text, name, lang: str = "en"):
     """``parse_array``, or None when the option was not given."""
-    return None if text is None else parse_array(text, name)
+    return None if text is None else parse_array(text, name, lang)
 
 
 def _lang(parser) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 
 import numpy as np
@@ -28,10 +29,47 @@ def plural(count: int, word: str) -> str:
     return f"{count} {word}" + ("" if count == 1 else "s")
 
 
+#: messages of errors raised in plain English below the library's words (the engine and the
+#: layers, which the CLI does not change), and their names in i18n's ``cli`` area
+_ENGLISH_ERRORS = [
+    (
+        re.compile(
+            r"the window of size (?P<size>\d+)(?P<dilated> \(dilation \d+ makes it span \d+\))? "
+            r"does not fit in an input of size (?P<input>\d+) padded by \((?P<before>\d+), "
+            r"(?P<after>\d+)\) to (?P<padded>\d+): the output would be empty\. .*"
+        ),
+        "window_too_big",
+    ),
+    (re.compile(r"(?P<layer>\S+) needs input (?P<expected>.+) per example; got (?P<got>.+)"),
+     "layer_input"),
+    (
+        re.compile(
+            r"padding \((?P<top>\d+), (?P<left>\d+)\) must be at most half the window "
+            r"\((?P<kh>\d+), (?P<kw>\d+)\), or some windows would see only padding\. .*"
+        ),
+        "pool_padding",
+    ),
+]
+
+
+def error_text(error, lang: str = "en") -> str:
+    """A library error's message in ``lang``: one raised with :func:`tatamikomi.i18n.error`
+    said in it, a known English one of the engine's translated, any other as it is."""
+    text = i18n.say(error, lang)
+    if lang != "en" and getattr(error, "said", None) is None:
+        for pattern, name in _ENGLISH_ERRORS:
+            match = pattern.fullmatch(text)
+            if match:
+                values = {k: v or "" for k, v in match.groupdict().items()}
+                return i18n.text(f"cli.{name}", lang, **values)
+    return text
+
+
 def problem(kind: str, error, lang: str = "en") -> CommandError:
     """A CommandError for a library error: in English its own message, in another language a
-    line that says what kind of problem it is and the fix (``cli.KIND``), then the message."""
-    return CommandError(i18n.text(f"cli.{kind}", lang, detail=str(error)))
+    line that says what kind of problem it is and the fix (``cli.KIND``), then the message in
+    that language."""
+    return CommandError(i18n.text(f"cli.{kind}", lang, detail=error_text(error, lang)))
 
 
 def load_model(path, lang: str = "en"):
@@ -64,31 +102,31 @@ def mnist_like(model, path, lang: str = "en"):
     try:
         image = prepare_image(path, size=height, box=round(height * 20 / 28))
     except (OSError, ImageError, ValueError) as error:
-        message = str(error)
+        message = error_text(error, lang)
         message = message if str(path) in message else f"{path}: {message}"
         raise problem("image_problem", message, lang) from None
     if not np.isfinite(image).all() or image.min() < 0 or image.max() > 255:
         raise CommandError(
-            f"{path}: its pixels after preparation lie in [{image.min():g}, {image.max():g}], "
-            f"not in 0..255; give an 8-bit image (PNG, JPEG) or a .npy of values 0..255"
+            i18n.text("cli.prepared_range", lang, path=path, low=image.min(), high=image.max())
         )
     return image
 
 
-def finite_scores(scores, model, what: str, where: str):
+def finite_scores(scores, model, what: str, where: str, lang: str = "en"):
     """``scores`` unless they hold NaN or infinity: then a CommandError that says why (the
     weights, or the preprocessing)."""
     if np.isfinite(scores).all():
         return scores
     bad = [name for name, value in model.params.items() if not np.isfinite(value).all()]
     why = (
-        f"its weights {', '.join(bad[:3])} hold NaN or infinity (a diverged or damaged model; "
-        f"train or import it again)"
+        i18n.text("cli.weights_not_finite", lang, names=", ".join(bad[:3]))
         if bad
-        else "the scores overflowed (check the model's preprocessing, divide_by "
-        f"{(model.preprocess or {}).get('divide_by', 255)!r})"
+        else i18n.text(
+            "cli.scores_overflowed", lang,
+            divide_by=(model.preprocess or {}).get("divide_by", 255),
+        )
     )
-    raise CommandError(f"{where} gives NaN or infinite scores for {what}: {why}")
+    raise CommandError(i18n.text("cli.scores_not_finite", lang, where=where, what=what, why=why))
 
 
 def dataset_of(args, model):
@@ -96,20 +134,21 @@ def dataset_of(args, model):
     was trained on, by its stored absolute path when it was given by path."""
     if args.dataset:
         return args.dataset
+    lang = getattr(args, "lang", "en")
     preprocess = model.preprocess or {}
     name, stored = preprocess.get("dataset"), preprocess.get("dataset_path")
     if stored and args.data_dir is None:
         if os.path.exists(stored):
             return stored
         raise CommandError(
-            f"{args.model} was trained on {stored}, which no longer exists; pass --dataset with "
-            f"where {os.path.basename(stored)} is now"
+            i18n.text(
+                "cli.moved_dataset", lang, path=args.model, stored=stored,
+                base=os.path.basename(stored),
+            )
         )
     if name == "mnist-mini" and args.data_dir is not None:
         raise CommandError(
-            f"--data-dir {args.data_dir} is not used by mnist-mini, the dataset {args.model} was "
-            f"trained on (bundled with tatamikomi); to measure it on the dataset in that folder "
-            f"pass --dataset {args.data_dir}"
+            i18n.text("cli.mini_measure_dir", lang, data_dir=args.data_dir, path=args.model)
         )
     return name or "mnist"
 
@@ -130,11 +169,18 @@ def test_set(args, model):
 def test_scores(args, model, batch_size=500):
     """``(data, scores)``: the model's scores (N, classes) on its test set."""
     data = test_set(args, model)
+    lang = getattr(args, "lang", "en")
     try:
         scores = model.predict(prepare(model, data.x_test), batch_size=batch_size)
     except ValueError as error:
-        raise CommandError(f"{args.model} does not fit {data.name}: {error}") from None
-    return data, finite_scores(scores, model, f"the {data.name} test set", args.model)
+        raise CommandError(
+            i18n.text(
+                "cli.model_misfit", lang, path=args.model, name=data.name,
+                error=error_text(error, lang),
+            )
+        ) from None
+    what = i18n.text("cli.the_test_set", lang, name=data.name)
+    return data, finite_scores(scores, model, what, args.model, lang)
 
 
 def source_text(data, lang: str = "en") -> str:
@@ -157,7 +203,7 @@ def check_output(path, *, force: bool, hint: str | None = None, lang: str = "en"
     try:
         refuse_special(path)
     except OSError as error:
-        raise CommandError(str(error)) from None
+        raise CommandError(error_text(error, lang)) from None
     if os.path.exists(path) and not force:
         hint = hint if hint is not None else i18n.text("cli.exists_hint", lang)
         raise refuse("exists", path=path, hint=hint)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from .. import book
 from . import _args
 from ._args import say_text
-from ._common import CommandError
+from ._common import CommandError, error_text
 
 
 def add_parser(commands, lang="en") -> None:
@@ -25,4 +25,4 @@ def run(args) -> int:
     try:
         return book.run_from_arguments(args)
     except book.BookError as error:
-        raise CommandError(str(error)) from None
+        raise CommandError(error_text(error, args.lang)) from None

@@ -13,7 +13,7 @@ from ..io import ModelFileError
 from ..models import save
 from . import _args
 from ._args import say_text
-from ._common import CommandError, check_output, model_by_name
+from ._common import CommandError, check_output, error_text, model_by_name
 
 _TORCH_SUFFIXES = (".pt", ".pth")
 
@@ -64,7 +64,7 @@ def _export(args) -> int:
             files = save_torch(model, args.output, overwrite=args.force)
             written = say_text("and", args.lang).join(files)
     except (ValueError, TypeError, OSError, ImportError, ModelFileError) as error:
-        raise CommandError(str(error)) from None
+        raise CommandError(error_text(error, args.lang)) from None
     shape = ", ".join(map(str, model.input_shape))
     name = type(model).__name__
     print(say_text("exported", args.lang, written=written, model=name, shape=shape))
@@ -98,7 +98,7 @@ def _import(args) -> int:
             model = load_torch(args.source)
         save(model, output, overwrite=args.force)
     except (ValueError, TypeError, OSError, ImportError, ModelFileError) as error:
-        raise CommandError(str(error)) from None
+        raise CommandError(error_text(error, args.lang)) from None
     shape = ", ".join(map(str, model.input_shape))
     count = len(model.layers)
     print(say_text("imported_model", args.lang, output=output, count=count, shape=shape))

@@ -15,6 +15,7 @@ from . import _args
 from ._common import (
     CommandError,
     check_output,
+    error_text,
     finite_scores,
     load_model,
     mnist_like,
@@ -85,7 +86,7 @@ def _predict(args) -> int:
             raise CommandError(say_text("image_size", lang, height=height, width=width))
         seen.append(image)
         scores = finite_scores(
-            model.predict(prepare(model, image[None, None])), model, path, args.model
+            model.predict(prepare(model, image[None, None])), model, path, args.model, lang
         )
         probabilities = softmax(scores.astype(np.float64))[0]
         order = np.argsort(-probabilities)[: max(1, args.top)]
@@ -99,7 +100,7 @@ def _predict(args) -> int:
         try:  # the images as the network saw them, side by side, 8 screen pixels a pixel
             write_png(args.show, np.hstack(seen), overwrite=args.force, scale=8)
         except (FileExistsError, OSError) as error:
-            raise CommandError(str(error)) from None
+            raise CommandError(error_text(error, args.lang)) from None
         count = len(seen)
         word = _count_word(count, "image", lang)
         say(say_text("wrote_seen", lang, path=args.show, count=count, image_word=word))

@@ -8,6 +8,7 @@ import sys
 
 from . import _args
 from ._args import say_text
+from ._common import error_text
 
 HOST = "127.0.0.1"
 PORT = 8000
@@ -62,7 +63,9 @@ def run(args) -> int:
     try:
         models = [_load(name) for name in args.models]
     except (ValueError, TypeError, FileNotFoundError, io.ModelFileError) as error:
-        return fail(error)
+        return fail(error_text(error, args.lang))
+    if not 0 <= args.port <= 65535:
+        return fail(say_text("port_range", args.lang, port=args.port))
     if not models:
         models = [
             ("SimpleConvNet (MNIST)", api.default_model(), "pretrained", api.pretrained_path())

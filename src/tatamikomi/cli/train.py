@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 
+from .. import i18n
 from ..data import NAMES, DataError, DataNotFoundError, load_dataset, normalize_images
 from ..data.augment import check_shift
 from ..io import ModelFileError
@@ -17,7 +18,7 @@ from ..optim import OPTIMIZERS, check_lr, check_weight_decay
 from ..train import Trainer, TrainingDiverged, TrainingInterrupted, checkpoint, recipes
 from . import _args
 from ._args import say_text
-from ._common import CommandError, check_output, problem, say, source_text
+from ._common import CommandError, check_output, error_text, problem, say, source_text
 
 DEFAULT_OUTPUT = "model.npz"
 
@@ -49,6 +50,7 @@ def _check_numbers(args) -> None:
         if args.weight_decay is not None:
             check_weight_decay(args.weight_decay, "--weight-decay")
     except ValueError as error:
+        error = error_text(error, args.lang)
         raise CommandError(say_text("numbers_example", args.lang, error=error)) from None
 
 
@@ -107,13 +109,13 @@ def _say_data(args, data):
         )
 
 
-def _not_locked(path) -> None:
+def _not_locked(path, lang: str) -> None:
     """Refuse, before the data are read, a file another training is writing (the Trainer
     takes the lock itself when it starts)."""
     try:
-        RunLock(path, what="training").check()
+        RunLock(path, what=i18n.Said("errors.run_training")).check()
     except FileLockedError as error:
-        raise CommandError(str(error)) from None
+        raise CommandError(error_text(error, lang)) from None
 
 
 def _dataset_path(name):
@@ -133,7 +135,7 @@ def _new_run(args):
         hint=say_text("output_hint", args.lang, output=args.output),
         lang=args.lang,
     )
-    _not_locked(args.output)
+    _not_locked(args.output, args.lang)
     data = _training_data(args, args.dataset)
     _say_data(args, data)
     check_shift(recipe.augment_shift, data.x_train.shape, "--augment-shift")
@@ -217,7 +219,7 @@ def _resumed_run(args):
     if not os.path.exists(path):
         raise CommandError(say_text("no_resume", args.lang, path=path))
     check_output(path, force=True, lang=args.lang)  # a folder, a device, a read-only folder
-    _not_locked(path)
+    _not_locked(path, args.lang)
     try:
         progress = checkpoint.progress(path)
     except ModelFileError as error:
@@ -264,11 +266,11 @@ def _train(args) -> int:
         say(f"{stop}{resume}")
         return 130
     except FileLockedError as error:
-        raise CommandError(str(error)) from None
+        raise CommandError(error_text(error, args.lang)) from None
     except FileExistsError as error:  # appeared at the output while this run trained
         raise CommandError(say_text("appeared", args.lang, error=error)) from None
     except (TrainingDiverged, DataError, ValueError, ModelFileError, OSError) as error:
-        raise CommandError(str(error)) from None
+        raise CommandError(error_text(error, args.lang)) from None
     accuracy = trainer.history["test_acc"][-1]
     epochs = trainer.current_epoch
     epoch_word = _epoch_word(epochs, args.lang)

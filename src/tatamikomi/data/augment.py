@@ -11,6 +11,7 @@ import numbers
 
 import numpy as np
 
+from .. import i18n
 from .errors import DataError
 
 
@@ -21,11 +22,11 @@ def check_shift(max_shift, image_shape, name: str = "augment_shift") -> int:
     height, width = image_shape[-2:]
     side = min(height, width)
     if isinstance(max_shift, bool) or not isinstance(max_shift, numbers.Integral):
-        raise DataError(f"{name} must be a whole number of pixels; got {max_shift!r}")
+        raise i18n.error(DataError, "shift_whole", name=name, value=max_shift)
     if not 0 <= max_shift < side:
-        raise DataError(
-            f"{name} must be from 0 to {side - 1} (less than the {height}x{width} images' "
-            f"side); got {max_shift}"
+        raise i18n.error(
+            DataError, "shift_range", name=name, last=side - 1, height=height, width=width,
+            value=max_shift,
         )
     return int(max_shift)
 

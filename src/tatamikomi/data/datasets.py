@@ -29,6 +29,7 @@ from importlib import resources
 
 import numpy as np
 
+from .. import i18n
 from .download import DownloadError, fetch
 from .errors import (
     MAX_CLASSES,
@@ -198,18 +199,16 @@ def _read_folder(files: dict[str, str], source: Source | None) -> list[np.ndarra
 def _labels(t: np.ndarray, key: str, where: str) -> tuple[int, int]:
     """The smallest and largest of the labels ``t`` (N,), checked to be class indices."""
     if t.dtype.kind not in "iuf" or t.ndim != 1:
-        raise DataError(
-            f"{where}: {key} must be (N,) integer class indices; got {t.dtype} of shape {t.shape}"
+        raise i18n.error(
+            DataError, "labels_shape", where=where, key=key, dtype=t.dtype, shape=t.shape
         )
     if t.size == 0:
         return 0, 0
     lo, hi = t.min(), t.max()
     if t.dtype.kind == "f":
         integral = np.isfinite(lo) and np.isfinite(hi) and np.array_equal(t, np.round(t))
-        raise DataError(
-            f"{where}: {key} are {t.dtype} numbers; labels are integer class indices: "
-            + ("save them as t.astype(np.int64)" if integral else "these do not look like labels")
-        )
+        name = "labels_integral" if integral else "labels_fractional"
+        raise i18n.error(DataError, name, where=where, key=key, dtype=t.dtype)
     return int(lo), int(hi)
 
 
@@ -222,10 +221,7 @@ def _check_classes(labels: dict[str, np.ndarray], classes, where: str) -> tuple[
     hi = max((r[1] for r in ranges.values()), default=0)
     if lo < 0:
         key = next(k for k, r in ranges.items() if r[0] == lo)
-        raise DataError(
-            f"{where}: {key} has label {lo}; labels are class indices from 0 (labels run from "
-            f"{lo} to {hi}): shift them, e.g. t - {lo}"
-        )
+        raise i18n.error(DataError, "labels_negative", where=where, key=key, lo=lo, hi=hi)
     if classes is not None:
         if len(classes) > MAX_CLASSES:
             raise DataLimitError(
@@ -234,16 +230,12 @@ def _check_classes(labels: dict[str, np.ndarray], classes, where: str) -> tuple[
             )
         if hi >= len(classes):
             key = next(k for k, r in ranges.items() if r[1] == hi)
-            raise DataError(
-                f"{where}: {key} has label {hi} but only {len(classes)} classes are declared "
-                f"(labels must be 0 to {len(classes) - 1}); fix the labels or give one name per "
-                f"class in classes"
+            raise i18n.error(
+                DataError, "labels_over", where=where, key=key, hi=hi, count=len(classes),
+                last=len(classes) - 1,
             )
         return tuple(classes)
-    declare = (
-        "declare the classes by name (np.savez(..., classes=np.array([...])) with one name "
-        "per class, label i being classes[i])"
-    )
+    declare = i18n.Said("errors.declare_classes")
     if hi >= MAX_INFERRED_CLASSES:
         raise DataLimitError(
             f"{where}: labels run from {lo} to {hi}, which would make {hi + 1:,} classes; "
@@ -257,12 +249,10 @@ def _check_classes(labels: dict[str, np.ndarray], classes, where: str) -> tuple[
         first = missing[0] if len(missing) == 1 else f"{missing[0]}..{missing[-1]}"
         if missing != list(range(missing[0], missing[-1] + 1)):
             first = ", ".join(map(str, missing[:8])) + (", ..." if len(missing) > 8 else "")
-        shift = f"subtract {lo} (t - {lo}) if they start at {lo}, or " if lo > 0 else ""
-        raise DataError(
-            f"{where}: labels run from {lo} to {hi} but {first} never "
-            f"{'appears' if len(missing) == 1 else 'appear'} in the training "
-            f"labels, which would make a {hi + 1}-class model with classes it never sees: "
-            f"{shift}{declare}"
+        shift = i18n.Said("errors.labels_shift", lo=lo) if lo > 0 else ""
+        raise i18n.error(
+            DataError, "labels_gap" if len(missing) == 1 else "labels_gaps", where=where, lo=lo,
+            hi=hi, first=first, count=hi + 1, shift=shift, declare=declare,
         )
     return tuple(str(i) for i in range(hi + 1))
 
@@ -272,35 +262,22 @@ def image_layout(x, key: str, where: str) -> np.ndarray:
     last, flattened rows, empty) are named with their fix."""
     x = np.asarray(x)
     if x.dtype.kind not in "biuf":
-        raise DataError(
-            f"{where}: {key} has dtype {x.dtype}; images are numbers (uint8 0..255, or floats "
-            f"in [0, 1])"
-        )
+        raise i18n.error(DataError, "images_dtype", where=where, key=key, dtype=x.dtype)
     if x.ndim == 4 and x.shape[3] in (1, 3, 4) and x.shape[1] not in (1, 3, 4):
-        raise DataError(
-            f"{where}: {key} has shape {x.shape}, which looks like (N, H, W, C) (channels "
-            f"last); tatamikomi takes (N, C, H, W): save x.transpose(0, 3, 1, 2)"
+        raise i18n.error(
+            DataError, "images_channels_last", where=where, key=key, shape=x.shape
         )
     if x.ndim == 2:
         side = math.isqrt(x.shape[1])
-        hint = (
-            f": reshape them, e.g. x.reshape(-1, {side}, {side})"
-            if side * side == x.shape[1] and side > 1
-            else ""
-        )
-        raise DataError(
-            f"{where}: {key} has shape {x.shape}, flattened rows; images are (N, H, W) or "
-            f"(N, C, H, W){hint}"
-        )
+        square = side * side == x.shape[1] and side > 1
+        name = "images_flat_square" if square else "images_flat"
+        raise i18n.error(DataError, name, where=where, key=key, shape=x.shape, side=side)
     if x.ndim not in (3, 4):
-        raise DataError(f"{where}: {key} has shape {x.shape}; images are (N, H, W) or (N, C, H, W)")
+        raise i18n.error(DataError, "images_ndim", where=where, key=key, shape=x.shape)
     if len(x) == 0:
-        raise DataError(
-            f"{where}: {key} is empty (0 images); training and testing need at least one "
-            f"image each (e.g. keep a tenth of the training images for x_test)"
-        )
+        raise i18n.error(DataError, "images_empty", where=where, key=key)
     if 0 in x.shape[1:]:
-        raise DataError(f"{where}: {key} has shape {x.shape}; an image has no zero-size side")
+        raise i18n.error(DataError, "images_zero_side", where=where, key=key, shape=x.shape)
     return x[:, None] if x.ndim == 3 else x
 
 
@@ -311,26 +288,17 @@ def _pixel_scale(images: dict[str, np.ndarray], where: str, declared=None) -> fl
     for key, x in images.items():
         x_lo, x_hi = float(x.min()), float(x.max())  # NaN spreads to the min and max
         if not (math.isfinite(x_lo) and math.isfinite(x_hi)):
-            raise DataError(
-                f"{where}: {key} has NaN or infinite pixel values; fix or drop those images "
-                f"(np.isfinite(x).all(axis=(1, 2, 3)) finds the good ones)"
-            )
+            raise i18n.error(DataError, "images_not_finite", where=where, key=key)
         lo, hi = min(lo, x_lo), max(hi, x_hi)
     if declared is not None:
         scale = float(np.asarray(declared).reshape(-1)[0]) if np.size(declared) == 1 else None
         if scale is None or not (math.isfinite(scale) and scale > 0):
             raise DataError(f"{where}: divide_by must be one positive number; got {declared!r}")
         if lo < 0 or hi > scale:
-            raise DataError(
-                f"{where}: pixel values run from {lo:g} to {hi:g}, outside 0..{scale:g} (the "
-                f"declared divide_by): rescale the images or fix divide_by"
-            )
+            raise i18n.error(DataError, "pixels_declared", where=where, lo=lo, hi=hi, scale=scale)
         return scale
     if lo < 0 or hi > 255:
-        raise DataError(
-            f"{where}: pixel values run from {lo:g} to {hi:g}; tatamikomi takes pixels 0..255 or "
-            f"in [0, 1]: rescale them, e.g. x = (x - x.min()) / (x.max() - x.min())"
-        )
+        raise i18n.error(DataError, "pixels_range", where=where, lo=lo, hi=hi)
     return 1.0 if hi <= 1 else 255.0
 
 
@@ -338,14 +306,13 @@ def _assemble(name, arrays, classes, where, credit="", divide_by=None) -> Datase
     x_train, t_train, x_test, t_test = arrays
     for split, images, labels in (("train", x_train, t_train), ("test", x_test, t_test)):
         if labels.ndim == 1 and images.ndim >= 1 and len(images) != len(labels):
-            raise DataError(
-                f"{where}: {len(images)} {split} images but {len(labels)} {split} labels"
+            raise i18n.error(
+                DataError, f"count_{split}", where=where, images=len(images), labels=len(labels)
             )
     x_train, x_test = image_layout(x_train, "x_train", where), image_layout(x_test, "x_test", where)
     if x_train.shape[1:] != x_test.shape[1:]:
-        raise DataError(
-            f"{where}: training images are {x_train.shape[1:]} but test images "
-            f"{x_test.shape[1:]}; both need the same (C, H, W)"
+        raise i18n.error(
+            DataError, "split_shapes", where=where, train=x_train.shape[1:], test=x_test.shape[1:]
         )
     classes = _check_classes({"t_train": t_train, "t_test": t_test}, classes, where)
     scale = _pixel_scale({"x_train": x_train, "x_test": x_test}, where, divide_by)
@@ -376,10 +343,7 @@ def from_arrays(
 # ---------------------------------------------------------------------------------------------
 # The user's own files
 
-DATASET_FORMAT = (
-    "a dataset is a .npz with x_train, t_train, x_test and t_test (np.savez(path, x_train=..., "
-    "t_train=..., x_test=..., t_test=...)) or a folder with the four IDX files of MNIST's layout"
-)
+DATASET_FORMAT = i18n.Said("errors.data_format")
 
 
 def _what_file(path: str) -> str:
@@ -387,20 +351,21 @@ def _what_file(path: str) -> str:
     with open(path, "rb") as f:
         start = f.read(64)
     if not start:
-        return "an empty file"
+        return i18n.Said("errors.file_empty")
     if start.startswith(b"\x93NUMPY"):
-        return "a single .npy array"
+        return i18n.Said("errors.file_npy")
     if start.startswith(GZIP_MAGIC) or (start[:2] == b"\0\0" and start[2] in TYPES):
-        return "a single IDX file (give the folder that holds all four)"
+        return i18n.Said("errors.file_idx")
     if start.startswith((b"\x89PNG", b"\xff\xd8", b"GIF8", b"BM")):
-        return "an image"
+        return i18n.Said("errors.file_image")
+    unknown = i18n.Said("errors.file_unknown", start=start[:8].hex())
     try:
         text = start.decode("utf-8")
     except UnicodeDecodeError:
-        return f"not a dataset file (it starts with {start[:8].hex()})"
+        return unknown
     if text.isprintable() or all(c.isprintable() or c.isspace() for c in text):
-        return f"a text file (it starts with {text[:24]!r})"
-    return f"not a dataset file (it starts with {start[:8].hex()})"
+        return i18n.Said("errors.file_text", start=text[:24])
+    return unknown
 
 
 NPZ_KEYS = ("x_train", "t_train", "y_train", "x_test", "t_test", "y_test", "classes", "divide_by")
@@ -466,9 +431,8 @@ def _load_npz(path: str) -> Dataset:
     for keys in (("x_train",), ("t_train", "y_train"), ("x_test",), ("t_test", "y_test")):
         key = next((k for k in keys if k in contents), None)
         if key is None:
-            raise DataError(
-                f"{path} has no {' or '.join(keys)}; a dataset .npz holds x_train, t_train "
-                f"(or y_train), x_test and t_test (or y_test). It has: {names}"
+            raise i18n.error(
+                DataError, "data_npz_keys", path=path, keys=" or ".join(keys), names=names
             )
         arrays.append(contents[key])
     classes = None
@@ -488,6 +452,9 @@ def _load_npz(path: str) -> Dataset:
 
 
 def _load_path(path: str, source: Source | None) -> Dataset:
+    if not os.path.lexists(path):
+        files = ", ".join(FILES.values())
+        raise i18n.error(DataNotFoundError, "data_missing", path=path, files=files)
     idx_files = f"{', '.join(FILES.values())}, .gz or not"
     fix = f"give a folder with the four IDX files ({idx_files}) or a .npz file"
     mode = path_mode(path, "dataset", fix)
@@ -496,7 +463,10 @@ def _load_path(path: str, source: Source | None) -> Dataset:
         with open(path, "rb") as f:
             is_zip = f.read(4) in (b"PK\x03\x04", b"PK\x05\x06")
         if not is_zip:
-            raise DataError(f"{path} is {_what_file(path)}, not a dataset; {DATASET_FORMAT}")
+            raise i18n.error(
+                DataError, "data_not_dataset", path=path, what=_what_file(path),
+                format=DATASET_FORMAT,
+            )
         return _load_npz(path)
     if not stat.S_ISDIR(mode):
         raise DataError(
@@ -515,10 +485,13 @@ def _load_path(path: str, source: Source | None) -> Dataset:
             classes = source.classes if source else None
             credit = source.credit if source else ""
             return _assemble(name, _read_folder(files, source), classes, directory, credit)
-    shown = ", ".join(listing[:6]) + (", ..." if len(listing) > 6 else "") if listing else "nothing"
-    raise DataNotFoundError(
-        f"{path} is a directory without the four IDX files of a dataset ({idx_files}); it has "
-        f"{shown}. Give the folder that has them, or a .npz file"
+    shown = (
+        ", ".join(listing[:6]) + (", ..." if len(listing) > 6 else "")
+        if listing
+        else i18n.Said("errors.nothing")
+    )
+    raise i18n.error(
+        DataNotFoundError, "data_no_idx", path=path, files=", ".join(FILES.values()), shown=shown
     )
 
 
@@ -551,10 +524,7 @@ def load_dataset(name="mnist", *, path=None, download=True, progress=True) -> Da
     if source is None:
         if os.path.lexists(name) or os.sep in name or name.endswith(".npz"):
             return _load_path(name, None)
-        raise DataError(
-            f"unknown dataset {name!r}; choose {', '.join(NAMES)}, or give the path of a folder "
-            f"of IDX files or of a .npz file"
-        )
+        raise i18n.error(DataError, "data_unknown", name=name, choices=", ".join(NAMES))
     if path is not None:
         return _load_path(os.fspath(path), source)
     looked = []
@@ -585,10 +555,9 @@ def load_dataset(name="mnist", *, path=None, download=True, progress=True) -> Da
             return _from_folder(source, files, directory)
         looked.append(directory)
     if not download or offline():
-        why = "downloads are off (TATAMIKOMI_OFFLINE is set)" if download else "download=False"
-        raise DataNotFoundError(
-            f"{source.name} was not found (looked in {'; '.join(looked)}) and {why}. "
-            f"Put the four files in one of those folders or set TATAMIKOMI_DATA."
+        raise i18n.error(
+            DataNotFoundError, "data_offline" if download else "data_no_download",
+            name=source.name, looked="; ".join(looked),
         )
     download_dataset(source.name, cache, progress=progress)
     return _from_folder(source, _find_files(cache), cache)

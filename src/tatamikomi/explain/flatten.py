@@ -82,16 +82,14 @@ def explain_flatten(input_shape=(1, 28, 28), pixel=None, *, filter_size=5) -> Fl
     if len(shape) == 2:
         shape = (1, *shape)
     if len(shape) != 3 or min(shape) < 1:
-        raise ValueError(f"one input's shape is (C, H, W) of positive ints; got {input_shape}")
+        raise i18n.error(ValueError, "input_shape_chw", shape=input_shape)
     c, h, w = shape
     pixel = (h // 2, w // 2) if pixel is None else tuple(int(p) for p in pixel)
     if len(pixel) == 2:
         pixel = (0, *pixel)
     if len(pixel) != 3 or not all(0 <= p < s for p, s in zip(pixel, shape)):
-        raise ValueError(
-            f"the pixel must be (row, column) or (channel, row, column) inside {shape}; got "
-            f"{pixel[1:] if len(pixel) == 3 and c == 1 else pixel}"
-        )
+        given = pixel[1:] if len(pixel) == 3 and c == 1 else pixel
+        raise i18n.error(ValueError, "pixel_inside", shape=shape, pixel=given)
     flatten = Flatten()
 
     def flat_index(at) -> int:

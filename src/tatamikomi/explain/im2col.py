@@ -104,7 +104,7 @@ def explain_im2col(
             filter_h, filter_w = lecture.IM2COL_FILTER
     if isinstance(x, tuple) and all(isinstance(s, (int, np.integer)) for s in x):
         if len(x) != 4 or min(x) < 1:
-            raise ValueError(f"a batch shape is (N, C, H, W) of positive ints; got {x}")
+            raise i18n.error(ValueError, "batch_shape", shape=x)
         x = np.round(np.random.default_rng(0).random(x), 2)
     x = as_array(x, "input")
     if x.ndim == 2:

@@ -16,6 +16,7 @@ import os
 
 import numpy as np
 
+from .. import i18n
 from .._files import atomic_write
 from . import _common
 from ._common import refuse
@@ -216,7 +217,7 @@ def to_onnx_model(model, opset: int = DEFAULT_OPSET, softmax: bool = False):
     onnx = _onnx()
     helper = onnx.helper
     if opset < 13:
-        raise ValueError(f"opset {opset} is too old; tatamikomi writes opset 13 or newer")
+        raise i18n.error(ValueError, "opset_old", opset=opset)
     dtype = np.dtype(model.dtype)
     if dtype not in _NUMPY_TO_ONNX:
         raise ValueError(f"a model of dtype {dtype} cannot be exported to ONNX")
@@ -645,7 +646,7 @@ def from_onnx(path, *, input_shape=None, classes=None, preprocess=None):
     onnx = _onnx()
     if isinstance(path, (str, os.PathLike)):
         if not os.path.isfile(path):
-            raise FileNotFoundError(f"ONNX file {path} does not exist")
+            raise i18n.error(FileNotFoundError, "onnx_missing", path=path)
         try:
             proto = onnx.load(os.fspath(path))
         except Exception as error:  # a protobuf DecodeError, or any other unreadable file

@@ -25,6 +25,7 @@ from collections import OrderedDict
 
 import numpy as np
 
+from .. import i18n
 from .._files import atomic_write, refuse_overwrite
 from . import _common
 from ._common import refuse
@@ -450,7 +451,7 @@ def load_torch(path, *, module=None):
     torch = _torch()
     path = os.fspath(path)
     if not os.path.isfile(path):
-        raise FileNotFoundError(f"PyTorch weights file {path} does not exist")
+        raise i18n.error(FileNotFoundError, "torch_missing", path=path)
     try:
         state = torch.load(path, weights_only=True, map_location="cpu")
     except Exception as error:  # an unpickling error, or not a torch file

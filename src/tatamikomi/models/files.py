@@ -11,7 +11,7 @@ import os
 
 import numpy as np
 
-from .. import io
+from .. import i18n, io
 from .._checks import DEFAULT_DTYPE
 from .._version import __version__
 from ..init import parameter_limit
@@ -68,12 +68,10 @@ def get_model(name: str, *, seed=None, **arguments) -> Sequential:
             return cls(seed=seed, **arguments)
     if str(name).endswith(".json"):
         if not os.path.isfile(name):
-            raise FileNotFoundError(f"model spec file {name} does not exist")
+            raise i18n.error(FileNotFoundError, "spec_missing", name=name)
         with open(name, encoding="utf-8") as f:
             return from_spec(f.read(), seed=seed, **arguments)
-    raise ValueError(
-        f"unknown model {name!r}; choose {', '.join(BOOK_MODELS)} or give a JSON spec file (.json)"
-    )
+    raise i18n.error(ValueError, "unknown_model", name=name, choices=", ".join(BOOK_MODELS))
 
 
 def save(model, path, *, overwrite=False, training=None) -> None:
@@ -114,18 +112,12 @@ def load_checkpoint(path):
     (``training`` is ``{"meta": ..., "arrays": ...}``, or None for a plain model file)."""
     meta, arrays = io.read_archive(path)
     if meta.get("kind") != "model":
-        raise io.ModelFileError(
-            f"{path} holds parameters only (saved with save_params); load them into a model "
-            f"with model.load_params('{path}')"
-        )
+        raise i18n.error(io.ModelFileError, "model_params_only", path=path)
     weights = io.section(arrays, "model/")
     for name, array in weights.items():
         if array.dtype.kind != "f" or not np.isfinite(array).all():
-            raise io.ModelFileError(
-                f"{path}: {name} holds "
-                f"{'NaN or infinite values' if array.dtype.kind == 'f' else 'integers'}; "
-                f"this model cannot predict. Use the file of a run that trained without diverging."
-            )
+            key = "model_not_finite" if array.dtype.kind == "f" else "model_integers"
+            raise i18n.error(io.ModelFileError, key, path=path, name=name)
     held = sum(int(a.size) for a in weights.values())
     try:
         dtype = next(iter(weights.values())).dtype
@@ -134,9 +126,7 @@ def load_checkpoint(path):
             model = build_model(_architecture(meta), dtype=dtype)
         model.load_state_dict(weights)
     except (KeyError, StopIteration, ValueError, TypeError, AttributeError, IndexError) as error:
-        raise io.ModelFileError(
-            f"{path}: the architecture and the arrays do not fit ({error})"
-        ) from None
+        raise i18n.error(io.ModelFileError, "model_misfit", path=path, error=error) from None
     model.preprocess = _preprocess(meta.get("preprocess"), path)
     model.history = meta.get("history") if isinstance(meta.get("history"), dict) else {}
     if model.classes is not None and len(model.classes) != model.output_shapes()[-1][0]:

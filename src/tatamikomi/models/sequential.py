@@ -401,14 +401,10 @@ class Sequential:
         x = np.asarray(x)
         if self.input_shape is not None and tuple(x.shape[1:]) != self.input_shape:
             expected = ", ".join(map(str, self.input_shape))
-            hint = ""
-            if x.ndim == 2 and x.shape[1] == int(np.prod(self.input_shape)):
-                hint = (
-                    f" Reshape the images with x.reshape(-1, {expected}), or load MNIST with "
-                    f"load_mnist(flatten=False)."
-                )
-            raise ValueError(
-                f"{type(self).__name__} takes images (N, {expected}); got shape {x.shape}.{hint}"
+            flat = x.ndim == 2 and x.shape[1] == int(np.prod(self.input_shape))
+            raise i18n.error(
+                ValueError, "model_input_flat" if flat else "model_input",
+                model=type(self).__name__, expected=expected, shape=x.shape,
             )
         return x
 

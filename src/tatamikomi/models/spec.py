@@ -18,7 +18,7 @@ import json
 
 import numpy as np
 
-from .. import lecture
+from .. import i18n, lecture
 from .._checks import DEFAULT_DTYPE
 from ..layers import LAYER_TYPES, Layer
 from .sequential import Sequential
@@ -44,12 +44,11 @@ def build_layer(
 ) -> Layer:
     """A new layer from one spec entry, sized for ``input_shape`` (one example, no batch)."""
     if not isinstance(entry, dict) or "type" not in entry:
-        raise ValueError(f'a layer spec is a dict with a "type"; got {entry!r}')
+        raise i18n.error(ValueError, "spec_entry", entry=entry)
     cls = LAYER_TYPES.get(entry["type"])
     if cls is None:
-        raise ValueError(
-            f"unknown layer type {entry['type']!r}; known types: {', '.join(sorted(LAYER_TYPES))}"
-        )
+        types = ", ".join(sorted(LAYER_TYPES))
+        raise i18n.error(ValueError, "spec_type", type=entry["type"], types=types)
     lecture = check_engine(engine) == "lecture"
     lecture_class = _LECTURE_LAYERS.get(entry["type"]) if lecture else None
     options = cls._options(entry)  # checked before any TypeError could hide a wrong option
@@ -57,7 +56,7 @@ def build_layer(
     try:
         layer = cls._build(tuple(input_shape), rng, np.dtype(dtype), **options)
     except TypeError as error:
-        raise ValueError(f"{entry['type']}: {error}") from None
+        raise i18n.error(ValueError, "spec_layer_type", type=entry["type"], error=error) from None
     return layer if lecture_class is None else lecture_class.from_layer(layer)
 
 
@@ -69,17 +68,18 @@ def from_spec(spec, *, seed=None, dtype=DEFAULT_DTYPE, engine="fast") -> Sequent
         try:
             spec = json.loads(spec)
         except json.JSONDecodeError as error:
-            raise ValueError(f"the model spec is not valid JSON: {error}") from None
+            raise i18n.error(
+                ValueError, "spec_json", message=error.msg, line=error.lineno,
+                column=error.colno, char=error.pos,
+            ) from None
     if not isinstance(spec, dict) or not isinstance(spec.get("layers"), list):
-        raise ValueError('a model spec is a JSON object with "input_shape" and a "layers" list')
+        raise i18n.error(ValueError, "spec_object")
     unknown = sorted(set(spec) - {"input_shape", "layers", "classes"})
     if unknown:
-        raise ValueError(f"unknown keys in the model spec: {unknown}")
+        raise i18n.error(ValueError, "spec_keys", keys=unknown)
     shape = spec.get("input_shape")
     if not shape or not all(isinstance(s, int) and s > 0 for s in shape):
-        raise ValueError(
-            f'the spec needs "input_shape", one example\'s shape such as [1, 28, 28]; got {shape!r}'
-        )
+        raise i18n.error(ValueError, "spec_input_shape", shape=shape)
     rng = np.random.default_rng(seed)
     layers, current = [], tuple(shape)
     for index, entry in enumerate(spec["layers"]):
@@ -87,6 +87,8 @@ def from_spec(spec, *, seed=None, dtype=DEFAULT_DTYPE, engine="fast") -> Sequent
             layer = build_layer(entry, current, rng, dtype, engine=engine)
             current = layer.output_shape(current)
         except (ValueError, TypeError) as error:
-            raise ValueError(f"layer {index} of the spec ({entry!r}): {error}") from None
+            raise i18n.error(
+                ValueError, "spec_layer", index=index, entry=entry, error=error
+            ) from None
         layers.append(layer)
     return Sequential(layers, input_shape=shape, classes=spec.get("classes"))

@@ -89,21 +89,19 @@ class DivergenceGuard(Callback):
         if math.isfinite(loss):
             return
         kept = (
-            f"{trainer.checkpoint} keeps epoch {trainer.current_epoch}, the last good one"
+            i18n.Said("errors.diverged_kept", path=trainer.checkpoint, epoch=trainer.current_epoch)
             if trainer.checkpoint is not None and trainer.current_epoch > 0
-            else "no checkpoint had been written yet"
+            else i18n.Said("errors.diverged_none")
         )
-        where = f"at epoch {logs['epoch']}, step {trainer.step_in_epoch}"
+        where = i18n.Said("errors.diverged_at", epoch=logs["epoch"], step=trainer.step_in_epoch)
         bad = [k for k, v in trainer.network.params.items() if not np.isfinite(v).all()]
         if bad:  # the step that gave the NaN loss changed nothing: the weights were so before
-            raise TrainingDiverged(
-                f"training cannot go on: the loss became {loss} {where} because the weights "
-                f"{', '.join(bad[:3])} hold NaN or infinity; {kept}. Start from a model with "
-                f"finite weights"
+            raise i18n.error(
+                TrainingDiverged, "diverged_weights", loss=loss, where=where,
+                names=", ".join(bad[:3]), kept=kept,
             )
-        raise TrainingDiverged(
-            f"training diverged: the loss became {loss} {where} (learning rate {lr:g}); "
-            f"{kept}. Try a smaller learning rate, e.g. {lr / 10:g}."
+        raise i18n.error(
+            TrainingDiverged, "diverged", loss=loss, where=where, lr=lr, kept=kept, smaller=lr / 10
         )
 
 
@@ -164,7 +162,7 @@ class Checkpoint(Callback):
             refuse_overwrite(path, "Pass overwrite=True (--force), or resume from it.")
         self.path = path
         self.overwrite = overwrite
-        self._lock = RunLock(path, what="training")
+        self._lock = RunLock(path, what=i18n.Said("errors.run_training"))
 
     def save(self, trainer):
         _checkpoint.save(trainer, self.path, overwrite=self.overwrite)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import os
 
+from .. import i18n
 from ..data import normalize_images
 from ..models import get_model
 from ..optim import check_lr, check_weight_decay
@@ -117,7 +118,7 @@ def get(model: str = "default") -> Recipe:
         return RECIPES[name.lower()]
     if name.endswith(".json"):
         if not os.path.isfile(name):
-            raise FileNotFoundError(f"model spec file {name} does not exist")
+            raise i18n.error(FileNotFoundError, "spec_missing", name=name)
         return Recipe(name)
     names = ", ".join(recipe.model for recipe in RECIPES.values())
-    raise ValueError(f"unknown model {name!r}; choose {names} or give a JSON spec file (.json)")
+    raise i18n.error(ValueError, "unknown_model", name=name, choices=names)
