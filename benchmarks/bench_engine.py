@@ -205,26 +205,9 @@ def training_step_case(rng):
     def ours():
         adam.update(model.params, model.gradient(x, labels))
 
-    net = torch.nn.Sequential(
-        torch.nn.Conv2d(1, 30, 5),
-        torch.nn.ReLU(),
-        torch.nn.MaxPool2d(2),
-        torch.nn.Flatten(),
-        torch.nn.Linear(4320, 100),
-        torch.nn.ReLU(),
-        torch.nn.Linear(100, 10),
-    )
-    optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)
-    xt, lt = torch.from_numpy(x), torch.from_numpy(labels)
-
-    def theirs():
-        optimizer.zero_grad()
-        torch.nn.functional.cross_entropy(net(xt), lt).backward()
-        optimizer.step()
-
     return {
         "ours": ours,
-        "torch": theirs,
+        "torch": torch_step("SimpleConvNet", x, labels),
         "book": book_step(book_simple_convnet(rng)),
     }
 
@@ -260,16 +243,21 @@ def deep_step_case(rng):
     def book():
         book_adam.update(book_model.params, book_model.gradient(x, labels))
 
-    net = torch_network("DeepConvNet")
+    return {"ours": ours, "torch": torch_step("DeepConvNet", x, labels), "book": book}
+
+
+def torch_step(name: str, x, labels):
+    """One PyTorch training step of the network ``name`` with Adam on (x, labels)."""
+    net = torch_network(name)
     optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)
     xt, lt = torch.from_numpy(x), torch.from_numpy(labels)
 
-    def theirs():
+    def step():
         optimizer.zero_grad()
         torch.nn.functional.cross_entropy(net(xt), lt).backward()
         optimizer.step()
 
-    return {"ours": ours, "torch": theirs, "book": book}
+    return step
 
 
 def test_images():

@@ -79,6 +79,15 @@ def _taps(window: Window2d):
         yield k, tap_slices(window, *divmod(k, kw))
 
 
+def _padded_for_max(x, window: Window2d) -> np.ndarray:
+    """x padded with -inf (which never wins a window), also for ceil_mode's extra rows; x
+    itself when unpadded."""
+    if window.is_unpadded:
+        return x
+    top, bottom, left, right = window.pads
+    return pad2d(x, (top, bottom + window.extra[0], left, right + window.extra[1]), value=-np.inf)
+
+
 def _argmax_dtype(window: Window2d):
     return np.uint8 if window.kernel[0] * window.kernel[1] <= 256 else np.int32
 
@@ -180,12 +189,7 @@ def max_pool2d_forward(x, kernel_size, stride=None, padding=0, dilation=1, ceil_
     if window.tiles_exactly and window.kernel == (2, 2):
         out, bottom, right = _max_pool_2x2(x, window)
         return out, PoolCache(window, x.shape, x.dtype, integer_input, bottom=bottom, right=right)
-    top, bottom, left, right = window.pads
-    padded = (
-        x
-        if window.is_unpadded
-        else pad2d(x, (top, bottom + window.extra[0], left, right + window.extra[1]), value=-np.inf)
-    )
+    padded = _padded_for_max(x, window)
     n, c = x.shape[:2]
     out = np.empty((n, c) + window.out_hw, dtype=x.dtype)
     argmax = np.zeros((n, c) + window.out_hw, dtype=_argmax_dtype(window))
@@ -227,12 +231,7 @@ def _max_pool_values(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mo
 
         _parallel.over_batch(pairs, n, x.size)
         return out
-    top, bottom, left, right = window.pads
-    padded = (
-        x
-        if window.is_unpadded
-        else pad2d(x, (top, bottom + window.extra[0], left, right + window.extra[1]), value=-np.inf)
-    )
+    padded = _padded_for_max(x, window)
 
     def work(batch: slice) -> None:
         best = out[batch]
