@@ -1,4 +1,4 @@
-"""The training images the benchmarks use: MNIST when it is found, else random images."""
+"""The images the benchmarks use: MNIST when it is found, else random images."""
 
 from __future__ import annotations
 
@@ -18,3 +18,12 @@ def mnist_training_images():
         rng = np.random.default_rng(0)
         x = rng.random((60000, 1, 28, 28), dtype=np.float32)
         return x, rng.integers(0, 10, 60000), "random images (MNIST not found)"
+
+
+def mnist_test_images():
+    """MNIST's 10,000 test images scaled to 0..1 when found (never downloaded), else as many
+    random images of the same shape."""
+    try:
+        return tk.load_dataset("mnist", download=False).x_test.astype(np.float32) / 255
+    except (OSError, ValueError):
+        return np.random.default_rng(1).random((10000, 1, 28, 28), dtype=np.float32)

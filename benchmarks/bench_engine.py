@@ -47,7 +47,7 @@ import numpy as np  # noqa: E402
 import tatamikomi as tk  # noqa: E402
 from tatamikomi import functional as F  # noqa: E402
 from tatamikomi import lecture  # noqa: E402
-from _data import mnist_training_images  # noqa: E402  (benchmarks/_data.py, beside this script)
+from _data import mnist_test_images, mnist_training_images  # noqa: E402  (benchmarks/_data.py, beside this script)
 
 try:
     import torch
@@ -113,7 +113,7 @@ def compare(candidates: dict, rounds: int, calls: int = 3) -> dict:
 # ---- the cases ------------------------------------------------------------------------------
 
 
-def conv_case(n, c, hw, filters, k, pad, rng, input_grad=True):
+def conv_case(rng, n, c, hw, filters, k, pad, input_grad=True):
     x = rng.standard_normal((n, c, hw, hw), dtype=np.float32)
     w = rng.standard_normal((filters, c, k, k), dtype=np.float32) * 0.1
     b = rng.standard_normal(filters, dtype=np.float32)
@@ -212,8 +212,6 @@ def training_step_case(rng):
     }
 
 
-CONV_SHAPES = {"(a)": (100, 1, 28, 30, 5, 0), "(b)": (64, 64, 32, 64, 3, 1)}
-
 #: DeepConvNet's convolutions at batch 100: (N, C, H=W, filters, kernel, pad); its first needs
 #: no input gradient
 DEEP_CONVS = {
@@ -225,10 +223,32 @@ DEEP_CONVS = {
     "Conv6": (100, 64, 8, 64, 3, 1),
 }
 
+#: the convolution cases: (N, C, H=W, filters, kernel, pad, with the input gradient)
+CONV_CASES = {
+    "(a) SimpleConvNet conv 100x1x28x28, 30 5x5, fwd+bwd": (100, 1, 28, 30, 5, 0, True),
+    "(b) VGG conv 64x64x32x32, 64 3x3 pad 1, fwd+bwd": (64, 64, 32, 64, 3, 1, True),
+    **{
+        f"(e) DeepConvNet {layer} {c}x{hw}x{hw}, {filters} {k}x{k} pad {pad}": (
+            n,
+            c,
+            hw,
+            filters,
+            k,
+            pad,
+            c > 1,
+        )
+        for layer, (n, c, hw, filters, k, pad) in DEEP_CONVS.items()
+    },
+}
 
-def deep_conv_name(layer: str) -> str:
-    n, c, hw, filters, k, pad = DEEP_CONVS[layer]
-    return f"(e) DeepConvNet {layer} {c}x{hw}x{hw}, {filters} {k}x{k} pad {pad}"
+
+def conv_cases(prefix: str) -> dict:
+    """The convolution cases whose names start with ``prefix``, as CASES lists them."""
+    return {
+        name: (lambda rng, shape=shape: conv_case(rng, *shape))
+        for name, shape in CONV_CASES.items()
+        if name.startswith(prefix)
+    }
 
 
 def deep_step_case(rng):
@@ -260,16 +280,8 @@ def torch_step(name: str, x, labels):
     return step
 
 
-def test_images():
-    """MNIST's 10,000 test images scaled to 0..1 when found (never downloaded), else random."""
-    try:
-        return tk.load_dataset("mnist", download=False).x_test.astype(np.float32) / 255
-    except (OSError, ValueError):
-        return np.random.default_rng(1).random((10000, 1, 28, 28), dtype=np.float32)
-
-
 def deep_inference_case(rng):
-    x = test_images()
+    x = mnist_test_images()
     model = tk.DeepConvNet(seed=rng)
     net = torch_network("DeepConvNet").eval()
     xt = torch.from_numpy(x)
@@ -284,31 +296,18 @@ def deep_inference_case(rng):
 
     return {"ours": ours, "torch": theirs, "book": None}
 
+
 CASES = {
-    "(a) SimpleConvNet conv 100x1x28x28, 30 5x5, fwd+bwd": lambda r: conv_case(
-        *CONV_SHAPES["(a)"], r
-    ),
-    "(b) VGG conv 64x64x32x32, 64 3x3 pad 1, fwd+bwd": lambda r: conv_case(*CONV_SHAPES["(b)"], r),
+    **conv_cases("(a)"),
+    **conv_cases("(b)"),
     "(c) max pool 2x2 on (a) out 100x30x24x24": lambda r: pool_case((100, 30, 24, 24), "max", r),
     "(c) max pool 2x2 on (b) out 64x64x32x32": lambda r: pool_case((64, 64, 32, 32), "max", r),
     "(c) avg pool 2x2 on (a) out 100x30x24x24": lambda r: pool_case((100, 30, 24, 24), "avg", r),
     "(c) avg pool 2x2 on (b) out 64x64x32x32": lambda r: pool_case((64, 64, 32, 32), "avg", r),
     "(d) SimpleConvNet training step, Adam, batch 100": training_step_case,
-    **{
-        deep_conv_name(layer): (
-            lambda r, shape=shape: conv_case(*shape, r, input_grad=shape[1] > 1)
-        )
-        for layer, shape in DEEP_CONVS.items()
-    },
+    **conv_cases("(e)"),
     "(f) DeepConvNet training step, Adam, batch 100": deep_step_case,
     "(g) DeepConvNet inference, 10,000 test images": deep_inference_case,
-}
-
-#: the cases' rates in GFLOP/s: (N, C, H=W, filters, kernel, pad, input gradient)
-CASE_FLOPS = {
-    "(a)": CONV_SHAPES["(a)"] + (True,),
-    "(b)": CONV_SHAPES["(b)"] + (True,),
-    **{deep_conv_name(k): shape + (shape[1] > 1,) for k, shape in DEEP_CONVS.items()},
 }
 
 #: long cases: fewer rounds, one call each
@@ -418,7 +417,7 @@ def main(argv=None) -> int:
             "book_s": t.get("book"),
         }
         row["speedup_over_book"] = row["book_s"] / t["ours"] if row["book_s"] else None
-        shape = CASE_FLOPS.get(name) or CASE_FLOPS.get(name[:3])
+        shape = CONV_CASES.get(name)
         if shape:
             row["ours_gflops"] = conv_flops(*shape) / t["ours"] / 1e9
             row["torch_gflops"] = conv_flops(*shape) / t["torch"] / 1e9
