@@ -536,18 +536,18 @@ class Pooling(Layer):
     #: max pooling may run before a ReLU in place of after it (see models.sequential)
     commutes_with_relu = True
 
+    def _max_options(self) -> tuple:
+        """Max pooling's arguments after the input: kernel, stride, padding, dilation, ceil."""
+        return self.pool, self.stride, self.pad, self.dilation, self.ceil_mode
+
     def forward(self, x):
         self._inference_input = None
         if self.mode == "max" and not self.training:
             # inference: the maxima alone; the winners only if a backward pass asks for them
             self._cache, self._inference_input = None, x
-            return F.max_pool2d(
-                x, self.pool, self.stride, self.pad, self.dilation, self.ceil_mode
-            )
+            return F.max_pool2d(x, *self._max_options())
         if self.mode == "max":
-            out, self._cache = F.max_pool2d_forward(
-                x, self.pool, self.stride, self.pad, self.dilation, self.ceil_mode
-            )
+            out, self._cache = F.max_pool2d_forward(x, *self._max_options())
         else:
             out, self._cache = F.avg_pool2d_forward(
                 x, self.pool, self.stride, self.pad, self.ceil_mode, self.count_include_pad
@@ -556,10 +556,7 @@ class Pooling(Layer):
 
     def backward(self, dout):
         if self._cache is None and self._inference_input is not None:
-            _, self._cache = F.max_pool2d_forward(
-                self._inference_input, self.pool, self.stride, self.pad, self.dilation,
-                self.ceil_mode,
-            )  # fmt: skip
+            _, self._cache = F.max_pool2d_forward(self._inference_input, *self._max_options())
         if self._cache is None:
             raise RuntimeError(f"{type(self).__name__}.backward called before forward")
         if self.mode == "max":
@@ -742,8 +739,9 @@ class Relu(Layer):
         return out
 
     def backward(self, dout):
-        self._require_forward(self._kept())
-        return F.relu_backward(dout, self._kept())
+        keep = self._kept()
+        self._require_forward(keep)
+        return F.relu_backward(dout, keep)
 
 
 ReLU = Relu
