@@ -111,3 +111,29 @@ def test_library_errors_keep_their_english_and_carry_their_words(tmp_path):
         prepare_image(blank)
     assert str(empty.value).startswith(f"{blank}: the image is blank: no digit found")
     assert i18n.say(empty.value, "ja").startswith(f"{blank}: 画像が空白で")
+
+
+def test_the_engines_and_layers_errors_keep_their_english_and_carry_their_words():
+    import tatamikomi as tk
+    from tatamikomi import functional as F
+
+    with pytest.raises(ValueError) as too_big:
+        F.conv_output_size(3, 3, 1, 0, 2)
+    assert str(too_big.value) == (
+        "the window of size 3 (dilation 2 makes it span 5) does not fit in an input of size 3 "
+        "padded by (0, 0) to 3: the output would be empty. Use a smaller window, more padding, "
+        "or a larger input."
+    )
+    assert i18n.say(too_big.value, "ja").startswith(
+        "大きさ 3(dilation=2 で 5 にわたる) のウィンドウが、大きさ 3 の入力を (0, 0) だけ"
+    )
+    with pytest.raises(ValueError) as padding:
+        F.max_pool2d(np.zeros((1, 1, 4, 4)), 2, 2, 2)
+    assert str(padding.value).startswith("padding (2, 2) must be at most half the window (2, 2)")
+    assert i18n.say(padding.value, "ja").startswith("パディング (2, 2) はウィンドウ (2, 2) の半分")
+    with pytest.raises(ValueError) as shape:
+        tk.Convolution(np.zeros((2, 1, 3, 3))).output_shape((1, 3))
+    assert str(shape.value) == "Convolution needs input (C, H, W) per example; got (1, 3)"
+    assert i18n.say(shape.value, "ja") == (
+        "Convolution の入力は 1 つあたり (C, H, W) です。指定された形状: (1, 3)"
+    )

@@ -1052,12 +1052,6 @@ CLI = {
         "mini_measure_dir": "--data-dir {data_dir} is not used by mnist-mini, the dataset {path} "
         "was trained on (bundled with tatamikomi); to measure it on the dataset in that folder "
         "pass --dataset {data_dir}",
-        "layer_input": "{layer} needs input {expected} per example; got {got}",
-        "pool_padding": "padding ({top}, {left}) must be at most half the window ({kh}, {kw}), or "
-        "some windows would see only padding. Use padding <= kernel_size // 2.",
-        "window_too_big": "the window of size {size}{dilated} does not fit in an input of size "
-        "{input} padded by ({before}, {after}) to {padded}: the output would be empty. Use a "
-        "smaller window, more padding, or a larger input.",
     },
     "ja": {
         "usage": "使い方: ",
@@ -1403,13 +1397,6 @@ CLI = {
         "mini_measure_dir": "--data-dir {data_dir} は mnist-mini({path} が学習したデータ"
         "セット。tatamikomi に同梱)では使いません。そのフォルダのデータセットで測るには "
         "--dataset {data_dir} を指定してください",
-        "layer_input": "{layer} の入力は 1 つあたり {expected} です。指定された形状: {got}",
-        "pool_padding": "パディング ({top}, {left}) はウィンドウ ({kh}, {kw}) の半分以下にして"
-        "ください。そうでないと、パディングしか見ないウィンドウができます。`padding <= "
-        "kernel_size // 2` にしてください。",
-        "window_too_big": "大きさ {size}{dilated} のウィンドウが、大きさ {input} の入力を "
-        "({before}, {after}) だけパディングした {padded} に収まりません: 出力が空になります。"
-        "ウィンドウを小さくするか、パディングを増やすか、入力を大きくしてください。",
     },
 }
 
@@ -1524,6 +1511,14 @@ BOOK = {
 
 ERRORS = {
     "en": {
+        # the engine and the layers (tatamikomi.functional, tatamikomi.layers)
+        "layer_input": "{layer} needs input {expected} per example; got {got}",
+        "pool_padding": "padding ({top}, {left}) must be at most half the window ({kh}, {kw}), or "
+        "some windows would see only padding. Use padding <= kernel_size // 2.",
+        "window_too_big": "the window of size {size}{dilated} does not fit in an input of size "
+        "{input} padded by ({before}, {after}) to {padded}: the output would be empty. Use a "
+        "smaller window, more padding, or a larger input.",
+        "window_dilated": " (dilation {dilation} makes it span {span})",
         # model files (tatamikomi.io, tatamikomi.models.files)
         "model_folder": "{path} is a folder, not a model file; give the .npz file in it",
         "model_missing": "model file {path} does not exist",
@@ -1742,6 +1737,15 @@ ERRORS = {
         "book_no_folder": "the folder {folder} does not exist; create it first: mkdir -p {folder}",
     },
     "ja": {
+        # the engine and the layers
+        "layer_input": "{layer} の入力は 1 つあたり {expected} です。指定された形状: {got}",
+        "pool_padding": "パディング ({top}, {left}) はウィンドウ ({kh}, {kw}) の半分以下にして"
+        "ください。そうでないと、パディングしか見ないウィンドウができます。`padding <= "
+        "kernel_size // 2` にしてください。",
+        "window_too_big": "大きさ {size}{dilated} のウィンドウが、大きさ {input} の入力を "
+        "({before}, {after}) だけパディングした {padded} に収まりません: 出力が空になります。"
+        "ウィンドウを小さくするか、パディングを増やすか、入力を大きくしてください。",
+        "window_dilated": "(dilation={dilation} で {span} にわたる)",
         "model_folder": "{path} はフォルダで、モデルファイルではありません。中にある .npz "
         "ファイルを指定してください",
         "model_missing": "モデルファイル {path} がありません",

@@ -32,6 +32,7 @@ from typing import ClassVar
 import numpy as np
 
 from . import functional as F
+from . import i18n
 from ._checks import (
     DEFAULT_DTYPE,
     as_float,
@@ -84,7 +85,9 @@ def _int_or_list(value):
 
 def _need_ndim(shape, ndim: int, layer: str, expected: str) -> None:
     if len(shape) != ndim:
-        raise ValueError(f"{layer} needs input {expected} per example; got {tuple(shape)}")
+        raise i18n.error(
+            ValueError, "layer_input", layer=layer, expected=expected, got=tuple(shape)
+        )
 
 
 class Layer:

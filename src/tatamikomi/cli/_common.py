@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import sys
 
 import numpy as np
@@ -29,40 +28,10 @@ def plural(count: int, word: str) -> str:
     return f"{count} {word}" + ("" if count == 1 else "s")
 
 
-#: messages of errors raised in plain English below the library's words (the engine and the
-#: layers, which the CLI does not change), and their names in i18n's ``cli`` area
-_ENGLISH_ERRORS = [
-    (
-        re.compile(
-            r"the window of size (?P<size>\d+)(?P<dilated> \(dilation \d+ makes it span \d+\))? "
-            r"does not fit in an input of size (?P<input>\d+) padded by \((?P<before>\d+), "
-            r"(?P<after>\d+)\) to (?P<padded>\d+): the output would be empty\. .*"
-        ),
-        "window_too_big",
-    ),
-    (re.compile(r"(?P<layer>\S+) needs input (?P<expected>.+) per example; got (?P<got>.+)"),
-     "layer_input"),
-    (
-        re.compile(
-            r"padding \((?P<top>\d+), (?P<left>\d+)\) must be at most half the window "
-            r"\((?P<kh>\d+), (?P<kw>\d+)\), or some windows would see only padding\. .*"
-        ),
-        "pool_padding",
-    ),
-]
-
-
 def error_text(error, lang: str = "en") -> str:
-    """A library error's message in ``lang``: one raised with :func:`tatamikomi.i18n.error`
-    said in it, a known English one of the engine's translated, any other as it is."""
-    text = i18n.say(error, lang)
-    if lang != "en" and getattr(error, "said", None) is None:
-        for pattern, name in _ENGLISH_ERRORS:
-            match = pattern.fullmatch(text)
-            if match:
-                values = {k: v or "" for k, v in match.groupdict().items()}
-                return i18n.text(f"cli.{name}", lang, **values)
-    return text
+    """A library error's message in ``lang`` (one raised with :func:`tatamikomi.i18n.error`;
+    any other as it is)."""
+    return i18n.say(error, lang)
 
 
 def problem(kind: str, error, lang: str = "en") -> CommandError:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .. import i18n
 from .._checks import non_negative_pair, positive_pair
 
 
@@ -52,12 +53,15 @@ def conv_output_size(
     span = _span(filter_size, dilation)
     room = input_size + before + after - span
     if room < 0:
-        dilated = f" (dilation {dilation} makes it span {span})" if dilation != 1 else ""
-        raise ValueError(
-            f"the window of size {filter_size}{dilated} does not fit in an input of size "
-            f"{input_size} padded by ({before}, {after}) to {input_size + before + after}: the "
-            f"output would be empty. Use a smaller window, more padding, or a larger input."
+        dilated = (
+            i18n.Said("errors.window_dilated", dilation=dilation, span=span)
+            if dilation != 1
+            else ""
         )
+        raise i18n.error(
+            ValueError, "window_too_big", size=filter_size, dilated=dilated, input=input_size,
+            before=before, after=after, padded=input_size + before + after,
+        )  # fmt: skip
     if not ceil_mode:
         return room // stride + 1
     out = -(-room // stride) + 1

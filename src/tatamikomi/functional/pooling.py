@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import _parallel
+from .. import _parallel, i18n
 from .._checks import image_batch, is_integer, refuse_integer_gradient
 from .geometry import Window2d, window2d
 from .im2col import tap_slices
@@ -52,10 +52,7 @@ def _pool_window(x, kernel_size, stride, padding, dilation, ceil_mode) -> Window
     window = window2d(x.shape[2:], kernel_size, stride, padding, dilation, ceil_mode)
     (kh, kw), (top, _, left, _) = window.kernel, window.pads
     if top > kh // 2 or left > kw // 2:
-        raise ValueError(
-            f"padding {(top, left)} must be at most half the window {(kh, kw)}, or some windows "
-            f"would see only padding. Use padding <= kernel_size // 2."
-        )
+        raise i18n.error(ValueError, "pool_padding", top=top, left=left, kh=kh, kw=kw)
     for axis, name in ((0, "row"), (1, "column")):
         if not _every_window_touches_input(window, axis):
             raise ValueError(
