@@ -7,7 +7,6 @@ output file), so a mistake costs no download and prints no data line.
 from __future__ import annotations
 
 import os
-import re
 
 from .. import i18n
 from ..data import NAMES, DataError, DataNotFoundError, load_dataset, normalize_images
@@ -86,9 +85,10 @@ def _training_data(args, dataset):
         if dataset is not None or args.data_dir is not None:
             raise problem("data_problem", error, args.lang) from None
         first = str(error).splitlines()[0].rstrip(":. ")
-        looked = re.search(r"looked in ([^)]*)\)", first)
+        said = getattr(error, "said", None)  # the folders searched, as the error was raised
+        looked = said.values.get("looked") if said is not None else None
         if args.lang != "en" and looked:  # the library's English sentence, said in lang
-            first = say_text("looked_in", args.lang, folders=looked.group(1))
+            first = say_text("looked_in", args.lang, folders=looked)
         say(say_text("fallback", args.lang, first=first))
         return load_dataset("mnist-mini")
     except (OSError, ValueError) as error:
