@@ -9,10 +9,7 @@ import io as stdio
 import json
 import pickle
 import struct
-import subprocess
-import sys
 import zipfile
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,31 +18,7 @@ import tatamikomi as tk
 from tatamikomi import io
 from tatamikomi.models import import_book_params
 
-SRC = Path(__file__).resolve().parents[1] / "src"
 CEILING_MB = 200  # growth of the child's peak memory over a bare `import tatamikomi`
-
-
-def _child_peak_mb(code: str) -> tuple[float, str]:
-    """Run ``code`` after importing tatamikomi in a fresh Python; return the growth of its peak
-    RSS in MB (over the import alone) and what it printed."""
-    program = (
-        "import resource, sys\n"
-        f"sys.path.insert(0, {str(SRC)!r})\n"
-        "import tatamikomi, tatamikomi.models\n"
-        "base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
-        "try:\n"
-        + "".join(f"    {line}\n" for line in code.splitlines())
-        + "except Exception as error:\n"
-        "    print(type(error).__name__, error)\n"
-        "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
-        "print('GROWTH_KB', peak - base)\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", program], capture_output=True, text=True, timeout=120
-    )
-    assert "GROWTH_KB" in result.stdout, result.stderr
-    growth = int(result.stdout.rsplit("GROWTH_KB", 1)[1])
-    return growth / 1024, result.stdout
 
 
 def _model_file(tmp_path, name="model.npz"):
@@ -78,22 +51,22 @@ def _pickle_calling(module: str, name: str, argument_ops: bytes) -> bytes:
     )
 
 
-def test_a_pickle_asking_bytearray_of_2_gb_allocates_nothing(tmp_path):
+def test_a_pickle_asking_bytearray_of_2_gb_allocates_nothing(tmp_path, child_peak_mb):
     path = tmp_path / "params.pkl"
     # bytearray(2**31): 36 bytes that used to allocate 2 GB
     path.write_bytes(
         _pickle_calling("builtins", "bytearray", b"J" + struct.pack("<i", 2**31 - 1) + b"\x85")
     )
-    growth, out = _child_peak_mb(f"tatamikomi.io.load_book_params({str(path)!r})")
+    growth, out = child_peak_mb(f"tatamikomi.io.load_book_params({str(path)!r})")
     assert "ModelFileError" in out and "refused: bytearray(int)" in out, out
     assert growth < CEILING_MB, f"grew {growth:.0f} MB"
 
 
-def test_a_pickle_calling_ndarray_with_a_huge_shape_is_refused(tmp_path):
+def test_a_pickle_calling_ndarray_with_a_huge_shape_is_refused(tmp_path, child_peak_mb):
     path = tmp_path / "params.pkl"
     shape = b"(J\xa0\x86\x01\x00J\xa0\x86\x01\x00t"  # (100000, 100000)
     path.write_bytes(_pickle_calling("numpy", "ndarray", b"(" + shape + b"t"))
-    growth, out = _child_peak_mb(f"tatamikomi.io.load_book_params({str(path)!r})")
+    growth, out = child_peak_mb(f"tatamikomi.io.load_book_params({str(path)!r})")
     assert "ModelFileError" in out and "numpy.ndarray called directly" in out, out
     assert growth < CEILING_MB
 
@@ -124,7 +97,7 @@ def test_import_book_names_a_folder_and_a_model_file(tmp_path):
 # ---- model files ------------------------------------------------------------------------------
 
 
-def test_a_member_that_decompresses_to_gigabytes_is_not_read(tmp_path):
+def test_a_member_that_decompresses_to_gigabytes_is_not_read(tmp_path, child_peak_mb):
     path = _model_file(tmp_path)
     elements = 100 << 20  # 400 MB of float32 zeros, under 1 MB compressed
     with zipfile.ZipFile(path) as archive:
@@ -146,12 +119,12 @@ def test_a_member_that_decompresses_to_gigabytes_is_not_read(tmp_path):
             for _ in range(elements * 4 // len(chunk)):
                 member.write(chunk)
     assert path.stat().st_size < 8 << 20
-    growth, out = _child_peak_mb(f"tatamikomi.load({str(path)!r})")
+    growth, out = child_peak_mb(f"tatamikomi.load({str(path)!r})")
     assert "ModelFileError" in out and ("over the limit" in out or "decompress" in out), out
     assert growth < CEILING_MB, f"grew {growth:.0f} MB"
 
 
-def test_a_huge_metadata_member_is_not_parsed(tmp_path):
+def test_a_huge_metadata_member_is_not_parsed(tmp_path, child_peak_mb):
     path = _model_file(tmp_path)
     with zipfile.ZipFile(path) as archive:
         contents = {n: archive.read(n) for n in archive.namelist()}
@@ -159,19 +132,19 @@ def test_a_huge_metadata_member_is_not_parsed(tmp_path):
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in contents.items():
             archive.writestr(name, data)
-    growth, out = _child_peak_mb(f"tatamikomi.load({str(path)!r})")
+    growth, out = child_peak_mb(f"tatamikomi.load({str(path)!r})")
     assert "ModelFileError" in out and "the metadata would be" in out, out
     assert growth < CEILING_MB
 
 
-def test_architecture_numbers_do_not_allocate_before_the_shapes_are_compared(tmp_path):
+def test_architecture_numbers_do_not_allocate_before_the_shapes_are_compared(tmp_path, child_peak_mb):
     path = _model_file(tmp_path)
 
     def bigger(meta):
         meta["architecture"]["arguments"]["hidden_size"] = 300000  # W2 would be 5 GB
 
     _rewrite(path, bigger)
-    growth, out = _child_peak_mb(f"tatamikomi.load({str(path)!r})")
+    growth, out = child_peak_mb(f"tatamikomi.load({str(path)!r})")
     assert "ModelFileError" in out and "more parameters than allowed" in out, out
     assert growth < CEILING_MB, f"grew {growth:.0f} MB"
 
