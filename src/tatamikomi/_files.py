@@ -8,9 +8,10 @@
 - Temporaries are named ``.NAME.<pid>.<random>.tmp``. A writer killed mid-save (``kill -9``)
   leaves its temporary behind; the next write to the same target removes every such file whose
   process no longer runs.
-- :class:`RunLock` (``NAME.lock``, holding the writer's pid) marks a file that a running
-  process will write again (a training's checkpoint): a second run to the same file is refused
-  while the first runs; a lock whose process is gone is taken over.
+- :class:`RunLock` (``NAME.lock``, locked with ``flock`` and holding the writer's pid) marks a
+  file that a running process will write again (a training's checkpoint): a second run to the
+  same file is refused while the first runs; a lock whose process is gone is taken over, in one
+  atomic step.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import stat
 from . import i18n
 
 TEMPORARY_SUFFIX = ".tmp"
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 
 class NotRegularFileError(OSError):
@@ -176,61 +178,122 @@ def remove_stale_temporaries(path) -> list[str]:
 
 
 class RunLock:
-    """``with RunLock(path):`` holds ``path + ".lock"`` (created exclusively, holding this
-    process's pid) for as long as the block runs; a second holder is refused with
-    :class:`FileLockedError`. A lock left by a process that no longer runs is taken over."""
+    """``with RunLock(path):`` holds ``path + ".lock"`` for as long as the block runs; a second
+    holder is refused with :class:`FileLockedError`, whose message names the holder's pid.
+
+    The lock is an exclusive ``flock`` on the lock file, held on its open descriptor for the
+    lock's whole life: the kernel gives it to one process only and takes it back when that
+    process ends, however it ends. Taking over a lock left by a dead process is therefore one
+    atomic step (the next ``flock`` succeeds), never check, remove and create, which let two
+    processes in at once. The file holds the holder's pid, for the message; a holder removes it
+    on release. A lock file that is not locked but names another process that runs (a lock
+    written by hand, or by an older tatamikomi) still counts as held."""
+
+    #: tries of a refused ``flock`` (a :meth:`check` in another process holds it for a moment)
+    TRIES = 5
 
     def __init__(self, path, *, what=i18n.Said("errors.run_process")):
         self.path = os.fspath(path)
         self.lock_path = self.path + ".lock"
         self.what = what
-        self._held = False
+        self._fd = None
 
     def acquire(self) -> None:
-        for _ in range(3):
+        import fcntl
+        import time
+
+        for attempt in range(self.TRIES):
+            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | _NOFOLLOW, 0o666)
             try:
-                fd = os.open(self.lock_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
-            except FileExistsError:
-                self.check()
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(self.lock_path)  # its process is gone
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                if attempt + 1 < self.TRIES:
+                    time.sleep(0.01)
+                    continue
+                raise self._locked(self._owner()) from None
+            except BaseException:
+                os.close(fd)
+                raise
+            if not self._same_file(fd):  # released (removed) after we opened it: open again
+                os.close(fd)
                 continue
-            with os.fdopen(fd, "w") as f:
-                f.write(f"{os.getpid()}\n")
-            self._held = True
+            try:
+                pid = self._read_pid(fd)
+                if pid is not None and pid != os.getpid() and process_alive(pid):
+                    raise self._locked(pid)  # a lock file nobody locks, naming a running process
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+            except BaseException:
+                os.close(fd)
+                raise
+            self._fd = fd
             return
         raise i18n.error(FileLockedError, "lock_taken", lock=self.lock_path)
 
     def check(self) -> None:
         """Raise :class:`FileLockedError` if a running process holds the lock (a look before
         long work: :meth:`acquire` still decides)."""
-        if not os.path.lexists(self.lock_path):
+        import fcntl
+
+        try:
+            fd = os.open(self.lock_path, os.O_RDONLY | _NOFOLLOW)
+        except FileNotFoundError:
             return
-        pid = self._owner()
-        if pid is None or process_alive(pid):
-            who = (
-                i18n.Said("errors.who_pid", pid=pid)
-                if pid is not None
-                else i18n.Said("errors.who_unknown")
-            )
-            raise i18n.error(
-                FileLockedError, "locked", path=self.path, what=self.what, who=who,
-                lock=self.lock_path,
-            )
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise self._locked(self._read_pid(fd)) from None
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            pid = self._read_pid(fd)
+            if pid is not None and pid != os.getpid() and process_alive(pid):
+                raise self._locked(pid)
+        finally:
+            os.close(fd)
+
+    def _locked(self, pid) -> FileLockedError:
+        who = (
+            i18n.Said("errors.who_pid", pid=pid)
+            if pid is not None
+            else i18n.Said("errors.who_unknown")
+        )
+        return i18n.error(
+            FileLockedError, "locked", path=self.path, what=self.what, who=who,
+            lock=self.lock_path,
+        )
+
+    def _same_file(self, fd) -> bool:
+        """Whether ``fd`` is still the file named ``lock_path`` (not one removed meanwhile)."""
+        try:
+            named = os.stat(self.lock_path, follow_symlinks=False)
+        except FileNotFoundError:
+            return False
+        held = os.fstat(fd)
+        return (named.st_dev, named.st_ino) == (held.st_dev, held.st_ino)
+
+    @staticmethod
+    def _read_pid(fd):
+        try:
+            return int(os.pread(fd, 32, 0).strip())
+        except (OSError, ValueError):
+            return None  # empty (being written) or not ours
 
     def _owner(self):
         try:
-            with open(self.lock_path) as f:
+            with open(self.lock_path, "rb") as f:
                 return int(f.read(32).strip())
         except (OSError, ValueError):
-            return None  # being written, or not ours: treat as held
+            return None
 
     def release(self) -> None:
-        if self._held:
-            self._held = False
-            if self._owner() == os.getpid():
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            # removed while still locked, so that the next holder makes a fresh file
+            if self._same_file(fd):
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(self.lock_path)
+            os.close(fd)  # and the lock goes with it
 
     def __enter__(self):
         self.acquire()
