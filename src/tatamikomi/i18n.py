@@ -1735,6 +1735,39 @@ ERRORS = {
         "e.g. ch07/train_convnet.py",
         "book_limit": "--limit must be at least 1 (images); got {limit}",
         "book_no_folder": "the folder {folder} does not exist; create it first: mkdir -p {folder}",
+        # issue 20 (the lock and the studio's HTTP edges)
+        "studio_json_deep": "the JSON body is nested {depth} levels deep; at most {limit} levels "
+        "are accepted",
+        "studio_json_digits": "the JSON body holds a number of {digits} digits; at most {limit} "
+        "digits are accepted",
+        "studio_json_constant": "the JSON body holds {value}, which is not a number; send finite "
+        "numbers only",
+        "studio_json_huge": "the JSON body holds {value}, beyond the largest number (about "
+        "1.8e308); send finite numbers only",
+        "studio_json_invalid": "the body is not valid JSON ({why})",
+        "studio_model_id": "\"model\" must be a model id such as \"m1\" (a string); got {value}",
+        "studio_channel": "channel must be from 0 to {last}, a whole number; got {value}",
+        "studio_position": "position must be [row, column], two whole numbers; got {value}",
+        "studio_bias": "bias must be a finite number; got {value}",
+        "studio_thin_image": "the image is {height}x{width} pixels, too thin to hold a digit; send "
+        "one whose shorter side is at least 1/{ratio} of its longer side",
+        "studio_method": "the studio does not answer {method} requests; use GET or POST",
+        "studio_line_long": "the request line is longer than {limit:,} bytes; ask for a shorter "
+        "address",
+        "studio_headers_long": "the request's headers are too long or too many; send fewer and "
+        "shorter headers",
+        "studio_bad_http": "the request is not valid HTTP ({why}); send an HTTP/1.1 request",
+        "studio_http_error": "the request was refused (HTTP {status}: {why})",
+        "studio_foreign_host": "this studio answers only to localhost (the Host header was "
+        "foreign)",
+        "studio_too_slow": "the request did not arrive within {seconds} seconds; send it again",
+        "studio_body_short": "the body ended after {got:,} of {length:,} bytes; send it again",
+        "studio_file_gone": "the file of model {id} ({name}) was deleted or moved; the model is "
+        "still open in the studio, save it again to download it",
+        "studio_file_special": "the file of model {id} ({name}) is no longer a regular file; put "
+        "the model file back to download it",
+        "studio_file_unreadable": "the file of model {id} ({name}) cannot be read ({why}); make it "
+        "readable to download it",
     },
     "ja": {
         # the engine and the layers
@@ -1973,6 +2006,44 @@ ERRORS = {
         "ch07/train_convnet.py)",
         "book_limit": "--limit は 1(枚)以上にしてください。指定された値: {limit}",
         "book_no_folder": "フォルダ {folder} がありません。先に作成してください: mkdir -p {folder}",
+        # issue 20 (the lock and the studio's HTTP edges)
+        "studio_json_deep": "JSON の本体が {depth} 段入れ子になっています。受け付けるのは {limit} 段"
+        "までです",
+        "studio_json_digits": "JSON の本体に {digits} 桁の数があります。受け付けるのは {limit} 桁"
+        "までです",
+        "studio_json_constant": "JSON の本体に数ではない {value} があります。有限の数だけを送って"
+        "ください",
+        "studio_json_huge": "JSON の本体の {value} は、表せる最大の数(約 1.8e308)を超えています。"
+        "有限の数だけを送ってください",
+        "studio_json_invalid": "本体が正しい JSON ではありません({why})",
+        "studio_model_id": "「model」にはモデルの ID(「m1」のような文字列)を指定してください。"
+        "指定された値: {value}",
+        "studio_channel": "channel には 0 から {last} までの整数を指定してください。指定された値: "
+        "{value}",
+        "studio_position": "position には [行, 列](整数 2 つ)を指定してください。指定された値: "
+        "{value}",
+        "studio_bias": "bias には有限の数を指定してください。指定された値: {value}",
+        "studio_thin_image": "画像が {height}x{width} ピクセルで、細すぎて数字が入りません。短い辺が"
+        "長い辺の 1/{ratio} 以上の画像を送ってください",
+        "studio_method": "スタジオは {method} リクエストに応答しません。GET か POST を使ってください",
+        "studio_line_long": "リクエスト行が {limit:,} バイトより長くなっています。短いアドレスを"
+        "指定してください",
+        "studio_headers_long": "リクエストのヘッダーが長すぎるか多すぎます。ヘッダーを減らし、短く"
+        "してください",
+        "studio_bad_http": "リクエストが正しい HTTP ではありません({why})。HTTP/1.1 のリクエストを"
+        "送ってください",
+        "studio_http_error": "リクエストを受け付けませんでした(HTTP {status}: {why})",
+        "studio_foreign_host": "このスタジオは localhost 宛てのリクエストにだけ応答します(Host "
+        "ヘッダーが別の名前でした)",
+        "studio_too_slow": "リクエストが {seconds} 秒以内に届きませんでした。もう一度送ってください",
+        "studio_body_short": "本体が {length:,} バイトのうち {got:,} バイトで途切れました。もう一度"
+        "送ってください",
+        "studio_file_gone": "モデル {id} のファイル({name})は削除されたか移動されました。モデルは"
+        "スタジオで開いたままです。ダウンロードするには保存し直してください",
+        "studio_file_special": "モデル {id} のファイル({name})が普通のファイルではなくなりました。"
+        "ダウンロードするにはモデルファイルを元に戻してください",
+        "studio_file_unreadable": "モデル {id} のファイル({name})を読めません({why})。ダウンロード"
+        "するには読めるようにしてください",
     },
 }
 

@@ -21,6 +21,8 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import json
+import math
 import os
 import struct
 import tempfile
@@ -30,7 +32,7 @@ from importlib import resources
 import numpy as np
 
 from .. import explain as ex
-from .. import images
+from .. import i18n, images
 from ..functional.activations import log_softmax
 
 #: the largest image file (bytes) and image (pixels) a request may send
@@ -42,6 +44,8 @@ MAX_MODEL_BYTES = 40 * 1024 * 1024
 MAX_PLAYGROUND = 12
 #: how many channels of a layer the views get unless they ask for all of them
 DEFAULT_CHANNELS = 8
+#: an image's shorter side must be at least 1/THINNEST of its longer side to hold a digit
+THINNEST = 64
 
 PRETRAINED = "simple_convnet_mnist.npz"
 
@@ -53,6 +57,25 @@ class RequestError(ValueError):
     def __init__(self, message, status=400):
         super().__init__(message)
         self.status = status
+
+
+def refused(name: str, status: int = 400, /, **values) -> RequestError:
+    """A :class:`RequestError` whose message is ``errors.NAME`` of :mod:`tatamikomi.i18n` (in
+    English; the server says it in the request's language)."""
+    error = i18n.error(RequestError, name, **values)
+    error.status = status
+    return error
+
+
+def shown(value) -> str:
+    """A request's value as JSON would write it, cut short (for a message)."""
+    text = json.dumps(value, ensure_ascii=False, default=repr)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def is_whole(value) -> bool:
+    """Whether ``value`` is a whole number (an int, not a bool)."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -222,6 +245,10 @@ def network_input(model, grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     channels, height, width = model.input_shape or (1, 28, 28)
     if height != width:
         raise RequestError(f"drawing needs a square input; this model takes {height}x{width}")
+    if min(grey.shape) < max(2, max(grey.shape) / THINNEST):
+        raise refused(
+            "studio_thin_image", 422, height=grey.shape[0], width=grey.shape[1], ratio=THINNEST
+        )
     box = max(1, round(height * 20 / 28))
     try:
         seen = images.to_mnist(grey, size=height, box=box)
@@ -378,12 +405,13 @@ def explain(model, image: dict, layer: str, channel: int, position, lang: str = 
         outputs = layer_outputs(model, x)
     layer_input = (x[0] if index == 0 else outputs[index - 1]).astype(np.float64)
     output = outputs[index]
-    if not isinstance(channel, int) or not 0 <= channel < output.shape[0]:
-        raise RequestError(f"channel must be from 0 to {output.shape[0] - 1}; got {channel!r}")
-    try:
-        i, j = (int(p) for p in position)
-    except (TypeError, ValueError):
-        raise RequestError(f"position must be [row, column]; got {position!r}") from None
+    if not is_whole(channel) or not 0 <= channel < output.shape[0]:
+        raise refused("studio_channel", last=output.shape[0] - 1, value=shown(channel))
+    if not isinstance(position, (list, tuple)) or len(position) != 2:
+        raise refused("studio_position", value=shown(position))
+    if not all(is_whole(p) for p in position):
+        raise refused("studio_position", value=shown(position))
+    i, j = (int(p) for p in position)
     if not (0 <= i < output.shape[1] and 0 <= j < output.shape[2]):
         raise RequestError(
             f"position must be within the {output.shape[1]}x{output.shape[2]} output; "
@@ -504,10 +532,15 @@ def playground(
         raise RequestError(f'the pooling mode must be "max" or "avg"; got {mode!r}')
     if lang not in ex.LANGUAGES:
         raise RequestError(f"lang must be one of {', '.join(ex.LANGUAGES)}; got {lang!r}")
+    bias = 0 if bias is None else bias
+    if isinstance(bias, (bool, np.bool_)) or not isinstance(bias, (int, float, np.number)):
+        raise refused("studio_bias", value=shown(bias))
     try:
-        bias = float(0 if bias is None else bias)
-    except (TypeError, ValueError):
-        raise RequestError(f"bias must be a number; got {bias!r}") from None
+        bias = float(bias)
+    except OverflowError:  # an int beyond any float
+        raise refused("studio_bias", value=shown(bias)) from None
+    if not math.isfinite(bias):
+        raise refused("studio_bias", value=shown(bias))
     try:
         conv = ex.explain_conv(x, w, stride=stride, pad=pad, bias=bias)
         pooled = ex.explain_pool(x, pool, stride=pool_stride, pad=pool_pad, mode=mode)

@@ -2,11 +2,16 @@
 Server-Sent Events for a training run.
 
 Safe by default: it binds 127.0.0.1; it serves only its own static files (a fixed list read at
-start) and the models it was given or trained (by id, never by a path from the request);
-request bodies and images are limited in size; POST bodies must be JSON (which a page on
-another site cannot send without asking first); a request with a foreign Host header is refused
-while bound to the loopback (DNS rebinding). Every bad request gets ``{"error": "..."}`` with a
-4xx status; an unexpected error gets a 500 with one line, and the server stays up.
+start) and the models it was given or trained (by id, never by a path from the request; a
+model's file is streamed, and only while it is a regular file); request bodies and images are
+limited in size, a JSON body in nesting depth and in the digits of its numbers (NaN and
+Infinity refused); a request must arrive within ``request_seconds``; POST bodies must be JSON
+(which a page on another site cannot send without asking first); while the address it is bound
+to is a loopback one (however it was spelled: ``127.1``, ``localhost``), a request with a foreign
+Host header is refused (DNS rebinding). Every status, the HTTP layer's own included, is
+answered ``{"error": "...", "status": N}`` in the request's language (``?lang=``, a body's
+``"lang"``, else the studio's); an unexpected error gets a 500 with one line, a client that
+left gets nothing (and no traceback), and the server stays up.
 
 The JSON API is documented in docs/studio.md. Arrays in answers are nested lists, or for more
 than ``PACK_OVER`` values ``{"shape": [...], "dtype": "float32", "base64": "..."}`` (little
@@ -17,8 +22,13 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import ipaddress
 import json
+import math
 import os
+import re
+import socket
+import stat
 import sys
 import tempfile
 import threading
@@ -31,7 +41,7 @@ import numpy as np
 
 from .. import i18n, io
 from . import api
-from .api import RequestError
+from .api import RequestError, refused
 
 #: the largest request body, for a model upload and for everything else
 MAX_MODEL_BODY = 64 * 1024 * 1024
@@ -40,6 +50,11 @@ MAX_BODY = 8 * 1024 * 1024
 MAX_MODELS = 16
 PACK_OVER = 1024
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+#: a JSON body's deepest nesting, and the most digits of a whole number in it
+MAX_JSON_DEPTH = 32
+MAX_DIGITS = 30
+#: how much of a model's file is read and sent at a time
+CHUNK = 1024 * 1024
 
 _TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -78,6 +93,78 @@ def to_json(value):
     if isinstance(value, float) and not np.isfinite(value):
         return None
     return value
+
+
+def parse_json(raw: bytes):
+    """A request body's JSON, bounded before and while it is parsed: at most
+    :data:`MAX_JSON_DEPTH` levels of nesting (counted first, outside strings), whole numbers of
+    at most :data:`MAX_DIGITS` digits, only finite numbers (no NaN, Infinity or 1e400). Anything
+    else is a :class:`RequestError` (400)."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise refused("studio_json_invalid", why=error) from None
+    depth = _depth(raw)
+    if depth > MAX_JSON_DEPTH:
+        raise refused("studio_json_deep", depth=depth, limit=MAX_JSON_DEPTH)
+    try:
+        return json.loads(
+            text, parse_int=_whole, parse_float=_finite, parse_constant=_no_constant
+        )
+    except json.JSONDecodeError as error:
+        raise refused("studio_json_invalid", why=error) from None
+    except RecursionError:  # not reached after _depth; kept as a floor
+        raise refused("studio_json_deep", depth=f"> {MAX_JSON_DEPTH}", limit=MAX_JSON_DEPTH) from None
+
+
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+_OPEN, _CLOSE = np.zeros(256, np.int8), np.zeros(256, np.int8)
+_OPEN[[ord("["), ord("{")]] = 1
+_CLOSE[[ord("]"), ord("}")]] = 1
+
+
+def _depth(raw: bytes) -> int:
+    """The deepest nesting of brackets in JSON text ``raw`` outside its strings, counted in
+    chunks (memory stays small whatever the body)."""
+    opened = raw.count(b"[") + raw.count(b"{")
+    if opened <= MAX_JSON_DEPTH:
+        return opened  # at most this deep: enough to know
+    bare = np.frombuffer(_STRING.sub(b'""', raw), np.uint8)
+    depth = deepest = 0
+    for start in range(0, len(bare), CHUNK):
+        chunk = bare[start : start + CHUNK]
+        running = depth + np.cumsum(_OPEN[chunk] - _CLOSE[chunk], dtype=np.int64)
+        deepest = max(deepest, int(running.max()))
+        depth = int(running[-1])
+    return deepest
+
+
+def _whole(text: str) -> int:
+    digits = len(text.lstrip("-"))
+    if digits > MAX_DIGITS:
+        raise refused("studio_json_digits", digits=digits, limit=MAX_DIGITS)
+    return int(text)
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise refused("studio_json_huge", value=text if len(text) <= 40 else text[:37] + "...")
+    return value
+
+
+def _no_constant(text: str):
+    raise refused("studio_json_constant", value=text)
+
+
+def is_loopback(address: str) -> bool:
+    """Whether the IP address ``address`` (text) is a loopback one (127.0.0.0/8, ::1, and
+    ::ffff:127.x.y.z); False for a name or anything else."""
+    try:
+        ip = ipaddress.ip_address(address.split("%")[0])
+    except ValueError:
+        return False
+    return (getattr(ip, "ipv4_mapped", None) or ip).is_loopback
 
 
 def _nulls(value):
@@ -151,6 +238,8 @@ class Studio:
         return listed
 
     def get(self, model_id) -> Served:
+        if model_id is not None and not isinstance(model_id, str):
+            raise refused("studio_model_id", value=api.shown(model_id))
         if model_id is None and self._models:
             return next(iter(self._models.values()))
         if model_id == "training":
@@ -269,15 +358,21 @@ class Handler(BaseHTTPRequestHandler):
         if not self.quiet:
             super().log_message(format, *args)
 
-    def _send(self, status, body: bytes, content_type, extra=()):
+    def _head(self, status, content_type, length=None, extra=()):
         self.send_response(status)
         self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
+        if length is not None:
+            self.send_header("Content-Length", str(length))
         self.send_header("X-Content-Type-Options", "nosniff")
         self.send_header("Cache-Control", "no-store")
+        if self.close_connection:
+            self.send_header("Connection", "close")
         for key, value in extra:
             self.send_header(key, value)
         self.end_headers()
+
+    def _send(self, status, body: bytes, content_type, extra=()):
+        self._head(status, content_type, len(body), extra)
         if self.command != "HEAD":
             self.wfile.write(body)
 
@@ -287,6 +382,50 @@ class Handler(BaseHTTPRequestHandler):
 
     def _error(self, status, message):
         self._json({"error": message, "status": int(status)}, status)
+
+    def _lang(self, chosen=None) -> str:
+        """The language of this request's messages: ``chosen`` (a body's or the query's
+        ``lang``) when it is one, else the studio's."""
+        for lang in (chosen, getattr(self, "_query_lang", None), self.studio.lang):
+            if lang in i18n.LANGUAGES:
+                return lang
+        return "en"
+
+    def send_error(self, code, message=None, explain=None):
+        """The HTTP layer's own errors (a method it has no handler for, a request line or
+        headers too long, malformed HTTP) as JSON like every other answer."""
+        method = (getattr(self, "command", None) or "?")[:20]
+        said = {
+            501: ("studio_method", {"method": method}),
+            414: ("studio_line_long", {"limit": 65536}),
+            431: ("studio_headers_long", {}),
+        }.get(code)
+        if said is None and code in (400, 505):
+            said = ("studio_bad_http", {"why": message or code})
+        if said is None:
+            said = ("studio_http_error", {"status": code, "why": message or code})
+        self.log_error("code %d, message %s", code, message)
+        self.close_connection = True
+        if getattr(self, "request_version", "") in ("", "HTTP/0.9"):
+            self.request_version = "HTTP/1.0"  # a status line and headers, whatever was asked
+        with contextlib.suppress(OSError):
+            self._error(code, i18n.Said(f"errors.{said[0]}", **said[1]).say(self._lang()))
+
+    def handle_one_request(self):
+        """One request, which must arrive (line, headers, body) within the server's
+        ``request_seconds``; what it then computes or streams is not limited."""
+        self._query_lang = None
+        self.server.expect(self.connection)
+        try:
+            super().handle_one_request()
+        finally:
+            self.server.arrived(self.connection)
+
+    def _arrived(self):
+        """The request is in: its time limit ends; a 408 if it came too late."""
+        if self.server.arrived(self.connection):
+            self.close_connection = True
+            raise refused("studio_too_slow", 408, seconds=f"{self.server.request_seconds:g}")
 
     def _body(self, limit) -> dict:
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
@@ -307,35 +446,42 @@ class Handler(BaseHTTPRequestHandler):
             )
         kind = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
         raw = self.rfile.read(length)
+        self._arrived()
+        if len(raw) < length:
+            self.close_connection = True
+            raise refused("studio_body_short", got=len(raw), length=length)
         if kind != "application/json":
             raise RequestError(
                 f"send the body as application/json; got {kind or 'no Content-Type'}", 415
             )
         if not raw:
             return {}
-        try:
-            body = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise RequestError(f"the body is not valid JSON ({error})") from None
+        body = parse_json(raw)
         if not isinstance(body, dict):
             raise RequestError("the body must be a JSON object")
         return body
 
     def _host_ok(self) -> bool:
+        """While bound to a loopback address, the Host header must name this machine: a
+        loopback IP address, ``localhost`` or the name the server was started with (a page
+        whose DNS name was rebound to 127.0.0.1 sends its own name)."""
         if not getattr(self.server, "loopback_only", True):
             return True
         host = self.headers.get("Host", "")
         name = host.rsplit(":", 1)[0] if not host.startswith("[") else host[1:].split("]")[0]
-        return name in LOOPBACK
+        name = name.lower().rstrip(".")
+        return name in self.server.own_names or is_loopback(name)
 
     def _handle(self, method):
         url = urlsplit(self.path)
         query = {k: v[-1] for k, v in parse_qs(url.query).items()}
+        self._query_lang = query.get("lang")
+        lang = None
         try:
+            if method != "POST":
+                self._arrived()
             if not self._host_ok():
-                raise RequestError(
-                    "this studio answers only to localhost (the Host header was foreign)", 403
-                )
+                raise refused("studio_foreign_host", 403)
             route = ROUTES.get((method, url.path))
             if route is None:
                 if method == "GET" and url.path.startswith("/api/models/"):
@@ -354,17 +500,21 @@ class Handler(BaseHTTPRequestHandler):
                 raise RequestError(f"no such page or endpoint: {url.path}", 404)
             if method == "POST":
                 limit = MAX_MODEL_BODY if url.path == "/api/models" else MAX_BODY
-                return route(self, self._body(limit))
+                body = self._body(limit)
+                lang = body.get("lang")
+                return route(self, body)
             return route(self, query)
         except RequestError as error:
-            self._error(error.status, str(error))
-        except (BrokenPipeError, ConnectionResetError):
+            with contextlib.suppress(OSError):
+                self._error(error.status, i18n.say(error, self._lang(lang)))
+        except (ConnectionError, TimeoutError):  # the client left, or stopped reading
             self.close_connection = True
         except Exception as error:  # a bug: one line for the page, the server carries on
             print(
                 f"tatamikomi serve: {method} {url.path}: {type(error).__name__}: {error}",
                 file=sys.stderr,
             )
+            self.close_connection = True
             with contextlib.suppress(OSError):
                 self._error(500, f"internal error ({type(error).__name__}: {error})")
 
@@ -400,16 +550,44 @@ class Handler(BaseHTTPRequestHandler):
             served = self.studio.get(parts[3])
             if served.path is None:
                 raise RequestError(f"model {served.id} has no file (it lives in memory only)", 404)
-            with open(served.path, "rb") as f:
-                body = f.read()
-            name = os.path.basename(served.path)
-            return self._send(
-                200,
-                body,
-                "application/octet-stream",
-                [("Content-Disposition", f'attachment; filename="{name}"')],
-            )
+            return self._model_file(served)
         raise RequestError(f"no such endpoint: {path}", 404)
+
+    def _model_file(self, served):
+        """A model's file, streamed in chunks of :data:`CHUNK` bytes. Opened without blocking
+        (a FIFO put in its place must not hold the thread) and sent only if what was opened is
+        a regular file; its folder is never shown."""
+        name = os.path.basename(served.path)
+        said = {"id": served.id, "name": name}
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+        try:
+            fd = os.open(served.path, flags | getattr(os, "O_BINARY", 0))
+        except (FileNotFoundError, NotADirectoryError):
+            raise refused("studio_file_gone", 404, **said) from None
+        except OSError as error:
+            raise refused("studio_file_unreadable", 404, why=error.strerror, **said) from None
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            os.close(fd)
+            raise refused("studio_file_special", 404, **said)
+        with os.fdopen(fd, "rb", buffering=0) as f:
+            safe = name.encode("ascii", "replace").decode().replace('"', "_")
+            self._head(
+                200,
+                "application/octet-stream",
+                info.st_size,
+                [("Content-Disposition", f'attachment; filename="{safe}"')],
+            )
+            if self.command == "HEAD":
+                return
+            left = info.st_size
+            while left > 0:
+                chunk = f.read(min(CHUNK, left))
+                if not chunk:  # the file shrank meanwhile: the answer is short, end it
+                    self.close_connection = True
+                    return
+                self.wfile.write(chunk)
+                left -= len(chunk)
 
     # -- endpoints ----------------------------------------------------------------------------
 
@@ -511,12 +689,10 @@ class Handler(BaseHTTPRequestHandler):
             last = int(self.headers.get("Last-Event-ID") or query.get("after", 0))
         except ValueError:
             raise RequestError("after must be an event id (a whole number)") from None
-        self.send_response(200)
-        self.send_header("Content-Type", "text/event-stream; charset=utf-8")
-        self.send_header("Cache-Control", "no-store")
-        self.send_header("Connection", "close")
-        self.end_headers()
         self.close_connection = True
+        self._head(200, "text/event-stream; charset=utf-8")
+        if self.command == "HEAD":
+            return  # the headers only: the events are for GET
         stopping = self.server.stopping
         while not stopping.is_set():
             events = run.events_after(last, timeout=1.0)
@@ -550,10 +726,18 @@ ROUTES = {
 
 
 class StudioServer(ThreadingHTTPServer):
-    """The HTTP server around a :class:`Studio`; ``url`` is where it listens."""
+    """The HTTP server around a :class:`Studio`; ``url`` is where it listens.
+
+    ``loopback_only`` (the Host check, and no "anyone can reach" warning) is decided by the
+    address the socket was bound to, not by how ``host`` was spelled (``127.1``,
+    ``2130706433`` and ``localhost`` are the loopback too)."""
 
     daemon_threads = True
     allow_reuse_address = True
+    #: connections the kernel queues before they are accepted (a class opening the page at once)
+    request_queue_size = 128
+    #: seconds a request (its line, headers and body) may take to arrive
+    request_seconds = 120.0
 
     def __init__(self, studio: Studio, host="127.0.0.1", port=8000, *, quiet=True):
         handler = type(
@@ -561,10 +745,49 @@ class StudioServer(ThreadingHTTPServer):
             (Handler,),
             {"studio": studio, "static": _static_files(), "quiet": quiet},
         )
+        if ":" in str(host):
+            self.address_family = socket.AF_INET6
         super().__init__((host, port), handler)
         self.studio = studio
-        self.loopback_only = host in LOOPBACK
+        self.loopback_only = is_loopback(self.server_address[0])
+        self.own_names = {"localhost", str(host).lower().rstrip(".")}
         self.stopping = threading.Event()
+        self._due: dict = {}  # connection -> when its request must have arrived (None: late)
+        self._due_guard = threading.Lock()
+        threading.Thread(target=self._watch, name="studio-deadlines", daemon=True).start()
+
+    # -- time limits --------------------------------------------------------------------------
+
+    def expect(self, connection) -> None:
+        """A request starts to arrive on ``connection``: it has ``request_seconds``."""
+        with self._due_guard:
+            self._due[connection] = time.monotonic() + self.request_seconds
+
+    def arrived(self, connection) -> bool:
+        """The request on ``connection`` is in; True if it came too late (reading was cut)."""
+        with self._due_guard:
+            return self._due.pop(connection, 0.0) is None
+
+    def _watch(self):
+        """Every half second, stop reading from connections whose request is late: a client
+        that sends a byte now and then cannot hold a thread for ever."""
+        while not self.stopping.wait(0.5):
+            now = time.monotonic()
+            with self._due_guard:
+                late = [c for c, due in self._due.items() if due is not None and due < now]
+                for connection in late:
+                    self._due[connection] = None
+            for connection in late:
+                with contextlib.suppress(OSError):
+                    connection.shutdown(socket.SHUT_RD)
+
+    def handle_error(self, request, client_address):
+        """A client that left (reset, broken pipe) or was too slow is nothing to report; any
+        other error outside a request's handler is one line, not a traceback."""
+        error = sys.exc_info()[1]
+        if isinstance(error, (ConnectionError, TimeoutError)):
+            return
+        print(f"tatamikomi serve: {type(error).__name__}: {error}", file=sys.stderr)
 
     @property
     def url(self) -> str:
