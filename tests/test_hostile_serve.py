@@ -75,8 +75,11 @@ def test_a_100k_deep_json_body_is_refused_before_it_is_parsed(url):
     status, answer = raw_post(url, "/api/predict", b"[" * 100_000 + b"]" * 100_000)
     message = one_line_error(status, answer, 400)
     assert message == said("studio_json_deep", depth=100_000, limit=server.MAX_JSON_DEPTH)
-    brackets_in_strings = json.dumps({"sample": 0, "name": "[" * 5000}).encode()
-    assert raw_post(url, "/api/predict", brackets_in_strings)[0] == 200  # strings do not count
+    in_strings = json.dumps({"sample": 0, "name": '\\"[' * 5000, "x": "\\"}).encode()
+    assert raw_post(url, "/api/predict", in_strings)[0] == 200  # brackets in strings do not count
+    deep_after_string = b'{"name": "\\\\", "sample": ' + b"[" * 40 + b"]" * 40 + b"}"
+    status, answer = raw_post(url, "/api/predict", deep_after_string)
+    assert one_line_error(status, answer, 400) == said("studio_json_deep", depth=41, limit=32)
 
 
 def test_a_5000_digit_number_is_refused(url):
@@ -362,7 +365,6 @@ def test_the_listen_backlog_holds_a_class(studio):
             client.close()
         assert connected == 100 and listening.request_queue_size >= 128
     finally:
-        listening.stopping.set()
         listening.server_close()
 
 
