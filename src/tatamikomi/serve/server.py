@@ -737,7 +737,7 @@ class StudioServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     #: connections the kernel queues before they are accepted (a class opening the page at once)
-    request_queue_size = 128
+    request_queue_size = 256
     #: seconds a request (its line, headers and body) may take to arrive
     request_seconds = 120.0
 
