@@ -2,7 +2,8 @@
 
 - :func:`atomic_write` writes a temporary file beside the target and puts it in place in one
   step; the target is only ever a regular file (a folder, a FIFO, a device or a link is
-  refused, even with ``overwrite``). Without ``overwrite`` the final name is created
+  refused, even with ``overwrite``). :func:`atomic_writes` writes several files so: every
+  target is checked before the first is written. Without ``overwrite`` the final name is created
   exclusively (a hard link, which fails if the name exists), so a file that appeared while
   we wrote is never replaced.
 - Temporaries are named ``.NAME.<pid>.<random>.tmp``. A writer killed mid-save (``kill -9``)
@@ -102,6 +103,27 @@ def atomic_write(path, *, overwrite: bool = False, hint: str = ""):
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+@contextlib.contextmanager
+def atomic_writes(paths, *, overwrite: bool = False, hint: str = ""):
+    """Several files written as :func:`atomic_write` writes one (yields one binary file object
+    per path), checked together: every target is refused or accepted before the first byte of
+    any is written, and none is put in place until all have been written. A folder or a link
+    in the place of the second file leaves the first one as it was."""
+    paths = [os.fspath(p) for p in paths]
+    for path in paths:
+        refuse_special(path)
+        if not overwrite:
+            refuse_overwrite(path, hint)
+        directory = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(directory):
+            raise FileNotFoundError(f"the folder {directory} does not exist; create it first")
+    with contextlib.ExitStack() as stack:
+        yield [
+            stack.enter_context(atomic_write(path, overwrite=overwrite, hint=hint))
+            for path in paths
+        ]
 
 
 def _create_exclusively(temporary: str, path: str, hint: str) -> None:

@@ -1052,6 +1052,13 @@ CLI = {
         "mini_measure_dir": "--data-dir {data_dir} is not used by mnist-mini, the dataset {path} "
         "was trained on (bundled with tatamikomi); to measure it on the dataset in that folder "
         "pass --dataset {data_dir}",
+        # issue 20 (export and import)
+        "export_dtype": "the ONNX file's numbers: float32 (default; what onnxruntime runs) or "
+        "float64 (onnxruntime's CPU provider has no float64 convolution); ONNX only",
+        "onnx_cast": "the model's {model_dtype} parameters were written as {dtype}, which "
+        "onnxruntime runs (--dtype float64 keeps them as they are)",
+        "onnx_float64": "note: the file is float64; onnxruntime's CPU provider cannot run float64 "
+        "convolutions (Conv), so run it with ONNX's reference evaluator, or export float32",
     },
     "ja": {
         "usage": "使い方: ",
@@ -1397,6 +1404,15 @@ CLI = {
         "mini_measure_dir": "--data-dir {data_dir} は mnist-mini({path} が学習したデータ"
         "セット。tatamikomi に同梱)では使いません。そのフォルダのデータセットで測るには "
         "--dataset {data_dir} を指定してください",
+        # issue 20 (export and import)
+        "export_dtype": "ONNX ファイルの数の型: `float32`(既定値。`onnxruntime` が実行できる"
+        "型)または `float64`(`onnxruntime` の CPU プロバイダには `float64` の畳み込みがあり"
+        "ません)。ONNX のみ",
+        "onnx_cast": "モデルの {model_dtype} のパラメータを、onnxruntime が実行できる {dtype} "
+        "として書き出しました(--dtype float64 でそのまま残せます)",
+        "onnx_float64": "注意: このファイルは float64 です。onnxruntime の CPU プロバイダは "
+        "float64 の畳み込み(Conv)を実行できないので、ONNX の参照評価器で実行するか、float32 "
+        "で書き出してください",
     },
 }
 
@@ -1768,6 +1784,37 @@ ERRORS = {
         "the model file back to download it",
         "studio_file_unreadable": "the file of model {id} ({name}) cannot be read ({why}); make it "
         "readable to download it",
+        # issue 20 (export and import)
+        "model_preprocess": "{path}: the preprocessing {preprocess} cannot be used (divide_by "
+        "must be a positive number, e.g. 255); use an intact copy",
+        "model_classes": "{path}: the metadata names {count} classes for {outputs} outputs; give "
+        "one class name per output (or use an intact copy)",
+        "model_too_large": "{path}: one example holds {values:,} values at {where} ({shape}), "
+        "more than the {limit:,} tatamikomi allows; use a smaller input size or padding",
+        "the_input": "the input",
+        "import_layers": "{path} has {count:,} layers or more; tatamikomi imports at most "
+        "{limit:,}",
+        "onnx_dtype": "an ONNX file of dtype {dtype!r} cannot be written; choose one of {choices}",
+        "onnx_cycle": "ONNX node {node} ({op}) writes {name!r}, a tensor the graph already has (a "
+        "cycle); tatamikomi imports a chain of layers, each writing a new tensor",
+        "torch_source_size": "{path} is {size:,} bytes; a model.py written by tatamikomi export "
+        "is a few kilobytes (at most {limit:,} bytes are read). Export the model again",
+        "torch_source_syntax": "{path} is not Python that tatamikomi can read ({error}); export "
+        "the model again",
+        "torch_source_literal": "{path}, line {line}: only plain values (numbers, strings, "
+        "tuples) can be read here; export the model again",
+        "torch_not_state": "{path} is not a PyTorch state_dict ({error})",
+        "torch_inflated": "{path} inflates to more than {limit:,} bytes from a file of {size:,} "
+        "(torch.save does not compress); save it again with torch.save(module.state_dict(), "
+        "path)",
+        "torch_declared": "{path}: its tensors declare {declared:,} bytes but the file holds "
+        "{held:,}; save it again with torch.save(module.state_dict(), path)",
+        "torch_missing_keys": "{path} does not fit {source}: the weights lack {names}; export "
+        "both files again",
+        "torch_extra_keys": "{path} does not fit {source}: the weights have {names}, which the "
+        "architecture lacks; export both files again",
+        "torch_shape": "{path} does not fit {source}: {name} is {held} in the weights but "
+        "{declared} in the architecture; export both files again",
     },
     "ja": {
         # the engine and the layers
@@ -2044,6 +2091,41 @@ ERRORS = {
         "ダウンロードするにはモデルファイルを元に戻してください",
         "studio_file_unreadable": "モデル {id} のファイル({name})を読めません({why})。ダウンロード"
         "するには読めるようにしてください",
+        # issue 20 (export and import)
+        "model_preprocess": "{path}: 前処理 {preprocess} は使えません(divide_by は 255 のような"
+        "正の数でなければなりません)。壊れていないコピーを使ってください",
+        "model_classes": "{path}: メタデータのクラス名は {count} 個ですが、出力は {outputs} 個"
+        "です。出力ごとに 1 つのクラス名を指定してください(または壊れていないコピーを使って"
+        "ください)",
+        "model_too_large": "{path}: 1 つの例が {where} で {values:,} 個の値({shape})になり、"
+        "tatamikomi の上限 {limit:,} を超えます。入力サイズかパディングを小さくしてください",
+        "the_input": "入力",
+        "import_layers": "{path} には {count:,} 層以上あります。tatamikomi が読み込めるのは "
+        "{limit:,} 層までです",
+        "onnx_dtype": "dtype {dtype!r} の ONNX ファイルは書き出せません。{choices} のどれかを"
+        "選んでください",
+        "onnx_cycle": "ONNX のノード {node}({op})が、グラフにすでにあるテンソル {name!r} に"
+        "書き込みます(循環です)。tatamikomi が読み込むのは、層ごとに新しいテンソルを書く層の"
+        "連なりです",
+        "torch_source_size": "{path} は {size:,} バイトです。tatamikomi export が書く model.py は"
+        "数キロバイトです(読むのは {limit:,} バイトまで)。モデルを書き出し直してください",
+        "torch_source_syntax": "{path} は tatamikomi が読める Python ではありません({error})。"
+        "モデルを書き出し直してください",
+        "torch_source_literal": "{path} の {line} 行目: ここで読めるのは単純な値(数、文字列、"
+        "タプル)だけです。モデルを書き出し直してください",
+        "torch_not_state": "{path} は PyTorch の state_dict ではありません({error})",
+        "torch_inflated": "{path} は {size:,} バイトのファイルから {limit:,} バイトを超えて展開"
+        "されます(torch.save は圧縮しません)。torch.save(module.state_dict(), path) で保存し"
+        "直してください",
+        "torch_declared": "{path}: テンソルは {declared:,} バイトと宣言していますが、ファイルに"
+        "あるのは {held:,} バイトです。torch.save(module.state_dict(), path) で保存し直して"
+        "ください",
+        "torch_missing_keys": "{path} は {source} に合いません: 重みに {names} がありません。"
+        "両方のファイルを書き出し直してください",
+        "torch_extra_keys": "{path} は {source} に合いません: 重みにある {names} が構造に"
+        "ありません。両方のファイルを書き出し直してください",
+        "torch_shape": "{path} は {source} に合いません: {name} の形が重みでは {held}、構造では "
+        "{declared} です。両方のファイルを書き出し直してください",
     },
 }
 

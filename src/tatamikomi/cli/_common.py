@@ -181,3 +181,11 @@ def check_output(path, *, force: bool, hint: str | None = None, lang: str = "en"
         raise refuse("no_folder", folder=folder)
     if not os.access(folder, os.W_OK):
         raise refuse("read_only", folder=folder)
+
+
+def check_outputs(paths, *, force: bool, hint: str | None = None, lang: str = "en") -> None:
+    """:func:`check_output` for every file a command writes, all before the first is written:
+    a command with several outputs (``export -o model.pt`` writes model.pt and model.py) writes
+    none of them when one cannot be written."""
+    for path in paths:
+        check_output(path, force=force, hint=hint, lang=lang)

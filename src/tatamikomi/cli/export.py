@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import os
 
-from ..export.onnx import DEFAULT_OPSET
+import numpy as np
+
+from ..export.onnx import DEFAULT_DTYPE, DEFAULT_OPSET, DTYPES
 from ..io import ModelFileError
 from ..models import save
 from . import _args
 from ._args import say_text
-from ._common import CommandError, check_output, error_text, model_by_name
+from ._common import CommandError, check_outputs, error_text, model_by_name, say
 
 _TORCH_SUFFIXES = (".pt", ".pth")
 
@@ -34,6 +36,9 @@ def add_parser(subparsers, lang="en") -> None:
         "--opset", type=int, default=DEFAULT_OPSET, help=help("opset", default=DEFAULT_OPSET)
     )
     export.add_argument("--softmax", action="store_true", help=help("softmax"))
+    export.add_argument(
+        "--dtype", choices=DTYPES, default=DEFAULT_DTYPE, help=help("export_dtype")
+    )
     export.set_defaults(handler=_export)
 
     imports = _args.add_command(
@@ -46,17 +51,30 @@ def add_parser(subparsers, lang="en") -> None:
     imports.set_defaults(handler=_import)
 
 
+def _outputs(output: str, suffix: str) -> list[str]:
+    """Every file ``export -o output`` writes (model.pt brings model.py)."""
+    if suffix == ".onnx":
+        return [output]
+    from ..export.torch import output_paths
+
+    return list(output_paths(output))
+
+
 def _export(args) -> int:
     suffix = os.path.splitext(args.output)[1].lower()
     if suffix not in (".onnx", *_TORCH_SUFFIXES):
         raise CommandError(say_text("export_suffix", args.lang, path=repr(args.output)))
-    check_output(args.output, force=args.force, lang=args.lang)
+    check_outputs(_outputs(args.output, suffix), force=args.force, lang=args.lang)
     model = model_by_name(args.model, args.lang)
     try:
         if suffix == ".onnx":
             from ..export.onnx import to_onnx
 
-            to_onnx(model, args.output, args.opset, args.softmax, overwrite=args.force)
+            to_onnx(
+                model, args.output, args.opset, args.softmax, overwrite=args.force,
+                dtype=args.dtype,
+            )
+            _say_dtype(np.dtype(model.dtype).name, args.dtype, args.lang)
             written = args.output
         else:
             from ..export.torch import save_torch
@@ -69,6 +87,14 @@ def _export(args) -> int:
     name = type(model).__name__
     print(say_text("exported", args.lang, written=written, model=name, shape=shape))
     return 0
+
+
+def _say_dtype(model_dtype: str, dtype: str, lang: str) -> None:
+    """One line when the ONNX file's numbers differ from the model's, or are float64."""
+    if dtype == "float64":
+        say(say_text("onnx_float64", lang))
+    elif model_dtype != dtype:
+        say(say_text("onnx_cast", lang, model_dtype=model_dtype, dtype=dtype))
 
 
 def _input_shape(text, lang):
@@ -85,7 +111,7 @@ def _import(args) -> int:
     output = args.output or os.path.splitext(os.path.basename(args.source))[0] + ".npz"
     if suffix not in (".onnx", *_TORCH_SUFFIXES):
         raise CommandError(say_text("import_suffix", args.lang, path=repr(args.source)))
-    check_output(output, force=args.force, lang=args.lang)
+    check_outputs([output], force=args.force, lang=args.lang)
     shape = _input_shape(args.input_shape, args.lang)
     try:
         if suffix == ".onnx":

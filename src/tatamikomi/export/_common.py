@@ -1,11 +1,24 @@
 """What the ONNX and PyTorch converters share: the layer's spec type, each layer's input shape,
-the refusal of what cannot be mapped, and the install hints."""
+the refusal of what cannot be mapped, the install hints, and the checks an imported model passes
+before it is built (its number of layers, its parameters) and before it is written (the rules of
+a loaded model file)."""
 
 from __future__ import annotations
 
 import importlib
 
 import numpy as np
+
+from .. import i18n
+
+#: the most layers (ONNX nodes, PyTorch modules) an import reads: the book's DeepConvNet has 20
+MAX_LAYERS = 1000
+
+
+def check_layer_count(count: int, where) -> None:
+    """Refuse, before they are read one by one, more than :data:`MAX_LAYERS` layers."""
+    if count > MAX_LAYERS:
+        raise i18n.error(ValueError, "import_layers", path=where, count=count, limit=MAX_LAYERS)
 
 
 def spec_type(layer) -> str:
@@ -59,10 +72,17 @@ def metadata(model) -> dict:
     }
 
 
-def build_sequential(entries, arrays, info: dict, dtype):
+def build_sequential(entries, arrays, info: dict, dtype, *, where="the imported model"):
     """A tatamikomi :class:`~tatamikomi.models.Sequential` from spec entries and each layer's
-    arrays (``{"W": ..., "b": ...}`` per layer, in the layer's own names)."""
+    arrays (``{"W": ..., "b": ...}`` per layer, in the layer's own names).
+
+    The spec may not ask for more parameters than the arrays hold (checked before they are
+    drawn), and the model passes the rules of a loaded model file
+    (:func:`tatamikomi.models.files.check_model`: finite weights, preprocessing, classes, the
+    values of one example), so that what is imported can be saved, loaded and used."""
+    from ..init import parameter_limit
     from ..models import from_spec
+    from ..models.files import check_model
 
     if not info.get("input_shape"):
         raise ValueError(
@@ -71,7 +91,9 @@ def build_sequential(entries, arrays, info: dict, dtype):
     spec = {"input_shape": [int(s) for s in info["input_shape"]], "layers": list(entries)}
     if info.get("classes"):
         spec["classes"] = [str(c) for c in info["classes"]]
-    model = from_spec(spec, dtype=dtype)
+    held = sum(int(np.size(value)) for values in arrays for value in values.values())
+    with parameter_limit(held, f"the file holds {held:,} values"):
+        model = from_spec(spec, dtype=dtype)
     for layer, values, entry in zip(model.layers, arrays, entries):
         for key, value in values.items():
             store = layer.params if key in layer.params else layer.buffers
@@ -84,5 +106,6 @@ def build_sequential(entries, arrays, info: dict, dtype):
                 )
             store[key] = np.array(value, dtype=np.dtype(dtype), copy=True)
     model.preprocess = info.get("preprocess")
+    check_model(model, where)
     model.eval()
     return model

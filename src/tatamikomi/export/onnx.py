@@ -2,7 +2,9 @@
 reads a graph of the supported operators back into a tatamikomi model.
 
 The graph takes ``input`` (N, C, H, W) with a dynamic batch axis ``N`` and gives ``output``
-(N, classes), the scores (or, with ``softmax=True``, the probabilities). The model's name, its
+(N, classes), the scores (or, with ``softmax=True``, the probabilities). Its numbers are float32
+unless ``dtype="float64"`` is asked for: onnxruntime's CPU provider has no float64 convolution,
+so a float64 model (the book's weights) is cast to float32 by default. The model's name, its
 input shape, classes and preprocessing travel as metadata (``metadata_props``, JSON values).
 
 Each layer maps by its spec type (``layer.spec_type``) through ``_EXPORTERS``; each
@@ -22,6 +24,10 @@ from . import _common
 from ._common import refuse
 
 DEFAULT_OPSET = 17
+#: the number type of an exported graph unless asked otherwise: what onnxruntime runs everywhere
+DEFAULT_DTYPE = "float32"
+#: the number types an exported graph may have
+DTYPES = ("float32", "float64")
 _METADATA_KEYS = ("name", "input_shape", "classes", "preprocess")
 _NUMPY_TO_ONNX = {np.dtype(np.float32): 1, np.dtype(np.float64): 11, np.dtype(np.float16): 10}
 
@@ -212,15 +218,24 @@ _EXPORTERS = {
 }
 
 
-def to_onnx_model(model, opset: int = DEFAULT_OPSET, softmax: bool = False):
+def export_dtype(dtype=DEFAULT_DTYPE) -> np.dtype:
+    """The number type of an exported graph: ``"float32"`` (the default) or ``"float64"``."""
+    try:
+        name = np.dtype(dtype).name
+    except TypeError:
+        name = None
+    if name not in DTYPES:
+        raise i18n.error(ValueError, "onnx_dtype", dtype=dtype, choices=", ".join(DTYPES))
+    return np.dtype(name)
+
+
+def to_onnx_model(model, opset: int = DEFAULT_OPSET, softmax: bool = False, *, dtype=DEFAULT_DTYPE):
     """The ONNX ``ModelProto`` of ``model`` (eval-mode behaviour); see :func:`to_onnx`."""
     onnx = _onnx()
     helper = onnx.helper
     if opset < 13:
         raise i18n.error(ValueError, "opset_old", opset=opset)
-    dtype = np.dtype(model.dtype)
-    if dtype not in _NUMPY_TO_ONNX:
-        raise ValueError(f"a model of dtype {dtype} cannot be exported to ONNX")
+    dtype = export_dtype(dtype)
     graph = _Graph(dtype, opset)
     shapes = _common.input_shapes(model)
     for (name, layer), shape in zip(model.layers.items(), shapes):
@@ -266,16 +281,23 @@ def _version() -> str:
     return __version__
 
 
-def to_onnx(model, path, opset: int = DEFAULT_OPSET, softmax: bool = False, *, overwrite=False):
+def to_onnx(
+    model, path, opset: int = DEFAULT_OPSET, softmax: bool = False, *, overwrite=False,
+    dtype=DEFAULT_DTYPE,
+):
     """Write ``model`` to ``path`` as an ONNX file (atomically; an existing file only with
     ``overwrite=True``). Returns the ``onnx.ModelProto``, which passes
     ``onnx.checker.check_model(full_check=True)``.
+
+    ``dtype``: the graph's number type, ``"float32"`` (default: the parameters are cast, as
+    onnxruntime runs float32) or ``"float64"`` (the ONNX reference evaluator runs it;
+    onnxruntime's CPU provider has no float64 Conv).
 
     Shape: ``input`` (N, C, H, W) -> ``output`` (N, classes), N dynamic. The graph computes
     what ``model.predict(x)`` computes (eval mode: dropout is the identity, batch norm uses
     its running statistics); ``softmax=True`` appends a Softmax over the classes.
     """
-    proto = to_onnx_model(model, opset, softmax)
+    proto = to_onnx_model(model, opset, softmax, dtype=dtype)
     _onnx().checker.check_model(proto, full_check=True)
     with atomic_write(path, overwrite=overwrite, hint="Give --force to replace it.") as f:
         f.write(proto.SerializeToString())
@@ -653,7 +675,9 @@ def from_onnx(path, *, input_shape=None, classes=None, preprocess=None):
             raise ValueError(f"{path} is not an ONNX file ({error})") from None
     else:
         proto = path
+    where = os.fspath(path) if isinstance(path, (str, os.PathLike)) else "the ONNX graph"
     graph = proto.graph
+    _common.check_layer_count(len(graph.node), where)
     reader = _Reader(graph)
     inputs = [i for i in graph.input if i.name not in reader.values]
     if len(inputs) != 1 or len(graph.output) != 1:
@@ -679,9 +703,17 @@ def from_onnx(path, *, input_shape=None, classes=None, preprocess=None):
     entries, arrays, pending = [], [], {}
     current = inputs[0].name
     nodes = [n for n in graph.node if n.op_type != "Constant"]
+    written = {current, *reader.values}  # every tensor is written once: no cycle, no overwrite
     for index, node in enumerate(nodes):
         if not node.input or node.input[0] != current:
             raise _refuse_node(node, "a branch (the graph is not a chain of layers)")
+        for output in filter(None, node.output):
+            if output in written:
+                raise i18n.error(
+                    ValueError, "onnx_cycle", node=node.name or "(unnamed)", op=node.op_type,
+                    name=output,
+                )
+            written.add(output)
         current = node.output[0]
         if node.op_type == "Identity":
             continue
@@ -714,7 +746,10 @@ def from_onnx(path, *, input_shape=None, classes=None, preprocess=None):
         raise ValueError("the ONNX graph's output is not the end of its chain of nodes")
     if not entries:
         raise ValueError("the ONNX graph has no layer tatamikomi can import")
-    return _common.build_sequential(entries, arrays, info, dtype)
+    return _common.build_sequential(entries, arrays, info, dtype, where=where)
 
 
-__all__ = ["to_onnx", "to_onnx_model", "from_onnx", "DEFAULT_OPSET"]
+__all__ = [
+    "to_onnx", "to_onnx_model", "from_onnx", "export_dtype", "DEFAULT_OPSET", "DEFAULT_DTYPE",
+    "DTYPES",
+]  # fmt: skip

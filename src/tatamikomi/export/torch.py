@@ -26,7 +26,7 @@ from collections import OrderedDict
 import numpy as np
 
 from .. import i18n
-from .._files import atomic_write, refuse_overwrite
+from .._files import atomic_writes
 from . import _common
 from ._common import refuse
 
@@ -35,6 +35,14 @@ _MODULES = (
     "Conv2d", "Linear", "Flatten", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d",
     "BatchNorm1d", "BatchNorm2d", "Dropout", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Identity",
 )  # fmt: skip
+
+
+#: the largest model.py read: tatamikomi writes under 200 bytes a module
+MAX_SOURCE_BYTES = 512 * 1024
+#: torch.save stores tensors uncompressed; a model.pt may inflate to at most this many times
+#: its size (and always to FREE_INFLATED_BYTES), counted while its members are read
+MAX_INFLATION = 50
+FREE_INFLATED_BYTES = 16 << 20
 
 
 def _torch():
@@ -303,7 +311,7 @@ _IMPORTERS = {
 }
 
 
-def from_torch(module, *, input_shape=None, classes=None, preprocess=None):
+def from_torch(module, *, input_shape=None, classes=None, preprocess=None, where=None):
     """A tatamikomi :class:`~tatamikomi.models.Sequential` from a ``torch.nn.Sequential`` (or a
     ``DistributedDataParallel`` around one) of the supported modules: Conv2d, Linear (with or
     without the Flatten before it: the book's Affine flattens by itself), MaxPool2d, AvgPool2d,
@@ -312,6 +320,8 @@ def from_torch(module, *, input_shape=None, classes=None, preprocess=None):
 
     ``input_shape`` (one example, e.g. (1, 28, 28)) is needed unless the module came from
     :func:`to_torch` or :func:`load_torch`, which keep it (with the classes and preprocessing).
+    The model is checked as a loaded model file is (finite weights, preprocessing, classes,
+    sizes); ``where`` names the source in the message.
     """
     torch = _torch()
     module = getattr(module, "module", module)  # DistributedDataParallel wraps the model
@@ -328,6 +338,7 @@ def from_torch(module, *, input_shape=None, classes=None, preprocess=None):
     ):
         if value is not None:
             info[key] = value
+    _common.check_layer_count(len(module), where or type(module).__name__)
     children = [(n, m) for n, m in module.named_children() if type(m).__name__ != "Identity"]
     entries, arrays = [], []
     dtype = None
@@ -345,7 +356,9 @@ def from_torch(module, *, input_shape=None, classes=None, preprocess=None):
         arrays.append(values)
         for value in values.values():
             dtype = dtype or value.dtype
-    return _common.build_sequential(entries, arrays, info, dtype or np.float32)
+    return _common.build_sequential(
+        entries, arrays, info, dtype or np.float32, where=where or type(module).__name__
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -395,41 +408,52 @@ def _source(modules, info, pt_name) -> str:
     return "\n".join(lines)
 
 
+def output_paths(path) -> tuple[str, str]:
+    """The files :func:`save_torch` writes for ``path``: ``model.pt`` and ``model.py``."""
+    return os.fspath(path), _companion(path)
+
+
 def save_torch(model, path, *, overwrite=False) -> tuple[str, str]:
     """Write ``path`` (``model.pt``: the state_dict of :func:`to_torch`'s module) and the
-    generated ``model.py`` beside it; returns both paths. Files are written atomically and an
-    existing one is only replaced with ``overwrite=True``."""
+    generated ``model.py`` beside it; returns both paths. Both targets are checked before
+    either is written (a folder or a link in the place of model.py leaves model.pt as it was),
+    each is written atomically, and an existing one is only replaced with ``overwrite=True``."""
     torch = _torch()
     import io
 
-    path = os.fspath(path)
-    source_path = _companion(path)
-    if not overwrite:
-        for existing in (path, source_path):
-            refuse_overwrite(existing, "Give --force to replace it.")
+    path, source_path = output_paths(path)
     modules = _modules(model)
     module = _build(modules, getattr(torch, np.dtype(model.dtype).name))
     buffer = io.BytesIO()
     torch.save(module.state_dict(), buffer)
     source = _source(modules, _common.metadata(model), os.path.basename(path))
-    with atomic_write(path, overwrite=overwrite, hint="Give --force to replace it.") as f:
-        f.write(buffer.getvalue())
-    with atomic_write(source_path, overwrite=overwrite, hint="Give --force to replace it.") as f:
-        f.write(source.encode("utf-8"))
+    hint = "Give --force to replace it."
+    with atomic_writes((path, source_path), overwrite=overwrite, hint=hint) as (weights, code):
+        weights.write(buffer.getvalue())
+        code.write(source.encode("utf-8"))
     return path, source_path
 
 
 def _read_source(source_path):
     """The module list and the metadata of a generated model.py, read as literals: the file is
-    parsed, never run."""
+    parsed, never run. Its size and its number of modules are bounded before they cost."""
+    size = os.path.getsize(source_path)
+    if size > MAX_SOURCE_BYTES:
+        raise i18n.error(
+            ValueError, "torch_source_size", path=source_path, size=size, limit=MAX_SOURCE_BYTES
+        )
     with open(source_path, encoding="utf-8") as f:
-        tree = ast.parse(f.read(), source_path)
+        try:
+            tree = ast.parse(f.read(), source_path)
+        except (SyntaxError, ValueError) as error:
+            raise i18n.error(ValueError, "torch_source_syntax", path=source_path,
+                             error=str(error).splitlines()[0]) from None  # fmt: skip
     info, modules = {}, []
     for statement in tree.body:
         if isinstance(statement, ast.Assign) and isinstance(statement.targets[0], ast.Name):
             key = statement.targets[0].id.lower()
             if key in ("input_shape", "classes", "preprocess"):
-                info[key] = ast.literal_eval(statement.value)
+                info[key] = _literal(statement.value, source_path)
     for node in ast.walk(tree):
         if isinstance(node, ast.Tuple) and len(node.elts) == 2:
             name, call = node.elts
@@ -438,26 +462,109 @@ def _read_source(source_path):
                 if cls not in _MODULES or call.args:
                     raise ValueError(f"{source_path}: nn.{cls}(...) is not a module tatamikomi "
                                      f"builds")  # fmt: skip
-                kwargs = {k.arg: ast.literal_eval(k.value) for k in call.keywords}
-                modules.append((ast.literal_eval(name), cls, kwargs, {}))
+                _common.check_layer_count(len(modules) + 1, source_path)
+                kwargs = {k.arg: _literal(k.value, source_path) for k in call.keywords}
+                modules.append((_literal(name, source_path), cls, kwargs, {}))
     if not modules:
         raise ValueError(f"{source_path} does not look like a model.py written by tatamikomi")
     return modules, info
 
 
+def _literal(node, source_path):
+    try:
+        return ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        raise i18n.error(ValueError, "torch_source_literal", path=source_path,
+                         line=getattr(node, "lineno", "?")) from None  # fmt: skip
+
+
+def _read_state(path):
+    """The state_dict in the file ``path``, read by ``torch.load(weights_only=True)`` after
+    every member of its zip has been inflated once, counting the bytes it really gives (not
+    the sizes it declares), so that a recompressed bomb stops at the limit; and the tensors'
+    declared sizes must fit the bytes the file holds."""
+    import zipfile
+
+    torch = _torch()
+    with open(path, "rb") as file:
+        size = os.fstat(file.fileno()).st_size
+        limit = max(FREE_INFLATED_BYTES, MAX_INFLATION * size)
+        held = None
+        try:
+            with zipfile.ZipFile(file) as archive:
+                held = 0
+                for info in archive.infolist():
+                    if held + info.file_size > limit:  # the declared size, before reading
+                        held += info.file_size
+                        break
+                    with archive.open(info) as member:
+                        while held <= limit:
+                            chunk = member.read(1 << 20)
+                            if not chunk:
+                                break
+                            held += len(chunk)
+                    if held > limit:
+                        break
+        except zipfile.BadZipFile as error:
+            if held is not None:  # a zip whose member is damaged (a CRC error...)
+                raise i18n.error(ValueError, "torch_not_state", path=path, error=error) from None
+        except (OSError, RuntimeError, EOFError, NotImplementedError) as error:
+            raise i18n.error(ValueError, "torch_not_state", path=path,
+                             error=str(error).splitlines()[0]) from None  # fmt: skip
+        if held is not None and held > limit:
+            raise i18n.error(ValueError, "torch_inflated", path=path, size=size, limit=limit)
+        file.seek(0)
+        try:
+            state = torch.load(file, weights_only=True, map_location="cpu")
+        except Exception as error:  # an unpickling error, or not a torch file
+            first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+            raise i18n.error(ValueError, "torch_not_state", path=path, error=first) from None
+    if (
+        not isinstance(state, dict)
+        or not state
+        or not all(isinstance(v, torch.Tensor) for v in state.values())
+    ):
+        raise ValueError(f"{path} is not a PyTorch state_dict (a dict of tensors)")
+    declared = sum(int(v.numel()) * v.element_size() for v in state.values())
+    if declared > (held if held is not None else size):
+        raise i18n.error(
+            ValueError, "torch_declared", path=path, declared=declared,
+            held=held if held is not None else size,
+        )
+    return state
+
+
+def _check_fit(module, state, path, source):
+    """Refuse, in one line and before any tensor is copied, weights that do not fit the
+    module: a missing or extra name, or another shape."""
+    expected = module.state_dict()
+    missing = [k for k in expected if k not in state]
+    extra = [k for k in state if k not in expected]
+    if missing or extra:
+        key = "torch_missing_keys" if missing else "torch_extra_keys"
+        names = ", ".join((missing or extra)[:3]) + (", ..." if len(missing or extra) > 3 else "")
+        raise i18n.error(ValueError, key, path=path, source=source, names=names)
+    for key, value in expected.items():
+        if tuple(value.shape) != tuple(state[key].shape):
+            raise i18n.error(
+                ValueError, "torch_shape", path=path, source=source, name=key,
+                declared=tuple(value.shape), held=tuple(state[key].shape),
+            )
+
+
 def load_torch(path, *, module=None):
     """A tatamikomi model from ``model.pt``, with the architecture from the ``model.py`` beside
-    it (or from ``module``, an ``nn.Sequential`` of the same layout, e.g. the one you trained)."""
+    it (or from ``module``, an ``nn.Sequential`` of the same layout, e.g. the one you trained).
+
+    The work is bounded before it is done: model.pt's members are inflated once with their real
+    size counted (at most :data:`MAX_INFLATION` times the file), model.py is read only up to
+    :data:`MAX_SOURCE_BYTES` and its modules are built on PyTorch's ``meta`` device (no memory)
+    and compared with the weights' names and shapes before the weights are put in."""
     torch = _torch()
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise i18n.error(FileNotFoundError, "torch_missing", path=path)
-    try:
-        state = torch.load(path, weights_only=True, map_location="cpu")
-    except Exception as error:  # an unpickling error, or not a torch file
-        raise ValueError(f"{path} is not a PyTorch state_dict ({error})") from None
-    if not isinstance(state, dict) or not state:
-        raise ValueError(f"{path} is not a PyTorch state_dict (a dict of tensors)")
+    state = _read_state(path)
     info = {}
     if module is None:
         source_path = _companion(path)
@@ -467,13 +574,16 @@ def load_torch(path, *, module=None):
                 f"both with tatamikomi export, or pass module= to load_torch"
             )
         modules, info = _read_source(source_path)
-        module = _build(modules, next(v.dtype for v in state.values() if v.is_floating_point()))
-    try:
+        dtype = next((v.dtype for v in state.values() if v.is_floating_point()), None)
+        with torch.device("meta"):  # shapes without memory: checked before anything is real
+            module = _build(modules, dtype)
+        _check_fit(module, state, path, source_path)
+        module.load_state_dict(state, assign=True)  # the loaded tensors become the weights
+    else:
+        _check_fit(module, state, path, type(module).__name__)
         module.load_state_dict(state)
-    except RuntimeError as error:
-        raise ValueError(f"{path} does not fit the module: {error}") from None
     module.tatamikomi = {**(getattr(module, "tatamikomi", None) or {}), **info}
-    return from_torch(module)
+    return from_torch(module, where=path)
 
 
 __all__ = ["to_torch", "from_torch", "save_torch", "load_torch"]

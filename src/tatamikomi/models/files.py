@@ -38,11 +38,49 @@ def _preprocess(preprocess, path):
         or not np.isfinite(divide_by)
         or divide_by <= 0
     ):
-        raise io.ModelFileError(
-            f"{path}: the metadata's preprocessing {preprocess!r} was edited (divide_by must be a "
-            f"positive number, e.g. 255); use an intact copy"
+        raise i18n.error(
+            io.ModelFileError, "model_preprocess", path=path, preprocess=repr(preprocess)
         )
     return preprocess
+
+
+#: the most values one example may hold at any layer (the input included): 4096 x 4096, so that
+#: predicting one image never asks for more than a few hundred megabytes
+MAX_EXAMPLE_VALUES = 4096 * 4096
+
+
+def check_weights(weights: dict, path) -> None:
+    """Refuse weights a model cannot predict with: NaN, infinity, integers."""
+    for name, array in weights.items():
+        array = np.asarray(array)
+        if array.dtype.kind != "f" or not np.isfinite(array).all():
+            key = "model_not_finite" if array.dtype.kind == "f" else "model_integers"
+            raise i18n.error(io.ModelFileError, key, path=path, name=name)
+
+
+def check_model(model, path) -> None:
+    """The rules every model meets before it is used or written, whatever it came from (a model
+    file by :func:`load`, an ONNX or PyTorch import before it is saved): finite float weights,
+    a preprocessing whose divide_by is a positive finite number, as many classes as outputs, and
+    at most :data:`MAX_EXAMPLE_VALUES` values per example at the input and after every layer.
+    ``path`` names the source in the message. Raises :class:`~tatamikomi.io.ModelFileError`."""
+    check_weights(model.state_dict(), path)
+    model.preprocess = _preprocess(getattr(model, "preprocess", None), path)
+    shapes = [tuple(model.input_shape), *model.output_shapes()]
+    for index, shape in enumerate(shapes):
+        values = int(np.prod([int(s) for s in shape], dtype=object))
+        if values > MAX_EXAMPLE_VALUES:
+            where = list(model.layers.keys())[index - 1] if index else i18n.Said("errors.the_input")
+            raise i18n.error(
+                io.ModelFileError, "model_too_large", path=path, where=where,
+                shape="x".join(map(str, shape)), values=values, limit=MAX_EXAMPLE_VALUES,
+            )
+    outputs = shapes[-1][0]
+    if model.classes is not None and len(model.classes) != outputs:
+        raise i18n.error(
+            io.ModelFileError, "model_classes", path=path, count=len(model.classes),
+            outputs=outputs,
+        )
 
 
 def build_model(architecture: dict, *, seed=None, dtype=DEFAULT_DTYPE) -> Sequential:
@@ -114,10 +152,7 @@ def load_checkpoint(path):
     if meta.get("kind") != "model":
         raise i18n.error(io.ModelFileError, "model_params_only", path=path)
     weights = io.section(arrays, "model/")
-    for name, array in weights.items():
-        if array.dtype.kind != "f" or not np.isfinite(array).all():
-            key = "model_not_finite" if array.dtype.kind == "f" else "model_integers"
-            raise i18n.error(io.ModelFileError, key, path=path, name=name)
+    check_weights(weights, path)
     held = sum(int(a.size) for a in weights.values())
     try:
         dtype = next(iter(weights.values())).dtype
@@ -127,13 +162,9 @@ def load_checkpoint(path):
         model.load_state_dict(weights)
     except (KeyError, StopIteration, ValueError, TypeError, AttributeError, IndexError) as error:
         raise i18n.error(io.ModelFileError, "model_misfit", path=path, error=error) from None
-    model.preprocess = _preprocess(meta.get("preprocess"), path)
+    model.preprocess = meta.get("preprocess")
     model.history = meta.get("history") if isinstance(meta.get("history"), dict) else {}
-    if model.classes is not None and len(model.classes) != model.output_shapes()[-1][0]:
-        raise io.ModelFileError(
-            f"{path}: the metadata names {len(model.classes)} classes for "
-            f"{model.output_shapes()[-1][0]} outputs; it was edited. Use an intact copy."
-        )
+    check_model(model, path)
     model.eval()
     training = None
     if meta.get("training") is not None:
