@@ -17,7 +17,16 @@ from ..optim import OPTIMIZERS, check_lr, check_weight_decay
 from ..train import Trainer, TrainingDiverged, TrainingInterrupted, checkpoint, recipes
 from . import _args
 from ._args import say_text
-from ._common import CommandError, check_output, error_text, problem, say, source_text
+from ._common import (
+    CommandError,
+    check_output,
+    error_text,
+    missing_why,
+    mnist_cache,
+    problem,
+    say,
+    source_text,
+)
 
 DEFAULT_OUTPUT = "model.npz"
 
@@ -84,12 +93,7 @@ def _training_data(args, dataset):
     except DataNotFoundError as error:
         if dataset is not None or args.data_dir is not None:
             raise problem("data_problem", error, args.lang) from None
-        first = str(error).splitlines()[0].rstrip(":. ")
-        said = getattr(error, "said", None)  # the folders searched, as the error was raised
-        looked = said.values.get("looked") if said is not None else None
-        if args.lang != "en" and looked:  # the library's English sentence, said in lang
-            first = say_text("looked_in", args.lang, folders=looked)
-        say(say_text("fallback", args.lang, first=first))
+        say(say_text("fallback", args.lang, why=missing_why(error, args.lang), folder=mnist_cache()))
         return load_dataset("mnist-mini")
     except (OSError, ValueError) as error:
         raise problem("data_problem", error, args.lang) from None
