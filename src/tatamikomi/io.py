@@ -168,7 +168,8 @@ def _read_array(archive, name, record, path) -> np.ndarray:
         data = np.empty(nbytes, np.uint8)
         _read_exactly(member, memoryview(data), path, what)
     array = data.view(dtype).reshape(shape, order="F" if fortran else "C")
-    array = np.ascontiguousarray(array)
+    if not array.flags.c_contiguous:  # (np.ascontiguousarray would make a 0-d array 1-d)
+        array = array.copy(order="C")
     if _sha256(array) != record["sha256"]:
         raise i18n.error(ModelFileError, "model_damaged_checksum", path=path, name=name)
     return array

@@ -53,11 +53,16 @@ def _check_numbers(args) -> None:
     _args.at_least(args.augment_shift, 0, "--augment-shift", args.lang)
     _args.at_least(args.seed, 0, "--seed", args.lang)
     try:
+        for key in ("epochs", "batch_size", "augment_shift", "seed"):
+            if getattr(args, key) is not None:  # the same rules as a checkpoint's numbers
+                checkpoint.check_run_number(getattr(args, key), key, "--" + key.replace("_", "-"))
         if args.lr is not None:
             check_lr(args.lr, "--lr")
         if args.weight_decay is not None:
             check_weight_decay(args.weight_decay, "--weight-decay")
     except ValueError as error:
+        if getattr(error, "said", None) is not None and error.said.key == "errors.run_number":
+            raise CommandError(error_text(error, args.lang)) from None
         error = error_text(error, args.lang)
         raise CommandError(say_text("numbers_example", args.lang, error=error)) from None
 

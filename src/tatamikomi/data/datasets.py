@@ -476,6 +476,11 @@ def _npy_header(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: str, key:
         )
     declared = math.prod(shape) * dtype.itemsize
     check_limit(declared, f"{path}: its array {key} (shape {shape})", MAX_DATA_BYTES)
+    if declared > info.file_size:  # the declared size said wrong early; the real one as read
+        raise DataError(
+            f"{path}: its array {key} declares shape {shape} of {dtype} ({size_text(declared)}) "
+            f"but holds only {size_text(info.file_size)}: the file is damaged; save it again"
+        )
     return offset, shape, fortran, dtype
 
 

@@ -224,7 +224,7 @@ def fetch(
                 )
             if show:
                 for failed, reason in failures:
-                    stream.write(f"  ({_host(failed)} failed first: {reason})\n")
+                    stream.write(f"  {failed} failed: {reason}\n")
             return
         except _MirrorFailed as failure:
             failures.append((url, str(failure)))
