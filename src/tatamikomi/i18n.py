@@ -1746,7 +1746,7 @@ ERRORS = {
         "book_limit": "--limit must be at least 1 (images); got {limit}",
         "book_no_folder": "the folder {folder} does not exist; create it first: mkdir -p {folder}",
         # issue 20 (files, data and specs)
-        "spec_parameters": "layer {index} ({type}) would bring the model to {asked:,} "
+        "spec_parameters": "layer {index} ({type}) would bring the model to at least {asked:,} "
         "parameters, more than the limit of {limit:,} ({whose}); make the layers smaller "
         "(fewer out_features or out_channels)",
         "spec_activations": "layer {index} ({type}) outputs {shape}, which brings one example's "
@@ -2020,7 +2020,7 @@ ERRORS = {
         "book_limit": "--limit は 1(枚)以上にしてください。指定された値: {limit}",
         "book_no_folder": "フォルダ {folder} がありません。先に作成してください: mkdir -p {folder}",
         # issue 20 (files, data and specs)
-        "spec_parameters": "層 {index}({type})でモデルのパラメータが {asked:,} 個になり、上限"
+        "spec_parameters": "層 {index}({type})でモデルのパラメータが {asked:,} 個以上になり、上限"
         "の {limit:,} 個({whose})を超えます。層を小さくしてください(out_features や "
         "out_channels を減らす)",
         "spec_activations": "層 {index}({type})の出力は {shape} で、1 枚あたりの活性化が "

@@ -98,7 +98,8 @@ def _training_data(args, dataset):
     except DataNotFoundError as error:
         if dataset is not None or args.data_dir is not None:
             raise problem("data_problem", error, args.lang) from None
-        say(say_text("fallback", args.lang, why=missing_why(error, args.lang), folder=mnist_cache()))
+        why = missing_why(error, args.lang)
+        say(say_text("fallback", args.lang, why=why, folder=mnist_cache()))
         return load_dataset("mnist-mini")
     except (OSError, ValueError) as error:
         raise problem("data_problem", error, args.lang) from None

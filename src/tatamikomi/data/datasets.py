@@ -282,7 +282,7 @@ def _check_classes(labels: dict[str, np.ndarray], classes, where: str) -> tuple[
             f"tatamikomi infers at most {MAX_INFERRED_CLASSES} from the labels alone: if they "
             f"are class indices, {declare}; if not, these are not labels"
         )
-    train = labels.get("t_train")
+    train = labels.get("t_train", labels.get("t_test"))
     seen = set(np.unique(train).tolist()) if train is not None else set()
     missing = sorted(set(range(hi + 1)) - seen)
     if missing:
@@ -354,8 +354,11 @@ def _assemble(name, arrays, classes, where, credit="", divide_by=None) -> Datase
         raise i18n.error(
             DataError, "split_shapes", where=where, train=x_train.shape[1:], test=x_test.shape[1:]
         )
-    classes = _check_classes({"t_train": t_train, "t_test": t_test}, classes, where)
-    scale = _pixel_scale({"x_train": x_train, "x_test": x_test}, where, divide_by)
+    test_only = t_train is t_test  # a test set read alone (see _four): named as itself
+    labels = {"t_test": t_test} if test_only else {"t_train": t_train, "t_test": t_test}
+    images = {"x_test": x_test} if test_only else {"x_train": x_train, "x_test": x_test}
+    classes = _check_classes(labels, classes, where)
+    scale = _pixel_scale(images, where, divide_by)
     return Dataset(
         name,
         x_train,

@@ -175,7 +175,7 @@ def _download(opener, url, out, name, md5s, max_bytes, deadline, show, stream, l
                 f"the download took longer than {deadline.seconds:g} s in all"
             ) from None
         reason = getattr(error, "reason", None) or error
-        if isinstance(reason, OSError) and reason.strerror:  # "Connection refused", not "[Errno 111]"
+        if isinstance(reason, OSError) and reason.strerror:  # not "[Errno 111] ..."
             reason = reason.strerror
         raise _MirrorFailed(reason) from None
     finally:
