@@ -98,8 +98,8 @@ def trained(tmp_path_factory):
 def test_train_talks_japanese_from_start_to_end(trained):
     _, out = trained
     for line in (
-        "MNIST が見つからず、ダウンロードもできませんでした(探した場所: ",
-        "代わりに mnist-mini で学習します",
+        "MNIST が手元になく、ダウンロードもできませんでした(ダウンロードしない設定です)。",
+        "代わりに mnist-mini(tatamikomi に同梱の 6,000 枚)で学習します",
         "データ: mnist-mini(tatamikomi に同梱の MNIST の一部): 訓練画像 6,000 枚、"
         "テスト画像 1,000 枚",
         "モデル: SimpleConvNet、パラメータ 433,890 個。",
@@ -188,8 +188,8 @@ def _bad_files(folder):
     (folder / "script.py").write_text("print(1)")
     np.savez(folder / "flat.npz", x_train=np.zeros(10), t_train=np.arange(10),
              x_test=np.zeros(5), t_test=np.arange(5))
-    np.savez(folder / "negative.npz", x_train=np.zeros((10, 28, 28)), t_train=np.arange(10) - 1,
-             x_test=np.zeros((5, 28, 28)), t_test=np.arange(5))
+    np.savez(folder / "negative.npz", x_train=np.zeros((10, 28, 28)), t_train=np.arange(10),
+             x_test=np.zeros((5, 28, 28)), t_test=np.arange(5) - 1)  # evaluate reads the test set
 
 
 #: (arguments, the first line: the kind of problem, the Japanese detail)
@@ -230,7 +230,7 @@ LIBRARY_ERRORS = [
     (("train", "--dataset", "flat.npz", "-o", "new.npz"), "データを読み込めません: ",
      "flat.npz: x_train の形状は (10,) です。画像は (N, H, W) か (N, C, H, W) です"),
     (("evaluate", "model.npz", "--dataset", "negative.npz"), "データを読み込めません: ",
-     "negative.npz: t_train にラベル -1 があります。ラベルは 0 から始まるクラス番号です"),
+     "negative.npz: t_test にラベル -1 があります。ラベルは 0 から始まるクラス番号です"),
     (("evaluate", "model.npz", "--dataset", "foo"), "データを読み込めません: ",
      "'foo' というデータセットはありません。"),
 ]

@@ -40,6 +40,8 @@ The lecture's own terms are kept where it has them: フィルタ, 積和計算, 
 
 from __future__ import annotations
 
+import string
+
 LANGUAGES = ("en", "ja")
 
 # ---------------------------------------------------------------------------------------------
@@ -756,7 +758,7 @@ CLI = {
         "unknown_model": "{detail}",
         "image_problem": "{detail}",
         "data_problem": "{detail}",
-        "mini_hint": " Or use the 1,000 test images bundled with tatamikomi: --dataset mnist-mini",
+        "mini_hint": ". Or use the 1,000 test images bundled with tatamikomi: --dataset mnist-mini",
         # tatamikomi train
         "train_help": "train a CNN on MNIST (or another dataset) and save it",
         "train_description": "Train a CNN and save it (architecture, weights, history) in one "
@@ -786,12 +788,11 @@ CLI = {
         "numbers_example": "{error}, e.g. --lr 0.001 or --weight-decay 0.0001",
         "mini_data_dir": "--data-dir {data_dir} is not used by mnist-mini (bundled with "
         "tatamikomi); to use the dataset in that folder pass --dataset {data_dir}",
-        "fallback": "MNIST was not found and could not be downloaded ({first}).\nTraining on "
-        "mnist-mini instead: 6,000 real MNIST images bundled with tatamikomi, so accuracy will be "
-        "lower than with the full 60,000.\nFor the full MNIST, connect to the internet or set "
-        "TATAMIKOMI_DATA to a folder with its four files.",
+        "fallback": "MNIST is not here and could not be downloaded ({why}). Training on "
+        "mnist-mini instead (6,000 of its images, bundled with tatamikomi); for the full MNIST, "
+        "copy its four files into {folder} or set TATAMIKOMI_DATA.",
         "data_line": "data: {name} from {source}: {train:,} training and {test:,} test images",
-        "mini_source": "the mnist-mini subset bundled with tatamikomi",
+        "mini_source": "tatamikomi's package",
         "looked_in": "looked in {folders}",
         "model_line": "model: {model}, {count:,} parameters; {optimizer}, {schedule} schedule, "
         "batch {batch}, {epochs} {epoch_word}{shifts}",
@@ -1059,6 +1060,11 @@ CLI = {
         "onnxruntime runs (--dtype float64 keeps them as they are)",
         "onnx_float64": "note: the file is float64; onnxruntime's CPU provider cannot run float64 "
         "convolutions (Conv), so run it with ONNX's reference evaluator, or export float32",
+        # issue 20 (files, data and specs)
+        "downloads_off": "downloads are off",
+        "test_image_fallback": "{name}'s test set is not here and could not be downloaded "
+        "({why}); showing test image {index} of the bundled mnist-mini instead. For {name}'s "
+        "own, copy {files} into {folder} or set TATAMIKOMI_DATA.",
     },
     "ja": {
         "usage": "使い方: ",
@@ -1138,10 +1144,9 @@ CLI = {
         "numbers_example": "{error}(例: --lr 0.001 や --weight-decay 0.0001)",
         "mini_data_dir": "--data-dir {data_dir} は mnist-mini(tatamikomi に同梱)では使いません。"
         "そのフォルダのデータセットを使うには --dataset {data_dir} を指定してください",
-        "fallback": "MNIST が見つからず、ダウンロードもできませんでした({first})。\n代わりに "
-        "mnist-mini で学習します。tatamikomi に同梱の本物の MNIST 画像 6,000 枚なので、60,000 "
-        "枚すべてを使うときより認識精度は低くなります。\n完全な MNIST を使うには、インターネット"
-        "に接続するか、4 つのファイルがあるフォルダを TATAMIKOMI_DATA に設定してください。",
+        "fallback": "MNIST が手元になく、ダウンロードもできませんでした({why})。代わりに "
+        "mnist-mini(tatamikomi に同梱の 6,000 枚)で学習します。MNIST 全体を使うには、4 つの"
+        "ファイルを {folder} にコピーするか、TATAMIKOMI_DATA を設定してください。",
         "data_line": "データ: {name}({source}): 訓練画像 {train:,} 枚、テスト画像 {test:,} 枚",
         "mini_source": "tatamikomi に同梱の MNIST の一部",
         "looked_in": "探した場所: {folders}",
@@ -1413,6 +1418,11 @@ CLI = {
         "onnx_float64": "注意: このファイルは float64 です。onnxruntime の CPU プロバイダは "
         "float64 の畳み込み(Conv)を実行できないので、ONNX の参照評価器で実行するか、float32 "
         "で書き出してください",
+        # issue 20 (files, data and specs)
+        "downloads_off": "ダウンロードしない設定です",
+        "test_image_fallback": "{name} のテストデータが手元になく、ダウンロードもできませんでした"
+        "({why})。代わりに同梱の mnist-mini のテスト画像 {index} を表示します。{name} の画像を"
+        "使うには、{files} を {folder} にコピーするか、TATAMIKOMI_DATA を設定してください。",
     },
 }
 
@@ -1815,6 +1825,42 @@ ERRORS = {
         "architecture lacks; export both files again",
         "torch_shape": "{path} does not fit {source}: {name} is {held} in the weights but "
         "{declared} in the architecture; export both files again",
+        # issue 20 (files, data and specs)
+        "spec_parameters": "layer {index} ({type}) would bring the model to at least {asked:,} "
+        "parameters, more than the limit of {limit:,} ({whose}); make the layers smaller "
+        "(fewer out_features or out_channels)",
+        "spec_activations": "layer {index} ({type}) outputs {shape}, which brings one example's "
+        "activations to {values:,} values, more than the limit of {limit:,} ({whose}); make the "
+        "layers smaller, or pool earlier",
+        "spec_input_activations": "input_shape {shape} holds {values:,} values per example, "
+        "more than the limit of {limit:,} ({whose}); use smaller images",
+        "budget_library": "tatamikomi.models.BUDGET",
+        "budget_studio": "the studio's, smaller than the library's",
+        "model_member_size": "{path}: {name} holds more or fewer bytes than its header says; "
+        "the file is damaged. Use an intact copy",
+        "model_total": "{path}: its arrays would hold {total:,} bytes in all, over the limit of "
+        "{limit:,} (tatamikomi.io.MAX_TOTAL_BYTES); it was not read",
+        "model_ratio": "{path}: its arrays would hold {total:,} bytes, more than {ratio} times "
+        "the file's {size:,}: a decompression bomb, not a model's weights; it was not read",
+        "model_duplicates": "{path} holds {names} more than once, so which to read is "
+        "ambiguous; it was edited. Use an intact copy",
+        "model_meta_size": "{path}: the metadata is over the limit of {limit:,} bytes "
+        "(tatamikomi.io.MAX_META_BYTES); it was not read",
+        "data_npz_ambiguous": "{path}: {given} both name the array {key}, so which to read is "
+        "ambiguous; keep one ({key}.npy, as numpy.savez writes it)",
+        "data_npz_size": "{path}: its array {key} holds more or fewer bytes than its shape {shape} "
+        "of {dtype} says ({declared}): the file is damaged; save it again",
+        "data_ratio": "{path} would decompress to {total} from {size}, more than {ratio} times "
+        "its size: a decompression bomb, not a dataset; it was not read",
+        "idx_pair": "{images} holds {image_shape} and {labels} holds {label_shape}: not images "
+        "with one label each; the files are damaged or do not belong together",
+        "download_failed": "could not download {name} from any mirror ({why}); copy it into "
+        "{folder} or set TATAMIKOMI_DATA to a folder that has it",
+        "run_number": "{name} must be a whole number from {low:,} to {high:,}; got {value}",
+        "checkpoint_number": "{path}: the checkpoint's {name} is {value}, not a whole number "
+        "from {low:,} to {high:,}; it was edited. Use an intact copy, or train anew",
+        "checkpoint_edited": "{path}: the checkpoint's training state was edited ({what}); use "
+        "an intact copy, or train anew",
     },
     "ja": {
         # the engine and the layers
@@ -2126,6 +2172,44 @@ ERRORS = {
         "ありません。両方のファイルを書き出し直してください",
         "torch_shape": "{path} は {source} に合いません: {name} の形が重みでは {held}、構造では "
         "{declared} です。両方のファイルを書き出し直してください",
+        # issue 20 (files, data and specs)
+        "spec_parameters": "層 {index}({type})でモデルのパラメータが {asked:,} 個以上になり、上限"
+        "の {limit:,} 個({whose})を超えます。層を小さくしてください(out_features や "
+        "out_channels を減らす)",
+        "spec_activations": "層 {index}({type})の出力は {shape} で、1 枚あたりの活性化が "
+        "{values:,} 個になり、上限の {limit:,} 個({whose})を超えます。層を小さくするか、早め"
+        "にプーリングしてください",
+        "spec_input_activations": "input_shape {shape} は 1 枚あたり {values:,} 個の値で、上限"
+        "の {limit:,} 個({whose})を超えます。小さな画像にしてください",
+        "budget_library": "tatamikomi.models.BUDGET",
+        "budget_studio": "スタジオの上限。ライブラリより小さい",
+        "model_member_size": "{path}: {name}のバイト数がヘッダーの示す数と違います。ファイル"
+        "が壊れています。壊れていないコピーを使ってください",
+        "model_total": "{path}: 配列が全部で {total:,} バイトになり、上限の {limit:,} バイト"
+        "(tatamikomi.io.MAX_TOTAL_BYTES)を超えるため、読み込みませんでした",
+        "model_ratio": "{path}: 配列が {total:,} バイトになり、ファイルの大きさ {size:,} "
+        "バイトの {ratio} 倍を超えます。モデルの重みではなく解凍爆弾なので、読み込みませんでした",
+        "model_duplicates": "{path} には {names} が 2 つ以上あり、どれを読むか決まりません。"
+        "編集されたファイルです。壊れていないコピーを使ってください",
+        "model_meta_size": "{path}: メタデータが上限の {limit:,} バイト"
+        "(tatamikomi.io.MAX_META_BYTES)を超えるため、読み込みませんでした",
+        "data_npz_ambiguous": "{path}: {given} がどちらも配列 {key} を指し、どれを読むか決まり"
+        "ません。1 つだけ残してください(numpy.savez が書く {key}.npy)",
+        "data_npz_size": "{path}: 配列 {key} のバイト数が、形 {shape}、型 {dtype} の示す数"
+        "({declared})と違います。ファイルが壊れています。保存し直してください",
+        "data_ratio": "{path} は {size} から {total} に展開され、大きさの {ratio} 倍を超えます。"
+        "データセットではなく解凍爆弾なので、読み込みませんでした",
+        "idx_pair": "{images} は {image_shape}、{labels} は {label_shape} で、画像 1 枚に"
+        "ラベル 1 つの組になっていません。ファイルが壊れているか、組ではありません",
+        "download_failed": "{name} をどのミラーからもダウンロードできませんでした({why})。"
+        "{folder} にコピーするか、それがあるフォルダを TATAMIKOMI_DATA に設定してください",
+        "run_number": "{name} は {low:,} から {high:,} までの整数にしてください。指定された値: "
+        "{value}",
+        "checkpoint_number": "{path}: チェックポイントの {name} が {value} で、{low:,} から "
+        "{high:,} までの整数ではありません。編集されたファイルです。壊れていないコピーを使うか、"
+        "新しく学習してください",
+        "checkpoint_edited": "{path}: チェックポイントの学習の状態が編集されています({what})。"
+        "壊れていないコピーを使うか、新しく学習してください",
     },
 }
 
@@ -2171,7 +2255,32 @@ def text(key: str, lang: str, /, *args, **values) -> str:
     templates = table(area, lang)
     if name not in templates:
         raise KeyError(f"no text {name!r} in area {area!r} ({lang})")
-    return templates[name].format(*args, **values)
+    template = templates[name]
+    return template.format(*args, **_without_doubled_stops(template, values))
+
+
+#: sentence ends, and the punctuation after which a value's own sentence end would be doubled
+_STOPS = ".。"
+_PUNCTUATION = tuple(".。;；,，、:：)）」!！?？")
+
+
+def _without_doubled_stops(template: str, values: dict) -> dict:
+    """``values``, each text value that the template follows with punctuation ("{first}. Pick",
+    "{detail}。") without its own final stop: a message composed of parts never says "..", "。。"
+    or ".;" in any language."""
+    fields = list(string.Formatter().parse(template))
+    values = dict(values)
+    for (_, field, _, _), (after, _, _, _) in zip(fields, fields[1:]):
+        value = values.get(field) if field else None
+        if isinstance(value, str) and after.startswith(_PUNCTUATION):
+            values[field] = value.rstrip(_STOPS) or value
+    return values
+
+
+def clause(text: str) -> str:
+    """``text`` without its final stop (``.`` or ``。``), to be followed by punctuation when a
+    message is composed in code rather than in a template."""
+    return str(text).rstrip(_STOPS) or str(text)
 
 
 def by_key(area: str) -> dict[str, dict[str, str]]:
@@ -2239,5 +2348,5 @@ def say(value, lang: str):
 
 __all__ = [
     "LANGUAGES", "AREAS", "check_lang", "table", "text", "by_key", "localized", "Said", "error",
-    "recast", "say",
+    "recast", "say", "clause",
 ]

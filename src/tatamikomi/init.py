@@ -44,21 +44,28 @@ def _check_method(method):
     )
 
 
-_limit: contextvars.ContextVar[list | None] = contextvars.ContextVar(
+_limit: contextvars.ContextVar[tuple | None] = contextvars.ContextVar(
     "parameter_limit", default=None
 )
 
 
 class ParameterLimitError(ValueError):
-    """More parameters were asked for than :func:`parameter_limit` allows."""
+    """More parameters were asked for than :func:`parameter_limit` allows; ``asked`` is how
+    many the block would then hold, ``limit`` how many it may."""
+
+    def __init__(self, message, asked=0, limit=0, reason=""):
+        super().__init__(message)
+        self.asked, self.limit, self.reason = asked, limit, reason
 
 
 @contextlib.contextmanager
 def parameter_limit(values: int, reason: str = ""):
     """Inside the block, new weights and biases together may hold at most ``values`` numbers;
-    one more raises :class:`ParameterLimitError` before it is allocated. Scoped to the calling
-    thread (a context variable)."""
-    token = _limit.set([int(values), reason])
+    one more raises :class:`ParameterLimitError` before it is allocated. Blocks nest (an inner
+    block counts against the outer one's limit too). Scoped to the calling thread (a context
+    variable)."""
+    outer = _limit.get() or ()
+    token = _limit.set((*outer, [int(values), int(values), reason]))
     try:
         yield
     finally:
@@ -66,17 +73,23 @@ def parameter_limit(values: int, reason: str = ""):
 
 
 def _count(shape) -> None:
-    limit = _limit.get()
-    if limit is None:
+    limits = _limit.get()
+    if not limits:
         return
     size = 1
     for extent in np.atleast_1d(shape):
         size *= int(extent)
-    limit[0] -= size
-    if limit[0] < 0:
-        raise ParameterLimitError(
-            f"the architecture asks for more parameters than allowed{limit[1] and ': ' + limit[1]}"
-        )
+    for limit in limits:
+        limit[0] -= size
+    for remaining, total, reason in limits:
+        if remaining < 0:
+            raise ParameterLimitError(
+                f"the architecture asks for more parameters than allowed"
+                f"{reason and ': ' + reason}",
+                total - remaining,
+                total,
+                reason,
+            )
 
 
 def initial_weight(shape, fan_in: int, method="he", rng=None, dtype=DEFAULT_DTYPE) -> np.ndarray:

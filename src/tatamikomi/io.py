@@ -78,13 +78,21 @@ def write_archive(path, meta: dict, arrays: dict, *, overwrite=False) -> None:
 MAX_META_BYTES = 16 << 20
 #: the largest array member read (DeepConvNet's weights are 0.5 MB)
 MAX_ARRAY_BYTES = 1 << 30
-#: above this size, an array member may not be more than MAX_RATIO times its compressed size
-#: (weights compress to ~90 %; a huge member of zeros is a decompression bomb, not a model)
+#: the most bytes all the arrays of one file may hold together (DeepConvNet's checkpoint has
+#: 2 MB; 256 MiB holds a model of 20 million float32 parameters with Adam's two buffers)
+MAX_TOTAL_BYTES = 256 << 20
+#: above this many bytes in all, the arrays may not hold more than MAX_RATIO times the file's
+#: size (weights compress to ~90 %, an untrained checkpoint's zero buffers to ~1/3: a file
+#: whose arrays are mostly zeros is a decompression bomb, not a model)
 RATIO_FROM_BYTES = 16 << 20
-MAX_RATIO = 50
+MAX_RATIO = 10
+#: how much of a member is inflated at a time
+CHUNK = 1 << 20
 
 
 def _member(archive: zipfile.ZipFile, name: str, limit: int, what, path) -> zipfile.ZipInfo:
+    """The member ``name``; its declared size is checked here, its real size while it is read
+    (:func:`_read_exactly`)."""
     try:
         info = archive.getinfo(name)
     except KeyError:
@@ -94,12 +102,21 @@ def _member(archive: zipfile.ZipFile, name: str, limit: int, what, path) -> zipf
             f"{path}: {what} would be {info.file_size:,} bytes, over the limit of {limit:,} "
             f"(tatamikomi.io.MAX_ARRAY_BYTES / MAX_META_BYTES); it was not read"
         )
-    if info.file_size > RATIO_FROM_BYTES and info.file_size > MAX_RATIO * info.compress_size:
-        raise ModelFileError(
-            f"{path}: {what} would decompress from {info.compress_size:,} to {info.file_size:,} "
-            f"bytes (more than {MAX_RATIO} times): not a model's weights; it was not read"
-        )
     return info
+
+
+def _read_exactly(member, out: memoryview, path, what) -> None:
+    """Fill ``out`` from the open ``member``, inflating at most :data:`CHUNK` bytes at a time;
+    a member that holds fewer or more bytes than that (whatever its declared size) is refused."""
+    done = 0
+    while done < len(out):
+        chunk = member.read(min(CHUNK, len(out) - done))
+        if not chunk:
+            break
+        out[done : done + len(chunk)] = chunk
+        done += len(chunk)
+    if done < len(out) or member.read(1):
+        raise i18n.error(ModelFileError, "model_member_size", path=path, name=what)
 
 
 def _record(name, record, path) -> tuple[tuple[int, ...], np.dtype]:
@@ -132,7 +149,8 @@ def _record(name, record, path) -> tuple[tuple[int, ...], np.dtype]:
 
 
 def _read_array(archive, name, record, path) -> np.ndarray:
-    """One array member, its header checked against the metadata before its data is read."""
+    """One array member, its header checked against the metadata before its data is read, and
+    its data read in a stream into an array of the recorded size (never more)."""
     shape, dtype = _record(name, record, path)
     nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
     what = i18n.Said("errors.the_array", name=name)
@@ -145,15 +163,34 @@ def _read_array(archive, name, record, path) -> np.ndarray:
             else np.lib.format.read_array_header_2_0
         )
         stored_shape, fortran, stored_dtype = header(member)
-        size = member.tell() + nbytes
-        if stored_shape != shape or stored_dtype != dtype or size != info.file_size:
+        if stored_shape != shape or stored_dtype != dtype:
             raise i18n.error(ModelFileError, "model_damaged_shape", path=path, name=name)
-        data = member.read(nbytes)
-    array = np.frombuffer(data, dtype=dtype, count=nbytes // max(1, dtype.itemsize))
-    array = array.reshape(shape, order="F" if fortran else "C").copy()
+        data = np.empty(nbytes, np.uint8)
+        _read_exactly(member, memoryview(data), path, what)
+    array = data.view(dtype).reshape(shape, order="F" if fortran else "C")
+    if not array.flags.c_contiguous:  # (np.ascontiguousarray would make a 0-d array 1-d)
+        array = array.copy(order="C")
     if _sha256(array) != record["sha256"]:
         raise i18n.error(ModelFileError, "model_damaged_checksum", path=path, name=name)
     return array
+
+
+def _check_total(records: dict, path) -> None:
+    """All the arrays together, before any is read: at most :data:`MAX_TOTAL_BYTES`, and at
+    most :data:`MAX_RATIO` times the file's size (above :data:`RATIO_FROM_BYTES`)."""
+    total = 0
+    for name, record in records.items():
+        shape, dtype = _record(name, record, path)
+        total += int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    if total > MAX_TOTAL_BYTES:
+        raise i18n.error(
+            ModelFileError, "model_total", path=path, total=total, limit=MAX_TOTAL_BYTES
+        )
+    size = os.path.getsize(path)
+    if total > RATIO_FROM_BYTES and total > MAX_RATIO * size:
+        raise i18n.error(
+            ModelFileError, "model_ratio", path=path, total=total, size=size, ratio=MAX_RATIO
+        )
 
 
 def read_archive(path, with_arrays=True) -> tuple[dict, dict[str, np.ndarray]]:
@@ -161,8 +198,10 @@ def read_archive(path, with_arrays=True) -> tuple[dict, dict[str, np.ndarray]]:
     ``with_arrays=False`` only the metadata (``arrays`` is then empty).
 
     Nothing is allocated beyond the documented limits (:data:`MAX_META_BYTES`,
-    :data:`MAX_ARRAY_BYTES`, :data:`MAX_RATIO`): every member's declared size and every array's
-    header are checked against the metadata before the data is read."""
+    :data:`MAX_ARRAY_BYTES`, :data:`MAX_TOTAL_BYTES`, :data:`MAX_RATIO`): the arrays' recorded
+    sizes are checked, all together, before any is read, every array's header against the
+    metadata before its data, and every member's real inflated size while it is read in a
+    stream (a central directory's declared sizes are not believed)."""
     path = os.fspath(path)
     if os.path.isdir(path):
         raise i18n.error(ModelFileError, "model_folder", path=path)
@@ -178,9 +217,19 @@ def read_archive(path, with_arrays=True) -> tuple[dict, dict[str, np.ndarray]]:
         with zipfile.ZipFile(path) as archive:
             if META_NAME not in archive.namelist():
                 raise i18n.error(ModelFileError, "model_no_meta", path=path, meta=META_NAME)
+            names = archive.namelist()
+            if len(names) != len(set(names)):
+                twice = sorted({n for n in names if names.count(n) > 1})
+                raise i18n.error(ModelFileError, "model_duplicates", path=path, names=twice)
             what = i18n.Said("errors.the_metadata")
             info = _member(archive, META_NAME, MAX_META_BYTES, what, path)
-            meta = json.loads(archive.read(info).decode("utf-8"))
+            with archive.open(info) as member:
+                text = member.read(MAX_META_BYTES + 1)  # its real size, whatever it declares
+            if len(text) > MAX_META_BYTES:
+                raise i18n.error(
+                    ModelFileError, "model_meta_size", path=path, limit=MAX_META_BYTES
+                )
+            meta = json.loads(text.decode("utf-8"))
             if not isinstance(meta, dict) or meta.get("format") != FORMAT:
                 raise i18n.error(ModelFileError, "model_not_ours", path=path, meta=META_NAME)
             version = meta.get("version", 0)
@@ -192,6 +241,8 @@ def read_archive(path, with_arrays=True) -> tuple[dict, dict[str, np.ndarray]]:
             ):
                 raise i18n.error(ModelFileError, "model_meta_edited", path=path)
             arrays = {}
+            if with_arrays:
+                _check_total(records, path)
             for name, record in records.items() if with_arrays else ():
                 arrays[name] = _read_array(archive, name, record, path)
     except ModelFileError:

@@ -9,7 +9,15 @@ import numpy as np
 
 from .. import i18n
 from .._files import refuse_special
-from ..data import load_dataset, normalize_images
+from ..data import (
+    SOURCES,
+    DataNotFoundError,
+    cache_dir,
+    load_dataset,
+    load_mini,
+    normalize_images,
+)
+from ..data.datasets import FILES
 from ..images import ImageError, prepare_image
 from ..io import ModelFileError
 from ..models import get_model, load
@@ -122,17 +130,58 @@ def dataset_of(args, model):
     return name or "mnist"
 
 
-def test_set(args, model):
-    """The dataset a saved model was trained on (or --dataset / --data-dir)."""
+def test_set(args, model, *, image: int | None = None):
+    """The test set of the dataset a saved model was trained on (or --dataset / --data-dir):
+    only its test files are found, downloaded and read. For one ``image`` of it, when that
+    dataset was not named and is not here and cannot be downloaded, the bundled mnist-mini's
+    test set, with one line that says so."""
+    lang = getattr(args, "lang", "en")
     name = dataset_of(args, model)
     try:
-        return load_dataset(name, path=args.data_dir, download=not args.no_download)
+        return load_dataset(
+            name, path=args.data_dir, download=not args.no_download, split="test",
+            progress=image is None,
+        )
+    except DataNotFoundError as error:
+        named = args.dataset or args.data_dir is not None or name.lower() not in SOURCES
+        if image is None or named:
+            raise _data_problem(error, name, args) from None
+        files = ", ".join(FILES[role] + ".gz" for role in ("test_images", "test_labels"))
+        say(
+            i18n.text(
+                "cli.test_image_fallback", lang, name=name, why=missing_why(error, lang),
+                index=image, files=files, folder=os.path.join(cache_dir(), name.lower()),
+            )
+        )
+        return load_mini(split="test")
     except (OSError, ValueError) as error:
-        lang = getattr(args, "lang", "en")
-        hint = ""
-        if isinstance(error, OSError) and name.lower() == "mnist" and args.data_dir is None:
-            hint = i18n.text("cli.mini_hint", lang)
-        raise CommandError(f"{problem('data_problem', error, lang)}{hint}") from None
+        raise _data_problem(error, name, args) from None
+
+
+def _data_problem(error, name: str, args) -> CommandError:
+    """One line for a test set that cannot be read, with the mnist-mini hint for MNIST."""
+    lang = getattr(args, "lang", "en")
+    detail = str(problem("data_problem", error, lang))
+    if isinstance(error, OSError) and name.lower() == "mnist" and args.data_dir is None:
+        return CommandError(f"{i18n.clause(detail)}{i18n.text('cli.mini_hint', lang)}")
+    return CommandError(detail)
+
+
+def missing_why(error, lang: str = "en") -> str:
+    """Why a dataset could not be found or downloaded, short: the mirrors' answer, or that
+    downloads are off, or the error's own words."""
+    said = getattr(error, "said", None)
+    key = said.key if said is not None else ""
+    if key == "errors.download_failed":
+        return said.values["why"]
+    if key in ("errors.data_offline", "errors.data_no_download"):
+        return i18n.text("cli.downloads_off", lang)
+    return i18n.clause(error_text(error, lang).splitlines()[0])
+
+
+def mnist_cache() -> str:
+    """The folder tatamikomi looks in, and downloads into, for MNIST's files."""
+    return os.path.join(cache_dir(), "mnist")
 
 
 def test_scores(args, model, batch_size=500):

@@ -119,7 +119,7 @@ def _figure(args):
         if args.image is not None:
             pixels = mnist_like(model, args.image, lang)[None]
         else:
-            data = test_set(args, model)
+            data = test_set(args, model, image=args.index)
             if not 0 <= args.index < len(data.x_test):
                 raise CommandError(
                     say_text("index_range", lang, last=len(data.x_test) - 1, value=args.index)

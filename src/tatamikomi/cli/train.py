@@ -17,7 +17,16 @@ from ..optim import OPTIMIZERS, check_lr, check_weight_decay
 from ..train import Trainer, TrainingDiverged, TrainingInterrupted, checkpoint, recipes
 from . import _args
 from ._args import say_text
-from ._common import CommandError, check_output, error_text, problem, say, source_text
+from ._common import (
+    CommandError,
+    check_output,
+    error_text,
+    missing_why,
+    mnist_cache,
+    problem,
+    say,
+    source_text,
+)
 
 DEFAULT_OUTPUT = "model.npz"
 
@@ -44,11 +53,16 @@ def _check_numbers(args) -> None:
     _args.at_least(args.augment_shift, 0, "--augment-shift", args.lang)
     _args.at_least(args.seed, 0, "--seed", args.lang)
     try:
+        for key in ("epochs", "batch_size", "augment_shift", "seed"):
+            if getattr(args, key) is not None:  # the same rules as a checkpoint's numbers
+                checkpoint.check_run_number(getattr(args, key), key, "--" + key.replace("_", "-"))
         if args.lr is not None:
             check_lr(args.lr, "--lr")
         if args.weight_decay is not None:
             check_weight_decay(args.weight_decay, "--weight-decay")
     except ValueError as error:
+        if getattr(error, "said", None) is not None and error.said.key == "errors.run_number":
+            raise CommandError(error_text(error, args.lang)) from None
         error = error_text(error, args.lang)
         raise CommandError(say_text("numbers_example", args.lang, error=error)) from None
 
@@ -84,12 +98,8 @@ def _training_data(args, dataset):
     except DataNotFoundError as error:
         if dataset is not None or args.data_dir is not None:
             raise problem("data_problem", error, args.lang) from None
-        first = str(error).splitlines()[0].rstrip(":. ")
-        said = getattr(error, "said", None)  # the folders searched, as the error was raised
-        looked = said.values.get("looked") if said is not None else None
-        if args.lang != "en" and looked:  # the library's English sentence, said in lang
-            first = say_text("looked_in", args.lang, folders=looked)
-        say(say_text("fallback", args.lang, first=first))
+        why = missing_why(error, args.lang)
+        say(say_text("fallback", args.lang, why=why, folder=mnist_cache()))
         return load_dataset("mnist-mini")
     except (OSError, ValueError) as error:
         raise problem("data_problem", error, args.lang) from None

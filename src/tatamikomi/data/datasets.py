@@ -25,6 +25,7 @@ import os
 import stat
 import sys
 import zipfile
+import zlib
 from importlib import resources
 
 import numpy as np
@@ -32,7 +33,9 @@ import numpy as np
 from .. import i18n
 from .download import DownloadError, fetch
 from .errors import (
+    DATA_RATIO_FROM_BYTES,
     MAX_CLASSES,
+    MAX_DATA_RATIO,
     MAX_DATA_BYTES,
     MAX_INFERRED_CLASSES,
     DataError,
@@ -42,9 +45,12 @@ from .errors import (
     check_limit,
     size_text,
 )
-from .idx import GZIP_MAGIC, TYPES, check_file, parse_idx, path_mode, read_idx
+from .idx import GZIP_MAGIC, TYPES, check_file, idx_header, parse_idx, path_mode, read_idx
 
 ROLES = ("train_images", "train_labels", "test_images", "test_labels")
+#: the files of the test set alone (what showing or measuring a trained model needs)
+TEST_ROLES = ("test_images", "test_labels")
+SPLITS = {None: ROLES, "test": TEST_ROLES}
 FILES = {
     "train_images": "train-images-idx3-ubyte",
     "train_labels": "train-labels-idx1-ubyte",
@@ -177,19 +183,53 @@ def offline() -> bool:
     )
 
 
-def _find_files(directory: str) -> dict[str, str] | None:
+def _find_files(directory: str, roles=ROLES) -> dict[str, str] | None:
     found = {}
-    for role, stem in FILES.items():
+    for role in roles:
+        stem = FILES[role]
         for candidate in (stem, stem + ".gz"):
             path = os.path.join(directory, candidate)
             if os.path.isfile(path):
                 found[role] = path
                 break
-    return found if len(found) == len(FILES) else None
+    return found if len(found) == len(roles) else None
 
 
 def _read_folder(files: dict[str, str], source: Source | None) -> list[np.ndarray]:
-    return [read_idx(files[role], md5s=source.md5s[role] if source else None) for role in ROLES]
+    """The IDX files of ``files`` (role -> path), their headers checked first, all of them:
+    images and labels that agree in number and a declared total within
+    :data:`~.errors.MAX_DATA_BYTES`, before any file's values are inflated."""
+    headers = {role: idx_header(path) for role, path in files.items()}
+    for images, labels in (("train_images", "train_labels"), ("test_images", "test_labels")):
+        if images in headers and labels in headers:
+            (image_shape, _), (label_shape, _) = headers[images], headers[labels]
+            if len(label_shape) != 1 or len(image_shape) < 3 or image_shape[0] != label_shape[0]:
+                raise i18n.error(
+                    IDXError, "idx_pair", images=files[images], image_shape=image_shape,
+                    labels=files[labels], label_shape=label_shape,
+                )
+    total = sum(math.prod(shape) * dtype.itemsize for shape, dtype in headers.values())
+    check_limit(total, f"the dataset in {os.path.dirname(next(iter(files.values())))}",
+                MAX_DATA_BYTES)
+    arrays = {role: read_idx(files[role], md5s=source.md5s[role] if source else None)
+              for role in ROLES if role in files}
+    return _four(arrays)
+
+
+def _four(arrays: dict) -> list[np.ndarray]:
+    """The four arrays in :data:`ROLES` order; a test set alone stands in for the training set
+    too (:func:`_test_only` then empties it), so that it is checked as one."""
+    if "train_images" not in arrays:
+        arrays = {**arrays, "train_images": arrays["test_images"],
+                  "train_labels": arrays["test_labels"]}
+    return [arrays[role] for role in ROLES]
+
+
+def _test_only(data: Dataset, roles) -> Dataset:
+    """``data`` with an empty training set when only the test set was read."""
+    if roles != TEST_ROLES:
+        return data
+    return dataclasses.replace(data, x_train=data.x_test[:0], t_train=data.t_test[:0])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -242,7 +282,7 @@ def _check_classes(labels: dict[str, np.ndarray], classes, where: str) -> tuple[
             f"tatamikomi infers at most {MAX_INFERRED_CLASSES} from the labels alone: if they "
             f"are class indices, {declare}; if not, these are not labels"
         )
-    train = labels.get("t_train")
+    train = labels.get("t_train", labels.get("t_test"))
     seen = set(np.unique(train).tolist()) if train is not None else set()
     missing = sorted(set(range(hi + 1)) - seen)
     if missing:
@@ -314,8 +354,11 @@ def _assemble(name, arrays, classes, where, credit="", divide_by=None) -> Datase
         raise i18n.error(
             DataError, "split_shapes", where=where, train=x_train.shape[1:], test=x_test.shape[1:]
         )
-    classes = _check_classes({"t_train": t_train, "t_test": t_test}, classes, where)
-    scale = _pixel_scale({"x_train": x_train, "x_test": x_test}, where, divide_by)
+    test_only = t_train is t_test  # a test set read alone (see _four): named as itself
+    labels = {"t_test": t_test} if test_only else {"t_train": t_train, "t_test": t_test}
+    images = {"x_test": x_test} if test_only else {"x_train": x_train, "x_test": x_test}
+    classes = _check_classes(labels, classes, where)
+    scale = _pixel_scale(images, where, divide_by)
     return Dataset(
         name,
         x_train,
@@ -371,64 +414,113 @@ def _what_file(path: str) -> str:
 NPZ_KEYS = ("x_train", "t_train", "y_train", "x_test", "t_test", "y_test", "classes", "divide_by")
 
 
-def _npz_contents(path: str) -> tuple[dict[str, np.ndarray], list[str]]:
+_NPY_READERS = {
+    (1, 0): np.lib.format.read_array_header_1_0,
+    (2, 0): np.lib.format.read_array_header_2_0,
+}
+
+
+def _npz_contents(path: str, wanted=NPZ_KEYS) -> tuple[dict[str, np.ndarray], list[str]]:
     """The arrays of the .npz ``path`` that a dataset uses (:data:`NPZ_KEYS`), and the names
-    of all its arrays. Each used member's declared size is checked against its stored size and
-    :data:`~.errors.MAX_DATA_BYTES` before it is read; other members are never read, and
-    pickled data never is."""
+    of all its arrays. Each used member is found by its exact name (``x_train.npy``; a name
+    given twice, or both ``x_train`` and ``x_train.npy``, is refused as ambiguous), its header
+    read and the declared sizes of all of them checked together (against
+    :data:`~.errors.MAX_DATA_BYTES` and :data:`~.errors.MAX_DATA_RATIO` times the file's size)
+    before any data is read; the data are then read in a stream that stops at the declared
+    size. Other members are never read, and pickled data never is."""
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError) as error:
         raise DataError(f"{path} is not a readable .npz ({error}); {DATASET_FORMAT}") from None
     with archive:
-        arrays = [i for i in archive.infolist() if i.filename.endswith(".npy")]
-        names = sorted(i.filename[: -len(".npy")] for i in arrays)
-        members = [i for i in arrays if i.filename[: -len(".npy")] in NPZ_KEYS]
-        check_limit(
-            sum(i.file_size for i in members), f"{path} (its dataset arrays)", MAX_DATA_BYTES
-        )
-        for info in members:
-            _check_member(archive, info, path)
-    try:
-        with np.load(path, allow_pickle=False) as loaded:
-            used = {i.filename[: -len(".npy")] for i in members}
-            return {key: loaded[key] for key in loaded.files if key in used}, names
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
-        raise DataError(f"{path} is a damaged .npz ({error}); save it again") from None
+        stems: dict[str, list[zipfile.ZipInfo]] = {}
+        for info in archive.infolist():
+            name = info.filename
+            stems.setdefault(name[: -len(".npy")] if name.endswith(".npy") else name, []).append(
+                info
+            )
+        names = sorted(stems)
+        for key in wanted:
+            if len(stems.get(key, ())) > 1:
+                given = ", ".join(i.filename for i in stems[key])
+                raise i18n.error(DataError, "data_npz_ambiguous", path=path, key=key, given=given)
+        members = {key: stems[key][0] for key in wanted if key in stems}
+        headers = {key: _npy_header(archive, info, path, key) for key, info in members.items()}
+        total = sum(math.prod(shape) * dtype.itemsize for _, shape, _, dtype in headers.values())
+        check_limit(total, f"{path} (its dataset arrays)", MAX_DATA_BYTES)
+        size = os.path.getsize(path)
+        if total > DATA_RATIO_FROM_BYTES and total > MAX_DATA_RATIO * size:
+            raise i18n.error(
+                DataLimitError, "data_ratio", path=path, total=size_text(total),
+                size=size_text(size), ratio=MAX_DATA_RATIO,
+            )
+        contents = {
+            key: _npy_data(archive, members[key], headers[key], path, key) for key in members
+        }
+    return contents, names
 
 
-def _check_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: str) -> None:
-    key = info.filename[: -len(".npy")]
-    readers = {
-        (1, 0): np.lib.format.read_array_header_1_0,
-        (2, 0): np.lib.format.read_array_header_2_0,
-    }
+def _npy_header(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: str, key: str):
+    """``(offset, shape, fortran, dtype)`` of the .npy member ``info``, checked: a numeric (or,
+    for classes, string) dtype, at most :data:`~.errors.MAX_DATA_BYTES`."""
     try:
         with archive.open(info) as f:
             version = np.lib.format.read_magic(f)
-            if version not in readers:
-                return  # a newer format: numpy checks it while loading
-            shape, _, dtype = readers[version](f)
+            if version not in _NPY_READERS:
+                raise ValueError(f"unknown .npy format version {version}")
+            shape, fortran, dtype = _NPY_READERS[version](f)
+            offset = f.tell()
     except (ValueError, OSError, EOFError, zipfile.BadZipFile) as error:
         raise DataError(f"{path}: its array {key} is damaged ({error}); save it again") from None
-    if dtype.hasobject:
+    if dtype.hasobject or dtype.kind not in "biufSU":
         raise DataError(
             f"{path}: its array {key} holds Python objects; tatamikomi reads only plain "
             f"numeric (or string, for classes) arrays: save it with a numeric dtype"
         )
     declared = math.prod(shape) * dtype.itemsize
     check_limit(declared, f"{path}: its array {key} (shape {shape})", MAX_DATA_BYTES)
-    if declared > info.file_size:
+    if declared > info.file_size:  # the declared size said wrong early; the real one as read
         raise DataError(
             f"{path}: its array {key} declares shape {shape} of {dtype} ({size_text(declared)}) "
             f"but holds only {size_text(info.file_size)}: the file is damaged; save it again"
         )
+    return offset, shape, fortran, dtype
 
 
-def _load_npz(path: str) -> Dataset:
-    contents, names = _npz_contents(path)
+def _npy_data(archive, info, header, path: str, key: str) -> np.ndarray:
+    """The values of the .npy member ``info`` as its ``header`` declares them, read in a stream
+    into an array of that size: a member with fewer or more bytes is refused."""
+    offset, shape, fortran, dtype = header
+    nbytes = math.prod(shape) * dtype.itemsize
+    data = np.empty(nbytes, np.uint8)
+    view, done = memoryview(data), 0
+    try:
+        with archive.open(info) as f:
+            f.read(offset)
+            while done < nbytes:
+                chunk = f.read(min(1 << 20, nbytes - done))
+                if not chunk:
+                    break
+                view[done : done + len(chunk)] = chunk
+                done += len(chunk)
+            extra = f.read(1)
+    except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as error:
+        raise DataError(f"{path} is a damaged .npz ({error}); save it again") from None
+    if done < nbytes or extra:
+        raise i18n.error(
+            DataError, "data_npz_size", path=path, key=key, shape=shape, dtype=dtype,
+            declared=size_text(nbytes),
+        )
+    return data.view(dtype).reshape(shape, order="F" if fortran else "C")
+
+
+def _load_npz(path: str, roles=ROLES) -> Dataset:
+    groups = (("x_train",), ("t_train", "y_train"), ("x_test",), ("t_test", "y_test"))
+    groups = groups if roles == ROLES else groups[2:]
+    wanted = (*(k for keys in groups for k in keys), "classes", "divide_by")
+    contents, names = _npz_contents(path, wanted)
     arrays = []
-    for keys in (("x_train",), ("t_train", "y_train"), ("x_test",), ("t_test", "y_test")):
+    for keys in groups:
         key = next((k for k in keys if k in contents), None)
         if key is None:
             raise i18n.error(
@@ -448,10 +540,12 @@ def _load_npz(path: str) -> Dataset:
             c.decode("utf-8", "replace") if isinstance(c, bytes) else str(c) for c in names.tolist()
         )
     name = os.path.splitext(os.path.basename(path))[0]
-    return _assemble(name, arrays, classes, path, divide_by=contents.get("divide_by"))
+    arrays = arrays if len(arrays) == 4 else arrays + arrays
+    data = _assemble(name, arrays, classes, path, divide_by=contents.get("divide_by"))
+    return _test_only(data, roles)
 
 
-def _load_path(path: str, source: Source | None) -> Dataset:
+def _load_path(path: str, source: Source | None, roles=ROLES) -> Dataset:
     if not os.path.lexists(path):
         files = ", ".join(FILES.values())
         raise i18n.error(DataNotFoundError, "data_missing", path=path, files=files)
@@ -467,7 +561,7 @@ def _load_path(path: str, source: Source | None) -> Dataset:
                 DataError, "data_not_dataset", path=path, what=_what_file(path),
                 format=DATASET_FORMAT,
             )
-        return _load_npz(path)
+        return _load_npz(path, roles)
     if not stat.S_ISDIR(mode):
         raise DataError(
             f"dataset {path} is not a regular file or folder (a device, pipe or socket)"
@@ -479,12 +573,13 @@ def _load_path(path: str, source: Source | None) -> Dataset:
             f"the folder {path} is not readable (permission denied); check its rights"
         ) from None
     for directory in (path, os.path.join(path, source.name) if source else None):
-        files = directory and _find_files(directory)
+        files = directory and _find_files(directory, roles)
         if files:
             name = source.name if source else os.path.basename(os.path.abspath(path))
             classes = source.classes if source else None
             credit = source.credit if source else ""
-            return _assemble(name, _read_folder(files, source), classes, directory, credit)
+            data = _assemble(name, _read_folder(files, source), classes, directory, credit)
+            return _test_only(data, roles)
     shown = (
         ", ".join(listing[:6]) + (", ..." if len(listing) > 6 else "")
         if listing
@@ -499,47 +594,59 @@ def _load_path(path: str, source: Source | None) -> Dataset:
 # Known datasets and where they are found
 
 
-def load_mini() -> Dataset:
-    """The bundled mnist-mini: 6,000 training and 1,000 test images of the real MNIST."""
+def load_mini(split=None) -> Dataset:
+    """The bundled mnist-mini: 6,000 training and 1,000 test images of the real MNIST
+    (``split="test"``: the test images alone, the training set left empty)."""
+    roles = _roles(split)
     folder = resources.files("tatamikomi.data") / "mnist_mini"
-    arrays = []
-    for role in ROLES:
+    arrays = {}
+    for role in roles:
         resource = folder / (FILES[role] + ".gz")
-        arrays.append(parse_idx(resource.read_bytes(), f"mnist-mini {role}"))
+        arrays[role] = parse_idx(resource.read_bytes(), f"mnist-mini {role}")
     where = "the mnist-mini subset bundled with tatamikomi"
-    return _assemble(MINI, arrays, SOURCES["mnist"].classes, where, MNIST_CREDIT)
+    data = _assemble(MINI, _four(arrays), SOURCES["mnist"].classes, where, MNIST_CREDIT)
+    return _test_only(data, roles)
 
 
-def load_dataset(name="mnist", *, path=None, download=True, progress=True) -> Dataset:
+def _roles(split) -> tuple[str, ...]:
+    if split not in SPLITS:
+        raise ValueError(f"split must be None (all) or 'test'; got {split!r}")
+    return SPLITS[split]
+
+
+def load_dataset(name="mnist", *, path=None, download=True, progress=True, split=None) -> Dataset:
     """A dataset by name (``"mnist"``, ``"fashion-mnist"``, ``"mnist-mini"``) or by path (a
     folder of IDX files or a ``.npz``), found as the module docstring describes.
+
+    ``split="test"`` finds, downloads and reads the test set alone (what showing or measuring
+    a trained model needs; the training set is then empty).
 
     Raises :class:`~.errors.DataNotFoundError` when a known dataset is found nowhere and cannot
     be downloaded (also when the cache folder cannot be used), and another
     :class:`~.errors.DataError` for anything wrong with the files or settings."""
-    name = os.fspath(name)
+    name, roles = os.fspath(name), _roles(split)
     if name == MINI:
-        return load_mini()
+        return load_mini(split)
     source = SOURCES.get(name.lower())
     if source is None:
         if os.path.lexists(name) or os.sep in name or name.endswith(".npz"):
-            return _load_path(name, None)
+            return _load_path(name, None, roles)
         raise i18n.error(DataError, "data_unknown", name=name, choices=", ".join(NAMES))
     if path is not None:
-        return _load_path(os.fspath(path), source)
+        return _load_path(os.fspath(path), source, roles)
     looked = []
     environment = os.environ.get("TATAMIKOMI_DATA")
     if environment:
         for directory in (os.path.join(environment, source.name), environment):
-            files = _find_files(directory)
+            files = _find_files(directory, roles)
             if files and not _other_dataset(files, source):
-                return _from_folder(source, files, f"{directory} ($TATAMIKOMI_DATA)")
+                return _from_folder(source, files, f"{directory} ($TATAMIKOMI_DATA)", roles)
         looked.append(f"$TATAMIKOMI_DATA={environment}")
     cache = os.path.join(cache_dir(), source.name)
-    files = _find_files(cache)
+    files = _find_files(cache, roles)
     if files:
         try:
-            return _from_folder(source, files, cache)
+            return _from_folder(source, files, cache, roles)
         except IDXError as error:  # our own cache: drop the bad file and fetch it again
             print(f"tatamikomi: {error}; it will be downloaded again", file=sys.stderr)
             for role, cached in files.items():
@@ -550,43 +657,52 @@ def load_dataset(name="mnist", *, path=None, download=True, progress=True) -> Da
                         os.remove(cached)
     looked.append(cache)
     for directory in source.system_dirs:
-        files = _find_files(directory)
+        files = _find_files(directory, roles)
         if files:
-            return _from_folder(source, files, directory)
+            return _from_folder(source, files, directory, roles)
         looked.append(directory)
     if not download or offline():
         raise i18n.error(
             DataNotFoundError, "data_offline" if download else "data_no_download",
             name=source.name, looked="; ".join(looked),
         )
-    download_dataset(source.name, cache, progress=progress)
-    return _from_folder(source, _find_files(cache), cache)
+    download_dataset(source.name, cache, progress=progress, split=split)
+    return _from_folder(source, _find_files(cache, roles), cache, roles)
 
 
 def _other_dataset(files: dict[str, str], source: Source) -> bool:
     """True if the folder holds another known dataset (its labels file says so)."""
+    role = "train_labels" if "train_labels" in files else "test_labels"
     for candidate in (source, *(s for s in SOURCES.values() if s is not source)):
         try:
-            read_idx(files["train_labels"], md5s=candidate.md5s["train_labels"])
+            read_idx(files[role], md5s=candidate.md5s[role])
             return candidate is not source
         except DataError:
             continue
     return False
 
 
-def _from_folder(source: Source, files: dict[str, str], where: str) -> Dataset:
-    return _assemble(source.name, _read_folder(files, source), source.classes, where, source.credit)
+def _from_folder(source: Source, files: dict[str, str], where: str, roles=ROLES) -> Dataset:
+    arrays = _read_folder(files, source)
+    data = _assemble(source.name, arrays, source.classes, where, source.credit)
+    return _test_only(data, roles)
 
 
-def download_dataset(name: str, directory=None, *, mirrors=None, progress=True) -> str:
-    """Download the four files of ``name`` into ``directory`` (default: the user cache) from
-    its mirrors (or the given ``mirrors``, base URLs ending in ``/``); returns the folder.
-    Files already there and intact are kept. A folder that cannot be created or written raises
-    :class:`~.errors.DataNotFoundError` that says so (the caller may fall back to mnist-mini)."""
+def download_dataset(
+    name: str, directory=None, *, mirrors=None, progress=True, split=None
+) -> str:
+    """Download the four files of ``name`` (``split="test"``: its two test files) into
+    ``directory`` (default: the user cache) from its mirrors (or the given ``mirrors``, base
+    URLs ending in ``/``); returns the folder. Files already there and intact are kept; a
+    download that fails leaves nothing behind, not even the folders it made. A folder that
+    cannot be created or written raises :class:`~.errors.DataNotFoundError` that says so (the
+    caller may fall back to mnist-mini)."""
     source = SOURCES[name]
     directory = directory or os.path.join(cache_dir(), name)
+    made = _missing_folders(directory)
     try:
-        for role, stem in FILES.items():
+        for role in _roles(split):
+            stem = FILES[role]
             target = os.path.join(directory, stem + ".gz")
             if os.path.isfile(target):
                 try:
@@ -596,12 +712,15 @@ def download_dataset(name: str, directory=None, *, mirrors=None, progress=True) 
                     pass
             os.makedirs(directory, exist_ok=True)
             urls = [base + stem + ".gz" for base in (mirrors or source.mirrors)]
-            if progress:
-                print(f"tatamikomi: downloading {name} {stem}.gz", file=sys.stderr)
-            fetch(stem + ".gz", urls, target, source.md5s[role], progress=progress)
+            fetch(
+                stem + ".gz", urls, target, source.md5s[role], progress=progress,
+                label=f"{name} {stem}.gz",
+            )
     except DownloadError as error:
-        raise DataNotFoundError(str(error)) from None
+        _remove_empty(made)
+        raise i18n.recast(DataNotFoundError, error) from None
     except OSError as error:
+        _remove_empty(made)
         reason = error.strerror or str(error)
         raise DataNotFoundError(
             f"the cache folder {directory} cannot be used ({reason}), so {name} cannot be "
@@ -609,6 +728,25 @@ def download_dataset(name: str, directory=None, *, mirrors=None, progress=True) 
             f"with the four files"
         ) from None
     return directory
+
+
+def _missing_folders(directory: str) -> list[str]:
+    """The folders above and including ``directory`` that do not exist yet, deepest first."""
+    missing, folder = [], os.path.abspath(directory)
+    while not os.path.lexists(folder):
+        missing.append(folder)
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    return missing
+
+
+def _remove_empty(folders: list[str]) -> None:
+    """Remove ``folders`` (deepest first) where they are still empty."""
+    for folder in folders:
+        with contextlib.suppress(OSError):
+            os.rmdir(folder)
 
 
 def normalize_images(images, divide_by=255) -> np.ndarray:

@@ -10,13 +10,16 @@ waiting), and a single read waits at most :data:`~.errors.READ_TIMEOUT_S`.
 from __future__ import annotations
 
 import http.client
+import os
 import socket
 import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
+from .. import i18n
 from .._files import atomic_write
 from .. import _progress as progress_bar
 from .errors import (
@@ -143,12 +146,14 @@ class _Download:
         return chunk
 
 
-def _download(opener, url, out, name, md5s, max_bytes, deadline, show, stream) -> None:
+def _download(opener, url, out, name, md5s, max_bytes, deadline, show, stream, label) -> None:
     """Stream ``url`` into ``out``; raise :class:`_MirrorFailed` unless it is the file."""
     request = urllib.request.Request(url, headers={"User-Agent": "tatamikomi"})
     source = None
     try:
         with opener.open(request, timeout=READ_TIMEOUT_S) as response:
+            if show and label:  # said once a mirror answers, never for one that cannot
+                stream.write(f"tatamikomi: downloading {label}\n")
             total = int(response.headers.get("Content-Length") or 0) or None
             if total is not None and total > max_bytes:
                 raise _MirrorFailed(
@@ -169,7 +174,10 @@ def _download(opener, url, out, name, md5s, max_bytes, deadline, show, stream) -
             raise _MirrorFailed(
                 f"the download took longer than {deadline.seconds:g} s in all"
             ) from None
-        raise _MirrorFailed(getattr(error, "reason", None) or error) from None
+        reason = getattr(error, "reason", None) or error
+        if isinstance(reason, OSError) and reason.strerror:  # not "[Errno 111] ..."
+            reason = reason.strerror
+        raise _MirrorFailed(reason) from None
     finally:
         if show and source is not None and source.done:
             stream.write("\n")  # after the progress line
@@ -191,14 +199,18 @@ def fetch(
     progress=True,
     timeout_s: float = DOWNLOAD_TIMEOUT_S,
     max_bytes: int = MAX_DOWNLOAD_BYTES,
+    label: str | None = None,
 ) -> None:
     """Download ``name`` from the first of ``urls`` that serves it with one of ``md5s`` (of the
     file as served, or of its decompressed content) and write it atomically to ``destination``.
 
     Each mirror may take ``timeout_s`` seconds in all and send at most ``max_bytes``. A mirror
-    that fails, times out, sends too much or serves different bytes is skipped with a note; if
-    all fail, :class:`DownloadError` lists why. Nothing is left behind from a failed download.
-    An unusable ``destination`` folder raises the ``OSError`` of :func:`atomic_write`."""
+    that fails, times out, sends too much or serves different bytes is skipped (said, with
+    ``progress``, only when a later one serves the file); if all fail, :class:`DownloadError`
+    says why in one line, and where to put the file instead. With ``progress``, a line
+    ``tatamikomi: downloading LABEL`` is printed once a mirror answers. Nothing is left behind
+    from a failed download. An unusable ``destination`` folder raises the ``OSError`` of
+    :func:`atomic_write`."""
     stream = sys.stderr
     show = progress and stream is not None
     failures = []
@@ -207,19 +219,29 @@ def fetch(
         try:
             with atomic_write(destination, overwrite=True) as out:
                 _download(
-                    _opener(deadline), url, out, name, md5s, max_bytes, deadline, show, stream
+                    _opener(deadline), url, out, name, md5s, max_bytes, deadline, show, stream,
+                    label,
                 )
+            if show:
+                for failed, reason in failures:
+                    stream.write(f"  {failed} failed: {reason}\n")
             return
         except _MirrorFailed as failure:
-            reason = str(failure)
-            failures.append(f"{url}: {reason}")
-            if show:
-                stream.write(f"  {url} failed: {reason}\n")
+            failures.append((url, str(failure)))
         finally:
             deadline.cancel()
-    raise DownloadError(
-        f"could not download {name} from any mirror: "
-        + "; ".join(failures)
-        + ". If this machine is offline, copy the file there by hand or set TATAMIKOMI_DATA to "
-        "a folder that has it."
+    reasons = {reason for _, reason in failures}
+    hosts = ", ".join(dict.fromkeys(_host(url) for url, _ in failures))
+    if len(reasons) == 1:
+        why = f"{hosts}: {reasons.pop()}"
+    else:
+        why = "; ".join(f"{_host(url)}: {reason}" for url, reason in failures)
+    raise i18n.error(
+        DownloadError, "download_failed", name=name, why=why,
+        folder=os.path.dirname(os.path.abspath(destination)),
     )
+
+
+def _host(url: str) -> str:
+    """``host[:port]`` of ``url`` (what a message names a mirror by)."""
+    return urllib.parse.urlsplit(url).netloc or url

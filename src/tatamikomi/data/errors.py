@@ -13,6 +13,11 @@ from __future__ import annotations
 
 #: the most bytes of values one IDX file, one .npz member or one whole dataset may declare
 MAX_DATA_BYTES = 2 << 30
+#: above this many bytes in all, the values of a compressed dataset (a .npz, a .gz IDX file) may
+#: not be more than MAX_DATA_RATIO times the file's size: MNIST's compress about 5 to 1,
+#: Fashion-MNIST's 2 to 1; 200 to 1 is a file of zeros, a decompression bomb
+DATA_RATIO_FROM_BYTES = 64 << 20
+MAX_DATA_RATIO = 20
 #: the most bytes a download may have (the largest known file, Fashion-MNIST's training images,
 #: has 26 MB)
 MAX_DOWNLOAD_BYTES = 256 << 20

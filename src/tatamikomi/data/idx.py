@@ -22,7 +22,18 @@ import zlib
 
 import numpy as np
 
-from .errors import MAX_DATA_BYTES, DataError, DataNotFoundError, IDXError, check_limit
+from .. import i18n
+from .errors import (
+    DATA_RATIO_FROM_BYTES,
+    MAX_DATA_BYTES,
+    MAX_DATA_RATIO,
+    DataError,
+    DataLimitError,
+    DataNotFoundError,
+    IDXError,
+    check_limit,
+    size_text,
+)
 
 #: type code -> big-endian dtype
 TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
@@ -165,14 +176,9 @@ class ContentStream:
         return self.raw_md5.hexdigest() in md5s or self.content_md5.hexdigest() in md5s
 
 
-def parse_stream(
-    stream: ContentStream, *, max_bytes: int | None = None, file_size: int | None = None
-) -> np.ndarray:
-    """The array in the IDX content of ``stream`` (native byte order), checked against its
-    header. ``file_size`` (the bytes on disk of an uncompressed file) lets a truncated file be
-    refused before its values are read."""
+def _header(stream: ContentStream) -> tuple[tuple[int, ...], np.dtype, int]:
+    """``(shape, dtype, header bytes)`` from the first bytes of IDX content, checked."""
     name = stream.name
-    limit = MAX_DATA_BYTES if max_bytes is None else max_bytes
     magic = stream.read(4)
     if len(magic) < 4 or magic[0] != 0 or magic[1] != 0 or magic[2] not in TYPES:
         raise IDXError(
@@ -193,7 +199,26 @@ def parse_stream(
             f"{name} is truncated: its header needs {header} bytes, it has {4 + len(dims)}"
         )
     shape = tuple(int.from_bytes(dims[i : i + 4], "big") for i in range(0, len(dims), 4))
-    dtype = np.dtype(TYPES[magic[2]])
+    return shape, np.dtype(TYPES[magic[2]]), header
+
+
+def idx_header(path) -> tuple[tuple[int, ...], np.dtype]:
+    """The shape and (native) dtype the IDX file ``path`` (``.gz`` or raw) declares, read from
+    its first bytes (at most one chunk is inflated); checked against the limits as
+    :func:`read_idx` checks them."""
+    path = os.fspath(path)
+    check_file(path)
+    with open(path, "rb") as f:
+        stream = ContentStream(f, path)
+        size = os.fstat(f.fileno()).st_size
+        shape, dtype, _ = _header(stream)
+    _check_declared(path, shape, dtype, MAX_DATA_BYTES, size if stream.compressed else None)
+    return shape, dtype.newbyteorder("=")
+
+
+def _check_declared(name, shape, dtype, limit, compressed_size) -> int:
+    """The bytes of values ``shape`` x ``dtype`` declares, within ``limit`` and, for a file
+    of ``compressed_size`` bytes, within :data:`~.errors.MAX_DATA_RATIO` times that."""
     expected = math.prod(shape) * dtype.itemsize  # Python ints: no overflow
     check_limit(
         expected,
@@ -201,12 +226,39 @@ def parse_stream(
         limit,
         "the header is damaged, or the data is larger than tatamikomi reads",
     )
+    if (
+        compressed_size is not None
+        and expected > DATA_RATIO_FROM_BYTES
+        and expected > MAX_DATA_RATIO * compressed_size
+    ):
+        raise i18n.error(
+            DataLimitError, "data_ratio", path=name, total=size_text(expected),
+            size=size_text(compressed_size), ratio=MAX_DATA_RATIO,
+        )
+    return expected
+
+
+def parse_stream(
+    stream: ContentStream,
+    *,
+    max_bytes: int | None = None,
+    file_size: int | None = None,
+    compressed_size: int | None = None,
+) -> np.ndarray:
+    """The array in the IDX content of ``stream`` (native byte order), checked against its
+    header. ``file_size`` (the bytes on disk of an uncompressed file) lets a truncated file be
+    refused before its values are read; ``compressed_size`` (of a gzip file) bounds what its
+    header may declare (:data:`~.errors.MAX_DATA_RATIO`)."""
+    name = stream.name
+    limit = MAX_DATA_BYTES if max_bytes is None else max_bytes
+    shape, dtype, header = _header(stream)
+    expected = _check_declared(name, shape, dtype, limit, compressed_size)
     if file_size is not None and file_size - header < expected:
         raise IDXError(
             f"{name} is truncated: shape {shape} needs {expected} bytes of values, the file has "
             f"{file_size - header}; delete it and download it again"
         )
-    if file_size is not None:
+    if file_size is not None or compressed_size is not None:  # the declared size is bounded
         values = np.empty(expected, np.uint8)
         found = stream.read_into(memoryview(values))
     else:  # compressed: grow with the content actually there, never to the declared size
@@ -241,9 +293,11 @@ def read_idx(path, *, md5s=None, max_bytes: int | None = None) -> np.ndarray:
     check_file(path)
     with open(path, "rb") as f:
         stream = ContentStream(f, path)
-        size = None if stream.compressed else os.fstat(f.fileno()).st_size
+        size = os.fstat(f.fileno()).st_size
+        raw, packed = (None, size) if stream.compressed else (size, None)
         try:
-            array, failure = parse_stream(stream, max_bytes=max_bytes, file_size=size), None
+            array = parse_stream(stream, max_bytes=max_bytes, file_size=raw, compressed_size=packed)
+            failure = None
         except IDXError as error:
             if md5s is None:
                 raise

@@ -12,7 +12,7 @@ from ..io import ModelFileError
 from .book import BOOK_INPUT_DIM, BOOK_MODELS, DeepConvNet, SimpleConvNet, import_book_params
 from .files import build_model, get_model, load, load_checkpoint, save
 from .sequential import Layers, Sequential, execution_order, fold_book_dropout
-from .spec import ENGINES, build_layer, from_spec
+from .spec import BUDGET, ENGINES, STUDIO_BUDGET, Budget, SpecLimitError, build_layer, from_spec
 
 #: the book's networks by name (kept under its earlier name)
 MODELS = BOOK_MODELS
@@ -37,4 +37,8 @@ __all__ = [
     "BOOK_MODELS",
     "MODELS",
     "ENGINES",
+    "BUDGET",
+    "STUDIO_BUDGET",
+    "Budget",
+    "SpecLimitError",
 ]

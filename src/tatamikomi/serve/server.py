@@ -288,7 +288,7 @@ class Studio:
     def open_model(self, request: dict) -> dict:
         """A new model from ``{"spec": {...}}``, ``{"builtin": "DeepConvNet"}`` or ``{"file":
         base64, "name": "..."}`` (a tatamikomi model file or the book's params.pkl)."""
-        from ..models import from_spec, get_model, import_book_params, load
+        from ..models import STUDIO_BUDGET, from_spec, get_model, import_book_params, load
 
         given = [k for k in ("spec", "builtin", "file") if k in request]
         if len(given) != 1:
@@ -300,7 +300,8 @@ class Studio:
         if given[0] == "spec":
             try:
                 model = from_spec(
-                    request["spec"] if isinstance(request["spec"], (dict, str)) else None, seed=seed
+                    request["spec"] if isinstance(request["spec"], (dict, str)) else None, seed=seed,
+                    budget=STUDIO_BUDGET,
                 )
             except (ValueError, TypeError) as error:
                 raise RequestError(f"the spec: {error}") from None

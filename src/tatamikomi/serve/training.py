@@ -23,6 +23,7 @@ import time
 
 import numpy as np
 
+from .. import i18n
 from ..train import Trainer
 from ..train.callbacks import Callback
 from .api import RequestError, _lock, clone
@@ -53,6 +54,13 @@ def _check_options(options: dict) -> dict:
         raise RequestError(
             "model must be a name or a JSON spec (an object with input_shape, layers)"
         )
+    if isinstance(model, dict):  # sized now (the studio's budget), not after the data are read
+        from ..models import STUDIO_BUDGET, from_spec
+
+        try:
+            from_spec(model, budget=STUDIO_BUDGET)
+        except (ValueError, TypeError) as error:
+            raise RequestError(f"the spec: {error}") from None
     dataset = options.get("dataset", "mnist-mini")
     if dataset not in DATASETS:
         raise RequestError(f"dataset must be one of {', '.join(DATASETS)}; got {dataset!r}")
@@ -232,7 +240,7 @@ class TrainingRun(Callback):
 
     def _trainer(self):
         from ..data import DataNotFoundError, load_dataset, normalize_images
-        from ..models import from_spec, get_model
+        from ..models import STUDIO_BUDGET, from_spec, get_model
 
         o = self.options
         data = self._data
@@ -242,12 +250,12 @@ class TrainingRun(Callback):
             except DataNotFoundError as error:
                 first = str(error).splitlines()[0]
                 raise RuntimeError(
-                    f"{first}. Pick mnist-mini (bundled), or set TATAMIKOMI_DATA to a folder with "
-                    f"the dataset's four files"
+                    f"{i18n.clause(first)}. Pick mnist-mini (bundled), or set TATAMIKOMI_DATA to a "
+                    f"folder with the dataset's four files"
                 ) from None
         shape = tuple(data.x_train.shape[1:])
         if isinstance(o["model"], dict):
-            model = from_spec(o["model"], seed=o["seed"])
+            model = from_spec(o["model"], seed=o["seed"], budget=STUDIO_BUDGET)
             name = "model"
         else:
             model = get_model(
