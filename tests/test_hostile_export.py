@@ -269,8 +269,8 @@ HOSTILE_IMPORTS = {
     "preprocess x": "the preprocessing 'x' cannot be used",
     "a million classes": "names 1000000 classes for 10 outputs",
     "cycle": "a tensor the graph already has (a cycle)",
-    "input 1e9 x 1e9": "more than the 16,777,216 tatamikomi allows",
-    "pads 1e6": "more than the 16,777,216 tatamikomi allows",
+    "input 1e9 x 1e9": "more than the limit of 2,000,000 (tatamikomi.models.BUDGET)",
+    "pads 1e6": "more than the limit of 2,000,000 (tatamikomi.models.BUDGET)",
     "pt with NaN weights": "W1 holds NaN or infinite values",
 }
 

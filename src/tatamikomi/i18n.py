@@ -1799,8 +1799,9 @@ ERRORS = {
         "must be a positive number, e.g. 255); use an intact copy",
         "model_classes": "{path}: the metadata names {count} classes for {outputs} outputs; give "
         "one class name per output (or use an intact copy)",
-        "model_too_large": "{path}: one example holds {values:,} values at {where} ({shape}), "
-        "more than the {limit:,} tatamikomi allows; use a smaller input size or padding",
+        "model_too_large": "{path}: one example's activations reach {values:,} values at {where} "
+        "({shape}), more than the limit of {limit:,} (tatamikomi.models.BUDGET); use a smaller "
+        "input size or padding",
         "the_input": "the input",
         "import_layers": "{path} has {count:,} layers or more; tatamikomi imports at most "
         "{limit:,}",
@@ -2143,8 +2144,9 @@ ERRORS = {
         "model_classes": "{path}: メタデータのクラス名は {count} 個ですが、出力は {outputs} 個"
         "です。出力ごとに 1 つのクラス名を指定してください(または壊れていないコピーを使って"
         "ください)",
-        "model_too_large": "{path}: 1 つの例が {where} で {values:,} 個の値({shape})になり、"
-        "tatamikomi の上限 {limit:,} を超えます。入力サイズかパディングを小さくしてください",
+        "model_too_large": "{path}: 1 枚あたりの活性化が {where}({shape})で {values:,} 個になり、"
+        "上限の {limit:,} 個(tatamikomi.models.BUDGET)を超えます。入力サイズかパディングを小さく"
+        "してください",
         "the_input": "入力",
         "import_layers": "{path} には {count:,} 層以上あります。tatamikomi が読み込めるのは "
         "{limit:,} 層までです",

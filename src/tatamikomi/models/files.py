@@ -17,7 +17,7 @@ from .._version import __version__
 from ..init import parameter_limit
 from .book import BOOK_MODELS
 from .sequential import Sequential
-from .spec import from_spec
+from .spec import BUDGET, activations_over, from_spec
 
 
 def _architecture(meta: dict) -> dict:
@@ -44,11 +44,6 @@ def _preprocess(preprocess, path):
     return preprocess
 
 
-#: the most values one example may hold at any layer (the input included): 4096 x 4096, so that
-#: predicting one image never asks for more than a few hundred megabytes
-MAX_EXAMPLE_VALUES = 4096 * 4096
-
-
 def check_weights(weights: dict, path) -> None:
     """Refuse weights a model cannot predict with: NaN, infinity, integers."""
     for name, array in weights.items():
@@ -62,19 +57,20 @@ def check_model(model, path) -> None:
     """The rules every model meets before it is used or written, whatever it came from (a model
     file by :func:`load`, an ONNX or PyTorch import before it is saved): finite float weights,
     a preprocessing whose divide_by is a positive finite number, as many classes as outputs, and
-    at most :data:`MAX_EXAMPLE_VALUES` values per example at the input and after every layer.
+    one example's activations (the input and every layer's output) within
+    :data:`~tatamikomi.models.spec.BUDGET`, counted as for a spec.
     ``path`` names the source in the message. Raises :class:`~tatamikomi.io.ModelFileError`."""
     check_weights(model.state_dict(), path)
     model.preprocess = _preprocess(getattr(model, "preprocess", None), path)
     shapes = [tuple(model.input_shape), *model.output_shapes()]
-    for index, shape in enumerate(shapes):
-        values = int(np.prod([int(s) for s in shape], dtype=object))
-        if values > MAX_EXAMPLE_VALUES:
-            where = list(model.layers.keys())[index - 1] if index else i18n.Said("errors.the_input")
-            raise i18n.error(
-                io.ModelFileError, "model_too_large", path=path, where=where,
-                shape="x".join(map(str, shape)), values=values, limit=MAX_EXAMPLE_VALUES,
-            )
+    over = activations_over(shapes, BUDGET)
+    if over is not None:
+        index, values = over
+        where = list(model.layers.keys())[index - 1] if index else i18n.Said("errors.the_input")
+        raise i18n.error(
+            io.ModelFileError, "model_too_large", path=path, where=where,
+            shape="x".join(map(str, shapes[index])), values=values, limit=BUDGET.activations,
+        )
     outputs = shapes[-1][0]
     if model.classes is not None and len(model.classes) != outputs:
         raise i18n.error(

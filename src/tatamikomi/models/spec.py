@@ -61,6 +61,18 @@ BUDGET = Budget(20_000_000, 2_000_000)
 STUDIO_BUDGET = Budget(5_000_000, 500_000, "budget_studio")
 
 
+def activations_over(shapes, budget: Budget):
+    """The index in ``shapes`` (one example's input, then every layer's output) at which their
+    running total of values passes ``budget.activations``, with that total; ``None`` when it
+    never does. The one count of activations that specs, model files and imports share."""
+    total = 0
+    for index, shape in enumerate(shapes):
+        total += math.prod(int(s) for s in shape)
+        if total > budget.activations:
+            return index, total
+    return None
+
+
 class SpecLimitError(ValueError):
     """A spec asks for more parameters or activations than its :class:`Budget` allows."""
 
