@@ -1040,7 +1040,7 @@ CLI = {
         "picture_suffix": "give -o NAME{wanted} (or .svg, .pdf); got {output}",
         "wrote": "wrote {output}",
         # the library's errors as a command says them
-        "prepared_range": "{path}: its pixels after preparation lie in [{low:g}, {high:g}], not "
+        "prepared_range": "{path}: its pixels after preparation lie in [{low}, {high}], not "
         "in 0..255; give an 8-bit image (PNG, JPEG) or a .npy of values 0..255",
         "weights_not_finite": "its weights {names} hold NaN or infinity (a diverged or damaged "
         "model; train or import it again)",
@@ -1385,7 +1385,7 @@ CLI = {
         "picture_suffix": "-o NAME{wanted}(または .svg、.pdf)を指定してください。指定された値: "
         "{output}",
         "wrote": "{output} に書き出しました",
-        "prepared_range": "{path}: 前処理の後の画素値が [{low:g}, {high:g}] にあり、0..255 に"
+        "prepared_range": "{path}: 前処理の後の画素値が [{low}, {high}] にあり、0..255 に"
         "収まりません。8 ビットの画像(PNG、JPEG)か、値が 0..255 の .npy を指定してください",
         "weights_not_finite": "重み {names} に NaN か無限大が入っています(発散したか壊れた"
         "モデルです。学習し直すか、取り込み直してください)",
@@ -1603,7 +1603,7 @@ ERRORS = {
         "image_empty": "the image is empty (shape {shape})",
         "image_not_finite": "{bad:,} pixel value(s) are NaN or infinite; every pixel needs a "
         "number",
-        "image_range": "pixel values lie in {low:g}..{high:g}; an image holds 0..255 (or 0..1): "
+        "image_range": "pixel values lie in {low}..{high}; an image holds 0..255 (or 0..1): "
         "rescale it",
         "image_channels": "an image has 1 to 4 channels; got shape {shape}",
         "image_2d": "expected a 2-D grey or colour image; got shape {shape}",
@@ -1834,7 +1834,7 @@ ERRORS = {
         "image_empty": "画像が空です(形状 {shape})",
         "image_not_finite": "画素値のうち {bad:,} 個が NaN か無限大です。どの画素にも数が必要"
         "です",
-        "image_range": "画素値が {low:g}..{high:g} にあります。画像の値は 0..255(または "
+        "image_range": "画素値が {low}..{high} にあります。画像の値は 0..255(または "
         "0..1)です: 値を変換してください",
         "image_channels": "画像のチャネルは 1 から 4 です。指定された形状: {shape}",
         "image_2d": "2 次元のグレースケールかカラーの画像が必要です。指定された形状: {shape}",

@@ -138,8 +138,15 @@ def check_pixels(image: np.ndarray) -> np.ndarray:
         raise i18n.error(ImageError, "image_not_finite", bad=bad)
     low, high = image.min(), image.max()
     if low < 0 or high > 255:
-        raise i18n.error(ImageError, "image_range", low=low, high=high)
+        raise i18n.error(ImageError, "image_range", low=exact(low), high=exact(high))
     return image
+
+
+def exact(value) -> str:
+    """``value`` written short (``-5``, ``0.5``) when that is exact, else with every digit it
+    needs (``255.00000000000003``): a message about a range must never show a value in range."""
+    short = f"{float(value):g}"
+    return short if float(short) == float(value) else repr(float(value))
 
 
 def grey(image: np.ndarray) -> np.ndarray:
@@ -168,7 +175,9 @@ def grey(image: np.ndarray) -> np.ndarray:
     if channels in (2, 4):
         alpha = image[..., -1] / 255
         colour = colour * alpha + 255 * (1 - alpha)
-    return colour
+    # the weights and the alpha blend are float arithmetic: a white pixel may come out as
+    # 255.00000000000003, which the next check_pixels would refuse
+    return np.clip(colour, 0, 255, out=colour)
 
 
 def _npy_header(f):
@@ -657,7 +666,9 @@ def fit_mnist(ink: np.ndarray, size: int = 28, box: int = 20) -> np.ndarray:
     h = max(1, min(box, round(digit.shape[0] * scale)))
     w = max(1, min(box, round(digit.shape[1] * scale)))
     digit = np.clip(resize(digit, h, w), 0, None)
-    digit *= 255 / digit.max()
+    # scaled so that the brightest pixel is 255, then clipped: x * (255 / max) can round to
+    # 255.00000000000003, and the documented range is a promise
+    digit = np.clip(digit * (255 / digit.max()), 0, 255)
     total = digit.sum()
     cy = (digit.sum(axis=1) @ np.arange(h)) / total
     cx = (digit.sum(axis=0) @ np.arange(w)) / total
@@ -682,7 +693,7 @@ def to_mnist(image, size: int = 28, box: int | None = None) -> np.ndarray:
         candidate = 255 - image if np.median(border) > 127 else image
         if _looks_like_mnist(candidate, size, box):
             return candidate.copy()
-    return fit_mnist(digit_ink(image), size, box)
+    return np.clip(fit_mnist(digit_ink(image), size, box), 0, 255)
 
 
 def prepare_image(path, size: int = 28, box: int | None = None, *, max_pixels=None):
