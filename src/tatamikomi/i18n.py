@@ -1735,6 +1735,16 @@ ERRORS = {
         "e.g. ch07/train_convnet.py",
         "book_limit": "--limit must be at least 1 (images); got {limit}",
         "book_no_folder": "the folder {folder} does not exist; create it first: mkdir -p {folder}",
+        # issue 20 (photos and images)
+        "image_too_much_work": "the image is {width}x{height} pixels ({kind}): reading and "
+        "preparing it would take about {needed:,} MB of memory, over the limit of {limit:,} MB "
+        "(tatamikomi.images.MAX_WORK_BYTES); shrink it first (a digit needs no more than about "
+        "1,000 pixels across)",
+        "png_filter_work": "the PNG is {width}x{height} pixels with Average or Paeth row "
+        "filters: undoing them takes {steps:,} steps, over the limit of {limit:,}; an image this "
+        "tall is not a photo of a digit: crop or shrink it",
+        "image_too_thin": "the image is {width}x{height} pixels; a digit needs at least {least} "
+        "pixels each way: give a photo or drawing of one digit",
     },
     "ja": {
         # the engine and the layers
@@ -1973,6 +1983,16 @@ ERRORS = {
         "ch07/train_convnet.py)",
         "book_limit": "--limit は 1(枚)以上にしてください。指定された値: {limit}",
         "book_no_folder": "フォルダ {folder} がありません。先に作成してください: mkdir -p {folder}",
+        # issue 20 (photos and images)
+        "image_too_much_work": "画像は {width}x{height} 画素({kind})で、読み込んで前処理するには"
+        "約 {needed:,} MB のメモリが必要になり、上限の {limit:,} MB"
+        "(tatamikomi.images.MAX_WORK_BYTES)を超えます。先に縮小してください(数字には幅 1,000 "
+        "画素ほどあれば十分です)",
+        "png_filter_work": "PNG は {width}x{height} 画素で、行フィルタ Average か Paeth を使って"
+        "います。元に戻すには {steps:,} ステップかかり、上限の {limit:,} を超えます。これほど縦長の"
+        "画像は数字の写真ではありません。切り抜くか縮小してください",
+        "image_too_thin": "画像は {width}x{height} 画素です。数字には縦横とも {least} 画素以上"
+        "必要です。数字を 1 つ写した写真か絵を指定してください",
     },
 }
 
