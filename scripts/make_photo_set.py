@@ -9,7 +9,9 @@ paper: larger (a quarter to two thirds of the frame), rotated by up to 10 degree
 the frame, on paper with its own texture and tint, under a lighting gradient and sometimes a
 soft shadow, then blurred, with sensor noise, at 640x480 or 480x640, saved as a JPEG of quality
 50 to 90. Seven in ten are dark ink on light paper, the rest light chalk on a dark board.
-``--kind corner`` makes 28x28 PNGs with a small digit (8 to 14 pixels) in one of the corners,
+``--kind jpeg`` makes the same photos at JPEG quality 60 to 85 only; ``--kind chalk`` all in
+chalk on a dark board (light, dusty, broken strokes); ``--kind small`` 40 to 120 pixel PNGs with
+a dark digit off-centre on light paper. ``--kind corner`` makes 28x28 PNGs with a small digit (8 to 14 pixels) in one of the corners,
 as when a user draws in a small canvas.
 
 The digits come from MNIST's test set only (10,000 digits the models never trained on), picked
@@ -42,8 +44,12 @@ def _smooth_noise(rng, height, width, cell):
     return np.asarray(Image.fromarray(small, "F").resize((width, height), Image.BICUBIC))
 
 
-def render_photo(digit: np.ndarray, rng: np.random.Generator) -> bytes:
-    """A JPEG photo (bytes) of the MNIST digit ``digit`` (28, 28) uint8 written on paper."""
+def render_photo(
+    digit: np.ndarray, rng: np.random.Generator, *, quality=(50, 90), board: bool | None = None
+) -> bytes:
+    """A JPEG photo (bytes) of the MNIST digit ``digit`` (28, 28) uint8 written on paper (or,
+    with ``board``, in chalk on a dark board: light, dusty, broken strokes), saved at a JPEG
+    quality drawn from ``quality`` (both ends included)."""
     from PIL import Image, ImageFilter
 
     width, height = (640, 480) if rng.random() < 0.6 else (480, 640)
@@ -61,7 +67,10 @@ def render_photo(digit: np.ndarray, rng: np.random.Generator) -> bytes:
     ys, xs = slice(max(top, 0), min(top + h, height)), slice(max(left, 0), min(left + w, width))
     ink_map[ys, xs] = alpha[ys.start - top : ys.stop - top, xs.start - left : xs.stop - left]
     # paper and ink, with a tint per channel (paper yellowish or bluish, pens blue or black)
-    light_paper = rng.random() < 0.7
+    light_paper = rng.random() < 0.7 if board is None else not board
+    if board:  # chalk: dust breaks the strokes up, and a wiped board keeps a grey haze
+        dust = np.clip(0.75 + 0.5 * _smooth_noise(rng, *alpha.shape, 2), 0.35, 1)
+        alpha = alpha * dust
     if light_paper:
         paper, ink = rng.uniform(150, 235), rng.uniform(10, 70)
     else:
@@ -89,8 +98,30 @@ def render_photo(digit: np.ndarray, rng: np.random.Generator) -> bytes:
     noisy = np.asarray(photo, np.float32) + rng.normal(0, rng.uniform(2, 8), (height, width, 1))
     photo = Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8))
     out = io.BytesIO()
-    photo.save(out, "JPEG", quality=int(rng.integers(50, 91)))
+    photo.save(out, "JPEG", quality=int(rng.integers(quality[0], quality[1] + 1)))
     return out.getvalue()
+
+
+def render_small(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """(s, s) uint8 with s from 40 to 120: a dark digit (a third to two thirds of the square)
+    off-centre on light paper, as a small crop or a canvas export saved as PNG."""
+    from PIL import Image
+
+    side = int(rng.integers(40, 121))
+    longest = max(12, round(side * rng.uniform(0.33, 0.67)))
+    size = round(longest * 28 / 20)
+    stroke = np.asarray(Image.fromarray(digit).resize((size, size), Image.BICUBIC), np.float64)
+    page = np.full((side, side), rng.uniform(190, 250))
+    top = int(rng.integers(0, max(1, side - size + 1)))
+    left = int(rng.integers(0, max(1, side - size + 1)))
+    h, w = min(size, side - top), min(size, side - left)
+    ink = rng.uniform(10, 80)
+    alpha = stroke[:h, :w] / 255
+    page[top : top + h, left : left + w] = page[top : top + h, left : left + w] * (1 - alpha) + (
+        ink * alpha
+    )
+    page += rng.normal(0, rng.uniform(1, 4), page.shape)
+    return np.clip(page, 0, 255).astype(np.uint8)
 
 
 def render_corner(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -133,10 +164,14 @@ def make_set(folder, kind="photo", count=1000, seed=0, dataset="mnist", data_dir
         lines = ["file,label,test_index"]
         for number, index in enumerate(picked):
             digit = np.asarray(digits[index], np.uint8)
-            if kind == "photo":
-                name = f"photo_{number:04d}.jpg"
+            if kind in ("photo", "jpeg", "chalk"):
+                name = f"{kind}_{number:04d}.jpg"
+                options = {"jpeg": {"quality": (60, 85)}, "chalk": {"board": True}}.get(kind, {})
                 with open(os.path.join(building, name), "wb") as f:
-                    f.write(render_photo(digit, rng))
+                    f.write(render_photo(digit, rng, **options))
+            elif kind == "small":
+                name = f"small_{number:04d}.png"
+                write_png(os.path.join(building, name), render_small(digit, rng))
             else:
                 name = f"corner_{number:04d}.png"
                 write_png(os.path.join(building, name), render_corner(digit, rng))
@@ -162,9 +197,10 @@ def main(argv=None) -> int:
     parser.add_argument("folder", help="folder to create (it must not exist, or be empty)")
     parser.add_argument(
         "--kind",
-        choices=("photo", "corner"),
+        choices=("photo", "jpeg", "chalk", "small", "corner"),
         default="photo",
-        help="phone photos (default) or small digits in a 28x28 corner",
+        help="phone photos (default), photos at JPEG quality 60-85, chalk on a board, small "
+        "off-centre PNGs, or small digits in a 28x28 corner",
     )
     parser.add_argument("--count", type=int, default=1000, help="images (default: 1000)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")

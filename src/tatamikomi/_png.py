@@ -1,15 +1,19 @@
 """PNG decoding and encoding with NumPy and ``zlib`` alone (private; :mod:`tatamikomi.images` is
 the public face).
 
-Every size is checked against the caller's pixel limit before anything is allocated, and the
-compressed data is inflated no further than the header says the image needs, so a small file
-cannot make us allocate gigabytes (a "decompression bomb").
+Every size is checked against the caller's pixel limit and the memory its decoding takes
+(:func:`check_work`) before anything is allocated, and the compressed data is inflated no
+further than the header says the image needs, so a small file cannot make us allocate
+gigabytes (a "decompression bomb").
 
 The row filters (None, Sub, Up, Average, Paeth) make each byte depend on its left, upper and
 upper-left neighbours. Undoing them pixel by pixel in Python is slow (a 1170x2532 phone
 screenshot took 11.5 s), so :func:`unfilter` walks the image one anti-diagonal at a time: every
 pixel on the diagonal ``x + y = d`` depends only on diagonals ``d - 1`` and ``d - 2``, so each step
 is one vectorised NumPy operation over the whole diagonal (``H + W`` steps instead of ``H * W``).
+Only bands of rows that use Average or Paeth need that walk; None, Sub and Up rows are running
+sums, undone for many rows at once. The walk's steps are counted before it starts and bounded
+by the caller (an image a million rows tall would take a million steps).
 """
 
 from __future__ import annotations
@@ -33,7 +37,9 @@ ADAM7 = (
     (0, 1, 2, 2),
     (1, 0, 2, 1),
 )
-BAND = 1024  # rows unfiltered together: the work arrays hold (W + BAND) x BAND pixels
+#: bytes any image's preparation takes whatever its size (bands of rows, the 512-pixel work image)
+FIXED_WORK = 16 * 2**20
+BAND = 1024  # rows unfiltered together the diagonal way: its array holds (W + BAND) x BAND pixels
 
 
 class PNGError(ValueError):
@@ -62,80 +68,130 @@ def read_chunks(data: bytes) -> tuple[dict, bytes]:
     return chunks, b"".join(idat)
 
 
-def _inflate(compressed: bytes, needed: int) -> bytes:
-    """At most ``needed`` bytes of the zlib stream (never more, whatever the stream holds)."""
+def _inflate(compressed: bytes, needed: int) -> np.ndarray:
+    """At most ``needed`` bytes of the zlib stream (never more, whatever the stream holds), as
+    uint8, inflated a megabyte at a time into one array (no second copy of a large image)."""
+    out = np.empty(needed, np.uint8)
+    inflater, filled, pending = zlib.decompressobj(), 0, compressed
     try:
-        raw = zlib.decompressobj().decompress(compressed, needed)
+        while filled < needed:
+            piece = inflater.decompress(pending, min(needed - filled, 1 << 20))
+            if not piece:  # the stream ended (or holds nothing more to give)
+                break
+            out[filled : filled + len(piece)] = np.frombuffer(piece, np.uint8)
+            filled += len(piece)
+            pending = inflater.unconsumed_tail
     except zlib.error as error:
         raise i18n.error(PNGError, "png_data_damaged", error=error) from None
-    if len(raw) < needed:
-        raise i18n.error(PNGError, "png_data_truncated", got=len(raw), needed=needed)
-    return raw
+    if filled < needed:
+        raise i18n.error(PNGError, "png_data_truncated", got=filled, needed=needed)
+    return out
 
 
-def unfilter(raw: np.ndarray, height: int, stride: int, bpp: int) -> np.ndarray:
+def unfilter(raw: np.ndarray, height: int, stride: int, bpp: int, max_steps=None) -> np.ndarray:
     """Undo PNG's row filters: ``raw`` (height * (stride + 1),) uint8, each row's filter type
     then its ``stride`` bytes; ``bpp`` bytes per pixel (1 below 8 bits). Returns (height, stride).
 
     With a = left, b = up, c = upper left (0 outside the image), row filter k adds
     0 (None), a (Sub), b (Up), (a + b) // 2 (Average) or the Paeth predictor (whichever of
-    a, b, c is closest to a + b - c) to each byte, modulo 256."""
+    a, b, c is closest to a + b - c) to each byte, modulo 256. The rows are undone in place:
+    the result is a view of ``raw`` (which must be writable), no second copy of the image.
+
+    Rows of None, Sub and Up are undone many rows at once (Sub is a running sum along the row,
+    Up one down the columns). A band of rows holding an Average or Paeth row is walked one
+    anti-diagonal at a time, ``width + rows`` NumPy steps per band; their total, known from the
+    filter types before any work, must not pass ``max_steps`` (PNGError otherwise): an image
+    thousands of times taller than wide would take minutes."""
     rows = raw.reshape(height, stride + 1)
     kinds = rows[:, 0]
     if kinds.max(initial=0) > 4:
         y = int(np.argmax(kinds > 4))
         raise PNGError(f"unknown PNG filter type {kinds[y]} in row {y}")
-    out = np.empty((height, stride), np.uint8)
+    width = stride // bpp
+    bands = range(0, height, BAND)
+    slow = [bool(np.isin(kinds[top : top + BAND], (3, 4)).any()) for top in bands]
+    steps = sum(width + len(kinds[top : top + BAND]) for top, s in zip(bands, slow) if s)
+    if max_steps is not None and steps > max_steps:
+        raise i18n.error(
+            PNGError, "png_filter_work", width=width, height=height, steps=steps, limit=max_steps
+        )
+    out = rows[:, 1:]
     previous = np.zeros(stride, np.uint8)
-    for top in range(0, height, BAND):
-        band = rows[top : top + BAND]
-        out[top : top + len(band)] = _unfilter_band(band[:, 1:], band[:, 0], previous, bpp)
-        previous = out[top + len(band) - 1]
+    chunk = max(BAND, (1 << 22) // max(stride, 1))  # fast rows undone about 4 MB at a time
+    top = 0
+    while top < height:
+        band = top // BAND
+        if slow[band]:
+            end = min(top + BAND, height)
+            out[top:end] = _unfilter_diagonals(out[top:end], kinds[top:end], previous, bpp)
+        else:
+            end = top + BAND
+            while end < height and end - top < chunk and not slow[end // BAND]:
+                end += BAND
+            end = min(end, height)
+            out[top:end] = _unfilter_rows(out[top:end], kinds[top:end], previous, bpp)
+        previous = out[end - 1]
+        top = end
     return out
 
 
-def _unfilter_band(lines: np.ndarray, kinds: np.ndarray, previous: np.ndarray, bpp: int):
-    """One band of rows, the diagonal way (see the module docstring)."""
+def _unfilter_rows(lines: np.ndarray, kinds: np.ndarray, previous: np.ndarray, bpp: int):
+    """Rows filtered with None, Sub or Up only, all at once: Sub rows by a running sum along
+    each row (per byte position within a pixel), then Up rows by a running sum down the
+    columns that restarts at every row that is not Up (uint8 sums wrap modulo 256, as PNG
+    wants)."""
     height, stride = lines.shape
-    if not np.isin(kinds, (3, 4)).any():  # no row needs its left neighbour's result: row by row
-        out = np.empty_like(lines)
-        up = previous
-        for y in range(height):
-            line, kind = lines[y], kinds[y]
-            if kind == 1:  # Sub: a running sum per byte position within a pixel
-                padded = np.zeros(-(-stride // bpp) * bpp, np.uint8)
-                padded[:stride] = line
-                line = np.cumsum(padded.reshape(-1, bpp), axis=0, dtype=np.uint8).ravel()[:stride]
-            elif kind == 2:
-                line = line + up  # uint8 arithmetic wraps modulo 256, as PNG wants
-            out[y] = line
-            up = out[y]
-        return out
+    values = np.array(lines)
+    sub = np.flatnonzero(kinds == 1)
+    if sub.size:
+        padded = np.zeros((sub.size, -(-stride // bpp) * bpp), np.uint8)
+        padded[:, :stride] = values[sub]
+        sums = np.cumsum(padded.reshape(sub.size, -1, bpp), axis=1, dtype=np.uint8)
+        values[sub] = sums.reshape(sub.size, -1)[:, :stride]
+    up = kinds == 2
+    if not up.any():
+        return values
+    # stacked[0] is the row above; out[i] = total[i] - total[start(i) - 1], where start(i) is
+    # the last row at or before i that is not Up (its value is already final)
+    stacked = np.concatenate([previous[None], values])
+    total = np.cumsum(stacked, axis=0, dtype=np.uint8)
+    index = np.arange(height + 1)
+    start = np.maximum.accumulate(np.where(np.concatenate([[True], ~up]), index, 0))
+    before = np.concatenate([np.zeros((1, stride), np.uint8), total])[start]
+    return (total - before)[1:]
+
+
+def _unfilter_diagonals(lines: np.ndarray, kinds: np.ndarray, previous: np.ndarray, bpp: int):
+    """One band of rows, any filters, the diagonal way (see the module docstring)."""
+    height, stride = lines.shape
     width = stride // bpp  # pixels; below 8 bits a "pixel" is one byte, as the filters see it
     diagonals = width + height
-    ys, xs = np.divmod(np.arange(height * width), width)
-    # skewed[d, y + 1] is the pixel (y, x = d - y); row 0 stands for the row above the band.
-    # Pixels left of the image (x < 0) stay 0, as the filters want: every predictor of zeros is
-    # 0. Those right of it (x >= width) hold garbage that no pixel of the image ever reads.
-    line = np.zeros((diagonals, height + 1, bpp), np.int16)
-    line[xs + ys, ys + 1] = lines.reshape(height, width, bpp)[ys, xs]
-    skewed = np.zeros((diagonals + 1, height + 1, bpp), np.int16)  # [-1]: the diagonal -1 = 0
+    # skewed[d, y + 1] is the pixel (y, x = d - y); row 0 stands for the row above the band, the
+    # last diagonal (index -1) is all zeros. Pixels left of the image (x < 0) stay 0, as the
+    # filters want: every predictor of zeros is 0. Those right of it (x >= width) hold values
+    # that no pixel of the image ever reads. The filtered bytes are written in, then replaced
+    # by the unfiltered ones diagonal by diagonal (uint8 storage; int16 only for a diagonal).
+    skewed = np.zeros((diagonals + 1, height + 1, bpp), np.uint8)
+    s0, s1, s2 = skewed.strides
+    pixels = np.lib.stride_tricks.as_strided(
+        skewed[0, 1:], shape=(height, width, bpp), strides=(s0 + s1, s0, s2), writeable=True
+    )
+    pixels[...] = lines.reshape(height, width, bpp)
     is_sub, is_up, is_average = (
         np.broadcast_to((kinds == k)[:, None], (height, bpp)) for k in (1, 2, 3)
     )
     is_none = np.broadcast_to((kinds == 0)[:, None], (height, bpp))
     above = previous.reshape(width, bpp).astype(np.int16)
-    estimate, to_left, to_up, to_corner, predictor = (
-        np.empty((height, bpp), np.int16) for _ in range(5)
+    left, up, upper_left, estimate, to_left, to_up, to_corner, predictor = (
+        np.empty((height, bpp), np.int16) for _ in range(8)
     )
     for d in range(diagonals):
-        left, up = skewed[d - 1, 1:], skewed[d - 1, :-1]
-        upper_left = skewed[d - 2, :-1] if d else skewed[-1, :-1]
+        np.copyto(left, skewed[d - 1, 1:])
+        np.copyto(up, skewed[d - 1, :-1])
+        np.copyto(upper_left, skewed[d - 2, :-1] if d else skewed[-1, :-1])
         if d < width:  # the row above the band meets this diagonal at x = d
-            up = up.copy()
             up[0] = above[d]
             if d:
-                upper_left = upper_left.copy()
                 upper_left[0] = above[d - 1]
         # Paeth: a, b or c, whichever is closest to a + b - c (ties: a, then b)
         np.add(left, up, out=estimate)
@@ -151,10 +207,9 @@ def _unfilter_band(lines: np.ndarray, kinds: np.ndarray, previous: np.ndarray, b
         np.copyto(predictor, up, where=is_up)
         np.copyto(predictor, (left + up) >> 1, where=is_average)
         value = skewed[d, 1:]
-        np.add(line[d, 1:], predictor, out=value)
-        np.bitwise_and(value, 255, out=value)
-    out = skewed[xs + ys, ys + 1].astype(np.uint8)
-    return out.reshape(height, stride)
+        np.add(predictor, value, out=predictor)
+        np.copyto(value, predictor, casting="unsafe")  # the low byte: modulo 256
+    return np.ascontiguousarray(pixels).reshape(height, stride)
 
 
 def _samples(rows: np.ndarray, width: int, depth: int, channels: int) -> np.ndarray:
@@ -170,8 +225,17 @@ def _samples(rows: np.ndarray, width: int, depth: int, channels: int) -> np.ndar
     )[..., None]
 
 
-def decode(data: bytes, max_pixels: int | None) -> np.ndarray:
-    """A PNG image: (H, W) grey or (H, W, C) with C = 2, 3 or 4, float64 values in [0, 255]."""
+def decode(
+    data: bytes, max_pixels: int | None, *, max_work: int | None = None, after: int = 0,
+    max_steps: int | None = None,
+) -> np.ndarray:
+    """A PNG image: (H, W) grey or (H, W, C) with C = 2, 3 or 4, values in [0, 255] (uint8;
+    float64 for 16-bit samples).
+
+    Before anything is inflated, the declared size is checked against ``max_pixels`` and the
+    memory the decoding takes (the inflated rows, the unfiltered rows, the samples, plus
+    ``after`` bytes per pixel that the caller needs next) against ``max_work`` bytes; the
+    unfiltering's steps against ``max_steps`` (see :func:`unfilter`)."""
     chunks, compressed = read_chunks(data)
     width, height, depth, colour, method, filtering, interlace = struct.unpack(
         ">IIBBBBB", chunks[b"IHDR"]
@@ -185,6 +249,16 @@ def decode(data: bytes, max_pixels: int | None) -> np.ndarray:
     check_size(width, height, max_pixels)
     bits = channels * depth
     bpp = max(bits // 8, 1)
+    sample = -(-bits // 8)  # bytes per pixel as stored, rounded up
+    # the levels: float64 for 16 bits, RGBA for a palette, the bits unpacked below 8
+    levels = 8 * channels if depth == 16 else 4 if colour == 3 else 0
+    levels = 2 * depth + 2 if depth < 8 else levels
+    # the inflated rows (unfiltered in place), Adam7's samples, the levels, the caller's part
+    per_pixel = sample + 1 + (sample if interlace else 0) + levels + after
+    # one band the diagonal way: its skewed array, and its result before it is copied back
+    rows = min(height, BAND)
+    band = (width + BAND + 1) * (rows + 1) * bpp + rows * -(-width * bits // 8)
+    check_work(width, height, per_pixel, max_work, "PNG", extra=band)
     if interlace:
         passes = []
         for row0, col0, row_step, col_step in ADAM7:
@@ -194,21 +268,24 @@ def decode(data: bytes, max_pixels: int | None) -> np.ndarray:
     else:
         passes = [(height, width)]
     sizes = [h * ((w * bits + 7) // 8 + 1) for h, w in passes]
-    raw = np.frombuffer(_inflate(compressed, sum(sizes)), np.uint8)
-    samples = np.empty((height, width, channels), np.uint16 if depth == 16 else np.uint8)
+    raw = _inflate(compressed, sum(sizes))
+    samples = None
     start = 0
     for (pass_height, pass_width), size, geometry in zip(passes, sizes, ADAM7):
         if not size:
             continue
         stride = (pass_width * bits + 7) // 8
-        rows = unfilter(raw[start : start + size], pass_height, stride, bpp)
+        rows = unfilter(raw[start : start + size], pass_height, stride, bpp, max_steps)
         start += size
         values = _samples(rows, pass_width, depth, channels)
         if interlace:
+            if samples is None:
+                samples = np.empty((height, width, channels), values.dtype)
             row0, col0, row_step, col_step = geometry
             samples[row0::row_step, col0::col_step] = values
         else:
-            samples[...] = values
+            samples = values
+    del raw
     return _to_levels(samples, colour, depth, chunks)
 
 
@@ -216,20 +293,22 @@ def _to_levels(samples: np.ndarray, colour: int, depth: int, chunks: dict) -> np
     if colour == 3:
         if b"PLTE" not in chunks or len(chunks[b"PLTE"]) % 3:
             raise PNGError("a palette PNG without a valid palette")
-        palette = np.frombuffer(chunks[b"PLTE"], np.uint8).reshape(-1, 3).astype(np.float64)
-        alpha = np.full(len(palette), 255.0)
+        palette = np.frombuffer(chunks[b"PLTE"], np.uint8).reshape(-1, 3)
+        alpha = np.full((len(palette), 1), 255, np.uint8)
         if b"tRNS" in chunks:
             given = np.frombuffer(chunks[b"tRNS"], np.uint8)[: len(palette)]
-            alpha[: len(given)] = given
+            alpha[: len(given), 0] = given
         index = samples[..., 0]
         if index.max(initial=0) >= len(palette):
             raise PNGError("a palette index is outside the palette")
-        return np.concatenate([palette[index], alpha[index][..., None]], axis=2)
-    values = samples.astype(np.float64)
+        return np.concatenate([palette, alpha], axis=1)[index]
     if depth == 16:
+        values = samples.astype(np.float64)
         values /= 257
-    elif depth < 8:
-        values *= 255 / ((1 << depth) - 1)
+    elif depth < 8:  # 1, 2 and 4 bits scale to 0..255 by a whole number (255, 85, 17)
+        values = samples * np.uint8(255 // ((1 << depth) - 1))
+    else:
+        values = samples
     return values[..., 0] if values.shape[2] == 1 else values
 
 
@@ -241,6 +320,20 @@ def check_size(width: int, height: int, max_pixels: int | None) -> None:
         raise i18n.error(
             PNGError, "image_too_big", width=width, height=height, pixels=width * height,
             limit=max_pixels,
+        )
+
+
+def check_work(
+    width: int, height: int, per_pixel: float, max_work: int | None, kind: str, extra: int = 0
+) -> None:
+    """Refuse an image whose decoding and preparation would take more than ``max_work`` bytes
+    (None: no limit): ``per_pixel`` bytes for each of its declared pixels, plus ``extra``;
+    checked before anything is decoded."""
+    needed = width * height * per_pixel + extra + FIXED_WORK
+    if max_work is not None and needed > max_work:
+        raise i18n.error(
+            PNGError, "image_too_much_work", width=width, height=height, kind=kind,
+            needed=-(-int(needed) // 2**20), limit=max_work // 2**20,
         )
 
 

@@ -1041,7 +1041,7 @@ CLI = {
         "picture_suffix": "give -o NAME{wanted} (or .svg, .pdf); got {output}",
         "wrote": "wrote {output}",
         # the library's errors as a command says them
-        "prepared_range": "{path}: its pixels after preparation lie in [{low:g}, {high:g}], not "
+        "prepared_range": "{path}: its pixels after preparation lie in [{low}, {high}], not "
         "in 0..255; give an 8-bit image (PNG, JPEG) or a .npy of values 0..255",
         "weights_not_finite": "its weights {names} hold NaN or infinity (a diverged or damaged "
         "model; train or import it again)",
@@ -1397,7 +1397,7 @@ CLI = {
         "picture_suffix": "-o NAME{wanted}(または .svg、.pdf)を指定してください。指定された値: "
         "{output}",
         "wrote": "{output} に書き出しました",
-        "prepared_range": "{path}: 前処理の後の画素値が [{low:g}, {high:g}] にあり、0..255 に"
+        "prepared_range": "{path}: 前処理の後の画素値が [{low}, {high}] にあり、0..255 に"
         "収まりません。8 ビットの画像(PNG、JPEG)か、値が 0..255 の .npy を指定してください",
         "weights_not_finite": "重み {names} に NaN か無限大が入っています(発散したか壊れた"
         "モデルです。学習し直すか、取り込み直してください)",
@@ -1629,7 +1629,7 @@ ERRORS = {
         "image_empty": "the image is empty (shape {shape})",
         "image_not_finite": "{bad:,} pixel value(s) are NaN or infinite; every pixel needs a "
         "number",
-        "image_range": "pixel values lie in {low:g}..{high:g}; an image holds 0..255 (or 0..1): "
+        "image_range": "pixel values lie in {low}..{high}; an image holds 0..255 (or 0..1): "
         "rescale it",
         "image_channels": "an image has 1 to 4 channels; got shape {shape}",
         "image_2d": "expected a 2-D grey or colour image; got shape {shape}",
@@ -1862,6 +1862,16 @@ ERRORS = {
         "from {low:,} to {high:,}; it was edited. Use an intact copy, or train anew",
         "checkpoint_edited": "{path}: the checkpoint's training state was edited ({what}); use "
         "an intact copy, or train anew",
+        # issue 20 (photos and images)
+        "image_too_much_work": "the image is {width}x{height} pixels ({kind}): reading and "
+        "preparing it would take about {needed:,} MB of memory, over the limit of {limit:,} MB "
+        "(tatamikomi.images.MAX_WORK_BYTES); shrink it first (a digit needs no more than about "
+        "1,000 pixels across)",
+        "png_filter_work": "the PNG is {width}x{height} pixels with Average or Paeth row "
+        "filters: undoing them takes {steps:,} steps, over the limit of {limit:,}; an image this "
+        "tall is not a photo of a digit: crop or shrink it",
+        "image_too_thin": "the image is {width}x{height} pixels; a digit needs at least {least} "
+        "pixels each way: give a photo or drawing of one digit",
     },
     "ja": {
         # the engine and the layers
@@ -1961,7 +1971,7 @@ ERRORS = {
         "image_empty": "画像が空です(形状 {shape})",
         "image_not_finite": "画素値のうち {bad:,} 個が NaN か無限大です。どの画素にも数が必要"
         "です",
-        "image_range": "画素値が {low:g}..{high:g} にあります。画像の値は 0..255(または "
+        "image_range": "画素値が {low}..{high} にあります。画像の値は 0..255(または "
         "0..1)です: 値を変換してください",
         "image_channels": "画像のチャネルは 1 から 4 です。指定された形状: {shape}",
         "image_2d": "2 次元のグレースケールかカラーの画像が必要です。指定された形状: {shape}",
@@ -2212,6 +2222,16 @@ ERRORS = {
         "新しく学習してください",
         "checkpoint_edited": "{path}: チェックポイントの学習の状態が編集されています({what})。"
         "壊れていないコピーを使うか、新しく学習してください",
+        # issue 20 (photos and images)
+        "image_too_much_work": "画像は {width}x{height} 画素({kind})で、読み込んで前処理するには"
+        "約 {needed:,} MB のメモリが必要になり、上限の {limit:,} MB"
+        "(tatamikomi.images.MAX_WORK_BYTES)を超えます。先に縮小してください(数字には幅 1,000 "
+        "画素ほどあれば十分です)",
+        "png_filter_work": "PNG は {width}x{height} 画素で、行フィルタ Average か Paeth を使って"
+        "います。元に戻すには {steps:,} ステップかかり、上限の {limit:,} を超えます。これほど縦長の"
+        "画像は数字の写真ではありません。切り抜くか縮小してください",
+        "image_too_thin": "画像は {width}x{height} 画素です。数字には縦横とも {least} 画素以上"
+        "必要です。数字を 1 つ写した写真か絵を指定してください",
     },
 }
 

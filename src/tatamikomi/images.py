@@ -3,8 +3,10 @@
 :func:`read_image` reads PNG (interlaced too), PGM/PPM (P2, P3, P5, P6) and ``.npy`` with NumPy
 alone, and JPEG, BMP, GIF, WebP and TIFF when Pillow is installed (``pip install
 "tatamikomi[images]"``). The format is recognised from the file's first bytes, not its name.
-Every reader checks the declared size against :data:`MAX_IMAGE_PIXELS` and against the file's
-own size before it allocates anything.
+Every reader checks the declared size before it decodes or allocates anything: against
+:data:`MAX_IMAGE_PIXELS`, against the file's own size, and the memory that reading and
+preparing that many pixels takes against :data:`MAX_WORK_BYTES` (so a 75 KB PNG that declares
+4096 x 4096 pixels is refused, not decoded into a gigabyte).
 
 :func:`to_mnist` makes a photo of a handwritten digit look like an MNIST digit, the way
 MNIST's authors prepared theirs, after cleaning up what a phone photo adds:
@@ -40,6 +42,31 @@ from . import _png, i18n
 #: (8160 x 6120); a bigger image is refused with a clear error. Pass ``max_pixels`` to
 #: :func:`read_image` to allow more for one call.
 MAX_IMAGE_PIXELS = 50_000_000
+
+#: The most memory (bytes) that reading one image and preparing it for the network may take,
+#: estimated from the size its header declares, before anything is decoded: the decoder's own
+#: arrays per pixel (measured: a PNG's inflated rows, unfiltered in place, 1 byte per sample
+#: plus 1; Pillow's decoded image, 4 bytes per pixel for colour, and its conversion: about 12
+#: for a JPEG, TIFF or BMP, 20 for WebP), plus what comes next (:func:`read_image`'s float64
+#: grey levels, :data:`GREY_BYTES`; :func:`prepare_image` shrinks band by band, 1), plus 16 MiB
+#: whatever the size. 256 MiB keeps the whole preparation under 400 MB (a process's peak, the
+#: interpreter included) and within seconds; it admits a 20-megapixel JPEG and a 35-megapixel
+#: RGBA PNG at ``prepare_image`` (the command line's ``predict`` and the studio); a bigger
+#: image is refused in one line asking to shrink it (the preparation shrinks every image to
+#: :data:`WORK_SIDE` pixels anyway).
+MAX_WORK_BYTES = 256 * 2**20
+
+#: Bytes per pixel after decoding in :func:`read_image`: the float64 grey levels (8) and
+#: to_mnist's check (1).
+GREY_BYTES = 9
+
+#: The most steps undoing a PNG's Average and Paeth row filters may take (each a NumPy operation
+#: over one anti-diagonal; about 10,000 per second): an 8160 x 6120 photo needs about 55,000, a
+#: PNG one pixel wide and a million rows tall a million (refused, instead of minutes of work).
+MAX_FILTER_STEPS = 100_000
+
+#: The shorter side an image needs for a digit to be found in it (to_mnist).
+MIN_SIDE = 8
 
 #: Below this top probability, a prediction deserves a second look (``predict`` warns). On our
 #: photo test set (``scripts/make_photo_set.py``) nearly all mistakes fall below it; see
@@ -81,14 +108,38 @@ def _pillow_format(head: bytes) -> str | None:
     return None
 
 
-def read_image(path, *, max_pixels: int | None = None) -> np.ndarray:
+def read_image(
+    path, *, max_pixels: int | None = None, max_work: int | None = None
+) -> np.ndarray:
     """The image in ``path`` as grey levels (H, W), float64 in [0, 255].
 
-    ``max_pixels`` (default :data:`MAX_IMAGE_PIXELS`) is the largest width x height read.
+    ``max_pixels`` (default :data:`MAX_IMAGE_PIXELS`) is the largest width x height read;
+    ``max_work`` (default :data:`MAX_WORK_BYTES`) the most memory reading and preparing it may
+    take, estimated from the declared size before anything is decoded.
     Raises FileNotFoundError for a missing file and :class:`ImageError` (one line: the file,
     the problem, the fix) for anything that is not a readable image."""
+    return grey(_decode(path, max_pixels, max_work, GREY_BYTES))
+
+
+def read_shrunk(path, *, max_pixels: int | None = None, max_work: int | None = None):
+    """The image in ``path`` as grey levels (h, w), float64 in [0, 255], shrunk by whole-pixel
+    block means so that its longer side is at most :data:`WORK_SIDE`: what :func:`to_mnist`
+    works on, made band by band without a full-size float copy (a 12-megapixel photo costs its
+    decoded bytes, not 8 more per pixel). Limits and errors as :func:`read_image`; an image too
+    thin to hold a digit is refused here, by its real size."""
+    decoded = _decode(path, max_pixels, max_work, 1)
+    try:
+        return _grey_shrunk(decoded)
+    except ImageError as error:
+        raise i18n.error(ImageError, "in_file", path=os.fspath(path), error=error) from None
+
+
+def _decode(path, max_pixels, max_work, after):
+    """The decoded image in ``path``, (H, W) or (H, W, C), as its decoder gives it (uint8 or
+    float), checked by the limits with ``after`` bytes per pixel for what the caller does next."""
     path = os.fspath(path)
     limit = MAX_IMAGE_PIXELS if max_pixels is None else max_pixels
+    work = MAX_WORK_BYTES if max_work is None else max_work
     if os.path.isdir(path):
         raise i18n.error(ImageError, "image_folder", path=path)
     if not os.path.exists(path):
@@ -99,30 +150,39 @@ def read_image(path, *, max_pixels: int | None = None) -> np.ndarray:
         with open(path, "rb") as f:
             head = f.read(16)
         if head.startswith(b"\x93NUMPY"):
-            image = _from_npy(path, limit)
+            image = _from_npy(path, limit, work, after)
         elif _pillow_format(head):
-            image = _with_pillow(path, _pillow_format(head), limit)
+            image = _with_pillow(path, _pillow_format(head), limit, work, after)
         else:
             with open(path, "rb") as f:
                 data = f.read()
             if data.startswith(_png.SIGNATURE):
-                image = _png.decode(data, limit)
+                image = _png.decode(
+                    data, limit, max_work=work, after=after, max_steps=MAX_FILTER_STEPS
+                )
             elif data[:2] in (b"P2", b"P3", b"P5", b"P6"):
-                image = decode_pnm(data, limit)
+                image = decode_pnm(data, limit, max_work=work, after=after)
             else:
                 raise i18n.error(ImageError, "image_format")
-        return grey(image)
+        check_pixels(image)
+        return image
     except (ImageError, _png.PNGError) as error:
         raise i18n.error(ImageError, "in_file", path=path, error=error) from None
     except (OSError, ValueError, IndexError) as error:
         raise i18n.error(ImageError, "image_damaged", path=path, error=error) from None
 
 
-def decode_png(data: bytes, max_pixels: int | None = None) -> np.ndarray:
-    """A PNG image from its bytes: (H, W) grey or (H, W, C) with C = 2, 3 or 4, in [0, 255]."""
+def decode_png(
+    data: bytes, max_pixels: int | None = None, max_work: int | None = None
+) -> np.ndarray:
+    """A PNG image from its bytes: (H, W) grey or (H, W, C) with C = 2, 3 or 4, in [0, 255]
+    (uint8, float64 for 16-bit samples); its size limited as by :func:`read_image`."""
     limit = MAX_IMAGE_PIXELS if max_pixels is None else max_pixels
+    work = MAX_WORK_BYTES if max_work is None else max_work
     try:
-        return _png.decode(data, limit)
+        return _png.decode(
+            data, limit, max_work=work, after=GREY_BYTES, max_steps=MAX_FILTER_STEPS
+        )
     except _png.PNGError as error:
         raise i18n.recast(ImageError, error) from None
 
@@ -138,8 +198,15 @@ def check_pixels(image: np.ndarray) -> np.ndarray:
         raise i18n.error(ImageError, "image_not_finite", bad=bad)
     low, high = image.min(), image.max()
     if low < 0 or high > 255:
-        raise i18n.error(ImageError, "image_range", low=low, high=high)
+        raise i18n.error(ImageError, "image_range", low=exact(low), high=exact(high))
     return image
+
+
+def exact(value) -> str:
+    """``value`` written short (``-5``, ``0.5``) when that is exact, else with every digit it
+    needs (``255.00000000000003``): a message about a range must never show a value in range."""
+    short = f"{float(value):g}"
+    return short if float(short) == float(value) else repr(float(value))
 
 
 def grey(image: np.ndarray) -> np.ndarray:
@@ -157,18 +224,57 @@ def grey(image: np.ndarray) -> np.ndarray:
         raise i18n.error(ImageError, "image_2d", shape=image.shape)
     check_pixels(image)
     if image.ndim == 2:
-        return image.astype(np.float64)
-    if channels >= 3:
-        colour = sum(
-            weight * image[..., c].astype(np.float64)
-            for c, weight in enumerate((0.299, 0.587, 0.114))
-        )
-    else:
-        colour = image[..., 0].astype(np.float64)
-    if channels in (2, 4):
-        alpha = image[..., -1] / 255
-        colour = colour * alpha + 255 * (1 - alpha)
+        return image.astype(np.float64, copy=False)
+    colour = np.empty(image.shape[:2])
+    band = max(1, 2**18 // image.shape[1])  # rows at a time: the temporaries stay small
+    for top in range(0, image.shape[0], band):
+        part = image[top : top + band].astype(np.float64)
+        if channels >= 3:
+            grey_part = part[..., 0] * 0.299 + part[..., 1] * 0.587 + part[..., 2] * 0.114
+        else:
+            grey_part = part[..., 0]
+        if channels in (2, 4):
+            alpha = part[..., -1] / 255
+            grey_part = grey_part * alpha + 255 * (1 - alpha)
+        # the weights and the alpha blend are float arithmetic: a white pixel may come out as
+        # 255.00000000000003, which the next check_pixels would refuse
+        np.clip(grey_part, 0, 255, out=colour[top : top + band])
     return colour
+
+
+def _grey_shrunk(image: np.ndarray) -> np.ndarray:
+    """:func:`grey` of ``image`` then :func:`_shrink` by :func:`_work_factor`, a band of rows
+    at a time (each band's float64 copy is a few MB, whatever the image's size)."""
+    image = np.asarray(image)
+    if image.ndim == 3 and image.shape[0] == 1:
+        image = image[0]
+    if image.ndim not in (2, 3) or image.size == 0:
+        raise i18n.error(ImageError, "image_2d", shape=image.shape)
+    height, width = image.shape[:2]
+    factor = _work_factor(height, width)
+    _check_sides(height, width, factor)
+    if factor == 1:
+        return grey(image)
+    out = np.empty((height // factor, width // factor))
+    band = max(1, 2**18 // (width * factor)) * factor  # whole blocks of rows
+    for top in range(0, out.shape[0] * factor, band):
+        part = grey(image[top : min(top + band, out.shape[0] * factor)])
+        out[top // factor : top // factor + part.shape[0] // factor] = _shrink(part, factor)
+    return out
+
+
+def _work_factor(height: int, width: int) -> int:
+    """The block size that shrinks an image to a longer side of at most :data:`WORK_SIDE`."""
+    return max(1, -(-max(height, width) // WORK_SIDE))
+
+
+def _check_sides(height: int, width: int, factor: int) -> None:
+    """Refuse an image too thin to hold a digit: under :data:`MIN_SIDE` pixels across once
+    shrunk by ``factor`` (so a one-row image never reaches the preparation)."""
+    if min(height, width) < MIN_SIDE * factor:
+        raise i18n.error(
+            ImageError, "image_too_thin", width=width, height=height, least=MIN_SIDE * factor
+        )
 
 
 def _npy_header(f):
@@ -182,7 +288,7 @@ def _npy_header(f):
     raise ImageError(f".npy format version {version} is not read here; save it with numpy.save")
 
 
-def _from_npy(path, max_pixels):
+def _from_npy(path, max_pixels, max_work=None, after=GREY_BYTES):
     """A .npy image: the header's shape and dtype are checked against the file size and the
     pixel limit before the data are read; 0..1 floats count as normalised and are scaled."""
     with open(path, "rb") as f:
@@ -199,6 +305,10 @@ def _from_npy(path, max_pixels):
         count = int(np.prod(shape, dtype=object))
         if len(shape) == 3 and min(shape[0], shape[2]) > 4:
             raise i18n.error(ImageError, "image_channels", shape=shape)
+        channels = count // (width * height)
+        # the data, then a float64 copy when normalised, then the grey levels
+        per_pixel = channels * (dtype.itemsize + 8) + after
+        _png.check_work(width, height, per_pixel, max_work, ".npy")
         needed = count * dtype.itemsize
         available = os.fstat(f.fileno()).st_size - f.tell()
         if available < needed:
@@ -213,15 +323,40 @@ def _from_npy(path, max_pixels):
     return image
 
 
-def _with_pillow(path, kind, max_pixels):
-    """Grey levels (or RGBA where the image is transparent) of an image only Pillow reads."""
+def _pillow_bytes(image) -> int:
+    """Bytes per pixel Pillow keeps for a decoded image of this mode (one byte per band, four
+    for any image of several bands, whose pixels Pillow stores in 32 bits)."""
+    bands = len(image.getbands())
+    if bands > 1:
+        return 4
+    return 2 if image.mode.startswith("I;16") else 4 if image.mode in ("I", "F") else 1
+
+
+def _with_pillow(path, kind, max_pixels, max_work=None, after=GREY_BYTES):
+    """Grey levels (or RGBA where the image is transparent) of an image only Pillow reads.
+
+    Pillow's open reads the header alone: the size and mode are checked against the limits
+    (the decoded image, its upright copy, the conversion to grey and NumPy's copy of it) before
+    ``load`` decodes anything."""
     try:
         from PIL import Image, ImageOps
     except ImportError:
         raise i18n.error(ImageError, "image_pillow", kind=kind, hint=PILLOW_HINT) from None
+    import warnings
+
     try:
-        with Image.open(path) as image:
+        with warnings.catch_warnings():
+            # our own limits come next, in one line; not Pillow's warning on standard error
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            opened = Image.open(path)
+        with opened as image:
             _png.check_size(*image.size, max_pixels)
+            stored = _pillow_bytes(image)
+            converted = 8 + 2 if image.mode.startswith("I;16") else 4
+            webp = 8 if kind == "WebP" else 0  # libwebp's own buffer, and its copy
+            # Pillow's decoding and conversion first, then NumPy's copy and the caller's part
+            per_pixel = max(2 * stored + converted + webp, 2 + after)
+            _png.check_work(*image.size, per_pixel, max_work, kind)
             image = ImageOps.exif_transpose(image)  # a phone photo held sideways, upright
             if image.mode.startswith("I;16"):
                 return np.asarray(image, dtype=np.float64) / 257
@@ -236,8 +371,12 @@ def _with_pillow(path, kind, max_pixels):
         raise i18n.error(ImageError, "image_kind_damaged", kind=kind, error=error) from None
 
 
-def decode_pnm(data: bytes, max_pixels: int | None = None) -> np.ndarray:
-    """A PGM or PPM image (P2/P5 grey, P3/P6 colour), scaled to [0, 255]."""
+def decode_pnm(
+    data: bytes, max_pixels: int | None = None, max_work: int | None = None,
+    after: int = GREY_BYTES,
+) -> np.ndarray:
+    """A PGM or PPM image (P2/P5 grey, P3/P6 colour), scaled to [0, 255] (8-bit binary ones
+    kept as uint8); its size limited as by :func:`read_image`."""
     kind = data[:2]
     fields, position = [], 2
     while len(fields) < 3:  # width, height, maxval, with # comments allowed between them
@@ -255,24 +394,33 @@ def decode_pnm(data: bytes, max_pixels: int | None = None) -> np.ndarray:
     width, height, maxval = fields
     if not (width > 0 and height > 0 and 0 < maxval < 65536):
         raise ImageError(f"the PGM/PPM header is invalid ({width}x{height}, maxval {maxval})")
+    channels = 3 if kind in (b"P3", b"P6") else 1
+    binary = kind in (b"P5", b"P6")
+    # text: a Python bytes object and a list entry per value (~50 bytes), then int64; binary:
+    # the float64 scaling and its temporary, unless 8 bits stay as they are
+    sample = 1 if maxval < 256 else 2
+    per_value = sample + (0 if maxval == 255 else 16) if binary else 64
+    per_pixel = per_value * channels + after
     try:
         _png.check_size(width, height, max_pixels)
+        _png.check_work(width, height, per_pixel, max_work, "PGM/PPM")
     except _png.PNGError as error:
         raise i18n.recast(ImageError, error) from None
-    channels = 3 if kind in (b"P3", b"P6") else 1
     count = width * height * channels
     if kind in (b"P5", b"P6"):
         dtype = ">u1" if maxval < 256 else ">u2"
-        body = data[position + 1 :]
-        if len(body) < count * np.dtype(dtype).itemsize:
+        if len(data) - position - 1 < count * np.dtype(dtype).itemsize:
             raise ImageError(f"the image is truncated: {width}x{height} needs more data")
-        values = np.frombuffer(body, dtype, count)
+        values = np.frombuffer(data, dtype, count, offset=position + 1)  # no copy of the body
     else:
         values = np.array(data[position:].split()[:count], dtype=np.int64)
         if values.size < count:
             raise ImageError(f"the image is truncated: {width}x{height} needs {count} values")
     if values.max(initial=0) > maxval:
         raise ImageError(f"pixel values go above the header's maxval {maxval}")
+    if binary and maxval == 255:
+        image = values.reshape(height, width, channels)
+        return image[..., 0] if channels == 1 else image
     image = values.reshape(height, width, channels).astype(np.float64) * (255 / maxval)
     return image[..., 0] if channels == 1 else image
 
@@ -333,8 +481,10 @@ def _shrink(image: np.ndarray, factor: int) -> np.ndarray:
     if factor <= 1:
         return image
     height, width = image.shape[0] // factor, image.shape[1] // factor
-    blocks = image[: height * factor, : width * factor].reshape(height, factor, width, factor)
-    return blocks.mean(axis=(1, 3))
+    # whole rows first (a view, no copy of the large image), then the columns of the small sum
+    rows = image[: height * factor].reshape(height, factor, image.shape[1]).sum(axis=1)
+    blocks = rows[:, : width * factor].reshape(height, width, factor).sum(axis=2)
+    return blocks / (factor * factor)
 
 
 def box_sum(image: np.ndarray, radius: int) -> np.ndarray:
@@ -435,7 +585,9 @@ def digit_ink(image: np.ndarray) -> np.ndarray:
     found, small images kept at their size and larger ones shrunk to :data:`WORK_SIDE`.
 
     Raises :class:`ImageError` when the image holds no digit (a blank page)."""
-    image = _shrink(image, max(1, -(-max(image.shape) // WORK_SIDE)))
+    factor = _work_factor(*image.shape)
+    _check_sides(*image.shape, factor)
+    image = _shrink(image, factor)
     height, width = image.shape
     radius = max(3, round(max(height, width) / 8))
     # 1. a first background from a heavy blur (twice: a smoother, triangle-shaped window)
@@ -657,7 +809,9 @@ def fit_mnist(ink: np.ndarray, size: int = 28, box: int = 20) -> np.ndarray:
     h = max(1, min(box, round(digit.shape[0] * scale)))
     w = max(1, min(box, round(digit.shape[1] * scale)))
     digit = np.clip(resize(digit, h, w), 0, None)
-    digit *= 255 / digit.max()
+    # scaled so that the brightest pixel is 255, then clipped: x * (255 / max) can round to
+    # 255.00000000000003, and the documented range is a promise
+    digit = np.clip(digit * (255 / digit.max()), 0, 255)
     total = digit.sum()
     cy = (digit.sum(axis=1) @ np.arange(h)) / total
     cx = (digit.sum(axis=0) @ np.arange(w)) / total
@@ -676,20 +830,23 @@ def to_mnist(image, size: int = 28, box: int | None = None) -> np.ndarray:
     already MNIST-like is returned as it is (a copy); a light-background one is inverted first.
     Raises :class:`ImageError` for an image with no digit."""
     image = grey(image)
+    _check_sides(*image.shape, _work_factor(*image.shape))
     box = round(size * 20 / 28) if box is None else box
     border = np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]])
     if image.shape == (size, size):
         candidate = 255 - image if np.median(border) > 127 else image
         if _looks_like_mnist(candidate, size, box):
             return candidate.copy()
-    return fit_mnist(digit_ink(image), size, box)
+    return np.clip(fit_mnist(digit_ink(image), size, box), 0, 255)
 
 
-def prepare_image(path, size: int = 28, box: int | None = None, *, max_pixels=None):
-    """What the network sees for the image file ``path``: :func:`read_image` then
+def prepare_image(
+    path, size: int = 28, box: int | None = None, *, max_pixels=None, max_work=None
+):
+    """What the network sees for the image file ``path``: :func:`read_shrunk` then
     :func:`to_mnist`, (size, size) float64 in [0, 255]. Every :class:`ImageError` names the
     file (e.g. "photo.jpg: the image is blank: ...")."""
-    image = read_image(path, max_pixels=max_pixels)
+    image = read_shrunk(path, max_pixels=max_pixels, max_work=max_work)
     try:
         return to_mnist(image, size, box)
     except ImageError as error:

@@ -18,7 +18,7 @@ from ..data import (
     normalize_images,
 )
 from ..data.datasets import FILES
-from ..images import ImageError, prepare_image
+from ..images import ImageError, exact, prepare_image
 from ..io import ModelFileError
 from ..models import get_model, load
 
@@ -84,7 +84,10 @@ def mnist_like(model, path, lang: str = "en"):
         raise problem("image_problem", message, lang) from None
     if not np.isfinite(image).all() or image.min() < 0 or image.max() > 255:
         raise CommandError(
-            i18n.text("cli.prepared_range", lang, path=path, low=image.min(), high=image.max())
+            i18n.text(
+                "cli.prepared_range", lang, path=path, low=exact(np.nanmin(image)),
+                high=exact(np.nanmax(image)),
+            )
         )
     return image
 

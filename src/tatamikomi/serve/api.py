@@ -174,7 +174,8 @@ def _check_png_size(data: bytes) -> None:
 
 def decode(data: bytes) -> np.ndarray:
     """An image file's bytes (PNG, JPEG, PGM/PPM, .npy) -> grey levels (H, W), via
-    :func:`tatamikomi.images.read_image` (which recognises the format from the first bytes)."""
+    :func:`tatamikomi.images.read_shrunk` (which recognises the format from the first bytes,
+    bounds the memory from the declared size, and shrinks the image to what to_mnist uses)."""
     if len(data) > MAX_IMAGE_BYTES:
         raise RequestError(f"the image is larger than {MAX_IMAGE_BYTES // 2**20} MB", 413)
     if not data:
@@ -185,7 +186,7 @@ def decode(data: bytes) -> np.ndarray:
     try:
         with open(path, "wb") as f:
             f.write(data)
-        image = images.read_image(path)
+        image = images.read_shrunk(path)  # what to_mnist works on: the longer side <= 512
     except (images.ImageError, ValueError) as error:
         raise RequestError(str(error).replace(path, "the image")) from None
     except ImportError as error:  # JPEG without Pillow
