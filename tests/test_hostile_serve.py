@@ -20,7 +20,7 @@ import types
 import numpy as np
 import pytest
 
-from tatamikomi import i18n
+from tatamikomi import i18n, images
 from tatamikomi.serve import api, server
 
 from .test_serve_api import mini, model, png, post, request, studio, url  # noqa: F401
@@ -128,11 +128,13 @@ def test_a_model_must_be_named_by_its_id(url, model_id):
 def test_an_image_too_thin_for_a_digit_is_refused(url, shape):
     grey = np.full(shape, 255)
     grey.reshape(-1)[: grey.size // 2] = 0  # half ink, half paper: not blank
-    for body in ({"pixels": grey.tolist()}, {"png": png(grey)}):
+    # drawn pixels are refused as an image with no digit (422), a PNG as a file it cannot be (400)
+    for body, expected in (({"pixels": grey.tolist()}, 422), ({"png": png(grey)}, 400)):
         status, answer = post(url, "/api/predict", body)
-        message = one_line_error(status, answer, 422)
+        message = one_line_error(status, answer, expected)
+        factor = -(-max(shape) // images.WORK_SIDE)  # shrunk to at most 512 across first
         assert message == said(
-            "studio_thin_image", height=shape[0], width=shape[1], ratio=api.THINNEST
+            "image_too_thin", height=shape[0], width=shape[1], least=images.MIN_SIDE * factor
         )
 
 

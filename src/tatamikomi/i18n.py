@@ -1775,8 +1775,6 @@ ERRORS = {
         "studio_channel": "channel must be from 0 to {last}, a whole number; got {value}",
         "studio_position": "position must be [row, column], two whole numbers; got {value}",
         "studio_bias": "bias must be a finite number; got {value}",
-        "studio_thin_image": "the image is {height}x{width} pixels, too thin to hold a digit; send "
-        "one whose shorter side is at least 1/{ratio} of its longer side",
         "studio_method": "the studio does not answer {method} requests; use GET or POST",
         "studio_line_long": "the request line is longer than {limit:,} bytes; ask for a shorter "
         "address",
@@ -2127,8 +2125,6 @@ ERRORS = {
         "studio_position": "position には [行, 列](整数 2 つ)を指定してください。指定された値: "
         "{value}",
         "studio_bias": "bias には有限の数を指定してください。指定された値: {value}",
-        "studio_thin_image": "画像が {height}x{width} ピクセルで、細すぎて数字が入りません。短い辺が"
-        "長い辺の 1/{ratio} 以上の画像を送ってください",
         "studio_method": "スタジオは {method} リクエストに応答しません。GET か POST を使ってください",
         "studio_line_long": "リクエスト行が {limit:,} バイトより長くなっています。短いアドレスを"
         "指定してください",

@@ -44,9 +44,6 @@ MAX_MODEL_BYTES = 40 * 1024 * 1024
 MAX_PLAYGROUND = 12
 #: how many channels of a layer the views get unless they ask for all of them
 DEFAULT_CHANNELS = 8
-#: an image's shorter side must be at least 1/THINNEST of its longer side to hold a digit
-THINNEST = 64
-
 PRETRAINED = "simple_convnet_mnist.npz"
 
 
@@ -65,6 +62,23 @@ def refused(name: str, status: int = 400, /, **values) -> RequestError:
     error = i18n.error(RequestError, name, **values)
     error.status = status
     return error
+
+
+def image_refused(error: Exception, status: int, *, path: str | None = None) -> RequestError:
+    """An image the library refused (:class:`~tatamikomi.images.ImageError`), as a
+    :class:`RequestError` with ``status`` (400: a file that cannot be read as one; 422: an image
+    with no digit to prepare) said in the request's language. ``path``, the temporary file an
+    upload was read from, is no name the user knows: its "in that file" wrapper is dropped, and
+    any other mention of it becomes "the image"."""
+    said = getattr(error, "said", None)
+    if path is not None and said is not None and said.key == "errors.in_file":
+        error = said.values["error"]
+    if path is not None and path in str(error):
+        refusal = RequestError(str(error).replace(path, "the image"))
+    else:
+        refusal = i18n.recast(RequestError, error)
+    refusal.status = status
+    return refusal
 
 
 def shown(value) -> str:
@@ -187,7 +201,9 @@ def decode(data: bytes) -> np.ndarray:
         with open(path, "wb") as f:
             f.write(data)
         image = images.read_shrunk(path)  # what to_mnist works on: the longer side <= 512
-    except (images.ImageError, ValueError) as error:
+    except images.ImageError as error:
+        raise image_refused(error, 400, path=path) from None
+    except ValueError as error:
         raise RequestError(str(error).replace(path, "the image")) from None
     except ImportError as error:  # JPEG without Pillow
         raise RequestError(str(error).replace(path, "the image")) from None
@@ -246,15 +262,11 @@ def network_input(model, grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     channels, height, width = model.input_shape or (1, 28, 28)
     if height != width:
         raise RequestError(f"drawing needs a square input; this model takes {height}x{width}")
-    if min(grey.shape) < max(2, max(grey.shape) / THINNEST):
-        raise refused(
-            "studio_thin_image", 422, height=grey.shape[0], width=grey.shape[1], ratio=THINNEST
-        )
     box = max(1, round(height * 20 / 28))
     try:
         seen = images.to_mnist(grey, size=height, box=box)
     except images.ImageError as error:
-        raise RequestError(str(error), 422) from None
+        raise image_refused(error, 422) from None
     seen = np.repeat(seen[None], channels, axis=0)
     divide_by = (model.preprocess or {}).get("divide_by", 255)
     x = (seen / divide_by).astype(model.dtype)[None]
