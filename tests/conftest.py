@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from .memory_probe import PEAK_KB
+
 # In CI the same examples run every time (a failure reproduces); locally hypothesis explores.
 settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
@@ -22,15 +24,16 @@ def _child_peak_mb(code: str, *, timeout: float = 120) -> tuple[float, str]:
     RSS in MB over the import alone, and what it printed (an exception is printed as
     ``Name message``, not raised)."""
     program = (
-        "import resource, sys\n"
-        f"sys.path.insert(0, {str(SRC)!r})\n"
+        "import sys\n"
+        + PEAK_KB
+        + f"sys.path.insert(0, {str(SRC)!r})\n"
         "import tatamikomi, tatamikomi.models\n"
-        "base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "base = peak_kb()\n"
         "try:\n"
         + "".join(f"    {line}\n" for line in code.splitlines())
         + "except Exception as error:\n"
         "    print(type(error).__name__, error)\n"
-        "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "peak = peak_kb()\n"
         "print('GROWTH_KB', peak - base)\n"
     )
     result = subprocess.run(

@@ -43,6 +43,8 @@ from tatamikomi.data import datasets
 from tatamikomi.data.augment import check_shift, random_shift
 from tatamikomi.data.download import fetch
 
+from .memory_probe import PEAK_KB
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 linux_only = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="the memory ceiling uses /proc and RLIMIT_AS"
@@ -182,7 +184,7 @@ def hostile(tmp_path):
 # ---------------------------------------------------------------------------------------------
 # Running a case in a child with a memory ceiling and a time ceiling
 
-CHILD = r"""
+CHILD = PEAK_KB + r"""
 import json, os, resource, sys
 import numpy
 import tatamikomi.data
@@ -195,14 +197,14 @@ def vm_bytes():
 
 ceiling = vm_bytes() + (1 << 30)  # at most 1 GB more address space than after the imports
 resource.setrlimit(resource.RLIMIT_AS, (ceiling, resource.RLIM_INFINITY))
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+before = peak_kb()
 args = json.loads(sys.argv[1])
 try:
     exec(sys.argv[2], {"args": args, "np": numpy, "data": tatamikomi.data})
     outcome = ["no error", ""]
 except Exception as error:
     outcome = [type(error).__name__, str(error)]
-grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+grown = (peak_kb() - before) / 1024
 print(json.dumps({"error": outcome[0], "message": outcome[1], "grown_mb": grown}))
 """
 

@@ -20,6 +20,8 @@ import pytest
 from tatamikomi import i18n
 from tatamikomi.images import ImageError, prepare_image, read_image, to_mnist
 
+from .memory_probe import PEAK_KB
+
 SRC = Path(__file__).resolve().parents[1] / "src"
 MODEL = SRC / "tatamikomi" / "serve" / "models" / "simple_convnet_mnist.npz"
 CEILING_MB = 200  # growth over the import; the target is "under 400 MB"
@@ -116,11 +118,13 @@ def test_7071_square_png_at_the_command_line(tmp_path):
     path = png_file(tmp_path / "big.png", 7071, 7071)  # ~210 KB: 3.2 GB before
     env = dict(os.environ, PYTHONPATH=str(SRC))
     program = (
-        "import resource, runpy, sys\n"
+        "import runpy, sys\n"
+        + PEAK_KB
+        + 
         "sys.argv = ['tatamikomi'] + sys.argv[1:]\n"
         "try:\n    runpy.run_module('tatamikomi', run_name='__main__')\n"
         "except SystemExit as stop:\n    code = stop.code\n"
-        "print('PEAK_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, code)\n"
+        "print('PEAK_KB', peak_kb(), code)\n"
     )
     for lang, words in (("en", "7071x7071 pixels (PNG)"), ("ja", "7071x7071 画素(PNG)")):
         result = subprocess.run(

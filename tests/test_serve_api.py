@@ -530,6 +530,8 @@ def test_training_streams_events_and_saves_a_model_that_never_overwrites(
         ({"model": "VGG"}, "model must be"),
         ({"dataset": "cifar"}, "dataset must be"),
         ({"epochs": 0}, "epochs must be"),
+        # a batch a checkpoint could not hold would make the run impossible to resume
+        ({"batch_size": 1001}, "batch_size must be a whole number from 1 to 1000"),
         ({"lr": -1}, "lr must be"),
         ({"optimizer": "lbfgs"}, "optimizer"),
         ({"colour": 1}, "unknown training options"),

@@ -26,6 +26,7 @@ import numpy as np
 from .. import i18n
 from ..train import Trainer
 from ..train.callbacks import Callback
+from ..train.checkpoint import RUN_NUMBERS
 from .api import RequestError, _lock, clone
 
 MODELS = ("SimpleConvNet", "DeepConvNet")
@@ -81,7 +82,8 @@ def _check_options(options: dict) -> dict:
         "model": model,
         "dataset": dataset,
         "epochs": whole("epochs", 1, 1, 100),
-        "batch_size": whole("batch_size", 100, 1, 10000),
+        # within what a checkpoint may hold, so that a studio run resumes at the command line
+        "batch_size": whole("batch_size", 100, *RUN_NUMBERS["batch_size"]),
         "optimizer": optimizer,
         "lr": float(lr),
         "seed": whole("seed", 0, 0, 2**31 - 1),
