@@ -72,6 +72,18 @@ def refuse_special(path) -> None:
     raise i18n.error(NotRegularFileError, "not_regular", path=path, kind=kind)
 
 
+def _check_target(path: str, overwrite: bool, hint: str) -> str:
+    """Refuse ``path`` as a file to write (not a regular file; an existing one without
+    ``overwrite``; a missing folder); return its folder."""
+    refuse_special(path)
+    if not overwrite:
+        refuse_overwrite(path, hint)
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(f"the folder {directory} does not exist; create it first")
+    return directory
+
+
 @contextlib.contextmanager
 def atomic_write(path, *, overwrite: bool = False, hint: str = ""):
     """Yield a binary file object; on success it becomes ``path`` in one step, on any error it
@@ -81,12 +93,7 @@ def atomic_write(path, *, overwrite: bool = False, hint: str = ""):
     that appeared while we wrote) raises FileExistsError. Anything at ``path`` that is not a
     regular file raises :class:`NotRegularFileError`, whatever ``overwrite`` says."""
     path = os.fspath(path)
-    refuse_special(path)
-    if not overwrite:
-        refuse_overwrite(path, hint)
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise FileNotFoundError(f"the folder {directory} does not exist; create it first")
+    directory = _check_target(path, overwrite, hint)
     remove_stale_temporaries(path)
     fd, temporary = _create_beside(path, directory)
     try:
@@ -113,12 +120,7 @@ def atomic_writes(paths, *, overwrite: bool = False, hint: str = ""):
     in the place of the second file leaves the first one as it was."""
     paths = [os.fspath(p) for p in paths]
     for path in paths:
-        refuse_special(path)
-        if not overwrite:
-            refuse_overwrite(path, hint)
-        directory = os.path.dirname(os.path.abspath(path))
-        if not os.path.isdir(directory):
-            raise FileNotFoundError(f"the folder {directory} does not exist; create it first")
+        _check_target(path, overwrite, hint)
     with contextlib.ExitStack() as stack:
         yield [
             stack.enter_context(atomic_write(path, overwrite=overwrite, hint=hint))
