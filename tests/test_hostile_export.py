@@ -202,6 +202,8 @@ def test_export_checks_every_output_before_writing_the_first(tmp_path, capsys, b
     err = capsys.readouterr().err
     assert err.startswith("tatamikomi export: ") and err.count("\n") == 1, err
     assert "out.py" in err
+    if blocker == "folder":  # the folder is blamed on the -o it stands beside, with the fix
+        assert "out.pt is written with a file of that name beside it" in err, err
     assert out_pt.read_bytes() == b"the user's old weights"  # nothing lost
     assert out_py.is_dir() if blocker == "folder" else out_py.is_symlink()
     # the library call checks both targets as well

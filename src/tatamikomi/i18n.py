@@ -750,6 +750,8 @@ CLI = {
         "no_download": "never download (also: TATAMIKOMI_OFFLINE=1)",
         # shared errors (what kind of problem, then the library's own detail)
         "is_folder": "{path} is a folder; give a file name, e.g. {example}",
+        "companion_folder": "{path} is a folder, and {given} is written with a file of that name "
+        "beside it; move the folder away or give -o another name",
         "exists": "{path} already exists and was left as it is; {hint}",
         "exists_hint": "pass --force to replace it",
         "no_folder": "the folder {folder} does not exist; create it first: mkdir -p {folder}",
@@ -1101,6 +1103,8 @@ CLI = {
         "data_dir": "データセットの 4 つの IDX ファイルがあるフォルダ",
         "no_download": "ダウンロードしない(TATAMIKOMI_OFFLINE=1 でも同じ)",
         "is_folder": "{path} はフォルダです。ファイル名を指定してください(例: {example})",
+        "companion_folder": "{path} はフォルダです。{given} には同じ名前のファイルを隣に書き出す"
+        "ので、フォルダを移動するか、-o に別の名前を指定してください",
         "exists": "{path} はすでにあるので、そのまま残しました。{hint}",
         "exists_hint": "置き換えるには --force を付けてください",
         "no_folder": "フォルダ {folder} がありません。先に作成してください: mkdir -p {folder}",

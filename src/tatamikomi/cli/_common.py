@@ -209,16 +209,21 @@ def source_text(data, lang: str = "en") -> str:
     return i18n.text("cli.mini_source", lang) if data.name == "mnist-mini" else data.source
 
 
-def check_output(path, *, force: bool, hint: str | None = None, lang: str = "en") -> None:
+def check_output(
+    path, *, force: bool, hint: str | None = None, lang: str = "en", given=None
+) -> None:
     """Refuse, before any work, an output file that cannot or may not be written: a folder,
     something that is not a regular file (a FIFO, a device, a link; even with ``--force``), an
     existing file without ``--force``, a missing or read-only folder. ``hint`` says what to do
-    about an existing file (default: pass --force)."""
+    about an existing file (default: pass --force). ``given``: the ``-o`` that ``path`` is
+    written beside (model.py beside model.pt), which a folder in its place is blamed on."""
     path = os.fspath(path)
 
     def refuse(name, **values):
         return CommandError(i18n.text(f"cli.{name}", lang, **values))
 
+    if os.path.isdir(path) and given is not None:
+        raise refuse("companion_folder", path=path, given=os.fspath(given))
     if os.path.isdir(path):
         raise refuse("is_folder", path=path, example=os.path.join(path, "model.npz"))
     try:
@@ -239,5 +244,7 @@ def check_outputs(paths, *, force: bool, hint: str | None = None, lang: str = "e
     """:func:`check_output` for every file a command writes, all before the first is written:
     a command with several outputs (``export -o model.pt`` writes model.pt and model.py) writes
     none of them when one cannot be written."""
-    for path in paths:
-        check_output(path, force=force, hint=hint, lang=lang)
+    paths = list(paths)
+    for index, path in enumerate(paths):
+        given = paths[0] if index else None
+        check_output(path, force=force, hint=hint, lang=lang, given=given)
