@@ -18,7 +18,7 @@ LEVELS = [
     {"config"},
     {"_parallel"},
     {"functional", "init", "io", "data", "images"},
-    {"layers", "optim", "gradcheck"},
+    {"layers", "optim", "gradcheck"},  # layers/: base below its families (see the test below)
     {"lecture"},
     {"models"},
     {"explain", "export"},
@@ -142,6 +142,22 @@ def test_no_module_reads_another_units_private_names():
         and any(n.startswith("_") and not n.startswith("__") for n in names)
     ]
     assert not private, "; ".join(private)
+
+
+def test_layer_families_build_on_base_alone():
+    """Inside layers/, each family (conv, dense, pooling, activations...) imports layers.base and
+    no other family, so a family reads alone and a new one touches nothing beside it; base imports
+    no family. Only the package's __init__ gathers them."""
+    graph = _graph()
+    assert "layers.base" in graph
+    crossing = [
+        f"{source} imports {target}"
+        for source, targets in graph.items()
+        if source.startswith("layers.") and source != "layers.__init__"
+        for target in targets
+        if target.startswith("layers.") and target != "layers.base"
+    ]
+    assert not crossing, "; ".join(crossing)
 
 
 def test_io_knows_no_model():

@@ -53,8 +53,8 @@ def check_groups(groups, in_channels: int, out_channels: int) -> int:
     groups = positive_int(groups, "groups")
     if in_channels % groups or out_channels % groups:
         raise ValueError(
-            f"groups={groups} must divide in_channels ({in_channels}) and "
-            f"out_channels ({out_channels})"
+            f"groups={groups} must divide both the input channels, in_channels ({in_channels}), "
+            f"and the number of filters, out_channels ({out_channels})"
         )
     return groups
 

@@ -27,6 +27,7 @@ import numpy as np
 from .. import _parallel
 from .._checks import (
     as_float,
+    check_groups,
     check_ndim,
     float_dtype,
     image_batch,
@@ -64,14 +65,8 @@ def _check_conv_args(x, weight, bias, groups):
     x = image_batch(x, "input")
     weight = as_float(weight, "weight")
     check_ndim(weight, 4, "weight", "(FN, C/groups, FH, FW)")
-    if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups < 1:
-        raise ValueError(f"groups must be a positive int; got {groups!r}")
     channels, filters = x.shape[1], weight.shape[0]
-    if channels % groups or filters % groups:
-        raise ValueError(
-            f"groups={groups} must divide both the input channels ({channels}) and the number of "
-            f"filters ({filters})."
-        )
+    groups = check_groups(groups, channels, filters)
     if weight.shape[1] * groups != channels:
         raise ValueError(
             f"input has {channels} channels (shape {tuple(x.shape)}), but weight of shape "
