@@ -1543,6 +1543,11 @@ ERRORS = {
     "en": {
         # the engine and the layers (tatamikomi.functional, tatamikomi.layers)
         "layer_input": "{layer} needs input {expected} per example; got {got}",
+        "pool_only_padding": "with dilation {dilation} and padding {padding}, some windows' taps "
+        "fall only on padding {along} (input {input}); their maximum would be -inf. Use less "
+        "padding or dilation.",
+        "along_rows": "along each row",
+        "along_columns": "along each column",
         "pool_padding": "padding ({top}, {left}) must be at most half the window ({kh}, {kw}), or "
         "some windows would see only padding. Use padding <= kernel_size // 2.",
         "window_too_big": "the window of size {size}{dilated} does not fit in an input of size "
@@ -1878,6 +1883,11 @@ ERRORS = {
     "ja": {
         # the engine and the layers
         "layer_input": "{layer} の入力は 1 つあたり {expected} です。指定された形状: {got}",
+        "pool_only_padding": "ダイレーション {dilation}、パディング {padding} では、{along}で"
+        "パディングしか見ないウィンドウができます(入力 {input})。その最大値は -inf になります。"
+        "パディングかダイレーションを小さくしてください。",
+        "along_rows": "行の方向",
+        "along_columns": "列の方向",
         "pool_padding": "パディング ({top}, {left}) はウィンドウ ({kh}, {kw}) の半分以下にして"
         "ください。そうでないと、パディングしか見ないウィンドウができます。`padding <= "
         "kernel_size // 2` にしてください。",

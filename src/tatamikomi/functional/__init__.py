@@ -48,6 +48,7 @@ from .pooling import (
     max_pool2d,
     max_pool2d_backward,
     max_pool2d_forward,
+    pool_window,
 )
 
 __all__ = [
@@ -65,6 +66,7 @@ __all__ = [
     "linear_forward",
     "linear_backward",
     "LinearCache",
+    "pool_window",
     "max_pool2d",
     "max_pool2d_forward",
     "max_pool2d_backward",

@@ -47,19 +47,22 @@ class PoolCache:
         return 2 * bottom.astype(np.uint8) + self.right
 
 
-def _pool_window(x, kernel_size, stride, padding, dilation, ceil_mode) -> Window2d:
+def pool_window(input_hw, kernel_size, stride, padding, dilation, ceil_mode) -> Window2d:
+    """The geometry of a pooling window over an (H, W) input (``stride`` None: the window's
+    size), refused when a window could see only padding (padding over half the window, or a
+    dilation that lets some windows' taps all miss the input: their maximum would be -inf).
+    The pooling functions and the layers' ``output_shape`` ask it, so a model is refused when
+    it is built, not when it first predicts."""
     stride = kernel_size if stride is None else stride
-    window = window2d(x.shape[2:], kernel_size, stride, padding, dilation, ceil_mode)
+    window = window2d(tuple(input_hw), kernel_size, stride, padding, dilation, ceil_mode)
     (kh, kw), (top, _, left, _) = window.kernel, window.pads
     if top > kh // 2 or left > kw // 2:
         raise i18n.error(ValueError, "pool_padding", top=top, left=left, kh=kh, kw=kw)
-    for axis, name in ((0, "row"), (1, "column")):
+    for axis, name in ((0, i18n.Said("errors.along_rows")), (1, i18n.Said("errors.along_columns"))):
         if not _every_window_touches_input(window, axis):
-            raise ValueError(
-                f"with dilation {window.dilation} and padding {(top, left)}, some windows' taps "
-                f"fall "
-                f"only on padding along each {name} (input {window.input_hw}); their maximum would "
-                f"be -inf. Use less padding or dilation."
+            raise i18n.error(
+                ValueError, "pool_only_padding", dilation=window.dilation, padding=(top, left),
+                along=name, input=window.input_hw,
             )
     return window
 
@@ -182,7 +185,7 @@ def max_pool2d_forward(x, kernel_size, stride=None, padding=0, dilation=1, ceil_
     """Max pooling that keeps the winning positions for backward. Returns ``(out, cache)``."""
     integer_input = is_integer(x)
     x = image_batch(x, "input")
-    window = _pool_window(x, kernel_size, stride, padding, dilation, ceil_mode)
+    window = pool_window(x.shape[2:], kernel_size, stride, padding, dilation, ceil_mode)
     if window.tiles_exactly and window.kernel == (2, 2):
         out, bottom, right = _max_pool_2x2(x, window)
         return out, PoolCache(window, x.shape, x.dtype, integer_input, bottom=bottom, right=right)
@@ -217,7 +220,7 @@ def _max_pool_values(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mo
     (padded) input; 2x2 windows with stride 2 as two passes, the rows' pairs then the columns'.
     """
     x = image_batch(x, "input")
-    window = _pool_window(x, kernel_size, stride, padding, dilation, ceil_mode)
+    window = pool_window(x.shape[2:], kernel_size, stride, padding, dilation, ceil_mode)
     n, c = x.shape[:2]
     out = np.empty((n, c) + window.out_hw, dtype=x.dtype)
     if window.tiles_exactly and window.kernel == (2, 2):
@@ -357,7 +360,7 @@ def avg_pool2d_forward(
     """Average pooling that keeps the window sizes for backward. Returns ``(out, cache)``."""
     integer_input = is_integer(x)
     x = image_batch(x, "input")
-    window = _pool_window(x, kernel_size, stride, padding, 1, ceil_mode)
+    window = pool_window(x.shape[2:], kernel_size, stride, padding, 1, ceil_mode)
     divisor = _avg_divisor(window, count_include_pad, x.dtype)
     if window.tiles_exactly and window.kernel == (2, 2):
         return _avg_pool_2x2(x), PoolCache(window, x.shape, x.dtype, integer_input, divisor=divisor)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from .. import functional as F
 from .._checks import pair
-from ..functional.geometry import Window2d, window2d
+from ..functional.geometry import Window2d
 from .base import Layer, _int_or_list, _need_ndim
 
 
@@ -94,9 +94,7 @@ class Pooling(Layer):
     def window(self, input_hw) -> Window2d:
         """Where the pooling window goes over an (H, W) input."""
         dilation = self.dilation if self.mode == "max" else 1
-        return window2d(
-            tuple(input_hw), self.pool, self.stride, self.pad, dilation, self.ceil_mode
-        )
+        return F.pool_window(input_hw, self.pool, self.stride, self.pad, dilation, self.ceil_mode)
 
     def output_shape(self, input_shape):
         _need_ndim(input_shape, 3, type(self).__name__, "(C, H, W)")
