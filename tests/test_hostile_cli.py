@@ -481,7 +481,11 @@ def test_an_image_error_names_the_file(tmp_path, capsys, monkeypatch):
     "make, expected",
     [
         (lambda: layers.Conv2d(4, 4, 3, groups=0), "groups must be at least 1; got 0"),
-        (lambda: layers.Conv2d(4, 6, 3, groups=4), "groups=4 must divide in_channels (4)"),
+        (
+            lambda: layers.Conv2d(4, 6, 3, groups=4),
+            "groups=4 must divide both the input channels, in_channels (4), and the number of "
+            "filters, out_channels (6)",
+        ),
         (lambda: layers.Conv2d(1, 4, 0), "kernel_size must be at least 1 in each direction"),
         (lambda: layers.Conv2d(0, 4, 3), "in_channels must be at least 1; got 0"),
         (lambda: layers.Conv2d(1, 0, 3), "out_channels must be at least 1; got 0"),
