@@ -8,6 +8,7 @@ RSS growth (< 200 MB) and are bounded in time by ``timeout=`` on ``subprocess.ru
 cases use a loopback server that stops by itself.
 """
 
+import dataclasses
 import functools
 import gzip
 import http.server
@@ -710,7 +711,7 @@ def test_a_cache_that_is_a_file_is_a_clear_data_not_found(tmp_path, monkeypatch,
     monkeypatch.setitem(
         datasets.SOURCES,
         "mnist",
-        datasets.dataclasses.replace(datasets.SOURCES["mnist"], mirrors=(url + "/",)),
+        dataclasses.replace(datasets.SOURCES["mnist"], mirrors=(url + "/",)),
     )
     with pytest.raises(DataNotFoundError) as error:  # the command line falls back to mnist-mini
         load_dataset("mnist", progress=False)
@@ -754,7 +755,7 @@ def test_a_read_only_cache_is_a_clear_data_not_found(tmp_path, monkeypatch, www)
     monkeypatch.setitem(
         datasets.SOURCES,
         "mnist",
-        datasets.dataclasses.replace(datasets.SOURCES["mnist"], mirrors=(url + "/",)),
+        dataclasses.replace(datasets.SOURCES["mnist"], mirrors=(url + "/",)),
     )
     try:
         with pytest.raises(DataNotFoundError, match="cannot be used"):
@@ -786,7 +787,7 @@ def test_offline_0_means_online_and_nonsense_is_an_error(monkeypatch, www):
     monkeypatch.setitem(
         datasets.SOURCES,
         "mnist",
-        datasets.dataclasses.replace(datasets.SOURCES["mnist"], mirrors=(url + "/",)),
+        dataclasses.replace(datasets.SOURCES["mnist"], mirrors=(url + "/",)),
     )
     monkeypatch.setenv("TATAMIKOMI_OFFLINE", "0")
     with pytest.raises(DataNotFoundError, match="could not download .* HTTP 404"):

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from tatamikomi import images
-from tatamikomi._png import ADAM7
+from tatamikomi.images._png import ADAM7
 from tatamikomi.data import load_mini
 from tatamikomi.images import (
     ImageError,

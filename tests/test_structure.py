@@ -14,7 +14,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "tatamikomi"
 # below the models, knowing none of them.
 LEVELS = [
     {"i18n"},  # the words: every unit may say its messages through it
-    {"_version", "_checks", "_files", "_progress", "_blas", "_png", "_argparse"},
+    {"_version", "_checks", "_files", "_progress", "_blas", "_argparse"},
     {"config"},
     {"_parallel"},
     {"functional", "init", "io", "data", "images"},

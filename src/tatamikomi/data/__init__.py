@@ -5,22 +5,17 @@ Every problem is a :class:`DataError` (its subclasses :class:`DataNotFoundError`
 :class:`IDXError`, :class:`DownloadError`, :class:`DataLimitError`) with a one-line message;
 the limits are in :mod:`.errors`."""
 
+from .arrays import Dataset, from_arrays, image_layout
 from .datasets import (
-    NAMES,
-    SOURCES,
-    Dataset,
-    cache_dir,
     download_dataset,
-    from_arrays,
-    image_layout,
     load_dataset,
     load_mini,
     load_mnist,
     normalize_images,
-    offline,
 )
 from .errors import DataError, DataLimitError, DataNotFoundError, DownloadError, IDXError
 from .idx import idx_bytes, parse_idx, read_idx
+from .sources import NAMES, SOURCES, cache_dir, offline
 
 __all__ = [
     "image_layout",

@@ -23,7 +23,7 @@ import zlib
 
 import numpy as np
 
-from . import i18n
+from .. import i18n
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}  # colour type -> samples per pixel
