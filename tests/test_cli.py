@@ -1,29 +1,10 @@
 """The command line, run as a user runs it."""
 
-import os
-import pathlib
-import subprocess
-import sys
-
-SRC = pathlib.Path(__file__).resolve().parents[1] / "src"
-
-
-def run(*args):
-    env = dict(
-        os.environ,
-        PYTHONPATH=os.pathsep.join(filter(None, [str(SRC), os.environ.get("PYTHONPATH")])),
-    )
-    return subprocess.run(
-        [sys.executable, "-m", "tatamikomi", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-    )
+from .support import run_cli
 
 
 def test_demo_prints_the_lecture_results():
-    result = run("demo")
+    result = run_cli("demo")
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "    12 14\n    14 10" in out
@@ -34,15 +15,15 @@ def test_demo_prints_the_lecture_results():
 
 
 def test_demo_in_japanese():
-    result = run("demo", "--lang", "ja")
+    result = run_cli("demo", "--lang", "ja")
     assert result.returncode == 0, result.stderr
     assert "畳み込み演算" in result.stdout and "プーリング" in result.stdout
 
 
 def test_help_and_version():
-    assert "demo" in run("--help").stdout
-    assert run("--version").stdout.startswith("tatamikomi ")
-    result = run()
+    assert "demo" in run_cli("--help").stdout
+    assert run_cli("--version").stdout.startswith("tatamikomi ")
+    result = run_cli()
     assert result.returncode == 2 and "usage" in result.stdout
 
 

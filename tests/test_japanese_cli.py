@@ -2,11 +2,8 @@
 locale, every command's help, output and errors are Japanese; English stays the default."""
 
 import os
-import pathlib
 import pickle
 import re
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -15,9 +12,7 @@ from tatamikomi.cli._args import language
 from tatamikomi.data.datasets import FILES
 from tatamikomi.layers import LAYER_TYPES
 
-from .test_teaching import english_words
-
-SRC = pathlib.Path(__file__).resolve().parents[1] / "src"
+from .support import child_env, english_words, run_cli
 
 #: names a Japanese text may keep (issue 16): the library's, the models', formats, tools
 NAMES = (
@@ -55,24 +50,19 @@ def japanese_words_left(text):
 
 
 def run(*args, cwd, lang_env="ja_JP.UTF-8", extra=None, module="tatamikomi"):
-    env = {
+    """``run_cli`` offline in ``cwd`` under the locale ``lang_env`` (none: no locale at all)."""
+    base = {
         key: value for key, value in os.environ.items()
         if key not in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE")
     }
-    env.update(
-        PYTHONPATH=os.pathsep.join(filter(None, [str(SRC), os.environ.get("PYTHONPATH")])),
-        TATAMIKOMI_OFFLINE="1",
-        TATAMIKOMI_DATA="",
-        XDG_CACHE_HOME=str(cwd / "cache"),
+    env = child_env(
+        base=base, TATAMIKOMI_OFFLINE="1", TATAMIKOMI_DATA="", XDG_CACHE_HOME=cwd / "cache",
         COLUMNS="100",
     )
     if lang_env is not None:
         env["LANG"] = lang_env
     env.update(extra or {})
-    return subprocess.run(
-        [sys.executable, "-m", module, *args],
-        capture_output=True, text=True, timeout=300, env=env, cwd=cwd,
-    )
+    return run_cli(*args, cwd=cwd, env=env, timeout=300, module=module)
 
 
 def test_the_language_comes_from_lang_then_the_locale():

@@ -606,7 +606,7 @@ def test_a_training_that_fails_says_why(url, studio):
 
 
 def test_tatamikomi_serve_starts_on_the_loopback_and_stops_cleanly_on_ctrl_c(tmp_path):
-    from .test_cli import SRC
+    from .support import SRC
 
     env = {**os.environ, "PYTHONPATH": str(SRC), "TATAMIKOMI_OFFLINE": "1"}
     command = [

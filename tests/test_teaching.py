@@ -1,6 +1,5 @@
 """What the demo and the explanations teach: each point shown with numbers that can be wrong."""
 
-import pathlib
 import re
 
 import numpy as np
@@ -16,7 +15,7 @@ from tatamikomi.explain import (
     size_formula,
 )
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+from .support import ROOT, english_words
 
 
 def demo_text(lang="en"):
@@ -185,22 +184,6 @@ def test_the_new_explanations_on_the_command_line(capsys):
 
 # ---------------------------------------------------------------------------------------------
 # No English left in Japanese
-
-#: the names a Japanese text may keep (issue 14), beside symbols and numbers
-NAMES = {"im2col", "ReLU", "Affine", "Conv", "Pool", "MNIST"}
-#: symbols: H, W, OH, FN, P1 (one or two capitals, a digit), i, j, n, b (one lowercase letter),
-#: and the code the formulas quote (max(...), -inf, col.shape, W.reshape(FN, 75).T)
-SYMBOL = re.compile(r"[A-Z]{1,2}\d?|[a-z]|max|inf|col|shape|reshape")
-
-
-def english_words(text: str, names=()) -> list[str]:
-    """The ASCII words of ``text`` that are neither symbols, numbers, nor allowed names."""
-    for name in sorted(names, key=len, reverse=True):
-        text = text.replace(name, " ")
-    text = re.sub(r"(?<=[\d)])x(?=[\d(])", " ", text)  # 4x4, 2x(-1): a product or a size
-    words = re.findall(r"[A-Za-z][A-Za-z0-9_]*", text)
-    return [w for w in words if w not in NAMES and not SYMBOL.fullmatch(w)]
-
 
 def japanese_outputs():
     """(what, text, names it may keep) for every explanation and the demo, in Japanese."""
