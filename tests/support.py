@@ -69,12 +69,13 @@ def english_words(text: str, names=()) -> list[str]:
 # Prose: what it says, not how it is wrapped
 
 
-def words(text: str) -> str:
-    """``text`` with every run of white space (line breaks included) made one space, so a test
-    can look for a phrase however the text is wrapped or aligned."""
-    return " ".join(text.split())
+#: Japanese (kana, kanji, full-width punctuation): a line break between two of these is no space
+_WIDE = "[\u3000-\u30ff\u3400-\u9fff\uff00-\uffef]"
 
 
-def numbers(text: str) -> list[float]:
-    """Every number in ``text`` in order (``-3``, ``0.25``, ``1e-3``), as floats."""
-    return [float(n) for n in re.findall(r"(?<![\w.])-?\d+(?:\.\d+)?(?:e-?\d+)?", text)]
+def unwrapped(text: str) -> str:
+    """``text`` as read, not as wrapped: every run of white space (line breaks included) one
+    space, and none at all between two Japanese characters (Japanese wraps without spaces), so a
+    test can look for a phrase however the text is wrapped or aligned."""
+    return re.sub(f"(?<={_WIDE}) (?={_WIDE})", "", " ".join(text.split()))
+
