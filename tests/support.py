@@ -3,11 +3,13 @@ runs it, and the check for English left in a Japanese text. ``conftest.py`` turn
 need setting up and tearing down into fixtures; test files import the rest from here, never
 from each other."""
 
+import functools
 import os
 import re
 import subprocess
 import sys
 from pathlib import Path
+
 
 #: the checkout, its ``src`` folder (what a child Python puts on its path), and the data folder
 #: shared between checkouts (``../shared/data``: MNIST, the book's files)
@@ -79,3 +81,51 @@ def unwrapped(text: str) -> str:
     test can look for a phrase however the text is wrapped or aligned."""
     return re.sub(f"(?<={_WIDE}) (?={_WIDE})", "", " ".join(text.split()))
 
+
+# ---------------------------------------------------------------------------------------------
+# English left in a command's Japanese output
+
+#: names a Japanese command-line text may keep (issue 16): the library's, the models', formats,
+#: tools; ``cli_names()`` adds the layer types and the IDX file names
+CLI_NAMES = (
+    "SimpleConvNet", "DeepConvNet", "Convolution", "MaxPooling", "Relu", "Adam", "SGD", "PNG",
+    "JPEG", "ONNX", "PyTorch", "tatamikomi", "mnist-mini", "fashion-mnist", "mnist", "NumPy",
+    "Python", "Pillow", "WebP", "pickle", "Ctrl-C", "cosine", "constant", "mkdir", "px",
+    "Affine", "Conv", "Pool", "MNIST", "ReLU", "im2col",
+    "Deep Learning", "Softmax", "opset", "state_dict", "pip install", "install", "matplotlib",
+    "simple_convnet", "deep_convnet", "en", "ja",
+    # the commands' own names
+    "import-book", "train", "evaluate", "predict", "summary", "demo", "explain", "plot",
+    "export", "import", "serve", "book", "python",
+    # the kinds of explain and plot
+    "conv", "pool", "im2col", "shape", "flatten", "shift", "filters", "feature-maps", "curves",
+    "confusion", "errors", "channels", "slide",
+    # positional arguments as the usage line names them
+    "model", "models", "params", "images", "source", "script", "args",
+    # values and array names a message quotes
+    "NaN", "nan", "x_train", "t_train", "x_test", "t_test", "y_train", "y_test", "classes",
+)
+
+
+@functools.cache
+def cli_names() -> tuple:
+    """``CLI_NAMES`` and the layer types a spec names, the files of an IDX dataset (imported
+    here, not when conftest loads this module, so collecting the tests imports no tatamikomi)."""
+    from tatamikomi.data.datasets import FILES
+    from tatamikomi.layers import LAYER_TYPES
+
+    return (*CLI_NAMES, *LAYER_TYPES, *FILES.values())
+#: what is not prose: options, paths and file names, metavars and environment variables
+#: (capitals), {choices}, quoted values, the optimizer's own repr (lr=0.003, beta1=0.9)
+NOT_PROSE = re.compile(  # ASCII classes: Japanese runs on without spaces
+    r"(?<![\w-])--?[\w-]+|[\w./$*~+:-]*[/.$][\w./$*~+:-]*|\b[A-Z][A-Z0-9_]+\b|\{[^}]*\}"
+    r"|'[^']*'|\"[^\"]*\"|`[^`]*`|\w+=[\w.+-]+",
+    re.ASCII,
+)
+
+
+def japanese_words_left(text):
+    """The English words of a command's Japanese output ``text``, outside options, paths, file
+    names, quoted values and the names it may keep (``cli_names()``): ``[]`` when nothing English
+    is left."""
+    return english_words(NOT_PROSE.sub(" ", text), cli_names())
