@@ -1,22 +1,32 @@
-"""Test configuration: reproducible randomised tests in CI, exploring ones elsewhere."""
+"""Test configuration and the fixtures several test files share.
 
+- hypothesis: reproducible randomised tests in CI, exploring ones elsewhere;
+- ``http_folder``: a local HTTP server over a temporary folder (downloads, mirrors);
+- ``cli``: ``python -m tatamikomi`` run as a user runs it, offline, in a temporary folder;
+- ``child_peak_mb``: the peak memory of a hostile input, measured in a child process.
+
+The paths (``ROOT``, ``SRC``, ``SHARED_DATA``), the command runner and the English-word check
+live in ``support.py`` under public names, for the module-level helpers that cannot take a
+fixture."""
+
+import functools
+import http.server
 import os
 import subprocess
 import sys
-from pathlib import Path
+import threading
 
 import pytest
 from hypothesis import settings
 
 from .memory_probe import PEAK_KB
+from .support import SRC, offline_env, run_cli
 
 # In CI the same examples run every time (a failure reproduces); locally hypothesis explores.
 settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
 
-
-SRC = Path(__file__).resolve().parents[1] / "src"
 
 
 def _child_peak_mb(code: str, *, timeout: float = 120) -> tuple[float, str]:
@@ -49,3 +59,36 @@ def child_peak_mb():
     """``child_peak_mb(code) -> (growth_mb, printed)``: hostile inputs that would allocate
     gigabytes run in a child process whose peak memory is measured (no wall-clock assertion)."""
     return _child_peak_mb
+
+
+@pytest.fixture
+def http_folder(tmp_path):
+    """``(root, url)``: an HTTP server on 127.0.0.1 serving the new folder ``tmp_path/www``
+    (``root``) at ``url`` (no trailing slash); a file written into ``root`` is downloadable."""
+    root = tmp_path / "www"
+    root.mkdir()
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(root))
+    )
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield root, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def cli(tmp_path):
+    """``cli(*args, timeout=120, **env) -> CompletedProcess``: ``python -m tatamikomi ARGS`` in
+    ``tmp_path``, offline, with no data folder and its cache in ``tmp_path`` (``env`` adds to
+    that environment)."""
+
+    def run(*args, timeout=120, **env):
+        return run_cli(*args, cwd=tmp_path, env=offline_env(tmp_path, **env), timeout=timeout)
+
+    return run

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from .support import SHARED_DATA
 FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
          "t10k-labels-idx1-ubyte")
 
@@ -16,7 +16,7 @@ def _candidates():
     if environment:
         yield os.path.join(environment, "mnist")
         yield environment
-    yield os.path.join(ROOT, "..", "shared", "data", "mnist")
+    yield os.path.join(SHARED_DATA, "mnist")
 
 
 def _complete(folder):

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from .test_cli import SRC
+from .support import SRC
 
 BENCHMARKS = pathlib.Path(__file__).resolve().parents[1] / "benchmarks"
 

@@ -13,9 +13,8 @@ import pytest
 from tatamikomi.io import load_book_params
 
 from .mnist_files import MNIST_DIR, needs_mnist
-from .test_cli import SRC
+from .support import ROOT, SRC
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BOOK = os.path.abspath(os.path.join(ROOT, "..", "shared", "book"))
 pytestmark = pytest.mark.skipif(
     not os.path.isfile(os.path.join(BOOK, "common", "layers.py")),

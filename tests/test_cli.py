@@ -1,29 +1,9 @@
-"""The command line, run as a user runs it."""
-
-import os
-import pathlib
-import subprocess
-import sys
-
-SRC = pathlib.Path(__file__).resolve().parents[1] / "src"
+"""The command line, run as a user runs it (the ``cli`` fixture: offline, in a temporary
+folder)."""
 
 
-def run(*args):
-    env = dict(
-        os.environ,
-        PYTHONPATH=os.pathsep.join(filter(None, [str(SRC), os.environ.get("PYTHONPATH")])),
-    )
-    return subprocess.run(
-        [sys.executable, "-m", "tatamikomi", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-    )
-
-
-def test_demo_prints_the_lecture_results():
-    result = run("demo")
+def test_demo_prints_the_lecture_results(cli):
+    result = cli("demo")
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "    12 14\n    14 10" in out
@@ -33,16 +13,16 @@ def test_demo_prints_the_lecture_results():
     assert "(N, FN, OH, OW) = (10, 30, 3, 3)" in out
 
 
-def test_demo_in_japanese():
-    result = run("demo", "--lang", "ja")
+def test_demo_in_japanese(cli):
+    result = cli("demo", "--lang", "ja")
     assert result.returncode == 0, result.stderr
     assert "畳み込み演算" in result.stdout and "プーリング" in result.stdout
 
 
-def test_help_and_version():
-    assert "demo" in run("--help").stdout
-    assert run("--version").stdout.startswith("tatamikomi ")
-    result = run()
+def test_help_and_version(cli):
+    assert "demo" in cli("--help").stdout
+    assert cli("--version").stdout.startswith("tatamikomi ")
+    result = cli()
     assert result.returncode == 2 and "usage" in result.stdout
 
 

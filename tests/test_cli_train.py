@@ -14,29 +14,12 @@ import pytest
 from tatamikomi import load
 from tatamikomi.data import load_dataset
 
-from .test_cli import SRC
+from .support import offline_env, run_cli
 from .test_io import _book_params
 
 
-def _env(tmp):
-    return dict(
-        os.environ,
-        PYTHONPATH=os.pathsep.join(filter(None, [str(SRC), os.environ.get("PYTHONPATH")])),
-        TATAMIKOMI_OFFLINE="1",
-        XDG_CACHE_HOME=str(tmp / "cache"),
-        TATAMIKOMI_DATA="",
-    )
-
-
 def tatamikomi(tmp, *args, timeout=300):
-    return subprocess.run(
-        [sys.executable, "-m", "tatamikomi", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=_env(tmp),
-        cwd=tmp,
-    )
+    return run_cli(*args, cwd=tmp, timeout=timeout)
 
 
 @pytest.fixture(scope="module")
@@ -190,7 +173,7 @@ def test_ctrl_c_then_resume(tmp_path):
         stderr=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
-        env=_env(tmp_path),
+        env=offline_env(tmp_path),
         cwd=tmp_path,
     )
     for line in process.stderr:

@@ -15,7 +15,7 @@ import tatamikomi.functional as F
 from tatamikomi import _parallel
 from tatamikomi.functional import _conv_engine
 
-SRC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src")
+from .support import SRC
 
 
 def test_a_block_changes_the_settings_and_restores_them():
@@ -97,7 +97,7 @@ def test_settings_are_checked_before_the_block(settings):
 
 
 def _run(code, **environment):
-    env = dict(os.environ, PYTHONPATH=SRC, **environment)
+    env = dict(os.environ, PYTHONPATH=str(SRC), **environment)
     return subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
     )
@@ -243,7 +243,7 @@ def test_writing_a_file_leaves_the_umask_alone_and_applies_it(tmp_path):
         "print(oct(stat.S_IMODE(os.stat(path).st_mode)), calls, os.listdir(sys.argv[1]))\n"
         "print(open(path, 'rb').read())\n"
     )
-    env = dict(os.environ, PYTHONPATH=SRC)
+    env = dict(os.environ, PYTHONPATH=str(SRC))
     result = subprocess.run(
         [sys.executable, "-c", code, str(tmp_path)],
         capture_output=True, text=True, env=env, timeout=60,

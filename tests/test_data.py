@@ -1,15 +1,12 @@
 """Data: the IDX reader, where datasets come from, the downloader, mnist-mini, load_mnist."""
 
 import dataclasses
-import functools
 import gzip
 import hashlib
-import http.server
 import os
 import shutil
 import subprocess
 import sys
-import threading
 
 import numpy as np
 import pytest
@@ -28,8 +25,8 @@ from tatamikomi.data import datasets
 from tatamikomi.data.download import DownloadError, fetch
 
 from .mnist_files import MNIST_DIR, needs_mnist
+from .support import ROOT, SRC
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED_MNIST = MNIST_DIR  # $TATAMIKOMI_DATA or ../shared/data/mnist (tests/mnist_files.py)
 
 
@@ -105,7 +102,7 @@ def test_mnist_mini_is_made_by_the_script_from_real_mnist(tmp_path):
         [sys.executable, script, SHARED_MNIST, str(out)],
         check=True,
         capture_output=True,
-        env={**os.environ, "PYTHONPATH": os.path.join(ROOT, "src")},
+        env={**os.environ, "PYTHONPATH": str(SRC)},
     )
     bundled = os.path.join(ROOT, "src", "tatamikomi", "data", "mnist_mini")
     for name in sorted(os.listdir(out)):
@@ -227,27 +224,8 @@ def test_users_own_npz_and_idx_folder(tmp_path):
 # Downloading, for real, from a local HTTP server
 
 
-@pytest.fixture
-def server(tmp_path):
-    """An HTTP server on 127.0.0.1 serving tmp_path/www."""
-    root = tmp_path / "www"
-    root.mkdir()
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    handler = functools.partial(Quiet, directory=str(root))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield root, f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
-
-
-def test_fetch_skips_404_and_corrupt_mirrors(server, tmp_path, capsys):
-    root, url = server
+def test_fetch_skips_404_and_corrupt_mirrors(http_folder, tmp_path, capsys):
+    root, url = http_folder
     good = gzip.compress(idx_bytes(np.arange(50, dtype=np.uint8)))
     (root / "good").mkdir()
     (root / "corrupt").mkdir()
@@ -264,8 +242,8 @@ def test_fetch_skips_404_and_corrupt_mirrors(server, tmp_path, capsys):
     assert "MB/s" in err  # the progress bar
 
 
-def test_fetch_reports_every_failure_and_leaves_nothing(server, tmp_path):
-    root, url = server
+def test_fetch_reports_every_failure_and_leaves_nothing(http_folder, tmp_path):
+    root, url = http_folder
     (root / "bad.gz").write_bytes(b"not the file")
     target = tmp_path / "f.gz"
     with pytest.raises(DownloadError) as failure:
@@ -277,8 +255,8 @@ def test_fetch_reports_every_failure_and_leaves_nothing(server, tmp_path):
 
 
 @needs_mnist
-def test_download_mnist_into_the_cache_from_mirrors(server, tmp_path, monkeypatch):
-    root, url = server
+def test_download_mnist_into_the_cache_from_mirrors(http_folder, tmp_path, monkeypatch):
+    root, url = http_folder
     (root / "good").mkdir()
     (root / "corrupt").mkdir()
     for name in os.listdir(SHARED_MNIST):
@@ -302,8 +280,8 @@ def test_download_mnist_into_the_cache_from_mirrors(server, tmp_path, monkeypatc
 
 
 @needs_mnist
-def test_a_corrupt_cached_file_is_dropped_and_fetched_again(server, tmp_path, monkeypatch):
-    root, url = server
+def test_a_corrupt_cached_file_is_dropped_and_fetched_again(http_folder, tmp_path, monkeypatch):
+    root, url = http_folder
     for name in os.listdir(SHARED_MNIST):
         shutil.copy(os.path.join(SHARED_MNIST, name), root)
     cache = _copy_mnist(tmp_path / "cache" / "tatamikomi" / "mnist")

@@ -12,11 +12,11 @@ import pytest
 
 import tatamikomi as tk
 
+from .support import ROOT
+
 torch = pytest.importorskip("torch", reason="torch is not installed")
 if not torch.distributed.is_available():
     pytest.skip("this torch has no torch.distributed", allow_module_level=True)
-
-ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
 def free_port() -> int:

@@ -3,7 +3,6 @@ called wrong, and the pages that list them run as written."""
 
 import contextlib
 import io
-import pathlib
 import re
 
 import numpy as np
@@ -12,7 +11,8 @@ import pytest
 import tatamikomi as tk
 from tatamikomi import exercises, lecture
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+from .support import ROOT
+
 PAGES = ["docs/exercises.md", "docs/exercises.ja.md"]
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```\n", re.M | re.S)
 

@@ -25,7 +25,7 @@ from tatamikomi._files import (
 from tatamikomi.models import from_spec, load, save
 from tatamikomi.train import Trainer
 
-from .test_cli import SRC
+from .support import offline_env
 
 TINY = {
     "input_shape": [1, 28, 28],
@@ -38,23 +38,14 @@ TINY = {
 }
 
 
-def _env(tmp):
-    return dict(
-        os.environ,
-        PYTHONPATH=os.pathsep.join(filter(None, [str(SRC), os.environ.get("PYTHONPATH")])),
-        TATAMIKOMI_OFFLINE="1",
-        XDG_CACHE_HOME=str(tmp / "cache"),
-        TATAMIKOMI_DATA="",
-    )
-
-
 def _command(*args):
     return [sys.executable, "-m", "tatamikomi", *map(str, args)]
 
 
 def _run(tmp, *args, timeout=120):
     return subprocess.run(
-        _command(*args), capture_output=True, text=True, timeout=timeout, env=_env(tmp), cwd=tmp
+        _command(*args), capture_output=True, text=True, timeout=timeout, env=offline_env(tmp),
+        cwd=tmp,
     )
 
 
@@ -199,7 +190,7 @@ def test_two_trainings_to_the_same_output(tmp_path):
             "run.npz",
             "-q",
         ),
-        env=_env(tmp_path),
+        env=offline_env(tmp_path),
         cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -267,7 +258,7 @@ def test_kill_during_saves_keeps_the_file_and_the_next_save_cleans(tmp_path):
     """kill -9 at random points of repeated saves, ten times: the file is a whole version every
     time, and after the next save no temporary is left."""
     target = tmp_path / "model.bin"
-    env = _env(tmp_path)
+    env = offline_env(tmp_path)
     chance = random.Random(13)
     for _ in range(10):
         child = subprocess.Popen(

@@ -11,7 +11,6 @@ cases use a loopback server that stops by itself.
 import dataclasses
 import functools
 import gzip
-import http.server
 import io
 import json
 import os
@@ -45,8 +44,8 @@ from tatamikomi.data.augment import check_shift, random_shift
 from tatamikomi.data.download import fetch
 
 from .memory_probe import PEAK_KB
+from .support import ROOT, SRC
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 linux_only = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="the memory ceiling uses /proc and RLIMIT_AS"
 )
@@ -215,7 +214,7 @@ def in_child(code: str, timeout=120, env=None, **args) -> dict:
     under an address-space ceiling; its error, message and peak RSS growth in MB."""
     environment = {
         **os.environ,
-        "PYTHONPATH": os.path.join(ROOT, "src"),
+        "PYTHONPATH": str(SRC),
         "OPENBLAS_NUM_THREADS": "1",
         **(env or {}),
     }
@@ -398,29 +397,9 @@ def test_a_download_over_the_size_cap_is_refused(drip, tmp_path, mode, message):
     assert message in one_line(error) and os.listdir(tmp_path) == []
 
 
-@pytest.fixture
-def www(tmp_path):
-    root = tmp_path / "www"
-    root.mkdir()
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, directory=str(root), **kwargs)
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield root, f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-
-
 @linux_only
-def test_a_gzip_bomb_from_a_mirror_is_checked_in_a_stream(www, hostile, tmp_path):
-    root, url = www
+def test_a_gzip_bomb_from_a_mirror_is_checked_in_a_stream(http_folder, hostile, tmp_path):
+    root, url = http_folder
     os.replace(hostile.gzip_bomb(), root / "f.gz")
     target = tmp_path / "out.gz"
     result = in_child(
@@ -430,8 +409,8 @@ def test_a_gzip_bomb_from_a_mirror_is_checked_in_a_stream(www, hostile, tmp_path
     assert not target.exists()
 
 
-def test_the_md5_of_the_content_is_found_while_streaming(www, tmp_path):
-    root, url = www
+def test_the_md5_of_the_content_is_found_while_streaming(http_folder, tmp_path):
+    root, url = http_folder
     content = idx_bytes(np.arange(300, dtype=np.uint8) % 7)
     (root / "f.gz").write_bytes(gzip.compress(content))
     import hashlib
@@ -703,8 +682,8 @@ def test_an_unreadable_folder_and_file_for_real(tmp_path, hostile):
 # The cache and TATAMIKOMI_OFFLINE
 
 
-def test_a_cache_that_is_a_file_is_a_clear_data_not_found(tmp_path, monkeypatch, www):
-    root, url = www
+def test_a_cache_that_is_a_file_is_a_clear_data_not_found(tmp_path, monkeypatch, http_folder):
+    root, url = http_folder
     (tmp_path / "cachefile").write_text("not a folder")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cachefile"))
     monkeypatch.setenv("TATAMIKOMI_OFFLINE", "0")
@@ -723,7 +702,7 @@ def test_train_with_a_cache_that_is_a_file_falls_back_to_mnist_mini_with_a_note(
     (tmp_path / "cachefile").write_text("not a folder")
     environment = {
         **os.environ,
-        "PYTHONPATH": os.path.join(ROOT, "src"),
+        "PYTHONPATH": str(SRC),
         "XDG_CACHE_HOME": str(tmp_path / "cachefile"),
         "TATAMIKOMI_OFFLINE": "0",
         "TATAMIKOMI_DATA": "",
@@ -744,8 +723,8 @@ def test_train_with_a_cache_that_is_a_file_falls_back_to_mnist_mini_with_a_note(
 
 
 @not_root
-def test_a_read_only_cache_is_a_clear_data_not_found(tmp_path, monkeypatch, www):
-    root, url = www
+def test_a_read_only_cache_is_a_clear_data_not_found(tmp_path, monkeypatch, http_folder):
+    root, url = http_folder
     (root / "train-images-idx3-ubyte.gz").write_bytes(b"x")
     cache = tmp_path / "ro"
     cache.mkdir()
@@ -782,8 +761,8 @@ def test_offline_values(monkeypatch, value, expected):
     assert offline() is expected
 
 
-def test_offline_0_means_online_and_nonsense_is_an_error(monkeypatch, www):
-    root, url = www  # serves nothing: every file is a 404
+def test_offline_0_means_online_and_nonsense_is_an_error(monkeypatch, http_folder):
+    root, url = http_folder  # serves nothing: every file is a 404
     monkeypatch.setitem(
         datasets.SOURCES,
         "mnist",

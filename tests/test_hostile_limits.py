@@ -13,7 +13,6 @@ import struct
 import subprocess
 import sys
 import zipfile
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,8 +20,9 @@ import pytest
 import tatamikomi as tk
 from tatamikomi import i18n, io
 
+from .support import SRC
+
 CEILING_MB = 200
-SRC = Path(__file__).resolve().parents[1] / "src"
 CLOSED = "http://127.0.0.1:9/"  # the discard port: a connection is refused at once
 
 

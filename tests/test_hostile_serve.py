@@ -251,7 +251,7 @@ def test_every_spelling_of_the_loopback_keeps_the_host_check(studio, host):
 
 
 def test_the_command_warns_only_off_the_loopback(tmp_path):
-    from .test_cli import SRC
+    from .support import SRC
 
     env = {**os.environ, "PYTHONPATH": str(SRC), "TATAMIKOMI_OFFLINE": "1"}
     process = subprocess.Popen(

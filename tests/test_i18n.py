@@ -26,9 +26,28 @@ def test_every_language_has_every_text_with_the_same_fields(area):
 
 def test_text_fills_in_a_namespaced_key():
     assert i18n.text("explain.output", "en", shape="2x2", nested="[[1]]") == "Output (2x2): [[1]]"
+    assert i18n.text("explain.output", "ja", shape="2x2", nested="[[1]]").endswith("(2x2): [[1]]")
     assert i18n.text("explain.channel", "ja", 3) == "  チャネル 3:"
-    assert i18n.text("figures.epoch", "ja") == "エポック"
-    assert i18n.table("diagrams", "en")["filter"] == "filter"
+
+
+@pytest.mark.parametrize("lang", i18n.LANGUAGES)
+def test_the_area_of_a_key_decides_which_text_it_is(lang):
+    """A name used in several areas ("input", "filter", "channel", ...) is a different text in
+    each; "area.name" finds the one of its area and language, a text without fields as written."""
+    areas_of = {}
+    for area in i18n.AREAS:
+        for name in i18n.table(area, lang):
+            areas_of.setdefault(name, []).append(area)
+    shared = {name: areas for name, areas in areas_of.items() if len(areas) > 1}
+    assert {"input", "filter", "channel"} <= set(shared)
+    told_apart = 0  # names whose plain texts differ between areas: a lookup that ignored the
+    for name, areas in shared.items():  # area, or took the wrong one, would fail on these
+        plain = {area: i18n.table(area, lang)[name] for area in areas}
+        plain = {area: t for area, t in plain.items() if not fields(t)}
+        told_apart += len(set(plain.values())) > 1
+        for area, template in plain.items():
+            assert i18n.text(f"{area}.{name}", lang) == template, (area, name)
+    assert told_apart >= 1
 
 
 @pytest.mark.parametrize("call", [

@@ -2,7 +2,6 @@
 and the preprocessing that makes phone photos MNIST-like."""
 
 import csv
-import pathlib
 import runpy
 import struct
 import tracemalloc
@@ -26,7 +25,7 @@ from tatamikomi.images import (
     write_png,
 )
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+from .support import ROOT
 
 Image = pytest.importorskip("PIL.Image")
 
@@ -558,9 +557,8 @@ def test_a_thick_digit_drawn_on_a_white_pad_keeps_its_polarity():
 
 def test_predict_shows_what_the_network_saw_and_flags_low_confidence(tmp_path, monkeypatch, capsys):
     import tatamikomi as tk
-    from tatamikomi import cli
+    from tatamikomi import cli, images
     from tatamikomi.cli import models as commands
-    from tatamikomi import images
     from tatamikomi.serve.api import pretrained_path
 
     mini = tk.load_dataset("mnist-mini")

@@ -2,77 +2,30 @@
 locale, every command's help, output and errors are Japanese; English stays the default."""
 
 import os
-import pathlib
 import pickle
-import re
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
 from tatamikomi.cli._args import language
-from tatamikomi.data.datasets import FILES
-from tatamikomi.layers import LAYER_TYPES
 
-from .test_teaching import english_words
-
-SRC = pathlib.Path(__file__).resolve().parents[1] / "src"
-
-#: names a Japanese text may keep (issue 16): the library's, the models', formats, tools
-NAMES = (
-    "SimpleConvNet", "DeepConvNet", "Convolution", "MaxPooling", "Relu", "Adam", "SGD", "PNG",
-    "JPEG", "ONNX", "PyTorch", "tatamikomi", "mnist-mini", "fashion-mnist", "mnist", "NumPy",
-    "Python", "Pillow", "WebP", "pickle", "Ctrl-C", "cosine", "constant", "mkdir", "px",
-    "Affine", "Conv", "Pool", "MNIST", "ReLU", "im2col",
-    "Deep Learning", "Softmax", "opset", "state_dict", "pip install", "install", "matplotlib",
-    "simple_convnet", "deep_convnet", "en", "ja",
-    # the commands' own names
-    "import-book", "train", "evaluate", "predict", "summary", "demo", "explain", "plot",
-    "export", "import", "serve", "book", "python",
-    # the kinds of explain and plot
-    "conv", "pool", "im2col", "shape", "flatten", "shift", "filters", "feature-maps", "curves",
-    "confusion", "errors", "channels", "slide",
-    # positional arguments as the usage line names them
-    "model", "models", "params", "images", "source", "script", "args",
-    # values and array names a message quotes
-    "NaN", "nan", "x_train", "t_train", "x_test", "t_test", "y_train", "y_test", "classes",
-    # the layer types a spec names, the files of an IDX dataset
-    *LAYER_TYPES, *FILES.values(),
-)
-#: what is not prose: options, paths and file names, metavars and environment variables
-#: (capitals), {choices}, quoted values, the optimizer's own repr (lr=0.003, beta1=0.9)
-NOT_PROSE = re.compile(  # ASCII classes: Japanese runs on without spaces
-    r"(?<![\w-])--?[\w-]+|[\w./$*~+:-]*[/.$][\w./$*~+:-]*|\b[A-Z][A-Z0-9_]+\b|\{[^}]*\}"
-    r"|'[^']*'|\"[^\"]*\"|`[^`]*`|\w+=[\w.+-]+",
-    re.ASCII,
-)
-
-
-def japanese_words_left(text):
-    """The English words of ``text`` outside options, paths and allowed names."""
-    return english_words(NOT_PROSE.sub(" ", text), NAMES)
+from .support import child_env, japanese_words_left, run_cli
 
 
 def run(*args, cwd, lang_env="ja_JP.UTF-8", extra=None, module="tatamikomi"):
-    env = {
+    """``run_cli`` offline in ``cwd`` under the locale ``lang_env`` (none: no locale at all)."""
+    base = {
         key: value for key, value in os.environ.items()
         if key not in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE")
     }
-    env.update(
-        PYTHONPATH=os.pathsep.join(filter(None, [str(SRC), os.environ.get("PYTHONPATH")])),
-        TATAMIKOMI_OFFLINE="1",
-        TATAMIKOMI_DATA="",
-        XDG_CACHE_HOME=str(cwd / "cache"),
+    env = child_env(
+        base=base, TATAMIKOMI_OFFLINE="1", TATAMIKOMI_DATA="", XDG_CACHE_HOME=cwd / "cache",
         COLUMNS="100",
     )
     if lang_env is not None:
         env["LANG"] = lang_env
     env.update(extra or {})
-    return subprocess.run(
-        [sys.executable, "-m", module, *args],
-        capture_output=True, text=True, timeout=300, env=env, cwd=cwd,
-    )
+    return run_cli(*args, cwd=cwd, env=env, timeout=300, module=module)
 
 
 def test_the_language_comes_from_lang_then_the_locale():

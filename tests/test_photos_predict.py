@@ -9,7 +9,6 @@ import os
 import runpy
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -17,7 +16,8 @@ from tests.mnist_files import MNIST_DIR, needs_mnist
 
 pytest.importorskip("PIL", reason="the photos are made with Pillow: pip install pillow")
 
-ROOT = Path(__file__).resolve().parents[1]
+from .support import ROOT
+
 MODEL = ROOT / "src" / "tatamikomi" / "serve" / "models" / "simple_convnet_mnist.npz"
 KINDS = ("photo", "jpeg", "chalk", "small", "corner")
 

@@ -6,12 +6,12 @@ import base64
 import contextlib
 import io
 import json
-import pathlib
 import re
 
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+from .support import ROOT
+
 TUTORIALS = ["docs/tutorial.md", "docs/tutorial.ja.md"]
 NOTEBOOKS = {
     "docs/tutorial.md": "examples/tutorial.ipynb",

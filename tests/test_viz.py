@@ -311,7 +311,7 @@ def test_missing_matplotlib_gives_the_install_hint(monkeypatch, capsys, tmp_path
 def test_core_import_does_not_load_matplotlib():
     import subprocess
 
-    from .test_cli import SRC
+    from .support import SRC
 
     code = "import sys, tatamikomi, tatamikomi.cli; print('matplotlib' in sys.modules)"
     result = subprocess.run(
