@@ -19,8 +19,9 @@ def check_padding_mode(mode: str) -> str:
     return mode
 
 
-def source_index(size: int, before: int, after: int, mode: str) -> np.ndarray:
-    """For each position of a padded axis, the input position it copies (non-zero modes)."""
+def check_padding_fits(size: int, before: int, after: int, mode: str) -> None:
+    """Refuse a reflect or circular padding that an axis of ``size`` cannot give (layers ask
+    this from their input shape when they are built, before any forward pass)."""
     if mode == "reflect" and max(before, after) >= size:
         raise ValueError(
             f"reflect padding of ({before}, {after}) needs an input larger than the padding; the "
@@ -31,6 +32,11 @@ def source_index(size: int, before: int, after: int, mode: str) -> np.ndarray:
             f"circular padding of ({before}, {after}) can wrap at most once around an axis of size "
             f"{size}. Use less padding."
         )
+
+
+def source_index(size: int, before: int, after: int, mode: str) -> np.ndarray:
+    """For each position of a padded axis, the input position it copies (non-zero modes)."""
+    check_padding_fits(size, before, after, mode)
     positions = np.arange(-before, size + after)
     if mode == "reflect":
         positions = np.abs(positions)

@@ -126,7 +126,13 @@ class Convolution(Layer):
                 f"{type(self).__name__} with filters {self.W.shape} and groups={self.groups} "
                 f"takes {channels} input channels; got input {tuple(input_shape)}"
             )
-        return (int(self.W.shape[0]), *self.window(input_shape[1:]).out_hw)
+        window = self.window(input_shape[1:])
+        if self.padding_mode != "zeros":  # refused now, not at the first forward pass
+            for axis in (0, 1):
+                F.padding.check_padding_fits(
+                    window.input_hw[axis], *window.pads[2 * axis : 2 * axis + 2], self.padding_mode
+                )
+        return (int(self.W.shape[0]), *window.out_hw)
 
     def describe(self) -> str:
         FN, C, FH, FW = self.W.shape
