@@ -8,9 +8,10 @@
   Studio with that model, saving into ``tmp_path``) and ``url`` (the port it serves on while the
   test runs); ``studio_client.py`` sends it requests.
 
-The paths (``ROOT``, ``SRC``, ``SHARED_DATA``), the command runner and the English-word check
+The paths (``ROOT``, ``SRC``, ``SHARED_DATA``), the command runner and the English-word checks
 live in ``support.py`` under public names, for the module-level helpers that cannot take a
-fixture."""
+fixture; what tests build (specs, toy data, trainers) in ``builders.py``. A test file imports
+from these modules, never from another test file."""
 
 import functools
 import http.server
