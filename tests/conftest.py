@@ -3,11 +3,15 @@
 - hypothesis: reproducible randomised tests in CI, exploring ones elsewhere;
 - ``http_folder``: a local HTTP server over a temporary folder (downloads, mirrors);
 - ``cli``: ``python -m tatamikomi`` run as a user runs it, offline, in a temporary folder;
-- ``child_peak_mb``: the peak memory of a hostile input, measured in a child process.
+- ``child_peak_mb``: the peak memory of a hostile input, measured in a child process;
+- the studio: ``model`` (the pretrained SimpleConvNet), ``mini`` (mnist-mini), ``studio`` (a
+  Studio with that model, saving into ``tmp_path``) and ``url`` (the port it serves on while the
+  test runs); ``studio_client.py`` sends it requests.
 
-The paths (``ROOT``, ``SRC``, ``SHARED_DATA``), the command runner and the English-word check
+The paths (``ROOT``, ``SRC``, ``SHARED_DATA``), the command runner and the English-word checks
 live in ``support.py`` under public names, for the module-level helpers that cannot take a
-fixture."""
+fixture; what tests build (specs, toy data, trainers) in ``builders.py``. A test file imports
+from these modules, never from another test file."""
 
 import functools
 import http.server
@@ -92,3 +96,39 @@ def cli(tmp_path):
         return run_cli(*args, cwd=tmp_path, env=offline_env(tmp_path, **env), timeout=timeout)
 
     return run
+
+
+# ---------------------------------------------------------------------------------------------
+# The studio (test_serve_api, test_hostile_serve)
+
+
+@pytest.fixture(scope="module")
+def model():
+    from tatamikomi.serve import api
+
+    return api.default_model()
+
+
+@pytest.fixture(scope="module")
+def mini():
+    from tatamikomi.data import load_dataset
+
+    return load_dataset("mnist-mini")
+
+
+@pytest.fixture
+def studio(model, tmp_path):
+    from tatamikomi.serve import api, server
+
+    return server.Studio(
+        [("SimpleConvNet (MNIST)", model, "pretrained", api.pretrained_path())],
+        save_dir=str(tmp_path),
+    )
+
+
+@pytest.fixture
+def url(studio):
+    from tatamikomi.serve import server
+
+    with server.running(studio) as running:
+        yield running.server_address[1]

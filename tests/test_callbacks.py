@@ -8,7 +8,7 @@ import time
 import numpy as np
 import pytest
 
-from tatamikomi import _progress
+from tatamikomi import _progress, from_spec
 from tatamikomi.models import load_checkpoint
 from tatamikomi.train import (
     Callback,
@@ -19,7 +19,7 @@ from tatamikomi.train import (
     fit,
 )
 
-from .test_train import SMALL_SPEC, _data, _trainer, from_spec
+from .builders import SMALL_SPEC, small_data, small_trainer
 
 STEP_KEYS = {"loss", "epoch", "step", "lr"}
 EPOCH_KEYS = {"loss", "train_acc", "test_acc", "seconds", "lr"}
@@ -56,9 +56,9 @@ def _same_run(first, second):
 
 
 def test_train_step_takes_no_arguments_and_is_what_train_does():
-    reference = _trainer(seed=2, epochs=2, schedule="cosine", augment_shift=1)
+    reference = small_trainer(seed=2, epochs=2, schedule="cosine", augment_shift=1)
     reference.train()
-    stepped = _trainer(seed=2, epochs=2, schedule="cosine", augment_shift=1)
+    stepped = small_trainer(seed=2, epochs=2, schedule="cosine", augment_shift=1)
     losses = [stepped.train_step() for _ in range(2 * stepped.steps_per_epoch)]
     assert all(isinstance(loss, float) for loss in losses)
     assert losses == reference.train_loss_list
@@ -68,14 +68,14 @@ def test_train_step_takes_no_arguments_and_is_what_train_does():
 
 
 def test_fit_is_one_line_and_the_same_as_the_trainer():
-    x, t = _data()
-    x_test, t_test = _data(30, seed=1)
+    x, t = small_data()
+    x_test, t_test = small_data(30, seed=1)
     model = from_spec(SMALL_SPEC, seed=0)
     history = fit(
         model, x, t, validation_data=(x_test, t_test), epochs=3, batch_size=16, lr=0.01, seed=4,
         verbose=False,
     )
-    reference = _trainer(seed=4)  # adam, lr 0.01, batch 16, 3 epochs
+    reference = small_trainer(seed=4)  # adam, lr 0.01, batch 16, 3 epochs
     reference.train()
     assert history["epoch"] == [1, 2, 3]
     for key in ("loss", "train_acc", "test_acc", "lr"):
@@ -87,7 +87,7 @@ def test_fit_is_one_line_and_the_same_as_the_trainer():
 
 def test_callbacks_see_every_step_with_the_documented_logs():
     recorder = Recorder()
-    trainer = _trainer(seed=0, epochs=2, schedule="cosine", callbacks=[recorder])
+    trainer = small_trainer(seed=0, epochs=2, schedule="cosine", callbacks=[recorder])
     trainer.train()
     steps = [call for call in recorder.calls if call[0] == "step"]
     assert [step for _, step, _ in steps] == list(range(1, 13))  # 2 epochs of 6 steps
@@ -115,12 +115,12 @@ def test_callbacks_see_every_step_with_the_documented_logs():
 
 def test_a_callback_stops_training_and_the_checkpoint_resumes_exactly(tmp_path):
     options = dict(seed=7, epochs=3, augment_shift=1, schedule="cosine")
-    reference = _trainer(**options)
+    reference = small_trainer(**options)
     reference.train()
 
     path = tmp_path / "run.npz"
     recorder = Recorder(stop_at=8)  # epoch 2, step 2
-    trainer = _trainer(checkpoint=path, callbacks=[recorder], **options)
+    trainer = small_trainer(checkpoint=path, callbacks=[recorder], **options)
     history = trainer.train()  # returns normally
     assert history["epoch"] == [1] and trainer.global_step == 8
     assert recorder.calls[-1][1]["status"] == "stopped"
@@ -128,8 +128,8 @@ def test_a_callback_stops_training_and_the_checkpoint_resumes_exactly(tmp_path):
 
     model, training = load_checkpoint(path)
     assert training["meta"]["state"]["global_step"] == 8
-    x, t = _data()
-    x_test, t_test = _data(30, seed=1)
+    x, t = small_data()
+    x_test, t_test = small_data(30, seed=1)
     resumed = Trainer.resume(path, x, t, x_test, t_test, verbose=False)
     assert (resumed.current_epoch, resumed.step_in_epoch) == (1, 2)
     resumed.train()
@@ -149,7 +149,7 @@ def test_a_blocking_callback_pauses_training():
                 paused.set()
                 go_on.wait(timeout=60)
 
-    trainer = _trainer(seed=0, epochs=1, callbacks=[Pause()])
+    trainer = small_trainer(seed=0, epochs=1, callbacks=[Pause()])
     worker = threading.Thread(target=trainer.train)  # not the main thread: no Ctrl-C handler
     worker.start()
     assert paused.wait(timeout=60)
@@ -186,7 +186,7 @@ def test_training_and_downloads_draw_the_same_bar(monkeypatch):
     assert stream.getvalue().startswith("\r  t10k.gz [" + "#" * 12 + "." * 12 + "]   5.0/10.0 MB")
 
     stream = io.StringIO()
-    trainer = _trainer(seed=0, epochs=1, callbacks=[ProgressBar(stream, bar=True)])
+    trainer = small_trainer(seed=0, epochs=1, callbacks=[ProgressBar(stream, bar=True)])
     trainer.train()
     assert drawn[1] == ("epoch 1/1", 1, 6)  # the first step is always drawn
     assert all(label == "epoch 1/1" and total == 6 for label, _, total in drawn[1:])
@@ -198,7 +198,7 @@ def test_epoch_seconds_include_the_evaluation(monkeypatch):
     clock = [0.0]
     monkeypatch.setattr(time, "perf_counter", lambda: clock[0])
     stream = io.StringIO()
-    trainer = _trainer(seed=0, epochs=1, callbacks=[ProgressBar(stream, bar=False)])
+    trainer = small_trainer(seed=0, epochs=1, callbacks=[ProgressBar(stream, bar=False)])
     gradient, accuracy = trainer.network.gradient, trainer.network.accuracy
 
     def step(x, t):
@@ -222,7 +222,9 @@ def test_the_divergence_guard_runs_before_the_users_callbacks():
         def on_step_end(self, trainer, step, logs):
             seen.append(logs["loss"])
 
-    trainer = _trainer(seed=0, optimizer="sgd", optimizer_param={"lr": 1e30}, callbacks=[Spy()])
+    trainer = small_trainer(
+        seed=0, optimizer="sgd", optimizer_param={"lr": 1e30}, callbacks=[Spy()]
+    )
     with pytest.raises(TrainingDiverged):
         trainer.train()
     assert all(np.isfinite(seen))  # the guard runs first: no callback sees a NaN loss
@@ -232,7 +234,7 @@ def test_the_divergence_guard_runs_before_the_users_callbacks():
 def test_ctrl_c_in_any_step_resumes_exactly(tmp_path, stop_at, where):
     """request_stop() is what the first Ctrl-C does; in an epoch's last step too."""
     options = dict(seed=3, epochs=2, schedule="cosine")
-    reference = _trainer(**options)
+    reference = small_trainer(**options)
     reference.train()
 
     class CtrlCAt(Callback):
@@ -241,11 +243,11 @@ def test_ctrl_c_in_any_step_resumes_exactly(tmp_path, stop_at, where):
                 trainer.request_stop()
 
     path = tmp_path / "run.npz"
-    trainer = _trainer(checkpoint=path, callbacks=[CtrlCAt()], **options)
+    trainer = small_trainer(checkpoint=path, callbacks=[CtrlCAt()], **options)
     with pytest.raises(TrainingInterrupted, match=where):
         trainer.train()
-    x, t = _data()
-    x_test, t_test = _data(30, seed=1)
+    x, t = small_data()
+    x_test, t_test = small_data(30, seed=1)
     stream, recorder = io.StringIO(), Recorder()
     callbacks = [ProgressBar(stream, bar=True), recorder]
     resumed = Trainer.resume(path, x, t, x_test, t_test, verbose=False, callbacks=callbacks)
@@ -265,7 +267,8 @@ def test_the_progress_lines_and_the_ctrl_c_message_speak_the_language_asked(tmp_
 
     stream = io.StringIO()
     options = dict(seed=3, epochs=2, checkpoint=tmp_path / "run.npz", lang="ja")
-    trainer = _trainer(callbacks=[CtrlCAt(), ProgressBar(stream, bar=True, lang="ja")], **options)
+    bar = ProgressBar(stream, bar=True, lang="ja")
+    trainer = small_trainer(callbacks=[CtrlCAt(), bar], **options)
     with pytest.raises(TrainingInterrupted) as stop:
         trainer.train()
     assert str(stop.value).startswith("学習を中断しました(エポック 2 のステップ 3/6 の後)。")

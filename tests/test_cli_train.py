@@ -14,8 +14,8 @@ import pytest
 from tatamikomi import load
 from tatamikomi.data import load_dataset
 
+from .builders import book_params
 from .support import offline_env, run_cli
-from .test_io import _book_params
 
 
 def tatamikomi(tmp, *args, timeout=300):
@@ -125,7 +125,7 @@ def test_summary_of_file_name_and_spec(trained):
 
 def test_import_book(tmp_path):
     with open(tmp_path / "params.pkl", "wb") as f:
-        pickle.dump(_book_params(True), f)
+        pickle.dump(book_params(True), f)
     result = tatamikomi(tmp_path, "import-book", "params.pkl")
     assert result.returncode == 0, result.stderr
     assert "imported the book's DeepConvNet from params.pkl into params.npz" in result.stdout

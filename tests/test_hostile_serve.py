@@ -23,7 +23,7 @@ import pytest
 from tatamikomi import i18n, images
 from tatamikomi.serve import api, server
 
-from .test_serve_api import mini, model, png, post, request, studio, url  # noqa: F401
+from .studio_client import png, post, request
 
 JSON = {"Content-Type": "application/json"}
 

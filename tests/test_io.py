@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 from tatamikomi import DeepConvNet, SimpleConvNet, from_spec, io, lecture, load, save
-from tatamikomi.models import import_book_params
 from tatamikomi.data import load_dataset
 from tatamikomi.io import ModelFileError
+from tatamikomi.models import import_book_params
 
-from .test_models import SPEC
+from .builders import SPEC, book_params
 
 
 def _images(n=64, seed=0):
@@ -161,21 +161,9 @@ def _book_predict(params, x, deep):
     return (out @ params["W8"] + params["b8"]) * (1 - 0.5)
 
 
-def _book_params(deep, seed=0):
-    """Weights as the book's code makes and pickles them: float64, He-scaled, non-zero biases."""
-    rng = np.random.default_rng(seed)
-    shapes = {k: v.shape for k, v in (DeepConvNet() if deep else SimpleConvNet()).params.items()}
-    params = {}
-    for key, shape in shapes.items():
-        fan_in = np.prod(shape[1:]) if len(shape) == 4 else shape[0]
-        scale = np.sqrt(2 / fan_in) if key[0] == "W" else 0.1
-        params[key] = scale * rng.standard_normal(shape)
-    return params
-
-
 @pytest.mark.parametrize("deep", [False, True], ids=["SimpleConvNet", "DeepConvNet"])
 def test_book_params_predict_what_the_book_predicts(tmp_path, deep):
-    params = _book_params(deep)
+    params = book_params(deep)
     path = tmp_path / "params.pkl"
     with open(path, "wb") as f:
         pickle.dump(params, f)  # as the book's save_params does
@@ -196,7 +184,7 @@ def test_book_params_predict_what_the_book_predicts(tmp_path, deep):
 
 
 def test_book_params_from_numpy_1_and_every_protocol(tmp_path):
-    params = _book_params(False)
+    params = book_params(False)
     for protocol in range(0, pickle.HIGHEST_PROTOCOL + 1):
         data = pickle.dumps(params, protocol=protocol)
         if protocol <= 3:  # as NumPy 1.x writes it
@@ -232,10 +220,10 @@ def test_unsafe_or_wrong_pickles_are_refused(tmp_path, content, message):
 
 def test_truncated_pickle_and_wrong_shapes(tmp_path):
     path = tmp_path / "params.pkl"
-    path.write_bytes(pickle.dumps(_book_params(False))[:500])
+    path.write_bytes(pickle.dumps(book_params(False))[:500])
     with pytest.raises(ModelFileError, match="not a readable params.pkl"):
         io.load_book_params(path)
-    params = _book_params(False)
+    params = book_params(False)
     params["W3"] = np.zeros((100, 7))
     params["W2"] = np.zeros((99, 100))
     with open(path, "wb") as f:

@@ -9,6 +9,8 @@ from tatamikomi import DeepConvNet, Sequential, SimpleConvNet, from_spec
 from tatamikomi.layers import Affine, Conv2d, Dropout, Relu
 from tatamikomi.models import get_model
 
+from .builders import SPEC
+
 
 def test_simple_convnet_is_the_books():
     model = SimpleConvNet(seed=0)
@@ -119,24 +121,6 @@ def test_summary_prints_shapes_and_counts(capsys):
     )
     assert "total parameters: 123,552" in text
     assert "Affine1" in text and "(50)" in text
-
-
-SPEC = {
-    "input_shape": [1, 12, 12],
-    "layers": [
-        {"type": "Conv2d", "out_channels": 4, "kernel_size": 3, "padding": 1},
-        {"type": "BatchNorm2d"},
-        {"type": "ReLU"},
-        {"type": "MaxPool2d", "kernel_size": 2},
-        {"type": "Conv2d", "out_channels": 6, "kernel_size": 3, "groups": 2, "bias": False},
-        {"type": "Tanh"},
-        {"type": "AvgPool2d", "kernel_size": 2, "ceil_mode": True},
-        {"type": "Flatten"},
-        {"type": "Dropout", "p": 0.25},
-        {"type": "Linear", "out_features": 3},
-    ],
-    "classes": ["a", "b", "c"],
-}
 
 
 def test_model_from_json_spec():

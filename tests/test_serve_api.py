@@ -17,64 +17,18 @@ import subprocess
 import sys
 import threading
 import time
-import zlib
 
 import numpy as np
 import pytest
 
 from tatamikomi import explain as ex
 from tatamikomi import i18n, lecture, models
-from tatamikomi.data import load_dataset
 from tatamikomi.images import to_mnist
 from tatamikomi.serve import api, server
 
+from .studio_client import paper, png, post, request
+
 STRINGS = i18n.by_key("studio")
-
-
-@pytest.fixture(scope="module")
-def model():
-    return api.default_model()
-
-
-@pytest.fixture(scope="module")
-def mini():
-    return load_dataset("mnist-mini")
-
-
-@pytest.fixture
-def studio(model, tmp_path):
-    return server.Studio(
-        [("SimpleConvNet (MNIST)", model, "pretrained", api.pretrained_path())],
-        save_dir=str(tmp_path),
-    )
-
-
-@pytest.fixture
-def url(studio):
-    with server.running(studio) as running:
-        yield running.server_address[1]
-
-
-def request(port, method, path, body=None, *, headers=None, raw=None):
-    """(status, parsed JSON or bytes) of one request to the studio on ``port``."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    headers = dict(headers or {})
-    data = raw
-    if body is not None:
-        data = json.dumps(body).encode()
-        headers.setdefault("Content-Type", "application/json")
-    connection.request(method, path, body=data, headers=headers)
-    response = connection.getresponse()
-    payload = response.read()
-    connection.close()
-    kind = response.getheader("Content-Type", "")
-    return response.status, (
-        json.loads(payload) if kind.startswith("application/json") else payload
-    )
-
-
-def post(port, path, body):
-    return request(port, "POST", path, body)
 
 
 def unpack(value):
@@ -84,39 +38,8 @@ def unpack(value):
     return np.array(value, dtype=float)
 
 
-def png(grey: np.ndarray) -> str:
-    """A greyscale PNG of ``grey`` (H, W) as a data URL, written with zlib alone."""
-    grey = np.asarray(grey, np.uint8)
-    rows = b"".join(b"\x00" + row.tobytes() for row in grey)
-
-    def chunk(kind, data):
-        return (
-            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-        )
-
-    header = struct.pack(">IIBBBBB", grey.shape[1], grey.shape[0], 8, 0, 0, 0, 0)
-    data = (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(rows))
-        + chunk(b"IEND", b"")
-    )
-    return "data:image/png;base64," + base64.b64encode(data).decode()
-
-
 def first(mini, digit):
     return int(np.flatnonzero(mini.t_test == digit)[0])
-
-
-def paper(digit_image, size=280, corner=None):
-    """A digit as dark ink on white paper, scaled up as if drawn on the canvas; with ``corner``
-    (top, left) the digit is drawn half size at that place (off-centre)."""
-    scale = size // 28 if corner is None else size // 56
-    big = np.kron(digit_image, np.ones((scale, scale)))
-    sheet = np.zeros((size, size))
-    top, left = corner or (0, 0)
-    sheet[top : top + big.shape[0], left : left + big.shape[1]] = big
-    return 255 - sheet
 
 
 # ---------------------------------------------------------------------------------------------

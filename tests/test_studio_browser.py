@@ -139,7 +139,7 @@ def test_draw_a_seven_and_an_off_centre_seven(page, mini, shots):
 
 
 def test_upload_an_image_file(page, mini, tmp_path):
-    from .test_serve_api import paper, png
+    from .studio_client import paper, png
 
     three = mini.x_test[first(mini, 3), 0].astype(float)
     path = tmp_path / "three.png"

@@ -9,43 +9,11 @@ import pytest
 from tatamikomi import SimpleConvNet, Trainer, from_spec, load
 from tatamikomi.train import TrainingDiverged, TrainingInterrupted
 
-SMALL_SPEC = {
-    "input_shape": [1, 8, 8],
-    "layers": [
-        {"type": "Conv2d", "out_channels": 3, "kernel_size": 3},
-        {"type": "ReLU"},
-        {"type": "MaxPool2d", "kernel_size": 2},
-        {"type": "Flatten"},
-        {"type": "Linear", "out_features": 12},
-        {"type": "ReLU"},
-        {"type": "Dropout", "p": 0.3},
-        {"type": "Linear", "out_features": 3},
-    ],
-}
-
-
-def _data(n=90, seed=0):
-    """A learnable toy problem: the class is which third of the image is bright."""
-    rng = np.random.default_rng(seed)
-    t = rng.integers(0, 3, n)
-    x = rng.random((n, 1, 8, 8), dtype=np.float32) * 0.3
-    for i, c in enumerate(t):
-        x[i, 0, :, c * 2 : c * 2 + 3] += 0.7
-    return x, t
-
-
-def _trainer(model=None, epochs=3, **options):
-    x, t = _data()
-    x_test, t_test = _data(30, seed=1)
-    model = model or from_spec(SMALL_SPEC, seed=0)
-    options.setdefault("verbose", False)
-    options.setdefault("optimizer", "adam")
-    options.setdefault("optimizer_param", {"lr": 0.01})
-    return Trainer(model, x, t, x_test, t_test, epochs=epochs, mini_batch_size=16, **options)
+from .builders import SMALL_SPEC, small_data, small_trainer
 
 
 def test_trains_and_keeps_the_books_lists():
-    trainer = _trainer(seed=0, epochs=4)
+    trainer = small_trainer(seed=0, epochs=4)
     history = trainer.train()
     assert history["epoch"] == [1, 2, 3, 4]
     assert len(trainer.train_loss_list) == 4 * 6  # ceil(90 / 16) steps per epoch
@@ -55,7 +23,7 @@ def test_trains_and_keeps_the_books_lists():
 
 
 def test_each_epoch_visits_every_example_once():
-    trainer = _trainer(seed=3, epochs=2)
+    trainer = small_trainer(seed=3, epochs=2)
     seen = []
     original = trainer.network.gradient
 
@@ -76,20 +44,20 @@ def test_each_epoch_visits_every_example_once():
 
 
 def test_the_same_seed_gives_the_same_run():
-    first, second = _trainer(seed=5), _trainer(seed=5)
+    first, second = small_trainer(seed=5), small_trainer(seed=5)
     first.train()
     second.train()
     assert first.train_loss_list == second.train_loss_list
     for key in first.network.params:
         np.testing.assert_array_equal(first.network.params[key], second.network.params[key])
-    third = _trainer(seed=6)
+    third = small_trainer(seed=6)
     third.train()
     assert third.train_loss_list != first.train_loss_list
 
 
 def test_divergence_stops_and_keeps_the_last_good_checkpoint(tmp_path):
     path = tmp_path / "model.npz"
-    trainer = _trainer(seed=0, checkpoint=path, epochs=5)
+    trainer = small_trainer(seed=0, checkpoint=path, epochs=5)
     original = trainer.network.gradient
     steps = []
 
@@ -113,18 +81,18 @@ def test_divergence_stops_and_keeps_the_last_good_checkpoint(tmp_path):
 
 
 def test_divergence_before_any_checkpoint_says_so():
-    trainer = _trainer(seed=0, optimizer="sgd", optimizer_param={"lr": 1e30})
+    trainer = small_trainer(seed=0, optimizer="sgd", optimizer_param={"lr": 1e30})
     with pytest.raises(TrainingDiverged, match="no checkpoint had been written yet"):
         trainer.train()
 
 
 def test_ctrl_c_saves_and_resume_continues_exactly(tmp_path):
     options = dict(seed=7, epochs=3, augment_shift=1, schedule="cosine")
-    reference = _trainer(**options)
+    reference = small_trainer(**options)
     reference.train()
 
     path = tmp_path / "run.npz"
-    trainer = _trainer(checkpoint=path, **options)
+    trainer = small_trainer(checkpoint=path, **options)
     original = trainer.network.gradient
     calls = []
 
@@ -140,8 +108,8 @@ def test_ctrl_c_saves_and_resume_continues_exactly(tmp_path):
     assert stop.value.checkpoint == path
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
 
-    x, t = _data()
-    x_test, t_test = _data(30, seed=1)
+    x, t = small_data()
+    x_test, t_test = small_data(30, seed=1)
     resumed = Trainer.resume(path, x, t, x_test, t_test, verbose=False)
     assert (resumed.current_epoch, resumed.step_in_epoch) == (1, 3)
     resumed.train()
@@ -157,12 +125,12 @@ def test_checkpoint_is_not_written_over_an_existing_file(tmp_path):
     path = tmp_path / "model.npz"
     path.write_bytes(b"precious")
     with pytest.raises(FileExistsError, match="already exists.*--force"):
-        _trainer(checkpoint=path)
+        small_trainer(checkpoint=path)
     assert path.read_bytes() == b"precious"
 
 
 def test_bad_arguments():
-    x, t = _data()
+    x, t = small_data()
     model = from_spec(SMALL_SPEC)
     with pytest.raises(ValueError, match="x_train 90, t_train 89"):
         Trainer(model, x, t[:-1], x, t)
@@ -243,11 +211,11 @@ def test_random_shift_moves_each_image_within_bounds():
 
 def test_training_further_stretches_the_cosine(tmp_path):
     path = tmp_path / "run.npz"
-    first = _trainer(seed=1, epochs=1, schedule="cosine", checkpoint=path)
+    first = small_trainer(seed=1, epochs=1, schedule="cosine", checkpoint=path)
     first.train()
     assert first.optimizer.lr < 0.01 * 0.1  # the cosine (from 0.01) ended near zero
-    x, t = _data()
-    x_test, t_test = _data(30, seed=1)
+    x, t = small_data()
+    x_test, t_test = small_data(30, seed=1)
     further = Trainer.resume(path, x, t, x_test, t_test, epochs=3, verbose=False)
     before = further.network.params["W1"].copy()
     further.train()
