@@ -11,6 +11,8 @@ safety").
 
 from __future__ import annotations
 
+from .. import i18n
+
 #: the most bytes of values one IDX file, one .npz member or one whole dataset may declare
 MAX_DATA_BYTES = 2 << 30
 #: above this many bytes in all, the values of a compressed dataset (a .npz, a .gz IDX file) may
@@ -68,4 +70,15 @@ def check_limit(nbytes: int, what: str, limit: int, fix: str = "") -> None:
         raise DataLimitError(
             f"{what} declares {size_text(nbytes)}, more than the limit of {size_text(limit)}; "
             + (fix or "the file is damaged or not a dataset tatamikomi can read")
+        )
+
+
+def check_ratio(nbytes: int, size: int, path) -> None:
+    """Raise :class:`DataLimitError` if ``nbytes`` of values, declared by a file of ``size``
+    bytes, are over :data:`MAX_DATA_RATIO` times that (from :data:`DATA_RATIO_FROM_BYTES` on):
+    a decompression bomb, refused before anything is inflated."""
+    if nbytes > DATA_RATIO_FROM_BYTES and nbytes > MAX_DATA_RATIO * size:
+        raise i18n.error(
+            DataLimitError, "data_ratio", path=path, total=size_text(nbytes),
+            size=size_text(size), ratio=MAX_DATA_RATIO,
         )

@@ -15,15 +15,14 @@ import numpy as np
 from .. import i18n
 from .arrays import Dataset, _assemble, _four, _test_only
 from .errors import (
-    DATA_RATIO_FROM_BYTES,
     MAX_CLASSES,
     MAX_DATA_BYTES,
-    MAX_DATA_RATIO,
     DataError,
     DataLimitError,
     DataNotFoundError,
     IDXError,
     check_limit,
+    check_ratio,
     size_text,
 )
 from .idx import GZIP_MAGIC, TYPES, check_file, idx_header, path_mode, read_idx
@@ -116,12 +115,7 @@ def _npz_contents(path: str, wanted=NPZ_KEYS) -> tuple[dict[str, np.ndarray], li
         headers = {key: _npy_header(archive, info, path, key) for key, info in members.items()}
         total = sum(math.prod(shape) * dtype.itemsize for _, shape, _, dtype in headers.values())
         check_limit(total, f"{path} (its dataset arrays)", MAX_DATA_BYTES)
-        size = os.path.getsize(path)
-        if total > DATA_RATIO_FROM_BYTES and total > MAX_DATA_RATIO * size:
-            raise i18n.error(
-                DataLimitError, "data_ratio", path=path, total=size_text(total),
-                size=size_text(size), ratio=MAX_DATA_RATIO,
-            )
+        check_ratio(total, os.path.getsize(path), path)
         contents = {
             key: _npy_data(archive, members[key], headers[key], path, key) for key in members
         }

@@ -22,17 +22,13 @@ import zlib
 
 import numpy as np
 
-from .. import i18n
 from .errors import (
-    DATA_RATIO_FROM_BYTES,
     MAX_DATA_BYTES,
-    MAX_DATA_RATIO,
     DataError,
-    DataLimitError,
     DataNotFoundError,
     IDXError,
     check_limit,
-    size_text,
+    check_ratio,
 )
 
 #: type code -> big-endian dtype
@@ -226,15 +222,8 @@ def _check_declared(name, shape, dtype, limit, compressed_size) -> int:
         limit,
         "the header is damaged, or the data is larger than tatamikomi reads",
     )
-    if (
-        compressed_size is not None
-        and expected > DATA_RATIO_FROM_BYTES
-        and expected > MAX_DATA_RATIO * compressed_size
-    ):
-        raise i18n.error(
-            DataLimitError, "data_ratio", path=name, total=size_text(expected),
-            size=size_text(compressed_size), ratio=MAX_DATA_RATIO,
-        )
+    if compressed_size is not None:
+        check_ratio(expected, compressed_size, name)
     return expected
 
 
