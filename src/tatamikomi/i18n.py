@@ -2123,7 +2123,8 @@ ERRORS = {
         "book_limit": "--limit は 1(枚)以上にしてください。指定された値: {limit}",
         "book_no_folder": "フォルダ {folder} がありません。先に作成してください: mkdir -p {folder}",
         # issue 20 (the lock and the studio's HTTP edges)
-        "studio_json_deep": "JSON の本体が {depth} 段入れ子になっています。受け付けるのは {limit} 段"
+        "studio_json_deep": "JSON の本体が {depth} 段入れ子になっています。"
+        "受け付けるのは {limit} 段"
         "までです",
         "studio_json_digits": "JSON の本体に {digits} 桁の数があります。受け付けるのは {limit} 桁"
         "までです",
@@ -2139,7 +2140,8 @@ ERRORS = {
         "studio_position": "position には [行, 列](整数 2 つ)を指定してください。指定された値: "
         "{value}",
         "studio_bias": "bias には有限の数を指定してください。指定された値: {value}",
-        "studio_method": "スタジオは {method} リクエストに応答しません。GET か POST を使ってください",
+        "studio_method": "スタジオは {method} リクエストに応答しません。"
+        "GET か POST を使ってください",
         "studio_line_long": "リクエスト行が {limit:,} バイトより長くなっています。短いアドレスを"
         "指定してください",
         "studio_headers_long": "リクエストのヘッダーが長すぎるか多すぎます。ヘッダーを減らし、短く"
@@ -2149,7 +2151,8 @@ ERRORS = {
         "studio_http_error": "リクエストを受け付けませんでした(HTTP {status}: {why})",
         "studio_foreign_host": "このスタジオは localhost 宛てのリクエストにだけ応答します(Host "
         "ヘッダーが別の名前でした)",
-        "studio_too_slow": "リクエストが {seconds} 秒以内に届きませんでした。もう一度送ってください",
+        "studio_too_slow": "リクエストが {seconds} 秒以内に届きませんでした。"
+        "もう一度送ってください",
         "studio_body_short": "本体が {length:,} バイトのうち {got:,} バイトで途切れました。もう一度"
         "送ってください",
         "studio_file_gone": "モデル {id} のファイル({name})は削除されたか移動されました。モデルは"

@@ -299,10 +299,8 @@ class Studio:
         label = os.path.basename(str(request.get("name") or ""))[:80]
         if given[0] == "spec":
             try:
-                model = from_spec(
-                    request["spec"] if isinstance(request["spec"], (dict, str)) else None, seed=seed,
-                    budget=STUDIO_BUDGET,
-                )
+                spec = request["spec"] if isinstance(request["spec"], (dict, str)) else None
+                model = from_spec(spec, seed=seed, budget=STUDIO_BUDGET)
             except (ValueError, TypeError) as error:
                 raise RequestError(f"the spec: {error}") from None
             return self.add(label or "spec", model.eval(), "spec").info()
