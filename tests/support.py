@@ -109,12 +109,14 @@ CLI_NAMES = (
 
 @functools.cache
 def cli_names() -> tuple:
-    """``CLI_NAMES`` and the layer types a spec names, the files of an IDX dataset (imported
-    here, not when conftest loads this module, so collecting the tests imports no tatamikomi)."""
+    """``CLI_NAMES``, the layer types a spec names, the files of an IDX dataset and each
+    language's own name (``--lang``'s choices: "en (English)"), imported here, not when conftest
+    loads this module, so collecting the tests imports no tatamikomi."""
+    from tatamikomi import i18n
     from tatamikomi.data.datasets import FILES
     from tatamikomi.layers import LAYER_TYPES
 
-    return (*CLI_NAMES, *LAYER_TYPES, *FILES.values())
+    return (*CLI_NAMES, *LAYER_TYPES, *FILES.values(), *i18n.languages().values())
 #: what is not prose: options, paths and file names, metavars and environment variables
 #: (capitals), {choices}, quoted values, the optimizer's own repr (lr=0.003, beta1=0.9)
 NOT_PROSE = re.compile(  # ASCII classes: Japanese runs on without spaces
@@ -129,3 +131,11 @@ def japanese_words_left(text):
     names, quoted values and the names it may keep (``cli_names()``): ``[]`` when nothing English
     is left."""
     return english_words(NOT_PROSE.sub(" ", text), cli_names())
+
+
+def studio_strings() -> dict:
+    """The studio's texts as its page receives them, ``{key: {lang: template}}``."""
+    from tatamikomi import i18n
+
+    tables = {lang: i18n.entries("studio.", lang) for lang in i18n.languages()}
+    return {key: {lang: tables[lang][key] for lang in tables} for key in tables["en"]}

@@ -274,5 +274,5 @@ def test_the_progress_lines_and_the_ctrl_c_message_speak_the_language_asked(tmp_
     assert str(stop.value).startswith("学習を中断しました(エポック 2 のステップ 3/6 の後)。")
     assert "再開するとエポック 2 のステップ 4 から続きます" in str(stop.value)
     assert "エポック 1/2  損失 " in stream.getvalue() and "loss" not in stream.getvalue()
-    with pytest.raises(ValueError, match="lang must be one of en, ja"):
+    with pytest.raises(ValueError, match="there is no catalog for the language"):
         ProgressBar(lang="fr")

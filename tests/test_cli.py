@@ -27,7 +27,7 @@ def test_help_and_version(cli):
 
 
 def test_a_command_group_is_one_module_with_add_parser(monkeypatch, capsys):
-    """What `serve` and `export` do: a module with add_parser(commands, lang), listed in GROUPS."""
+    """What `serve` and `export` do: a module with add_parser(commands), listed in GROUPS."""
     import types
 
     from tatamikomi import cli
@@ -38,7 +38,7 @@ def test_a_command_group_is_one_module_with_add_parser(monkeypatch, capsys):
         print(f"hello {args.name}")
         return 0
 
-    def add_parser(commands, lang):
+    def add_parser(commands):
         parser = commands.add_parser("hello", help="say hello")
         parser.add_argument("name")
         parser.set_defaults(handler=hello)

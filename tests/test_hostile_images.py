@@ -120,7 +120,7 @@ def test_7071_square_png_at_the_command_line(tmp_path):
     program = (
         "import runpy, sys\n"
         + PEAK_KB
-        + 
+        +
         "sys.argv = ['tatamikomi'] + sys.argv[1:]\n"
         "try:\n    runpy.run_module('tatamikomi', run_name='__main__')\n"
         "except SystemExit as stop:\n    code = stop.code\n"

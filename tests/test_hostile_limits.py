@@ -80,10 +80,10 @@ def test_offline_plot_and_train_say_one_line_and_leave_no_folder(tmp_path):
     assert "。。" not in refused.stderr and "設定してください。tatamikomi" in refused.stderr
     for lang in ("en", "ja"):
         for why in ("downloads are off.", "ダウンロードしない設定です。"):
-            text = i18n.text("cli.fallback", lang, why=why, folder="F")
+            text = i18n.text("cli.fallback", lang=lang, why=why, folder="F")
             assert ".)" not in text and "。)" not in text and "。。" not in text
     first = "mnist was not found (looked in x) and download=False. Put the files in x."
-    composed = i18n.text("cli.model_misfit", "en", path="m", name="n", error=first)
+    composed = i18n.text("cli.model_misfit", lang="en", path="m", name="n", error=first)
     assert composed.endswith("in x.") and ".." not in composed
 
 

@@ -41,7 +41,7 @@ def one_line_error(status, answer, expected):
 
 
 def said(key, lang="en", **values):
-    return i18n.text(f"errors.{key}", lang, **values)
+    return i18n.text(f"errors.{key}", lang=lang, **values)
 
 
 def exchange(port, data: bytes, timeout=20) -> bytes:

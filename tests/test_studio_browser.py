@@ -19,9 +19,10 @@ from tatamikomi import explain as ex
 from tatamikomi import models
 from tatamikomi.data import load_dataset
 from tatamikomi.serve import api, server
-from tatamikomi import i18n
 
-STRINGS = i18n.by_key("studio")
+from .support import studio_strings
+
+STRINGS = studio_strings()
 
 CHROMIUM = os.environ.get("TATAMIKOMI_CHROMIUM", "/usr/bin/chromium")
 CANVAS = 280
@@ -122,7 +123,7 @@ def first(mini, digit):
 
 def test_draw_a_seven_and_an_off_centre_seven(page, mini, shots):
     assert page.locator("[data-testid=empty]").is_visible()  # nothing drawn: no guess
-    assert page.locator("[data-testid=empty]").inner_text() == STRINGS["draw_prompt"]["en"]
+    assert page.locator("[data-testid=empty]").inner_text() == STRINGS["studio.draw_prompt"]["en"]
     seven = mini.x_test[np.flatnonzero(mini.t_test == 7)[2], 0]  # test image 11: a plain 7
     trace(page, seven)
     assert page.locator("[data-testid=prediction]").inner_text() == "7"
@@ -216,24 +217,24 @@ def test_switch_to_japanese(page, mini, shots):
     page.click("#lang-ja")
     settle(page)
     for tab, key in (
-        ("draw", "tab_draw"),
-        ("network", "tab_network"),
-        ("playground", "tab_playground"),
-        ("training", "tab_training"),
+        ("draw", "studio.tab_draw"),
+        ("network", "studio.tab_network"),
+        ("playground", "studio.tab_playground"),
+        ("training", "studio.tab_training"),
     ):
         assert page.locator(f"[data-tab={tab}]").inner_text() == STRINGS[key]["ja"]
     assert page.evaluate("document.documentElement.lang") == "ja"
-    assert page.locator("[data-testid=empty]").inner_text() == STRINGS["draw_prompt"]["ja"]
+    assert page.locator("[data-testid=empty]").inner_text() == STRINGS["studio.draw_prompt"]["ja"]
     trace(page, mini.x_test[np.flatnonzero(mini.t_test == 7)[2], 0])
     assert page.locator("[data-testid=prediction]").inner_text() == "7"
-    assert STRINGS["prediction"]["ja"] in page.locator("#answer").inner_text()
+    assert STRINGS["studio.prediction"]["ja"] in page.locator("#answer").inner_text()
     page.screenshot(path=os.path.join(shots, "studio.ja.png"))
     page.click("[data-tab=playground]")
     assert "パディング" in page.locator(".pg-controls").inner_text()
     assert "フィルタ" in page.locator("#pg-text").text_content()
     page.screenshot(path=os.path.join(shots, "studio-playground.ja.png"))
     page.click("#lang-en")
-    assert page.locator("[data-tab=draw]").inner_text() == STRINGS["tab_draw"]["en"]
+    assert page.locator("[data-tab=draw]").inner_text() == STRINGS["studio.tab_draw"]["en"]
 
 
 def test_train_one_epoch_of_mnist_mini(page, saved, shots):

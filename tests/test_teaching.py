@@ -239,8 +239,8 @@ def japanese_outputs():
         out.append((f"exercise {key}", exercises.question(key, "ja"), names))
         out.append((f"answer {key}", exercises.check(key, 0, lang="ja").message, names))
     for area in ("figures", "diagrams"):  # the pictures' labels, without their {fields}
-        for name, template in i18n.table(area, "ja").items():
-            out.append((f"{area}.{name}", re.sub(r"\{[^}]*\}", " ", template), ()))
+        for key, template in i18n.entries(f"{area}.", "ja").items():
+            out.append((key, re.sub(r"\{[^}]*\}", " ", template), ()))
     return out
 
 

@@ -103,7 +103,10 @@ def test_ctrl_c_saves_and_resume_continues_exactly(tmp_path):
         return original(x, t)
 
     trainer.network.gradient = interrupted
-    with pytest.raises(TrainingInterrupted, match=r"interrupted after step 3/6 of epoch 2; .*continues at epoch 2, step 4") as stop:
+    with pytest.raises(
+        TrainingInterrupted,
+        match=r"interrupted after step 3/6 of epoch 2; .*continues at epoch 2, step 4",
+    ) as stop:
         trainer.train()
     assert stop.value.checkpoint == path
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored

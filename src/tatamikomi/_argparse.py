@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import functools
 import os
-import re
 import sys
 
 from . import i18n
@@ -27,9 +26,10 @@ LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
 
 
 def language(argv=(), environ=None) -> str:
-    """The language the command line speaks: ``--lang X`` (or ``--lang=X``) in ``argv`` when X
-    is one of :data:`tatamikomi.i18n.LANGUAGES`, else ``"ja"`` when the locale's first set
-    variable of :data:`LOCALE_VARIABLES` names Japanese (``ja_JP.UTF-8``), else ``"en"``."""
+    """The language the command line speaks: ``--lang X`` (or ``--lang=X``) in ``argv`` when
+    there is a catalog for X, else the one the locale's first set variable of
+    :data:`LOCALE_VARIABLES` names (``ja_JP.UTF-8``) when there is a catalog for it, else
+    English."""
     argv = list(argv)
     given = None
     for i, word in enumerate(argv):
@@ -39,25 +39,18 @@ def language(argv=(), environ=None) -> str:
             given = argv[i + 1]
         elif word.startswith("--lang="):
             given = word.partition("=")[2]
-    if given in i18n.LANGUAGES:
+    if given in i18n.languages():
         return given
     environ = os.environ if environ is None else environ
     for name in LOCALE_VARIABLES:
         if environ.get(name):
-            return "ja" if environ[name].lower().startswith("ja") else "en"
-    return "en"
-
-
-def say_text(name: str, lang: str, /, **values) -> str:
-    """The command line's text ``name`` (``cli.name`` in :mod:`tatamikomi.i18n`) in ``lang``."""
-    return i18n.text(f"cli.{name}", lang, **values)
+            return i18n.language_of_locale(environ[name]) or i18n.SOURCE_LANGUAGE
+    return i18n.SOURCE_LANGUAGE
 
 
 class HelpFormatter(argparse.HelpFormatter):
     """Adds ``(default: X)`` to every option that has a default worth telling, and writes
     argparse's "usage:" in the parser's language (``lang``, set by :class:`Parser`)."""
-
-    lang = "en"
 
     def _get_help_string(self, action):
         text = action.help or ""
@@ -67,67 +60,99 @@ class HelpFormatter(argparse.HelpFormatter):
             return text
         if isinstance(default, tuple):
             default = ",".join(map(str, default))
-        return f"{text} " + say_text("default", self.lang, default=default)
+        return f"{text} " + i18n.text("cli.default", default=default)
 
     def add_usage(self, usage, actions, groups, prefix=None):
         if prefix is None:
-            prefix = say_text("usage", self.lang)
+            prefix = i18n.text("cli.usage")
         super().add_usage(usage, actions, groups, prefix)
 
 
-#: argparse's error messages (Python 3.10 to 3.13) and their names in the ``cli`` area
-_ARGPARSE_ERRORS = [
-    (re.compile(r"argument (?P<name>\S+?): (?P<message>.*)", re.S), "argument"),
-    (re.compile(r"invalid choice: (?P<value>.*?) \(choose from (?P<choices>.*)\)"),
-     "invalid_choice"),
-    (re.compile(r"invalid (?P<type>\S+) value: (?P<value>.*)"), "invalid_value"),
-    (re.compile(r"expected one argument"), "expected_one"),
-    (re.compile(r"the following arguments are required: (?P<names>.*)"), "required"),
-    (re.compile(r"unrecognized arguments: (?P<names>.*)"), "unrecognized"),
-]
+class _ArgumentError(argparse.ArgumentError):
+    """An argument's error, said as ``cli.argument`` in the language of the moment."""
 
-
-def _argparse_error(message: str, lang: str) -> str:
-    """One of argparse's English error messages in ``lang`` (as it is when not known)."""
-    for pattern, name in _ARGPARSE_ERRORS:
-        match = pattern.fullmatch(message)
-        if match:
-            values = match.groupdict()
-            if "message" in values:
-                values["message"] = _argparse_error(values["message"], lang)
-            return say_text(name, lang, **values)
-    return message
+    def __str__(self):
+        if self.argument_name is None:
+            return self.message
+        return i18n.text("cli.argument", name=self.argument_name, message=self.message)
 
 
 class Parser(argparse.ArgumentParser):
     """An ArgumentParser that speaks ``lang``: its titles, ``-h``, "usage:" and error messages,
     and those of the subcommands added under it."""
 
-    def __init__(self, *args, lang="en", add_help=True, **kwargs):
-        self.lang = i18n.check_lang(lang)
+    def __init__(self, *args, lang=None, add_help=True, **kwargs):
+        self.lang = i18n.check_lang(lang or i18n.current())
         kwargs.setdefault("formatter_class", HelpFormatter)
         super().__init__(*args, add_help=False, **kwargs)
-        self._positionals.title = say_text("positionals", lang)
-        self._optionals.title = say_text("optionals", lang)
+        self._positionals.title = i18n.text("cli.positionals")
+        self._optionals.title = i18n.text("cli.optionals")
         if add_help:
             self.add_argument(
                 "-h", "--help", action="help", default=argparse.SUPPRESS,
-                help=say_text("help", lang),
+                help=i18n.text("cli.help"),
             )
 
-    def _get_formatter(self):
-        formatter = super()._get_formatter()
-        formatter.lang = self.lang
-        return formatter
-
     def add_subparsers(self, **kwargs):
-        kwargs.setdefault("parser_class", functools.partial(Parser, lang=self.lang))
+        kwargs.setdefault("parser_class", functools.partial(Parser))
         return super().add_subparsers(**kwargs)
 
+    # argparse's own messages are English (gettext, process-wide); the few a learner meets are
+    # raised here in the parser's language instead, from the methods that detect them.
+
+    def parse_known_args(self, args=None, namespace=None):
+        with i18n.use(self.lang):
+            return super().parse_known_args(args, namespace)
+
+    def parse_args(self, args=None, namespace=None):
+        with i18n.use(self.lang):
+            args, extra = self.parse_known_args(args, namespace)
+            if extra:
+                self.error(i18n.text("cli.unrecognized", names=" ".join(extra)))
+            return args
+
+    def _check_value(self, action, value):
+        if action.choices is not None and value not in action.choices:
+            choices = ", ".join(map(repr, action.choices))
+            raise _ArgumentError(
+                action, i18n.text("cli.invalid_choice", value=repr(value), choices=choices)
+            )
+
+    def _get_value(self, action, arg_string):
+        type_func = self._registry_get("type", action.type, action.type)
+        try:
+            return type_func(arg_string)
+        except argparse.ArgumentTypeError as error:
+            raise _ArgumentError(action, str(error)) from None
+        except (TypeError, ValueError):
+            name = getattr(action.type, "__name__", repr(action.type))
+            raise _ArgumentError(
+                action, i18n.text("cli.invalid_value", type=name, value=repr(arg_string))
+            ) from None
+
+    def _match_argument(self, action, arg_strings_pattern):
+        try:
+            return super()._match_argument(action, arg_strings_pattern)
+        except argparse.ArgumentError as error:
+            if action.nargs is None:
+                raise _ArgumentError(action, i18n.text("cli.expected_one")) from None
+            raise error
+
     def error(self, message):
-        self.print_usage(sys.stderr)
-        message = _argparse_error(message, self.lang)
-        self.exit(2, f"{self.prog}: {say_text('error', self.lang)}: {message}\n")
+        with i18n.use(self.lang):
+            required = argparse._("the following arguments are required: %s").partition("%s")[0]
+            if message.startswith(required):  # raised inside _parse_known_args, no hook
+                message = i18n.text("cli.required", names=message[len(required):])
+            self.print_usage(sys.stderr)
+            self.exit(2, f"{self.prog}: " + i18n.text("cli.error") + f": {message}\n")
+
+    def format_help(self):
+        with i18n.use(self.lang):
+            return super().format_help()
+
+    def format_usage(self):
+        with i18n.use(self.lang):
+            return super().format_usage()
 
 
-__all__ = ["LOCALE_VARIABLES", "language", "say_text", "HelpFormatter", "Parser"]
+__all__ = ["LOCALE_VARIABLES", "language", "HelpFormatter", "Parser"]

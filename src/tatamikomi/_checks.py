@@ -28,14 +28,14 @@ def pair(value, name: str = "value") -> tuple[int, int]:
 def positive_pair(value, name: str) -> tuple[int, int]:
     result = pair(value, name)
     if min(result) < 1:
-        raise i18n.error(ValueError, "pair_positive", name=name, value=value)
+        raise i18n.error(ValueError, "errors.pair_positive", name=name, value=value)
     return result
 
 
 def non_negative_pair(value, name: str) -> tuple[int, int]:
     result = pair(value, name)
     if min(result) < 0:
-        raise i18n.error(ValueError, "pair_negative", name=name, value=value)
+        raise i18n.error(ValueError, "errors.pair_negative", name=name, value=value)
     return result
 
 

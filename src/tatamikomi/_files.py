@@ -56,20 +56,20 @@ def refuse_special(path) -> None:
     if stat.S_ISREG(mode):
         return
     kind = (
-        "folder"
+        "errors.kind_folder"
         if stat.S_ISDIR(mode)
-        else "link"
+        else "errors.kind_link"
         if stat.S_ISLNK(mode)
-        else "fifo"
+        else "errors.kind_fifo"
         if stat.S_ISFIFO(mode)
-        else "device"
+        else "errors.kind_device"
         if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
-        else "socket"
+        else "errors.kind_socket"
         if stat.S_ISSOCK(mode)
-        else "other"
+        else "errors.kind_other"
     )
-    kind = i18n.Said(f"errors.kind_{kind}")
-    raise i18n.error(NotRegularFileError, "not_regular", path=path, kind=kind)
+    kind = i18n.Said(kind)
+    raise i18n.error(NotRegularFileError, "errors.not_regular", path=path, kind=kind)
 
 
 def _check_target(path: str, overwrite: bool, hint: str) -> str:
@@ -253,7 +253,7 @@ class RunLock:
                 raise
             self._fd = fd
             return
-        raise i18n.error(FileLockedError, "lock_taken", lock=self.lock_path)
+        raise i18n.error(FileLockedError, "errors.lock_taken", lock=self.lock_path)
 
     def check(self) -> None:
         """Raise :class:`FileLockedError` if a running process holds the lock (a look before
@@ -283,7 +283,7 @@ class RunLock:
             else i18n.Said("errors.who_unknown")
         )
         return i18n.error(
-            FileLockedError, "locked", path=self.path, what=self.what, who=who,
+            FileLockedError, "errors.locked", path=self.path, what=self.what, who=who,
             lock=self.lock_path,
         )
 

@@ -94,15 +94,17 @@ _scoped: contextvars.ContextVar[dict[str, int]] = contextvars.ContextVar(
 
 def _environment_error(variable: str, text: str, expected: str) -> ValueError:
     """``expected`` names a text of i18n's ``errors`` area (``env_threads``)."""
-    expected = i18n.Said(f"errors.{expected}")
-    return i18n.error(ValueError, "environment", variable=variable, text=text, expected=expected)
+    expected = i18n.Said(expected)
+    return i18n.error(
+        ValueError, "errors.environment", variable=variable, text=text, expected=expected
+    )
 
 
 def _threads_from_environment() -> int:
     text = os.environ.get("TATAMIKOMI_NUM_THREADS", "").strip()
     if not text:
         return max(1, min(os.cpu_count() or 1, MAX_DEFAULT_THREADS))
-    expected = "env_threads"
+    expected = "errors.env_threads"
     try:
         value = int(text)
     except ValueError:
@@ -116,7 +118,7 @@ def _memory_from_environment() -> int:
     text = os.environ.get("TATAMIKOMI_MEMORY_MB", "").strip()
     if not text:
         return DEFAULT_MEMORY_BYTES
-    expected = "env_memory"
+    expected = "errors.env_memory"
     try:
         megabytes = float(text)
     except ValueError:
@@ -191,8 +193,12 @@ class config:
     than 0 (megabytes of unrolled windows per thread; a chunk holds at least one image).
     """
 
-    def __init__(self, threads: int | None = None, memory_mb: float | None = None,
-                 chunk_mb: float | None = None):
+    def __init__(
+        self,
+        threads: int | None = None,
+        memory_mb: float | None = None,
+        chunk_mb: float | None = None,
+    ):
         changes = {}
         if threads is not None:
             changes["threads"] = _check_threads(threads)

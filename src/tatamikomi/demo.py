@@ -12,35 +12,41 @@ from .explain import grid, sum_of_products
 STRIDE_INPUT_HW = (7, 7)
 
 
-def lines(lang: str = "en"):
-    """The demo's text, line by line, in English (``"en"``) or Japanese (``"ja"``)."""
-    t = i18n.table("demo", lang)
+def lines(lang: str | None = None) -> list[str]:
+    """The demo's text, line by line, in ``lang`` (default: the language in effect)."""
+    with i18n.use(lang):
+        return list(_lines())
+
+
+def _lines():
     x, w = lecture.INPUT[None, None], lecture.FILTER[None, None]
-    yield t["input"]
+    yield i18n.text("demo.input")
     yield grid(lecture.INPUT)
-    yield t["filter"]
+    yield i18n.text("demo.filter")
     yield grid(lecture.FILTER)
     out = F.conv2d(x, w)[0, 0]
-    yield t["conv"]
+    yield i18n.text("demo.conv")
     yield grid(out)
-    yield t["top_left"].format(
+    yield i18n.text("demo.top_left",
         products=sum_of_products(lecture.INPUT[:3, :3], lecture.FILTER), value=f"{out[0, 0]:g}"
     )
-    yield t["pad1"]
+    yield i18n.text("demo.pad1")
     yield grid(F.conv2d(x, w, padding=1)[0, 0])
-    yield t["bias"]
+    yield i18n.text("demo.bias")
     yield grid(F.conv2d(x, w, np.array([3]))[0, 0])
-    yield t["pad1_stride2"]
+    yield i18n.text("demo.pad1_stride2")
     yield grid(F.conv2d(x, w, padding=1, stride=2)[0, 0])
     larger = np.zeros((1, 1) + STRIDE_INPUT_HW)
     s1, s2 = ("{}x{}".format(*F.conv2d(larger, w, stride=s).shape[2:]) for s in (1, 2))
-    yield t["stride2"].format(h=larger.shape[2], w=larger.shape[3], s1=s1, s2=s2)
-    yield t["max_pool"]
+    yield i18n.text("demo.stride2", h=larger.shape[2], w=larger.shape[3], s1=s1, s2=s2)
+    yield i18n.text("demo.max_pool")
     yield grid(F.max_pool2d(x, 2)[0, 0])
-    yield t["avg_pool"]
+    yield i18n.text("demo.avg_pool")
     yield grid(F.avg_pool2d(x, 2)[0, 0])
     batch = np.random.default_rng(0).random(lecture.IM2COL_BATCH_SHAPE)
     col = F.im2col(batch, *lecture.IM2COL_FILTER)
-    yield t["im2col"].format(batch=lecture.IM2COL_BATCH_SHAPE, col=col.shape)
+    yield i18n.text("demo.im2col", batch=lecture.IM2COL_BATCH_SHAPE, col=col.shape)
     filters = np.random.default_rng(1).random((30,) + lecture.IM2COL_BATCH_SHAPE[1:2] + (5, 5))
-    yield t["batches"].format(x=batch.shape, w=filters.shape, out=F.conv2d(batch, filters).shape)
+    yield i18n.text(
+        "demo.batches", x=batch.shape, w=filters.shape, out=F.conv2d(batch, filters).shape
+    )

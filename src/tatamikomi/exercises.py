@@ -31,36 +31,36 @@ KEYS = ("oh", "padded", "pool_shift", "shape", "im2col")
 IM2COL_BATCH = (4, 3, 8, 8)
 
 
-def _oh(lang):
+def _oh():
     window = window2d((7, 7), 3, stride=2, padding=0)
-    line = size_formula(7, 3, 2, (0, 0), 1, window.out_hw[0], "h", lang)
+    line = size_formula(7, 3, 2, (0, 0), 1, window.out_hw[0], "h")
     return window.out_hw[0], line
 
 
-def _padded(lang):
+def _padded():
     e = explain_conv(pad=1)
     step = next(s for s in e.steps if s.position == (0, 3))
-    return int(step.value), step.products(lang=lang)
+    return int(step.value), step.products()
 
 
-def _pool_shift(lang):
+def _pool_shift():
     e = explain_shift(shift=(0, 1))
     formulas = "; ".join(s.formula("max") for s in e.after.steps)
     return e.after.output[0].astype(int).tolist(), formulas
 
 
-def _shape(lang):
+def _shape():
     from .models import SimpleConvNet
 
     e = explain_shape(SimpleConvNet(), (1, 28, 28))
     names = [s.name for s in e.steps]
     steps = e.steps[: names.index("Pool1") + 1]
-    arrow = i18n.text("explain.arrow", lang)
+    arrow = i18n.text("explain.arrow")
     path = "; ".join(f"{s.name} {s.input_shape} {arrow} {s.output_shape}" for s in steps)
-    return tuple(steps[-1].output_shape), f"{path}; {steps[-1].describe(lang)[1][0]}"
+    return tuple(steps[-1].output_shape), f"{path}; {steps[-1].describe()[1][0]}"
 
 
-def _im2col(lang):
+def _im2col():
     n, c, h, w = IM2COL_BATCH
     e = explain_im2col(IM2COL_BATCH, 3, stride=1, pad=1, max_rows=1)
     oh, ow = e.window.out_hw
@@ -97,27 +97,43 @@ class Check:
 
 def _known(key: str) -> None:
     if key not in _SOLVERS:
-        raise ValueError(f"no exercise {key!r}; the exercises are {', '.join(KEYS)}")
+        raise i18n.error(ValueError, "errors.no_exercise", key=repr(key), keys=", ".join(KEYS))
 
 
-def question(key: str, lang: str = "en") -> str:
+#: each exercise's question in the catalogs
+_QUESTIONS = {
+    "oh": "exercises.q_oh",
+    "padded": "exercises.q_padded",
+    "pool_shift": "exercises.q_pool_shift",
+    "shape": "exercises.q_shape",
+    "im2col": "exercises.q_im2col",
+}
+
+
+def question(key: str, lang: str | None = None) -> str:
     """The exercise ``key`` as a question, in ``lang``."""
     _known(key)
-    return i18n.text(f"exercises.q_{key}", lang)
+    return i18n.text(_QUESTIONS[key], lang=lang)
 
 
 def answer(key: str):
     """The answer to exercise ``key``, computed by the library (an int, a nested list, a
     shape tuple)."""
     _known(key)
-    return _SOLVERS[key]("en")[0]
+    with i18n.use(i18n.SOURCE_LANGUAGE):
+        return _SOLVERS[key]()[0]
 
 
-def check(key: str, given, lang: str = "en") -> Check:
+def check(key: str, given, lang: str | None = None) -> Check:
     """Check ``given`` against the library's answer to exercise ``key``: right or wrong, and
     the working that gives the answer."""
     _known(key)
-    expected, why = _SOLVERS[key](lang)
+    with i18n.use(lang):
+        return _check(key, given)
+
+
+def _check(key: str, given) -> Check:
+    expected, why = _SOLVERS[key]()
     try:
         correct = np.shape(given) == np.shape(expected) and bool(
             np.all(np.asarray(given) == np.asarray(expected))
@@ -126,9 +142,9 @@ def check(key: str, given, lang: str = "en") -> Check:
         correct = False
     shown = _shown(expected)
     if correct:
-        message = i18n.text("exercises.right", lang, answer=shown, why=why)
+        message = i18n.text("exercises.right", answer=shown, why=why)
     else:
-        message = i18n.text("exercises.wrong", lang, given=_shown(given), answer=shown, why=why)
+        message = i18n.text("exercises.wrong", given=_shown(given), answer=shown, why=why)
     return Check(key, given, expected, correct, message)
 
 

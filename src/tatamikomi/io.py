@@ -96,7 +96,9 @@ def _member(archive: zipfile.ZipFile, name: str, limit: int, what, path) -> zipf
     try:
         info = archive.getinfo(name)
     except KeyError:
-        raise i18n.error(ModelFileError, "model_member_missing", path=path, name=what) from None
+        raise i18n.error(
+            ModelFileError, "errors.model_member_missing", path=path, name=what
+        ) from None
     if info.file_size > limit:
         raise ModelFileError(
             f"{path}: {what} would be {info.file_size:,} bytes, over the limit of {limit:,} "
@@ -116,7 +118,7 @@ def _read_exactly(member, out: memoryview, path, what) -> None:
         out[done : done + len(chunk)] = chunk
         done += len(chunk)
     if done < len(out) or member.read(1):
-        raise i18n.error(ModelFileError, "model_member_size", path=path, name=what)
+        raise i18n.error(ModelFileError, "errors.model_member_size", path=path, name=what)
 
 
 def _record(name, record, path) -> tuple[tuple[int, ...], np.dtype]:
@@ -164,14 +166,14 @@ def _read_array(archive, name, record, path) -> np.ndarray:
         )
         stored_shape, fortran, stored_dtype = header(member)
         if stored_shape != shape or stored_dtype != dtype:
-            raise i18n.error(ModelFileError, "model_damaged_shape", path=path, name=name)
+            raise i18n.error(ModelFileError, "errors.model_damaged_shape", path=path, name=name)
         data = np.empty(nbytes, np.uint8)
         _read_exactly(member, memoryview(data), path, what)
     array = data.view(dtype).reshape(shape, order="F" if fortran else "C")
     if not array.flags.c_contiguous:  # (np.ascontiguousarray would make a 0-d array 1-d)
         array = array.copy(order="C")
     if _sha256(array) != record["sha256"]:
-        raise i18n.error(ModelFileError, "model_damaged_checksum", path=path, name=name)
+        raise i18n.error(ModelFileError, "errors.model_damaged_checksum", path=path, name=name)
     return array
 
 
@@ -184,12 +186,12 @@ def _check_total(records: dict, path) -> None:
         total += int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
     if total > MAX_TOTAL_BYTES:
         raise i18n.error(
-            ModelFileError, "model_total", path=path, total=total, limit=MAX_TOTAL_BYTES
+            ModelFileError, "errors.model_total", path=path, total=total, limit=MAX_TOTAL_BYTES
         )
     size = os.path.getsize(path)
     if total > RATIO_FROM_BYTES and total > MAX_RATIO * size:
         raise i18n.error(
-            ModelFileError, "model_ratio", path=path, total=total, size=size, ratio=MAX_RATIO
+            ModelFileError, "errors.model_ratio", path=path, total=total, size=size, ratio=MAX_RATIO
         )
 
 
@@ -204,42 +206,42 @@ def read_archive(path, with_arrays=True) -> tuple[dict, dict[str, np.ndarray]]:
     stream (a central directory's declared sizes are not believed)."""
     path = os.fspath(path)
     if os.path.isdir(path):
-        raise i18n.error(ModelFileError, "model_folder", path=path)
+        raise i18n.error(ModelFileError, "errors.model_folder", path=path)
     if not os.path.isfile(path):
-        raise i18n.error(FileNotFoundError, "model_missing", path=path)
+        raise i18n.error(FileNotFoundError, "errors.model_missing", path=path)
     with open(path, "rb") as f:
         head = f.read(4)
     if head[:1] == b"\x80":
-        raise i18n.error(ModelFileError, "model_pickle", path=path)
+        raise i18n.error(ModelFileError, "errors.model_pickle", path=path)
     if head != b"PK\x03\x04":
-        raise i18n.error(ModelFileError, "model_not_npz", path=path)
+        raise i18n.error(ModelFileError, "errors.model_not_npz", path=path)
     try:
         with zipfile.ZipFile(path) as archive:
             if META_NAME not in archive.namelist():
-                raise i18n.error(ModelFileError, "model_no_meta", path=path, meta=META_NAME)
+                raise i18n.error(ModelFileError, "errors.model_no_meta", path=path, meta=META_NAME)
             names = archive.namelist()
             if len(names) != len(set(names)):
                 twice = sorted({n for n in names if names.count(n) > 1})
-                raise i18n.error(ModelFileError, "model_duplicates", path=path, names=twice)
+                raise i18n.error(ModelFileError, "errors.model_duplicates", path=path, names=twice)
             what = i18n.Said("errors.the_metadata")
             info = _member(archive, META_NAME, MAX_META_BYTES, what, path)
             with archive.open(info) as member:
                 text = member.read(MAX_META_BYTES + 1)  # its real size, whatever it declares
             if len(text) > MAX_META_BYTES:
                 raise i18n.error(
-                    ModelFileError, "model_meta_size", path=path, limit=MAX_META_BYTES
+                    ModelFileError, "errors.model_meta_size", path=path, limit=MAX_META_BYTES
                 )
             meta = json.loads(text.decode("utf-8"))
             if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-                raise i18n.error(ModelFileError, "model_not_ours", path=path, meta=META_NAME)
+                raise i18n.error(ModelFileError, "errors.model_not_ours", path=path, meta=META_NAME)
             version = meta.get("version", 0)
             if not isinstance(version, int) or version > VERSION:
-                raise i18n.error(ModelFileError, "model_newer", path=path, version=version)
+                raise i18n.error(ModelFileError, "errors.model_newer", path=path, version=version)
             records = meta.get("arrays", {})
             if not isinstance(records, dict) or not all(
                 isinstance(r, dict) for r in records.values()
             ):
-                raise i18n.error(ModelFileError, "model_meta_edited", path=path)
+                raise i18n.error(ModelFileError, "errors.model_meta_edited", path=path)
             arrays = {}
             if with_arrays:
                 _check_total(records, path)
@@ -259,7 +261,7 @@ def read_archive(path, with_arrays=True) -> tuple[dict, dict[str, np.ndarray]]:
         ValueError,
         UnicodeDecodeError,
     ) as error:
-        raise i18n.error(ModelFileError, "model_corrupt", path=path, error=error) from None
+        raise i18n.error(ModelFileError, "errors.model_corrupt", path=path, error=error) from None
     return meta, arrays
 
 
@@ -274,7 +276,7 @@ def read_params(path) -> tuple[dict[str, np.ndarray], str]:
     they come from: ``(arrays, "tatamikomi")`` or ``(arrays, "book")``."""
     path = os.fspath(path)
     if not os.path.isfile(path):
-        raise i18n.error(FileNotFoundError, "params_missing", path=path)
+        raise i18n.error(FileNotFoundError, "errors.params_missing", path=path)
     with open(path, "rb") as f:
         is_pickle = f.read(1) == b"\x80"
     if is_pickle:
@@ -378,9 +380,9 @@ def load_book_params(path) -> dict[str, np.ndarray]:
     :data:`MAX_PICKLE_BYTES`), so no size written in it can make a read allocate more."""
     path = os.fspath(path)
     if os.path.isdir(path):
-        raise i18n.error(ModelFileError, "params_folder", path=path)
+        raise i18n.error(ModelFileError, "errors.params_folder", path=path)
     if not os.path.isfile(path):
-        raise i18n.error(FileNotFoundError, "params_missing", path=path)
+        raise i18n.error(FileNotFoundError, "errors.params_missing", path=path)
     if os.path.getsize(path) > MAX_PICKLE_BYTES:
         raise ModelFileError(
             f"{path} is {os.path.getsize(path):,} bytes, over the limit of {MAX_PICKLE_BYTES:,} "
@@ -389,7 +391,7 @@ def load_book_params(path) -> dict[str, np.ndarray]:
     with open(path, "rb") as f:
         data = f.read()
     if data[:4] == b"PK\x03\x04":
-        raise i18n.error(ModelFileError, "params_npz", path=path)
+        raise i18n.error(ModelFileError, "errors.params_npz", path=path)
     try:
         params = _ArraysOnlyUnpickler(_io.BytesIO(data)).load()
     except _Refused as error:
@@ -405,11 +407,13 @@ def load_book_params(path) -> dict[str, np.ndarray]:
         MemoryError,
         RecursionError,
     ) as error:
-        raise i18n.error(ModelFileError, "params_corrupt", path=path, error=error) from None
+        raise i18n.error(ModelFileError, "errors.params_corrupt", path=path, error=error) from None
     if isinstance(params, dict) and not params:
-        raise i18n.error(ModelFileError, "params_empty", path=path)
+        raise i18n.error(ModelFileError, "errors.params_empty", path=path)
     if not isinstance(params, dict):
-        raise i18n.error(ModelFileError, "params_not_dict", path=path, kind=type(params).__name__)
+        raise i18n.error(
+            ModelFileError, "errors.params_not_dict", path=path, kind=type(params).__name__
+        )
     for key, value in params.items():
         if not isinstance(key, str) or not isinstance(value, np.ndarray):
             raise ModelFileError(
@@ -421,5 +425,5 @@ def load_book_params(path) -> dict[str, np.ndarray]:
         if value.size == 0:
             raise ModelFileError(f"{path}: {key} has shape {value.shape}, with no values")
         if not np.isfinite(value).all():
-            raise i18n.error(ModelFileError, "params_not_finite", path=path, key=key)
+            raise i18n.error(ModelFileError, "errors.params_not_finite", path=path, key=key)
     return params

@@ -58,12 +58,14 @@ def check_setting(value, name: str, *, low=0.0, high=math.inf, low_open=False, h
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise i18n.error(ValueError, "setting_number", name=name, value=value) from None
+        raise i18n.error(ValueError, "errors.setting_number", name=name, value=value) from None
     above = number > low if low_open else number >= low
     below = number < high if high_open else number <= high
     if not (math.isfinite(number) and above and below):
         interval = f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
-        raise i18n.error(ValueError, "setting_range", name=name, interval=interval, value=value)
+        raise i18n.error(
+            ValueError, "errors.setting_range", name=name, interval=interval, value=value
+        )
     return number
 
 

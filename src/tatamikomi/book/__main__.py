@@ -8,17 +8,14 @@ from .runner import BookError, add_arguments, run_from_arguments
 
 
 def main(argv=None) -> int:
-    lang = language()  # the locale's: the script's own arguments may say --lang
-    parser = Parser(prog="python -m tatamikomi.book", description=i18n.text("book.run", lang),
-                    lang=lang)
-    add_arguments(parser)
-    try:
-        args = parser.parse_args(argv)
-        args.lang = lang
-        return run_from_arguments(args)
-    except BookError as error:
-        print(f"tatamikomi book: {i18n.say(error, lang)}", file=sys.stderr)
-        return 1
+    with i18n.use(language()):  # the locale's: the script's own arguments may say --lang
+        parser = Parser(prog="python -m tatamikomi.book", description=i18n.text("book.run"))
+        add_arguments(parser)
+        try:
+            return run_from_arguments(parser.parse_args(argv))
+        except BookError as error:
+            print(f"tatamikomi book: {i18n.say(error)}", file=sys.stderr)
+            return 1
 
 
 if __name__ == "__main__":

@@ -25,12 +25,12 @@ def load_mnist(normalize=True, flatten=True, one_hot_label=False):
     try:
         train, test = data.load_mnist(normalize, flatten, one_hot_label)
     except data.DataNotFoundError as error:
-        session.say("mini", error=error)
+        session.say("book.mini", error=error)
         train, test = data.load_mnist(normalize, flatten, one_hot_label, dataset=data.datasets.MINI)
     limit = session.current().limit
     if limit is not None:
         train, test = [(x[:limit], t[:limit]) for x, t in (train, test)]
-        session.say("limited", limit=limit, train=len(train[0]), test=len(test[0]))
+        session.say("book.limited", limit=limit, train=len(train[0]), test=len(test[0]))
     return train, test
 
 

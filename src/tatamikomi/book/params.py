@@ -50,14 +50,14 @@ def save_params(network, file_name) -> str:
     path = os.fspath(file_name)
     overwrite = session.current().overwrite
     if os.path.isdir(path):
-        raise i18n.error(BookError, "book_folder", path=path)
+        raise i18n.error(BookError, "errors.book_folder", path=path)
     if os.path.exists(path) and not overwrite:
         kept = path
         path = _free_name(path)
-        session.say("kept", kept=kept, path=path)
+        session.say("book.kept", kept=kept, path=path)
     folder = os.path.dirname(os.path.abspath(path))
     if not os.access(folder, os.W_OK):
-        raise i18n.error(BookError, "book_read_only", path=path, folder=folder)
+        raise i18n.error(BookError, "errors.book_read_only", path=path, folder=folder)
     if path.endswith(".pkl"):
         with atomic_write(path, overwrite=True) as f:
             pickle.dump(book_arrays(network), f)
@@ -73,7 +73,7 @@ def find_params(file_name) -> str:
         return path
     beside = os.path.join(session.current().script_dir, path)
     if os.path.exists(beside):
-        session.say("beside", path=path, beside=beside)
+        session.say("book.beside", path=path, beside=beside)
         return beside
     return path
 

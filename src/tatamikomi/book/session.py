@@ -37,11 +37,11 @@ def current() -> Session:
     return _CURRENT.get() or Session(script_dir=os.getcwd())
 
 
-def say(name: str, /, lang: str | None = None, **values) -> None:
-    """The run's note ``book.NAME`` on standard error, in ``lang`` (default: the session's)."""
-    lang = lang or current().lang
-    values = {key: i18n.say(value, lang) for key, value in values.items()}
-    print(f"tatamikomi book: {i18n.text(f'book.{name}', lang, **values)}", file=sys.stderr)
+def say(key: str, /, lang: str | None = None, **values) -> None:
+    """The run's note ``key`` (``"book.saved"``) on standard error, in ``lang`` (default: the
+    session's)."""
+    print(f"tatamikomi book: {i18n.text(key, lang=lang or current().lang, **values)}",
+          file=sys.stderr)
 
 
 def begin(session: Session):

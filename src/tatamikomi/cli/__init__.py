@@ -8,12 +8,12 @@ command raises :class:`CommandError`, never lets a traceback through. A library 
 in the user's language by :func:`._common.error_text` (:func:`tatamikomi.i18n.say`).
 
 Adding a command group is one module and one line: write ``cli/NAME.py`` with
-``add_parser(commands, lang)``, which adds its commands with ``_args.add_command(commands, ...)``
+``add_parser(commands)``, which adds its commands with ``_args.add_command(commands, ...)``
 (the shared help style) and gives each ``set_defaults(handler=function)``, the function taking
 the parsed arguments and returning the exit status; then add the module to ``GROUPS`` below.
-Every text it shows is ``_args.say_text(name, lang)`` from :mod:`tatamikomi.i18n`'s ``cli``
-area; ``args.lang`` is the language resolved from ``--lang`` or the locale
-(:func:`._args.language`: ``LANG=ja_JP.UTF-8`` makes it Japanese).
+Every text it shows is ``i18n.text(key)`` from the catalogs, in the language
+:func:`main` resolves once from ``--lang`` or the locale (:func:`._args.language`:
+``LANG=ja_JP.UTF-8`` makes it Japanese) and sets for the whole command with ``i18n.use``.
 The argument helpers (``--stride``/``--pad``, ``--dataset``, ``--lang``, the model file) are in
 :mod:`._args`, the shared model and data loading in :mod:`._common`.
 """
@@ -28,7 +28,6 @@ from ..config import get_config
 from .. import i18n
 from .._version import __version__
 from . import _args, book, export, lecture, models, serve, train
-from ._args import say_text
 from ._common import CommandError, error_text, say
 
 #: the command groups, in the order ``--help`` lists them
@@ -37,29 +36,41 @@ GROUPS = (train, models, lecture, export, serve, book)
 __all__ = ["main", "build_parser", "CommandError", "GROUPS"]
 
 
-def build_parser(lang: str = "en") -> argparse.ArgumentParser:
-    """The whole command line, its help and argparse's own words in ``lang``."""
-    parser = _args.Parser(prog="tatamikomi", description=say_text("description", lang), lang=lang)
+def build_parser(lang: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line, its help and argparse's own words in ``lang`` (default: the
+    language in effect)."""
+    with i18n.use(lang):
+        return _build_parser()
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = _args.Parser(prog="tatamikomi", description=i18n.text("cli.description"))
     parser.add_argument(
         "--version",
         action="version",
         version=f"tatamikomi {__version__}",
-        help=say_text("version", lang),
+        help=i18n.text("cli.version"),
     )
-    parser.add_argument("--debug", action="store_true", help=say_text("debug", lang))
+    parser.add_argument("--debug", action="store_true", help=i18n.text("cli.debug"))
     parser.add_argument(
-        "--lang", choices=i18n.LANGUAGES, default=None, help=say_text("lang", lang)
+        "--lang", choices=tuple(i18n.languages()), default=None,
+        help=i18n.text("cli.lang", languages=_args.language_choices()),
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for group in GROUPS:
-        group.add_parser(commands, lang)
+        group.add_parser(commands)
     return parser
 
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     lang = _args.language(argv)  # before parsing: the help and argparse's errors speak it too
-    parser = build_parser(lang)
+    with i18n.use(lang):  # the one place the command line chooses its language
+        return _run(argv, lang)
+
+
+def _run(argv, lang) -> int:
+    parser = build_parser()
     args = parser.parse_args(argv)
     args.lang = lang
     if args.command is None:
@@ -68,7 +79,7 @@ def main(argv=None) -> int:
     try:
         get_config()  # a bad TATAMIKOMI_* environment value: one line now, not a traceback later
     except ValueError as error:
-        say(f"tatamikomi {args.command}: {error_text(error, lang)}")
+        say(f"tatamikomi {args.command}: {error_text(error)}")
         return 1
     try:
         return args.handler(args)
@@ -76,7 +87,7 @@ def main(argv=None) -> int:
         say(f"tatamikomi {args.command}: {error}")
         return 1
     except KeyboardInterrupt:  # outside training (which saves a checkpoint first)
-        say(f"tatamikomi {args.command}: {say_text('interrupted', lang)}")
+        say(f"tatamikomi {args.command}: " + i18n.text("cli.interrupted"))
         return 130
     except BrokenPipeError:  # output piped into e.g. `head`, which has closed
         sys.stderr.close()
@@ -84,8 +95,8 @@ def main(argv=None) -> int:
     except Exception as error:  # a bug or a case not foreseen: still one line, unless --debug
         if args.debug:
             raise
-        text = say_text(
-            "unexpected", lang, kind=type(error).__name__, error=error, command=args.command
+        text = i18n.text(
+            "cli.unexpected", kind=type(error).__name__, error=error, command=args.command
         )
         say(f"tatamikomi {args.command}: {text}")
         return 1

@@ -4,10 +4,11 @@ that several commands share (model file, dataset, language, output), and the lan
 command line speaks.
 
 Every text a command prints or shows in its help is looked up in :mod:`tatamikomi.i18n`'s
-``cli`` area (:func:`say_text`), in the language :func:`language` resolves (``--lang``, else
-the locale). argparse's own words ("usage:", "options", its error messages) come from
-:class:`Parser`; both are in :mod:`tatamikomi._argparse`, low in the package, so that
-``python -m tatamikomi.book`` speaks the same way.
+``cli`` area, in the language :func:`language` resolves (``--lang``, else the locale) and the
+entry point sets for the whole command (``i18n.use``). argparse's own words ("usage:",
+"options", its error messages) come from :class:`Parser`; both are in
+:mod:`tatamikomi._argparse`, low in the package, so that ``python -m tatamikomi.book`` speaks
+the same way.
 """
 
 from __future__ import annotations
@@ -23,9 +24,9 @@ from .._argparse import (  # noqa: F401 (the commands take them from here, with 
     HelpFormatter,
     Parser,
     language,
-    say_text,
 )
 from ._common import CommandError
+
 
 def add_command(commands, name, help, description):
     """A command (or a kind of ``explain``/``plot``) with the shared help style (the parser
@@ -35,27 +36,27 @@ def add_command(commands, name, help, description):
     )
 
 
-def pair_argument(text: str, lang: str = "en"):
+def pair_argument(text: str):
     """``3`` -> 3, ``"3,2"`` -> (3, 2)."""
     try:
         values = tuple(int(v) for v in text.split(","))
     except ValueError:
-        raise argparse.ArgumentTypeError(say_text("pair", lang, text=repr(text)))
+        raise argparse.ArgumentTypeError(i18n.text("cli.pair", text=repr(text)))
     if len(values) == 1:
         return values[0]
     if len(values) != 2:
-        raise argparse.ArgumentTypeError(say_text("pair_count", lang, text=repr(text)))
+        raise argparse.ArgumentTypeError(i18n.text("cli.pair_count", text=repr(text)))
     return values
 
 
-def shape_argument(text: str, lang: str = "en") -> tuple[int, ...]:
+def shape_argument(text: str) -> tuple[int, ...]:
     try:
         return tuple(int(v) for v in text.strip("()").split(","))
     except ValueError:
-        raise argparse.ArgumentTypeError(say_text("shape", lang, text=repr(text)))
+        raise argparse.ArgumentTypeError(i18n.text("cli.shape", text=repr(text)))
 
 
-def parse_array(text: str, name: str, lang: str = "en") -> np.ndarray:
+def parse_array(text: str, name: str) -> np.ndarray:
     """A small array from the command line, or the path of a ``.npy`` file.
 
     Rows are separated by ``;``, values by ``,`` and channels by ``|``:
@@ -64,14 +65,14 @@ def parse_array(text: str, name: str, lang: str = "en") -> np.ndarray:
         try:
             array = np.load(text, allow_pickle=False)
         except FileNotFoundError:
-            raise CommandError(say_text("array_missing", lang, name=name, text=text)) from None
+            raise CommandError(i18n.text("cli.array_missing", name=name, text=text)) from None
         except (OSError, ValueError) as error:
             raise CommandError(
-                say_text("array_unreadable", lang, name=name, text=text, error=error)
+                i18n.text("cli.array_unreadable", name=name, text=text, error=error)
             ) from None
         if array.dtype.kind not in "biuf":
             dtype = array.dtype
-            raise CommandError(say_text("array_dtype", lang, name=name, text=text, dtype=dtype))
+            raise CommandError(i18n.text("cli.array_dtype", name=name, text=text, dtype=dtype))
         return array
     channels = []
     for c, channel in enumerate(text.split("|")):
@@ -81,15 +82,17 @@ def parse_array(text: str, name: str, lang: str = "en") -> np.ndarray:
                 rows.append([float(v) for v in row.split(",")])
             except ValueError:
                 raise CommandError(
-                    say_text("array_row", lang, name=name, row=r + 1, text=row.strip())
+                    i18n.text("cli.array_row", name=name, row=r + 1, text=row.strip())
                 ) from None
             if len(rows[-1]) != len(rows[0]):
                 count = len(rows[-1])
-                number = "array_value_one" if count == 1 else "array_value_many"
-                values = say_text(number, lang, count=count)
+                values = i18n.text("cli.array_values", count=count)
                 raise CommandError(
-                    say_text(
-                        "array_row_size", lang, name=name, row=r + 1, values=values,
+                    i18n.text(
+                        "cli.array_row_size",
+                        name=name,
+                        row=r + 1,
+                        values=values,
                         first=len(rows[0]),
                     )
                 )
@@ -97,60 +100,59 @@ def parse_array(text: str, name: str, lang: str = "en") -> np.ndarray:
             size = f"{len(rows)}x{len(rows[0])}"
             first = f"{len(channels[0])}x{len(channels[0][0])}"
             raise CommandError(
-                say_text("array_channel", lang, name=name, channel=c + 1, size=size, first=first)
+                i18n.text("cli.array_channel", name=name, channel=c + 1, size=size, first=first)
             )
         channels.append(rows)
     array = np.array(channels)
     return array[0] if len(channels) == 1 else array
 
 
-def optional_array(text, name, lang: str = "en"):
+def optional_array(text, name):
     """``parse_array``, or None when the option was not given."""
-    return None if text is None else parse_array(text, name, lang)
-
-
-def _lang(parser) -> str:
-    return getattr(parser, "lang", "en")
+    return None if text is None else parse_array(text, name)
 
 
 def window_options(parser, stride_default=1) -> None:
     """--stride and --pad, each one number or h,w."""
-    lang = _lang(parser)
-    stride_help = say_text("stride" if stride_default is not None else "stride_window", lang)
-    pair = functools.partial(pair_argument, lang=lang)
+    stride_help = i18n.text("cli.stride" if stride_default is not None else "cli.stride_window")
+    pair = functools.partial(pair_argument)
     parser.add_argument("--stride", type=pair, default=stride_default, help=stride_help)
-    parser.add_argument("--pad", type=pair, default=0, help=say_text("pad", lang))
+    parser.add_argument("--pad", type=pair, default=0, help=i18n.text("cli.pad"))
 
 
 def lang_option(parser) -> None:
     """--lang on a command: given here or before the command, else the locale's (the value
     is resolved once, by :func:`language`, into ``args.lang``)."""
     parser.add_argument(
-        "--lang", choices=i18n.LANGUAGES, default=argparse.SUPPRESS,
-        help=say_text("lang", _lang(parser)),
+        "--lang",
+        choices=tuple(i18n.languages()),
+        default=argparse.SUPPRESS,
+        help=i18n.text("cli.lang", languages=language_choices()),
     )
 
 
+def language_choices() -> str:
+    """Every language there is a catalog for, each as its code and its own name."""
+    return ", ".join(f"{code} ({name})" for code, name in i18n.languages().items())
+
+
 def model_file_argument(parser) -> None:
-    parser.add_argument("model", help=say_text("model_file", _lang(parser)))
+    parser.add_argument("model", help=i18n.text("cli.model_file"))
 
 
-def at_least(value, minimum: int, option: str, lang: str = "en"):
+def at_least(value, minimum: int, option: str):
     """``value`` (None when the option was not given) unless it is below ``minimum``."""
     if value is not None and value < minimum:
-        raise CommandError(
-            say_text("at_least", lang, option=option, minimum=minimum, value=value)
-        )
+        raise CommandError(i18n.text("cli.at_least", option=option, minimum=minimum, value=value))
     return value
 
 
 def force_option(parser) -> None:
-    parser.add_argument("--force", action="store_true", help=say_text("force", _lang(parser)))
+    parser.add_argument("--force", action="store_true", help=i18n.text("cli.force"))
 
 
 def data_options(parser, default_text) -> None:
     """--dataset, --data-dir, --no-download."""
-    lang = _lang(parser)
-    parser.add_argument("--dataset", help=say_text("dataset", lang, default=default_text))
-    parser.add_argument("--data-dir", help=say_text("data_dir", lang))
-    parser.add_argument("--no-download", action="store_true", help=say_text("no_download", lang))
+    parser.add_argument("--dataset", help=i18n.text("cli.dataset", default=default_text))
+    parser.add_argument("--data-dir", help=i18n.text("cli.data_dir"))
+    parser.add_argument("--no-download", action="store_true", help=i18n.text("cli.no_download"))

@@ -4,18 +4,17 @@ tatamikomi standing in for its ``dataset.mnist``, ``common.*``, ``simple_convnet
 
 from __future__ import annotations
 
-from .. import book
+from .. import book, i18n
 from . import _args
-from ._args import say_text
 from ._common import CommandError, error_text
 
 
-def add_parser(commands, lang="en") -> None:
+def add_parser(commands) -> None:
     parser = _args.add_command(
         commands,
         "book",
-        help=say_text("runbook_help", lang),
-        description=say_text("runbook_description", lang),
+        help=i18n.text("cli.runbook_help"),
+        description=i18n.text("cli.runbook_description"),
     )
     book.add_arguments(parser)
     parser.set_defaults(handler=run)
@@ -25,4 +24,4 @@ def run(args) -> int:
     try:
         return book.run_from_arguments(args)
     except book.BookError as error:
-        raise CommandError(error_text(error, args.lang)) from None
+        raise CommandError(error_text(error)) from None

@@ -10,44 +10,51 @@ import os
 
 import numpy as np
 
+from .. import i18n
 from ..export.onnx import DEFAULT_DTYPE, DEFAULT_OPSET, DTYPES
 from ..io import ModelFileError
 from ..models import save
 from . import _args
-from ._args import say_text
 from ._common import CommandError, check_outputs, error_text, model_by_name, say
 
 _TORCH_SUFFIXES = (".pt", ".pth")
 
 
-def add_parser(subparsers, lang="en") -> None:
+def add_parser(subparsers) -> None:
     """Add the ``export`` and ``import`` commands to the main parser's subparsers."""
 
-    def help(name, **values):
-        return say_text(name, lang, **values)
 
     export = _args.add_command(
-        subparsers, "export", help=help("export_help"), description=help("export_description")
+        subparsers,
+        "export",
+        help=i18n.text("cli.export_help"),
+        description=i18n.text("cli.export_description"),
     )
-    export.add_argument("model", help=help("export_model"))
-    export.add_argument("-o", "--output", required=True, help=help("export_output"))
-    export.add_argument("--force", action="store_true", help=help("export_force"))
+    export.add_argument("model", help=i18n.text("cli.export_model"))
+    export.add_argument("-o", "--output", required=True, help=i18n.text("cli.export_output"))
+    export.add_argument("--force", action="store_true", help=i18n.text("cli.export_force"))
     export.add_argument(
-        "--opset", type=int, default=DEFAULT_OPSET, help=help("opset", default=DEFAULT_OPSET)
+        "--opset",
+        type=int,
+        default=DEFAULT_OPSET,
+        help=i18n.text("cli.opset", default=DEFAULT_OPSET),
     )
-    export.add_argument("--softmax", action="store_true", help=help("softmax"))
+    export.add_argument("--softmax", action="store_true", help=i18n.text("cli.softmax"))
     export.add_argument(
-        "--dtype", choices=DTYPES, default=DEFAULT_DTYPE, help=help("export_dtype")
+        "--dtype", choices=DTYPES, default=DEFAULT_DTYPE, help=i18n.text("cli.export_dtype")
     )
     export.set_defaults(handler=_export)
 
     imports = _args.add_command(
-        subparsers, "import", help=help("import_help"), description=help("import_description")
+        subparsers,
+        "import",
+        help=i18n.text("cli.import_help"),
+        description=i18n.text("cli.import_description"),
     )
-    imports.add_argument("source", help=help("import_source"))
-    imports.add_argument("-o", "--output", help=help("import_output"))
-    imports.add_argument("--force", action="store_true", help=help("force"))
-    imports.add_argument("--input-shape", metavar="C,H,W", help=help("input_shape"))
+    imports.add_argument("source", help=i18n.text("cli.import_source"))
+    imports.add_argument("-o", "--output", help=i18n.text("cli.import_output"))
+    imports.add_argument("--force", action="store_true", help=i18n.text("cli.force"))
+    imports.add_argument("--input-shape", metavar="C,H,W", help=i18n.text("cli.input_shape"))
     imports.set_defaults(handler=_import)
 
 
@@ -63,56 +70,60 @@ def _outputs(output: str, suffix: str) -> list[str]:
 def _export(args) -> int:
     suffix = os.path.splitext(args.output)[1].lower()
     if suffix not in (".onnx", *_TORCH_SUFFIXES):
-        raise CommandError(say_text("export_suffix", args.lang, path=repr(args.output)))
-    check_outputs(_outputs(args.output, suffix), force=args.force, lang=args.lang)
-    model = model_by_name(args.model, args.lang)
+        raise CommandError(i18n.text("cli.export_suffix", path=repr(args.output)))
+    check_outputs(_outputs(args.output, suffix), force=args.force)
+    model = model_by_name(args.model)
     try:
         if suffix == ".onnx":
             from ..export.onnx import to_onnx
 
             to_onnx(
-                model, args.output, args.opset, args.softmax, overwrite=args.force,
+                model,
+                args.output,
+                args.opset,
+                args.softmax,
+                overwrite=args.force,
                 dtype=args.dtype,
             )
-            _say_dtype(np.dtype(model.dtype).name, args.dtype, args.lang)
+            _say_dtype(np.dtype(model.dtype).name, args.dtype)
             written = args.output
         else:
             from ..export.torch import save_torch
 
             files = save_torch(model, args.output, overwrite=args.force)
-            written = say_text("and", args.lang).join(files)
+            written = i18n.text("cli.and").join(files)
     except (ValueError, TypeError, OSError, ImportError, ModelFileError) as error:
-        raise CommandError(error_text(error, args.lang)) from None
+        raise CommandError(error_text(error)) from None
     shape = ", ".join(map(str, model.input_shape))
     name = type(model).__name__
-    print(say_text("exported", args.lang, written=written, model=name, shape=shape))
+    print(i18n.text("cli.exported", written=written, model=name, shape=shape))
     return 0
 
 
-def _say_dtype(model_dtype: str, dtype: str, lang: str) -> None:
+def _say_dtype(model_dtype: str, dtype: str) -> None:
     """One line when the ONNX file's numbers differ from the model's, or are float64."""
     if dtype == "float64":
-        say(say_text("onnx_float64", lang))
+        say(i18n.text("cli.onnx_float64"))
     elif model_dtype != dtype:
-        say(say_text("onnx_cast", lang, model_dtype=model_dtype, dtype=dtype))
+        say(i18n.text("cli.onnx_cast", model_dtype=model_dtype, dtype=dtype))
 
 
-def _input_shape(text, lang):
+def _input_shape(text):
     if not text:
         return None
     try:
         return tuple(int(s) for s in text.replace("x", ",").split(","))
     except ValueError:
-        raise CommandError(say_text("input_shape_form", lang, text=repr(text))) from None
+        raise CommandError(i18n.text("cli.input_shape_form", text=repr(text))) from None
 
 
 def _import(args) -> int:
     suffix = os.path.splitext(args.source)[1].lower()
     output = args.output or os.path.splitext(os.path.basename(args.source))[0] + ".npz"
     if suffix not in (".onnx", *_TORCH_SUFFIXES):
-        raise CommandError(say_text("import_suffix", args.lang, path=repr(args.source)))
-    check_outputs([output], force=args.force, lang=args.lang)
-    shape = _input_shape(args.input_shape, args.lang)
+        raise CommandError(i18n.text("cli.import_suffix", path=repr(args.source)))
+    check_outputs([output], force=args.force)
+    shape = _input_shape(args.input_shape)
     try:
         if suffix == ".onnx":
             from ..export.onnx import from_onnx
@@ -124,8 +135,8 @@ def _import(args) -> int:
             model = load_torch(args.source)
         save(model, output, overwrite=args.force)
     except (ValueError, TypeError, OSError, ImportError, ModelFileError) as error:
-        raise CommandError(error_text(error, args.lang)) from None
+        raise CommandError(error_text(error)) from None
     shape = ", ".join(map(str, model.input_shape))
     count = len(model.layers)
-    print(say_text("imported_model", args.lang, output=output, count=count, shape=shape))
+    print(i18n.text("cli.imported_model", output=output, count=count, shape=shape))
     return 0

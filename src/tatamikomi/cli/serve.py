@@ -6,29 +6,33 @@ import argparse
 import os
 import sys
 
+from .. import i18n
 from . import _args
-from ._args import say_text
 from ._common import error_text
 
 HOST = "127.0.0.1"
 PORT = 8000
 
 
-def add_parser(commands, lang="en") -> None:
-    def help(name, **values):
-        return say_text(name, lang, **values)
+def add_parser(commands) -> None:
 
     serve = _args.add_command(
-        commands, "serve", help=help("serve_help"), description=help("serve_description")
+        commands,
+        "serve",
+        help=i18n.text("cli.serve_help"),
+        description=i18n.text("cli.serve_description"),
     )
-    serve.add_argument("models", nargs="*", metavar="MODEL", help=help("serve_models"))
-    serve.add_argument("--port", type=int, default=PORT, help=help("port", default=PORT))
-    serve.add_argument("--host", default=HOST, help=help("host", default=HOST))
+    serve.add_argument("models", nargs="*", metavar="MODEL", help=i18n.text("cli.serve_models"))
+    serve.add_argument("--port", type=int, default=PORT, help=i18n.text("cli.port", default=PORT))
+    serve.add_argument("--host", default=HOST, help=i18n.text("cli.host", default=HOST))
     serve.add_argument(
-        "--lang", choices=("en", "ja"), default=argparse.SUPPRESS, help=help("page_lang")
+        "--lang",
+        choices=tuple(i18n.languages()),
+        default=argparse.SUPPRESS,
+        help=i18n.text("cli.page_lang"),
     )
-    serve.add_argument("--open", action="store_true", help=help("open"))
-    serve.add_argument("--save-dir", default=".", help=help("save_dir"))
+    serve.add_argument("--open", action="store_true", help=i18n.text("cli.open"))
+    serve.add_argument("--save-dir", default=".", help=i18n.text("cli.save_dir"))
     serve.set_defaults(handler=run)
 
 
@@ -63,27 +67,25 @@ def run(args) -> int:
     try:
         models = [_load(name) for name in args.models]
     except (ValueError, TypeError, FileNotFoundError, io.ModelFileError) as error:
-        return fail(error_text(error, args.lang))
+        return fail(error_text(error))
     if not 0 <= args.port <= 65535:
-        return fail(say_text("port_range", args.lang, port=args.port))
+        return fail(i18n.text("cli.port_range", port=args.port))
     if not models:
         models = [
             ("SimpleConvNet (MNIST)", api.default_model(), "pretrained", api.pretrained_path())
         ]
     if not os.path.isdir(args.save_dir):
-        return fail(say_text("not_a_folder", args.lang, path=args.save_dir))
-    studio = Studio(models, save_dir=args.save_dir, lang=args.lang)
+        return fail(i18n.text("cli.not_a_folder", path=args.save_dir))
+    studio = Studio(models, save_dir=args.save_dir)
     try:
         server = StudioServer(studio, args.host, args.port)
     except OSError as error:
         return fail(
-            say_text(
-                "cannot_listen", args.lang, host=args.host, port=args.port, why=error.strerror
-            )
+            i18n.text("cli.cannot_listen", host=args.host, port=args.port, why=error.strerror)
         )
     if not server.loopback_only:
-        print(say_text("open_to_all", args.lang, host=args.host), file=sys.stderr)
-    print(say_text("studio_at", args.lang, url=server.url), flush=True)
+        print(i18n.text("cli.open_to_all", host=args.host), file=sys.stderr)
+    print(i18n.text("cli.studio_at", url=server.url), flush=True)
     if args.open:
         import webbrowser
 
@@ -91,9 +93,9 @@ def run(args) -> int:
     try:
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
-        print(say_text("stopping", args.lang), file=sys.stderr)
+        print(i18n.text("cli.stopping"), file=sys.stderr)
         saved = server.close()
         if saved:
-            print(say_text("studio_stopped", args.lang, path=saved), file=sys.stderr)
+            print(i18n.text("cli.studio_stopped", path=saved), file=sys.stderr)
         return 130 if saved else 0
     return 0

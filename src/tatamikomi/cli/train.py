@@ -16,7 +16,6 @@ from .._files import FileLockedError, RunLock
 from ..optim import OPTIMIZERS, check_lr, check_weight_decay
 from ..train import Trainer, TrainingDiverged, TrainingInterrupted, checkpoint, recipes
 from . import _args
-from ._args import say_text
 from ._common import (
     CommandError,
     check_output,
@@ -48,10 +47,10 @@ RUN_OPTIONS = {
 
 def _check_numbers(args) -> None:
     """The numeric options, each named in its message (before any data is read)."""
-    _args.at_least(args.epochs, 1, "--epochs", args.lang)
-    _args.at_least(args.batch_size, 1, "--batch-size", args.lang)
-    _args.at_least(args.augment_shift, 0, "--augment-shift", args.lang)
-    _args.at_least(args.seed, 0, "--seed", args.lang)
+    _args.at_least(args.epochs, 1, "--epochs")
+    _args.at_least(args.batch_size, 1, "--batch-size")
+    _args.at_least(args.augment_shift, 0, "--augment-shift")
+    _args.at_least(args.seed, 0, "--seed")
     try:
         for key in ("epochs", "batch_size", "augment_shift", "seed"):
             if getattr(args, key) is not None:  # the same rules as a checkpoint's numbers
@@ -62,9 +61,9 @@ def _check_numbers(args) -> None:
             check_weight_decay(args.weight_decay, "--weight-decay")
     except ValueError as error:
         if getattr(error, "said", None) is not None and error.said.key == "errors.run_number":
-            raise CommandError(error_text(error, args.lang)) from None
-        error = error_text(error, args.lang)
-        raise CommandError(say_text("numbers_example", args.lang, error=error)) from None
+            raise CommandError(error_text(error)) from None
+        error = error_text(error)
+        raise CommandError(i18n.text("cli.numbers_example", error=error)) from None
 
 
 def _recipe(args) -> recipes.Recipe:
@@ -83,7 +82,7 @@ def _recipe(args) -> recipes.Recipe:
         if not recipe.is_book_network:
             recipe.build_model((1, 1, 1), ())  # a broken spec fails now, not after the data
     except (ValueError, FileNotFoundError) as error:
-        raise problem("unknown_model", error, args.lang) from None
+        raise problem("cli.unknown_model", error) from None
     return recipe
 
 
@@ -91,41 +90,40 @@ def _training_data(args, dataset):
     name = dataset or "mnist"
     try:
         if name == "mnist-mini" and args.data_dir is not None:
-            raise CommandError(say_text("mini_data_dir", args.lang, data_dir=args.data_dir))
+            raise CommandError(i18n.text("cli.mini_data_dir", data_dir=args.data_dir))
         return load_dataset(
             name, path=args.data_dir, download=not args.no_download, progress=not args.quiet
         )
     except DataNotFoundError as error:
         if dataset is not None or args.data_dir is not None:
-            raise problem("data_problem", error, args.lang) from None
-        why = missing_why(error, args.lang)
-        say(say_text("fallback", args.lang, why=why, folder=mnist_cache()))
+            raise problem("cli.data_problem", error) from None
+        why = missing_why(error)
+        say(i18n.text("cli.fallback", why=why, folder=mnist_cache()))
         return load_dataset("mnist-mini")
     except (OSError, ValueError) as error:
-        raise problem("data_problem", error, args.lang) from None
+        raise problem("cli.data_problem", error) from None
 
 
 def _say_data(args, data):
     if not args.quiet:
         say(
-            say_text(
-                "data_line",
-                args.lang,
+            i18n.text(
+                "cli.data_line",
                 name=data.name,
-                source=source_text(data, args.lang),
+                source=source_text(data),
                 train=len(data.x_train),
                 test=len(data.x_test),
             )
         )
 
 
-def _not_locked(path, lang: str) -> None:
+def _not_locked(path) -> None:
     """Refuse, before the data are read, a file another training is writing (the Trainer
     takes the lock itself when it starts)."""
     try:
         RunLock(path, what=i18n.Said("errors.run_training")).check()
     except FileLockedError as error:
-        raise CommandError(error_text(error, lang)) from None
+        raise CommandError(error_text(error)) from None
 
 
 def _dataset_path(name):
@@ -142,15 +140,14 @@ def _new_run(args):
     check_output(
         args.output,
         force=args.force,
-        hint=say_text("output_hint", args.lang, output=args.output),
-        lang=args.lang,
+        hint=i18n.text("cli.output_hint", output=args.output),
     )
-    _not_locked(args.output, args.lang)
+    _not_locked(args.output)
     data = _training_data(args, args.dataset)
     _say_data(args, data)
     check_shift(recipe.augment_shift, data.x_train.shape, "--augment-shift")
     trainer = recipe.trainer(
-        data, checkpoint=args.output, overwrite=args.force, verbose=not args.quiet, lang=args.lang
+        data, checkpoint=args.output, overwrite=args.force, verbose=not args.quiet
     )
     path = _dataset_path(args.dataset)
     if path is not None:  # resume and evaluate find it again, from any folder
@@ -160,24 +157,19 @@ def _new_run(args):
         count = sum(p.size for p in model.params.values())
         shift = recipe.augment_shift
         say(
-            say_text(
-                "model_line",
-                args.lang,
+            i18n.text(
+                "cli.model_line",
                 model=type(model).__name__,
                 count=count,
                 optimizer=trainer.optimizer,
                 schedule=recipe.schedule,
                 batch=recipe.batch_size,
                 epochs=recipe.epochs,
-                epoch_word=_epoch_word(recipe.epochs, args.lang),
-                shifts=say_text("shifts", args.lang, shift=shift) if shift else "",
+                epoch_word=i18n.text("cli.epoch_count", count=recipe.epochs),
+                shifts=i18n.text("cli.shifts", shift=shift) if shift else "",
             )
         )
     return trainer
-
-
-def _epoch_word(count: int, lang: str) -> str:
-    return say_text("epoch_one" if count == 1 else "epoch_many", lang)
 
 
 def _refuse_run_options(args, config) -> None:
@@ -189,9 +181,8 @@ def _refuse_run_options(args, config) -> None:
     if given:
         optimizer = config["optimizer"]
         raise CommandError(
-            say_text(
-                "resume_refused",
-                args.lang,
+            i18n.text(
+                "cli.resume_refused",
                 given=", ".join(given),
                 optimizer=optimizer["name"],
                 lr=optimizer["lr"],
@@ -213,12 +204,8 @@ def _resumed_data_name(args, progress):
         return stored
     if stored:
         raise CommandError(
-            say_text(
-                "moved_dataset",
-                args.lang,
-                path=args.resume,
-                stored=stored,
-                base=os.path.basename(stored),
+            i18n.text(
+                "cli.moved_dataset", path=args.resume, stored=stored, base=os.path.basename(stored)
             )
         )
     return progress["dataset"]
@@ -227,23 +214,22 @@ def _resumed_data_name(args, progress):
 def _resumed_run(args):
     path = args.resume
     if not os.path.exists(path):
-        raise CommandError(say_text("no_resume", args.lang, path=path))
-    check_output(path, force=True, lang=args.lang)  # a folder, a device, a read-only folder
-    _not_locked(path, args.lang)
+        raise CommandError(i18n.text("cli.no_resume", path=path))
+    check_output(path, force=True)  # a folder, a device, a read-only folder
+    _not_locked(path)
     try:
         progress = checkpoint.progress(path)
     except ModelFileError as error:
-        raise problem("model_unreadable", error, args.lang) from None
+        raise problem("cli.model_unreadable", error) from None
     _refuse_run_options(args, progress["config"])
     epochs = args.epochs or progress["epochs"]
     if progress["epoch"] >= epochs:
         raise CommandError(
-            say_text(
-                "finished",
-                args.lang,
+            i18n.text(
+                "cli.finished",
                 path=path,
                 epochs=progress["epochs"],
-                epoch_word=_epoch_word(progress["epochs"], args.lang),
+                epoch_word=i18n.text("cli.epoch_count", count=progress["epochs"]),
                 done=progress["epoch"],
             )
         )
@@ -257,11 +243,10 @@ def _resumed_run(args):
         data.t_test,
         epochs=args.epochs,
         verbose=not args.quiet,
-        lang=args.lang,
     )
     if not args.quiet:
         epoch, step = trainer.current_epoch + 1, trainer.step_in_epoch + 1
-        say(say_text("resuming", args.lang, path=path, epoch=epoch, step=step))
+        say(i18n.text("cli.resuming", path=path, epoch=epoch, step=step))
     return trainer
 
 
@@ -272,40 +257,35 @@ def _train(args) -> int:
         trainer = _resumed_run(args) if args.resume else _new_run(args)
         trainer.train()
     except TrainingInterrupted as stop:
-        resume = say_text("continue", args.lang, output=output) if stop.checkpoint else ""
+        resume = i18n.text("cli.continue", output=output) if stop.checkpoint else ""
         say(f"{stop}{resume}")
         return 130
     except FileLockedError as error:
-        raise CommandError(error_text(error, args.lang)) from None
+        raise CommandError(error_text(error)) from None
     except FileExistsError as error:  # appeared at the output while this run trained
-        raise CommandError(say_text("appeared", args.lang, error=error)) from None
+        raise CommandError(i18n.text("cli.appeared", error=error)) from None
     except (TrainingDiverged, DataError, ValueError, ModelFileError, OSError) as error:
-        raise CommandError(error_text(error, args.lang)) from None
+        raise CommandError(error_text(error)) from None
     accuracy = trainer.history["test_acc"][-1]
     epochs = trainer.current_epoch
-    epoch_word = _epoch_word(epochs, args.lang)
+    epoch_word = i18n.text("cli.epoch_count", count=epochs)
     print(
-        say_text(
-            "result", args.lang, acc=accuracy, epochs=epochs, epoch_word=epoch_word, output=output
-        )
+        i18n.text("cli.result", acc=accuracy, epochs=epochs, epoch_word=epoch_word, output=output)
     )
     if not args.quiet:
-        say(say_text("next", args.lang, output=output))
+        say(i18n.text("cli.next", output=output))
     return 0
 
 
-def add_parser(commands, lang="en") -> None:
+def add_parser(commands) -> None:
     simple, deep = recipes.get("SimpleConvNet"), recipes.get("DeepConvNet")
-
-    def help(name, **values):
-        return say_text(name, lang, **values)
 
     train = _args.add_command(
         commands,
         "train",
-        help=help("train_help"),
-        description=help(
-            "train_description",
+        help=i18n.text("cli.train_help"),
+        description=i18n.text(
+            "cli.train_description",
             s_epochs=simple.epochs,
             s_lr=simple.lr,
             s_shift=simple.augment_shift,
@@ -316,34 +296,36 @@ def add_parser(commands, lang="en") -> None:
             j_lr=recipes.Recipe.lr,
         ),
     )
-    train.add_argument("--model", help=help("train_model", default=recipes.DEFAULT))
-    _args.data_options(train, help("train_dataset_default"))
-    recipe = help("recipe")
-    train.add_argument("--epochs", type=int, help=help("epochs", recipe=recipe))
-    train.add_argument("--batch-size", type=int, help=help("batch_size", recipe=recipe))
+    train.add_argument("--model", help=i18n.text("cli.train_model", default=recipes.DEFAULT))
+    _args.data_options(train, i18n.text("cli.train_dataset_default"))
+    recipe = i18n.text("cli.recipe")
+    train.add_argument("--epochs", type=int, help=i18n.text("cli.epochs", recipe=recipe))
+    train.add_argument("--batch-size", type=int, help=i18n.text("cli.batch_size", recipe=recipe))
     train.add_argument(
         "--optimizer",
         type=str.lower,
         choices=tuple(OPTIMIZERS),
-        help=help("optimizer", recipe=recipe),
+        help=i18n.text("cli.optimizer", recipe=recipe),
     )
-    train.add_argument("--lr", type=float, help=help("lr", recipe=recipe))
-    train.add_argument("--weight-decay", type=float, help=help("weight_decay", recipe=recipe))
+    train.add_argument("--lr", type=float, help=i18n.text("cli.lr", recipe=recipe))
+    train.add_argument(
+        "--weight-decay", type=float, help=i18n.text("cli.weight_decay", recipe=recipe)
+    )
     train.add_argument(
         "--schedule",
         type=str.lower,
         choices=("cosine", "constant"),
-        help=help("schedule", recipe=recipe),
+        help=i18n.text("cli.schedule", recipe=recipe),
     )
     train.add_argument(
         "--augment-shift",
         type=int,
         metavar="PIXELS",
-        help=help("augment_shift", recipe=recipe),
+        help=i18n.text("cli.augment_shift", recipe=recipe),
     )
-    train.add_argument("--seed", type=int, help=help("seed", recipe=recipe))
-    train.add_argument("-o", "--output", help=help("output", default=DEFAULT_OUTPUT))
+    train.add_argument("--seed", type=int, help=i18n.text("cli.seed", recipe=recipe))
+    train.add_argument("-o", "--output", help=i18n.text("cli.output", default=DEFAULT_OUTPUT))
     _args.force_option(train)
-    train.add_argument("--resume", metavar="CHECKPOINT", help=help("resume"))
-    train.add_argument("-q", "--quiet", action="store_true", help=help("quiet"))
+    train.add_argument("--resume", metavar="CHECKPOINT", help=i18n.text("cli.resume"))
+    train.add_argument("-q", "--quiet", action="store_true", help=i18n.text("cli.quiet"))
     train.set_defaults(handler=_train)

@@ -65,14 +65,14 @@ def _labels(t: np.ndarray, key: str, where: str) -> tuple[int, int]:
     """The smallest and largest of the labels ``t`` (N,), checked to be class indices."""
     if t.dtype.kind not in "iuf" or t.ndim != 1:
         raise i18n.error(
-            DataError, "labels_shape", where=where, key=key, dtype=t.dtype, shape=t.shape
+            DataError, "errors.labels_shape", where=where, key=key, dtype=t.dtype, shape=t.shape
         )
     if t.size == 0:
         return 0, 0
     lo, hi = t.min(), t.max()
     if t.dtype.kind == "f":
         integral = np.isfinite(lo) and np.isfinite(hi) and np.array_equal(t, np.round(t))
-        name = "labels_integral" if integral else "labels_fractional"
+        name = "errors.labels_integral" if integral else "errors.labels_fractional"
         raise i18n.error(DataError, name, where=where, key=key, dtype=t.dtype)
     return int(lo), int(hi)
 
@@ -86,7 +86,7 @@ def _check_classes(labels: dict[str, np.ndarray], classes, where: str) -> tuple[
     hi = max((r[1] for r in ranges.values()), default=0)
     if lo < 0:
         key = next(k for k, r in ranges.items() if r[0] == lo)
-        raise i18n.error(DataError, "labels_negative", where=where, key=key, lo=lo, hi=hi)
+        raise i18n.error(DataError, "errors.labels_negative", where=where, key=key, lo=lo, hi=hi)
     if classes is not None:
         if len(classes) > MAX_CLASSES:
             raise DataLimitError(
@@ -96,7 +96,7 @@ def _check_classes(labels: dict[str, np.ndarray], classes, where: str) -> tuple[
         if hi >= len(classes):
             key = next(k for k, r in ranges.items() if r[1] == hi)
             raise i18n.error(
-                DataError, "labels_over", where=where, key=key, hi=hi, count=len(classes),
+                DataError, "errors.labels_over", where=where, key=key, hi=hi, count=len(classes),
                 last=len(classes) - 1,
             )
         return tuple(classes)
@@ -116,8 +116,15 @@ def _check_classes(labels: dict[str, np.ndarray], classes, where: str) -> tuple[
             first = ", ".join(map(str, missing[:8])) + (", ..." if len(missing) > 8 else "")
         shift = i18n.Said("errors.labels_shift", lo=lo) if lo > 0 else ""
         raise i18n.error(
-            DataError, "labels_gap" if len(missing) == 1 else "labels_gaps", where=where, lo=lo,
-            hi=hi, first=first, count=hi + 1, shift=shift, declare=declare,
+            DataError,
+            "errors.labels_gap" if len(missing) == 1 else "errors.labels_gaps",
+            where=where,
+            lo=lo,
+            hi=hi,
+            first=first,
+            count=hi + 1,
+            shift=shift,
+            declare=declare,
         )
     return tuple(str(i) for i in range(hi + 1))
 
@@ -127,22 +134,22 @@ def image_layout(x, key: str, where: str) -> np.ndarray:
     last, flattened rows, empty) are named with their fix."""
     x = np.asarray(x)
     if x.dtype.kind not in "biuf":
-        raise i18n.error(DataError, "images_dtype", where=where, key=key, dtype=x.dtype)
+        raise i18n.error(DataError, "errors.images_dtype", where=where, key=key, dtype=x.dtype)
     if x.ndim == 4 and x.shape[3] in (1, 3, 4) and x.shape[1] not in (1, 3, 4):
         raise i18n.error(
-            DataError, "images_channels_last", where=where, key=key, shape=x.shape
+            DataError, "errors.images_channels_last", where=where, key=key, shape=x.shape
         )
     if x.ndim == 2:
         side = math.isqrt(x.shape[1])
         square = side * side == x.shape[1] and side > 1
-        name = "images_flat_square" if square else "images_flat"
+        name = "errors.images_flat_square" if square else "errors.images_flat"
         raise i18n.error(DataError, name, where=where, key=key, shape=x.shape, side=side)
     if x.ndim not in (3, 4):
-        raise i18n.error(DataError, "images_ndim", where=where, key=key, shape=x.shape)
+        raise i18n.error(DataError, "errors.images_ndim", where=where, key=key, shape=x.shape)
     if len(x) == 0:
-        raise i18n.error(DataError, "images_empty", where=where, key=key)
+        raise i18n.error(DataError, "errors.images_empty", where=where, key=key)
     if 0 in x.shape[1:]:
-        raise i18n.error(DataError, "images_zero_side", where=where, key=key, shape=x.shape)
+        raise i18n.error(DataError, "errors.images_zero_side", where=where, key=key, shape=x.shape)
     return x[:, None] if x.ndim == 3 else x
 
 
@@ -153,31 +160,38 @@ def _pixel_scale(images: dict[str, np.ndarray], where: str, declared=None) -> fl
     for key, x in images.items():
         x_lo, x_hi = float(x.min()), float(x.max())  # NaN spreads to the min and max
         if not (math.isfinite(x_lo) and math.isfinite(x_hi)):
-            raise i18n.error(DataError, "images_not_finite", where=where, key=key)
+            raise i18n.error(DataError, "errors.images_not_finite", where=where, key=key)
         lo, hi = min(lo, x_lo), max(hi, x_hi)
     if declared is not None:
         scale = float(np.asarray(declared).reshape(-1)[0]) if np.size(declared) == 1 else None
         if scale is None or not (math.isfinite(scale) and scale > 0):
             raise DataError(f"{where}: divide_by must be one positive number; got {declared!r}")
         if lo < 0 or hi > scale:
-            raise i18n.error(DataError, "pixels_declared", where=where, lo=lo, hi=hi, scale=scale)
+            raise i18n.error(
+                DataError, "errors.pixels_declared", where=where, lo=lo, hi=hi, scale=scale
+            )
         return scale
     if lo < 0 or hi > 255:
-        raise i18n.error(DataError, "pixels_range", where=where, lo=lo, hi=hi)
+        raise i18n.error(DataError, "errors.pixels_range", where=where, lo=lo, hi=hi)
     return 1.0 if hi <= 1 else 255.0
 
 
 def _assemble(name, arrays, classes, where, credit="", divide_by=None) -> Dataset:
     x_train, t_train, x_test, t_test = arrays
-    for split, images, labels in (("train", x_train, t_train), ("test", x_test, t_test)):
+    for key, images, labels in (
+        ("errors.count_train", x_train, t_train),
+        ("errors.count_test", x_test, t_test),
+    ):
         if labels.ndim == 1 and images.ndim >= 1 and len(images) != len(labels):
-            raise i18n.error(
-                DataError, f"count_{split}", where=where, images=len(images), labels=len(labels)
-            )
+            raise i18n.error(DataError, key, where=where, images=len(images), labels=len(labels))
     x_train, x_test = image_layout(x_train, "x_train", where), image_layout(x_test, "x_test", where)
     if x_train.shape[1:] != x_test.shape[1:]:
         raise i18n.error(
-            DataError, "split_shapes", where=where, train=x_train.shape[1:], test=x_test.shape[1:]
+            DataError,
+            "errors.split_shapes",
+            where=where,
+            train=x_train.shape[1:],
+            test=x_test.shape[1:],
         )
     test_only = t_train is t_test  # a test set read alone (see _four): named as itself
     labels = {"t_test": t_test} if test_only else {"t_train": t_train, "t_test": t_test}

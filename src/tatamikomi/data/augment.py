@@ -22,10 +22,10 @@ def check_shift(max_shift, image_shape, name: str = "augment_shift") -> int:
     height, width = image_shape[-2:]
     side = min(height, width)
     if isinstance(max_shift, bool) or not isinstance(max_shift, numbers.Integral):
-        raise i18n.error(DataError, "shift_whole", name=name, value=max_shift)
+        raise i18n.error(DataError, "errors.shift_whole", name=name, value=max_shift)
     if not 0 <= max_shift < side:
         raise i18n.error(
-            DataError, "shift_range", name=name, last=side - 1, height=height, width=width,
+            DataError, "errors.shift_range", name=name, last=side - 1, height=height, width=width,
             value=max_shift,
         )
     return int(max_shift)

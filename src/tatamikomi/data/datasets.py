@@ -88,7 +88,7 @@ def load_dataset(name="mnist", *, path=None, download=True, progress=True, split
     if source is None:
         if os.path.lexists(name) or os.sep in name or name.endswith(".npz"):
             return _load_path(name, None, roles)
-        raise i18n.error(DataError, "data_unknown", name=name, choices=", ".join(NAMES))
+        raise i18n.error(DataError, "errors.data_unknown", name=name, choices=", ".join(NAMES))
     if path is not None:
         return _load_path(os.fspath(path), source, roles)
     looked = []
@@ -120,7 +120,7 @@ def load_dataset(name="mnist", *, path=None, download=True, progress=True, split
         looked.append(directory)
     if not download or offline():
         raise i18n.error(
-            DataNotFoundError, "data_offline" if download else "data_no_download",
+            DataNotFoundError, "errors.data_offline" if download else "errors.data_no_download",
             name=source.name, looked="; ".join(looked),
         )
     download_dataset(source.name, cache, progress=progress, split=split)

@@ -237,7 +237,7 @@ def fetch(
     else:
         why = "; ".join(f"{_host(url)}: {reason}" for url, reason in failures)
     raise i18n.error(
-        DownloadError, "download_failed", name=name, why=why,
+        DownloadError, "errors.download_failed", name=name, why=why,
         folder=os.path.dirname(os.path.abspath(destination)),
     )
 

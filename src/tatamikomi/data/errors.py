@@ -79,6 +79,6 @@ def check_ratio(nbytes: int, size: int, path) -> None:
     a decompression bomb, refused before anything is inflated."""
     if nbytes > DATA_RATIO_FROM_BYTES and nbytes > MAX_DATA_RATIO * size:
         raise i18n.error(
-            DataLimitError, "data_ratio", path=path, total=size_text(nbytes),
+            DataLimitError, "errors.data_ratio", path=path, total=size_text(nbytes),
             size=size_text(size), ratio=MAX_DATA_RATIO,
         )

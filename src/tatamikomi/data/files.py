@@ -39,7 +39,7 @@ def _read_folder(files: dict[str, str], source: Source | None) -> list[np.ndarra
             (image_shape, _), (label_shape, _) = headers[images], headers[labels]
             if len(label_shape) != 1 or len(image_shape) < 3 or image_shape[0] != label_shape[0]:
                 raise i18n.error(
-                    IDXError, "idx_pair", images=files[images], image_shape=image_shape,
+                    IDXError, "errors.idx_pair", images=files[images], image_shape=image_shape,
                     labels=files[labels], label_shape=label_shape,
                 )
     total = sum(math.prod(shape) * dtype.itemsize for shape, dtype in headers.values())
@@ -110,7 +110,9 @@ def _npz_contents(path: str, wanted=NPZ_KEYS) -> tuple[dict[str, np.ndarray], li
         for key in wanted:
             if len(stems.get(key, ())) > 1:
                 given = ", ".join(i.filename for i in stems[key])
-                raise i18n.error(DataError, "data_npz_ambiguous", path=path, key=key, given=given)
+                raise i18n.error(
+                    DataError, "errors.data_npz_ambiguous", path=path, key=key, given=given
+                )
         members = {key: stems[key][0] for key in wanted if key in stems}
         headers = {key: _npy_header(archive, info, path, key) for key, info in members.items()}
         total = sum(math.prod(shape) * dtype.itemsize for _, shape, _, dtype in headers.values())
@@ -170,7 +172,12 @@ def _npy_data(archive, info, header, path: str, key: str) -> np.ndarray:
         raise DataError(f"{path} is a damaged .npz ({error}); save it again") from None
     if done < nbytes or extra:
         raise i18n.error(
-            DataError, "data_npz_size", path=path, key=key, shape=shape, dtype=dtype,
+            DataError,
+            "errors.data_npz_size",
+            path=path,
+            key=key,
+            shape=shape,
+            dtype=dtype,
             declared=size_text(nbytes),
         )
     return data.view(dtype).reshape(shape, order="F" if fortran else "C")
@@ -186,7 +193,7 @@ def _load_npz(path: str, roles=ROLES) -> Dataset:
         key = next((k for k in keys if k in contents), None)
         if key is None:
             raise i18n.error(
-                DataError, "data_npz_keys", path=path, keys=" or ".join(keys), names=names
+                DataError, "errors.data_npz_keys", path=path, keys=" or ".join(keys), names=names
             )
         arrays.append(contents[key])
     classes = None
@@ -210,7 +217,7 @@ def _load_npz(path: str, roles=ROLES) -> Dataset:
 def _load_path(path: str, source: Source | None, roles=ROLES) -> Dataset:
     if not os.path.lexists(path):
         files = ", ".join(FILES.values())
-        raise i18n.error(DataNotFoundError, "data_missing", path=path, files=files)
+        raise i18n.error(DataNotFoundError, "errors.data_missing", path=path, files=files)
     idx_files = f"{', '.join(FILES.values())}, .gz or not"
     fix = f"give a folder with the four IDX files ({idx_files}) or a .npz file"
     mode = path_mode(path, "dataset", fix)
@@ -220,7 +227,10 @@ def _load_path(path: str, source: Source | None, roles=ROLES) -> Dataset:
             is_zip = f.read(4) in (b"PK\x03\x04", b"PK\x05\x06")
         if not is_zip:
             raise i18n.error(
-                DataError, "data_not_dataset", path=path, what=_what_file(path),
+                DataError,
+                "errors.data_not_dataset",
+                path=path,
+                what=_what_file(path),
                 format=DATASET_FORMAT,
             )
         return _load_npz(path, roles)
@@ -248,5 +258,9 @@ def _load_path(path: str, source: Source | None, roles=ROLES) -> Dataset:
         else i18n.Said("errors.nothing")
     )
     raise i18n.error(
-        DataNotFoundError, "data_no_idx", path=path, files=", ".join(FILES.values()), shown=shown
+        DataNotFoundError,
+        "errors.data_no_idx",
+        path=path,
+        files=", ".join(FILES.values()),
+        shown=shown,
     )

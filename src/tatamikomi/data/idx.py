@@ -22,6 +22,7 @@ import zlib
 
 import numpy as np
 
+from .. import i18n
 from .errors import (
     MAX_DATA_BYTES,
     DataError,
@@ -177,10 +178,7 @@ def _header(stream: ContentStream) -> tuple[tuple[int, ...], np.dtype, int]:
     name = stream.name
     magic = stream.read(4)
     if len(magic) < 4 or magic[0] != 0 or magic[1] != 0 or magic[2] not in TYPES:
-        raise IDXError(
-            f"{name} is not an IDX file: it starts with {magic.hex() or 'nothing'}, "
-            f"expected 0000 then a type code (08 for uint8) and the number of dimensions"
-        )
+        raise i18n.error(IDXError, "errors.idx_not_idx", name=name, start=magic.hex() or "nothing")
     ndim = magic[3]
     if not 1 <= ndim <= MAX_NDIM:
         raise IDXError(
@@ -243,9 +241,9 @@ def parse_stream(
     shape, dtype, header = _header(stream)
     expected = _check_declared(name, shape, dtype, limit, compressed_size)
     if file_size is not None and file_size - header < expected:
-        raise IDXError(
-            f"{name} is truncated: shape {shape} needs {expected} bytes of values, the file has "
-            f"{file_size - header}; delete it and download it again"
+        raise i18n.error(
+            IDXError, "errors.idx_truncated", name=name, shape=shape, expected=expected,
+            found=file_size - header,
         )
     if file_size is not None or compressed_size is not None:  # the declared size is bounded
         values = np.empty(expected, np.uint8)
@@ -259,9 +257,9 @@ def parse_stream(
             grown += piece
         values, found = np.frombuffer(grown, np.uint8), len(grown)
     if found < expected:
-        raise IDXError(
-            f"{name} is truncated: shape {shape} needs {expected} bytes of values, it has "
-            f"{found}; delete it and download it again"
+        raise i18n.error(
+            IDXError, "errors.idx_truncated_read", name=name, shape=shape, expected=expected,
+            found=found,
         )
     extra = stream.count_rest()
     if extra:

@@ -28,12 +28,12 @@ One module per explanation:
 ``_format.py`` writes numbers, grids and the output-size formula (whose value always comes from
 :mod:`tatamikomi.functional.geometry`); every text comes from :mod:`tatamikomi.i18n`. To add an
 explanation: a module here with an ``explain_*`` function returning an :class:`Explanation`
-(``lines(lang)``), its texts in ``i18n.EXPLAIN``, its name exported below.
+(``_lines()``, said in the language in effect), its texts in the catalogs' ``explain.``
+keys, its name exported below.
 """
 
-from ..i18n import LANGUAGES, localized
 from ._base import Explanation
-from ._format import grid, nested, number, size_formula, size_lines, sum_of_products
+from ._format import MODE_NAMES, grid, nested, number, size_formula, size_lines, sum_of_products
 from .conv import ConvExplanation, ConvStep, explain_conv
 from .flatten import FlattenExplanation, explain_flatten
 from .im2col import Im2colExplanation, explain_im2col
@@ -65,6 +65,5 @@ __all__ = [
     "number",
     "grid",
     "nested",
-    "localized",
-    "LANGUAGES",
+    "MODE_NAMES",
 ]

@@ -4,20 +4,26 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import i18n
 from .._checks import as_array
 
 
 class Explanation:
-    """Shared rendering: ``text(lang)`` joins ``lines(lang)``; ``str()`` is the English text."""
+    """Shared rendering: ``text(lang)`` joins ``lines(lang)``, each in ``lang`` (default: the
+    language in effect, :func:`tatamikomi.i18n.use`); ``str()`` is the English text."""
 
-    def lines(self, lang: str = "en") -> list[str]:  # pragma: no cover - each subclass has one
+    def _lines(self) -> list[str]:  # pragma: no cover - each subclass has one
         raise NotImplementedError
 
-    def text(self, lang: str = "en") -> str:
+    def lines(self, lang: str | None = None) -> list[str]:
+        with i18n.use(lang):
+            return self._lines()
+
+    def text(self, lang: str | None = None) -> str:
         return "\n".join(self.lines(lang))
 
     def __str__(self) -> str:
-        return self.text()
+        return self.text(i18n.SOURCE_LANGUAGE)
 
 
 def as_image(x, name: str, default) -> np.ndarray:

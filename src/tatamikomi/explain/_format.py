@@ -8,6 +8,9 @@ import numpy as np
 from .. import i18n
 from ..functional.geometry import Window2d
 
+#: the pooling modes as the explanations name them
+MODE_NAMES = {"max": "explain.max", "avg": "explain.avg"}
+
 
 def is_whole(values) -> bool:
     values = np.asarray(values, dtype=np.float64)
@@ -49,13 +52,13 @@ def sum_of_products(window, kernel) -> str:
     return "+".join(f"{factor(a)}x{factor(b)}" for a, b in zip(np.ravel(window), np.ravel(kernel)))
 
 
-def channel_grids(array, m) -> list[str]:
+def channel_grids(array) -> list[str]:
     """(C, H, W) as grids, each under its channel's label when there are several."""
     if len(array) == 1:
         return [grid(array[0])]
     out = []
     for c, channel in enumerate(array):
-        out += [m["channel"].format(c), grid(channel, "      ")]
+        out += [i18n.text("explain.channel", c), grid(channel, "      ")]
     return out
 
 
@@ -67,25 +70,27 @@ def hw(shape) -> str:
     return "x".join(str(s) for s in shape)
 
 
-def image_label(shape, m) -> str:
+def image_label(shape) -> str:
     """(1, 4, 4) -> "4x4"; (3, 7, 7) -> "3 channels of 7x7"."""
-    return hw(shape[1:]) if shape[0] == 1 else m["image"].format(c=shape[0], hw=hw(shape[1:]))
+    return (
+        hw(shape[1:]) if shape[0] == 1 else i18n.text("explain.image", c=shape[0], hw=hw(shape[1:]))
+    )
 
 
-def pad_text(pads, m) -> str:
+def pad_text(pads) -> str:
     top, bottom, left, right = pads
     if top == bottom == left == right:
         return str(top)
-    return m["pads"].format(top=top, bottom=bottom, left=left, right=right)
+    return i18n.text("explain.pads", top=top, bottom=bottom, left=left, right=right)
 
 
 def stride_text(stride) -> str:
     return str(stride[0]) if stride[0] == stride[1] else f"{stride[0]}x{stride[1]}"
 
 
-def steps_text(stride, m) -> str:
+def steps_text(stride) -> str:
     s = stride[0] if stride[0] == stride[1] else f"({stride[0]}, {stride[1]})"
-    return m["step1"] if s == 1 else m["stepn"].format(s)
+    return i18n.text("explain.steps", count=s)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -100,14 +105,12 @@ def size_formula(
     dilation: int,
     out: int,
     axis: str,
-    lang: str = "en",
 ) -> str:
     """The lecture's formula with the numbers filled in, e.g.
     ``OH = (H + 2P - FH) / S + 1 = (4 + 2*1 - 3) / 1 + 1 = 4``; ``out`` is the size computed by
     :func:`~tatamikomi.functional.geometry.conv_output_size`. A division that is not exact is
     shown rounded down, ``⌊(4 + 2*0 - 3) / 2⌋ + 1 = 0 + 1 = 1  (1/2 rounded down)`` (or up, with
     ``ceil_mode``)."""
-    m = i18n.table("explain", lang)
     big, small = ("H", "FH") if axis == "h" else ("W", "FW")
     before, after = pads
     if before == after:
@@ -124,14 +127,14 @@ def size_formula(
     quotient = out - 1  # the division as geometry rounded it (down, or up with ceil_mode)
     if quotient * stride == numerator:
         return f"{formula}{numbers} + 1 = {out}"
-    left, right, key = ("⌊", "⌋", "rounded_down")
+    left, right, key = ("⌊", "⌋", "explain.rounded_down")
     if quotient * stride > numerator:
-        left, right, key = ("⌈", "⌉", "rounded_up")
-    note = m[key].format(numerator=numerator, stride=stride)
+        left, right, key = ("⌈", "⌉", "explain.rounded_up")
+    note = i18n.text(key, numerator=numerator, stride=stride)
     return f"{formula}{left}{numbers}{right} + 1 = {quotient} + 1 = {out}{note}"
 
 
-def size_lines(window: Window2d, lang: str = "en") -> list[str]:
+def size_lines(window: Window2d) -> list[str]:
     """The formula for OH and OW of one window geometry."""
     top, bottom, left, right = window.pads
     return [
@@ -143,7 +146,6 @@ def size_lines(window: Window2d, lang: str = "en") -> list[str]:
             window.dilation[axis],
             window.out_hw[axis],
             name,
-            lang,
         )
         for axis, pads, name in ((0, (top, bottom), "h"), (1, (left, right), "w"))
     ]

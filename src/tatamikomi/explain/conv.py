@@ -68,18 +68,21 @@ class ConvStep:
     bias: float
     value: float
 
-    def products(self, channel: int | None = None, lang: str = "en") -> str:
+    def products(self, channel: int | None = None, lang: str | None = None) -> str:
         """The sum of products as the slides write it, with its value (``... = 12``), and the
         bias added after it (``... = 12, 12 + 3 = 15``).
 
         With several channels and no ``channel``, the channels' sums and the bias are added."""
+        with i18n.use(lang):
+            return self._products(channel)
+
+    def _products(self, channel):
         if channel is not None or len(self.window) == 1:
             c = channel or 0
             text = f"{sum_of_products(self.window[c], self.filter[c])} = "
             if channel is None and self.bias:
                 return text + i18n.text(
                     "explain.bias_sum",
-                    lang,
                     sum=number(self.channel_sums[0]),
                     bias=factor(self.bias),
                     value=number(self.value),
@@ -107,68 +110,78 @@ class ConvExplanation(Explanation):
     output: np.ndarray
     steps: list[ConvStep] = field(repr=False)
 
-    def lines(self, lang: str = "en") -> list[str]:
-        m = i18n.table("explain", lang)
+    def _lines(self) -> list[str]:
         fn, c, fh, fw = self.filters.shape
         pads, stride = self.window.pads, self.window.stride
-        bias = m["bias"].format(", ".join(number(b) for b in self.bias)) if self.bias.any() else ""
+        bias = (
+            i18n.text("explain.bias", ", ".join(number(b) for b in self.bias))
+            if self.bias.any()
+            else ""
+        )
         out = [
-            m["conv_title"].format(
-                input=image_label(self.x.shape, m),
-                filter=image_label((c, fh, fw), m) if fn == 1 else str(self.filters.shape),
+            i18n.text(
+                "explain.conv_title",
+                input=image_label(self.x.shape),
+                filter=image_label((c, fh, fw)) if fn == 1 else str(self.filters.shape),
                 stride=stride_text(stride),
-                pad=pad_text(pads, m),
+                pad=pad_text(pads),
                 bias=bias,
             ),
-            m["input"].format(image_label(self.x.shape, m)),
+            i18n.text("explain.input", image_label(self.x.shape)),
         ]
-        out += channel_grids(self.x, m)
+        out += channel_grids(self.x)
         for k in range(fn):
             title = (
-                m["filter"].format(image_label((c, fh, fw), m))
+                i18n.text("explain.filter", image_label((c, fh, fw)))
                 if fn == 1
-                else m["filter_k"].format(k=k, n=fn, shape=image_label((c, fh, fw), m))
+                else i18n.text("explain.filter_k", k=k, n=fn, shape=image_label((c, fh, fw)))
             )
             out.append(title)
-            out += channel_grids(self.filters[k], m)
+            out += channel_grids(self.filters[k])
         if any(pads):
-            out.append(m["padded"].format(pad=pad_text(pads, m), shape=hw(self.padded.shape[1:])))
-            out += channel_grids(self.padded, m)
-        out.append(m["size"].format(what=m["the_filter"]))
-        out += ["  " + line for line in size_lines(self.window, lang)]
-        slide = m["slide_bias"] if self.bias.any() else m["slide"]
-        out += [slide.format(fh=fh, fw=fw, step=steps_text(stride, m)), m["positions"]]
+            out.append(
+                i18n.text("explain.padded", pad=pad_text(pads), shape=hw(self.padded.shape[1:]))
+            )
+            out += channel_grids(self.padded)
+        out.append(i18n.text("explain.size", what=i18n.text("explain.the_filter")))
+        out += ["  " + line for line in size_lines(self.window)]
+        slide = "explain.slide_bias" if self.bias.any() else "explain.slide"
+        out += [
+            i18n.text(slide, fh=fh, fw=fw, step=steps_text(stride)),
+            i18n.text("explain.positions"),
+        ]
         if c > 1:
-            out.append(m["channels"].format(c=c, fh=fh, fw=fw))
+            out.append(i18n.text("explain.channels", c=c, fh=fh, fw=fw))
         for step in self.steps:
             prefix = f"  ({step.position[0]},{step.position[1]})"
             if fn > 1:
                 prefix = f"  [{step.filter_index}]" + prefix[1:]
             if c == 1:
-                out.append(f"{prefix}: {step.products(lang=lang)}")
+                out.append(f"{prefix}: {step.products()}")
                 continue
             out.append(f"{prefix}:")
             for ch in range(c):
                 out.append(
-                    m["channel_sum"].format(
+                    i18n.text(
+                        "explain.channel_sum",
                         c=ch,
                         terms=sum_of_products(step.window[ch], step.filter[ch]),
                         value=number(step.channel_sums[ch]),
                     )
                 )
-            total = m["total_bias" if step.bias else "total"]
+            total = "explain.total_bias" if step.bias else "explain.total"
             out.append(
-                total.format(terms=step.products().split(" = ")[0], value=number(step.value))
+                i18n.text(total, terms=step.products().split(" = ")[0], value=number(step.value))
             )
         oh, ow = self.window.out_hw
         for k in range(fn):
-            key = "output" if fn == 1 else "output_k"
-            out.append(m[key].format(k=k, shape=hw((oh, ow)), nested=nested(self.output[k])))
+            key = "explain.output" if fn == 1 else "explain.output_k"
+            out.append(i18n.text(key, k=k, shape=hw((oh, ow)), nested=nested(self.output[k])))
             out.append(grid(self.output[k]))
         if fn > 1:
-            out.append(m["filters"].format(n=fn, shape=self.output.shape))
+            out.append(i18n.text("explain.filters", n=fn, shape=self.output.shape))
         if not is_whole(self.padded) or not is_whole(self.filters):
-            out.append(m["rounded"])
+            out.append(i18n.text("explain.rounded"))
         return out
 
 

@@ -18,6 +18,13 @@ NEIGHBOURS = (
     ("flat_diagonal", (0, 1, 1)),
     ("flat_channel", (1, 0, 0)),
 )
+#: what each neighbour's line says
+_NEIGHBOUR_TEXTS = {
+    "flat_right": "explain.flat_right",
+    "flat_below": "explain.flat_below",
+    "flat_diagonal": "explain.flat_diagonal",
+    "flat_channel": "explain.flat_channel",
+}
 
 
 @dataclass(frozen=True)
@@ -37,30 +44,38 @@ class FlattenExplanation(Explanation):
     filter_size: int
     conv_shape: tuple[int, int]
 
-    def lines(self, lang: str = "en") -> list[str]:
-        m = i18n.table("explain", lang)
+    def _lines(self) -> list[str]:
         c, h, w = self.input_shape
         size = c * h * w
         where = self._where
         out = [
-            m["flat_title"].format(shape=self.input_shape, terms=f"{c}*{h}*{w}", size=size),
-            m["flat_pixels"].format(axes=m["flat_axes_c" if c > 1 else "flat_axes"], at=where()),
-            "  " + m["flat_at"].format(at=where(self.pixel), index=self.index),
+            i18n.text(
+                "explain.flat_title", shape=self.input_shape, terms=f"{c}*{h}*{w}", size=size
+            ),
+            i18n.text(
+                "explain.flat_pixels",
+                axes=i18n.text("explain.flat_axes_c" if c > 1 else "explain.flat_axes"),
+                at=where(),
+            ),
+            "  " + i18n.text("explain.flat_at", at=where(self.pixel), index=self.index),
         ]
         for name, pixel, index in self.neighbours:
-            line = m["flat_at"].format(at=where(pixel), index=index)
+            line = i18n.text("explain.flat_at", at=where(pixel), index=index)
             gap = index - self.index
-            out.append(f"  {line}: " + m[name].format(gap=gap, w=w, hw=h * w))
+            out.append(f"  {line}: " + i18n.text(_NEIGHBOUR_TEXTS[name], gap=gap, w=w, hw=h * w))
         below = next((p for name, p, _ in self.neighbours if name == "flat_below"), None)
         out.append(
-            m["flat_lost"].format(size=size, a=where(self.pixel), b=where(below))
+            i18n.text("explain.flat_lost", size=size, a=where(self.pixel), b=where(below))
             if below is not None
-            else m["flat_lost_row"].format(size=size)
+            else i18n.text("explain.flat_lost_row", size=size)
         )
         k = self.filter_size
         out.append(
-            m["flat_conv"].format(
-                shape=self.input_shape, k=k, out=f"(FN, {self.conv_shape[0]}, {self.conv_shape[1]})"
+            i18n.text(
+                "explain.flat_conv",
+                shape=self.input_shape,
+                k=k,
+                out=f"(FN, {self.conv_shape[0]}, {self.conv_shape[1]})",
             )
         )
         return out
@@ -82,14 +97,14 @@ def explain_flatten(input_shape=(1, 28, 28), pixel=None, *, filter_size=5) -> Fl
     if len(shape) == 2:
         shape = (1, *shape)
     if len(shape) != 3 or min(shape) < 1:
-        raise i18n.error(ValueError, "input_shape_chw", shape=input_shape)
+        raise i18n.error(ValueError, "errors.input_shape_chw", shape=input_shape)
     c, h, w = shape
     pixel = (h // 2, w // 2) if pixel is None else tuple(int(p) for p in pixel)
     if len(pixel) == 2:
         pixel = (0, *pixel)
     if len(pixel) != 3 or not all(0 <= p < s for p, s in zip(pixel, shape)):
         given = pixel[1:] if len(pixel) == 3 and c == 1 else pixel
-        raise i18n.error(ValueError, "pixel_inside", shape=shape, pixel=given)
+        raise i18n.error(ValueError, "errors.pixel_inside", shape=shape, pixel=given)
     flatten = Flatten()
 
     def flat_index(at) -> int:

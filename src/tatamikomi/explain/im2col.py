@@ -28,38 +28,39 @@ class Im2colExplanation(Explanation):
     max_rows: int = 12
     max_cols: int = 12
 
-    def lines(self, lang: str = "en") -> list[str]:
-        m = i18n.table("explain", lang)
+    def _lines(self) -> list[str]:
         n, c = self.x.shape[:2]
         (fh, fw), (oh, ow) = self.window.kernel, self.window.out_hw
         rows, cols = self.col.shape
         out = [
-            m["im2col_title"].format(
+            i18n.text("explain.im2col_title",
                 shape=self.x.shape,
                 fh=fh,
                 fw=fw,
                 stride=stride_text(self.window.stride),
-                pad=pad_text(self.window.pads, m),
+                pad=pad_text(self.window.pads),
             ),
-            m["size"].format(what=m["the_filter"]),
+            i18n.text("explain.size", what=i18n.text("explain.the_filter")),
         ]
-        out += ["  " + line for line in size_lines(self.window, lang)]
+        out += ["  " + line for line in size_lines(self.window)]
         out += [
-            m["im2col_rows"].format(n=n, oh=oh, ow=ow, rows=rows),
-            m["im2col_cols"].format(c=c, fh=fh, fw=fw, cols=cols),
-            m["im2col_shape"].format(rows=rows, cols=cols),
+            i18n.text("explain.im2col_rows", n=n, oh=oh, ow=ow, rows=rows),
+            i18n.text("explain.im2col_cols", c=c, fh=fh, fw=fw, cols=cols),
+            i18n.text("explain.im2col_shape", rows=rows, cols=cols),
         ]
         for ch in range(c):
             start = ch * fh * fw
             out.append(
                 "  "
-                + m["im2col_columns"].format(
+                + i18n.text("explain.im2col_columns",
                     start=start, end=start + fh * fw - 1, c=ch, i=fh - 1, j=fw - 1
                 )
             )
-        out.append(m["im2col_matrix"])
+        out.append(i18n.text("explain.im2col_matrix"))
         shown = self.col[: self.max_rows, : self.max_cols]
-        labels = [m["row"].format(n=a, i=b, j=d) for a, b, d in self.row_windows[: len(shown)]]
+        labels = [
+            i18n.text("explain.row", n=a, i=b, j=d) for a, b, d in self.row_windows[: len(shown)]
+        ]
         label_width = max(len(label) for label in labels)
         cells = [[number(v) for v in row] for row in shown]
         width = max(len(cell) for row in cells for cell in row)
@@ -71,12 +72,13 @@ class Im2colExplanation(Explanation):
                 + more
             )
         if rows > len(shown):
-            out.append(m["im2col_more"].format(rows - len(shown)))
+            out.append(i18n.text("explain.im2col_more", rows - len(shown)))
         if cols > self.max_cols:
-            out.append("  " + m["im2col_more_cols"].format(shown=self.max_cols, cols=cols))
-        out.append(m["im2col_product"].format(rows=rows, cols=cols, n=n, oh=oh, ow=ow))
+            out.append("  " + i18n.text("explain.im2col_more_cols", shown=self.max_cols, cols=cols))
+        out.append(i18n.text("explain.im2col_product", rows=rows, cols=cols, n=n, oh=oh, ow=ow))
         out.append(
-            m["im2col_memory"].format(
+            i18n.text(
+                "explain.im2col_memory",
                 rows=rows,
                 cols=cols,
                 col_size=self.col.size,
@@ -104,7 +106,7 @@ def explain_im2col(
             filter_h, filter_w = lecture.IM2COL_FILTER
     if isinstance(x, tuple) and all(isinstance(s, (int, np.integer)) for s in x):
         if len(x) != 4 or min(x) < 1:
-            raise i18n.error(ValueError, "batch_shape", shape=x)
+            raise i18n.error(ValueError, "errors.batch_shape", shape=x)
         x = np.round(np.random.default_rng(0).random(x), 2)
     x = as_array(x, "input")
     if x.ndim == 2:

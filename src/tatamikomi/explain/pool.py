@@ -11,7 +11,17 @@ from .. import i18n, lecture
 from .._checks import non_negative_pair, positive_pair
 from ..functional.geometry import Window2d, window2d
 from ._base import Explanation, as_image
-from ._format import channel_grids, factor, grid, hw, image_label, nested, number, pad_text
+from ._format import (
+    MODE_NAMES,
+    channel_grids,
+    factor,
+    grid,
+    hw,
+    image_label,
+    nested,
+    number,
+    pad_text,
+)
 from ._format import size_lines, steps_text, stride_text
 
 
@@ -44,36 +54,39 @@ class PoolExplanation(Explanation):
     output: np.ndarray
     steps: list[PoolStep] = field(repr=False)
 
-    def lines(self, lang: str = "en") -> list[str]:
-        m = i18n.table("explain", lang)
+    def _lines(self) -> list[str]:
         c = len(self.x)
         (ph, pw), pads = self.window.kernel, self.window.pads
         out = [
-            m["pool_title"].format(
-                mode=m[self.mode],
+            i18n.text(
+                "explain.pool_title",
+                mode=i18n.text(MODE_NAMES[self.mode]),
                 window=hw((ph, pw)),
                 stride=stride_text(self.window.stride),
-                pad=pad_text(pads, m),
-                input=image_label(self.x.shape, m),
+                pad=pad_text(pads),
+                input=image_label(self.x.shape),
             ),
-            m["input"].format(image_label(self.x.shape, m)),
+            i18n.text("explain.input", image_label(self.x.shape)),
         ]
-        out += channel_grids(self.x, m)
+        out += channel_grids(self.x)
         if any(pads):
-            key = "pool_padded_max" if self.mode == "max" else "pool_padded_avg"
-            out.append(m[key].format(pad=pad_text(pads, m), shape=hw(self.padded.shape[1:])))
-            out += channel_grids(self.padded, m)
-        out.append(m["size"].format(what=m["the_window"]))
-        out += ["  " + line for line in size_lines(self.window, lang)]
+            key = "explain.pool_padded_max" if self.mode == "max" else "explain.pool_padded_avg"
+            out.append(i18n.text(key, pad=pad_text(pads), shape=hw(self.padded.shape[1:])))
+            out += channel_grids(self.padded)
+        out.append(i18n.text("explain.size", what=i18n.text("explain.the_window")))
+        out += ["  " + line for line in size_lines(self.window)]
         out.append(
-            m["pool_slide"].format(
+            i18n.text(
+                "explain.pool_slide",
                 ph=ph,
                 pw=pw,
-                step=steps_text(self.window.stride, m),
-                what=m["the_max"] if self.mode == "max" else m["the_mean"],
+                step=steps_text(self.window.stride),
+                what=i18n.text("explain.the_max")
+                if self.mode == "max"
+                else i18n.text("explain.the_mean"),
             )
         )
-        out.append(m["positions"])
+        out.append(i18n.text("explain.positions"))
         for step in self.steps:
             where = f"({step.position[0]},{step.position[1]})"
             if c > 1:
@@ -81,10 +94,10 @@ class PoolExplanation(Explanation):
             out.append(f"  {where}: {step.formula(self.mode)}")
         shape = hw(self.window.out_hw)
         for ch in range(c):
-            key = "output" if c == 1 else "output_c"
-            out += [m[key].format(k=ch, shape=shape, nested=nested(self.output[ch]))]
+            key = "explain.output" if c == 1 else "explain.output_c"
+            out += [i18n.text(key, k=ch, shape=shape, nested=nested(self.output[ch]))]
             out.append(grid(self.output[ch]))
-        out.append(m["pool_note"].format(c=c))
+        out.append(i18n.text("explain.pool_note", c=c))
         return out
 
 

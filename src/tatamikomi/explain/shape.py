@@ -8,58 +8,81 @@ import numpy as np
 
 from .. import i18n
 from ._base import Explanation
-from ._format import pad_text, size_lines, stride_text
+from ._format import MODE_NAMES, pad_text, size_lines, stride_text
 
 
-def describe_layer(layer, shape_in, shape_out, lang: str = "en") -> tuple[str, tuple[str, ...]]:
+def describe_layer(
+    layer, shape_in, shape_out, lang: str | None = None
+) -> tuple[str, tuple[str, ...]]:
     """What ``layer`` is (a short title) and why it turns ``shape_in`` into ``shape_out`` (notes
     with the formulas), for one example (no batch axis).
 
     It asks the layer: its ``kind`` and, for a sliding window the layer's own
     ``window()`` (from :mod:`tatamikomi.functional.geometry`), so no size is worked out twice.
     """
-    m = i18n.table("explain", lang)
+    with i18n.use(lang):
+        return _describe(layer, shape_in)
+
+
+def _describe(layer, shape_in) -> tuple[str, tuple[str, ...]]:
     if layer.kind == "conv":
         fn, c, fh, fw = layer.W.shape
         window = layer.window(shape_in[1:])
-        kind = m["conv_layer"].format(
+        kind = i18n.text(
+            "explain.conv_layer",
             filters=fn,
             c=c,
             fh=fh,
             fw=fw,
             stride=stride_text(window.stride),
-            pad=pad_text(window.pads, m),
+            pad=pad_text(window.pads),
         )
-        return kind, (*size_lines(window, lang), m["conv_channels"].format(fn))
+        return kind, (*size_lines(window), i18n.text("explain.conv_channels", fn))
     if layer.kind == "pool":
         window = layer.window(shape_in[1:])
-        kind = m["pool_layer"].format(
-            mode=m[layer.mode],
+        kind = i18n.text(
+            "explain.pool_layer",
+            mode=i18n.text(MODE_NAMES[layer.mode]),
             ph=layer.pool[0],
             pw=layer.pool[1],
             stride=stride_text(window.stride),
-            pad=pad_text(window.pads, m),
+            pad=pad_text(window.pads),
         )
-        return kind, (*size_lines(window, lang), m["pool_channels"].format(shape_in[0]))
+        return kind, (*size_lines(window), i18n.text("explain.pool_channels", shape_in[0]))
     flat = "*".join(map(str, shape_in)) + f" = {int(np.prod(shape_in))}"
     if layer.kind == "affine":
         n_in, n_out = layer.W.shape
         if len(shape_in) > 1:
-            text = m["affine_flat"].format(shape=shape_in, size=flat, n_in=n_in, n_out=n_out)
+            text = i18n.text(
+                "explain.affine_flat", shape=shape_in, size=flat, n_in=n_in, n_out=n_out
+            )
         else:
-            text = m["affine"].format(n_in=n_in, n_out=n_out)
-        return _name(layer, lang), (text,)
+            text = i18n.text("explain.affine", n_in=n_in, n_out=n_out)
+        return _name(layer), (text,)
     if layer.kind == "reshape":
-        return _name(layer, lang), (m["flatten"].format(shape=shape_in, size=flat),)
+        return _name(layer), (i18n.text("explain.flatten", shape=shape_in, size=flat),)
     if layer.kind == "global_pool":
-        return _name(layer, lang), (m["gap"].format(shape=shape_in, c=shape_in[0]),)
-    return _name(layer, lang), (m["unchanged"],)
+        return _name(layer), (i18n.text("explain.gap", shape=shape_in, c=shape_in[0]),)
+    return _name(layer), (i18n.text("explain.unchanged"),)
 
 
-def _name(layer, lang: str) -> str:
+def _name(layer) -> str:
     """The layer's type as the explanations call it (ReLU, ドロップアウト...)."""
     name = type(layer).__name__
-    return i18n.table("layer_names", lang).get(name, name)
+    return i18n.text(_LAYER_NAMES[name]) if name in _LAYER_NAMES else name
+
+
+#: the layer types the explanations call by another name (ドロップアウト...)
+_LAYER_NAMES = {
+    "Affine": "layer_names.Affine",
+    "Flatten": "layer_names.Flatten",
+    "GlobalAveragePooling": "layer_names.GlobalAveragePooling",
+    "Relu": "layer_names.Relu",
+    "Sigmoid": "layer_names.Sigmoid",
+    "Tanh": "layer_names.Tanh",
+    "Dropout": "layer_names.Dropout",
+    "BatchNormalization": "layer_names.BatchNormalization",
+}
 
 
 @dataclass(frozen=True)
@@ -72,12 +95,13 @@ class ShapeStep:
     output_shape: tuple[int, ...]
     last: bool = False
 
-    def describe(self, lang: str = "en") -> tuple[str, tuple[str, ...]]:
+    def describe(self, lang: str | None = None) -> tuple[str, tuple[str, ...]]:
         """What the layer is, and why the shape changes as it does (with the formulas)."""
-        kind, notes = describe_layer(self.layer, self.input_shape, self.output_shape, lang)
-        if self.last and len(self.output_shape) == 1:
-            notes = (*notes, i18n.text("explain.classes", lang, self.output_shape[0]))
-        return kind, notes
+        with i18n.use(lang):
+            kind, notes = _describe(self.layer, self.input_shape)
+            if self.last and len(self.output_shape) == 1:
+                notes = (*notes, i18n.text("explain.classes", self.output_shape[0]))
+            return kind, notes
 
 
 @dataclass(frozen=True)
@@ -89,15 +113,14 @@ class ShapeExplanation(Explanation):
     input_shape: tuple[int, ...]
     steps: list[ShapeStep] = field(repr=False)
 
-    def lines(self, lang: str = "en") -> list[str]:
-        m = i18n.table("explain", lang)
-        out = [m["shape_title"].format(model=self.model, shape=self.input_shape)]
+    def _lines(self) -> list[str]:
+        out = [i18n.text("explain.shape_title", model=self.model, shape=self.input_shape)]
         width = max(len(step.name) for step in self.steps)
         for step in self.steps:
-            kind, notes = step.describe(lang)
+            kind, notes = step.describe()
             out.append(
-                f"  {step.name.ljust(width)}  {kind}: {step.input_shape} {m['arrow']} "
-                f"{step.output_shape}"
+                f"  {step.name.ljust(width)}  {kind}: {step.input_shape} "
+                f"{i18n.text('explain.arrow')} {step.output_shape}"
             )
             out += [f"  {'':{width}}    {note}" for note in notes]
         return out

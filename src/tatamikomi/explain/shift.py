@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import i18n, lecture
 from ._base import Explanation, as_image
-from ._format import channel_grids, hw, image_label, nested, pad_text, stride_text
+from ._format import MODE_NAMES, channel_grids, hw, image_label, nested, pad_text, stride_text
 from .pool import PoolExplanation, explain_pool
 
 
@@ -39,51 +39,69 @@ class ShiftExplanation(Explanation):
     after: PoolExplanation
     same: np.ndarray
 
-    def lines(self, lang: str = "en") -> list[str]:
-        m = i18n.table("explain", lang)
+    def _lines(self) -> list[str]:
         e = self.before
         c = len(e.x)
         out = [
-            m["shift_title"].format(
-                mode=m[e.mode],
+            i18n.text("explain.shift_title",
+                mode=i18n.text(MODE_NAMES[e.mode]),
                 window=hw(e.window.kernel),
                 stride=stride_text(e.window.stride),
-                pad=pad_text(e.window.pads, m),
-                shift=self._shift_text(m),
+                pad=pad_text(e.window.pads),
+                shift=self._shift_text(),
             ),
-            m["input"].format(image_label(e.x.shape, m)),
+            i18n.text("explain.input", image_label(e.x.shape)),
         ]
-        out += channel_grids(e.x, m)
-        out.append(m["shift_input"].format(image_label(e.x.shape, m)))
-        out += channel_grids(self.after.x, m)
-        out.append(m["positions"])
+        out += channel_grids(e.x)
+        out.append(i18n.text("explain.shift_input", image_label(e.x.shape)))
+        out += channel_grids(self.after.x)
+        out.append(i18n.text("explain.positions"))
         for step, moved in zip(e.steps, self.after.steps):
             where = f"({step.position[0]},{step.position[1]})"
             if c > 1:
                 where = f"[{step.channel}]{where}"
-            verdict = m["shift_same" if step.value == moved.value else "shift_changed"]
+            verdict = i18n.text(
+                "explain.shift_same" if step.value == moved.value else "explain.shift_changed"
+            )
             out.append(
-                f"  {where}: {step.formula(e.mode)} {m['arrow']} {moved.formula(e.mode)}: {verdict}"
+                f"  {where}: {step.formula(e.mode)} {i18n.text('explain.arrow')} "
+                f"{moved.formula(e.mode)}: {verdict}"
             )
         for ch in range(c):
             out.append(
-                m["shift_outputs"].format(
-                    before=nested(e.output[ch]), after=nested(self.after.output[ch])
+                i18n.text(
+                    "explain.shift_outputs",
+                    before=nested(e.output[ch]),
+                    after=nested(self.after.output[ch]),
                 )
             )
         absorbed, total = int(self.same.sum()), self.same.size
-        key = "shift_all" if absorbed == total else "shift_none" if absorbed == 0 else "shift_some"
-        out.append(m[key].format(same=absorbed, total=total, changed=total - absorbed))
+        key = (
+            "explain.shift_all"
+            if absorbed == total
+            else "explain.shift_none"
+            if absorbed == 0
+            else "explain.shift_some"
+        )
+        out.append(i18n.text(key, same=absorbed, total=total, changed=total - absorbed))
         return out
 
-    def _shift_text(self, m) -> str:
+    def _shift_text(self) -> str:
         down, right = self.shift
         parts = []
         if right:
-            parts.append(m["shift_right" if right > 0 else "shift_left"].format(abs(right)))
+            parts.append(
+                i18n.text("explain.shift_right" if right > 0 else "explain.shift_left", abs(right))
+            )
         if down:
-            parts.append(m["shift_down" if down > 0 else "shift_up"].format(abs(down)))
-        return m["shift_and"].join(parts) if parts else m["shift_none_given"]
+            parts.append(
+                i18n.text("explain.shift_down" if down > 0 else "explain.shift_up", abs(down))
+            )
+        return (
+            i18n.text("explain.shift_and").join(parts)
+            if parts
+            else i18n.text("explain.shift_none_given")
+        )
 
 
 def explain_shift(x=None, shift=(0, 1), size=2, *, stride=None, mode="max") -> ShiftExplanation:

@@ -18,7 +18,9 @@ MAX_LAYERS = 1000
 def check_layer_count(count: int, where) -> None:
     """Refuse, before they are read one by one, more than :data:`MAX_LAYERS` layers."""
     if count > MAX_LAYERS:
-        raise i18n.error(ValueError, "import_layers", path=where, count=count, limit=MAX_LAYERS)
+        raise i18n.error(
+            ValueError, "errors.import_layers", path=where, count=count, limit=MAX_LAYERS
+        )
 
 
 def spec_type(layer) -> str:

@@ -225,7 +225,7 @@ def export_dtype(dtype=DEFAULT_DTYPE) -> np.dtype:
     except TypeError:
         name = None
     if name not in DTYPES:
-        raise i18n.error(ValueError, "onnx_dtype", dtype=dtype, choices=", ".join(DTYPES))
+        raise i18n.error(ValueError, "errors.onnx_dtype", dtype=dtype, choices=", ".join(DTYPES))
     return np.dtype(name)
 
 
@@ -234,7 +234,7 @@ def to_onnx_model(model, opset: int = DEFAULT_OPSET, softmax: bool = False, *, d
     onnx = _onnx()
     helper = onnx.helper
     if opset < 13:
-        raise i18n.error(ValueError, "opset_old", opset=opset)
+        raise i18n.error(ValueError, "errors.opset_old", opset=opset)
     dtype = export_dtype(dtype)
     graph = _Graph(dtype, opset)
     shapes = _common.input_shapes(model)
@@ -668,7 +668,7 @@ def from_onnx(path, *, input_shape=None, classes=None, preprocess=None):
     onnx = _onnx()
     if isinstance(path, (str, os.PathLike)):
         if not os.path.isfile(path):
-            raise i18n.error(FileNotFoundError, "onnx_missing", path=path)
+            raise i18n.error(FileNotFoundError, "errors.onnx_missing", path=path)
         try:
             proto = onnx.load(os.fspath(path))
         except Exception as error:  # a protobuf DecodeError, or any other unreadable file
@@ -710,7 +710,7 @@ def from_onnx(path, *, input_shape=None, classes=None, preprocess=None):
         for output in filter(None, node.output):
             if output in written:
                 raise i18n.error(
-                    ValueError, "onnx_cycle", node=node.name or "(unnamed)", op=node.op_type,
+                    ValueError, "errors.onnx_cycle", node=node.name or "(unnamed)", op=node.op_type,
                     name=output,
                 )
             written.add(output)

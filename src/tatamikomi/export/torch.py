@@ -440,13 +440,17 @@ def _read_source(source_path):
     size = os.path.getsize(source_path)
     if size > MAX_SOURCE_BYTES:
         raise i18n.error(
-            ValueError, "torch_source_size", path=source_path, size=size, limit=MAX_SOURCE_BYTES
+            ValueError,
+            "errors.torch_source_size",
+            path=source_path,
+            size=size,
+            limit=MAX_SOURCE_BYTES,
         )
     with open(source_path, encoding="utf-8") as f:
         try:
             tree = ast.parse(f.read(), source_path)
         except (SyntaxError, ValueError) as error:
-            raise i18n.error(ValueError, "torch_source_syntax", path=source_path,
+            raise i18n.error(ValueError, "errors.torch_source_syntax", path=source_path,
                              error=str(error).splitlines()[0]) from None  # fmt: skip
     info, modules = {}, []
     for statement in tree.body:
@@ -474,7 +478,7 @@ def _literal(node, source_path):
     try:
         return ast.literal_eval(node)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        raise i18n.error(ValueError, "torch_source_literal", path=source_path,
+        raise i18n.error(ValueError, "errors.torch_source_literal", path=source_path,
                          line=getattr(node, "lineno", "?")) from None  # fmt: skip
 
 
@@ -507,18 +511,20 @@ def _read_state(path):
                         break
         except zipfile.BadZipFile as error:
             if held is not None:  # a zip whose member is damaged (a CRC error...)
-                raise i18n.error(ValueError, "torch_not_state", path=path, error=error) from None
+                raise i18n.error(
+                    ValueError, "errors.torch_not_state", path=path, error=error
+                ) from None
         except (OSError, RuntimeError, EOFError, NotImplementedError) as error:
-            raise i18n.error(ValueError, "torch_not_state", path=path,
+            raise i18n.error(ValueError, "errors.torch_not_state", path=path,
                              error=str(error).splitlines()[0]) from None  # fmt: skip
         if held is not None and held > limit:
-            raise i18n.error(ValueError, "torch_inflated", path=path, size=size, limit=limit)
+            raise i18n.error(ValueError, "errors.torch_inflated", path=path, size=size, limit=limit)
         file.seek(0)
         try:
             state = torch.load(file, weights_only=True, map_location="cpu")
         except Exception as error:  # an unpickling error, or not a torch file
             first = (str(error).strip().splitlines() or [type(error).__name__])[0]
-            raise i18n.error(ValueError, "torch_not_state", path=path, error=first) from None
+            raise i18n.error(ValueError, "errors.torch_not_state", path=path, error=first) from None
     if (
         not isinstance(state, dict)
         or not state
@@ -528,7 +534,10 @@ def _read_state(path):
     declared = sum(int(v.numel()) * v.element_size() for v in state.values())
     if declared > (held if held is not None else size):
         raise i18n.error(
-            ValueError, "torch_declared", path=path, declared=declared,
+            ValueError,
+            "errors.torch_declared",
+            path=path,
+            declared=declared,
             held=held if held is not None else size,
         )
     return state
@@ -541,14 +550,19 @@ def _check_fit(module, state, path, source):
     missing = [k for k in expected if k not in state]
     extra = [k for k in state if k not in expected]
     if missing or extra:
-        key = "torch_missing_keys" if missing else "torch_extra_keys"
+        key = "errors.torch_missing_keys" if missing else "errors.torch_extra_keys"
         names = ", ".join((missing or extra)[:3]) + (", ..." if len(missing or extra) > 3 else "")
         raise i18n.error(ValueError, key, path=path, source=source, names=names)
     for key, value in expected.items():
         if tuple(value.shape) != tuple(state[key].shape):
             raise i18n.error(
-                ValueError, "torch_shape", path=path, source=source, name=key,
-                declared=tuple(value.shape), held=tuple(state[key].shape),
+                ValueError,
+                "errors.torch_shape",
+                path=path,
+                source=source,
+                name=key,
+                declared=tuple(value.shape),
+                held=tuple(state[key].shape),
             )
 
 
@@ -563,7 +577,7 @@ def load_torch(path, *, module=None):
     torch = _torch()
     path = os.fspath(path)
     if not os.path.isfile(path):
-        raise i18n.error(FileNotFoundError, "torch_missing", path=path)
+        raise i18n.error(FileNotFoundError, "errors.torch_missing", path=path)
     state = _read_state(path)
     info = {}
     if module is None:

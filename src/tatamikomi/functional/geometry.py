@@ -59,8 +59,8 @@ def conv_output_size(
             else ""
         )
         raise i18n.error(
-            ValueError, "window_too_big", size=filter_size, dilated=dilated, input=input_size,
-            before=before, after=after, padded=input_size + before + after,
+            ValueError, "errors.window_too_big", size=filter_size, dilated=dilated,
+            input=input_size, before=before, after=after, padded=input_size + before + after,
         )  # fmt: skip
     if not ceil_mode:
         return room // stride + 1

@@ -57,12 +57,16 @@ def pool_window(input_hw, kernel_size, stride, padding, dilation, ceil_mode) -> 
     window = window2d(tuple(input_hw), kernel_size, stride, padding, dilation, ceil_mode)
     (kh, kw), (top, _, left, _) = window.kernel, window.pads
     if top > kh // 2 or left > kw // 2:
-        raise i18n.error(ValueError, "pool_padding", top=top, left=left, kh=kh, kw=kw)
+        raise i18n.error(ValueError, "errors.pool_padding", top=top, left=left, kh=kh, kw=kw)
     for axis, name in ((0, i18n.Said("errors.along_rows")), (1, i18n.Said("errors.along_columns"))):
         if not _every_window_touches_input(window, axis):
             raise i18n.error(
-                ValueError, "pool_only_padding", dilation=window.dilation, padding=(top, left),
-                along=name, input=window.input_hw,
+                ValueError,
+                "errors.pool_only_padding",
+                dilation=window.dilation,
+                padding=(top, left),
+                along=name,
+                input=window.input_hw,
             )
     return window
 

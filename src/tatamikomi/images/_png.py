@@ -53,7 +53,7 @@ def read_chunks(data: bytes) -> tuple[dict, bytes]:
         length, kind = struct.unpack(">I4s", data[position : position + 8])
         body = data[position + 8 : position + 8 + length]
         if len(body) < length:
-            raise i18n.error(PNGError, "png_truncated")
+            raise i18n.error(PNGError, "errors.png_truncated")
         if kind == b"IDAT":
             idat.append(body)
         else:
@@ -62,9 +62,9 @@ def read_chunks(data: bytes) -> tuple[dict, bytes]:
         if kind == b"IEND":
             break
     if b"IHDR" not in chunks or not idat:
-        raise i18n.error(PNGError, "png_no_data")
+        raise i18n.error(PNGError, "errors.png_no_data")
     if len(chunks[b"IHDR"]) != 13:
-        raise i18n.error(PNGError, "png_header")
+        raise i18n.error(PNGError, "errors.png_header")
     return chunks, b"".join(idat)
 
 
@@ -82,9 +82,9 @@ def _inflate(compressed: bytes, needed: int) -> np.ndarray:
             filled += len(piece)
             pending = inflater.unconsumed_tail
     except zlib.error as error:
-        raise i18n.error(PNGError, "png_data_damaged", error=error) from None
+        raise i18n.error(PNGError, "errors.png_data_damaged", error=error) from None
     if filled < needed:
-        raise i18n.error(PNGError, "png_data_truncated", got=filled, needed=needed)
+        raise i18n.error(PNGError, "errors.png_data_truncated", got=filled, needed=needed)
     return out
 
 
@@ -113,7 +113,12 @@ def unfilter(raw: np.ndarray, height: int, stride: int, bpp: int, max_steps=None
     steps = sum(width + len(kinds[top : top + BAND]) for top, s in zip(bands, slow) if s)
     if max_steps is not None and steps > max_steps:
         raise i18n.error(
-            PNGError, "png_filter_work", width=width, height=height, steps=steps, limit=max_steps
+            PNGError,
+            "errors.png_filter_work",
+            width=width,
+            height=height,
+            steps=steps,
+            limit=max_steps,
         )
     out = rows[:, 1:]
     previous = np.zeros(stride, np.uint8)
@@ -226,7 +231,11 @@ def _samples(rows: np.ndarray, width: int, depth: int, channels: int) -> np.ndar
 
 
 def decode(
-    data: bytes, max_pixels: int | None, *, max_work: int | None = None, after: int = 0,
+    data: bytes,
+    max_pixels: int | None,
+    *,
+    max_work: int | None = None,
+    after: int = 0,
     max_steps: int | None = None,
 ) -> np.ndarray:
     """A PNG image: (H, W) grey or (H, W, C) with C = 2, 3 or 4, values in [0, 255] (uint8;
@@ -315,10 +324,14 @@ def _to_levels(samples: np.ndarray, colour: int, depth: int, chunks: dict) -> np
 def check_size(width: int, height: int, max_pixels: int | None) -> None:
     """Refuse an empty image, or one over ``max_pixels`` (None: no limit), before allocating."""
     if width <= 0 or height <= 0:
-        raise i18n.error(PNGError, "image_no_pixels", width=width, height=height)
+        raise i18n.error(PNGError, "errors.image_no_pixels", width=width, height=height)
     if max_pixels is not None and width * height > max_pixels:
         raise i18n.error(
-            PNGError, "image_too_big", width=width, height=height, pixels=width * height,
+            PNGError,
+            "errors.image_too_big",
+            width=width,
+            height=height,
+            pixels=width * height,
             limit=max_pixels,
         )
 
@@ -332,8 +345,13 @@ def check_work(
     needed = width * height * per_pixel + extra + FIXED_WORK
     if max_work is not None and needed > max_work:
         raise i18n.error(
-            PNGError, "image_too_much_work", width=width, height=height, kind=kind,
-            needed=-(-int(needed) // 2**20), limit=max_work // 2**20,
+            PNGError,
+            "errors.image_too_much_work",
+            width=width,
+            height=height,
+            kind=kind,
+            needed=-(-int(needed) // 2**20),
+            limit=max_work // 2**20,
         )
 
 

@@ -106,7 +106,7 @@ def digit_ink(image: np.ndarray) -> np.ndarray:
         sign = 1.0 if brightest >= darkest else -1.0
     contrast = max(darkest, brightest)
     if contrast < max(12.0, 6 * noise):
-        raise i18n.error(ImageError, "image_blank_hint")
+        raise i18n.error(ImageError, "errors.image_blank_hint")
     # 3. the background again, now without the ink, and divided away (uneven light)
     first = sign * residual > max(otsu_threshold(sign * residual), 4 * noise)
     paper = ~dilate(first, max(1, radius // 8))
@@ -124,15 +124,15 @@ def digit_ink(image: np.ndarray) -> np.ndarray:
         mask &= ~ruled
     labels, count = label_components(mask)
     if count == 0:
-        raise i18n.error(ImageError, "image_blank")
+        raise i18n.error(ImageError, "errors.image_blank")
     keep = _digit_components(labels, count)
     chosen = np.isin(labels, keep)
     rows, cols = np.flatnonzero(chosen.any(axis=1)), np.flatnonzero(chosen.any(axis=0))
     if max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1 < 3:
-        raise i18n.error(ImageError, "image_specks")
+        raise i18n.error(ImageError, "errors.image_specks")
     full = np.quantile(strength[chosen], FULL_INK)
     if full < MIN_INK:
-        raise i18n.error(ImageError, "image_faint", full=full)
+        raise i18n.error(ImageError, "errors.image_faint", full=full)
     # soft edges: ink from half the threshold up, within a pixel or two of the chosen strokes
     floor = threshold * FLOOR
     ink = np.clip((strength - floor) / max(full - floor, 1e-9), 0, 1)
@@ -329,7 +329,7 @@ def prepare_image(
     try:
         return to_mnist(image, size, box)
     except ImageError as error:
-        raise i18n.error(ImageError, "in_file", path=os.fspath(path), error=error) from None
+        raise i18n.error(ImageError, "errors.in_file", path=os.fspath(path), error=error) from None
 
 
 def confidence(probabilities) -> tuple[int, float]:

@@ -22,15 +22,15 @@ class ImageError(ValueError):
 def check_pixels(image: np.ndarray) -> np.ndarray:
     """``image`` if its values are finite numbers in [0, 255]; else :class:`ImageError`."""
     if image.dtype.kind not in "fiub":
-        raise i18n.error(ImageError, "image_dtype", dtype=image.dtype)
+        raise i18n.error(ImageError, "errors.image_dtype", dtype=image.dtype)
     if image.size == 0:
-        raise i18n.error(ImageError, "image_empty", shape=image.shape)
+        raise i18n.error(ImageError, "errors.image_empty", shape=image.shape)
     if image.dtype.kind == "f" and not np.isfinite(image).all():
         bad = int(np.size(image) - np.isfinite(image).sum())
-        raise i18n.error(ImageError, "image_not_finite", bad=bad)
+        raise i18n.error(ImageError, "errors.image_not_finite", bad=bad)
     low, high = image.min(), image.max()
     if low < 0 or high > 255:
-        raise i18n.error(ImageError, "image_range", low=exact(low), high=exact(high))
+        raise i18n.error(ImageError, "errors.image_range", low=exact(low), high=exact(high))
     return image
 
 
@@ -51,9 +51,9 @@ def grey(image: np.ndarray) -> np.ndarray:
     if image.ndim == 3:
         channels = image.shape[2]
         if channels not in (1, 2, 3, 4):
-            raise i18n.error(ImageError, "image_channels", shape=image.shape)
+            raise i18n.error(ImageError, "errors.image_channels", shape=image.shape)
     if image.ndim not in (2, 3) or image.size == 0:
-        raise i18n.error(ImageError, "image_2d", shape=image.shape)
+        raise i18n.error(ImageError, "errors.image_2d", shape=image.shape)
     check_pixels(image)
     if image.ndim == 2:
         return image.astype(np.float64, copy=False)
@@ -81,7 +81,7 @@ def _grey_shrunk(image: np.ndarray) -> np.ndarray:
     if image.ndim == 3 and image.shape[0] == 1:
         image = image[0]
     if image.ndim not in (2, 3) or image.size == 0:
-        raise i18n.error(ImageError, "image_2d", shape=image.shape)
+        raise i18n.error(ImageError, "errors.image_2d", shape=image.shape)
     height, width = image.shape[:2]
     factor = _work_factor(height, width)
     _check_sides(height, width, factor)
@@ -105,7 +105,7 @@ def _check_sides(height: int, width: int, factor: int) -> None:
     shrunk by ``factor`` (so a one-row image never reaches the preparation)."""
     if min(height, width) < MIN_SIDE * factor:
         raise i18n.error(
-            ImageError, "image_too_thin", width=width, height=height, least=MIN_SIDE * factor
+            ImageError, "errors.image_too_thin", width=width, height=height, least=MIN_SIDE * factor
         )
 
 

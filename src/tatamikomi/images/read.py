@@ -91,7 +91,7 @@ def read_shrunk(path, *, max_pixels: int | None = None, max_work: int | None = N
     try:
         return _grey_shrunk(decoded)
     except ImageError as error:
-        raise i18n.error(ImageError, "in_file", path=os.fspath(path), error=error) from None
+        raise i18n.error(ImageError, "errors.in_file", path=os.fspath(path), error=error) from None
 
 
 def _decode(path, max_pixels, max_work, after):
@@ -101,11 +101,11 @@ def _decode(path, max_pixels, max_work, after):
     limit = MAX_IMAGE_PIXELS if max_pixels is None else max_pixels
     work = MAX_WORK_BYTES if max_work is None else max_work
     if os.path.isdir(path):
-        raise i18n.error(ImageError, "image_folder", path=path)
+        raise i18n.error(ImageError, "errors.image_folder", path=path)
     if not os.path.exists(path):
-        raise i18n.error(FileNotFoundError, "image_missing", path=path)
+        raise i18n.error(FileNotFoundError, "errors.image_missing", path=path)
     if not os.path.isfile(path):
-        raise i18n.error(ImageError, "image_not_file", path=path)
+        raise i18n.error(ImageError, "errors.image_not_file", path=path)
     try:
         with open(path, "rb") as f:
             head = f.read(16)
@@ -123,13 +123,13 @@ def _decode(path, max_pixels, max_work, after):
             elif data[:2] in (b"P2", b"P3", b"P5", b"P6"):
                 image = decode_pnm(data, limit, max_work=work, after=after)
             else:
-                raise i18n.error(ImageError, "image_format")
+                raise i18n.error(ImageError, "errors.image_format")
         check_pixels(image)
         return image
     except (ImageError, _png.PNGError) as error:
-        raise i18n.error(ImageError, "in_file", path=path, error=error) from None
+        raise i18n.error(ImageError, "errors.in_file", path=path, error=error) from None
     except (OSError, ValueError, IndexError) as error:
-        raise i18n.error(ImageError, "image_damaged", path=path, error=error) from None
+        raise i18n.error(ImageError, "errors.image_damaged", path=path, error=error) from None
 
 
 def decode_png(
@@ -167,14 +167,14 @@ def _from_npy(path, max_pixels, max_work=None, after=GREY_BYTES):
         except ValueError as error:
             raise ImageError(f"the .npy header is damaged ({error})") from None
         if dtype.hasobject or dtype.kind not in "fiub":
-            raise i18n.error(ImageError, "image_npy_dtype", dtype=dtype)
+            raise i18n.error(ImageError, "errors.image_npy_dtype", dtype=dtype)
         if len(shape) not in (2, 3):
-            raise i18n.error(ImageError, "image_2d", shape=shape)
+            raise i18n.error(ImageError, "errors.image_2d", shape=shape)
         height, width = shape[1:] if len(shape) == 3 and shape[0] == 1 else shape[:2]
         _png.check_size(width, height, max_pixels)
         count = int(np.prod(shape, dtype=object))
         if len(shape) == 3 and min(shape[0], shape[2]) > 4:
-            raise i18n.error(ImageError, "image_channels", shape=shape)
+            raise i18n.error(ImageError, "errors.image_channels", shape=shape)
         channels = count // (width * height)
         # the data, then a float64 copy when normalised, then the grey levels
         per_pixel = channels * (dtype.itemsize + 8) + after
@@ -211,7 +211,7 @@ def _with_pillow(path, kind, max_pixels, max_work=None, after=GREY_BYTES):
     try:
         from PIL import Image, ImageOps
     except ImportError:
-        raise i18n.error(ImageError, "image_pillow", kind=kind, hint=PILLOW_HINT) from None
+        raise i18n.error(ImageError, "errors.image_pillow", kind=kind, hint=PILLOW_HINT) from None
     import warnings
 
     try:
@@ -236,9 +236,9 @@ def _with_pillow(path, kind, max_pixels, max_work=None, after=GREY_BYTES):
     except _png.PNGError:
         raise
     except Image.DecompressionBombError as error:
-        raise i18n.error(ImageError, "image_bomb", error=error) from None
+        raise i18n.error(ImageError, "errors.image_bomb", error=error) from None
     except (OSError, SyntaxError, ValueError, EOFError, IndexError) as error:
-        raise i18n.error(ImageError, "image_kind_damaged", kind=kind, error=error) from None
+        raise i18n.error(ImageError, "errors.image_kind_damaged", kind=kind, error=error) from None
 
 
 def decode_pnm(

@@ -57,7 +57,7 @@ def _int_or_list(value):
 def _need_ndim(shape, ndim: int, layer: str, expected: str) -> None:
     if len(shape) != ndim:
         raise i18n.error(
-            ValueError, "layer_input", layer=layer, expected=expected, got=tuple(shape)
+            ValueError, "errors.layer_input", layer=layer, expected=expected, got=tuple(shape)
         )
 
 

@@ -39,7 +39,7 @@ def _preprocess(preprocess, path):
         or divide_by <= 0
     ):
         raise i18n.error(
-            io.ModelFileError, "model_preprocess", path=path, preprocess=repr(preprocess)
+            io.ModelFileError, "errors.model_preprocess", path=path, preprocess=repr(preprocess)
         )
     return preprocess
 
@@ -49,7 +49,7 @@ def check_weights(weights: dict, path) -> None:
     for name, array in weights.items():
         array = np.asarray(array)
         if array.dtype.kind != "f" or not np.isfinite(array).all():
-            key = "model_not_finite" if array.dtype.kind == "f" else "model_integers"
+            key = "errors.model_not_finite" if array.dtype.kind == "f" else "errors.model_integers"
             raise i18n.error(io.ModelFileError, key, path=path, name=name)
 
 
@@ -68,13 +68,13 @@ def check_model(model, path) -> None:
         index, values = over
         where = list(model.layers.keys())[index - 1] if index else i18n.Said("errors.the_input")
         raise i18n.error(
-            io.ModelFileError, "model_too_large", path=path, where=where,
+            io.ModelFileError, "errors.model_too_large", path=path, where=where,
             shape="x".join(map(str, shapes[index])), values=values, limit=BUDGET.activations,
         )
     outputs = shapes[-1][0]
     if model.classes is not None and len(model.classes) != outputs:
         raise i18n.error(
-            io.ModelFileError, "model_classes", path=path, count=len(model.classes),
+            io.ModelFileError, "errors.model_classes", path=path, count=len(model.classes),
             outputs=outputs,
         )
 
@@ -102,10 +102,10 @@ def get_model(name: str, *, seed=None, **arguments) -> Sequential:
             return cls(seed=seed, **arguments)
     if str(name).endswith(".json"):
         if not os.path.isfile(name):
-            raise i18n.error(FileNotFoundError, "spec_missing", name=name)
+            raise i18n.error(FileNotFoundError, "errors.spec_missing", name=name)
         with open(name, encoding="utf-8") as f:
             return from_spec(f.read(), seed=seed, **arguments)
-    raise i18n.error(ValueError, "unknown_model", name=name, choices=", ".join(BOOK_MODELS))
+    raise i18n.error(ValueError, "errors.unknown_model", name=name, choices=", ".join(BOOK_MODELS))
 
 
 def save(model, path, *, overwrite=False, training=None) -> None:
@@ -146,7 +146,7 @@ def load_checkpoint(path):
     (``training`` is ``{"meta": ..., "arrays": ...}``, or None for a plain model file)."""
     meta, arrays = io.read_archive(path)
     if meta.get("kind") != "model":
-        raise i18n.error(io.ModelFileError, "model_params_only", path=path)
+        raise i18n.error(io.ModelFileError, "errors.model_params_only", path=path)
     weights = io.section(arrays, "model/")
     check_weights(weights, path)
     held = sum(int(a.size) for a in weights.values())
@@ -157,7 +157,7 @@ def load_checkpoint(path):
             model = build_model(_architecture(meta), dtype=dtype)
         model.load_state_dict(weights)
     except (KeyError, StopIteration, ValueError, TypeError, AttributeError, IndexError) as error:
-        raise i18n.error(io.ModelFileError, "model_misfit", path=path, error=error) from None
+        raise i18n.error(io.ModelFileError, "errors.model_misfit", path=path, error=error) from None
     model.preprocess = meta.get("preprocess")
     model.history = meta.get("history") if isinstance(meta.get("history"), dict) else {}
     check_model(model, path)

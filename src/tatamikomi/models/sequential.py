@@ -362,14 +362,20 @@ class Sequential:
             shapes.append(shape)
         return shapes
 
-    def summary(self, input_shape=None, file=None, lang="en") -> str:
+    def summary(self, input_shape=None, file=None, lang=None) -> str:
         """Print (and return) a table of each layer's output shape and parameter count, its
-        headings in ``lang`` (``"en"`` or ``"ja"``)."""
+        headings in ``lang`` (default: the language in effect, :func:`tatamikomi.i18n.use`)."""
+        with i18n.use(lang):
+            text = self._summary(input_shape)
+        print(text, file=file or sys.stdout)
+        return text
+
+    def _summary(self, input_shape) -> str:
         input_shape = tuple(input_shape or self.input_shape or ())
         shapes = self.output_shapes(input_shape)
-        words = i18n.table("summary", lang)
-        rows = [(words["layer"], words["type"], words["output_shape"], words["parameters"])]
-        rows.append((words["input"], "", _shape_text(input_shape), ""))
+        headings = ("summary.layer", "summary.type", "summary.output_shape", "summary.parameters")
+        rows = [tuple(i18n.text(key) for key in headings)]
+        rows.append((i18n.text("summary.input"), "", _shape_text(input_shape), ""))
         total = 0
         for (name, layer), shape in zip(self.layers.items(), shapes):
             count = sum(int(p.size) for p in layer.params.values())
@@ -385,10 +391,8 @@ class Sequential:
             text.append("  ".join(cells).rstrip())
             if i == 0:
                 text.append(line)
-        text += [line, i18n.text("summary.total", lang, total=total)]
-        text = "\n".join(text)
-        print(text, file=file or sys.stdout)
-        return text
+        text += [line, i18n.text("summary.total", total=total)]
+        return "\n".join(text)
 
     @property
     def dtype(self) -> np.dtype:
@@ -403,8 +407,11 @@ class Sequential:
             expected = ", ".join(map(str, self.input_shape))
             flat = x.ndim == 2 and x.shape[1] == int(np.prod(self.input_shape))
             raise i18n.error(
-                ValueError, "model_input_flat" if flat else "model_input",
-                model=type(self).__name__, expected=expected, shape=x.shape,
+                ValueError,
+                "errors.model_input_flat" if flat else "errors.model_input",
+                model=type(self).__name__,
+                expected=expected,
+                shape=x.shape,
             )
         return x
 

@@ -50,7 +50,7 @@ class Budget:
 
     parameters: int
     activations: int
-    whose: str = "budget_library"
+    whose: str = "errors.budget_library"
 
 
 #: the library's and the command line's: 20 million parameters (80 MB in float32) and 2 million
@@ -58,7 +58,7 @@ class Budget:
 BUDGET = Budget(20_000_000, 2_000_000)
 #: the studio's, smaller (anyone who can reach the page may post a spec): 5 million parameters
 #: (20 MB in float32) and 0.5 million values per example
-STUDIO_BUDGET = Budget(5_000_000, 500_000, "budget_studio")
+STUDIO_BUDGET = Budget(5_000_000, 500_000, "errors.budget_studio")
 
 
 def activations_over(shapes, budget: Budget):
@@ -88,11 +88,11 @@ def build_layer(
 ) -> Layer:
     """A new layer from one spec entry, sized for ``input_shape`` (one example, no batch)."""
     if not isinstance(entry, dict) or "type" not in entry:
-        raise i18n.error(ValueError, "spec_entry", entry=entry)
+        raise i18n.error(ValueError, "errors.spec_entry", entry=entry)
     cls = LAYER_TYPES.get(entry["type"])
     if cls is None:
         types = ", ".join(sorted(LAYER_TYPES))
-        raise i18n.error(ValueError, "spec_type", type=entry["type"], types=types)
+        raise i18n.error(ValueError, "errors.spec_type", type=entry["type"], types=types)
     lecture = check_engine(engine) == "lecture"
     lecture_class = _LECTURE_LAYERS.get(entry["type"]) if lecture else None
     options = cls._options(entry)  # checked before any TypeError could hide a wrong option
@@ -100,7 +100,9 @@ def build_layer(
     try:
         layer = cls._build(tuple(input_shape), rng, np.dtype(dtype), **options)
     except TypeError as error:
-        raise i18n.error(ValueError, "spec_layer_type", type=entry["type"], error=error) from None
+        raise i18n.error(
+            ValueError, "errors.spec_layer_type", type=entry["type"], error=error
+        ) from None
     return layer if lecture_class is None else lecture_class.from_layer(layer)
 
 
@@ -117,24 +119,32 @@ def from_spec(
             spec = json.loads(spec)
         except json.JSONDecodeError as error:
             raise i18n.error(
-                ValueError, "spec_json", message=error.msg, line=error.lineno,
-                column=error.colno, char=error.pos,
+                ValueError,
+                "errors.spec_json",
+                message=error.msg,
+                line=error.lineno,
+                column=error.colno,
+                char=error.pos,
             ) from None
     if not isinstance(spec, dict) or not isinstance(spec.get("layers"), list):
-        raise i18n.error(ValueError, "spec_object")
+        raise i18n.error(ValueError, "errors.spec_object")
     unknown = sorted(set(spec) - {"input_shape", "layers", "classes"})
     if unknown:
-        raise i18n.error(ValueError, "spec_keys", keys=unknown)
+        raise i18n.error(ValueError, "errors.spec_keys", keys=unknown)
     shape = spec.get("input_shape")
     if not shape or not all(isinstance(s, int) and s > 0 for s in shape):
-        raise i18n.error(ValueError, "spec_input_shape", shape=shape)
+        raise i18n.error(ValueError, "errors.spec_input_shape", shape=shape)
     budget = BUDGET if budget is None else budget
-    whose = i18n.Said(f"errors.{budget.whose}")
+    whose = i18n.Said(budget.whose)
     activations = math.prod(shape)
     if activations > budget.activations:
         raise i18n.error(
-            SpecLimitError, "spec_input_activations", shape=list(shape), values=activations,
-            limit=budget.activations, whose=whose,
+            SpecLimitError,
+            "errors.spec_input_activations",
+            shape=list(shape),
+            values=activations,
+            limit=budget.activations,
+            whose=whose,
         )
     rng = np.random.default_rng(seed)
     layers, current = [], tuple(shape)
@@ -148,18 +158,28 @@ def from_spec(
                 if getattr(error, "reason", None) != reason:
                     raise  # an outer limit (a model file's own arrays) says why
                 raise i18n.error(
-                    SpecLimitError, "spec_parameters", index=index, type=entry["type"],
-                    asked=error.asked, limit=error.limit, whose=whose,
+                    SpecLimitError,
+                    "errors.spec_parameters",
+                    index=index,
+                    type=entry["type"],
+                    asked=error.asked,
+                    limit=error.limit,
+                    whose=whose,
                 ) from None
             except (ValueError, TypeError) as error:
                 raise i18n.error(
-                    ValueError, "spec_layer", index=index, entry=entry, error=error
+                    ValueError, "errors.spec_layer", index=index, entry=entry, error=error
                 ) from None
             activations += math.prod(current)
             if activations > budget.activations:
                 raise i18n.error(
-                    SpecLimitError, "spec_activations", index=index, type=entry["type"],
-                    shape=list(current), values=activations, limit=budget.activations,
+                    SpecLimitError,
+                    "errors.spec_activations",
+                    index=index,
+                    type=entry["type"],
+                    shape=list(current),
+                    values=activations,
+                    limit=budget.activations,
                     whose=whose,
                 )
             layers.append(layer)

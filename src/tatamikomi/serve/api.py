@@ -56,10 +56,10 @@ class RequestError(ValueError):
         self.status = status
 
 
-def refused(name: str, status: int = 400, /, **values) -> RequestError:
-    """A :class:`RequestError` whose message is ``errors.NAME`` of :mod:`tatamikomi.i18n` (in
-    English; the server says it in the request's language)."""
-    error = i18n.error(RequestError, name, **values)
+def refused(key: str, status: int = 400, /, **values) -> RequestError:
+    """A :class:`RequestError` whose message is the catalogs' text ``key`` (in English; the
+    server says it in the request's language)."""
+    error = i18n.error(RequestError, key, **values)
     error.status = status
     return error
 
@@ -138,7 +138,7 @@ def describe(model) -> dict:
         if explain_shapes:
             step = explain_shapes[index]
             entry["input_shape"], entry["output_shape"] = step.input_shape, step.output_shape
-            for lang in ex.LANGUAGES:
+            for lang in i18n.languages():
                 kind, notes = step.describe(lang)
                 entry[f"kind_{lang}"], entry[f"notes_{lang}"] = kind, list(notes)
         entry["explainable"] = _explainable(layer) is None
@@ -419,11 +419,11 @@ def explain(model, image: dict, layer: str, channel: int, position, lang: str = 
     layer_input = (x[0] if index == 0 else outputs[index - 1]).astype(np.float64)
     output = outputs[index]
     if not is_whole(channel) or not 0 <= channel < output.shape[0]:
-        raise refused("studio_channel", last=output.shape[0] - 1, value=shown(channel))
+        raise refused("errors.studio_channel", last=output.shape[0] - 1, value=shown(channel))
     if not isinstance(position, (list, tuple)) or len(position) != 2:
-        raise refused("studio_position", value=shown(position))
+        raise refused("errors.studio_position", value=shown(position))
     if not all(is_whole(p) for p in position):
-        raise refused("studio_position", value=shown(position))
+        raise refused("errors.studio_position", value=shown(position))
     i, j = (int(p) for p in position)
     if not (0 <= i < output.shape[1] and 0 <= j < output.shape[2]):
         raise RequestError(
@@ -543,17 +543,19 @@ def playground(
     pool_pad = _small_int(pool_pad, "pooling padding", 0, 0, pool // 2)
     if mode not in ("max", "avg"):
         raise RequestError(f'the pooling mode must be "max" or "avg"; got {mode!r}')
-    if lang not in ex.LANGUAGES:
-        raise RequestError(f"lang must be one of {', '.join(ex.LANGUAGES)}; got {lang!r}")
+    if lang not in i18n.languages():
+        raise refused(
+            "errors.unknown_language", given=shown(lang), choices=", ".join(i18n.languages())
+        )
     bias = 0 if bias is None else bias
     if isinstance(bias, (bool, np.bool_)) or not isinstance(bias, (int, float, np.number)):
-        raise refused("studio_bias", value=shown(bias))
+        raise refused("errors.studio_bias", value=shown(bias))
     try:
         bias = float(bias)
     except OverflowError:  # an int beyond any float
-        raise refused("studio_bias", value=shown(bias)) from None
+        raise refused("errors.studio_bias", value=shown(bias)) from None
     if not math.isfinite(bias):
-        raise refused("studio_bias", value=shown(bias))
+        raise refused("errors.studio_bias", value=shown(bias))
     try:
         conv = ex.explain_conv(x, w, stride=stride, pad=pad, bias=bias)
         pooled = ex.explain_pool(x, pool, stride=pool_stride, pad=pool_pad, mode=mode)

@@ -102,18 +102,20 @@ def parse_json(raw: bytes):
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise refused("studio_json_invalid", why=error) from None
+        raise refused("errors.studio_json_invalid", why=error) from None
     depth = _depth(raw)
     if depth > MAX_JSON_DEPTH:
-        raise refused("studio_json_deep", depth=depth, limit=MAX_JSON_DEPTH)
+        raise refused("errors.studio_json_deep", depth=depth, limit=MAX_JSON_DEPTH)
     try:
         return json.loads(
             text, parse_int=_whole, parse_float=_finite, parse_constant=_no_constant
         )
     except json.JSONDecodeError as error:
-        raise refused("studio_json_invalid", why=error) from None
+        raise refused("errors.studio_json_invalid", why=error) from None
     except RecursionError:  # not reached after _depth; kept as a floor
-        too_deep = refused("studio_json_deep", depth=f"> {MAX_JSON_DEPTH}", limit=MAX_JSON_DEPTH)
+        too_deep = refused(
+            "errors.studio_json_deep", depth=f"> {MAX_JSON_DEPTH}", limit=MAX_JSON_DEPTH
+        )
         raise too_deep from None
 
 
@@ -144,19 +146,21 @@ def _depth(raw: bytes) -> int:
 def _whole(text: str) -> int:
     digits = len(text.lstrip("-"))
     if digits > MAX_DIGITS:
-        raise refused("studio_json_digits", digits=digits, limit=MAX_DIGITS)
+        raise refused("errors.studio_json_digits", digits=digits, limit=MAX_DIGITS)
     return int(text)
 
 
 def _finite(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
-        raise refused("studio_json_huge", value=text if len(text) <= 40 else text[:37] + "...")
+        raise refused(
+            "errors.studio_json_huge", value=text if len(text) <= 40 else text[:37] + "..."
+        )
     return value
 
 
 def _no_constant(text: str):
-    raise refused("studio_json_constant", value=text)
+    raise refused("errors.studio_json_constant", value=text)
 
 
 def is_loopback(address: str) -> bool:
@@ -177,6 +181,12 @@ def _nulls(value):
 
 # ---------------------------------------------------------------------------------------------
 # The models the studio serves
+
+
+def _studio_strings() -> dict:
+    """The studio's texts as the page looks them up, ``{key: {lang: template}}``."""
+    tables = {lang: i18n.entries("studio.", lang) for lang in i18n.languages()}
+    return {key: {lang: tables[lang][key] for lang in tables} for key in tables["en"]}
 
 
 class Served:
@@ -241,7 +251,7 @@ class Studio:
 
     def get(self, model_id) -> Served:
         if model_id is not None and not isinstance(model_id, str):
-            raise refused("studio_model_id", value=api.shown(model_id))
+            raise refused("errors.studio_model_id", value=api.shown(model_id))
         if model_id is None and self._models:
             return next(iter(self._models.values()))
         if model_id == "training":
@@ -388,7 +398,7 @@ class Handler(BaseHTTPRequestHandler):
         """The language of this request's messages: ``chosen`` (a body's or the query's
         ``lang``) when it is one, else the studio's."""
         for lang in (chosen, getattr(self, "_query_lang", None), self.studio.lang):
-            if lang in i18n.LANGUAGES:
+            if lang in i18n.languages():
                 return lang
         return "en"
 
@@ -397,20 +407,20 @@ class Handler(BaseHTTPRequestHandler):
         headers too long, malformed HTTP) as JSON like every other answer."""
         method = (getattr(self, "command", None) or "?")[:20]
         said = {
-            501: ("studio_method", {"method": method}),
-            414: ("studio_line_long", {"limit": 65536}),
-            431: ("studio_headers_long", {}),
+            501: ("errors.studio_method", {"method": method}),
+            414: ("errors.studio_line_long", {"limit": 65536}),
+            431: ("errors.studio_headers_long", {}),
         }.get(code)
         if said is None and code in (400, 505):
-            said = ("studio_bad_http", {"why": message or code})
+            said = ("errors.studio_bad_http", {"why": message or code})
         if said is None:
-            said = ("studio_http_error", {"status": code, "why": message or code})
+            said = ("errors.studio_http_error", {"status": code, "why": message or code})
         self.log_error("code %d, message %s", code, message)
         self.close_connection = True
         if getattr(self, "request_version", "") in ("", "HTTP/0.9"):
             self.request_version = "HTTP/1.0"  # a status line and headers, whatever was asked
         with contextlib.suppress(OSError):
-            self._error(code, i18n.Said(f"errors.{said[0]}", **said[1]).say(self._lang()))
+            self._error(code, i18n.Said(said[0], **said[1]).say(self._lang()))
 
     def handle_one_request(self):
         """One request, which must arrive (line, headers, body) within the server's
@@ -426,7 +436,7 @@ class Handler(BaseHTTPRequestHandler):
         """The request is in: its time limit ends; a 408 if it came too late."""
         if self.server.arrived(self.connection):
             self.close_connection = True
-            raise refused("studio_too_slow", 408, seconds=f"{self.server.request_seconds:g}")
+            raise refused("errors.studio_too_slow", 408, seconds=f"{self.server.request_seconds:g}")
 
     def _body(self, limit) -> dict:
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
@@ -450,7 +460,7 @@ class Handler(BaseHTTPRequestHandler):
         self._arrived()
         if len(raw) < length:
             self.close_connection = True
-            raise refused("studio_body_short", got=len(raw), length=length)
+            raise refused("errors.studio_body_short", got=len(raw), length=length)
         if kind != "application/json":
             raise RequestError(
                 f"send the body as application/json; got {kind or 'no Content-Type'}", 415
@@ -482,7 +492,7 @@ class Handler(BaseHTTPRequestHandler):
             if method != "POST":
                 self._arrived()
             if not self._host_ok():
-                raise refused("studio_foreign_host", 403)
+                raise refused("errors.studio_foreign_host", 403)
             route = ROUTES.get((method, url.path))
             if route is None:
                 if method == "GET" and url.path.startswith("/api/models/"):
@@ -564,13 +574,15 @@ class Handler(BaseHTTPRequestHandler):
         try:
             fd = os.open(served.path, flags | getattr(os, "O_BINARY", 0))
         except (FileNotFoundError, NotADirectoryError):
-            raise refused("studio_file_gone", 404, **said) from None
+            raise refused("errors.studio_file_gone", 404, **said) from None
         except OSError as error:
-            raise refused("studio_file_unreadable", 404, why=error.strerror, **said) from None
+            raise refused(
+                "errors.studio_file_unreadable", 404, why=error.strerror, **said
+            ) from None
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             os.close(fd)
-            raise refused("studio_file_special", 404, **said)
+            raise refused("errors.studio_file_special", 404, **said)
         with os.fdopen(fd, "rb", buffering=0) as f:
             safe = name.encode("ascii", "replace").decode().replace('"', "_")
             self._head(
@@ -593,7 +605,9 @@ class Handler(BaseHTTPRequestHandler):
     # -- endpoints ----------------------------------------------------------------------------
 
     def strings(self, query):
-        self._json({"strings": i18n.by_key("studio"), "lang": self.studio.lang})
+        self._json(
+            {"strings": _studio_strings(), "lang": self.studio.lang, "languages": i18n.languages()}
+        )
 
     def list_models(self, query):
         self._json({"models": self.studio.models()})

@@ -97,11 +97,17 @@ class DivergenceGuard(Callback):
         bad = [k for k, v in trainer.network.params.items() if not np.isfinite(v).all()]
         if bad:  # the step that gave the NaN loss changed nothing: the weights were so before
             raise i18n.error(
-                TrainingDiverged, "diverged_weights", loss=loss, where=where,
+                TrainingDiverged, "errors.diverged_weights", loss=loss, where=where,
                 names=", ".join(bad[:3]), kept=kept,
             )
         raise i18n.error(
-            TrainingDiverged, "diverged", loss=loss, where=where, lr=lr, kept=kept, smaller=lr / 10
+            TrainingDiverged,
+            "errors.diverged",
+            loss=loss,
+            where=where,
+            lr=lr,
+            kept=kept,
+            smaller=lr / 10,
         )
 
 
@@ -184,13 +190,13 @@ class ProgressBar(Callback):
     bar only when ``stream`` (default: standard error) is a terminal. ``lang`` is the
     language of the lines, ``"en"`` or ``"ja"`` (:mod:`tatamikomi.i18n`'s ``training`` area)."""
 
-    def __init__(self, stream=None, *, bar=None, lang="en"):
+    def __init__(self, stream=None, *, bar=None, lang=None):
         self.stream = stream
         self.bar = bar
-        self.lang = i18n.check_lang(lang)
+        self.lang = i18n.check_lang(lang or i18n.current())
 
     def _text(self, name, **values):
-        return i18n.text(f"training.{name}", self.lang, **values)
+        return i18n.text(name, **values, lang=self.lang)
 
     def _out(self):
         return self.stream or sys.stderr
@@ -225,8 +231,10 @@ class ProgressBar(Callback):
         rate = self._steps * trainer.batch_size / max(now - self._start, 1e-9)
         left = max(images - done * trainer.batch_size, 0) / max(rate, 1e-9)
         loss = sum(self._losses[-50:]) / len(self._losses[-50:])
-        label = self._text("epoch_label", epoch=logs["epoch"], epochs=trainer.epochs)
-        detail = self._text("bar_detail", done=done, total=total, loss=loss, rate=rate, left=left)
+        label = self._text("training.epoch_label", epoch=logs["epoch"], epochs=trainer.epochs)
+        detail = self._text(
+            "training.bar_detail", done=done, total=total, loss=loss, rate=rate, left=left
+        )
         _progress.redraw(self._out(), _progress.progress_line(label, done, total, detail))
 
     def on_epoch_end(self, trainer, epoch, logs):
@@ -235,7 +243,7 @@ class ProgressBar(Callback):
         rate = len(trainer.x_train) / training
         self._line(
             self._text(
-                "epoch_line",
+                "training.epoch_line",
                 epoch=epoch,
                 epochs=trainer.epochs,
                 loss=logs["loss"],
@@ -250,7 +258,7 @@ class ProgressBar(Callback):
 
     def on_train_end(self, trainer, logs):
         if logs["status"] in ("finished", "stopped") and logs["test_acc"] is not None:
-            self._line(self._text("final", acc=logs["test_acc"]))
+            self._line(self._text("training.final", acc=logs["test_acc"]))
         elif self._show_bar():
             _progress.clear(self._out())
             self._out().flush()

@@ -36,7 +36,7 @@ def check_run_number(value, key: str, name: str | None = None):
     low, high = RUN_NUMBERS[key]
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise i18n.error(
-            ValueError, "run_number", name=name or key, low=low, high=high, value=value
+            ValueError, "errors.run_number", name=name or key, low=low, high=high, value=value
         )
     return value
 
@@ -45,7 +45,7 @@ def _checked(training, path) -> dict:
     """The ``training`` part of the checkpoint ``path`` with every number checked by the rules
     of :data:`RUN_NUMBERS` (and the optimizer's, the position's), before any is used."""
     def edited(what):
-        return i18n.error(ModelFileError, "checkpoint_edited", path=path, what=what)
+        return i18n.error(ModelFileError, "errors.checkpoint_edited", path=path, what=what)
 
     if not isinstance(training, dict):
         raise edited("training")
@@ -62,7 +62,12 @@ def _checked(training, path) -> dict:
             check_run_number(value, key)
         except ValueError:
             raise i18n.error(
-                ModelFileError, "checkpoint_number", path=path, name=key, value=value, low=low,
+                ModelFileError,
+                "errors.checkpoint_number",
+                path=path,
+                name=key,
+                value=value,
+                low=low,
                 high=high,
             ) from None
     optimizer, schedule = config.get("optimizer"), config.get("schedule")
@@ -79,14 +84,20 @@ def _checked(training, path) -> dict:
     if not isinstance(schedule, dict) or not isinstance(schedule.get("name"), str):
         raise edited("schedule")
     steps = schedule.get("total_steps")
-    if steps is not None and (isinstance(steps, bool) or not isinstance(steps, int)
-                              or not 1 <= steps <= 10**12):
+    if steps is not None and (
+        isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= 10**12
+    ):
         raise edited("schedule")
     for key in ("epoch", "step_in_epoch", "global_step"):
         value = state.get(key)
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10**12:
             raise i18n.error(
-                ModelFileError, "checkpoint_number", path=path, name=key, value=value, low=0,
+                ModelFileError,
+                "errors.checkpoint_number",
+                path=path,
+                name=key,
+                value=value,
+                low=0,
                 high=10**12,
             )
     return training

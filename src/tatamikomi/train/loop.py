@@ -82,7 +82,7 @@ class Trainer:
         checkpoint=None,
         overwrite=False,
         callbacks=(),
-        lang="en",
+        lang=None,
     ):
         if len(x_train) != len(t_train) or len(x_test) != len(t_test):
             raise ValueError(
@@ -128,7 +128,8 @@ class Trainer:
         self.checkpoint = checkpoint
         self._ctrl_c = CtrlC()
         self.callbacks = [DivergenceGuard()]
-        self.lang = i18n.check_lang(lang)  # of what it prints and of its interruption message
+        # of what it prints and of its interruption message: the language in effect, unless given
+        self.lang = i18n.check_lang(lang or i18n.current())
         if verbose:
             self.callbacks.append(ProgressBar(lang=self.lang))
         if checkpoint is not None:
@@ -255,25 +256,25 @@ class Trainer:
         if self.checkpoint is not None:
             self._saver.save(self)
         def say(name, **values):
-            return i18n.text(f"training.{name}", self.lang, **values)
+            return i18n.text(name, **values, lang=self.lang)
 
         if self.global_step == 0:
-            where = say("before_first")
+            where = say("training.before_first")
         elif self.step_in_epoch == 0:
-            where = say("after_epoch", epoch=self.current_epoch)
+            where = say("training.after_epoch", epoch=self.current_epoch)
         else:
             where = say(
-                "after_step",
+                "training.after_step",
                 step=self.step_in_epoch,
                 steps=self.steps_per_epoch,
                 epoch=self.current_epoch + 1,
             )
-        message = say("interrupted", where=where)
+        message = say("training.interrupted", where=where)
         if self.checkpoint is None:
-            message += say("no_checkpoint")
+            message += say("training.no_checkpoint")
         else:
             message += say(
-                "checkpoint_kept",
+                "training.checkpoint_kept",
                 path=self.checkpoint,
                 epoch=self.current_epoch + 1,
                 step=self.step_in_epoch + 1,

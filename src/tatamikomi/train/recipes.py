@@ -118,7 +118,7 @@ def get(model: str = "default") -> Recipe:
         return RECIPES[name.lower()]
     if name.endswith(".json"):
         if not os.path.isfile(name):
-            raise i18n.error(FileNotFoundError, "spec_missing", name=name)
+            raise i18n.error(FileNotFoundError, "errors.spec_missing", name=name)
         return Recipe(name)
     names = ", ".join(recipe.model for recipe in RECIPES.values())
-    raise i18n.error(ValueError, "unknown_model", name=name, choices=names)
+    raise i18n.error(ValueError, "errors.unknown_model", name=name, choices=names)

@@ -12,7 +12,7 @@ import importlib.util
 import io
 import os
 
-from ..i18n import check_lang
+from .. import i18n
 
 INSTALL_HINT = (
     "the pictures need matplotlib: pip install 'tatamikomi[viz]' "
@@ -95,23 +95,28 @@ def japanese_font() -> str:
     if path is not None:
         font_manager.fontManager.addfont(path)
         return font_manager.FontProperties(fname=path).get_name()
-    raise FontNotFoundError(
-        "no Japanese font is installed, so Japanese labels would be drawn as empty boxes. "
-        "Install one: pip install matplotlib-fontja (part of 'tatamikomi[viz]'), or "
-        "apt install fonts-noto-cjk; or draw in English (lang='en')."
-    )
+    raise i18n.error(FontNotFoundError, "errors.no_cjk_font")
+
+
+def needs_cjk_font(lang: str | None = None) -> bool:
+    """Whether ``lang``'s texts are written in Chinese characters or kana (its catalog's own
+    name is: 日本語), which matplotlib's DejaVu Sans cannot draw."""
+    name = i18n.text("language.name", lang=lang)
+    return any("\u2e80" <= character <= "\u9fff" for character in name)
 
 
 @contextlib.contextmanager
-def style(lang: str = "en"):
-    """rcParams for the pictures while a figure is built and saved; Japanese text in a
-    Japanese font (Latin text falls back to DejaVu Sans)."""
+def style(lang: str | None = None):
+    """rcParams for the pictures while a figure is built and saved, and ``lang`` (default: the
+    language in effect) for its words; text in Chinese characters or kana in a font that has
+    them (Latin text falls back to DejaVu Sans)."""
     mpl = matplotlib()
     settings = {"figure.dpi": 100, "savefig.dpi": 100, "axes.titlesize": "medium"}
-    if check_lang(lang) == "ja":
-        settings["font.family"] = [japanese_font(), "DejaVu Sans"]
-    with mpl.rc_context(settings):
-        yield
+    with i18n.use(lang):
+        if needs_cjk_font():
+            settings["font.family"] = [japanese_font(), "DejaVu Sans"]
+        with mpl.rc_context(settings):
+            yield
 
 
 def figure_bytes(fig, fmt: str = "png", dpi=None) -> bytes:

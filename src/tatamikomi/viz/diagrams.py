@@ -12,18 +12,15 @@ from ..explain import (
     explain_conv,
     explain_flatten,
     explain_im2col,
+    MODE_NAMES,
     explain_pool,
     number,
     sum_of_products,
 )
-from ._backend import new_figure, style
+from ._backend import needs_cjk_font, new_figure, style
 
 #: one colour per window (cycled when there are more windows)
 COLOURS = ("#e4572e", "#17bebb", "#ffc914", "#76b041", "#7768ae", "#f28ab2", "#2e86ab", "#a23b72")
-
-
-def _labels(lang: str) -> dict:
-    return i18n.table("diagrams", lang)
 
 
 def _cells(ax, values, x0=0.0, y0=0.0, fills=None, fontsize=10, padding_mask=None):
@@ -75,7 +72,7 @@ def _finish(ax, width, height):
     ax.set_axis_off()
 
 
-def im2col_figure(x=None, filter_size=3, *, stride=1, pad=0, lang="en"):
+def im2col_figure(x=None, filter_size=3, *, stride=1, pad=0, lang=None):
     """A diagram of im2col for a small input: the (padded) input with each window outlined in
     its own colour, and the column matrix with each row filled in the colour of its window.
 
@@ -83,7 +80,6 @@ def im2col_figure(x=None, filter_size=3, *, stride=1, pad=0, lang="en"):
     Keep it small (up to about 16 windows and 30 columns) so that the numbers stay readable."""
     from .. import lecture
 
-    t = _labels(lang)
     image = np.asarray(lecture.INPUT if x is None else x)
     if image.ndim == 2:
         image = image[None]
@@ -106,18 +102,24 @@ def im2col_figure(x=None, filter_size=3, *, stride=1, pad=0, lang="en"):
     rows, cols = e.col.shape
     with style(lang):
         fig = new_figure(figsize=(0.55 * (c * (wp + 1) + cols + 3), 0.55 * max(hp, rows) + 1.6))
-        fig.suptitle(t["im2col"].format(shape=tuple(e.x.shape), fh=fh, fw=fw, col=e.col.shape))
+        fig.suptitle(
+            i18n.text("diagrams.im2col", shape=tuple(e.x.shape), fh=fh, fw=fw, col=e.col.shape)
+        )
         grid = fig.add_gridspec(1, 2, width_ratios=[c * (wp + 1), cols + 3])
         ax = fig.add_subplot(grid[0, 0])
         for ch in range(c):
             x0 = ch * (wp + 1)
             _cells(ax, padded[ch], x0=x0, padding_mask=mask)
             if c > 1:
-                ax.text(x0 + wp / 2, 0.5, t["channel"].format(ch), ha="center", fontsize=9)
+                ax.text(
+                    x0 + wp / 2, 0.5, i18n.text("diagrams.channel", ch), ha="center", fontsize=9
+                )
             for k, (_, i, j) in enumerate(e.row_windows):
                 inset = 0.06 * (k % 4)
                 _outline(ax, x0, 0, i * sh, j * sw, fh, fw, COLOURS[k % len(COLOURS)], inset)
-        ax.set_title(t["input"] if any(e.window.pads) else t["input_plain"])
+        ax.set_title(
+            i18n.text("diagrams.input") if any(e.window.pads) else i18n.text("diagrams.input_plain")
+        )
         _finish(ax, c * (wp + 1) - 1, hp)
         ax = fig.add_subplot(grid[0, 1])
         fills = [[COLOURS[r % len(COLOURS)] + "55"] * cols for r in range(rows)]
@@ -135,7 +137,7 @@ def im2col_figure(x=None, filter_size=3, *, stride=1, pad=0, lang="en"):
         for ch in range(1, c):  # channel boundaries in the columns
             x = 3 + ch * fh * fw
             ax.plot([x, x], [0.15, -rows - 0.15], color="black", lw=2)
-        ax.set_title(t["col"])
+        ax.set_title(i18n.text("diagrams.col"))
         _finish(ax, cols + 3, rows)
     return fig
 
@@ -152,11 +154,10 @@ def pool_winners(e) -> list[tuple[int, int]]:
     return winners
 
 
-def pool_figure(x=None, size=2, *, stride=None, pad=0, mode="max", lang="en"):
+def pool_figure(x=None, size=2, *, stride=None, pad=0, mode="max", lang=None):
     """Pooling of one image (default: the lecture's 4x4 input, 2x2 windows, stride 2): the
     input feature map with each window outlined in its own colour (for max pooling, the value
     that wins filled in), and the output feature map, each value in the colour of its window."""
-    t = _labels(lang)
     e = explain_pool(x, size, stride=stride, pad=pad, mode=mode)
     if len(e.x) != 1:
         raise ValueError(f"the diagram draws one channel; got {len(e.x)}. Pass x[c] for one.")
@@ -174,8 +175,12 @@ def pool_figure(x=None, size=2, *, stride=None, pad=0, mode="max", lang="en"):
     with style(lang):
         fig = new_figure(figsize=(0.6 * (wp + ow + 3), 0.6 * max(hp, oh) + 1.4))
         fig.suptitle(
-            t["pool"].format(
-                mode=i18n.text(f"explain.{mode}", lang), ph=ph, pw=pw, stride=e.window.stride[0]
+            i18n.text(
+                "diagrams.pool",
+                mode=i18n.text(MODE_NAMES[mode]),
+                ph=ph,
+                pw=pw,
+                stride=e.window.stride[0],
             )
         )
         grid = fig.add_gridspec(1, 2, width_ratios=[wp + 1, ow + 1])
@@ -185,23 +190,24 @@ def pool_figure(x=None, size=2, *, stride=None, pad=0, mode="max", lang="en"):
             i, j = step.position
             inset = 0.06 * ((i + j) % 2)
             _outline(ax, 0, 0, i * sh, j * sw, ph, pw, colour, inset)
-        ax.set_title(t["input"] if any(e.window.pads) else t["input_plain"])
+        ax.set_title(
+            i18n.text("diagrams.input") if any(e.window.pads) else i18n.text("diagrams.input_plain")
+        )
         _finish(ax, wp, hp)
         ax = fig.add_subplot(grid[0, 1])
         out_fills = [[colours[i * ow + j] + "88" for j in range(ow)] for i in range(oh)]
         _cells(ax, output, fills=out_fills)
-        ax.set_title(t["output"])
+        ax.set_title(i18n.text("diagrams.output"))
         _finish(ax, ow, max(hp, oh))
     return fig
 
 
-def flatten_figure(x=None, pixel=(1, 1), *, lang="en"):
+def flatten_figure(x=None, pixel=(1, 1), *, lang=None):
     """Flattening for an Affine layer: a small image (default: the lecture's 4x4 input) with
     each row in its own colour, and the same values in one row, as the Affine layer gets them.
     ``pixel`` and the pixel below it are outlined in both: W places apart once flattened."""
     from .. import lecture
 
-    t = _labels(lang)
     image = np.asarray(lecture.INPUT if x is None else x, dtype=np.float64)
     if image.ndim != 2:
         raise ValueError(f"the diagram draws one (H, W) image; got shape {image.shape}")
@@ -213,13 +219,13 @@ def flatten_figure(x=None, pixel=(1, 1), *, lang="en"):
     marked = [e.pixel] + [at for name, at, _ in e.neighbours if name == "flat_below"]
     with style(lang):
         fig = new_figure(figsize=(0.5 * (w + h * w + 4), 0.5 * h + 1.8))
-        fig.suptitle(t["flatten"].format(h=h, w=w, size=h * w))
+        fig.suptitle(i18n.text("diagrams.flatten", h=h, w=w, size=h * w))
         grid = fig.add_gridspec(1, 2, width_ratios=[w + 1, h * w + 1])
         ax = fig.add_subplot(grid[0, 0])
         _cells(ax, image, fills=[[colours[r]] * w for r in range(h)])
         for _, r, c in marked:
             _outline(ax, 0, 0, r, c, 1, 1, "black", lw=2.5)
-        ax.set_title(t["input_plain"])
+        ax.set_title(i18n.text("diagrams.input_plain"))
         _finish(ax, w, h)
         ax = fig.add_subplot(grid[0, 1])
         flat = image.reshape(1, -1)
@@ -228,7 +234,7 @@ def flatten_figure(x=None, pixel=(1, 1), *, lang="en"):
         for index in indices:
             _outline(ax, 0, 0, 0, index, 1, 1, "black", lw=2.5)
             ax.text(index + 0.5, -1.5, str(index), ha="center", va="top", fontsize=8)
-        ax.set_title(t["flat"].format(size=h * w))
+        ax.set_title(i18n.text("diagrams.flat", size=h * w))
         _finish(ax, h * w, max(h, 2))
     return fig
 
@@ -244,15 +250,12 @@ def _stack(ax, x0, h, w, colours, depth=0.6) -> float:
     return x0 + w + (len(colours) - 1) * depth
 
 
-def channels_figure(
-    input_shape=(3, 7, 7), filters=2, filter_size=3, *, stride=1, pad=0, lang="en"
-):
+def channels_figure(input_shape=(3, 7, 7), filters=2, filter_size=3, *, stride=1, pad=0, lang=None):
     """Channels as blocks: an input (C, H, W) convolved with FN filters (FN, C, FH, FW) gives
     (FN, OH, OW). Each filter has one FH x FW slice per input channel; each filter makes one
     output channel, drawn in its colour. The output size comes from the library's geometry."""
     from ..functional.geometry import window2d
 
-    t = _labels(lang)
     c, h, w = (int(v) for v in input_shape)
     fh, fw = (filter_size, filter_size) if np.isscalar(filter_size) else filter_size
     oh, ow = window2d((h, w), (fh, fw), stride, pad).out_hw
@@ -267,17 +270,17 @@ def channels_figure(
 
     with style(lang):
         fig = new_figure(figsize=(11, 4.2))
-        fig.suptitle(t["channels"].format(c=c, fn=filters))
+        fig.suptitle(i18n.text("diagrams.channels", c=c, fn=filters))
         ax = fig.add_subplot()
         x = _stack(ax, 0, h, w, ["#9ecae1"] * c)
-        label(0, x, t["channels_input"].format(shape=(c, h, w)))
+        label(0, x, i18n.text("diagrams.channels_input", shape=(c, h, w)))
         start = x = operator(x, "⊛")
         for k in range(filters):
             x = _stack(ax, x + (3 if k else 0), fh, fw, [colours[k]] * c)
-        label(start, x, t["channels_filter"].format(shape=(filters, c, fh, fw)))
+        label(start, x, i18n.text("diagrams.channels_filter", shape=(filters, c, fh, fw)))
         start = operator(x, "→")
         x = _stack(ax, start, oh, ow, colours)
-        label(start, x, t["channels_output"].format(shape=(filters, oh, ow)))
+        label(start, x, i18n.text("diagrams.channels_output", shape=(filters, oh, ow)))
         ax.set_xlim(-1, x + 1)
         ax.set_ylim(-3.5, max(h, oh) + max(c, filters) * 0.6 + 1)
         ax.set_aspect("equal")
@@ -285,9 +288,8 @@ def channels_figure(
     return fig
 
 
-def _conv_frame(e, k: int, lang: str):
+def _conv_frame(e, k: int):
     """Figure for step ``k`` of the convolution explanation ``e`` (one channel, one filter)."""
-    t = _labels(lang)
     step = e.steps[k]
     padded, kernel = e.padded[0], e.filters[0, 0]
     top, bottom, left, right = e.window.pads
@@ -301,9 +303,9 @@ def _conv_frame(e, k: int, lang: str):
         figsize=(0.6 * (wp + fw + ow + 6), 0.5 * max(hp, 3) + 2.2), layout="constrained"
     )
     fig.suptitle(
-        t["slide"].format(fh=fh, fw=fw, stride=e.window.stride[0], pad=top)
+        i18n.text("diagrams.slide", fh=fh, fw=fw, stride=e.window.stride[0], pad=top)
         + "\n"
-        + t["step"].format(k=k + 1, n=len(e.steps), i=i, j=j)
+        + i18n.text("diagrams.step", k=k + 1, n=len(e.steps), i=i, j=j)
     )
     grid = fig.add_gridspec(1, 3, width_ratios=[wp + 1, fw + 1, ow + 1])
     ax = fig.add_subplot(grid[0, 0])
@@ -313,12 +315,14 @@ def _conv_frame(e, k: int, lang: str):
             fills[i * sh + r][j * sw + c] = "#ffd6cc"
     _cells(ax, padded, fills=fills, padding_mask=mask)
     _outline(ax, 0, 0, i * sh, j * sw, fh, fw, COLOURS[0], lw=3)
-    ax.set_title(t["input"] if any(e.window.pads) else t["input_plain"])
+    ax.set_title(
+        i18n.text("diagrams.input") if any(e.window.pads) else i18n.text("diagrams.input_plain")
+    )
     _finish(ax, wp, hp)
     ax = fig.add_subplot(grid[0, 1])
     _cells(ax, kernel, fills=[["#ffd6cc"] * fw for _ in range(fh)])
     _outline(ax, 0, 0, 0, 0, fh, fw, COLOURS[0], lw=3)
-    ax.set_title(t["filter"])
+    ax.set_title(i18n.text("diagrams.filter"))
     _finish(ax, fw, max(hp, fh))
     ax = fig.add_subplot(grid[0, 2])
     done = np.zeros((oh, ow), bool)
@@ -328,22 +332,22 @@ def _conv_frame(e, k: int, lang: str):
     fills = [[("#ffd6cc" if (r, c) == (i, j) else None) for c in range(ow)] for r in range(oh)]
     _cells(ax, shown, fills=fills)
     _outline(ax, 0, 0, i, j, 1, 1, COLOURS[0], lw=3)
-    ax.set_title(t["output"])
+    ax.set_title(i18n.text("diagrams.output"))
     _finish(ax, ow, max(hp, oh))
     products = sum_of_products(step.window[0], step.filter[0])
-    bias = t["bias"].format(number(step.bias)) if step.bias else ""
+    bias = i18n.text("diagrams.bias", number(step.bias)) if step.bias else ""
     fig.text(
         0.5,
         0.03,
         f"{products}{bias} = {number(step.value)}",
         ha="center",
         fontsize=11,
-        family="monospace" if lang == "en" else None,
+        family=None if needs_cjk_font() else "monospace",
     )
     return fig
 
 
-def sliding_window_figure(x=None, w=None, step=0, *, stride=1, pad=0, bias=None, lang="en"):
+def sliding_window_figure(x=None, w=None, step=0, *, stride=1, pad=0, bias=None, lang=None):
     """One frame of the convolution: the window at output element ``step`` (row by row) over
     the padded input, the filter, the output so far, and the sum of products. One channel and
     one filter; by default the lecture's 4x4 input and 3x3 filter."""
@@ -351,7 +355,7 @@ def sliding_window_figure(x=None, w=None, step=0, *, stride=1, pad=0, bias=None,
     if not 0 <= step < len(e.steps):
         raise ValueError(f"step must be between 0 and {len(e.steps) - 1}; got {step}")
     with style(lang):
-        return _conv_frame(e, step, lang)
+        return _conv_frame(e, step)
 
 
 def _conv_explanation(x, w, stride, pad, bias):
@@ -365,7 +369,7 @@ def _conv_explanation(x, w, stride, pad, bias):
 
 
 def sliding_window_gif(
-    x=None, w=None, *, stride=1, pad=0, bias=None, lang="en", duration=900
+    x=None, w=None, *, stride=1, pad=0, bias=None, lang=None, duration=900
 ) -> bytes:
     """An animated GIF (its bytes) of the filter window sliding over the input, one frame per
     output element, each shown ``duration`` ms (the last one three times as long)."""
@@ -377,7 +381,7 @@ def sliding_window_gif(
     frames = []
     with style(lang):
         for k in range(len(e.steps)):
-            fig = _conv_frame(e, k, lang)
+            fig = _conv_frame(e, k)
             canvas = FigureCanvasAgg(fig)
             canvas.draw()
             rgb = np.asarray(canvas.buffer_rgba())[..., :3]

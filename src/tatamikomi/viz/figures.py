@@ -9,10 +9,6 @@ from .. import i18n
 from ._backend import new_figure, style
 
 
-def _labels(lang: str) -> dict:
-    return i18n.table("figures", lang)
-
-
 def _first_conv(model):
     for name, layer in model.layers.items():
         if layer.kind == "conv":
@@ -45,11 +41,10 @@ def _image_grid(fig, images, columns, titles=None, cmap="gray"):
     return axes
 
 
-def filters_figure(model, untrained=None, *, columns=10, lang="en"):
+def filters_figure(model, untrained=None, *, columns=10, lang=None):
     """The first convolution layer's filters as a grid of small images, each scaled on its own
     (light: large weights, dark: small). With ``untrained`` (the same architecture, freshly
     initialised), its random filters are drawn above, as the book compares them."""
-    t = _labels(lang)
     name, layer = _first_conv(model)
     fn, c, fh, fw = layer.W.shape
     columns = min(columns, fn)
@@ -59,15 +54,17 @@ def filters_figure(model, untrained=None, *, columns=10, lang="en"):
         fig = new_figure(
             figsize=(columns * 0.9, panels * (rows * 0.95 + 0.5) + 0.6), layout="constrained"
         )
-        title = t["filters"].format(model=type(model).__name__, layer=name, n=fn, size=f"{fh}x{fw}")
+        title = i18n.text(
+            "figures.filters", model=type(model).__name__, layer=name, n=fn, size=f"{fh}x{fw}"
+        )
         if c > 1 and c != 3:
-            title += t["channel0"].format(c=c)
+            title += i18n.text("figures.channel0", c=c)
         fig.suptitle(title)
         parts = fig.subfigures(panels, 1, squeeze=False).ravel()
         pairs = (
-            [(untrained, t["before"]), (model, t["after"])]
+            [(untrained, i18n.text("figures.before")), (model, i18n.text("figures.after"))]
             if panels == 2
-            else [(model, t["trained"])]
+            else [(model, i18n.text("figures.trained"))]
         )
         for part, (network, label) in zip(parts, pairs):
             part.suptitle(label, fontsize="medium")
@@ -94,31 +91,32 @@ def layer_outputs(model, image) -> list[tuple[str, np.ndarray]]:
     return outputs
 
 
-def feature_maps_figure(model, image, *, max_channels=12, lang="en"):
+def feature_maps_figure(model, image, *, max_channels=12, lang=None):
     """An image and what each convolution and pooling layer makes of it: one row per layer, up
     to ``max_channels`` of its channels (``None``: all of them), each map scaled on its own
     (bright: large)."""
-    t = _labels(lang)
     image = np.asarray(image)
     outputs = layer_outputs(model, image)
     most = max(len(out) for _, out in outputs)
     columns = most if max_channels is None else min(max_channels, most)
     with style(lang):
         fig = new_figure(figsize=(1.0 * (columns + 1.6), 1.1 * (len(outputs) + 1) + 0.6))
-        fig.suptitle(t["maps"].format(model=type(model).__name__))
+        fig.suptitle(i18n.text("figures.maps", model=type(model).__name__))
         grid = fig.add_gridspec(len(outputs) + 1, columns + 1, width_ratios=[1.6] + [1] * columns)
         ax = fig.add_subplot(grid[0, 1])
         ax.imshow(image[0], cmap="gray", interpolation="nearest")
         ax.set_axis_off()
         label = fig.add_subplot(grid[0, 0])
         label.set_axis_off()
-        label.text(1, 0.5, f"{t['input']}\n{tuple(image.shape)}", ha="right", va="center")
+        label.text(
+            1, 0.5, f"{i18n.text('figures.input')}\n{tuple(image.shape)}", ha="right", va="center"
+        )
         for row, (name, out) in enumerate(outputs, start=1):
             label = fig.add_subplot(grid[row, 0])
             label.set_axis_off()
-            text = t["maps_row"].format(name=name, shape=tuple(out.shape))
+            text = i18n.text("figures.maps_row", name=name, shape=tuple(out.shape))
             if len(out) > columns:
-                text += "\n" + t["maps_more"].format(shown=columns, c=len(out))
+                text += "\n" + i18n.text("figures.maps_more", shown=columns, c=len(out))
             label.text(1, 0.5, text, ha="right", va="center", fontsize="small")
             for k in range(min(columns, len(out))):
                 ax = fig.add_subplot(grid[row, k + 1])
@@ -127,11 +125,10 @@ def feature_maps_figure(model, image, *, max_channels=12, lang="en"):
     return fig
 
 
-def history_figure(history, *, model_name=None, lang="en"):
+def history_figure(history, *, model_name=None, lang=None):
     """Learning curves from a saved history (``model.history``): the mean training loss of each
     epoch, and train and test accuracy; ``model_name`` (e.g. "SimpleConvNet") goes in the
     title."""
-    t = _labels(lang)
     epochs = history.get("epoch") if history else None
     if not epochs:
         raise ValueError(
@@ -140,17 +137,23 @@ def history_figure(history, *, model_name=None, lang="en"):
         )
     with style(lang):
         fig = new_figure(figsize=(10, 4))
-        title = t["curves_plain"] if model_name is None else t["curves"].format(model=model_name)
+        title = (
+            i18n.text("figures.curves_plain")
+            if model_name is None
+            else i18n.text("figures.curves", model=model_name)
+        )
         fig.suptitle(title)
         loss_ax, acc_ax = fig.subplots(1, 2)
         loss_ax.plot(epochs, history["loss"], marker="o")
-        loss_ax.set_xlabel(t["epoch"])
-        loss_ax.set_ylabel(t["loss"])
+        loss_ax.set_xlabel(i18n.text("figures.epoch"))
+        loss_ax.set_ylabel(i18n.text("figures.loss"))
         loss_ax.grid(alpha=0.3)
-        acc_ax.plot(epochs, history["train_acc"], marker="o", label=t["train"])
-        acc_ax.plot(epochs, history["test_acc"], marker="s", linestyle="--", label=t["test"])
-        acc_ax.set_xlabel(t["epoch"])
-        acc_ax.set_ylabel(t["accuracy"])
+        acc_ax.plot(epochs, history["train_acc"], marker="o", label=i18n.text("figures.train"))
+        acc_ax.plot(
+            epochs, history["test_acc"], marker="s", linestyle="--", label=i18n.text("figures.test")
+        )
+        acc_ax.set_xlabel(i18n.text("figures.epoch"))
+        acc_ax.set_ylabel(i18n.text("figures.accuracy"))
         acc_ax.grid(alpha=0.3)
         acc_ax.legend(loc="lower right")
         for ax in (loss_ax, acc_ax):
@@ -172,13 +175,12 @@ def confusion_matrix(labels, predicted, num_classes: int) -> np.ndarray:
     return counts
 
 
-def confusion_figure(labels, predicted, classes, *, lang="en"):
+def confusion_figure(labels, predicted, classes, *, lang=None):
     """The confusion matrix of a classifier with the count in every cell (rows: true class,
     columns: predicted class); the colour is on a log scale so that rare mistakes show."""
     from matplotlib.colors import LogNorm
     from matplotlib.ticker import LogLocator, StrMethodFormatter
 
-    t = _labels(lang)
     labels, predicted = np.asarray(labels), np.asarray(predicted)
     k = len(classes)
     counts = confusion_matrix(labels, predicted, k)
@@ -189,7 +191,7 @@ def confusion_figure(labels, predicted, classes, *, lang="en"):
         shown = np.where(counts > 0, counts, np.nan)
         image = ax.imshow(shown, cmap="Blues", norm=LogNorm(vmin=1, vmax=max(2, counts.max())))
         bar = fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
-        bar.set_label(t["count"])
+        bar.set_label(i18n.text("figures.count"))
         bar.locator = LogLocator(subs=(1, 2, 5))  # 1, 2, 5, 10, 20, 50...: more than 10^0, 10^1
         bar.formatter = StrMethodFormatter("{x:g}")
         bar.minorticks_off()
@@ -211,18 +213,19 @@ def confusion_figure(labels, predicted, classes, *, lang="en"):
         names = [str(c) for c in classes]
         ax.set_xticks(range(k), names, rotation=45 if max(map(len, names)) > 2 else 0)
         ax.set_yticks(range(k), names)
-        ax.set_xlabel(t["predicted"])
-        ax.set_ylabel(t["true"])
-        ax.set_title(t["confusion"].format(n=len(labels), acc=float(np.mean(labels == predicted))))
+        ax.set_xlabel(i18n.text("figures.predicted"))
+        ax.set_ylabel(i18n.text("figures.true"))
+        ax.set_title(
+            i18n.text("figures.confusion", n=len(labels), acc=float(np.mean(labels == predicted)))
+        )
     return fig
 
 
-def misclassified_figure(images, labels, scores, classes, *, count=25, columns=5, lang="en"):
+def misclassified_figure(images, labels, scores, classes, *, count=25, columns=5, lang=None):
     """A grid of the misclassified images (N, C, H, W), the most confident mistakes first, each
     with its true and predicted class and the predicted probability."""
     from ..functional import softmax
 
-    t = _labels(lang)
     labels = np.asarray(labels)
     probabilities = softmax(np.asarray(scores, dtype=np.float64))
     predicted = probabilities.argmax(axis=1)
@@ -233,9 +236,9 @@ def misclassified_figure(images, labels, scores, classes, *, count=25, columns=5
         rows = max(1, -(-len(order) // columns))
         fig = new_figure(figsize=(columns * 1.7, rows * 2.0 + 0.6))
         fig.suptitle(
-            t["errors"].format(shown=len(order), errors=len(wrong), n=len(labels))
+            i18n.text("figures.errors", shown=len(order), errors=len(wrong), n=len(labels))
             if len(order)
-            else t["no_errors"]
+            else i18n.text("figures.no_errors")
         )
         pictures = np.asarray(images)[order]
         pictures = pictures[:, 0] if pictures.ndim == 4 and pictures.shape[1] == 1 else pictures
@@ -245,7 +248,8 @@ def misclassified_figure(images, labels, scores, classes, *, count=25, columns=5
         if pictures.size and pictures.max() > 1:
             pictures = pictures / 255.0
         titles = [
-            t["error"].format(
+            i18n.text(
+                "figures.error",
                 true=classes[labels[i]],
                 pred=classes[predicted[i]],
                 p=probabilities[i, predicted[i]],

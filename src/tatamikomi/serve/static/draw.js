@@ -71,15 +71,15 @@ function showResult(answer) {
   const empty = !state.result;
   document.getElementById('empty').hidden = !empty;
   document.getElementById('answer').hidden = empty;
-  document.getElementById('timing').textContent = empty ? '' : t('round_trip', {ms: answer.roundTrip.toFixed(0)});
+  document.getElementById('timing').textContent = empty ? '' : t('studio.round_trip', {ms: answer.roundTrip.toFixed(0)});
   if (!empty) {
     const classes = answer.classes;
     document.getElementById('prediction').textContent = classes[answer.prediction];
     document.getElementById('label-note').textContent =
-      answer.label === null || answer.label === undefined ? '' : `(${t('label')}: ${classes[answer.label]})`;
+      answer.label === null || answer.label === undefined ? '' : `(${t('studio.label')}: ${classes[answer.label]})`;
     const seen = arr(answer.seen);
     const [, h, w] = seen.shape;
-    document.getElementById('seen-title').textContent = t('seen', {size: `${h}×${w}`});
+    document.getElementById('seen-title').textContent = t('studio.seen', {size: `${h}×${w}`});
     paintMap(document.getElementById('seen'), seen.data, h, w, {scale: Math.max(1, Math.floor(140 / w)), low: 0, high: 255});
     const bars = document.getElementById('bars');
     bars.replaceChildren();
@@ -110,11 +110,11 @@ async function loadSamples() {
   try {
     const answer = await api(`/api/samples?model=${encodeURIComponent(state.model)}`);
     document.getElementById('sample-info').textContent = answer.accuracy === undefined ? '' :
-      `(${answer.dataset}, ${t('test_accuracy')} ${(100 * answer.accuracy).toFixed(1)}%)`;
+      `(${answer.dataset}, ${t('studio.test_accuracy')} ${(100 * answer.accuracy).toFixed(1)}%)`;
     for (const [list, box] of [[answer.first, first], [answer.wrong, wrong]]) {
       for (const sample of list) {
         const pixels = arr(sample.pixels);
-        const canvas = el('canvas', {class: 'thumb', title: `${t('label')} ${sample.label}, ${t('predicted_as', {p: sample.predicted})}`,
+        const canvas = el('canvas', {class: 'thumb', title: `${t('studio.label')} ${sample.label}, ${t('studio.predicted_as', {p: sample.predicted})}`,
           'data-index': sample.index, 'data-label': sample.label});
         paintMap(canvas, pixels.data, pixels.shape[0], pixels.shape[1], {scale: 2, low: 0, high: 255});
         canvas.addEventListener('click', () => pickSample(sample.index, canvas));

@@ -16,11 +16,11 @@ export function render() {
   const result = state.result;
   const info = modelInfo();
   if (!result || !info) {
-    box.append(el('p', {class: 'muted', text: t('draw_first')}));
+    box.append(el('p', {class: 'muted', text: t('studio.draw_first')}));
     return;
   }
   const seen = arr(result.seen);
-  box.append(layerCard({name: t('input_image'), shape: seen.shape}, seen, null, null));
+  box.append(layerCard({name: t('studio.input_image'), shape: seen.shape}, seen, null, null));
   result.layers.forEach((layer, index) => {
     box.append(layerCard(layer, arr(layer.output), info.layers[index], index));
   });
@@ -40,7 +40,7 @@ function layerCard(layer, output, info, index) {
     const [c, h, w] = output.shape;
     const scale = Math.max(1, Math.round(MAP_PIXELS / Math.max(h, w)));
     for (let k = 0; k < c; k++) {
-      const canvas = el('canvas', {class: 'map', 'data-channel': k, title: `${t('channel')} ${k}`});
+      const canvas = el('canvas', {class: 'map', 'data-channel': k, title: `${t('studio.channel')} ${k}`});
       paintMap(canvas, output.data, h, w, {offset: k * h * w, scale});
       if (info && info.explainable) {
         canvas.classList.add('clickable');
@@ -54,8 +54,8 @@ function layerCard(layer, output, info, index) {
       maps.append(el('figure', {}, canvas, el('figcaption', {text: String(k)})));
     }
     if (layer.channels && layer.channels > c) {
-      card.append(el('div', {class: 'muted', text: t('channels_shown', {shown: c, total: layer.channels})}));
-      card.append(el('button', {type: 'button', text: t('show_all', {n: layer.channels}), onclick: () => showAll()}));
+      card.append(el('div', {class: 'muted', text: t('studio.channels_shown', {shown: c, total: layer.channels})}));
+      card.append(el('button', {type: 'button', text: t('studio.show_all', {n: layer.channels}), onclick: () => showAll()}));
     }
   } else {
     const values = Array.from(output.data);
@@ -108,7 +108,7 @@ async function explain(layer, channel, position, index) {
 
 export function showExplain() {
   const body = document.getElementById('explain-body');
-  if (!lastExplain) { body.textContent = t('explain_hint'); return; }
+  if (!lastExplain) { body.textContent = t('studio.explain_hint'); return; }
   const {answer} = lastExplain;
   body.className = '';
   const window = arr(answer.window);
@@ -116,30 +116,30 @@ export function showExplain() {
   const [top, left] = answer.origin;
   const parts = [
     el('p', {class: 'where', 'data-testid': 'explain-where',
-      text: `${answer.layer}, ${t('channel')} ${answer.channel}, (${answer.position.join(', ')})`}),
-    el('h4', {text: t('window_on_input', {r: `${top}…${top + fh - 1}`, c: `${left}…${left + fw - 1}`})}),
+      text: `${answer.layer}, ${t('studio.channel')} ${answer.channel}, (${answer.position.join(', ')})`}),
+    el('h4', {text: t('studio.window_on_input', {r: `${top}…${top + fh - 1}`, c: `${left}…${left + fw - 1}`})}),
   ];
   const overlay = windowOnInput(answer, lastExplain.index, fh, fw);
   if (overlay) parts.push(overlay);
   for (let k = 0; k < c; k++) {
-    if (c > 1) parts.push(el('div', {class: 'muted', text: `${t('channel')} ${k}`}));
+    if (c > 1) parts.push(el('div', {class: 'muted', text: `${t('studio.channel')} ${k}`}));
     parts.push(grid(window.data.slice(k * fh * fw, (k + 1) * fh * fw), [fh, fw]));
   }
   if (answer.kind === 'conv') {
     const filter = arr(answer.filter);
-    parts.push(el('h4', {text: t('filter')}));
+    parts.push(el('h4', {text: t('studio.filter')}));
     for (let k = 0; k < c; k++) parts.push(grid(filter.data.slice(k * fh * fw, (k + 1) * fh * fw), [fh, fw]));
-    parts.push(el('h4', {text: t('products')}));
-    if (c > 1) answer.products.forEach((line, k) => parts.push(el('div', {class: 'products', 'data-channel': k, text: `${t('channel')} ${k}: ${line}`})));
+    parts.push(el('h4', {text: t('studio.products')}));
+    if (c > 1) answer.products.forEach((line, k) => parts.push(el('div', {class: 'products', 'data-channel': k, text: `${t('studio.channel')} ${k}: ${line}`})));
     parts.push(el('div', {class: 'products total', 'data-testid': 'explain-total', text: answer.total}));
-    parts.push(el('div', {text: `${t('bias')}: ${fmt(answer.bias)}`}));
+    parts.push(el('div', {text: `${t('studio.bias')}: ${fmt(answer.bias)}`}));
   } else {
-    parts.push(el('h4', {text: t(answer.kind === 'max' ? 'max_of_window' : 'mean_of_window')}));
+    parts.push(el('h4', {text: t(answer.kind === 'max' ? 'studio.max_of_window' : 'studio.mean_of_window')}));
     parts.push(el('div', {class: 'products total', 'data-testid': 'explain-total', text: answer.total}));
   }
   parts.push(el('div', {class: 'value', 'data-testid': 'explain-value',
-    text: `${t('value')}: ${fmt(answer.value)} (${t('layer_computed')}: ${fmt(answer.layer_value)})`}));
-  parts.push(el('h4', {text: t('output_size')}));
+    text: `${t('studio.value')}: ${fmt(answer.value)} (${t('studio.layer_computed')}: ${fmt(answer.layer_value)})`}));
+  parts.push(el('h4', {text: t('studio.output_size')}));
   for (const line of answer.size) parts.push(el('div', {class: 'formula', text: line}));
   body.replaceChildren(...parts);
 }
@@ -160,7 +160,7 @@ function windowOnInput(answer, index, fh, fw) {
   context.strokeStyle = '#f59e0b';
   context.lineWidth = 2;
   context.strokeRect(answer.origin[1] * scale + 1, answer.origin[0] * scale + 1, fw * scale - 2, fh * scale - 2);
-  return el('figure', {}, canvas, el('figcaption', {class: 'muted', text: `${t('input_feature_map')}, ${t('channel')} ${channel}`}));
+  return el('figure', {}, canvas, el('figcaption', {class: 'muted', text: `${t('studio.input_feature_map')}, ${t('studio.channel')} ${channel}`}));
 }
 
 export function reset() {

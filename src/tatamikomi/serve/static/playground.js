@@ -127,12 +127,12 @@ function stepOnce() {
 }
 
 function play() {
-  if (timer) { clearInterval(timer); timer = null; document.getElementById('pg-play').textContent = t('play'); return; }
+  if (timer) { clearInterval(timer); timer = null; document.getElementById('pg-play').textContent = t('studio.play'); return; }
   shown = 0;
-  document.getElementById('pg-play').textContent = t('pause');
+  document.getElementById('pg-play').textContent = t('studio.pause');
   timer = setInterval(() => {
     const total = answer ? answer.conv.steps.length : 0;
-    if (shown >= total) { clearInterval(timer); timer = null; document.getElementById('pg-play').textContent = t('play'); return; }
+    if (shown >= total) { clearInterval(timer); timer = null; document.getElementById('pg-play').textContent = t('studio.play'); return; }
     shown += 1;
     render();
   }, 700);

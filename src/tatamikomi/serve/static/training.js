@@ -7,6 +7,12 @@ let source = null;
 let losses = [];          // [step, loss]
 let epochs = [];
 let runState = 'idle';
+// each state the run can be in, and its label
+const STATE_LABELS = {
+  idle: 'studio.state_idle', loading: 'studio.state_loading', running: 'studio.state_running',
+  paused: 'studio.state_paused', stopping: 'studio.state_stopping', finished: 'studio.state_finished',
+  stopped: 'studio.state_stopped', failed: 'studio.state_failed',
+};
 let saved = null;
 let filters = null;
 let onSaved = () => {};
@@ -23,15 +29,15 @@ function setState(next) {
 
 function renderState(error) {
   const last = losses.length ? losses[losses.length - 1] : null;
-  let text = t(`state_${runState}`);
-  if (last && runState !== 'idle') text += ` · ${t('step_n')} ${last[0]} · ${t('loss')} ${fmt(last[1])}`;
+  let text = t(STATE_LABELS[runState]);
+  if (last && runState !== 'idle') text += ` · ${t('studio.step_n')} ${last[0]} · ${t('studio.loss')} ${fmt(last[1])}`;
   if (error) text += ` · ${error}`;
   document.getElementById('train-state').textContent = text;
   const box = document.getElementById('train-saved');
   box.hidden = !saved;
   if (saved) {
-    box.replaceChildren(el('span', {text: t('saved_as', {name: saved.name}) + ' '}),
-      saved.id ? el('button', {type: 'button', text: t('use_model'), onclick: () => onSaved(saved.id, true)}) : null);
+    box.replaceChildren(el('span', {text: t('studio.saved_as', {name: saved.name}) + ' '}),
+      saved.id ? el('button', {type: 'button', text: t('studio.use_model'), onclick: () => onSaved(saved.id, true)}) : null);
   }
 }
 
@@ -43,8 +49,8 @@ function renderCurve() {
   if (!losses.length) { line.setAttribute('points', ''); top.textContent = steps.textContent = ''; return; }
   const maxStep = Math.max(...losses.map((p) => p[0]), 1);
   const maxLoss = Math.max(...losses.map((p) => p[1]), 1e-6);
-  top.textContent = `${t('loss')} ${fmt(maxLoss)}`;
-  steps.textContent = `${t('step_n')} ${maxStep}`;
+  top.textContent = `${t('studio.loss')} ${fmt(maxLoss)}`;
+  steps.textContent = `${t('studio.step_n')} ${maxStep}`;
   line.setAttribute('points', losses.map(([s, l]) => `${(400 * s / maxStep).toFixed(1)},${(155 - 150 * l / maxLoss).toFixed(1)}`).join(' '));
   svg.dataset.points = String(losses.length);
 }
@@ -79,8 +85,8 @@ function renderEpochs() {
 function renderFilters() {
   const title = document.getElementById('filters-title');
   const box = document.getElementById('filters');
-  if (!filters) { title.textContent = t('first_filters', {layer: '—'}); box.replaceChildren(); return; }
-  title.textContent = t('first_filters', {layer: filters.layer});
+  if (!filters) { title.textContent = t('studio.first_filters', {layer: '—'}); box.replaceChildren(); return; }
+  title.textContent = t('studio.first_filters', {layer: filters.layer});
   const w = arr(filters.weights);
   const [n, c, fh, fw] = w.shape;
   box.replaceChildren();
@@ -123,7 +129,7 @@ async function start(event) {
     batch_size: Number(form.get('batch_size')), optimizer: form.get('optimizer'),
     lr: Number(form.get('lr')), seed: Number(form.get('seed'))};
   if (form.get('model') === 'spec') {
-    try { body.model = JSON.parse(form.get('spec')); } catch (error) { showError(`${t('spec')}: ${error.message}`); return; }
+    try { body.model = JSON.parse(form.get('spec')); } catch (error) { showError(`${t('studio.spec')}: ${error.message}`); return; }
   } else body.model = form.get('model');
   losses = []; epochs = []; saved = null; filters = null;
   renderCurve(); renderEpochs(); renderFilters();

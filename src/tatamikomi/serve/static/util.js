@@ -19,7 +19,7 @@ export function t(key, vars = {}) {
   return text;
 }
 
-/** Fill every element marked data-i18n="key" with its label. */
+/** Fill every element marked data-i18n (a studio text's key) with its label. */
 export function applyStrings(root = document) {
   for (const node of root.querySelectorAll('[data-i18n]')) node.textContent = t(node.dataset.i18n);
   document.documentElement.lang = state.lang;
@@ -27,7 +27,7 @@ export function applyStrings(root = document) {
 
 export function showError(message) {
   const box = document.getElementById('error');
-  box.textContent = message ? `${t('error')}: ${message}` : '';
+  box.textContent = message ? `${t('studio.error')}: ${message}` : '';
   box.hidden = !message;
 }
 
