@@ -191,7 +191,7 @@ def _exporters():
     from tatamikomi.export import onnx as onnx_export
     from tatamikomi.export import torch as torch_export
 
-    return onnx_export._EXPORTERS, torch_export._EXPORTERS
+    return onnx_export.RULES, torch_export.RULES
 
 
 @pytest.mark.parametrize("kind", list(LAYER_TYPES))

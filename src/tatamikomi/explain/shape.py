@@ -11,59 +11,83 @@ from ._base import Explanation
 from ._format import MODE_NAMES, pad_text, size_lines, stride_text
 
 
+def _conv(layer, shape_in):
+    fn, c, fh, fw = layer.W.shape
+    window = layer.window(shape_in[1:])
+    kind = i18n.text("explain.conv_layer", 
+        filters=fn,
+        c=c,
+        fh=fh,
+        fw=fw,
+        stride=stride_text(window.stride),
+        pad=pad_text(window.pads),
+    )
+    return kind, (*size_lines(window), i18n.text("explain.conv_channels", fn))
+
+
+def _pool(layer, shape_in):
+    window = layer.window(shape_in[1:])
+    kind = i18n.text("explain.pool_layer", 
+        mode=i18n.text(MODE_NAMES[layer.mode]),
+        ph=layer.pool[0],
+        pw=layer.pool[1],
+        stride=stride_text(window.stride),
+        pad=pad_text(window.pads),
+    )
+    return kind, (*size_lines(window), i18n.text("explain.pool_channels", shape_in[0]))
+
+
+def _flat(shape_in) -> str:
+    return "*".join(map(str, shape_in)) + f" = {int(np.prod(shape_in))}"
+
+
+def _affine(layer, shape_in):
+    n_in, n_out = layer.W.shape
+    if len(shape_in) > 1:
+        text = i18n.text("explain.affine_flat", shape=shape_in, size=_flat(shape_in), n_in=n_in, n_out=n_out)
+    else:
+        text = i18n.text("explain.affine", n_in=n_in, n_out=n_out)
+    return _name(layer), (text,)
+
+
+def _reshape(layer, shape_in):
+    return _name(layer), (i18n.text("explain.flatten", shape=shape_in, size=_flat(shape_in)),)
+
+
+def _global_pool(layer, shape_in):
+    return _name(layer), (i18n.text("explain.gap", shape=shape_in, c=shape_in[0]),)
+
+
+#: a layer's ``kind`` -> function(layer, input shape) giving its
+#: title and notes; a layer of any other kind leaves the shape unchanged
+DESCRIPTIONS = {
+    "conv": _conv,
+    "pool": _pool,
+    "affine": _affine,
+    "reshape": _reshape,
+    "global_pool": _global_pool,
+}
+
+
 def describe_layer(
     layer, shape_in, shape_out, lang: str | None = None
 ) -> tuple[str, tuple[str, ...]]:
     """What ``layer`` is (a short title) and why it turns ``shape_in`` into ``shape_out`` (notes
     with the formulas), for one example (no batch axis).
 
-    It asks the layer: its ``kind`` and, for a sliding window the layer's own
-    ``window()`` (from :mod:`tatamikomi.functional.geometry`), so no size is worked out twice.
+    It asks the layer: its ``kind`` (the key of :data:`DESCRIPTIONS`) and, for a sliding window
+    the layer's own ``window()`` (from :mod:`tatamikomi.functional.geometry`), so no size is
+    worked out twice.
     """
     with i18n.use(lang):
         return _describe(layer, shape_in)
 
 
 def _describe(layer, shape_in) -> tuple[str, tuple[str, ...]]:
-    if layer.kind == "conv":
-        fn, c, fh, fw = layer.W.shape
-        window = layer.window(shape_in[1:])
-        kind = i18n.text(
-            "explain.conv_layer",
-            filters=fn,
-            c=c,
-            fh=fh,
-            fw=fw,
-            stride=stride_text(window.stride),
-            pad=pad_text(window.pads),
-        )
-        return kind, (*size_lines(window), i18n.text("explain.conv_channels", fn))
-    if layer.kind == "pool":
-        window = layer.window(shape_in[1:])
-        kind = i18n.text(
-            "explain.pool_layer",
-            mode=i18n.text(MODE_NAMES[layer.mode]),
-            ph=layer.pool[0],
-            pw=layer.pool[1],
-            stride=stride_text(window.stride),
-            pad=pad_text(window.pads),
-        )
-        return kind, (*size_lines(window), i18n.text("explain.pool_channels", shape_in[0]))
-    flat = "*".join(map(str, shape_in)) + f" = {int(np.prod(shape_in))}"
-    if layer.kind == "affine":
-        n_in, n_out = layer.W.shape
-        if len(shape_in) > 1:
-            text = i18n.text(
-                "explain.affine_flat", shape=shape_in, size=flat, n_in=n_in, n_out=n_out
-            )
-        else:
-            text = i18n.text("explain.affine", n_in=n_in, n_out=n_out)
-        return _name(layer), (text,)
-    if layer.kind == "reshape":
-        return _name(layer), (i18n.text("explain.flatten", shape=shape_in, size=flat),)
-    if layer.kind == "global_pool":
-        return _name(layer), (i18n.text("explain.gap", shape=shape_in, c=shape_in[0]),)
-    return _name(layer), (i18n.text("explain.unchanged"),)
+    describe = DESCRIPTIONS.get(layer.kind)
+    if describe is None:
+        return _name(layer), (i18n.text("explain.unchanged"),)
+    return describe(layer, shape_in)
 
 
 def _name(layer) -> str:

@@ -19,35 +19,22 @@ What differs between the two libraries, and is taken care of here:
 
 from __future__ import annotations
 
-import ast
 import os
 from collections import OrderedDict
+from typing import Callable, NamedTuple
 
 import numpy as np
 
 from .. import i18n
 from .._files import atomic_writes
 from . import _common
+from . import _torch_files as files
 from ._common import refuse
-
-#: the modules :func:`load_torch` may build from a generated model.py
-_MODULES = (
-    "Conv2d", "Linear", "Flatten", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d",
-    "BatchNorm1d", "BatchNorm2d", "Dropout", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Identity",
-)  # fmt: skip
-
-
-#: the largest model.py read: tatamikomi writes under 200 bytes a module
-MAX_SOURCE_BYTES = 512 * 1024
-#: torch.save stores tensors uncompressed; a model.pt may inflate to at most this many times
-#: its size (and always to FREE_INFLATED_BYTES), counted while its members are read
-MAX_INFLATION = 50
-FREE_INFLATED_BYTES = 16 << 20
+from ._torch_files import output_paths
 
 
 def _torch():
     return _common.require("torch", "torch")
-
 
 # ---------------------------------------------------------------------------------------------
 # Export: each function gives [(module name, nn class name, keyword arguments, tensors)]
@@ -125,79 +112,14 @@ def _short(value: float) -> float:
     return float(f"{value:.12g}")
 
 
+
 def _simple(cls, **kwargs):
     return lambda name, layer, shape: [(name, cls, dict(kwargs), {})]
 
 
-def _leaky_relu(name, layer, shape):
-    return [(name, "LeakyReLU", {"negative_slope": float(layer.negative_slope)}, {})]
-
-
-#: spec type -> function(name, layer, input shape) giving the modules that compute the layer
-_EXPORTERS = {
-    "Conv2d": _conv,
-    "Linear": _linear,
-    "MaxPool2d": _pool,
-    "AvgPool2d": _pool,
-    "GlobalAvgPool2d": _simple("AdaptiveAvgPool2d", output_size=1),
-    "BatchNormalization": _batchnorm,
-    "Dropout": lambda name, layer, shape: [(name, "Dropout", {"p": layer.dropout_ratio}, {})],
-    "ReLU": _simple("ReLU"),
-    "LeakyReLU": _leaky_relu,
-    "Sigmoid": _simple("Sigmoid"),
-    "Tanh": _simple("Tanh"),
-    "Flatten": _simple("Flatten"),
-}
-
-
-def _modules(model):
-    modules = []
-    for (name, layer), shape in zip(model.layers.items(), _common.input_shapes(model)):
-        kind = _common.spec_type(layer)
-        exporter = _EXPORTERS.get(kind)
-        if exporter is None:
-            raise refuse(name, f"a layer of type {kind}", "PyTorch")
-        modules += exporter(name, layer, shape)
-    return modules
-
-
-def _build(modules, dtype=None):
-    torch = _torch()
-    nn = torch.nn
-    built = OrderedDict()
-    for name, cls, kwargs, tensors in modules:
-        try:
-            module = getattr(nn, cls)(**kwargs)
-        except (ValueError, RuntimeError) as error:
-            raise ValueError(f"layer {name}: PyTorch's {cls} refuses {kwargs}: {error}") from None
-        if dtype is not None:  # before the copy, so no weight is rounded to float32 on the way
-            module = module.to(dtype)
-        with torch.no_grad():
-            for key, value in tensors.items():
-                getattr(module, key).copy_(torch.from_numpy(np.array(value, copy=True)))
-        built[name] = module
-    return nn.Sequential(built)
-
-
-def to_torch(model):
-    """An ``nn.Sequential`` that computes ``model``'s scores, with the weights copied (in the
-    model's dtype). Modules are named as the model's layers (``Conv1``, ``Relu1``...), so the
-    ``state_dict`` keys are ``Conv1.weight``, ``Affine1.bias``...; an ``nn.Flatten`` named
-    ``Affine1_flatten`` goes before a Linear that gets (N, C, H, W) input.
-
-    The module starts in eval mode; ``.train()`` gives training behaviour (dropout, batch
-    statistics) as ``model.predict(x, train_flg=True)`` has. The model's input shape, classes and
-    preprocessing are kept in the module's attribute ``tatamikomi`` for :func:`from_torch`.
-    """
-    torch = _torch()
-    dtype = getattr(torch, np.dtype(model.dtype).name)
-    module = _build(_modules(model), dtype).eval()
-    module.tatamikomi = _common.metadata(model)
-    return module
-
 
 # ---------------------------------------------------------------------------------------------
-# Import
+# Import: each function gives (spec entry, the layer's arrays)
 
 
 def _array(tensor):
@@ -289,34 +211,123 @@ def _from_flatten(name, m):
     return {"type": "Flatten"}, {}
 
 
-def _plain(kind):
-    return lambda name, m: ({"type": kind}, {})
 
+# ---------------------------------------------------------------------------------------------
+# The table
+
+
+class Rule(NamedTuple):
+    """How one layer type travels to PyTorch and back."""
+
+    #: function(name, layer, input shape) giving the modules that compute the layer
+    export: Callable
+    #: the nn classes read back as this layer type
+    modules: tuple[str, ...]
+    #: function(name, module) giving (spec entry, the layer's arrays) for one of ``modules``
+    read: Callable
+
+
+def _plain(kind: str, cls: str, *attributes: str) -> Rule:
+    """The rule of a layer that is one ``nn.<cls>`` without weights; each of ``attributes`` is
+    the layer's attribute, the module's keyword argument and the spec key alike."""
+
+    def export(name, layer, shape):
+        return [(name, cls, {a: float(getattr(layer, a)) for a in attributes}, {})]
+
+    def read(name, m):
+        return {"type": kind, **{a: getattr(m, a) for a in attributes}}, {}
+
+    return Rule(export, (cls,), read)
+
+
+def _dropout(name, layer, shape):
+    return [(name, "Dropout", {"p": layer.dropout_ratio}, {})]
+
+
+def _from_dropout(name, m):
+    return {"type": "Dropout", "p": float(m.p)}, {}
+
+
+#: spec type -> Rule: the one table of what maps to PyTorch and back
+RULES = {
+    "Conv2d": Rule(_conv, ("Conv2d",), _from_conv),
+    "Linear": Rule(_linear, ("Linear",), _from_linear),
+    "MaxPool2d": Rule(_pool, ("MaxPool2d",), _from_pool),
+    "AvgPool2d": Rule(_pool, ("AvgPool2d",), _from_pool),
+    "GlobalAvgPool2d": Rule(
+        _simple("AdaptiveAvgPool2d", output_size=1), ("AdaptiveAvgPool2d",), _from_adaptive
+    ),
+    "BatchNormalization": Rule(_batchnorm, ("BatchNorm1d", "BatchNorm2d"), _from_batchnorm),
+    "Dropout": Rule(_dropout, ("Dropout",), _from_dropout),
+    "ReLU": _plain("ReLU", "ReLU"),
+    "LeakyReLU": _plain("LeakyReLU", "LeakyReLU", "negative_slope"),
+    "Sigmoid": _plain("Sigmoid", "Sigmoid"),
+    "Tanh": _plain("Tanh", "Tanh"),
+    "Flatten": Rule(_simple("Flatten"), ("Flatten",), _from_flatten),
+}
 
 #: nn class name -> function(name, module) giving (spec entry, the layer's arrays)
-_IMPORTERS = {
-    "Conv2d": _from_conv,
-    "Linear": _from_linear,
-    "MaxPool2d": _from_pool,
-    "AvgPool2d": _from_pool,
-    "AdaptiveAvgPool2d": _from_adaptive,
-    "BatchNorm2d": _from_batchnorm,
-    "BatchNorm1d": _from_batchnorm,
-    "Dropout": lambda name, m: ({"type": "Dropout", "p": float(m.p)}, {}),
-    "ReLU": _plain("ReLU"),
-    "LeakyReLU": lambda name, m: ({"type": "LeakyReLU", "negative_slope": m.negative_slope}, {}),
-    "Sigmoid": _plain("Sigmoid"),
-    "Tanh": _plain("Tanh"),
-    "Flatten": _from_flatten,
-}
+_READERS = {cls: rule.read for rule in RULES.values() for cls in rule.modules}
+#: the modules :func:`load_torch` may build from a generated model.py
+_MODULES = (*_READERS, "Identity")
+
+
+# ---------------------------------------------------------------------------------------------
+# To and from a module
+
+
+def _modules(model):
+    modules = []
+    for (name, layer), shape in zip(model.layers.items(), _common.input_shapes(model)):
+        kind = _common.spec_type(layer)
+        rule = RULES.get(kind)
+        if rule is None:
+            raise refuse(name, f"a layer of type {kind}", "PyTorch")
+        modules += rule.export(name, layer, shape)
+    return modules
+
+
+def _build(modules, dtype=None):
+    torch = _torch()
+    nn = torch.nn
+    built = OrderedDict()
+    for name, cls, kwargs, tensors in modules:
+        try:
+            module = getattr(nn, cls)(**kwargs)
+        except (ValueError, RuntimeError) as error:
+            raise ValueError(f"layer {name}: PyTorch's {cls} refuses {kwargs}: {error}") from None
+        if dtype is not None:  # before the copy, so no weight is rounded to float32 on the way
+            module = module.to(dtype)
+        with torch.no_grad():
+            for key, value in tensors.items():
+                getattr(module, key).copy_(torch.from_numpy(np.array(value, copy=True)))
+        built[name] = module
+    return nn.Sequential(built)
+
+
+def to_torch(model):
+    """An ``nn.Sequential`` that computes ``model``'s scores, with the weights copied (in the
+    model's dtype). Modules are named as the model's layers (``Conv1``, ``Relu1``...), so the
+    ``state_dict`` keys are ``Conv1.weight``, ``Affine1.bias``...; an ``nn.Flatten`` named
+    ``Affine1_flatten`` goes before a Linear that gets (N, C, H, W) input.
+
+    The module starts in eval mode; ``.train()`` gives training behaviour (dropout, batch
+    statistics) as ``model.predict(x, train_flg=True)`` has. The model's input shape, classes and
+    preprocessing are kept in the module's attribute ``tatamikomi`` for :func:`from_torch`.
+    """
+    torch = _torch()
+    dtype = getattr(torch, np.dtype(model.dtype).name)
+    module = _build(_modules(model), dtype).eval()
+    module.tatamikomi = _common.metadata(model)
+    return module
 
 
 def from_torch(module, *, input_shape=None, classes=None, preprocess=None, where=None):
     """A tatamikomi :class:`~tatamikomi.models.Sequential` from a ``torch.nn.Sequential`` (or a
-    ``DistributedDataParallel`` around one) of the supported modules: Conv2d, Linear (with or
-    without the Flatten before it: the book's Affine flattens by itself), MaxPool2d, AvgPool2d,
-    AdaptiveAvgPool2d(1), BatchNorm1d/2d, Dropout, ReLU, LeakyReLU, Sigmoid, Tanh, Flatten,
-    Identity. Any other module or option is refused by name.
+    ``DistributedDataParallel`` around one) of the supported modules ({modules}); a Flatten
+    right before a Linear is left out (the book's Affine flattens by itself), and
+    AdaptiveAvgPool2d is read with output size 1 only (global pooling). Any other module or
+    option is refused by name.
 
     ``input_shape`` (one example, e.g. (1, 28, 28)) is needed unless the module came from
     :func:`to_torch` or :func:`load_torch`, which keep it (with the classes and preprocessing).
@@ -344,7 +355,7 @@ def from_torch(module, *, input_shape=None, classes=None, preprocess=None, where
     dtype = None
     for index, (name, child) in enumerate(children):
         kind = type(child).__name__
-        importer = _IMPORTERS.get(kind)
+        importer = _READERS.get(kind)
         if importer is None:
             raise _refuse_module(name, child, "the module")
         if kind == "Flatten" and index + 1 < len(children):
@@ -360,57 +371,8 @@ def from_torch(module, *, input_shape=None, classes=None, preprocess=None, where
         entries, arrays, info, dtype or np.float32, where=where or type(module).__name__
     )
 
-
-# ---------------------------------------------------------------------------------------------
-# Files: model.pt (the state_dict) and model.py (rebuilds the module)
-
-
-def _companion(path) -> str:
-    return os.path.splitext(os.fspath(path))[0] + ".py"
-
-
-def _source(modules, info, pt_name) -> str:
-    lines = [
-        f'"""{info["name"]}, exported by tatamikomi: build() makes the PyTorch module, load() also',
-        f'loads its weights from {pt_name} (its state_dict, saved by torch.save)."""',
-        "",
-        "import os",
-        "from collections import OrderedDict",
-        "",
-        "import torch",
-        "from torch import nn",
-        "",
-        f"INPUT_SHAPE = {tuple(info['input_shape'])!r}  # one example, (C, H, W)",
-        f"CLASSES = {info['classes']!r}",
-        f"PREPROCESS = {info['preprocess']!r}  # how raw pixels become the input",
-        "",
-        "",
-        "def build():",
-        "    return nn.Sequential(",
-        "        OrderedDict(",
-        "            [",
-    ]
-    for name, cls, kwargs, _ in modules:
-        arguments = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
-        lines.append(f"                ({name!r}, nn.{cls}({arguments})),")
-    lines += [
-        "            ]",
-        "        )",
-        "    )",
-        "",
-        "",
-        f"def load(path=os.path.join(os.path.dirname(os.path.abspath(__file__)), {pt_name!r})):",
-        "    module = build()",
-        "    module.load_state_dict(torch.load(path, weights_only=True))",
-        "    return module.eval()",
-        "",
-    ]
-    return "\n".join(lines)
-
-
-def output_paths(path) -> tuple[str, str]:
-    """The files :func:`save_torch` writes for ``path``: ``model.pt`` and ``model.py``."""
-    return os.fspath(path), _companion(path)
+if from_torch.__doc__:  # the modules of RULES, written once (absent under python -OO)
+    from_torch.__doc__ = from_torch.__doc__.replace("{modules}", ", ".join(_MODULES))
 
 
 def save_torch(model, path, *, overwrite=False) -> tuple[str, str]:
@@ -426,7 +388,7 @@ def save_torch(model, path, *, overwrite=False) -> tuple[str, str]:
     module = _build(modules, getattr(torch, np.dtype(model.dtype).name))
     buffer = io.BytesIO()
     torch.save(module.state_dict(), buffer)
-    source = _source(modules, _common.metadata(model), os.path.basename(path))
+    source = files.source(modules, _common.metadata(model), os.path.basename(path))
     hint = "Give --force to replace it."
     with atomic_writes((path, source_path), overwrite=overwrite, hint=hint) as (weights, code):
         weights.write(buffer.getvalue())
@@ -434,167 +396,36 @@ def save_torch(model, path, *, overwrite=False) -> tuple[str, str]:
     return path, source_path
 
 
-def _read_source(source_path):
-    """The module list and the metadata of a generated model.py, read as literals: the file is
-    parsed, never run. Its size and its number of modules are bounded before they cost."""
-    size = os.path.getsize(source_path)
-    if size > MAX_SOURCE_BYTES:
-        raise i18n.error(
-            ValueError,
-            "errors.torch_source_size",
-            path=source_path,
-            size=size,
-            limit=MAX_SOURCE_BYTES,
-        )
-    with open(source_path, encoding="utf-8") as f:
-        try:
-            tree = ast.parse(f.read(), source_path)
-        except (SyntaxError, ValueError) as error:
-            raise i18n.error(ValueError, "errors.torch_source_syntax", path=source_path,
-                             error=str(error).splitlines()[0]) from None  # fmt: skip
-    info, modules = {}, []
-    for statement in tree.body:
-        if isinstance(statement, ast.Assign) and isinstance(statement.targets[0], ast.Name):
-            key = statement.targets[0].id.lower()
-            if key in ("input_shape", "classes", "preprocess"):
-                info[key] = _literal(statement.value, source_path)
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Tuple) and len(node.elts) == 2:
-            name, call = node.elts
-            if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute):
-                cls = call.func.attr
-                if cls not in _MODULES or call.args:
-                    raise ValueError(f"{source_path}: nn.{cls}(...) is not a module tatamikomi "
-                                     f"builds")  # fmt: skip
-                _common.check_layer_count(len(modules) + 1, source_path)
-                kwargs = {k.arg: _literal(k.value, source_path) for k in call.keywords}
-                modules.append((_literal(name, source_path), cls, kwargs, {}))
-    if not modules:
-        raise ValueError(f"{source_path} does not look like a model.py written by tatamikomi")
-    return modules, info
-
-
-def _literal(node, source_path):
-    try:
-        return ast.literal_eval(node)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        raise i18n.error(ValueError, "errors.torch_source_literal", path=source_path,
-                         line=getattr(node, "lineno", "?")) from None  # fmt: skip
-
-
-def _read_state(path):
-    """The state_dict in the file ``path``, read by ``torch.load(weights_only=True)`` after
-    every member of its zip has been inflated once, counting the bytes it really gives (not
-    the sizes it declares), so that a recompressed bomb stops at the limit; and the tensors'
-    declared sizes must fit the bytes the file holds."""
-    import zipfile
-
-    torch = _torch()
-    with open(path, "rb") as file:
-        size = os.fstat(file.fileno()).st_size
-        limit = max(FREE_INFLATED_BYTES, MAX_INFLATION * size)
-        held = None
-        try:
-            with zipfile.ZipFile(file) as archive:
-                held = 0
-                for info in archive.infolist():
-                    if held + info.file_size > limit:  # the declared size, before reading
-                        held += info.file_size
-                        break
-                    with archive.open(info) as member:
-                        while held <= limit:
-                            chunk = member.read(1 << 20)
-                            if not chunk:
-                                break
-                            held += len(chunk)
-                    if held > limit:
-                        break
-        except zipfile.BadZipFile as error:
-            if held is not None:  # a zip whose member is damaged (a CRC error...)
-                raise i18n.error(
-                    ValueError, "errors.torch_not_state", path=path, error=error
-                ) from None
-        except (OSError, RuntimeError, EOFError, NotImplementedError) as error:
-            raise i18n.error(ValueError, "errors.torch_not_state", path=path,
-                             error=str(error).splitlines()[0]) from None  # fmt: skip
-        if held is not None and held > limit:
-            raise i18n.error(ValueError, "errors.torch_inflated", path=path, size=size, limit=limit)
-        file.seek(0)
-        try:
-            state = torch.load(file, weights_only=True, map_location="cpu")
-        except Exception as error:  # an unpickling error, or not a torch file
-            first = (str(error).strip().splitlines() or [type(error).__name__])[0]
-            raise i18n.error(ValueError, "errors.torch_not_state", path=path, error=first) from None
-    if (
-        not isinstance(state, dict)
-        or not state
-        or not all(isinstance(v, torch.Tensor) for v in state.values())
-    ):
-        raise ValueError(f"{path} is not a PyTorch state_dict (a dict of tensors)")
-    declared = sum(int(v.numel()) * v.element_size() for v in state.values())
-    if declared > (held if held is not None else size):
-        raise i18n.error(
-            ValueError,
-            "errors.torch_declared",
-            path=path,
-            declared=declared,
-            held=held if held is not None else size,
-        )
-    return state
-
-
-def _check_fit(module, state, path, source):
-    """Refuse, in one line and before any tensor is copied, weights that do not fit the
-    module: a missing or extra name, or another shape."""
-    expected = module.state_dict()
-    missing = [k for k in expected if k not in state]
-    extra = [k for k in state if k not in expected]
-    if missing or extra:
-        key = "errors.torch_missing_keys" if missing else "errors.torch_extra_keys"
-        names = ", ".join((missing or extra)[:3]) + (", ..." if len(missing or extra) > 3 else "")
-        raise i18n.error(ValueError, key, path=path, source=source, names=names)
-    for key, value in expected.items():
-        if tuple(value.shape) != tuple(state[key].shape):
-            raise i18n.error(
-                ValueError,
-                "errors.torch_shape",
-                path=path,
-                source=source,
-                name=key,
-                declared=tuple(value.shape),
-                held=tuple(state[key].shape),
-            )
-
-
 def load_torch(path, *, module=None):
     """A tatamikomi model from ``model.pt``, with the architecture from the ``model.py`` beside
     it (or from ``module``, an ``nn.Sequential`` of the same layout, e.g. the one you trained).
 
     The work is bounded before it is done: model.pt's members are inflated once with their real
-    size counted (at most :data:`MAX_INFLATION` times the file), model.py is read only up to
-    :data:`MAX_SOURCE_BYTES` and its modules are built on PyTorch's ``meta`` device (no memory)
-    and compared with the weights' names and shapes before the weights are put in."""
+    size counted (at most :data:`~._torch_files.MAX_INFLATION` times the file), model.py is read
+    only up to :data:`~._torch_files.MAX_SOURCE_BYTES` and its modules are built on PyTorch's
+    ``meta`` device (no memory) and compared with the weights' names and shapes before the
+    weights are put in."""
     torch = _torch()
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise i18n.error(FileNotFoundError, "errors.torch_missing", path=path)
-    state = _read_state(path)
+    state = files.read_state(path)
     info = {}
     if module is None:
-        source_path = _companion(path)
+        source_path = files.companion(path)
         if not os.path.isfile(source_path):
             raise FileNotFoundError(
                 f"{source_path} (the model.py that rebuilds the module) does not exist; write "
                 f"both with tatamikomi export, or pass module= to load_torch"
             )
-        modules, info = _read_source(source_path)
+        modules, info = files.read_source(source_path, _MODULES)
         dtype = next((v.dtype for v in state.values() if v.is_floating_point()), None)
         with torch.device("meta"):  # shapes without memory: checked before anything is real
             module = _build(modules, dtype)
-        _check_fit(module, state, path, source_path)
+        files.check_fit(module, state, path, source_path)
         module.load_state_dict(state, assign=True)  # the loaded tensors become the weights
     else:
-        _check_fit(module, state, path, type(module).__name__)
+        files.check_fit(module, state, path, type(module).__name__)
         module.load_state_dict(state)
     module.tatamikomi = {**(getattr(module, "tatamikomi", None) or {}), **info}
     return from_torch(module, where=path)

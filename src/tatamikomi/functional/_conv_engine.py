@@ -41,22 +41,9 @@ BATCHED_MAX_WIDTH = 32
 BATCHED_CHUNK_BYTES = 4 << 20
 
 
-# How the windows are laid out in memory:
-# - "view": a 1x1 filter, stride 1, no padding sees every pixel once: col is the input itself.
-# - "wide": stride 1, and rows not much wider than the output. Each padded image is flattened
-#   per channel (with a few zeros after it), so that filter tap (i, j) sees, at all output
-#   positions, one contiguous run
-#   ``flat[c, i*dh*Wp + j*dw : ... + OH*Wp]``. Rows are computed Wp wide instead of OW wide: the
-#   extra Wp - OW columns wrap around into the next row; their outputs are dropped and zeros in
-#   dout keep them out of every gradient. Copies and sums then move long contiguous runs.
-# - "compact": any stride. col is (N, C, FH, FW, OH, OW), built by strided slice copies.
-# - "batched": any stride, for many channels on small images (DeepConvNet's 8x8 to 28x28 maps),
-#   whose per-image products are too small for BLAS to run well and whose rows are too short
-#   for fast copies. A chunk of images is padded into a buffer stored batch innermost,
-#   (C, Hp, Wp, images), so that every window copy moves runs of OW*images values, and one
-#   product covers the chunk: W (FN, C*FH*FW) @ col (C*FH*FW, OH*OW*images). Its result
-#   (FN, OH, OW, images) is transposed into the output as the bias is added.
 def choose_layout(window: Window2d, group_channels: int = 1) -> str:
+    """The name of the layout (a key of :data:`LAYOUTS`) that unrolls windows of ``window``
+    with ``group_channels`` input channels per group; each layout's class says when it pays."""
     if window.kernel == (1, 1) and window.stride == (1, 1) and window.is_unpadded:
         return "view"
     if group_channels >= BATCHED_MIN_CHANNELS and window.out_hw[1] <= BATCHED_MAX_WIDTH:
@@ -64,17 +51,6 @@ def choose_layout(window: Window2d, group_channels: int = 1) -> str:
     if window.stride == (1, 1) and window.padded_hw[1] <= WIDE_MAX_EXTRA * window.out_hw[1]:
         return "wide"
     return "compact"
-
-
-def _wide_offsets(window: Window2d) -> list[int]:
-    (kh, kw), (dh, dw), wp = window.kernel, window.dilation, window.padded_hw[1]
-    return [i * dh * wp + j * dw for i in range(kh) for j in range(kw)]
-
-
-def _wide_length(window: Window2d) -> int:
-    """Length of one flattened padded image plus the zeros the last taps read past its end."""
-    hp, wp = window.padded_hw
-    return hp * wp + (window.kernel[1] - 1) * window.dilation[1]
 
 
 def reuse_or_new(array, shape, dtype) -> np.ndarray:
@@ -99,67 +75,72 @@ def keeps_col(nbytes: int) -> bool:
     return nbytes <= min(KEEP_COL_BYTES, memory_budget())
 
 
+def unroller(images, layout: str, window: Window2d, groups: int, owned=False, source=None):
+    """The :class:`Unroller` of ``layout`` (a name of :data:`LAYOUTS`) over ``images``, the
+    input as that layout reads it (a forward pass's cache)."""
+    return LAYOUTS[layout](images, window, groups, owned, source)
+
+
 class Unroller:
     """The input of a convolution as its layout reads it, and its windows unrolled a chunk at
-    a time: ``self(part) -> (images, groups, Cg*FH*FW, P)``, P being OH*OW, or OH*Wp in the
-    "wide" layout (a fresh buffer, or a view of the input in the "view" layout); in the
-    "batched" layout ``(1, groups, Cg*FH*FW, OH*OW*images)``, one matrix for the chunk.
+    a time: ``self(part) -> (images, groups, Cg*FH*FW, P)``, P being OH*OW (OH*Wp in the
+    "wide" layout). One subclass per layout, chosen once (:func:`choose_layout`), says how the
+    windows are laid out in memory; this base writes the product straight into the output.
 
-    ``images`` is the (padded) input as the layout reads it: "wide" always copies (its flat
-    rows need trailing zeros), "compact" only to pad, "view" and "batched" never ("batched"
-    pads each chunk into a scratch buffer). ``owned``: it is our copy, which a later call may
-    reuse.
+    ``images`` is the (padded) input as the layout reads it. ``owned``: it is our copy, which a
+    later call may reuse.
     """
 
-    def __init__(self, images, layout, window: Window2d, groups: int, owned=False, source=None):
-        self.images, self.layout, self.window, self.groups = images, layout, window, groups
+    #: the layout's name, as :func:`choose_layout` gives it and a cache keeps it
+    layout = ""
+    #: whether a small batch's unrolled windows may be kept for the backward pass
+    keeps_windows = True
+    #: the most bytes of windows one chunk unrolls (None: the configured chunk)
+    chunk_limit: int | None = None
+
+    def __init__(self, images, window: Window2d, groups: int, owned=False, source=None):
+        self.images, self.window, self.groups = images, window, groups
         self.owned, self.source = owned, source  # source: the input that pad() copies in
         (self.oh, self.ow), (fh, fw) = window.out_hw, window.kernel
         self.channels = images.shape[1]
         self.taps = fh * fw
-        hp, wp = window.padded_hw
-        self.positions = self.oh * (wp if layout == "wide" else self.ow)
-        self.offsets = _wide_offsets(window) if layout == "wide" else None
+        self.positions = self.oh * self.row_length(window)
         per_image = self.channels * self.taps * self.positions * images.itemsize
-        most = BATCHED_CHUNK_BYTES if layout == "batched" else None
-        self.images_per_chunk = images_per_chunk(per_image, most)
+        self.images_per_chunk = images_per_chunk(per_image, self.chunk_limit)
         self.size = images.shape[0] * self.channels * self.taps * self.positions
         self.kept = None  # the whole batch's unrolled windows, when kept for backward
-        self.chunk = threading.local()  # "batched": .padded, this thread's chunk, padded
+
+    @staticmethod
+    def row_length(window: Window2d) -> int:
+        """How long a row of the product is: here, the output's width."""
+        return window.out_hw[1]
 
     @classmethod
-    def for_input(
-        cls, source, window: Window2d, groups: int, reuse=None, keep=True
-    ) -> "Unroller":
+    def input_buffer(cls, source, window: Window2d, previous):
+        """The images this layout reads for the input ``source`` (reusing ``previous``, an
+        earlier call's own copy, where it fits), and whether they are our copy."""
+        return source, False
+
+    @staticmethod
+    def for_input(source, window: Window2d, groups: int, reuse=None, keep=True) -> "Unroller":
         """Buffers for the (padded) input ``source`` (N, C, H, W), reusing those of ``reuse``
         (an earlier call's cache) where they fit; the padding is copied in by :meth:`pad`.
         ``keep``: a backward pass is expected, for which small unrolled windows are kept."""
         n, channels = source.shape[:2]
-        layout = choose_layout(window, channels // groups)
-        (hp, wp), dtype = window.padded_hw, source.dtype
-        owned = layout == "wide" or (layout == "compact" and not window.is_unpadded)
+        cls = LAYOUTS[choose_layout(window, channels // groups)]
         previous = reuse.images if reuse is not None and reuse.owned else None
-        if layout == "wide":
-            images = reuse_or_new(previous, (n, channels, _wide_length(window)), dtype)
-        elif owned:
-            images = reuse_or_new(previous, (n, channels, hp, wp), dtype)
-        else:
-            images = source
-        unroller = cls(images, layout, window, groups, owned, source)
+        images, owned = cls.input_buffer(source, window, previous)
+        unroll = cls(images, window, groups, owned, source)
         # Small unrolled windows (a first layer's: few channels) are kept for the backward pass,
-        # which then need not unroll them again. (Not in the "batched" layout: writing them out
-        # of the cache cost more than unrolling them again, measured on DeepConvNet's layers.)
-        kept_layout = layout in ("wide", "compact")
-        if keep and kept_layout and keeps_col(unroller.size * np.dtype(dtype).itemsize):
+        # which then need not unroll them again.
+        itemsize = np.dtype(source.dtype).itemsize
+        if keep and cls.keeps_windows and keeps_col(unroll.size * itemsize):
             previous_col = reuse.col if reuse is not None else None
-            unroller.kept = reuse_or_new(previous_col, unroller.shape(n), dtype)
-        return unroller
+            unroll.kept = reuse_or_new(previous_col, unroll.shape(n), source.dtype)
+        return unroll
 
     def shape(self, count: int) -> tuple:
-        rows = self.channels // self.groups * self.taps
-        if self.layout == "batched":
-            return (1, self.groups, rows, self.positions * count)
-        return (count, self.groups, rows, self.positions)
+        return (count, self.groups, self.channels // self.groups * self.taps, self.positions)
 
     def chunks(self, batch: slice):
         """The images of ``batch``, a chunk at a time."""
@@ -167,81 +148,131 @@ class Unroller:
 
     def pad(self, part: slice, padding_mode: str) -> None:
         """Copy the images of ``part`` into the padded buffer (if the layout has one)."""
-        if self.layout == "batched":
-            count = part.stop - part.start
-            hp, wp = self.window.padded_hw
-            shape = (self.channels, hp, wp, count)
-            padded = self.chunk.padded = _parallel.scratch("padded", shape, self.images.dtype)
-            pad2d(self.images[part], self.window.pads, padding_mode, out=_images_first(padded))
-            return
-        if not self.owned:
-            return
-        hp, wp = self.window.padded_hw
-        if self.layout == "wide":
-            view = self.images[..., : hp * wp].reshape(self.images.shape[:2] + (hp, wp))
-        else:
-            view = self.images
-        pad2d(self.source[part], self.window.pads, padding_mode, out=view[part])
-        if self.layout == "wide":
-            self.images[part, :, hp * wp :] = 0
 
-    def __call__(self, part: slice, out=None) -> np.ndarray:
-        """The windows of ``part``; "batched": of the chunk :meth:`pad` prepared last."""
-        images = self.images[part]
-        count = images.shape[0]
-        if self.layout == "view":
-            return images.reshape(self.shape(count))
-        if self.layout == "batched":
-            (fh, fw), (oh, ow) = self.window.kernel, self.window.out_hw
-            shape = (self.channels, fh, fw, oh, ow, count)
-            col = _parallel.scratch("col", shape, images.dtype) if out is None else out
-            col = col.reshape(shape)
-            for i in range(fh):
-                for j in range(fw):
-                    rows, cols = tap_slices(self.window, i, j)
-                    col[:, i, j] = self.chunk.padded[:, rows, cols]
-            return col.reshape(self.shape(count))
+    def _col(self, part: slice, out) -> np.ndarray:
+        """Where the windows of ``part`` go, as (images, C, FH*FW, P): ``out``, else the kept
+        copy, else a scratch buffer."""
         if out is None and self.kept is not None:
             out = self.kept[part]
-        shape = (count, self.channels, self.taps, self.positions)
-        col = _parallel.scratch("col", shape, images.dtype) if out is None else out.reshape(shape)
-        if self.layout == "wide":
-            for k, offset in enumerate(self.offsets):
-                col[:, :, k] = images[:, :, offset : offset + self.positions]
-        else:
-            unfold(images, self.window, out=col)
-        return col.reshape(self.shape(count))
+        shape = (self.images[part].shape[0], self.channels, self.taps, self.positions)
+        if out is None:
+            return _parallel.scratch("col", shape, self.images.dtype)
+        return out.reshape(shape)
+
+    def __call__(self, part: slice, out=None) -> np.ndarray:
+        """The windows of ``part``."""
+        raise NotImplementedError
 
     def product_buffer(self, out: np.ndarray, part: slice) -> np.ndarray:
-        """Where ``W @ col`` of ``part`` goes: the output itself, or, in the "wide" layout, a
-        scratch array Wp wide (whose wrap-around columns :meth:`to_output` drops), or in the
-        "batched" layout one (1, groups, FN/groups, OH*OW*images) for the chunk."""
-        target = out[part]
-        if self.layout == "batched":
-            shape = (1,) + target.shape[1:3] + (target.shape[3] * target.shape[0],)
-            return _parallel.scratch("product", shape, target.dtype)
-        if self.layout != "wide":
-            return target
-        shape = target.shape[:3] + (self.oh * self.window.padded_hw[1],)
-        return _parallel.scratch("product", shape, target.dtype)
+        """Where ``W @ col`` of ``part`` goes: here, the output itself."""
+        return out[part]
 
     def to_output(self, product, bias_column, out: np.ndarray, part: slice) -> None:
         """Add the bias (if any) to the product of ``part``, into ``out``."""
+        if bias_column is not None:
+            target = out[part]  # a view: += adds in place, with no copy back
+            target += bias_column
+
+    def to_product_grid(self, grads: np.ndarray) -> np.ndarray:
+        """dout of some images as the product was laid out: here, as it is."""
+        return grads
+
+    def fold(self, dcol: np.ndarray) -> np.ndarray:
+        """The adjoint: sum unrolled gradients onto the padded images, (images, C, Hp, Wp)."""
+        raise NotImplementedError
+
+
+class ViewLayout(Unroller):
+    """A 1x1 filter, stride 1, no padding sees every pixel once: col is the input itself (a
+    view, never a copy)."""
+
+    layout = "view"
+    keeps_windows = False
+
+    def __call__(self, part: slice, out=None) -> np.ndarray:
+        images = self.images[part]
+        return images.reshape(self.shape(images.shape[0]))
+
+    def fold(self, dcol: np.ndarray) -> np.ndarray:
+        return dcol.reshape((dcol.shape[0],) + self.images.shape[1:])
+
+
+class CompactLayout(Unroller):
+    """Any stride. col is (N, C, FH, FW, OH, OW), built by strided slice copies; the input is
+    copied only to pad it."""
+
+    layout = "compact"
+
+    @classmethod
+    def input_buffer(cls, source, window, previous):
+        if window.is_unpadded:
+            return source, False
+        n, channels = source.shape[:2]
+        return reuse_or_new(previous, (n, channels, *window.padded_hw), source.dtype), True
+
+    def pad(self, part: slice, padding_mode: str) -> None:
+        if self.owned:
+            pad2d(self.source[part], self.window.pads, padding_mode, out=self.images[part])
+
+    def __call__(self, part: slice, out=None) -> np.ndarray:
+        col = self._col(part, out)
+        unfold(self.images[part], self.window, out=col)
+        return col.reshape(self.shape(col.shape[0]))
+
+    def fold(self, dcol: np.ndarray) -> np.ndarray:
+        count, (fh, fw) = dcol.shape[0], self.window.kernel
+        return fold(dcol.reshape(count, self.channels, fh, fw, self.oh, self.ow), self.window)
+
+
+class WideLayout(Unroller):
+    """Stride 1, and rows not much wider than the output. Each padded image is flattened per
+    channel (with a few zeros after it), so that filter tap (i, j) sees, at all output
+    positions, one contiguous run ``flat[c, i*dh*Wp + j*dw : ... + OH*Wp]``. Rows are computed
+    Wp wide instead of OW wide: the extra Wp - OW columns wrap around into the next row; their
+    outputs are dropped and zeros in dout keep them out of every gradient. Copies and sums then
+    move long contiguous runs. The input is always copied (its flat rows need trailing
+    zeros)."""
+
+    layout = "wide"
+
+    def __init__(self, images, window, groups, owned=False, source=None):
+        super().__init__(images, window, groups, owned, source)
+        (kh, kw), (dh, dw), self.wp = window.kernel, window.dilation, window.padded_hw[1]
+        self.offsets = [i * dh * self.wp + j * dw for i in range(kh) for j in range(kw)]
+
+    @staticmethod
+    def row_length(window: Window2d) -> int:
+        """Wp: the padded input's width, wrap-around columns included."""
+        return window.padded_hw[1]
+
+    @classmethod
+    def input_buffer(cls, source, window, previous):
+        hp, wp = window.padded_hw
+        # one flattened padded image plus the zeros the last taps read past its end
+        length = hp * wp + (window.kernel[1] - 1) * window.dilation[1]
+        return reuse_or_new(previous, (*source.shape[:2], length), source.dtype), True
+
+    def pad(self, part: slice, padding_mode: str) -> None:
+        hp, wp = self.window.padded_hw
+        view = self.images[..., : hp * wp].reshape(self.images.shape[:2] + (hp, wp))
+        pad2d(self.source[part], self.window.pads, padding_mode, out=view[part])
+        self.images[part, :, hp * wp :] = 0
+
+    def __call__(self, part: slice, out=None) -> np.ndarray:
+        images = self.images[part]
+        col = self._col(part, out)
+        for k, offset in enumerate(self.offsets):
+            col[:, :, k] = images[:, :, offset : offset + self.positions]
+        return col.reshape(self.shape(col.shape[0]))
+
+    def product_buffer(self, out: np.ndarray, part: slice) -> np.ndarray:
+        """A scratch array Wp wide, whose wrap-around columns :meth:`to_output` drops."""
         target = out[part]
-        if self.layout == "batched":  # (groups, FN/groups, P, images) -> (images, ...)
-            product = product.reshape(target.shape[1:] + (target.shape[0],))
-            product = product.transpose(3, 0, 1, 2)
-            if bias_column is None:
-                target[...] = product
-            else:
-                np.add(product, bias_column, out=target)
-            return
-        if self.layout != "wide":
-            if bias_column is not None:
-                target += bias_column
-            return
-        wp = self.window.padded_hw[1]
-        product = product.reshape(product.shape[:3] + (self.oh, wp))
+        return _parallel.scratch("product", target.shape[:3] + (self.positions,), target.dtype)
+
+    def to_output(self, product, bias_column, out: np.ndarray, part: slice) -> None:
+        target = out[part]
+        product = product.reshape(product.shape[:3] + (self.oh, self.wp))
         target = target.reshape(target.shape[:3] + (self.oh, self.ow))
         if bias_column is None:
             target[...] = product[..., : self.ow]
@@ -249,49 +280,109 @@ class Unroller:
             np.add(product[..., : self.ow], bias_column[..., None], out=target)
 
     def to_product_grid(self, grads: np.ndarray) -> np.ndarray:
-        """dout of some images as the product was laid out: in the "wide" layout Wp wide, with
-        zeros in the wrap-around columns (which keeps them out of every gradient); in the
-        "batched" layout (1, groups, FN/groups, OH*OW*images), batch innermost."""
-        if self.layout == "batched":
-            count = grads.shape[0]
-            batched = _parallel.scratch("dout", grads.shape[1:] + (count,), grads.dtype)
-            batched[...] = grads.transpose(1, 2, 3, 0)
-            return batched.reshape((1,) + grads.shape[1:3] + (grads.shape[3] * count,))
-        if self.layout != "wide":
-            return grads
-        wp = self.window.padded_hw[1]
-        wide = _parallel.scratch("dout", grads.shape[:3] + (self.oh, wp), grads.dtype)
+        """Wp wide, with zeros in the wrap-around columns (which keeps them out of every
+        gradient)."""
+        wide = _parallel.scratch("dout", grads.shape[:3] + (self.oh, self.wp), grads.dtype)
         wide[..., : self.ow] = grads.reshape(grads.shape[:3] + (self.oh, self.ow))
         wide[..., self.ow :] = 0
         return wide.reshape(grads.shape[:3] + (self.positions,))
 
     def fold(self, dcol: np.ndarray) -> np.ndarray:
-        """The adjoint: sum unrolled gradients onto the padded images, (images, C, Hp, Wp)."""
-        count = dcol.shape[0]
-        if self.layout == "view":
-            return dcol.reshape((count,) + self.images.shape[1:])
-        if self.layout == "batched":  # a view (images, C, Hp, Wp) of batch-innermost memory
-            (fh, fw), (oh, ow) = self.window.kernel, self.window.out_hw
-            count = dcol.size // (self.channels * self.taps * oh * ow)
-            taps = dcol.reshape(self.channels, fh, fw, oh, ow, count)
-            hp, wp = self.window.padded_hw
-            target = _parallel.scratch("fold", (self.channels, hp, wp, count), dcol.dtype)
-            target[...] = 0
-            for i in range(fh):
-                for j in range(fw):
-                    rows, cols = tap_slices(self.window, i, j)
-                    target[:, rows, cols] += taps[:, i, j]
-            return _images_first(target)
-        if self.layout == "wide":
-            hp, wp = self.window.padded_hw
-            target = _parallel.scratch("fold", (count,) + self.images.shape[1:], dcol.dtype)
-            target[...] = 0
-            taps = dcol.reshape(count, self.channels, self.taps, self.positions)
-            for k, offset in enumerate(self.offsets):
-                target[:, :, offset : offset + self.positions] += taps[:, :, k]
-            return target[..., : hp * wp].reshape(count, self.channels, hp, wp)
-        fh, fw = self.window.kernel
-        return fold(dcol.reshape(count, self.channels, fh, fw, self.oh, self.ow), self.window)
+        count, (hp, wp) = dcol.shape[0], self.window.padded_hw
+        target = _parallel.scratch("fold", (count,) + self.images.shape[1:], dcol.dtype)
+        target[...] = 0
+        taps = dcol.reshape(count, self.channels, self.taps, self.positions)
+        for k, offset in enumerate(self.offsets):
+            target[:, :, offset : offset + self.positions] += taps[:, :, k]
+        return target[..., : hp * wp].reshape(count, self.channels, hp, wp)
+
+
+class BatchedLayout(Unroller):
+    """Any stride, for many channels on small images (DeepConvNet's 8x8 to 28x28 maps), whose
+    per-image products are too small for BLAS to run well and whose rows are too short for fast
+    copies. A chunk of images is padded into a buffer stored batch innermost, (C, Hp, Wp,
+    images), so that every window copy moves runs of OW*images values, and one product covers
+    the chunk: W (FN, C*FH*FW) @ col (C*FH*FW, OH*OW*images), so ``self(part)`` is
+    ``(1, groups, Cg*FH*FW, OH*OW*images)``. Its result (FN, OH, OW, images) is transposed into
+    the output as the bias is added. The input itself is never copied."""
+
+    layout = "batched"
+    # Not kept for backward: writing them out of the cache cost more than unrolling them
+    # again, measured on DeepConvNet's layers.
+    keeps_windows = False
+
+    def __init__(self, images, window, groups, owned=False, source=None):
+        super().__init__(images, window, groups, owned, source)
+        self.chunk = threading.local()  # .padded, this thread's chunk, padded
+
+    @property
+    def chunk_limit(self) -> int:
+        return BATCHED_CHUNK_BYTES
+
+    def shape(self, count: int) -> tuple:
+        rows = self.channels // self.groups * self.taps
+        return (1, self.groups, rows, self.positions * count)
+
+    def pad(self, part: slice, padding_mode: str) -> None:
+        count = part.stop - part.start
+        hp, wp = self.window.padded_hw
+        shape = (self.channels, hp, wp, count)
+        padded = self.chunk.padded = _parallel.scratch("padded", shape, self.images.dtype)
+        pad2d(self.images[part], self.window.pads, padding_mode, out=_images_first(padded))
+
+    def __call__(self, part: slice, out=None) -> np.ndarray:
+        """The windows of the chunk :meth:`pad` prepared last."""
+        images = self.images[part]
+        count = images.shape[0]
+        (fh, fw), (oh, ow) = self.window.kernel, self.window.out_hw
+        shape = (self.channels, fh, fw, oh, ow, count)
+        col = _parallel.scratch("col", shape, images.dtype) if out is None else out
+        col = col.reshape(shape)
+        for i in range(fh):
+            for j in range(fw):
+                rows, cols = tap_slices(self.window, i, j)
+                col[:, i, j] = self.chunk.padded[:, rows, cols]
+        return col.reshape(self.shape(count))
+
+    def product_buffer(self, out: np.ndarray, part: slice) -> np.ndarray:
+        """One (1, groups, FN/groups, OH*OW*images) for the chunk."""
+        target = out[part]
+        shape = (1,) + target.shape[1:3] + (target.shape[3] * target.shape[0],)
+        return _parallel.scratch("product", shape, target.dtype)
+
+    def to_output(self, product, bias_column, out: np.ndarray, part: slice) -> None:
+        target = out[part]  # (groups, FN/groups, P, images) -> (images, ...)
+        product = product.reshape(target.shape[1:] + (target.shape[0],))
+        product = product.transpose(3, 0, 1, 2)
+        if bias_column is None:
+            target[...] = product
+        else:
+            np.add(product, bias_column, out=target)
+
+    def to_product_grid(self, grads: np.ndarray) -> np.ndarray:
+        """(1, groups, FN/groups, OH*OW*images), batch innermost."""
+        count = grads.shape[0]
+        batched = _parallel.scratch("dout", grads.shape[1:] + (count,), grads.dtype)
+        batched[...] = grads.transpose(1, 2, 3, 0)
+        return batched.reshape((1,) + grads.shape[1:3] + (grads.shape[3] * count,))
+
+    def fold(self, dcol: np.ndarray) -> np.ndarray:
+        """A view (images, C, Hp, Wp) of batch-innermost memory."""
+        (fh, fw), (oh, ow) = self.window.kernel, self.window.out_hw
+        count = dcol.size // (self.channels * self.taps * oh * ow)
+        taps = dcol.reshape(self.channels, fh, fw, oh, ow, count)
+        hp, wp = self.window.padded_hw
+        target = _parallel.scratch("fold", (self.channels, hp, wp, count), dcol.dtype)
+        target[...] = 0
+        for i in range(fh):
+            for j in range(fw):
+                rows, cols = tap_slices(self.window, i, j)
+                target[:, rows, cols] += taps[:, i, j]
+        return _images_first(target)
+
+
+#: layout name -> its Unroller class
+LAYOUTS = {cls.layout: cls for cls in (ViewLayout, CompactLayout, WideLayout, BatchedLayout)}
 
 
 def _images_first(batched: np.ndarray) -> np.ndarray:

@@ -48,7 +48,7 @@ class ConvCache:
 
     images: np.ndarray  # the input as the layout reads it (see _conv_engine.choose_layout)
     owned: bool  # images is our copy (reusable), not the caller's input
-    layout: str  # "view", "compact" or "wide"
+    layout: str  # "view", "compact", "wide" or "batched" (a key of _conv_engine.LAYOUTS)
     weight: np.ndarray  # (groups, FN/groups, Cg*FH*FW)
     weight_shape: tuple
     weight_dtype: np.dtype
@@ -190,7 +190,7 @@ def conv2d_backward(dout, cache: ConvCache, need_input_grad: bool = True):
     dtype = cache.images.dtype
     grouped = np.ascontiguousarray(dout, dtype=dtype).reshape(n, groups, -1, oh * ow)
     db_per_image = np.empty((n, filters), dtype=dtype) if cache.has_bias else None
-    unroll = engine.Unroller(cache.images, cache.layout, window, groups)
+    unroll = engine.unroller(cache.images, cache.layout, window, groups)
     # dW transposed per image, (groups, Cg*FH*FW, FN/groups): col @ dout.T runs faster in BLAS
     # than dout @ col.T (VGG layer: 118 against 95-106 GFLOP/s on one core)
     weight_t = cache.weight.transpose(0, 2, 1)

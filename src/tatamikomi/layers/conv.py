@@ -134,6 +134,15 @@ class Convolution(Layer):
                 )
         return (int(self.W.shape[0]), *window.out_hw)
 
+    def cell_explanation_unsupported(self) -> str | None:
+        if tuple(np.broadcast_to(self.dilation, 2)) != (1, 1) or self.groups != 1:
+            return "explaining a dilated or grouped convolution is not supported"
+        if self.padding_mode != "zeros" or isinstance(self.pad, str):
+            return (
+                "explaining a convolution padded other than with numbers of zeros is not supported"
+            )
+        return None
+
     def describe(self) -> str:
         FN, C, FH, FW = self.W.shape
         entry = self.to_spec()

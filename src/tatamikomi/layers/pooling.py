@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from .. import functional as F
 from .._checks import pair
 from ..functional.geometry import Window2d
@@ -99,6 +101,13 @@ class Pooling(Layer):
     def output_shape(self, input_shape):
         _need_ndim(input_shape, 3, type(self).__name__, "(C, H, W)")
         return (int(input_shape[0]), *self.window(input_shape[1:]).out_hw)
+
+    def cell_explanation_unsupported(self) -> str | None:
+        if tuple(np.broadcast_to(self.dilation, 2)) != (1, 1) or self.ceil_mode:
+            return "explaining pooling with dilation or ceil_mode is not supported"
+        if self.mode == "avg" and not self.count_include_pad:
+            return "explaining average pooling with count_include_pad=False is not supported"
+        return None
 
     def describe(self) -> str:
         entry = self.to_spec()

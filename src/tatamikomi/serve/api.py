@@ -373,24 +373,8 @@ def layers(model, image: dict, *, channels: int | None = DEFAULT_CHANNELS) -> di
 
 
 def _explainable(layer) -> str | None:
-    """None if a cell of this layer's output can be explained, else why not."""
-    from .. import layers as L
-
-    if isinstance(layer, L.Convolution):
-        if tuple(np.broadcast_to(layer.dilation, 2)) != (1, 1) or layer.groups != 1:
-            return "explaining a dilated or grouped convolution is not supported"
-        if layer.padding_mode != "zeros" or isinstance(layer.pad, str):
-            return (
-                "explaining a convolution padded other than with numbers of zeros is not supported"
-            )
-        return None
-    if isinstance(layer, L.Pooling):
-        if tuple(np.broadcast_to(layer.dilation, 2)) != (1, 1) or layer.ceil_mode:
-            return "explaining pooling with dilation or ceil_mode is not supported"
-        if layer.mode == "avg" and not layer.count_include_pad:
-            return "explaining average pooling with count_include_pad=False is not supported"
-        return None
-    return f"{type(layer).__name__} has no windows to explain; pick a convolution or pooling layer"
+    """None if a cell of this layer's output can be explained, else why not (the layer says)."""
+    return layer.cell_explanation_unsupported()
 
 
 def _window_origin(window, position) -> list[int]:
