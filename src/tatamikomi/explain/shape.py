@@ -14,7 +14,7 @@ from ._format import MODE_NAMES, pad_text, size_lines, stride_text
 def _conv(layer, shape_in):
     fn, c, fh, fw = layer.W.shape
     window = layer.window(shape_in[1:])
-    kind = i18n.text("explain.conv_layer", 
+    kind = i18n.text("explain.conv_layer",
         filters=fn,
         c=c,
         fh=fh,
@@ -27,7 +27,7 @@ def _conv(layer, shape_in):
 
 def _pool(layer, shape_in):
     window = layer.window(shape_in[1:])
-    kind = i18n.text("explain.pool_layer", 
+    kind = i18n.text("explain.pool_layer",
         mode=i18n.text(MODE_NAMES[layer.mode]),
         ph=layer.pool[0],
         pw=layer.pool[1],
@@ -44,7 +44,9 @@ def _flat(shape_in) -> str:
 def _affine(layer, shape_in):
     n_in, n_out = layer.W.shape
     if len(shape_in) > 1:
-        text = i18n.text("explain.affine_flat", shape=shape_in, size=_flat(shape_in), n_in=n_in, n_out=n_out)
+        text = i18n.text(
+            "explain.affine_flat", shape=shape_in, size=_flat(shape_in), n_in=n_in, n_out=n_out
+        )
     else:
         text = i18n.text("explain.affine", n_in=n_in, n_out=n_out)
     return _name(layer), (text,)

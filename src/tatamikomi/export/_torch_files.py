@@ -78,7 +78,11 @@ def read_source(source_path, allowed):
     size = os.path.getsize(source_path)
     if size > MAX_SOURCE_BYTES:
         raise i18n.error(
-            ValueError, "errors.torch_source_size", path=source_path, size=size, limit=MAX_SOURCE_BYTES
+            ValueError,
+            "errors.torch_source_size",
+            path=source_path,
+            size=size,
+            limit=MAX_SOURCE_BYTES,
         )
     with open(source_path, encoding="utf-8") as f:
         try:
@@ -145,7 +149,9 @@ def read_state(path):
                         break
         except zipfile.BadZipFile as error:
             if held is not None:  # a zip whose member is damaged (a CRC error...)
-                raise i18n.error(ValueError, "errors.torch_not_state", path=path, error=error) from None
+                raise i18n.error(
+                    ValueError, "errors.torch_not_state", path=path, error=error
+                ) from None
         except (OSError, RuntimeError, EOFError, NotImplementedError) as error:
             raise i18n.error(ValueError, "errors.torch_not_state", path=path,
                              error=str(error).splitlines()[0]) from None  # fmt: skip
@@ -166,7 +172,10 @@ def read_state(path):
     declared = sum(int(v.numel()) * v.element_size() for v in state.values())
     if declared > (held if held is not None else size):
         raise i18n.error(
-            ValueError, "errors.torch_declared", path=path, declared=declared,
+            ValueError,
+            "errors.torch_declared",
+            path=path,
+            declared=declared,
             held=held if held is not None else size,
         )
     return state
@@ -185,6 +194,11 @@ def check_fit(module, state, path, source):
     for key, value in expected.items():
         if tuple(value.shape) != tuple(state[key].shape):
             raise i18n.error(
-                ValueError, "errors.torch_shape", path=path, source=source, name=key,
-                declared=tuple(value.shape), held=tuple(state[key].shape),
+                ValueError,
+                "errors.torch_shape",
+                path=path,
+                source=source,
+                name=key,
+                declared=tuple(value.shape),
+                held=tuple(state[key].shape),
             )
