@@ -22,7 +22,7 @@ def pair(value, name: str = "value") -> tuple[int, int]:
         and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in value)
     ):
         return int(value[0]), int(value[1])
-    raise TypeError(f"{name} must be an int or a pair of ints (h, w); got {value!r}")
+    raise i18n.error(TypeError, "errors.checks_int_pair_ints", name=name, value=value)
 
 
 def positive_pair(value, name: str) -> tuple[int, int]:
@@ -42,9 +42,9 @@ def non_negative_pair(value, name: str) -> tuple[int, int]:
 def positive_int(value, name: str) -> int:
     """``value`` as an int of at least 1 (a count: channels, features, groups)."""
     if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
-        raise TypeError(f"{name} must be a whole number; got {value!r}")
+        raise i18n.error(TypeError, "errors.checks_whole_number", name=name, value=value)
     if value < 1:
-        raise ValueError(f"{name} must be at least 1; got {value!r}")
+        raise i18n.error(ValueError, "errors.checks_least", name=name, value=value)
     return int(value)
 
 
@@ -52,9 +52,9 @@ def check_groups(groups, in_channels: int, out_channels: int) -> int:
     """``groups`` of a convolution: at least 1 and dividing both channel counts."""
     groups = positive_int(groups, "groups")
     if in_channels % groups or out_channels % groups:
-        raise ValueError(
-            f"groups={groups} must divide both the input channels, in_channels ({in_channels}), "
-            f"and the number of filters, out_channels ({out_channels})"
+        raise i18n.error(
+            ValueError, "errors.checks_groups_divide_both", groups=groups, in_channels=in_channels,
+            out_channels=out_channels,
         )
     return groups
 
@@ -62,9 +62,9 @@ def check_groups(groups, in_channels: int, out_channels: int) -> int:
 def non_empty_batch(x, name: str, what: str) -> None:
     """Refuse a batch of no examples where ``what`` (e.g. "a loss") has no value for it."""
     if len(x) == 0:
-        raise ValueError(
-            f"{name} holds 0 examples (shape {tuple(np.shape(x))}); {what} of an empty batch is "
-            f"undefined: give at least one example"
+        raise i18n.error(
+            ValueError, "errors.checks_holds_examples_shape", name=name,
+            shape=tuple(np.shape(x)), what=what,
         )
 
 
@@ -72,9 +72,8 @@ def as_array(x, name: str) -> np.ndarray:
     """Return x as an ndarray of a real numeric dtype (bool and int allowed), without copying."""
     array = np.asarray(x)
     if array.dtype.kind not in "biuf":
-        raise TypeError(
-            f"{name} must hold real numbers; got dtype {array.dtype}. "
-            f"Convert it first, e.g. np.asarray({name}, dtype=np.float32)."
+        raise i18n.error(
+            TypeError, "errors.checks_hold_real_numbers", name=name, array_dtype=array.dtype,
         )
     return array
 
@@ -94,9 +93,9 @@ def as_float(x, name: str) -> np.ndarray:
 def require_float(x, name: str, purpose: str = "gradients") -> np.ndarray:
     array = as_array(x, name)
     if array.dtype.kind != "f":
-        raise TypeError(
-            f"{name} has integer dtype {array.dtype}, but {purpose} need floating point. "
-            f"Convert it first: {name}.astype(np.float32)."
+        raise i18n.error(
+            TypeError, "errors.checks_integer_dtype_but", name=name, array_dtype=array.dtype,
+            purpose=purpose,
         )
     return array
 
@@ -106,21 +105,18 @@ def is_integer(x) -> bool:
 
 
 def refuse_integer_gradient(op: str) -> None:
-    raise TypeError(
-        f"the {op}'s input had an integer dtype; a gradient with respect to it needs "
-        f"floating point. Pass x.astype(np.float32) to the forward pass."
-    )
+    raise i18n.error(TypeError, "errors.checks_s_input_had", op=op)
 
 
 def check_ndim(x: np.ndarray, ndim: int, name: str, layout: str, hint: str = "") -> None:
     if x.ndim != ndim:
-        message = (
-            f"{name} must be a {ndim}-D array {layout}; got shape {tuple(x.shape)} "
-            f"with {x.ndim} dimension{'s' if x.ndim != 1 else ''}."
+        problem = i18n.Said(
+            "errors.checks_ndim", name=name, ndim=ndim, layout=layout, shape=tuple(x.shape),
+            count=x.ndim,
         )
         if hint:
-            message += " " + hint
-        raise ValueError(message)
+            raise i18n.error(ValueError, "errors.checks_ndim_hint", problem=problem, hint=hint)
+        raise i18n.error(ValueError, "errors.checks_ndim", **problem.values)
 
 
 def image_batch(x, name: str = "input", *, float_only: bool = False) -> np.ndarray:
@@ -128,9 +124,9 @@ def image_batch(x, name: str = "input", *, float_only: bool = False) -> np.ndarr
     array = require_float(x, name) if float_only else as_float(x, name)
     hint = ""
     if array.ndim == 2:
-        hint = f"For one single-channel image of shape (H, W) use {name}[None, None]."
+        hint = i18n.Said("errors.checks_hint_one_grey", name=name)
     elif array.ndim == 3:
-        hint = f"For one image of shape (C, H, W) use {name}[None]."
+        hint = i18n.Said("errors.checks_hint_one_image", name=name)
     check_ndim(array, 4, name, "(N, C, H, W)", hint)
     return array
 
@@ -142,8 +138,9 @@ class NonFiniteError(ValueError):
 def check_finite(x: np.ndarray, name: str, hint: str) -> None:
     if x.dtype.kind == "f" and not np.isfinite(x).all():
         bad = int(np.size(x) - np.count_nonzero(np.isfinite(x)))
-        raise NonFiniteError(
-            f"{name} contains {bad} NaN or infinite value(s) out of {x.size}. {hint}"
+        raise i18n.error(
+            NonFiniteError, "errors.checks_contains_nan_infinite", name=name, bad=bad,
+            x_size=x.size, hint=hint,
         )
 
 

@@ -41,9 +41,9 @@ class FileLockedError(OSError):
 def refuse_overwrite(path, hint: str = "") -> None:
     """Raise FileExistsError if ``path`` exists (``hint`` says how to allow it)."""
     if os.path.lexists(path):
-        raise FileExistsError(
-            f"{path} already exists; it was left as it is. "
-            f"{hint or 'Choose another file name, or allow overwriting.'}"
+        raise i18n.error(
+            FileExistsError, "errors.files_already_exists_was", path=path,
+            hint=hint or i18n.Said("errors.files_choose_another"),
         )
 
 
@@ -80,7 +80,7 @@ def _check_target(path: str, overwrite: bool, hint: str) -> str:
         refuse_overwrite(path, hint)
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
-        raise FileNotFoundError(f"the folder {directory} does not exist; create it first")
+        raise i18n.error(FileNotFoundError, "errors.files_folder_does_exist", directory=directory)
     return directory
 
 

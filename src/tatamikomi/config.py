@@ -165,7 +165,7 @@ def chunk_bytes() -> int:
 
 def _check_threads(n) -> int:
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"threads must be a positive int; got {n!r}")
+        raise i18n.error(ValueError, "errors.config_threads_positive_int", n=n)
     return n
 
 
@@ -174,7 +174,10 @@ def _check_megabytes(value, name: str, minimum: float) -> int:
     number = isinstance(value, (int, float)) and not isinstance(value, bool)
     if not number or not (value >= minimum if minimum else value > 0) or value == float("inf"):
         least = f"at least {minimum}" if minimum else "more than 0"
-        raise ValueError(f"{name} must be a finite number of megabytes, {least}; got {value!r}")
+        raise i18n.error(
+            ValueError, "errors.config_finite_number_megabytes", name=name, least=least,
+            value=value,
+        )
     return max(1, int(value * _MB))
 
 
@@ -264,7 +267,7 @@ def set_memory_budget(nbytes: int) -> None:
     outside a ``with config(memory_mb=...)`` block. What it bounds: see
     :mod:`tatamikomi.config`."""
     if isinstance(nbytes, bool) or not isinstance(nbytes, int) or nbytes < _MB:
-        raise ValueError(f"the memory budget is a number of bytes of at least 1 MB; got {nbytes!r}")
+        raise i18n.error(ValueError, "errors.config_memory_budget_number", nbytes=nbytes)
     with _process_lock:
         _process["memory_bytes"] = nbytes
 

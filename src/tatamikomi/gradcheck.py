@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._checks import as_array
+from . import i18n
 
 
 def numerical_gradient(f, x, eps: float = 1e-6) -> np.ndarray:
@@ -54,7 +55,10 @@ class GradientCheckResult:
 def _compare(name, analytic, numeric, rtol, atol):
     analytic = np.asarray(analytic, dtype=np.float64)
     if analytic.shape != numeric.shape:
-        raise ValueError(f"gradient {name} has shape {analytic.shape}, expected {numeric.shape}")
+        raise i18n.error(
+            ValueError, "errors.gradcheck_gradient_shape_expected", name=name,
+            analytic_shape=analytic.shape, numeric_shape=numeric.shape,
+        )
     diff = float(np.max(np.abs(analytic - numeric), initial=0.0))
     scale = float(np.linalg.norm(analytic) + np.linalg.norm(numeric))
     rel = float(np.linalg.norm(analytic - numeric) / scale) if scale > 0 else 0.0

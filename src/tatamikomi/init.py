@@ -24,6 +24,7 @@ import numbers
 import numpy as np
 
 from ._checks import DEFAULT_DTYPE
+from . import i18n
 
 METHODS = ("he", "xavier", "pytorch")
 
@@ -35,13 +36,11 @@ def _rng(rng) -> np.random.Generator:
 def _check_method(method):
     if isinstance(method, numbers.Real) and not isinstance(method, bool):
         if method <= 0:
-            raise ValueError(f"a weight std must be positive; got {method}")
+            raise i18n.error(ValueError, "errors.init_weight_std_positive", method=method)
         return float(method)
     if isinstance(method, str) and method.lower() in METHODS:
         return method.lower()
-    raise ValueError(
-        f"init must be one of {METHODS} or a positive std such as 0.01; got {method!r}"
-    )
+    raise i18n.error(ValueError, "errors.init_init_one_positive", methods=METHODS, method=method)
 
 
 _limit: contextvars.ContextVar[tuple | None] = contextvars.ContextVar(
@@ -83,13 +82,11 @@ def _count(shape) -> None:
         limit[0] -= size
     for remaining, total, reason in limits:
         if remaining < 0:
-            raise ParameterLimitError(
-                f"the architecture asks for more parameters than allowed"
-                f"{reason and ': ' + reason}",
-                total - remaining,
-                total,
-                reason,
-            )
+            key = "errors.init_parameters_reason" if reason else "errors.init_parameters"
+            said = i18n.Said(key, reason=reason)
+            error = ParameterLimitError(str(said), total - remaining, total, reason)
+            error.said = said
+            raise error
 
 
 def initial_weight(shape, fan_in: int, method="he", rng=None, dtype=DEFAULT_DTYPE) -> np.ndarray:

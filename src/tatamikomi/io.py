@@ -56,7 +56,9 @@ def write_archive(path, meta: dict, arrays: dict, *, overwrite=False) -> None:
     for name, array in arrays.items():
         array = np.asarray(array)
         if array.dtype.kind not in "fiub":
-            raise TypeError(f"array {name!r} has dtype {array.dtype}; only numbers can be saved")
+            raise i18n.error(
+                TypeError, "errors.io_array_dtype_only2", name=name, array_dtype=array.dtype,
+            )
         records[name] = {
             "shape": list(array.shape),
             "dtype": array.dtype.str,
@@ -100,9 +102,9 @@ def _member(archive: zipfile.ZipFile, name: str, limit: int, what, path) -> zipf
             ModelFileError, "errors.model_member_missing", path=path, name=what
         ) from None
     if info.file_size > limit:
-        raise ModelFileError(
-            f"{path}: {what} would be {info.file_size:,} bytes, over the limit of {limit:,} "
-            f"(tatamikomi.io.MAX_ARRAY_BYTES / MAX_META_BYTES); it was not read"
+        raise i18n.error(
+            ModelFileError, "errors.io_would_bytes_over", path=path, what=what,
+            info_file_size=info.file_size, limit=limit,
         )
     return info
 
@@ -130,22 +132,24 @@ def _record(name, record, path) -> tuple[tuple[int, ...], np.dtype]:
         or not isinstance(dtype, str)
         or not isinstance(record.get("sha256"), str)
     ):
-        raise ModelFileError(
-            f"{path}: the metadata of array {name!r} was edited; it cannot be read"
-        )
+        raise i18n.error(ModelFileError, "errors.io_metadata_array_was", path=path, name=name)
     try:
         dtype = np.dtype(dtype)
     except TypeError:
-        raise ModelFileError(f"{path}: array {name!r} has an unknown dtype {dtype!r}") from None
+        raise i18n.error(
+            ModelFileError, "errors.io_array_unknown_dtype", path=path, name=name, dtype=dtype,
+        ) from None
     if dtype.kind not in "fiub":
-        raise ModelFileError(f"{path}: array {name!r} has dtype {dtype}; only numbers are read")
+        raise i18n.error(
+            ModelFileError, "errors.io_array_dtype_only", path=path, name=name, dtype=dtype,
+        )
     nbytes = dtype.itemsize
     for extent in shape:
         nbytes *= extent
         if nbytes > MAX_ARRAY_BYTES:
-            raise ModelFileError(
-                f"{path}: array {name!r} of shape {tuple(shape)} would exceed the limit of "
-                f"{MAX_ARRAY_BYTES:,} bytes (tatamikomi.io.MAX_ARRAY_BYTES); it was not read"
+            raise i18n.error(
+                ModelFileError, "errors.io_array_shape_would", path=path, name=name,
+                tuple_shape=tuple(shape), max_array_bytes=MAX_ARRAY_BYTES,
             )
     return tuple(shape), dtype
 
@@ -250,9 +254,7 @@ def read_archive(path, with_arrays=True) -> tuple[dict, dict[str, np.ndarray]]:
     except ModelFileError:
         raise
     except RecursionError:
-        raise ModelFileError(
-            f"{path}: the metadata is nested too deeply to be a model's; it was not read"
-        ) from None
+        raise i18n.error(ModelFileError, "errors.io_metadata_nested_too", path=path) from None
     except (
         zipfile.BadZipFile,
         zlib.error,
@@ -384,9 +386,9 @@ def load_book_params(path) -> dict[str, np.ndarray]:
     if not os.path.isfile(path):
         raise i18n.error(FileNotFoundError, "errors.params_missing", path=path)
     if os.path.getsize(path) > MAX_PICKLE_BYTES:
-        raise ModelFileError(
-            f"{path} is {os.path.getsize(path):,} bytes, over the limit of {MAX_PICKLE_BYTES:,} "
-            f"for a params.pkl (tatamikomi.io.MAX_PICKLE_BYTES)"
+        raise i18n.error(
+            ModelFileError, "errors.io_bytes_over_limit", path=path,
+            size=os.path.getsize(path), limit=MAX_PICKLE_BYTES,
         )
     with open(path, "rb") as f:
         data = f.read()
@@ -395,7 +397,7 @@ def load_book_params(path) -> dict[str, np.ndarray]:
     try:
         params = _ArraysOnlyUnpickler(_io.BytesIO(data)).load()
     except _Refused as error:
-        raise ModelFileError(f"{path}: {error}") from None
+        raise i18n.error(ModelFileError, "errors.in_file", path=path, error=error) from None
     except (
         pickle.UnpicklingError,
         EOFError,
@@ -416,14 +418,20 @@ def load_book_params(path) -> dict[str, np.ndarray]:
         )
     for key, value in params.items():
         if not isinstance(key, str) or not isinstance(value, np.ndarray):
-            raise ModelFileError(
-                f"{path}: entry {key!r} is a {type(value).__name__}; a params.pkl holds only "
-                f"named numpy arrays"
+            raise i18n.error(
+                ModelFileError, "errors.io_entry_params_pkl", path=path, key=key,
+                value_kind=type(value).__name__,
             )
         if value.dtype.kind != "f":
-            raise ModelFileError(f"{path}: {key} has dtype {value.dtype}; weights are floats")
+            raise i18n.error(
+                ModelFileError, "errors.io_dtype_weights_are", path=path, key=key,
+                value_dtype=value.dtype,
+            )
         if value.size == 0:
-            raise ModelFileError(f"{path}: {key} has shape {value.shape}, with no values")
+            raise i18n.error(
+                ModelFileError, "errors.io_shape_values", path=path, key=key,
+                value_shape=value.shape,
+            )
         if not np.isfinite(value).all():
             raise i18n.error(ModelFileError, "errors.params_not_finite", path=path, key=key)
     return params

@@ -101,12 +101,15 @@ class Optimizer:
         """Update every array of ``params`` in place from ``grads`` (same keys)."""
         missing = [key for key in params if key not in grads]
         if missing:
-            raise KeyError(f"grads has no gradient for {missing}; it must have the keys of params")
+            raise i18n.error(KeyError, "errors.optim_grads_gradient_have", missing=missing)
         self.t += 1
         for key in params:
             p, g = params[key], np.asarray(grads[key])
             if g.shape != p.shape:
-                raise ValueError(f"grads[{key!r}] has shape {g.shape}; params[{key!r}] {p.shape}")
+                raise i18n.error(
+                    ValueError, "errors.optim_grads_shape_params", key=key, g_shape=g.shape,
+                    p_shape=p.shape,
+                )
             g = g.astype(p.dtype, copy=False)
             if self.weight_decay and not self._decoupled:
                 g = g + self.weight_decay * p
@@ -148,7 +151,9 @@ class Optimizer:
                 continue
             slot, key = name.split("/", 1)
             if slot not in self.slots:
-                raise ValueError(f"{type(self).__name__} has no state {slot!r} (for {key!r})")
+                raise i18n.error(
+                    ValueError, "errors.optim_state", kind=type(self).__name__, slot=slot, key=key,
+                )
             self.state.setdefault(key, {})[slot] = np.array(array, copy=True)
 
     def __repr__(self) -> str:
@@ -309,11 +314,16 @@ def get_optimizer(name: str, **arguments) -> Optimizer:
         return name
     cls = OPTIMIZERS.get(str(name).lower())
     if cls is None:
-        raise ValueError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")
+        raise i18n.error(
+            ValueError, "errors.optim_unknown_optimizer_choose", name=name,
+            optimizers=', '.join(OPTIMIZERS),
+        )
     try:
         return cls(**arguments)
     except TypeError as error:
-        raise TypeError(f"{cls.__name__}: {error}") from None
+        raise i18n.error(
+            TypeError, "errors.optim_error", cls_name=cls.__name__, error=error,
+        ) from None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -346,7 +356,7 @@ class StepSchedule(Schedule):
     def __init__(self, base_lr, step_size: int, gamma: float = 0.1):
         super().__init__(base_lr)
         if step_size < 1:
-            raise ValueError(f"step_size must be at least 1; got {step_size}")
+            raise i18n.error(ValueError, "errors.optim_step_size_least", step_size=step_size)
         self.step_size, self.gamma = int(step_size), float(gamma)
 
     def factor(self, step):
@@ -363,9 +373,9 @@ class CosineSchedule(Schedule):
     def __init__(self, base_lr, total_steps: int, warmup_steps: int = 0, final_factor=0.0):
         super().__init__(base_lr)
         if total_steps < 1 or not 0 <= warmup_steps < total_steps:
-            raise ValueError(
-                f"need total_steps >= 1 and 0 <= warmup_steps < total_steps; got "
-                f"total_steps={total_steps}, warmup_steps={warmup_steps}"
+            raise i18n.error(
+                ValueError, "errors.optim_need_total_steps", total_steps=total_steps,
+                warmup_steps=warmup_steps,
             )
         self.total_steps, self.warmup_steps = int(total_steps), int(warmup_steps)
         self.final_factor = float(final_factor)
@@ -401,5 +411,8 @@ def get_schedule(config, base_lr: float, total_steps: int | None = None) -> Sche
         config.setdefault("total_steps", total_steps)
     cls = SCHEDULES.get(name)
     if cls is None:
-        raise ValueError(f"unknown schedule {name!r}; choose one of {', '.join(SCHEDULES)}")
+        raise i18n.error(
+            ValueError, "errors.optim_unknown_schedule_choose", name=name,
+            schedules=', '.join(SCHEDULES),
+        )
     return cls(base_lr, **config)

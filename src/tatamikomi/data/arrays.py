@@ -89,9 +89,9 @@ def _check_classes(labels: dict[str, np.ndarray], classes, where: str) -> tuple[
         raise i18n.error(DataError, "errors.labels_negative", where=where, key=key, lo=lo, hi=hi)
     if classes is not None:
         if len(classes) > MAX_CLASSES:
-            raise DataLimitError(
-                f"{where}: {len(classes):,} classes declared, more than the limit of "
-                f"{MAX_CLASSES:,}"
+            raise i18n.error(
+                DataLimitError, "errors.arrays_classes_declared_more", where=where,
+                len_classes=len(classes), max_classes=MAX_CLASSES,
             )
         if hi >= len(classes):
             key = next(k for k, r in ranges.items() if r[1] == hi)
@@ -102,10 +102,9 @@ def _check_classes(labels: dict[str, np.ndarray], classes, where: str) -> tuple[
         return tuple(classes)
     declare = i18n.Said("errors.declare_classes")
     if hi >= MAX_INFERRED_CLASSES:
-        raise DataLimitError(
-            f"{where}: labels run from {lo} to {hi}, which would make {hi + 1:,} classes; "
-            f"tatamikomi infers at most {MAX_INFERRED_CLASSES} from the labels alone: if they "
-            f"are class indices, {declare}; if not, these are not labels"
+        raise i18n.error(
+            DataLimitError, "errors.arrays_labels_run_from", where=where, lo=lo, hi=hi, hi_1=hi + 1,
+            max_inferred_classes=MAX_INFERRED_CLASSES, declare=declare,
         )
     train = labels.get("t_train", labels.get("t_test"))
     seen = set(np.unique(train).tolist()) if train is not None else set()
@@ -165,7 +164,9 @@ def _pixel_scale(images: dict[str, np.ndarray], where: str, declared=None) -> fl
     if declared is not None:
         scale = float(np.asarray(declared).reshape(-1)[0]) if np.size(declared) == 1 else None
         if scale is None or not (math.isfinite(scale) and scale > 0):
-            raise DataError(f"{where}: divide_by must be one positive number; got {declared!r}")
+            raise i18n.error(
+                DataError, "errors.arrays_divide_one_positive", where=where, declared=declared,
+            )
         if lo < 0 or hi > scale:
             raise i18n.error(
                 DataError, "errors.pixels_declared", where=where, lo=lo, hi=hi, scale=scale

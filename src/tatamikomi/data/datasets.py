@@ -67,7 +67,7 @@ def load_mini(split=None) -> Dataset:
 
 def _roles(split) -> tuple[str, ...]:
     if split not in SPLITS:
-        raise ValueError(f"split must be None (all) or 'test'; got {split!r}")
+        raise i18n.error(ValueError, "errors.datasets_split_none_all", split=split)
     return SPLITS[split]
 
 
@@ -179,10 +179,9 @@ def download_dataset(
     except OSError as error:
         _remove_empty(made)
         reason = error.strerror or str(error)
-        raise DataNotFoundError(
-            f"the cache folder {directory} cannot be used ({reason}), so {name} cannot be "
-            f"downloaded; set XDG_CACHE_HOME to a writable folder, or TATAMIKOMI_DATA to a folder "
-            f"with the four files"
+        raise i18n.error(
+            DataNotFoundError, "errors.datasets_cache_folder_cannot", directory=directory,
+            reason=reason, name=name,
         ) from None
     return directory
 
@@ -214,10 +213,7 @@ def normalize_images(images, divide_by=255) -> np.ndarray:
     except (TypeError, ValueError):
         scale = math.nan
     if not (math.isfinite(scale) and scale > 0):
-        raise DataError(
-            f"divide_by must be a positive number (255 for pixels 0..255, 1 for [0, 1]); got "
-            f"{divide_by!r}"
-        )
+        raise i18n.error(DataError, "errors.datasets_divide_positive_number", divide_by=divide_by)
     return np.asarray(images).astype(np.float32) / np.float32(scale)
 
 

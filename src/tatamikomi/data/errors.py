@@ -54,22 +54,23 @@ class DataLimitError(DataError):
     """A file or dataset declares more than a documented limit (the message names the limit)."""
 
 
-def size_text(nbytes: int) -> str:
-    """``nbytes`` for a message: ``"47.0 MB"``, ``"2.1 GB"``, ``"7.9e+28 bytes"``."""
+def size_text(nbytes: int):
+    """``nbytes`` for a message: ``"47.0 MB"``, ``"2.1 GB"``, ``"7.9e+28 bytes"`` (a count of
+    bytes is an :class:`~tatamikomi.i18n.Said`, said in the message's language)."""
     if nbytes < 1e3:
-        return f"{nbytes} bytes"
+        return i18n.Said("errors.size_bytes", value=nbytes)
     for unit, scale in (("kB", 1e3), ("MB", 1e6), ("GB", 1e9), ("TB", 1e12)):
         if nbytes < scale * 1e3:
             return f"{nbytes / scale:.1f} {unit}"
-    return f"{nbytes:.1e} bytes"
+    return i18n.Said("errors.size_bytes_e", value=nbytes)
 
 
 def check_limit(nbytes: int, what: str, limit: int, fix: str = "") -> None:
     """Raise :class:`DataLimitError` if ``nbytes`` is over ``limit``."""
     if nbytes > limit:
-        raise DataLimitError(
-            f"{what} declares {size_text(nbytes)}, more than the limit of {size_text(limit)}; "
-            + (fix or "the file is damaged or not a dataset tatamikomi can read")
+        raise i18n.error(
+            DataLimitError, "errors.data_limit", what=what, size=size_text(nbytes),
+            limit=size_text(limit), fix=fix or i18n.Said("errors.data_limit_fix"),
         )
 
 

@@ -43,8 +43,8 @@ def _read_folder(files: dict[str, str], source: Source | None) -> list[np.ndarra
                     labels=files[labels], label_shape=label_shape,
                 )
     total = sum(math.prod(shape) * dtype.itemsize for shape, dtype in headers.values())
-    check_limit(total, f"the dataset in {os.path.dirname(next(iter(files.values())))}",
-                MAX_DATA_BYTES)
+    folder = os.path.dirname(next(iter(files.values())))
+    check_limit(total, i18n.Said("errors.files_dataset_in", folder=folder), MAX_DATA_BYTES)
     arrays = {role: read_idx(files[role], md5s=source.md5s[role] if source else None)
               for role in ROLES if role in files}
     return _four(arrays)
@@ -98,7 +98,10 @@ def _npz_contents(path: str, wanted=NPZ_KEYS) -> tuple[dict[str, np.ndarray], li
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError) as error:
-        raise DataError(f"{path} is not a readable .npz ({error}); {DATASET_FORMAT}") from None
+        raise i18n.error(
+            DataError, "errors.files_readable_npz", path=path, error=error,
+            dataset_format=DATASET_FORMAT,
+        ) from None
     with archive:
         stems: dict[str, list[zipfile.ZipInfo]] = {}
         for info in archive.infolist():
@@ -116,7 +119,7 @@ def _npz_contents(path: str, wanted=NPZ_KEYS) -> tuple[dict[str, np.ndarray], li
         members = {key: stems[key][0] for key in wanted if key in stems}
         headers = {key: _npy_header(archive, info, path, key) for key, info in members.items()}
         total = sum(math.prod(shape) * dtype.itemsize for _, shape, _, dtype in headers.values())
-        check_limit(total, f"{path} (its dataset arrays)", MAX_DATA_BYTES)
+        check_limit(total, i18n.Said("errors.files_dataset_arrays", path=path), MAX_DATA_BYTES)
         check_ratio(total, os.path.getsize(path), path)
         contents = {
             key: _npy_data(archive, members[key], headers[key], path, key) for key in members
@@ -131,22 +134,25 @@ def _npy_header(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: str, key:
         with archive.open(info) as f:
             version = np.lib.format.read_magic(f)
             if version not in _NPY_READERS:
-                raise ValueError(f"unknown .npy format version {version}")
+                raise i18n.error(ValueError, "errors.files_unknown_npy_format", version=version)
             shape, fortran, dtype = _NPY_READERS[version](f)
             offset = f.tell()
     except (ValueError, OSError, EOFError, zipfile.BadZipFile) as error:
-        raise DataError(f"{path}: its array {key} is damaged ({error}); save it again") from None
+        raise i18n.error(
+            DataError, "errors.files_array_damaged_save", path=path, key=key, error=error,
+        ) from None
     if dtype.hasobject or dtype.kind not in "biufSU":
-        raise DataError(
-            f"{path}: its array {key} holds Python objects; tatamikomi reads only plain "
-            f"numeric (or string, for classes) arrays: save it with a numeric dtype"
-        )
+        raise i18n.error(DataError, "errors.files_array_holds_python", path=path, key=key)
     declared = math.prod(shape) * dtype.itemsize
-    check_limit(declared, f"{path}: its array {key} (shape {shape})", MAX_DATA_BYTES)
+    check_limit(
+        declared, i18n.Said("errors.files_array_of", path=path, key=key, shape=shape),
+        MAX_DATA_BYTES,
+    )
     if declared > info.file_size:  # the declared size said wrong early; the real one as read
-        raise DataError(
-            f"{path}: its array {key} declares shape {shape} of {dtype} ({size_text(declared)}) "
-            f"but holds only {size_text(info.file_size)}: the file is damaged; save it again"
+        raise i18n.error(
+            DataError, "errors.files_array_declares_shape", path=path, key=key, shape=shape,
+            dtype=dtype, declared=size_text(declared),
+            held=size_text(info.file_size),
         )
     return offset, shape, fortran, dtype
 
@@ -169,7 +175,9 @@ def _npy_data(archive, info, header, path: str, key: str) -> np.ndarray:
                 done += len(chunk)
             extra = f.read(1)
     except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as error:
-        raise DataError(f"{path} is a damaged .npz ({error}); save it again") from None
+        raise i18n.error(
+            DataError, "errors.files_damaged_npz_save", path=path, error=error,
+        ) from None
     if done < nbytes or extra:
         raise i18n.error(
             DataError,
@@ -200,10 +208,13 @@ def _load_npz(path: str, roles=ROLES) -> Dataset:
     if "classes" in contents:
         names = contents["classes"]
         if names.ndim != 1:
-            raise DataError(f"{path}: classes must be a 1-D array of names; got {names.shape}")
+            raise i18n.error(
+                DataError, "errors.files_classes_d_array", path=path, names_shape=names.shape,
+            )
         if len(names) > MAX_CLASSES:
-            raise DataLimitError(
-                f"{path}: {len(names):,} classes declared, more than the limit of {MAX_CLASSES:,}"
+            raise i18n.error(
+                DataLimitError, "errors.files_classes_declared_more", path=path,
+                len_names=len(names), max_classes=MAX_CLASSES,
             )
         classes = tuple(
             c.decode("utf-8", "replace") if isinstance(c, bytes) else str(c) for c in names.tolist()
@@ -218,11 +229,10 @@ def _load_path(path: str, source: Source | None, roles=ROLES) -> Dataset:
     if not os.path.lexists(path):
         files = ", ".join(FILES.values())
         raise i18n.error(DataNotFoundError, "errors.data_missing", path=path, files=files)
-    idx_files = f"{', '.join(FILES.values())}, .gz or not"
-    fix = f"give a folder with the four IDX files ({idx_files}) or a .npz file"
-    mode = path_mode(path, "dataset", fix)
+    fix = i18n.Said("errors.files_dataset_fix", files=", ".join(FILES.values()))
+    mode = path_mode(path, i18n.Said("errors.the_dataset"), fix)
     if stat.S_ISREG(mode):
-        check_file(path, "dataset file")
+        check_file(path, i18n.Said("errors.dataset_file"))
         with open(path, "rb") as f:
             is_zip = f.read(4) in (b"PK\x03\x04", b"PK\x05\x06")
         if not is_zip:
@@ -235,15 +245,11 @@ def _load_path(path: str, source: Source | None, roles=ROLES) -> Dataset:
             )
         return _load_npz(path, roles)
     if not stat.S_ISDIR(mode):
-        raise DataError(
-            f"dataset {path} is not a regular file or folder (a device, pipe or socket)"
-        )
+        raise i18n.error(DataError, "errors.files_dataset_regular_file", path=path)
     try:
         listing = sorted(os.listdir(path))
     except PermissionError:
-        raise DataError(
-            f"the folder {path} is not readable (permission denied); check its rights"
-        ) from None
+        raise i18n.error(DataError, "errors.files_folder_readable_permission", path=path) from None
     for directory in (path, os.path.join(path, source.name) if source else None):
         files = directory and _find_files(directory, roles)
         if files:

@@ -48,25 +48,28 @@ def path_mode(path: str, what: str, fix: str = "") -> int:
     try:
         return os.stat(path).st_mode
     except (FileNotFoundError, NotADirectoryError):
-        raise DataNotFoundError(
-            f"{what} {path} does not exist" + (f"; {fix}" if fix else "")
-        ) from None
+        if fix:
+            raise i18n.error(
+                DataNotFoundError, "errors.idx_missing_fix", what=what, path=path, fix=fix
+            ) from None
+        raise i18n.error(DataNotFoundError, "errors.idx_missing", what=what, path=path) from None
     except PermissionError:
-        raise DataError(
-            f"{what} {path} is not readable (permission denied on a folder above it)"
+        raise i18n.error(
+            DataError, "errors.idx_readable_permission_denied2", what=what, path=path,
         ) from None
 
 
-def check_file(path: str, what: str = "data file") -> None:
+def check_file(path: str, what=None) -> None:
     """Raise :class:`DataError` (or :class:`DataNotFoundError`) unless ``path`` is a regular
     file this process can read; the message says which of those it is not."""
+    what = what or i18n.Said("errors.data_file")
     mode = path_mode(path, what)
     if stat.S_ISDIR(mode):
-        raise DataError(f"{what} {path} is a directory, not a file")
+        raise i18n.error(DataError, "errors.idx_directory_file", what=what, path=path)
     if not stat.S_ISREG(mode):
-        raise DataError(f"{what} {path} is not a regular file (a device, pipe or socket)")
+        raise i18n.error(DataError, "errors.idx_regular_file_device", what=what, path=path)
     if not os.access(path, os.R_OK):
-        raise DataError(f"{what} {path} is not readable (permission denied); check its rights")
+        raise i18n.error(DataError, "errors.idx_readable_permission_denied", what=what, path=path)
 
 
 class ContentStream:
@@ -181,16 +184,16 @@ def _header(stream: ContentStream) -> tuple[tuple[int, ...], np.dtype, int]:
         raise i18n.error(IDXError, "errors.idx_not_idx", name=name, start=magic.hex() or "nothing")
     ndim = magic[3]
     if not 1 <= ndim <= MAX_NDIM:
-        raise IDXError(
-            f"{name} declares {ndim} dimensions; tatamikomi reads IDX data of 1 to {MAX_NDIM} "
-            f"(labels (N,), images (N, H, W) or (N, C, H, W)): the file is damaged or holds "
-            f"other data"
+        raise i18n.error(
+            IDXError, "errors.idx_declares_dimensions_tatamikomi", name=name, ndim=ndim,
+            max_ndim=MAX_NDIM,
         )
     dims = stream.read(4 * ndim)
     header = 4 + 4 * ndim
     if len(dims) < 4 * ndim:
-        raise IDXError(
-            f"{name} is truncated: its header needs {header} bytes, it has {4 + len(dims)}"
+        raise i18n.error(
+            IDXError, "errors.idx_truncated_header_needs", name=name, header=header,
+            value=4 + len(dims),
         )
     shape = tuple(int.from_bytes(dims[i : i + 4], "big") for i in range(0, len(dims), 4))
     return shape, np.dtype(TYPES[magic[2]]), header
@@ -216,9 +219,9 @@ def _check_declared(name, shape, dtype, limit, compressed_size) -> int:
     expected = math.prod(shape) * dtype.itemsize  # Python ints: no overflow
     check_limit(
         expected,
-        f"{name} (IDX shape {shape} of {dtype.newbyteorder('=')})",
+        i18n.Said("errors.idx_declared", name=name, shape=shape, dtype=dtype.newbyteorder("=")),
         limit,
-        "the header is damaged, or the data is larger than tatamikomi reads",
+        i18n.Said("errors.idx_limit_fix"),
     )
     if compressed_size is not None:
         check_ratio(expected, compressed_size, name)
@@ -264,7 +267,9 @@ def parse_stream(
     extra = stream.count_rest()
     if extra:
         amount = f"{extra}" if extra <= EXTRA_COUNTED else f"more than {EXTRA_COUNTED}"
-        raise IDXError(f"{name} has {amount} unexpected bytes after its {shape} values")
+        raise i18n.error(
+            IDXError, "errors.idx_unexpected_bytes_after", name=name, amount=amount, shape=shape,
+        )
     return values.view(dtype).reshape(shape).astype(dtype.newbyteorder("="), copy=False)
 
 
@@ -292,11 +297,7 @@ def read_idx(path, *, md5s=None, max_bytes: int | None = None) -> np.ndarray:
         if md5s is not None:
             stream.finish_raw()
             if not stream.matches(md5s):
-                raise IDXError(
-                    f"{path} is not the original file: its md5 matches neither the published file "
-                    f"nor its decompressed content (corrupt, or a different dataset). Delete it, "
-                    f"or fetch it again."
-                )
+                raise i18n.error(IDXError, "errors.idx_original_file_md", path=path)
             if failure is not None:  # the md5 is right but the content is not: say why
                 raise failure
     return array
@@ -308,6 +309,6 @@ def idx_bytes(array) -> bytes:
     codes = {np.dtype(t).newbyteorder("="): code for code, t in TYPES.items()}
     code = codes.get(array.dtype.newbyteorder("="))
     if code is None:
-        raise TypeError(f"IDX has no type for dtype {array.dtype}")
+        raise i18n.error(TypeError, "errors.idx_idx_type_dtype", array_dtype=array.dtype)
     header = bytes([0, 0, code, array.ndim]) + np.asarray(array.shape, ">u4").tobytes()
     return header + np.ascontiguousarray(array, TYPES[code]).tobytes()

@@ -9,6 +9,7 @@ import dataclasses
 import os
 
 from .errors import DataError
+from .. import i18n
 
 ROLES = ("train_images", "train_labels", "test_images", "test_labels")
 #: the files of the test set alone (what showing or measuring a trained model needs)
@@ -114,10 +115,7 @@ def offline() -> bool:
         return False
     if value in ("1", "true", "yes", "on"):
         return True
-    raise DataError(
-        f"TATAMIKOMI_OFFLINE must be 1, true or yes (no downloads) or 0, false or no (downloads "
-        f"allowed); got {text!r}"
-    )
+    raise i18n.error(DataError, "errors.sources_tatamikomi_offline_true", text=text)
 
 
 def _find_files(directory: str, roles=ROLES) -> dict[str, str] | None:

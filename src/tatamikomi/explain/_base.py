@@ -34,10 +34,7 @@ def as_image(x, name: str, default) -> np.ndarray:
     if array.ndim == 2:
         array = array[None]
     if array.ndim != 3:
-        raise ValueError(
-            f"{name} must be one image, (H, W) or (C, H, W); got shape {array.shape}. "
-            f"For a batch, explain one image at a time (x[k])."
-        )
+        raise i18n.error(ValueError, "errors.base_one_image_h", name=name, array_shape=array.shape)
     if array.size == 0:
-        raise ValueError(f"{name} is empty; got shape {array.shape}")
+        raise i18n.error(ValueError, "errors.base_empty_shape", name=name, array_shape=array.shape)
     return array.astype(np.float64)

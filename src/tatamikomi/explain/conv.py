@@ -35,20 +35,16 @@ def _as_filters(w, channels: int) -> np.ndarray:
         array = array[None]
     if array.ndim == 3:
         if array.shape[0] != channels and channels == 1:
-            raise ValueError(
-                f"the filter has {array.shape[0]} channels but the input has one: give one "
-                f"(FH, FW) filter, {array.shape[0]} filters as ({array.shape[0]}, 1, FH, FW), "
-                f"or an input with {array.shape[0]} channels"
+            raise i18n.error(
+                ValueError, "errors.conv_filter_channels_but", filter_channels=array.shape[0],
             )
         array = array[None]
     if array.ndim != 4:
-        raise ValueError(
-            f"the filter must be (FH, FW), (C, FH, FW) or (FN, C, FH, FW); got shape {array.shape}"
-        )
+        raise i18n.error(ValueError, "errors.conv_filter_fh_fw", array_shape=array.shape)
     if array.shape[1] != channels:
-        raise ValueError(
-            f"the filter has {array.shape[1]} channel(s) but the input has {channels}: they must "
-            f"match (a filter has one {array.shape[2]}x{array.shape[3]} slice per input channel)"
+        raise i18n.error(
+            ValueError, "errors.conv_filter_channel_s", filter_channels=array.shape[1],
+            channels=channels, fh=array.shape[2], fw=array.shape[3],
         )
     return array.astype(np.float64)
 
@@ -200,7 +196,7 @@ def explain_conv(x=None, w=None, *, stride=1, pad=0, bias=None) -> ConvExplanati
     if b.size == 1:
         b = np.repeat(b, fn)
     if b.shape != (fn,):
-        raise ValueError(f"give one bias, or one per filter ({fn}); got {b.size} values")
+        raise i18n.error(ValueError, "errors.conv_give_one_bias", fn=fn, b_size=b.size)
     stride = positive_pair(stride, "stride")
     pad = non_negative_pair(pad, "pad")
     window = window2d(x.shape[1:], filters.shape[2:], stride, pad)

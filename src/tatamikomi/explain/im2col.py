@@ -114,9 +114,9 @@ def explain_im2col(
     elif x.ndim == 3:
         x = x[None]
     if x.ndim != 4:
-        raise ValueError(f"im2col takes (N, C, H, W), (C, H, W) or (H, W); got shape {x.shape}")
+        raise i18n.error(ValueError, "errors.im2col_im_col_takes", x_shape=x.shape)
     if filter_h is None:
-        raise ValueError("give the filter size (filter_h, and filter_w if it differs)")
+        raise i18n.error(ValueError, "errors.im2col_give_filter_size")
     filter_w = filter_h if filter_w is None else filter_w
     stride = positive_pair(stride, "stride")
     pad = non_negative_pair(pad, "pad")

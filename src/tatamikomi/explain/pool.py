@@ -111,7 +111,7 @@ def explain_pool(x=None, size=2, *, stride=None, pad=0, mode="max") -> PoolExpla
     them).
     """
     if mode not in ("max", "avg"):
-        raise ValueError(f"mode must be 'max' or 'avg'; got {mode!r}")
+        raise i18n.error(ValueError, "errors.pool_mode_max_avg", mode=mode)
     x = as_image(x, "input", lecture.INPUT)
     size = positive_pair(size, "size")
     stride = size if stride is None else positive_pair(stride, "stride")

@@ -113,7 +113,7 @@ def explain_shift(x=None, shift=(0, 1), size=2, *, stride=None, mode="max") -> S
     try:
         down, right = (int(s) for s in shift)
     except (TypeError, ValueError):
-        raise ValueError(f"shift is (down, right) in pixels, e.g. (0, 1); got {shift!r}") from None
+        raise i18n.error(ValueError, "errors.shift_shift_down_right", shift=shift) from None
     before = explain_pool(x, size, stride=stride, mode=mode)
     after = explain_pool(shifted(x, down, right), size, stride=stride, mode=mode)
     return ShiftExplanation((down, right), before, after, before.output == after.output)

@@ -37,25 +37,22 @@ def require(module: str, extra: str):
     try:
         return importlib.import_module(module)
     except ImportError:
-        raise ImportError(
-            f'{module} is not installed; install it with: pip install "tatamikomi[{extra}]"'
+        raise i18n.error(
+            ImportError, "errors.common_installed_install_pip", module=module, extra=extra,
         ) from None
 
 
 def input_shapes(model) -> list[tuple[int, ...]]:
     """One example's input shape for each layer of ``model`` (no batch axis)."""
     if model.input_shape is None:
-        raise ValueError(
-            "the model has no input_shape; build it with input_shape=(C, H, W) (e.g. "
-            "Sequential(layers, input_shape=(1, 28, 28))) so the converter knows every layer's size"
-        )
+        raise i18n.error(ValueError, "errors.common_model_input_shape")
     shapes = model.output_shapes()
     return [tuple(model.input_shape)] + shapes[:-1]
 
 
 def refuse(name: str, what: str, target: str) -> ValueError:
     """The error for a layer or an option the target format cannot express."""
-    return ValueError(f"layer {name}: {what} cannot be exported to {target}")
+    return i18n.error(ValueError, "errors.export_refuse", name=name, what=what, target=target)
 
 
 def pair_value(value):
@@ -87,24 +84,24 @@ def build_sequential(entries, arrays, info: dict, dtype, *, where="the imported 
     from ..models.files import check_model
 
     if not info.get("input_shape"):
-        raise ValueError(
-            "the input shape is unknown; give input_shape=(C, H, W), one example's shape"
-        )
+        raise i18n.error(ValueError, "errors.common_input_shape_unknown")
     spec = {"input_shape": [int(s) for s in info["input_shape"]], "layers": list(entries)}
     if info.get("classes"):
         spec["classes"] = [str(c) for c in info["classes"]]
     held = sum(int(np.size(value)) for values in arrays for value in values.values())
-    with parameter_limit(held, f"the file holds {held:,} values"):
+    with parameter_limit(held, i18n.Said("errors.file_holds_values", held=held)):
         model = from_spec(spec, dtype=dtype)
     for layer, values, entry in zip(model.layers, arrays, entries):
         for key, value in values.items():
             store = layer.params if key in layer.params else layer.buffers
             if key not in store:
-                raise ValueError(f"{entry['type']} has no array {key!r}")
+                raise i18n.error(
+                    ValueError, "errors.common_array", entry_type=entry['type'], key=key,
+                )
             if tuple(store[key].shape) != tuple(np.shape(value)):
-                raise ValueError(
-                    f"{entry['type']}: {key} has shape {np.shape(value)}, the layer needs "
-                    f"{store[key].shape}"
+                raise i18n.error(
+                    ValueError, "errors.common_shape_layer_needs", entry_type=entry['type'],
+                    key=key, shape=np.shape(value), needed=store[key].shape,
                 )
             store[key] = np.array(value, dtype=np.dtype(dtype), copy=True)
     model.preprocess = info.get("preprocess")

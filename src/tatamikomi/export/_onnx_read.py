@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _common
+from .. import i18n
 
 
 def _onnx():
@@ -31,9 +32,9 @@ class Reader:
             return default
         name = node.input[index]
         if name not in self.values:
-            raise ValueError(
-                f"ONNX node {node.name or node.op_type}: input {name!r} is computed in the "
-                f"graph; tatamikomi reads only constant weights"
+            raise i18n.error(
+                ValueError, "errors.onnx_read_onnx_node_input",
+                node=node.name or node.op_type, name=name,
             )
         return self.values[name]
 
@@ -52,15 +53,20 @@ def _check_attributes(node, attributes, allowed: dict):
     have (or None: any value)."""
     for key, value in attributes.items():
         if key not in allowed:
-            raise refuse_node(node, f"attribute {key}={_decode(value)!r}")
+            raise refuse_node(
+                node,
+                i18n.Said(
+                    "errors.refuse_attribute", key=key, decode_value=_decode(value)
+                ),
+            )
         if allowed[key] is not None and _decode(value) not in allowed[key]:
             raise refuse_node(node, f"{key}={_decode(value)!r}")
 
 
 def refuse_node(node, what: str) -> ValueError:
-    return ValueError(
-        f"ONNX node {node.name or '(unnamed)'} ({node.op_type}): {what} cannot be imported into "
-        f"tatamikomi"
+    return i18n.error(
+        ValueError, "errors.onnx_refuse_node", name=node.name or "(unnamed)", op=node.op_type,
+        what=what,
     )
 
 
@@ -79,7 +85,7 @@ def _symmetric_pads(node, pads, kernel, dilation, stride, allow_same: bool):
             right,
         ):
             return "same"
-    raise refuse_node(node, f"asymmetric pads {list(pads)}")
+    raise refuse_node(node, i18n.Said("errors.refuse_asymmetric_pads", list_pads=list(pads)))
 
 
 def _float32_value(value) -> float:
@@ -105,7 +111,7 @@ def conv(node, reader, pending):
     W = reader.get(node, 1)
     b = reader.get(node, 2)
     if W.ndim != 4:
-        raise refuse_node(node, f"a {W.ndim - 2}-D convolution")
+        raise refuse_node(node, i18n.Said("errors.refuse_d_convolution", w_ndim_2=W.ndim - 2))
     kernel = tuple(W.shape[2:])
     stride = tuple(a.get("strides", (1, 1)))
     dilation = tuple(a.get("dilations", (1, 1)))
@@ -114,7 +120,7 @@ def conv(node, reader, pending):
     if pending.get("pad"):
         padding_mode, pads = pending.pop("pad")
         if padding_mode == "-inf" or any(a.get("pads", ())) or auto_pad != "NOTSET":
-            raise refuse_node(node, "a Pad node before a padded convolution")
+            raise refuse_node(node, i18n.Said("errors.refuse_pad_node_before"))
     elif auto_pad == "SAME_UPPER":
         pads = None
     else:
@@ -122,7 +128,12 @@ def conv(node, reader, pending):
     if pads is None:
         padding = "same"
         if stride != (1, 1):
-            raise refuse_node(node, f"auto_pad=SAME_UPPER with strides {list(stride)}")
+            raise refuse_node(
+                node,
+                i18n.Said(
+                    "errors.refuse_auto_pad_same", list_stride=list(stride)
+                ),
+            )
     else:
         padding = _symmetric_pads(node, pads, kernel, dilation, stride, allow_same=True)
     entry = {
@@ -155,16 +166,16 @@ def pad(node, reader, pending):
     pads = reader.get(node, 1)
     value = reader.get(node, 2)
     if mode not in _IMPORT_PAD_MODES:
-        raise refuse_node(node, f"Pad mode {mode!r}")
+        raise refuse_node(node, i18n.Said("errors.refuse_pad_mode", mode=mode))
     if len(node.input) > 3:
         raise refuse_node(node, "axes")
     if value is not None and np.any(value != 0):
         if mode != "constant" or not np.all(np.isneginf(value)):
-            raise refuse_node(node, f"a constant value of {value} (0, or -inf before MaxPool)")
+            raise refuse_node(node, i18n.Said("errors.refuse_constant_value_inf", value=value))
         mode = "-inf"
     pads = [int(p) for p in pads]
     if len(pads) != 8 or any(pads[i] for i in (0, 1, 4, 5)):
-        raise refuse_node(node, f"pads {pads} (only H and W can be padded)")
+        raise refuse_node(node, i18n.Said("errors.refuse_pads_only_h", pads=pads))
     pending["pad"] = (_IMPORT_PAD_MODES[mode], [pads[2], pads[3], pads[6], pads[7]])
     return None
 
@@ -193,7 +204,12 @@ def _pool_padding(node, pads, input_hw, kernel, stride, dilation, ceil_mode):
     top, left, bottom, right = (int(p) for p in pads)
     if ceil_mode:  # ONNX's rounding: ceil((in + pads - span) / stride) + 1
         if (top, left) != (bottom, right):
-            raise refuse_node(node, f"ceil_mode with asymmetric pads {list(pads)}")
+            raise refuse_node(
+                node,
+                i18n.Said(
+                    "errors.refuse_ceil_mode_asymmetric", list_pads=list(pads)
+                ),
+            )
         window = window2d(input_hw, kernel, stride, (top, left), dilation, True)
         onnx_out = [
             -(-(size + 2 * p - d * (k - 1) - 1) // s) + 1
@@ -202,8 +218,9 @@ def _pool_padding(node, pads, input_hw, kernel, stride, dilation, ceil_mode):
         if list(window.out_hw) != onnx_out:
             raise refuse_node(
                 node,
-                f"ceil_mode where a last window would start in the padding ({onnx_out} "
-                f"windows in ONNX, {list(window.out_hw)} in PyTorch and tatamikomi)",
+                i18n.Said(
+                    "errors.refuse_ceil_mode_where", onnx_out=onnx_out, out_hw=list(window.out_hw)
+                ),
             )
         return _common.pair_value((top, left)), True
     if (top, left) == (bottom, right):
@@ -213,7 +230,7 @@ def _pool_padding(node, pads, input_hw, kernel, stride, dilation, ceil_mode):
         window = window2d(input_hw, kernel, stride, (top, left), dilation, True)
         if tuple(window.extra) == extra:
             return _common.pair_value((top, left)), True
-    raise refuse_node(node, f"asymmetric pads {list(pads)}")
+    raise refuse_node(node, i18n.Said("errors.refuse_asymmetric_pads", list_pads=list(pads)))
 
 
 def pool(node, reader, pending):
@@ -232,14 +249,19 @@ def pool(node, reader, pending):
         allowed.update(count_include_pad=None, dilations=None)
     _check_attributes(node, a, allowed)
     if len(node.output) > 1 and node.output[1]:
-        raise refuse_node(node, "the Indices output")
+        raise refuse_node(node, i18n.Said("errors.refuse_indices_output"))
     kernel = tuple(a["kernel_shape"])
     if len(kernel) != 2:
-        raise refuse_node(node, f"{len(kernel)}-D pooling")
+        raise refuse_node(node, i18n.Said("errors.refuse_d_pooling", len_kernel=len(kernel)))
     stride = tuple(a.get("strides", (1, 1)))
     dilation = tuple(a.get("dilations", (1, 1)))
     if not max_pool and dilation != (1, 1):
-        raise refuse_node(node, f"dilations {list(dilation)} in average pooling")
+        raise refuse_node(
+            node,
+            i18n.Said(
+                "errors.refuse_dilations_average_pooling", list_dilation=list(dilation)
+            ),
+        )
     pads = list(a.get("pads", (0, 0, 0, 0)))
     include = bool(a.get("count_include_pad", 0))
     input_hw = pending["input_hw"]
@@ -248,12 +270,16 @@ def pool(node, reader, pending):
         if mode != ("-inf" if max_pool else "zeros") or include:
             raise refuse_node(
                 node,
-                "a Pad node before pooling (other than -inf before MaxPool, zeros before "
-                "AveragePool with count_include_pad=0)",
+                i18n.Said("errors.refuse_pad_node_before2"),
             )
         top, left, bottom, right = before
         if pads[:2] != [0, 0]:
-            raise refuse_node(node, f"a Pad of {before} before pads {pads}")
+            raise refuse_node(
+                node,
+                i18n.Said(
+                    "errors.refuse_pad_before_pads", before=before, pads=pads
+                ),
+            )
         pads = [top, left, bottom + pads[2], right + pads[3]]
         if input_hw is not None:
             input_hw = (input_hw[0] - top - bottom, input_hw[1] - left - right)
@@ -279,7 +305,7 @@ def batchnorm(node, reader, pending):
     a = _attributes(node)
     _check_attributes(node, a, {"epsilon": None, "momentum": None, "training_mode": {0}})
     if len(node.output) > 1:
-        raise refuse_node(node, "the training outputs")
+        raise refuse_node(node, i18n.Said("errors.refuse_training_outputs"))
     gamma, beta, mean, var = (reader.get(node, i) for i in range(1, 5))
     entry = {
         "type": "BatchNormalization",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import i18n
 from . import _common
 from ._common import refuse
 
@@ -72,8 +73,8 @@ def conv(graph, name, layer, shape):
         if layer.padding_mode == "circular" and graph.opset < 19:
             raise refuse(
                 name,
-                "padding_mode='circular' (ONNX Pad mode 'wrap') before opset 19",
-                f"ONNX opset {graph.opset}; use opset 19 (to_onnx(..., opset=19), --opset 19)",
+                i18n.Said("errors.refuse_padding_mode_circular"),
+                i18n.Said("errors.refuse_onnx_opset_use", graph_opset=graph.opset),
             )
         top, left, bottom, right = pads
         graph.add(
@@ -147,8 +148,9 @@ def pool(graph, name, layer, shape):
     if not _pads_fit(pads, window.kernel):
         raise refuse(
             name,
-            f"average pooling with ceil_mode whose padding and ceil_mode's extra rows ({pads}) "
-            f"reach the window size {list(window.kernel)} (onnxruntime allows pads < kernel)",
+            i18n.Said(
+                "errors.refuse_average_pooling_ceil", pads=pads, kernel=list(window.kernel)
+            ),
             "ONNX",
         )
     graph.add("AveragePool", name, pads=pads, count_include_pad=int(include), **attributes)
@@ -161,7 +163,7 @@ def _pads_fit(pads, kernel) -> bool:
 
 def batchnorm(graph, name, layer, shape):
     if not layer.track_running_stats:
-        raise refuse(name, "batch normalisation without running statistics", "ONNX")
+        raise refuse(name, i18n.Said("errors.refuse_batch_normalisation_without"), "ONNX")
     gamma, beta = layer.scale_and_shift()
     inputs = [
         graph.weight(f"{name}.gamma", gamma),

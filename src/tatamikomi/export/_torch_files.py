@@ -102,13 +102,15 @@ def read_source(source_path, allowed):
             if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute):
                 cls = call.func.attr
                 if cls not in allowed or call.args:
-                    raise ValueError(f"{source_path}: nn.{cls}(...) is not a module tatamikomi "
-                                     f"builds")  # fmt: skip
+                    raise i18n.error(
+                        ValueError, "errors.torch_files_nn_module_tatamikomi",
+                        source_path=source_path, cls=cls,
+                    )  # fmt: skip
                 _common.check_layer_count(len(modules) + 1, source_path)
                 kwargs = {k.arg: _literal(k.value, source_path) for k in call.keywords}
                 modules.append((_literal(name, source_path), cls, kwargs, {}))
     if not modules:
-        raise ValueError(f"{source_path} does not look like a model.py written by tatamikomi")
+        raise i18n.error(ValueError, "errors.torch_files_does_look_like", source_path=source_path)
     return modules, info
 
 
@@ -168,7 +170,7 @@ def read_state(path):
         or not state
         or not all(isinstance(v, torch.Tensor) for v in state.values())
     ):
-        raise ValueError(f"{path} is not a PyTorch state_dict (a dict of tensors)")
+        raise i18n.error(ValueError, "errors.torch_files_pytorch_state_dict", path=path)
     declared = sum(int(v.numel()) * v.element_size() for v in state.values())
     if declared > (held if held is not None else size):
         raise i18n.error(

@@ -107,7 +107,7 @@ def to_onnx_model(model, opset: int = DEFAULT_OPSET, softmax: bool = False, *, d
         kind = _common.spec_type(layer)
         rule = RULES.get(kind)
         if rule is None:
-            raise refuse(name, f"a layer of type {kind}", "ONNX")
+            raise refuse(name, i18n.Said("errors.refuse_layer_type", kind=kind), "ONNX")
         rule.write(graph, name, layer, shape)
     if softmax:
         graph.add("Softmax", "Softmax", axis=1)
@@ -184,7 +184,7 @@ def from_onnx(path, *, input_shape=None, classes=None, preprocess=None):
         try:
             proto = onnx.load(os.fspath(path))
         except Exception as error:  # a protobuf DecodeError, or any other unreadable file
-            raise ValueError(f"{path} is not an ONNX file ({error})") from None
+            raise i18n.error(ValueError, "errors.onnx_onnx_file", path=path, error=error) from None
     else:
         proto = path
     where = os.fspath(path) if isinstance(path, (str, os.PathLike)) else "the ONNX graph"
@@ -193,9 +193,9 @@ def from_onnx(path, *, input_shape=None, classes=None, preprocess=None):
     reader = read.Reader(graph)
     inputs = [i for i in graph.input if i.name not in reader.values]
     if len(inputs) != 1 or len(graph.output) != 1:
-        raise ValueError(
-            f"tatamikomi imports graphs with one input and one output; this one has "
-            f"{len(inputs)} inputs and {len(graph.output)} outputs"
+        raise i18n.error(
+            ValueError, "errors.onnx_tatamikomi_imports_graphs", len_inputs=len(inputs),
+            len_graph_output=len(graph.output),
         )
     info = {p.key: json.loads(p.value) for p in proto.metadata_props if p.key in _METADATA_KEYS}
     elem = inputs[0].type.tensor_type.elem_type
@@ -218,7 +218,7 @@ def from_onnx(path, *, input_shape=None, classes=None, preprocess=None):
     written = {current, *reader.values}  # every tensor is written once: no cycle, no overwrite
     for index, node in enumerate(nodes):
         if not node.input or node.input[0] != current:
-            raise read.refuse_node(node, "a branch (the graph is not a chain of layers)")
+            raise read.refuse_node(node, i18n.Said("errors.refuse_branch_graph_chain"))
         for output in filter(None, node.output):
             if output in written:
                 raise i18n.error(
@@ -233,9 +233,9 @@ def from_onnx(path, *, input_shape=None, classes=None, preprocess=None):
             continue  # the model's scores; SoftmaxWithLoss is its last layer
         importer = _READERS.get(node.op_type)
         if importer is None:
-            raise read.refuse_node(node, "the operator")
+            raise read.refuse_node(node, i18n.Said("errors.refuse_operator"))
         if pending.get("pad") and node.op_type not in ("Conv", "MaxPool", "AveragePool"):
-            raise read.refuse_node(node, "a Pad node that is not followed by Conv or pooling")
+            raise read.refuse_node(node, i18n.Said("errors.refuse_pad_node_that"))
         pending["input_hw"] = shapes.get(node.input[0])
         result = importer(node, reader, pending)
         if pending.pop("flatten", None) is not None:
@@ -253,11 +253,11 @@ def from_onnx(path, *, input_shape=None, classes=None, preprocess=None):
         entries.append({"type": "Flatten"})
         arrays.append({})
     if pending.get("pad"):
-        raise ValueError("the ONNX graph ends with a Pad node; tatamikomi cannot import it")
+        raise i18n.error(ValueError, "errors.onnx_onnx_graph_ends")
     if current != graph.output[0].name:
-        raise ValueError("the ONNX graph's output is not the end of its chain of nodes")
+        raise i18n.error(ValueError, "errors.onnx_onnx_graph_s")
     if not entries:
-        raise ValueError("the ONNX graph has no layer tatamikomi can import")
+        raise i18n.error(ValueError, "errors.onnx_onnx_graph_layer")
     return _common.build_sequential(entries, arrays, info, dtype, where=where)
 
 

@@ -89,7 +89,7 @@ def _batchnorm(name, layer, shape):
     gamma, beta = layer.scale_and_shift()
     affine = "gamma" in layer.params
     if not affine and (np.any(gamma != 1) or np.any(beta != 0)):
-        raise refuse(name, "batch normalisation with a fixed scale other than 1 and shift 0",
+        raise refuse(name, i18n.Said("errors.refuse_batch_normalisation_fixed"),
                      "PyTorch")  # fmt: skip
     kwargs = dict(
         num_features=int(shape[0]),
@@ -127,14 +127,14 @@ def _array(tensor):
 
 
 def _refuse_module(name, module, what) -> ValueError:
-    return ValueError(
-        f"module {name} ({type(module).__name__}): {what} cannot be imported into tatamikomi"
+    return i18n.error(
+        ValueError, "errors.torch_refuse_module", name=name, kind=type(module).__name__, what=what
     )
 
 
 def _from_conv(name, m):
     if not isinstance(m.padding, str) and len(m.padding) != 2 or m.weight.ndim != 4:
-        raise _refuse_module(name, m, "a convolution that is not 2-D")
+        raise _refuse_module(name, m, i18n.Said("errors.refuse_convolution_that_d"))
     padding = m.padding if isinstance(m.padding, str) else _common.pair_value(m.padding)
     entry = {
         "type": "Conv2d",
@@ -183,13 +183,18 @@ def _from_pool(name, m):
 
 def _from_adaptive(name, m):
     if _common.pair_value(m.output_size) != 1:
-        raise _refuse_module(name, m, f"output_size={m.output_size} (only 1: global pooling)")
+        raise _refuse_module(
+            name, m,
+            i18n.Said(
+                "errors.refuse_output_size_only", m_output_size=m.output_size
+            ),
+        )
     return {"type": "GlobalAvgPool2d"}, {}
 
 
 def _from_batchnorm(name, m):
     if m.momentum is None:
-        raise _refuse_module(name, m, "momentum=None (a cumulative average)")
+        raise _refuse_module(name, m, i18n.Said("errors.refuse_momentum_none_cumulative"))
     if not m.track_running_stats:
         raise _refuse_module(name, m, "track_running_stats=False")
     entry = {
@@ -282,7 +287,7 @@ def _modules(model):
         kind = _common.spec_type(layer)
         rule = RULES.get(kind)
         if rule is None:
-            raise refuse(name, f"a layer of type {kind}", "PyTorch")
+            raise refuse(name, i18n.Said("errors.refuse_layer_type", kind=kind), "PyTorch")
         modules += rule.export(name, layer, shape)
     return modules
 
@@ -295,7 +300,10 @@ def _build(modules, dtype=None):
         try:
             module = getattr(nn, cls)(**kwargs)
         except (ValueError, RuntimeError) as error:
-            raise ValueError(f"layer {name}: PyTorch's {cls} refuses {kwargs}: {error}") from None
+            raise i18n.error(
+                ValueError, "errors.torch_layer_pytorch_s", name=name, cls=cls, kwargs=kwargs,
+                error=error,
+            ) from None
         if dtype is not None:  # before the copy, so no weight is rounded to float32 on the way
             module = module.to(dtype)
         with torch.no_grad():
@@ -337,9 +345,8 @@ def from_torch(module, *, input_shape=None, classes=None, preprocess=None, where
     torch = _torch()
     module = getattr(module, "module", module)  # DistributedDataParallel wraps the model
     if not isinstance(module, torch.nn.Sequential):
-        raise TypeError(
-            f"from_torch takes a torch.nn.Sequential; got {type(module).__name__}. Write the "
-            f"model as nn.Sequential(...) of supported modules"
+        raise i18n.error(
+            TypeError, "errors.torch_from_torch_takes", module_kind=type(module).__name__,
         )
     info = dict(getattr(module, "tatamikomi", None) or {})
     for key, value in (
@@ -357,7 +364,7 @@ def from_torch(module, *, input_shape=None, classes=None, preprocess=None, where
         kind = type(child).__name__
         importer = _READERS.get(kind)
         if importer is None:
-            raise _refuse_module(name, child, "the module")
+            raise _refuse_module(name, child, i18n.Said("errors.refuse_module"))
         if kind == "Flatten" and index + 1 < len(children):
             if type(children[index + 1][1]).__name__ == "Linear":
                 _from_flatten(name, child)
@@ -414,9 +421,8 @@ def load_torch(path, *, module=None):
     if module is None:
         source_path = files.companion(path)
         if not os.path.isfile(source_path):
-            raise FileNotFoundError(
-                f"{source_path} (the model.py that rebuilds the module) does not exist; write "
-                f"both with tatamikomi export, or pass module= to load_torch"
+            raise i18n.error(
+                FileNotFoundError, "errors.torch_model_py_that", source_path=source_path,
             )
         modules, info = files.read_source(source_path, _MODULES)
         dtype = next((v.dtype for v in state.values() if v.is_floating_point()), None)

@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import _parallel
 from .._checks import as_float
+from .. import i18n
 
 
 def _over_first_axis(work, array: np.ndarray) -> None:
@@ -55,8 +56,9 @@ def masked(dout, keep) -> np.ndarray:
     or NaN, ``np.where`` is used instead, since ``inf * 0`` would be NaN."""
     dout = np.asarray(dout)
     if dout.shape != keep.shape:
-        raise ValueError(
-            f"dout must have the forward output's shape {keep.shape}; got {dout.shape}"
+        raise i18n.error(
+            ValueError, "errors.activations_dout_have_forward", keep_shape=keep.shape,
+            dout_shape=dout.shape,
         )
     dx = np.empty_like(dout, dtype=dout.dtype if dout.dtype.kind == "f" else np.float32)
 
@@ -74,10 +76,9 @@ def relu_backward(dout, cache) -> np.ndarray:
     """``dout`` where ``x > 0``, else 0 (at exactly 0 the gradient is 0, as in PyTorch).
     ``cache``: the mask from :func:`relu_forward`."""
     if not isinstance(cache, np.ndarray) or cache.dtype != bool:
-        raise TypeError(
-            "relu_backward(dout, cache) takes the cache of relu_forward (the boolean mask "
-            f"x > 0), not the input x; got {type(cache).__name__} of dtype "
-            f"{getattr(cache, 'dtype', None)}. Use: out, cache = relu_forward(x)."
+        raise i18n.error(
+            TypeError, "errors.activations_relu_backward_dout", cache_kind=type(cache).__name__,
+            dtype=getattr(cache, 'dtype', None),
         )
     return masked(dout, cache)
 

@@ -38,6 +38,7 @@ from .._checks import (
 from . import _conv_engine as engine
 from .geometry import Window2d, window2d
 from .padding import check_padding_mode, pad2d_backward
+from .. import i18n
 
 
 @dataclass(kw_only=True)
@@ -68,17 +69,19 @@ def _check_conv_args(x, weight, bias, groups):
     channels, filters = x.shape[1], weight.shape[0]
     groups = check_groups(groups, channels, filters)
     if weight.shape[1] * groups != channels:
-        raise ValueError(
-            f"input has {channels} channels (shape {tuple(x.shape)}), but weight of shape "
-            f"{tuple(weight.shape)} with groups={groups} expects {weight.shape[1] * groups}. "
-            f"The weight must be (FN, C/groups, FH, FW) = ({filters}, {channels // groups}, "
-            f"{weight.shape[2]}, {weight.shape[3]})."
+        raise i18n.error(
+            ValueError, "errors.conv_input_channels_shape", channels=channels,
+            tuple_x_shape=tuple(x.shape), tuple_weight_shape=tuple(weight.shape), groups=groups,
+            weight_shape_1_groups=weight.shape[1] * groups, filters=filters,
+            channels_groups=channels // groups, weight_shape_2=weight.shape[2],
+            weight_shape_3=weight.shape[3],
         )
     if bias is not None:
         bias = as_float(bias, "bias")
         if bias.shape not in ((filters,), (filters, 1, 1), (1, filters, 1, 1)):
-            raise ValueError(
-                f"bias must have one value per filter, shape ({filters},); got {tuple(bias.shape)}"
+            raise i18n.error(
+                ValueError, "errors.conv_bias_have_one", filters=filters,
+                tuple_bias_shape=tuple(bias.shape),
             )
         bias = bias.reshape(filters)
     return x, weight, bias
@@ -176,16 +179,16 @@ def conv2d_backward(dout, cache: ConvCache, need_input_grad: bool = True):
     dtype, ``dW``/``db`` the weight's.
     """
     if cache.integer_input and need_input_grad:
-        refuse_integer_gradient("convolution")
+        refuse_integer_gradient(i18n.Said("errors.op_convolution"))
     window = cache.window
     n = cache.x_shape[0]
     filters, groups = cache.weight_shape[0], cache.weight.shape[0]
     oh, ow = window.out_hw
     dout = as_float(dout, "dout")
     if dout.shape != (n, filters, oh, ow):
-        raise ValueError(
-            f"dout must have the forward output's shape {(n, filters, oh, ow)}; "
-            f"got {tuple(dout.shape)}"
+        raise i18n.error(
+            ValueError, "errors.conv_dout_have_forward", n_filters_oh_ow=(n, filters, oh, ow),
+            tuple_dout_shape=tuple(dout.shape),
         )
     dtype = cache.images.dtype
     grouped = np.ascontiguousarray(dout, dtype=dtype).reshape(n, groups, -1, oh * ow)

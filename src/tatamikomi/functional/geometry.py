@@ -46,10 +46,12 @@ def conv_output_size(
         ("dilation", dilation, 1),
     ):
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise ValueError(f"{label} must be an int of at least {low}; got {value!r}")
+            raise i18n.error(
+                ValueError, "errors.geometry_int_least", label=label, low=low, value=value,
+            )
     before, after = (pad, pad) if isinstance(pad, int) else pad
     if before < 0 or after < 0:
-        raise ValueError(f"pad must not be negative; got {pad!r}")
+        raise i18n.error(ValueError, "errors.geometry_pad_negative", pad=pad)
     span = _span(filter_size, dilation)
     room = input_size + before + after - span
     if room < 0:
@@ -118,15 +120,12 @@ def resolve_padding(padding, kernel, dilation, stride) -> tuple[int, int, int, i
             return 0, 0, 0, 0
         if mode == "same":
             if stride != (1, 1):
-                raise ValueError(
-                    f"padding='same' needs stride 1 (the output keeps the input's size); got "
-                    f"stride {stride}. Give the padding as numbers instead."
-                )
+                raise i18n.error(ValueError, "errors.geometry_padding_same_needs", stride=stride)
             total_h = dilation[0] * (kernel[0] - 1)
             total_w = dilation[1] * (kernel[1] - 1)
             # An odd total puts the extra row/column after the input, as PyTorch does.
             return total_h // 2, total_h - total_h // 2, total_w // 2, total_w - total_w // 2
-        raise ValueError(f"padding must be an int, a pair, 'valid' or 'same'; got {padding!r}")
+        raise i18n.error(ValueError, "errors.geometry_padding_int_pair", padding=padding)
     ph, pw = non_negative_pair(padding, "padding")
     return ph, ph, pw, pw
 

@@ -22,6 +22,7 @@ from .. import _parallel
 from .._checks import as_array, check_ndim, non_negative_pair, positive_pair
 from .geometry import Window2d, window2d
 from .padding import pad2d, pad2d_backward
+from .. import i18n
 
 
 def tap_slices(window: Window2d, i: int, j: int):
@@ -125,16 +126,18 @@ def col2im(col, input_shape, filter_h, filter_w, stride=1, pad=0, *, dilation=1)
     """
     col = as_array(col, "col")
     if len(input_shape) != 4:
-        raise ValueError(f"input_shape must be (N, C, H, W); got {tuple(input_shape)}")
+        raise i18n.error(
+            ValueError, "errors.im2col_input_shape_n", tuple_input_shape=tuple(input_shape),
+        )
     n, c = int(input_shape[0]), int(input_shape[1])
     window = _window(input_shape, filter_h, filter_w, stride, pad, dilation)
     (fh, fw), (oh, ow) = window.kernel, window.out_hw
     expected = (n * oh * ow, c * fh * fw)
     if col.shape != expected:
-        raise ValueError(
-            f"col has shape {col.shape}, but im2col of input_shape {tuple(input_shape)} with a "
-            f"{fh}x{fw} filter, stride {window.stride} and pad {window.pads[::2]} has shape "
-            f"{expected}."
+        raise i18n.error(
+            ValueError, "errors.im2col_col_shape_but", col_shape=col.shape,
+            tuple_input_shape=tuple(input_shape), fh=fh, fw=fw, window_stride=window.stride,
+            window_pads_2=window.pads[::2], expected=expected,
         )
     windows = np.ascontiguousarray(col.reshape(n, oh, ow, c, fh, fw).transpose(0, 3, 4, 5, 1, 2))
     return pad2d_backward(fold(windows, window), window.pads, window.input_hw)

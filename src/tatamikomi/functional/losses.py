@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from .._checks import as_array, as_float, check_finite, check_ndim
 from .activations import log_softmax, softmax
+from .. import i18n
 
 
 @dataclass(frozen=True)
@@ -34,15 +35,18 @@ def target_distribution(labels, num_classes: int, n: int, dtype) -> np.ndarray:
     labels = as_array(labels, "labels")
     if labels.ndim == 1:
         if labels.shape[0] != n:
-            raise ValueError(f"got {labels.shape[0]} labels for a batch of {n} examples")
+            raise i18n.error(
+                ValueError, "errors.losses_labels_batch_examples", labels_shape_0=labels.shape[0],
+                n=n,
+            )
         if labels.dtype.kind == "f":
             if not np.array_equal(labels, np.round(labels)):
-                raise TypeError("class-index labels must be integers; got fractional values")
+                raise i18n.error(TypeError, "errors.losses_class_index_labels")
             labels = labels.astype(np.int64)
         if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
-            raise ValueError(
-                f"class indices must lie in [0, {num_classes - 1}] for {num_classes} classes; got "
-                f"values from {labels.min()} to {labels.max()}"
+            raise i18n.error(
+                ValueError, "errors.losses_class_indices_lie", num_classes_1=num_classes - 1,
+                num_classes=num_classes, labels_min=labels.min(), labels_max=labels.max(),
             )
         onehot = np.zeros((n, num_classes), dtype=dtype)
         onehot[np.arange(n), labels] = 1
@@ -51,24 +55,23 @@ def target_distribution(labels, num_classes: int, n: int, dtype) -> np.ndarray:
         labels,
         2,
         "labels",
-        "(N,) of class indices or (N, K) one-hot",
+        i18n.Said("errors.losses_labels_layout"),
     )
     if labels.shape != (n, num_classes):
-        raise ValueError(
-            f"one-hot labels must have shape {(n, num_classes)} to match the logits; "
-            f"got {labels.shape}"
+        raise i18n.error(
+            ValueError, "errors.losses_one_hot_labels", n_num_classes=(n, num_classes),
+            labels_shape=labels.shape,
         )
     return labels.astype(dtype, copy=False)
 
 
 def _check_logits(logits) -> np.ndarray:
     logits = as_float(logits, "logits")
-    check_ndim(logits, 2, "logits", "(N, K): one row of class scores per example")
+    check_ndim(logits, 2, "logits", i18n.Said("errors.losses_logits_layout"))
     check_finite(
         logits,
         "logits",
-        "The network has diverged or its input is broken; lower the learning rate or "
-        "check the data.",
+        i18n.Said("errors.losses_logits_hint"),
     )
     return logits
 
@@ -99,10 +102,8 @@ def softmax_cross_entropy_backward(dout, cache: SoftmaxCrossEntropyCache) -> np.
     """Gradient with respect to the logits, ``dout * (probs - t) / N`` (N, K); ``dout`` is the
     gradient of what follows the loss (1 when the loss is the end)."""
     if not isinstance(cache, SoftmaxCrossEntropyCache):
-        raise TypeError(
-            "softmax_cross_entropy_backward(dout, cache) takes the cache of "
-            f"softmax_cross_entropy_forward; got {type(cache).__name__}. Use: "
-            "loss, cache = softmax_cross_entropy_forward(logits, labels)."
+        raise i18n.error(
+            TypeError, "errors.losses_softmax_cross_entropy", cache_kind=type(cache).__name__,
         )
     n = cache.probs.shape[0]
     return dout * ((cache.probs - cache.target) / n)

@@ -9,13 +9,16 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _parallel
+from .. import i18n
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
 def check_padding_mode(mode: str) -> str:
     if mode not in PADDING_MODES:
-        raise ValueError(f"padding_mode must be one of {PADDING_MODES}; got {mode!r}")
+        raise i18n.error(
+            ValueError, "errors.padding_padding_mode_one", padding_modes=PADDING_MODES, mode=mode,
+        )
     return mode
 
 
@@ -23,14 +26,14 @@ def check_padding_fits(size: int, before: int, after: int, mode: str) -> None:
     """Refuse a reflect or circular padding that an axis of ``size`` cannot give (layers ask
     this from their input shape when they are built, before any forward pass)."""
     if mode == "reflect" and max(before, after) >= size:
-        raise ValueError(
-            f"reflect padding of ({before}, {after}) needs an input larger than the padding; the "
-            f"axis has size {size}. Use less padding or padding_mode='replicate'."
+        raise i18n.error(
+            ValueError, "errors.padding_reflect_padding_needs", before=before, after=after,
+            size=size,
         )
     if mode == "circular" and max(before, after) > size:
-        raise ValueError(
-            f"circular padding of ({before}, {after}) can wrap at most once around an axis of size "
-            f"{size}. Use less padding."
+        raise i18n.error(
+            ValueError, "errors.padding_circular_padding_can", before=before, after=after,
+            size=size,
         )
 
 
@@ -45,7 +48,7 @@ def source_index(size: int, before: int, after: int, mode: str) -> np.ndarray:
         return np.clip(positions, 0, size - 1)
     if mode == "circular":
         return positions % size
-    raise ValueError(f"no source index for padding mode {mode!r}")
+    raise i18n.error(ValueError, "errors.padding_source_index_padding", mode=mode)
 
 
 def pad2d(x: np.ndarray, pads, mode: str = "zeros", value: float = 0.0, out=None) -> np.ndarray:

@@ -251,11 +251,14 @@ def _max_pool_values(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mo
 
 def _check_dout(dout, cache: PoolCache) -> np.ndarray:
     if cache.integer_input:
-        refuse_integer_gradient("pooling")
+        refuse_integer_gradient(i18n.Said("errors.op_pooling"))
     expected = tuple(cache.x_shape[:2]) + cache.window.out_hw
     dout = np.asarray(dout)
     if dout.shape != expected:
-        raise ValueError(f"dout must have the forward output's shape {expected}; got {dout.shape}")
+        raise i18n.error(
+            ValueError, "errors.pooling_dout_have_forward", expected=expected,
+            dout_shape=dout.shape,
+        )
     return dout.astype(cache.x_dtype, copy=False)
 
 
@@ -439,5 +442,8 @@ def global_avg_pool2d_backward(dout, cache) -> np.ndarray:
     x_shape = cache
     n, c, h, w = x_shape
     if dout.shape != (n, c, 1, 1):
-        raise ValueError(f"dout must have shape {(n, c, 1, 1)}; got {dout.shape}")
+        raise i18n.error(
+            ValueError, "errors.pooling_dout_have_shape", n_c_1_1=(n, c, 1, 1),
+            dout_shape=dout.shape,
+        )
     return np.ascontiguousarray(np.broadcast_to(dout / (h * w), x_shape))

@@ -106,7 +106,7 @@ def unfilter(raw: np.ndarray, height: int, stride: int, bpp: int, max_steps=None
     kinds = rows[:, 0]
     if kinds.max(initial=0) > 4:
         y = int(np.argmax(kinds > 4))
-        raise PNGError(f"unknown PNG filter type {kinds[y]} in row {y}")
+        raise i18n.error(PNGError, "errors.png_unknown_png_filter", kinds_y=kinds[y], y=y)
     width = stride // bpp
     bands = range(0, height, BAND)
     slow = [bool(np.isin(kinds[top : top + BAND], (3, 4)).any()) for top in bands]
@@ -252,9 +252,9 @@ def decode(
     channels = CHANNELS.get(colour)
     allowed = (1, 2, 4, 8, 16) if colour == 0 else (1, 2, 4, 8) if colour == 3 else (8, 16)
     if channels is None or depth not in allowed:
-        raise PNGError(f"unsupported PNG colour type {colour} / bit depth {depth}")
+        raise i18n.error(PNGError, "errors.png_unsupported_png_colour", colour=colour, depth=depth)
     if method or filtering or interlace > 1:
-        raise PNGError("the PNG header names an unknown compression, filter or interlace method")
+        raise i18n.error(PNGError, "errors.png_png_header_names")
     check_size(width, height, max_pixels)
     bits = channels * depth
     bpp = max(bits // 8, 1)
@@ -301,7 +301,7 @@ def decode(
 def _to_levels(samples: np.ndarray, colour: int, depth: int, chunks: dict) -> np.ndarray:
     if colour == 3:
         if b"PLTE" not in chunks or len(chunks[b"PLTE"]) % 3:
-            raise PNGError("a palette PNG without a valid palette")
+            raise i18n.error(PNGError, "errors.png_palette_png_without")
         palette = np.frombuffer(chunks[b"PLTE"], np.uint8).reshape(-1, 3)
         alpha = np.full((len(palette), 1), 255, np.uint8)
         if b"tRNS" in chunks:
@@ -309,7 +309,7 @@ def _to_levels(samples: np.ndarray, colour: int, depth: int, chunks: dict) -> np
             alpha[: len(given), 0] = given
         index = samples[..., 0]
         if index.max(initial=0) >= len(palette):
-            raise PNGError("a palette index is outside the palette")
+            raise i18n.error(PNGError, "errors.png_palette_index_outside")
         return np.concatenate([palette, alpha], axis=1)[index]
     if depth == 16:
         values = samples.astype(np.float64)

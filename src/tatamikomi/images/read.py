@@ -155,7 +155,7 @@ def _npy_header(f):
         return fmt.read_array_header_1_0(f)
     if version == (2, 0):
         return fmt.read_array_header_2_0(f)
-    raise ImageError(f".npy format version {version} is not read here; save it with numpy.save")
+    raise i18n.error(ImageError, "errors.read_npy_format_version", version=version)
 
 
 def _from_npy(path, max_pixels, max_work=None, after=GREY_BYTES):
@@ -165,7 +165,7 @@ def _from_npy(path, max_pixels, max_work=None, after=GREY_BYTES):
         try:
             shape, fortran, dtype = _npy_header(f)
         except ValueError as error:
-            raise ImageError(f"the .npy header is damaged ({error})") from None
+            raise i18n.error(ImageError, "errors.read_npy_header_damaged", error=error) from None
         if dtype.hasobject or dtype.kind not in "fiub":
             raise i18n.error(ImageError, "errors.image_npy_dtype", dtype=dtype)
         if len(shape) not in (2, 3):
@@ -182,9 +182,9 @@ def _from_npy(path, max_pixels, max_work=None, after=GREY_BYTES):
         needed = count * dtype.itemsize
         available = os.fstat(f.fileno()).st_size - f.tell()
         if available < needed:
-            raise ImageError(
-                f"the .npy file is truncated: its header says {shape} {dtype} "
-                f"({needed:,} bytes) but {available:,} bytes follow"
+            raise i18n.error(
+                ImageError, "errors.read_npy_file_truncated", shape=shape, dtype=dtype,
+                needed=needed, available=available,
             )
         image = np.fromfile(f, dtype, count).reshape(shape, order="F" if fortran else "C")
     check_pixels(image)
@@ -259,11 +259,13 @@ def decode_pnm(
         while position < len(data) and not data[position : position + 1].isspace():
             position += 1
         if start == position or not data[start:position].isdigit():
-            raise ImageError("the PGM/PPM header is truncated or damaged")
+            raise i18n.error(ImageError, "errors.read_pgm_ppm_header2")
         fields.append(int(data[start:position]))
     width, height, maxval = fields
     if not (width > 0 and height > 0 and 0 < maxval < 65536):
-        raise ImageError(f"the PGM/PPM header is invalid ({width}x{height}, maxval {maxval})")
+        raise i18n.error(
+            ImageError, "errors.read_pgm_ppm_header", width=width, height=height, maxval=maxval,
+        )
     channels = 3 if kind in (b"P3", b"P6") else 1
     binary = kind in (b"P5", b"P6")
     # text: a Python bytes object and a list entry per value (~50 bytes), then int64; binary:
@@ -280,14 +282,19 @@ def decode_pnm(
     if kind in (b"P5", b"P6"):
         dtype = ">u1" if maxval < 256 else ">u2"
         if len(data) - position - 1 < count * np.dtype(dtype).itemsize:
-            raise ImageError(f"the image is truncated: {width}x{height} needs more data")
+            raise i18n.error(
+                ImageError, "errors.read_image_truncated_x", width=width, height=height,
+            )
         values = np.frombuffer(data, dtype, count, offset=position + 1)  # no copy of the body
     else:
         values = np.array(data[position:].split()[:count], dtype=np.int64)
         if values.size < count:
-            raise ImageError(f"the image is truncated: {width}x{height} needs {count} values")
+            raise i18n.error(
+                ImageError, "errors.read_image_truncated_x2", width=width, height=height,
+                count=count,
+            )
     if values.max(initial=0) > maxval:
-        raise ImageError(f"pixel values go above the header's maxval {maxval}")
+        raise i18n.error(ImageError, "errors.read_pixel_values_go", maxval=maxval)
     if binary and maxval == 255:
         image = values.reshape(height, width, channels)
         return image[..., 0] if channels == 1 else image
@@ -308,7 +315,7 @@ def write_png(path, image, *, overwrite: bool = False, scale: int = 1, hint: str
 
     image = grey(image)
     if scale != int(scale) or scale < 1:
-        raise ValueError(f"scale must be a whole number >= 1; got {scale}")
+        raise i18n.error(ValueError, "errors.read_scale_whole_number", scale=scale)
     pixels = np.rint(image).astype(np.uint8)
     pixels = np.repeat(np.repeat(pixels, int(scale), axis=0), int(scale), axis=1)
     hint = hint or "Give another name, or allow overwriting."

@@ -8,6 +8,7 @@ import numpy as np
 from .. import functional as F
 from .._checks import as_float
 from .base import Layer
+from .. import i18n
 
 
 class Relu(Layer):
@@ -71,9 +72,15 @@ class LeakyReLU(Layer):
     def __init__(self, negative_slope=0.01):
         super().__init__()
         if isinstance(negative_slope, bool) or not isinstance(negative_slope, (int, float)):
-            raise TypeError(f"negative_slope must be a number; got {negative_slope!r}")
+            raise i18n.error(
+                TypeError, "errors.activations_negative_slope_number",
+                negative_slope=negative_slope,
+            )
         if not np.isfinite(negative_slope):
-            raise ValueError(f"negative_slope must be finite; got {negative_slope!r}")
+            raise i18n.error(
+                ValueError, "errors.activations_negative_slope_finite",
+                negative_slope=negative_slope,
+            )
         self.negative_slope = float(negative_slope)
         self._positive = None
 

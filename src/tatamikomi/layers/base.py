@@ -44,7 +44,7 @@ def _parameter(value, name: str, dtype=None) -> np.ndarray:
     """A parameter array the layer owns: a float copy, checked to be finite."""
     array = as_float(value, name)
     array = np.array(array, dtype=dtype or array.dtype, copy=True)
-    check_finite(array, name, f"Give {name} finite values.")
+    check_finite(array, name, i18n.Said("errors.hint_finite_values", name=name))
     return array
 
 
@@ -92,9 +92,7 @@ class Layer:
     def to_spec(self) -> dict:
         """The spec entry (PyTorch's names) that rebuilds this layer with the same shapes."""
         if self.spec_type is None:
-            raise TypeError(
-                f"{type(self).__name__} has no spec entry; it cannot be saved in a spec"
-            )
+            raise i18n.error(TypeError, "errors.base_spec_entry_cannot", kind=type(self).__name__)
         return {"type": self.spec_type}
 
     @classmethod
@@ -114,12 +112,15 @@ class Layer:
         options = {k: v for k, v in entry.items() if k != "type"}
         missing = sorted(cls.spec_required - set(options))
         if missing:
-            raise ValueError(f"{kind} needs {' and '.join(missing)}")
+            raise i18n.error(
+                ValueError, "errors.base_needs", kind=kind, missing=' and '.join(missing),
+            )
         unknown = sorted(set(options) - cls.spec_options)
         if unknown:
-            raise ValueError(
-                f"{kind} has no option {', '.join(map(repr, unknown))}; "
-                f"its options are: {', '.join(sorted(cls.spec_options)) or 'none'}"
+            raise i18n.error(
+                ValueError, "errors.base_option_options_are", kind=kind,
+                unknown=', '.join(map(repr, unknown)),
+                options=', '.join(sorted(cls.spec_options)) or 'none',
             )
         return options
 
@@ -132,13 +133,11 @@ class Layer:
         """One line for a summary table."""
         return type(self).__name__
 
-    def cell_explanation_unsupported(self) -> str | None:
+    def cell_explanation_unsupported(self) -> i18n.Said | None:
         """None when one cell of this layer's output can be explained (the studio's explain: the
         window of the input it reads, and its numbers), else why not. Only layers with windows
         can be; each answers for its own options."""
-        return (
-            f"{type(self).__name__} has no windows to explain; pick a convolution or pooling layer"
-        )
+        return i18n.Said("errors.cell_no_windows", kind=type(self).__name__)
 
     # -- forward, backward, mode -----------------------------------------------------------
 
@@ -181,7 +180,9 @@ class Layer:
 
     def _require_forward(self, *state) -> None:
         if any(s is None for s in state):
-            raise RuntimeError(f"{type(self).__name__}.backward called before forward")
+            raise i18n.error(
+                RuntimeError, "errors.base_backward_called_before", kind=type(self).__name__,
+            )
         if self._integer_input:
             refuse_integer_gradient(type(self).__name__)
 

@@ -9,6 +9,7 @@ from .._checks import DEFAULT_DTYPE, check_groups, check_ndim, positive_int, pos
 from ..functional.geometry import Window2d, window2d
 from ..init import initial_bias, initial_weight
 from .base import Layer, _Entry, _generator, _int_or_list, _need_ndim, _parameter
+from .. import i18n
 
 
 class Convolution(Layer):
@@ -43,17 +44,16 @@ class Convolution(Layer):
         self.W = _parameter(W, "W")
         check_ndim(self.W, 4, "W", "(FN, C/groups, FH, FW)")
         if 0 in self.W.shape:
-            raise ValueError(
-                f"W has shape {self.W.shape}: a convolution needs at least one filter, channel "
-                f"and filter row/column (FN, C/groups, FH, FW all at least 1)"
+            raise i18n.error(
+                ValueError, "errors.conv_w_shape_convolution", self_w_shape=self.W.shape,
             )
         check_groups(groups, self.W.shape[1] * positive_int(groups, "groups"), self.W.shape[0])
         if b is not None:
             self.b = _parameter(b, "b", self.W.dtype).reshape(-1)
             if self.b.shape != (self.W.shape[0],):
-                raise ValueError(
-                    f"b must have one value per filter, shape ({self.W.shape[0]},); "
-                    f"got {np.shape(b)}"
+                raise i18n.error(
+                    ValueError, "errors.conv_b_have_one", self_w_shape_0=self.W.shape[0],
+                    np_shape_b=np.shape(b),
                 )
         self.stride, self.pad, self.dilation, self.groups = stride, pad, dilation, groups
         self.padding_mode = F.padding.check_padding_mode(padding_mode)
@@ -86,7 +86,7 @@ class Convolution(Layer):
 
     def backward(self, dout):
         if self._cache is None:
-            raise RuntimeError("Convolution.backward called before forward")
+            raise i18n.error(RuntimeError, "errors.conv_convolution_backward_called")
         dx, dW, db = F.conv2d_backward(dout, self._cache, self.need_input_grad)
         self.dW = dW
         if db is not None:
@@ -122,9 +122,10 @@ class Convolution(Layer):
         _need_ndim(input_shape, 3, type(self).__name__, "(C, H, W)")
         channels = self.W.shape[1] * self.groups
         if input_shape[0] != channels:
-            raise ValueError(
-                f"{type(self).__name__} with filters {self.W.shape} and groups={self.groups} "
-                f"takes {channels} input channels; got input {tuple(input_shape)}"
+            raise i18n.error(
+                ValueError, "errors.conv_filters_groups_takes", kind=type(self).__name__,
+                self_w_shape=self.W.shape, self_groups=self.groups, channels=channels,
+                tuple_input_shape=tuple(input_shape),
             )
         window = self.window(input_shape[1:])
         if self.padding_mode != "zeros":  # refused now, not at the first forward pass
@@ -134,13 +135,11 @@ class Convolution(Layer):
                 )
         return (int(self.W.shape[0]), *window.out_hw)
 
-    def cell_explanation_unsupported(self) -> str | None:
+    def cell_explanation_unsupported(self) -> i18n.Said | None:
         if tuple(np.broadcast_to(self.dilation, 2)) != (1, 1) or self.groups != 1:
-            return "explaining a dilated or grouped convolution is not supported"
+            return i18n.Said("errors.cell_conv_dilated")
         if self.padding_mode != "zeros" or isinstance(self.pad, str):
-            return (
-                "explaining a convolution padded other than with numbers of zeros is not supported"
-            )
+            return i18n.Said("errors.cell_conv_padding")
         return None
 
     def describe(self) -> str:

@@ -8,6 +8,7 @@ from .. import functional as F
 from .._checks import DEFAULT_DTYPE, check_ndim, positive_int
 from ..init import initial_bias, initial_weight
 from .base import Layer, _Entry, _generator, _parameter
+from .. import i18n
 
 
 class Affine(Layer):
@@ -30,25 +31,25 @@ class Affine(Layer):
     def __init__(self, W, b=None):
         super().__init__()
         self.W = _parameter(W, "W")
-        check_ndim(self.W, 2, "W", "(input size, output size)")
+        check_ndim(self.W, 2, "W", i18n.Said("errors.dense_w_layout"))
         if 0 in self.W.shape:
-            raise ValueError(
-                f"W has shape {self.W.shape}: an affine layer needs at least one input and one "
-                f"output (in_features and out_features at least 1)"
-            )
+            raise i18n.error(ValueError, "errors.dense_w_shape_affine", self_w_shape=self.W.shape)
         if b is not None:
             self.b = _parameter(b, "b", self.W.dtype).reshape(-1)
             if self.b.shape != (self.W.shape[1],):
-                raise ValueError(f"b must have shape ({self.W.shape[1]},); got {np.shape(b)}")
+                raise i18n.error(
+                    ValueError, "errors.dense_b_have_shape", self_w_shape_1=self.W.shape[1],
+                    np_shape_b=np.shape(b),
+                )
         self.x = self._cache = None
         self.original_x_shape = None
 
     def forward(self, x):
         x = self._input(x)
         if x.ndim < 2 or int(np.prod(x.shape[1:])) != self.W.shape[0]:
-            raise ValueError(
-                f"Affine with W of shape {self.W.shape} expects input (N, {self.W.shape[0]}) or "
-                f"(N, ...) with {self.W.shape[0]} values per example; got shape {x.shape}."
+            raise i18n.error(
+                ValueError, "errors.dense_affine_w_shape", self_w_shape=self.W.shape,
+                self_w_shape_0=self.W.shape[0], x_shape=x.shape,
             )
         self.original_x_shape = x.shape
         self.x = x.reshape(x.shape[0], -1)
@@ -72,9 +73,10 @@ class Affine(Layer):
 
     def output_shape(self, input_shape):
         if int(np.prod(input_shape)) != self.W.shape[0]:
-            raise ValueError(
-                f"{type(self).__name__} with W of shape {self.W.shape} takes {self.W.shape[0]} "
-                f"values per example; got input {tuple(input_shape)}"
+            raise i18n.error(
+                ValueError, "errors.dense_w_shape_takes", kind=type(self).__name__,
+                self_w_shape=self.W.shape, self_w_shape_0=self.W.shape[0],
+                tuple_input_shape=tuple(input_shape),
             )
         return (int(self.W.shape[1]),)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .base import Layer, _generator
+from .. import i18n
 
 
 class Dropout(Layer):
@@ -25,7 +26,9 @@ class Dropout(Layer):
     def __init__(self, dropout_ratio=0.5, *, seed=None):
         super().__init__()
         if not 0 <= dropout_ratio < 1:
-            raise ValueError(f"dropout_ratio must be in [0, 1); got {dropout_ratio}")
+            raise i18n.error(
+                ValueError, "errors.dropout_dropout_ratio", dropout_ratio=dropout_ratio,
+            )
         self.dropout_ratio = float(dropout_ratio)
         self.rng = _generator(seed)
         self.mask = None

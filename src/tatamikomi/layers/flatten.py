@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from .base import Layer
+from .. import i18n
 
 
 class Flatten(Layer):
@@ -28,7 +29,7 @@ class Flatten(Layer):
     def forward(self, x):
         x = self._input(x)
         if x.ndim < 2:
-            raise ValueError(f"Flatten needs a batch (N, ...); got shape {x.shape}")
+            raise i18n.error(ValueError, "errors.flatten_flatten_needs_batch", x_shape=x.shape)
         self._x_shape = x.shape
         return x.reshape(x.shape[0], -1)
 

@@ -7,6 +7,7 @@ import numpy as np
 
 from .._checks import DEFAULT_DTYPE, non_empty_batch
 from .base import Layer, _Entry, _parameter
+from .. import i18n
 
 
 class BatchNormalization(Layer):
@@ -50,13 +51,16 @@ class BatchNormalization(Layer):
         gamma = _parameter(gamma, "gamma").reshape(-1)
         beta = _parameter(beta, "beta", gamma.dtype).reshape(-1)
         if gamma.shape != beta.shape:
-            raise ValueError(f"gamma {gamma.shape} and beta {beta.shape} must have the same shape")
+            raise i18n.error(
+                ValueError, "errors.normalization_gamma_beta_have", gamma_shape=gamma.shape,
+                beta_shape=beta.shape,
+            )
         if affine:
             self.gamma, self.beta = gamma, beta
         else:
             self._fixed = (gamma, beta)
         if not 0 <= momentum <= 1:
-            raise ValueError(f"momentum must be in [0, 1]; got {momentum}")
+            raise i18n.error(ValueError, "errors.normalization_momentum", momentum=momentum)
         self.momentum, self.eps = float(momentum), float(eps)
         self.unbiased_running_var = unbiased_running_var
         self.track_running_stats = track_running_stats
@@ -94,9 +98,9 @@ class BatchNormalization(Layer):
     def output_shape(self, input_shape):
         features = self.running_mean.shape[0]
         if len(input_shape) not in (1, 3) or input_shape[0] != features:
-            raise ValueError(
-                f"{type(self).__name__} normalises {features} channels/features: it takes "
-                f"({features},) or ({features}, H, W) per example; got {tuple(input_shape)}"
+            raise i18n.error(
+                ValueError, "errors.normalization_normalises_channels_features",
+                kind=type(self).__name__, features=features, tuple_input_shape=tuple(input_shape),
             )
         return tuple(int(s) for s in input_shape)
 
@@ -107,13 +111,13 @@ class BatchNormalization(Layer):
         elif x.ndim == 4:
             axes, channel_axis = (0, 2, 3), 1
         else:
-            raise ValueError(
-                f"batch normalisation takes (N, D) or (N, C, H, W); got shape {x.shape}"
+            raise i18n.error(
+                ValueError, "errors.normalization_batch_normalisation_takes", x_shape=x.shape,
             )
         if x.shape[channel_axis] != features:
-            raise ValueError(
-                f"input has {x.shape[channel_axis]} channels/features (shape "
-                f"{x.shape}) but the layer normalises {features}"
+            raise i18n.error(
+                ValueError, "errors.normalization_input_channels_features",
+                x_shape_channel_axis=x.shape[channel_axis], x_shape=x.shape, features=features,
             )
         shape = [1] * x.ndim
         shape[channel_axis] = features
@@ -125,7 +129,9 @@ class BatchNormalization(Layer):
         gamma, beta = self.scale_and_shift()
         use_batch = self.training or not self.track_running_stats
         if use_batch:
-            non_empty_batch(x, "the input", "batch normalisation with batch statistics")
+            non_empty_batch(
+                x, i18n.Said("errors.the_input"), i18n.Said("errors.batchnorm_statistics")
+            )
             mean = x.mean(axis=axes)
             centred = x - mean.reshape(shape)
             var = (centred * centred).mean(axis=axes)
@@ -181,7 +187,9 @@ class BatchNorm2d(BatchNormalization):
     @classmethod
     def _build(cls, shape, rng, dtype, **options):
         if len(shape) not in (1, 3):
-            raise ValueError(f"batch normalisation needs (C, H, W) or (D,) input; got {shape}")
+            raise i18n.error(
+                ValueError, "errors.normalization_batch_normalisation_needs", shape=shape,
+            )
         return cls(shape[0], **options, dtype=dtype)
 
     def __init__(

@@ -9,6 +9,7 @@ from .. import functional as F
 from .._checks import pair
 from ..functional.geometry import Window2d
 from .base import Layer, _int_or_list, _need_ndim
+from .. import i18n
 
 
 class Pooling(Layer):
@@ -36,9 +37,9 @@ class Pooling(Layer):
     ):
         super().__init__()
         if mode not in ("max", "avg"):
-            raise ValueError(f"mode must be 'max' or 'avg'; got {mode!r}")
+            raise i18n.error(ValueError, "errors.pool_mode_max_avg", mode=mode)
         if mode == "avg" and pair(dilation, "dilation") != (1, 1):
-            raise ValueError("average pooling has no dilation; use mode='max' or dilation=1")
+            raise i18n.error(ValueError, "errors.pooling_average_pooling_dilation")
         self.pool = pair(pool_h if pool_w is None else (pool_h, pool_w), "pool size")
         self.stride = self.pool if stride is None else pair(stride, "stride")
         self.pad = pair(pad, "pad")
@@ -74,7 +75,9 @@ class Pooling(Layer):
         if self._cache is None and self._inference_input is not None:
             _, self._cache = F.max_pool2d_forward(self._inference_input, *self._max_options())
         if self._cache is None:
-            raise RuntimeError(f"{type(self).__name__}.backward called before forward")
+            raise i18n.error(
+                RuntimeError, "errors.base_backward_called_before", kind=type(self).__name__,
+            )
         if self.mode == "max":
             return F.max_pool2d_backward(dout, self._cache)
         return F.avg_pool2d_backward(dout, self._cache)
@@ -102,11 +105,11 @@ class Pooling(Layer):
         _need_ndim(input_shape, 3, type(self).__name__, "(C, H, W)")
         return (int(input_shape[0]), *self.window(input_shape[1:]).out_hw)
 
-    def cell_explanation_unsupported(self) -> str | None:
+    def cell_explanation_unsupported(self) -> i18n.Said | None:
         if tuple(np.broadcast_to(self.dilation, 2)) != (1, 1) or self.ceil_mode:
-            return "explaining pooling with dilation or ceil_mode is not supported"
+            return i18n.Said("errors.cell_pooling_dilation")
         if self.mode == "avg" and not self.count_include_pad:
-            return "explaining average pooling with count_include_pad=False is not supported"
+            return i18n.Said("errors.cell_avg_pooling_pad")
         return None
 
     def describe(self) -> str:

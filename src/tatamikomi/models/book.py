@@ -16,6 +16,7 @@ from ..init import initial_weight
 from ..layers import Affine, Convolution, Dropout, MaxPooling, Relu
 from .sequential import Sequential, fold_book_dropout
 from .spec import check_engine
+from .. import i18n
 
 #: the book's default input: one MNIST image, 1 channel of 28x28
 BOOK_INPUT_DIM = (1, 28, 28)
@@ -173,9 +174,8 @@ def _book_model_name(path, keys: set) -> str:
         return "SimpleConvNet"
     if keys == {f"{p}{i}" for p in "Wb" for i in range(1, 9)}:
         return "DeepConvNet"
-    raise io.ModelFileError(
-        f"{path} holds {sorted(keys)}: neither the book's SimpleConvNet (W1..W3, b1..b3) nor its "
-        f"DeepConvNet (W1..W8, b1..b8)"
+    raise i18n.error(
+        io.ModelFileError, "errors.book_holds_neither_book", path=path, sorted_keys=sorted(keys),
     )
 
 
@@ -190,8 +190,9 @@ def import_book_params(path, model_name=None, *, input_dim=None):
     dtype = params["W1"].dtype if "W1" in params else np.float64
     model_name = model_name or _book_model_name(path, set(params))
     if model_name not in BOOK_MODELS:
-        raise io.ModelFileError(
-            f"unknown book model {model_name!r}; choose {' or '.join(BOOK_MODELS)}"
+        raise i18n.error(
+            io.ModelFileError, "errors.book_unknown_book_model", model_name=model_name,
+            book_models=' or '.join(BOOK_MODELS),
         )
     try:
         FN, C, FS, _ = params["W1"].shape
@@ -223,9 +224,9 @@ def import_book_params(path, model_name=None, *, input_dim=None):
             )
         model.load_state_dict(fold_book_dropout(model, params))
     except (KeyError, ValueError) as error:
-        raise io.ModelFileError(
-            f"{path}: the arrays do not have the shapes of the book's {model_name} for input "
-            f"{input_dim} ({error}); for other images give input_dim=(C, H, W)"
+        raise i18n.error(
+            io.ModelFileError, "errors.book_arrays_do_have", path=path, model_name=model_name,
+            input_dim=input_dim, error=error,
         ) from None
     model.preprocess = {"divide_by": 255}
     model.history = {}

@@ -23,7 +23,7 @@ from .spec import BUDGET, activations_over, from_spec
 def _architecture(meta: dict) -> dict:
     architecture = meta.get("architecture")
     if not isinstance(architecture, dict):
-        raise ValueError("no architecture in the metadata")
+        raise i18n.error(ValueError, "errors.files_architecture_metadata")
     return architecture
 
 
@@ -90,7 +90,10 @@ def build_model(architecture: dict, *, seed=None, dtype=DEFAULT_DTYPE) -> Sequen
             classes=architecture.get("spec", {}).get("classes"),
         )
     if architecture.get("class") != "Sequential":
-        raise ValueError(f"unknown model class {architecture.get('class')!r}")
+        raise i18n.error(
+            ValueError, "errors.files_unknown_model_class",
+            name=architecture.get('class'),
+        )
     return from_spec(architecture["spec"], seed=seed, dtype=dtype)
 
 
@@ -118,10 +121,7 @@ def save(model, path, *, overwrite=False, training=None) -> None:
     try:
         architecture = model.architecture()
     except TypeError as error:
-        raise TypeError(
-            f"{error}. save() stores the architecture to rebuild the model; for a model with "
-            f"layers of your own, save the weights with model.save_params(...) instead"
-        ) from None
+        raise i18n.error(TypeError, "errors.files_save_stores_architecture", error=error) from None
     meta = {
         "kind": "model",
         "tatamikomi_version": __version__,
@@ -153,7 +153,7 @@ def load_checkpoint(path):
     try:
         dtype = next(iter(weights.values())).dtype
         # the metadata's sizes are believed only as far as the file's arrays go
-        with parameter_limit(held, f"the file holds {held:,} values"):
+        with parameter_limit(held, i18n.Said("errors.file_holds_values", held=held)):
             model = build_model(_architecture(meta), dtype=dtype)
         model.load_state_dict(weights)
     except (KeyError, StopIteration, ValueError, TypeError, AttributeError, IndexError) as error:

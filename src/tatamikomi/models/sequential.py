@@ -49,7 +49,10 @@ class Layers:
             try:
                 return self._layers[self._names.index(key)]
             except ValueError:
-                raise KeyError(f"no layer {key!r}; the layers are {', '.join(self._names)}")
+                raise i18n.error(
+                    KeyError, "errors.sequential_layer_layers_are", key=key,
+                    names=', '.join(self._names),
+                )
         return self._layers[key]
 
     def keys(self):
@@ -77,7 +80,10 @@ class _Arrays(MutableMapping):
             return self._model._locations[self._store][key]
         except KeyError:
             known = ", ".join(self._model._locations[self._store]) or "none"
-            raise KeyError(f"no {self._store[:-1]} {key!r}; the model has: {known}") from None
+            raise i18n.error(
+                KeyError, "errors.sequential_model", kind=self._store[:-1], key=key,
+                known=known,
+            ) from None
 
     def __getitem__(self, key):
         layer, name = self._where(key)
@@ -88,13 +94,18 @@ class _Arrays(MutableMapping):
         old = getattr(layer, self._store)[name]
         new = np.asarray(value)
         if new.shape != old.shape:
-            raise ValueError(f"{key} must have shape {old.shape}; got {new.shape}")
+            raise i18n.error(
+                ValueError, "errors.sequential_have_shape", key=key, old_shape=old.shape,
+                new_shape=new.shape,
+            )
         if not np.issubdtype(new.dtype, np.floating):
-            raise TypeError(f"{key} must be floating point; got dtype {new.dtype}")
+            raise i18n.error(
+                TypeError, "errors.sequential_floating_point_dtype", key=key, new_dtype=new.dtype,
+            )
         getattr(layer, self._store)[name] = new.astype(old.dtype, copy=False)
 
     def __delitem__(self, key):
-        raise TypeError("a model's arrays cannot be deleted")
+        raise i18n.error(TypeError, "errors.sequential_model_s_arrays")
 
     def __iter__(self):
         return iter(self._model._locations[self._store])
@@ -138,13 +149,13 @@ class Sequential:
             layers, names = list(layers), None
         for layer in layers:
             if not isinstance(layer, Layer) or isinstance(layer, SoftmaxWithLoss):
-                raise TypeError(
-                    f"Sequential takes layers such as Conv2d or Relu (SoftmaxWithLoss is added "
-                    f"as last_layer); got {type(layer).__name__}"
+                raise i18n.error(
+                    TypeError, "errors.sequential_sequential_takes_layers",
+                    layer_kind=type(layer).__name__,
                 )
         names = names or _layer_names(layers)
         if not layers:
-            raise ValueError("Sequential needs at least one layer")
+            raise i18n.error(ValueError, "errors.sequential_sequential_needs_least")
         self.layers = Layers(names, layers)
         self.last_layer = SoftmaxWithLoss()
         self.input_shape = None if input_shape is None else tuple(int(s) for s in input_shape)
@@ -224,18 +235,20 @@ class Sequential:
     def loss(self, x, t):
         """Mean cross-entropy of the training-mode scores against labels t (indices or one-hot).
         An empty batch raises ValueError (its mean is undefined); so does :meth:`gradient`."""
-        non_empty_batch(x, "x", "a loss")
+        non_empty_batch(x, "x", i18n.Said("errors.a_loss"))
         return self.last_layer.forward(self.predict(x, train_flg=True), t)
 
     def accuracy(self, x, t, batch_size=100):
         """The share of x whose highest score is the label, computed batch_size images at a time.
         An empty x raises ValueError (the share of nothing is undefined)."""
-        non_empty_batch(x, "x", "an accuracy")
+        non_empty_batch(x, "x", i18n.Said("errors.an_accuracy"))
         t = np.asarray(t)
         if t.ndim != 1:
             t = np.argmax(t, axis=1)
         if len(t) != len(x):
-            raise ValueError(f"x has {len(x)} images but t has {len(t)} labels")
+            raise i18n.error(
+                ValueError, "errors.sequential_x_images_but", len_x=len(x), len_t=len(t),
+            )
         correct = 0
         for i in range(0, len(x), batch_size):
             y = self.predict(x[i : i + batch_size])
@@ -326,9 +339,9 @@ class Sequential:
         expected = set(self.params) | set(self.buffers)
         missing, extra = sorted(expected - set(arrays)), sorted(set(arrays) - expected)
         if missing or extra:
-            raise ValueError(
-                f"the arrays do not fit this model: missing {missing or 'none'}, "
-                f"unexpected {extra or 'none'}"
+            raise i18n.error(
+                ValueError, "errors.sequential_arrays_do_fit", missing_or_none=missing or 'none',
+                extra_or_none=extra or 'none',
             )
         for name, value in arrays.items():
             store = self.params if name in self.params else self.buffers
@@ -355,7 +368,7 @@ class Sequential:
         own: :meth:`~tatamikomi.layers.Layer.output_shape`)."""
         shape = tuple(input_shape or self.input_shape or ())
         if not shape:
-            raise ValueError("give input_shape (one example's shape, e.g. (1, 28, 28))")
+            raise i18n.error(ValueError, "errors.sequential_give_input_shape")
         shapes = []
         for layer in self.layers:
             shape = layer.output_shape(shape)

@@ -79,7 +79,7 @@ class SpecLimitError(ValueError):
 
 def check_engine(engine: str) -> str:
     if engine not in ENGINES:
-        raise ValueError(f"engine must be 'fast' or 'lecture'; got {engine!r}")
+        raise i18n.error(ValueError, "errors.spec_engine_fast_lecture", engine=engine)
     return engine
 
 

@@ -85,12 +85,12 @@ class Trainer:
         lang=None,
     ):
         if len(x_train) != len(t_train) or len(x_test) != len(t_test):
-            raise ValueError(
-                f"images and labels differ in number: x_train {len(x_train)}, t_train "
-                f"{len(t_train)}, x_test {len(x_test)}, t_test {len(t_test)}"
+            raise i18n.error(
+                ValueError, "errors.loop_images_labels_differ", len_x_train=len(x_train),
+                len_t_train=len(t_train), len_x_test=len(x_test), len_t_test=len(t_test),
             )
         if len(x_train) == 0:
-            raise ValueError("x_train is empty; there is nothing to train on")
+            raise i18n.error(ValueError, "errors.loop_x_train_empty")
         x_train = image_layout(x_train, "x_train", "Trainer")
         x_test = image_layout(x_test, "x_test", "Trainer")
         for name, images in (("x_train", x_train), ("x_test", x_test)):
@@ -98,11 +98,12 @@ class Trainer:
             check_finite(
                 np.asarray(images),
                 name,
-                "Training needs finite pixel values: fix or drop those images first.",
+                i18n.Said("errors.loop_finite_pixels"),
             )
         if int(epochs) < 1 or int(mini_batch_size) < 1:
-            raise ValueError(
-                f"epochs and mini_batch_size must be at least 1; got {epochs}, {mini_batch_size}"
+            raise i18n.error(
+                ValueError, "errors.loop_epochs_mini_batch", epochs=epochs,
+                mini_batch_size=mini_batch_size,
             )
         self.network = network
         self.x_train, self.t_train = x_train, np.asarray(t_train)
@@ -328,9 +329,9 @@ class Trainer:
         """Continue from what :meth:`state_dict` gave."""
         order = arrays.get("trainer/order")
         if order is not None and len(order) != len(self.x_train):
-            raise ValueError(
-                f"the checkpoint was made with {len(order)} training images; "
-                f"got {len(self.x_train)}: resume with the same dataset"
+            raise i18n.error(
+                ValueError, "errors.loop_checkpoint_was_made", len_order=len(order),
+                len_self_x_train=len(self.x_train),
             )
         self.optimizer.load_state_dict(section(arrays, "optimizer/"))
         self.current_epoch = state["epoch"]

@@ -44,13 +44,19 @@ class Recipe:
     def __post_init__(self):
         for name in ("epochs", "batch_size"):
             if int(getattr(self, name)) < 1:
-                raise ValueError(f"{name} must be at least 1; got {getattr(self, name)}")
+                raise i18n.error(
+                    ValueError, "errors.recipes_least", name=name,
+                    value=getattr(self, name),
+                )
         check_lr(self.lr)
         check_weight_decay(self.weight_decay)
         if self.augment_shift < 0:
-            raise ValueError(f"augment_shift cannot be negative; got {self.augment_shift}")
+            raise i18n.error(
+                ValueError, "errors.recipes_augment_shift_cannot",
+                self_augment_shift=self.augment_shift,
+            )
         if int(self.seed) < 0:
-            raise ValueError(f"seed must be 0 or more; got {self.seed}")
+            raise i18n.error(ValueError, "errors.recipes_seed_more", self_seed=self.seed)
 
     def override(self, **changes) -> Recipe:
         """This recipe with ``changes``; a change that is None keeps the recipe's value (an

@@ -14,11 +14,6 @@ import os
 
 from .. import i18n
 
-INSTALL_HINT = (
-    "the pictures need matplotlib: pip install 'tatamikomi[viz]' "
-    "(or: pip install matplotlib matplotlib-fontja)"
-)
-
 #: Japanese fonts looked for among those installed, best first
 JAPANESE_FONTS = (
     "Noto Sans CJK JP",
@@ -46,7 +41,7 @@ def matplotlib():
         import matplotlib
         import matplotlib.figure  # noqa: F401
     except ImportError:
-        raise ImportError(INSTALL_HINT) from None
+        raise i18n.error(ImportError, "errors.viz_install_hint") from None
     return matplotlib
 
 
@@ -133,7 +128,7 @@ def save_figure(fig, path, *, overwrite: bool = False, dpi=None) -> str:
     path = os.fspath(path)
     fmt = os.path.splitext(path)[1].lstrip(".").lower() or "png"
     if fmt not in ("png", "svg", "pdf"):
-        raise ValueError(f"a figure is saved as .png, .svg or .pdf; got {path}")
+        raise i18n.error(ValueError, "errors.backend_figure_saved_png", path=path)
     data = figure_bytes(fig, fmt, dpi)
     with atomic_write(path, overwrite=overwrite, hint="Pass overwrite=True (--force).") as f:
         f.write(data)

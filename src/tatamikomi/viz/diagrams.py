@@ -84,14 +84,11 @@ def im2col_figure(x=None, filter_size=3, *, stride=1, pad=0, lang=None):
     if image.ndim == 2:
         image = image[None]
     if image.ndim != 3:
-        raise ValueError(f"the diagram takes one image, (H, W) or (C, H, W); got {image.shape}")
+        raise i18n.error(ValueError, "errors.diagrams_diagram_takes_one", image_shape=image.shape)
     fh, fw = (filter_size, filter_size) if np.isscalar(filter_size) else filter_size
     e = explain_im2col(image[None], fh, fw, stride=stride, pad=pad)
     if len(e.col) > 36 or e.col.shape[1] > 48:
-        raise ValueError(
-            f"im2col of this input is {e.col.shape}: too big to draw legibly. Use a smaller "
-            f"input or filter (the lecture's 4x4 input and 3x3 filter give (4, 9))."
-        )
+        raise i18n.error(ValueError, "errors.diagrams_im_col_this", e_col_shape=e.col.shape)
     c = image.shape[0]
     top, bottom, left, right = e.window.pads
     padded = np.pad(image, ((0, 0), (top, bottom), (left, right)))
@@ -160,7 +157,7 @@ def pool_figure(x=None, size=2, *, stride=None, pad=0, mode="max", lang=None):
     that wins filled in), and the output feature map, each value in the colour of its window."""
     e = explain_pool(x, size, stride=stride, pad=pad, mode=mode)
     if len(e.x) != 1:
-        raise ValueError(f"the diagram draws one channel; got {len(e.x)}. Pass x[c] for one.")
+        raise i18n.error(ValueError, "errors.diagrams_diagram_draws_one", len_e_x=len(e.x))
     padded, output = e.padded[0], e.output[0]
     top, bottom, left, right = e.window.pads
     mask = np.ones(padded.shape, bool)
@@ -210,10 +207,10 @@ def flatten_figure(x=None, pixel=(1, 1), *, lang=None):
 
     image = np.asarray(lecture.INPUT if x is None else x, dtype=np.float64)
     if image.ndim != 2:
-        raise ValueError(f"the diagram draws one (H, W) image; got shape {image.shape}")
+        raise i18n.error(ValueError, "errors.diagrams_diagram_draws_one2", image_shape=image.shape)
     h, w = image.shape
     if h * w > 64:
-        raise ValueError(f"a {h}x{w} image is too big to draw flattened; use up to 64 pixels")
+        raise i18n.error(ValueError, "errors.diagrams_x_image_too", h=h, w=w)
     e = explain_flatten((1, h, w), pixel)
     colours = [COLOURS[r % len(COLOURS)] + "66" for r in range(h)]
     marked = [e.pixel] + [at for name, at, _ in e.neighbours if name == "flat_below"]
@@ -353,7 +350,9 @@ def sliding_window_figure(x=None, w=None, step=0, *, stride=1, pad=0, bias=None,
     one filter; by default the lecture's 4x4 input and 3x3 filter."""
     e = _conv_explanation(x, w, stride, pad, bias)
     if not 0 <= step < len(e.steps):
-        raise ValueError(f"step must be between 0 and {len(e.steps) - 1}; got {step}")
+        raise i18n.error(
+            ValueError, "errors.diagrams_step_between", len_e_steps_1=len(e.steps) - 1, step=step,
+        )
     with style(lang):
         return _conv_frame(e, step)
 
@@ -361,9 +360,8 @@ def sliding_window_figure(x=None, w=None, step=0, *, stride=1, pad=0, bias=None,
 def _conv_explanation(x, w, stride, pad, bias):
     e = explain_conv(x, w, stride=stride, pad=pad, bias=bias)
     if e.filters.shape[:2] != (1, 1):
-        raise ValueError(
-            f"the animation draws one channel and one filter; got filters {e.filters.shape}. "
-            f"Pass x[c] and w[k, c] to draw one of them."
+        raise i18n.error(
+            ValueError, "errors.diagrams_animation_draws_one", e_filters_shape=e.filters.shape,
         )
     return e
 

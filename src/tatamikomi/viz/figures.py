@@ -13,7 +13,9 @@ def _first_conv(model):
     for name, layer in model.layers.items():
         if layer.kind == "conv":
             return name, layer
-    raise ValueError(f"{type(model).__name__} has no convolution layer to show")
+    raise i18n.error(
+        ValueError, "errors.figures_convolution_layer_show", model_kind=type(model).__name__,
+    )
 
 
 def _filter_images(W: np.ndarray) -> np.ndarray:
@@ -131,10 +133,7 @@ def history_figure(history, *, model_name=None, lang=None):
     title."""
     epochs = history.get("epoch") if history else None
     if not epochs:
-        raise ValueError(
-            "the model has no training history (it was not trained with tatamikomi's Trainer, "
-            "or was saved before its first epoch ended)"
-        )
+        raise i18n.error(ValueError, "errors.figures_model_training_history")
     with style(lang):
         fig = new_figure(figsize=(10, 4))
         title = (
