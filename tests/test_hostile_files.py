@@ -137,7 +137,9 @@ def test_a_huge_metadata_member_is_not_parsed(tmp_path, child_peak_mb):
     assert growth < CEILING_MB
 
 
-def test_architecture_numbers_do_not_allocate_before_the_shapes_are_compared(tmp_path, child_peak_mb):
+def test_architecture_numbers_do_not_allocate_before_the_shapes_are_compared(
+    tmp_path, child_peak_mb
+):
     path = _model_file(tmp_path)
 
     def bigger(meta):

@@ -9,6 +9,7 @@ import dataclasses
 import http.client
 import json
 import os
+import re
 import signal
 import struct
 import subprocess
@@ -24,7 +25,7 @@ from tatamikomi import lecture, models
 from tatamikomi.images import to_mnist
 from tatamikomi.serve import api, server
 
-from .support import studio_strings
+from .support import japanese_words_left, studio_strings
 
 from .studio_client import paper, png, post, request
 
@@ -248,6 +249,41 @@ def test_the_playground_refuses_bad_settings(url, body, words):
 
 # ---------------------------------------------------------------------------------------------
 # Bad requests and limits: a clear JSON error, and the server carries on
+
+
+def test_bad_requests_are_refused_in_the_requests_language(url):
+    """Each endpoint's refusals, asked for in Japanese, are Japanese: the English left is only
+    names (of JSON keys, in 「」, paths, methods, formats), no English sentence."""
+    cases = [
+        request(url, "POST", "/api/predict?lang=ja", {"pixels": [[1, 2], [3]]}),
+        request(url, "POST", "/api/predict?lang=ja", {"png": "x", "sample": 1}),
+        request(url, "POST", "/api/predict?lang=ja", {"png": "***"}),
+        request(url, "POST", "/api/layers?lang=ja", {"sample": 10**6}),
+        request(url, "POST", "/api/explain?lang=ja", {"sample": 0}),
+        request(
+            url,
+            "POST",
+            "/api/explain?lang=ja",
+            {"sample": 0, "layer": "no", "channel": 0, "position": [0, 0]},
+        ),
+        request(url, "POST", "/api/playground", {"lang": "ja", "stride": 0}),
+        request(url, "POST", "/api/playground", {"lang": "ja", "input": [[1] * 13] * 13}),
+        request(url, "POST", "/api/playground?lang=ja", {"colour": 1}),
+        request(url, "POST", "/api/models?lang=ja", {"builtin": "LeNet"}),
+        request(url, "POST", "/api/train?lang=ja", {"epochs": 0}),
+        request(url, "POST", "/api/train?lang=ja", {"dataset": "cifar"}),
+        request(url, "POST", "/api/train/stop?lang=ja", {}),
+        request(url, "GET", "/api/models/m99?lang=ja"),
+        request(url, "GET", "/nothing?lang=ja"),
+        request(url, "DELETE", "/api/models?lang=ja"),
+        request(url, "POST", "/api/predict?lang=ja", raw=b"{}", headers={"Content-Type": "x/y"}),
+    ]
+    for status, answer in cases:
+        assert 400 <= status < 500 and answer["status"] == status, answer
+        message = answer["error"]
+        prose = re.sub("「[^」]*」|base64|\\bm\\d+\\b", " ", message)  # names, a model's id
+        assert not japanese_words_left(prose), message
+        assert re.search("[\u3040-\u30ff]", message), message
 
 
 def test_bad_requests_get_json_errors_and_the_server_stays_up(url):

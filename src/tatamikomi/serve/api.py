@@ -81,6 +81,10 @@ def image_refused(error: Exception, status: int, *, path: str | None = None) -> 
     return refusal
 
 
+#: what a message says where nothing was given
+NOTHING = i18n.Said("errors.studio_nothing")
+
+
 def shown(value) -> str:
     """A request's value as JSON would write it, cut short (for a message)."""
     text = json.dumps(value, ensure_ascii=False, default=repr)
@@ -139,7 +143,8 @@ def describe(model) -> dict:
             step = explain_shapes[index]
             entry["input_shape"], entry["output_shape"] = step.input_shape, step.output_shape
             for lang in i18n.languages():
-                kind, notes = step.describe(lang)
+                with i18n.use(lang):
+                    kind, notes = step.describe()
                 entry[f"kind_{lang}"], entry[f"notes_{lang}"] = kind, list(notes)
         entry["explainable"] = _explainable(layer) is None
         layers.append(entry)
@@ -164,15 +169,15 @@ def decode_base64(text, what, limit=MAX_IMAGE_BYTES) -> bytes:
     """The bytes of a base64 string or a data URL (``data:...;base64,...``) of at most ``limit``
     bytes."""
     if not isinstance(text, str):
-        raise RequestError(f"{what} must be a base64 string")
+        raise refused("errors.studio_base64_type", what=what)
     if text.startswith("data:"):
         text = text.partition(",")[2]
     if len(text) > limit * 4 // 3 + 4:
-        raise RequestError(f"{what} is larger than {limit // 2**20} MB; send a smaller one", 413)
+        raise refused("errors.studio_base64_large", 413, what=what, mb=limit // 2**20)
     try:
         return base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
-        raise RequestError(f"{what} is not valid base64") from None
+        raise refused("errors.studio_base64_invalid", what=what) from None
 
 
 def _check_png_size(data: bytes) -> None:
@@ -180,9 +185,12 @@ def _check_png_size(data: bytes) -> None:
     if data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) >= 24:
         width, height = struct.unpack(">II", data[16:24])
         if width * height > MAX_IMAGE_PIXELS:
-            raise RequestError(
-                f"the image is {width}x{height} pixels; at most {MAX_IMAGE_PIXELS:,} are accepted",
+            raise refused(
+                "errors.studio_image_header_big",
                 413,
+                width=width,
+                height=height,
+                limit=MAX_IMAGE_PIXELS,
             )
 
 
@@ -191,9 +199,9 @@ def decode(data: bytes) -> np.ndarray:
     :func:`tatamikomi.images.read_shrunk` (which recognises the format from the first bytes,
     bounds the memory from the declared size, and shrinks the image to what to_mnist uses)."""
     if len(data) > MAX_IMAGE_BYTES:
-        raise RequestError(f"the image is larger than {MAX_IMAGE_BYTES // 2**20} MB", 413)
+        raise refused("errors.studio_image_large", 413, mb=MAX_IMAGE_BYTES // 2**20)
     if not data:
-        raise RequestError("the image is empty (0 bytes)")
+        raise refused("errors.studio_image_zero")
     _check_png_size(data)
     folder = tempfile.mkdtemp(prefix="tatamikomi-studio-")
     path = os.path.join(folder, "image")
@@ -213,9 +221,7 @@ def decode(data: bytes) -> np.ndarray:
         with contextlib.suppress(OSError):
             os.rmdir(folder)
     if image.size > MAX_IMAGE_PIXELS:
-        raise RequestError(
-            f"the image has {image.size:,} pixels; at most {MAX_IMAGE_PIXELS:,}", 413
-        )
+        raise refused("errors.studio_image_pixels", 413, pixels=image.size, limit=MAX_IMAGE_PIXELS)
     return image
 
 
@@ -223,13 +229,10 @@ def image_from(request: dict, model=None) -> dict:
     """The image of a request (see the module docstring) as ``{"grey": (H, W) 0..255,
     "label": int or None}``; the label only for a test image."""
     if not isinstance(request, dict):
-        raise RequestError("the request must be a JSON object")
+        raise refused("errors.studio_not_object")
     given = [key for key in ("png", "file", "pixels", "sample") if key in request]
     if len(given) != 1:
-        raise RequestError(
-            'give the image as exactly one of "png" (a data URL), "file" (base64 bytes), '
-            f'"pixels" (a 2-D list) or "sample" (a test image index); got {given or "none"}'
-        )
+        raise refused("errors.studio_image_one_of", given=given or NOTHING)
     key = given[0]
     if key in ("png", "file"):
         return {"grey": decode(decode_base64(request[key], key)), "label": None}
@@ -237,20 +240,16 @@ def image_from(request: dict, model=None) -> dict:
         try:
             grey = np.asarray(request["pixels"], dtype=np.float64)
         except (TypeError, ValueError):
-            raise RequestError(
-                '"pixels" must be a 2-D list of numbers (grey levels 0..255)'
-            ) from None
+            raise refused("errors.studio_pixels_numbers") from None
         if grey.ndim != 2 or grey.size == 0 or grey.size > MAX_IMAGE_PIXELS:
-            raise RequestError(f'"pixels" must be a non-empty 2-D list; got shape {grey.shape}')
+            raise refused("errors.studio_pixels_shape", shape=grey.shape)
         if not np.isfinite(grey).all():
-            raise RequestError('"pixels" holds NaN or infinite values')
+            raise refused("errors.studio_pixels_finite")
         return {"grey": np.clip(grey, 0, 255), "label": None}
     test = samples(model)
     index = request["sample"]
     if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(test["x"]):
-        raise RequestError(
-            f'"sample" must be an index from 0 to {len(test["x"]) - 1}; got {index!r}'
-        )
+        raise refused("errors.studio_sample", last=len(test["x"]) - 1, value=repr(index))
     return {"grey": test["x"][index].astype(np.float64), "label": int(test["t"][index])}
 
 
@@ -261,7 +260,7 @@ def network_input(model, grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     repeated over the channels of a colour model."""
     channels, height, width = model.input_shape or (1, 28, 28)
     if height != width:
-        raise RequestError(f"drawing needs a square input; this model takes {height}x{width}")
+        raise refused("errors.studio_square", height=height, width=width)
     box = max(1, round(height * 20 / 28))
     try:
         seen = images.to_mnist(grey, size=height, box=box)
@@ -383,20 +382,21 @@ def _window_origin(window, position) -> list[int]:
     return [position[0] * sh - top, position[1] * sw - left]
 
 
-def explain(model, image: dict, layer: str, channel: int, position, lang: str = "en") -> dict:
+def explain(model, image: dict, layer: str, channel: int, position) -> dict:
     """How output cell ``position`` = (i, j) of channel ``channel`` of ``layer`` came about, from
     :func:`tatamikomi.explain.explain_conv` or :func:`~tatamikomi.explain.explain_pool`:
     the window on the layer's input, the filter, the products as the slides write them, the sum
     and the bias (convolution), or the window and its max or mean (pooling)."""
     if layer not in model.layers.keys():
-        raise RequestError(f"no layer {layer!r}; the layers are {', '.join(model.layers.keys())}")
+        names = ", ".join(model.layers.keys())
+        raise refused("errors.studio_no_layer", layer=repr(layer), names=names)
     target = model.layers[layer]
     why = _explainable(target)
     if why:
         raise RequestError(why)
     index = list(model.layers.keys()).index(layer)
     if is_blank(image["grey"]):
-        raise RequestError("the image is blank; draw a digit first", 422)
+        raise refused("errors.studio_blank", 422)
     with _one_image():
         _, x = network_input(model, image["grey"])
         outputs = layer_outputs(model, x)
@@ -410,9 +410,12 @@ def explain(model, image: dict, layer: str, channel: int, position, lang: str = 
         raise refused("errors.studio_position", value=shown(position))
     i, j = (int(p) for p in position)
     if not (0 <= i < output.shape[1] and 0 <= j < output.shape[2]):
-        raise RequestError(
-            f"position must be within the {output.shape[1]}x{output.shape[2]} output; "
-            f"got [{i}, {j}]"
+        raise refused(
+            "errors.studio_position_outside",
+            height=output.shape[1],
+            width=output.shape[2],
+            row=i,
+            column=j,
         )
     result = {
         "layer": layer,
@@ -468,24 +471,22 @@ def _small_grid(value, name, default) -> np.ndarray:
     try:
         array = np.asarray(array, dtype=np.float64)
     except (TypeError, ValueError):
-        raise RequestError(f"{name} must be a 2-D list of numbers") from None
+        raise refused("errors.studio_grid_numbers", name=name) from None
     if array.ndim != 2 or array.size == 0:
-        raise RequestError(
-            f"{name} must be a non-empty 2-D list of numbers; got shape {array.shape}"
-        )
+        raise refused("errors.studio_grid_shape", name=name, shape=array.shape)
     if max(array.shape) > MAX_PLAYGROUND:
-        raise RequestError(
-            f"{name} may be at most {MAX_PLAYGROUND}x{MAX_PLAYGROUND}; got {array.shape}"
+        raise refused(
+            "errors.studio_grid_large", name=name, limit=MAX_PLAYGROUND, shape=array.shape
         )
     if not np.isfinite(array).all():
-        raise RequestError(f"{name} holds NaN or infinite values")
+        raise refused("errors.studio_grid_finite", name=name)
     return array
 
 
 def _small_int(value, name, default, low, high) -> int:
     value = default if value is None else value
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise RequestError(f"{name} must be a whole number from {low} to {high}; got {value!r}")
+        raise refused("errors.studio_whole", name=name, low=low, high=high, value=repr(value))
     return value
 
 
@@ -511,26 +512,25 @@ def playground(
     pool_stride=None,
     pool_pad=None,
     mode="max",
-    lang="en",
 ) -> dict:
     """The lecture's worked examples on editable numbers: the convolution of ``input`` with
     ``filter`` (default: the slides' 4x4 input and 3x3 filter), its pooling and its im2col, each
-    step from :mod:`tatamikomi.explain` with the text of the slides in ``lang``."""
+    step from :mod:`tatamikomi.explain` with the text of the slides in the language in effect
+    (:func:`tatamikomi.i18n.use`)."""
     from .. import lecture
 
     x = _small_grid(input, "input", lecture.INPUT)
     w = _small_grid(filter, "filter", lecture.FILTER)
-    stride = _small_int(stride, "stride", 1, 1, MAX_PLAYGROUND)
-    pad = _small_int(pad, "padding", 0, 0, MAX_PLAYGROUND // 2)
-    pool = _small_int(pool, "pooling window", 2, 1, MAX_PLAYGROUND)
-    pool_stride = _small_int(pool_stride, "pooling stride", pool, 1, MAX_PLAYGROUND)
-    pool_pad = _small_int(pool_pad, "pooling padding", 0, 0, pool // 2)
+    named = i18n.Said
+    stride = _small_int(stride, named("errors.studio_name_stride"), 1, 1, MAX_PLAYGROUND)
+    pad = _small_int(pad, named("errors.studio_name_padding"), 0, 0, MAX_PLAYGROUND // 2)
+    pool = _small_int(pool, named("errors.studio_name_pool"), 2, 1, MAX_PLAYGROUND)
+    pool_stride = _small_int(
+        pool_stride, named("errors.studio_name_pool_stride"), pool, 1, MAX_PLAYGROUND
+    )
+    pool_pad = _small_int(pool_pad, named("errors.studio_name_pool_padding"), 0, 0, pool // 2)
     if mode not in ("max", "avg"):
-        raise RequestError(f'the pooling mode must be "max" or "avg"; got {mode!r}')
-    if lang not in i18n.languages():
-        raise refused(
-            "errors.unknown_language", given=shown(lang), choices=", ".join(i18n.languages())
-        )
+        raise refused("errors.studio_pool_mode", value=repr(mode))
     bias = 0 if bias is None else bias
     if isinstance(bias, (bool, np.bool_)) or not isinstance(bias, (int, float, np.number)):
         raise refused("errors.studio_bias", value=shown(bias))
@@ -547,7 +547,7 @@ def playground(
             x, w.shape[0], w.shape[1], stride=stride, pad=pad, max_rows=64, max_cols=64
         )
     except ValueError as error:  # e.g. a filter larger than the padded input
-        raise RequestError(str(error)) from None
+        raise i18n.recast(RequestError, error) from None
     conv_steps = _steps(conv, conv.window)
     for entry, step in zip(conv_steps, conv.steps):
         entry["products"] = step.products()
@@ -566,7 +566,7 @@ def playground(
             "bias": bias,
             "size": ex.size_lines(conv.window),
             "steps": conv_steps,
-            "text": conv.text(lang),
+            "text": conv.text(),
         },
         "pool": {
             "output": pooled.output[0],
@@ -576,12 +576,12 @@ def playground(
             "stride": pool_stride,
             "pad": pool_pad,
             "steps": pool_steps,
-            "text": pooled.text(lang),
+            "text": pooled.text(),
         },
         "im2col": {
             "col": col.col,
             "rows": [list(r) for r in col.row_windows],
-            "text": col.text(lang),
+            "text": col.text(),
         },
     }
 

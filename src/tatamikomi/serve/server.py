@@ -226,9 +226,7 @@ class Studio:
     def add(self, name, model, source, path=None) -> Served:
         with self._guard:
             if len(self._models) >= MAX_MODELS:
-                raise RequestError(
-                    f"the studio holds {MAX_MODELS} models already; restart it to open more", 409
-                )
+                raise refused("errors.studio_full", 409, limit=MAX_MODELS)
             served = Served(f"m{self._next}", name, model, source, path)
             self._next += 1
             self._models[served.id] = served
@@ -258,14 +256,12 @@ class Studio:
             run = self.training
             model = run.model() if run is not None else None
             if model is None:
-                raise RequestError(
-                    "no training is running (or it has not made its first step yet)", 404
-                )
+                raise refused("errors.studio_no_training_model", 404)
             return Served("training", "training", model, "training")
         served = self._models.get(model_id)
         if served is None:
-            known = ", ".join(self._models) or "none"
-            raise RequestError(f"no model {model_id!r}; the studio serves: {known}", 404)
+            known = ", ".join(self._models) or api.NOTHING
+            raise refused("errors.studio_no_model", 404, id=repr(model_id), known=known)
         return served
 
     # -- training -----------------------------------------------------------------------------
@@ -275,7 +271,7 @@ class Studio:
 
         with self._guard:
             if self.training is not None and self.training.active:
-                raise RequestError("a training is already running; stop it first", 409)
+                raise refused("errors.studio_training_running", 409)
             run = TrainingRun(options, self.save_dir, on_saved=self._saved, data=data)
             self.training = run
         run.start()
@@ -302,24 +298,25 @@ class Studio:
 
         given = [k for k in ("spec", "builtin", "file") if k in request]
         if len(given) != 1:
-            raise RequestError('give exactly one of "spec", "builtin" or "file"')
+            raise refused("errors.studio_model_one_of")
         seed = request.get("seed", 0)
         if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-            raise RequestError(f'"seed" must be a whole number of at least 0; got {seed!r}')
+            raise refused("errors.studio_seed", value=repr(seed))
         label = os.path.basename(str(request.get("name") or ""))[:80]
         if given[0] == "spec":
             try:
                 spec = request["spec"] if isinstance(request["spec"], (dict, str)) else None
                 model = from_spec(spec, seed=seed, budget=STUDIO_BUDGET)
             except (ValueError, TypeError) as error:
-                raise RequestError(f"the spec: {error}") from None
+                raise refused("errors.studio_spec", error=error) from None
             return self.add(label or "spec", model.eval(), "spec").info()
         if given[0] == "builtin":
             name = request["builtin"]
             if name not in ("SimpleConvNet", "DeepConvNet"):
-                raise RequestError(f'"builtin" must be SimpleConvNet or DeepConvNet; got {name!r}')
+                raise refused("errors.studio_builtin", value=repr(name))
             return self.add(f"{name} (random)", get_model(name, seed=seed).eval(), "spec").info()
-        data = api.decode_base64(request["file"], "the model file", api.MAX_MODEL_BYTES)
+        what = i18n.Said("errors.studio_model_file")
+        data = api.decode_base64(request["file"], what, api.MAX_MODEL_BYTES)
         name = label or "uploaded.npz"
         folder = tempfile.mkdtemp(prefix="tatamikomi-studio-")
         path = os.path.join(folder, "model")
@@ -331,13 +328,24 @@ class Studio:
             else:
                 model = load(path)
         except (io.ModelFileError, ValueError, TypeError, KeyError) as error:
-            raise RequestError(str(error).replace(path, name)) from None
+            raise _renamed(error, path, name) from None
         finally:
             with contextlib.suppress(OSError):
                 os.unlink(path)
             with contextlib.suppress(OSError):
                 os.rmdir(folder)
         return self.add(name, model, "uploaded").info()
+
+
+def _renamed(error: Exception, path: str, name: str) -> RequestError:
+    """A model file's error as a :class:`RequestError` naming the file ``name`` the user gave,
+    not the temporary ``path`` it was read from (said in the request's language when it can)."""
+    said = getattr(error, "said", None)
+    if said is not None:
+        values = {k: name if v == path else v for k, v in said.values.items()}
+        if path not in i18n.Said(said.key, **values).say("en"):
+            return refused(said.key, **values)
+    return RequestError(str(error).replace(path, name))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -440,21 +448,19 @@ class Handler(BaseHTTPRequestHandler):
 
     def _body(self, limit) -> dict:
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            raise RequestError("send the body with a Content-Length, not chunked", 411)
+            raise refused("errors.studio_chunked", 411)
         length = self.headers.get("Content-Length")
         if length is None:
-            raise RequestError("a POST needs a Content-Length header and a JSON body", 411)
+            raise refused("errors.studio_no_length", 411)
         try:
             length = int(length)
         except ValueError:
-            raise RequestError("Content-Length must be a number") from None
+            raise refused("errors.studio_length_number") from None
         if length < 0:
-            raise RequestError("Content-Length must not be negative")
+            raise refused("errors.studio_length_negative")
         if length > limit:
             self.close_connection = True  # the body is not read: the connection cannot go on
-            raise RequestError(
-                f"the request body is {length:,} bytes; at most {limit:,} are accepted", 413
-            )
+            raise refused("errors.studio_body_large", 413, length=length, limit=limit)
         kind = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
         raw = self.rfile.read(length)
         self._arrived()
@@ -462,14 +468,13 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             raise refused("errors.studio_body_short", got=len(raw), length=length)
         if kind != "application/json":
-            raise RequestError(
-                f"send the body as application/json; got {kind or 'no Content-Type'}", 415
-            )
+            given = kind or i18n.Said("errors.studio_no_content_type")
+            raise refused("errors.studio_content_type", 415, kind=given)
         if not raw:
             return {}
         body = parse_json(raw)
         if not isinstance(body, dict):
-            raise RequestError("the body must be a JSON object")
+            raise refused("errors.studio_body_object")
         return body
 
     def _host_ok(self) -> bool:
@@ -505,16 +510,25 @@ class Handler(BaseHTTPRequestHandler):
                     return self._static(url.path)
                 allowed = sorted(m for m, p in ROUTES if p == url.path)
                 if allowed:
-                    raise RequestError(
-                        f"{url.path} takes {' or '.join(allowed)}, not {method}", 405
+                    methods = (
+                        allowed[0]
+                        if len(allowed) == 1
+                        else i18n.Said("errors.studio_either", first=allowed[0], second=allowed[1])
                     )
-                raise RequestError(f"no such page or endpoint: {url.path}", 404)
+                    raise refused(
+                        "errors.studio_wrong_method",
+                        405,
+                        path=url.path,
+                        methods=methods,
+                        method=method,
+                    )
+                raise refused("errors.studio_no_page", 404, path=url.path)
             if method == "POST":
                 limit = MAX_MODEL_BODY if url.path == "/api/models" else MAX_BODY
                 body = self._body(limit)
                 lang = body.get("lang")
-                return route(self, body)
-            return route(self, query)
+            with i18n.use(self._lang(lang)):  # what the handlers say, they say in it
+                return route(self, body if method == "POST" else query)
         except RequestError as error:
             with contextlib.suppress(OSError):
                 self._error(error.status, i18n.say(error, self._lang(lang)))
@@ -550,7 +564,7 @@ class Handler(BaseHTTPRequestHandler):
         name = "index.html" if path == "/" else path[len("/static/") :]
         entry = self.static.get(name)
         if entry is None:
-            raise RequestError(f"no such file: {path}", 404)
+            raise refused("errors.studio_no_file", 404, path=path)
         self._send(200, entry[0], entry[1])
 
     def _model_route(self, path):
@@ -560,9 +574,9 @@ class Handler(BaseHTTPRequestHandler):
         if len(parts) == 5 and parts[4] == "file":
             served = self.studio.get(parts[3])
             if served.path is None:
-                raise RequestError(f"model {served.id} has no file (it lives in memory only)", 404)
+                raise refused("errors.studio_memory_only", 404, id=served.id)
             return self._model_file(served)
-        raise RequestError(f"no such endpoint: {path}", 404)
+        raise refused("errors.studio_no_endpoint", 404, path=path)
 
     def _model_file(self, served):
         """A model's file, streamed in chunks of :data:`CHUNK` bytes. Opened without blocking
@@ -640,7 +654,7 @@ class Handler(BaseHTTPRequestHandler):
         served = self.studio.get(body.get("model"))
         for key in ("layer", "channel", "position"):
             if key not in body:
-                raise RequestError(f'give "{key}" (the layer\'s name, the channel, [row, column])')
+                raise refused("errors.studio_explain_give", key=key)
         result = api.explain(
             served.model,
             api.image_from(body, served.model),
@@ -665,8 +679,13 @@ class Handler(BaseHTTPRequestHandler):
         }
         unknown = sorted(set(body) - known)
         if unknown:
-            raise RequestError(f"unknown playground settings {unknown}; known: {sorted(known)}")
-        self._json(api.playground(**body))
+            raise refused("errors.studio_playground_unknown", unknown=unknown, known=sorted(known))
+        settings = dict(body)
+        lang = settings.pop("lang", None)
+        if lang is not None and lang not in i18n.languages():
+            choices = ", ".join(i18n.languages())
+            raise refused("errors.unknown_language", given=api.shown(lang), choices=choices)
+        self._json(api.playground(**settings))
 
     def train_status(self, query):
         run = self.studio.training
@@ -678,7 +697,7 @@ class Handler(BaseHTTPRequestHandler):
     def _run(self):
         run = self.studio.training
         if run is None:
-            raise RequestError("no training has been started", 404)
+            raise refused("errors.studio_not_started", 404)
         return run
 
     def train_pause(self, body):
@@ -703,7 +722,7 @@ class Handler(BaseHTTPRequestHandler):
         try:
             last = int(self.headers.get("Last-Event-ID") or query.get("after", 0))
         except ValueError:
-            raise RequestError("after must be an event id (a whole number)") from None
+            raise refused("errors.studio_after") from None
         self.close_connection = True
         self._head(200, "text/event-stream; charset=utf-8")
         if self.command == "HEAD":
