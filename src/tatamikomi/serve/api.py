@@ -14,6 +14,9 @@ An *image request* (:func:`image_from`) is one of ``{"png": "data:image/png;base
 canvas gives), ``{"file": BASE64}`` (a PNG, JPEG, PGM/PPM or .npy file's bytes), ``{"pixels":
 [[...], ...]}`` (grey levels 0..255, H x W) or ``{"sample": k}`` (test image k of the model's
 dataset, see :func:`samples`).
+
+A request that cannot be served raises :class:`~tatamikomi.serve.errors.RequestError` (from
+:mod:`.errors`); the lecture's playground is :mod:`.playground`. Both are importable from here.
 """
 
 from __future__ import annotations
@@ -21,8 +24,6 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
-import json
-import math
 import os
 import struct
 import tempfile
@@ -34,66 +35,17 @@ import numpy as np
 from .. import explain as ex
 from .. import i18n, images
 from ..functional.activations import log_softmax
+from .errors import NOTHING, RequestError, image_refused, is_whole, refused, shown  # noqa: F401
+from .playground import MAX_PLAYGROUND, playground, window_origin  # noqa: F401
 
 #: the largest image file (bytes) and image (pixels) a request may send
 MAX_IMAGE_BYTES = 4 * 1024 * 1024
 MAX_IMAGE_PIXELS = 4096 * 4096
 #: the largest model file an upload may send
 MAX_MODEL_BYTES = 40 * 1024 * 1024
-#: the playground's largest input, filter and pooling window (the grid is edited by hand)
-MAX_PLAYGROUND = 12
 #: how many channels of a layer the views get unless they ask for all of them
 DEFAULT_CHANNELS = 8
 PRETRAINED = "simple_convnet_mnist.npz"
-
-
-class RequestError(ValueError):
-    """A request that cannot be served; the message says what is wrong and how to fix it (the
-    server answers it with status 400, or ``status`` when given)."""
-
-    def __init__(self, message, status=400):
-        super().__init__(message)
-        self.status = status
-
-
-def refused(key: str, status: int = 400, /, **values) -> RequestError:
-    """A :class:`RequestError` whose message is the catalogs' text ``key`` (in English; the
-    server says it in the request's language)."""
-    error = i18n.error(RequestError, key, **values)
-    error.status = status
-    return error
-
-
-def image_refused(error: Exception, status: int, *, path: str | None = None) -> RequestError:
-    """An image the library refused (:class:`~tatamikomi.images.ImageError`), as a
-    :class:`RequestError` with ``status`` (400: a file that cannot be read as one; 422: an image
-    with no digit to prepare) said in the request's language. ``path``, the temporary file an
-    upload was read from, is no name the user knows: its "in that file" wrapper is dropped, and
-    any other mention of it becomes "the image"."""
-    said = getattr(error, "said", None)
-    if path is not None and said is not None and said.key == "errors.in_file":
-        error = said.values["error"]
-    if path is not None and path in str(error):
-        refusal = RequestError(str(error).replace(path, "the image"))
-    else:
-        refusal = i18n.recast(RequestError, error)
-    refusal.status = status
-    return refusal
-
-
-#: what a message says where nothing was given
-NOTHING = i18n.Said("errors.studio_nothing")
-
-
-def shown(value) -> str:
-    """A request's value as JSON would write it, cut short (for a message)."""
-    text = json.dumps(value, ensure_ascii=False, default=repr)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def is_whole(value) -> bool:
-    """Whether ``value`` is a whole number (an int, not a bool)."""
-    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -376,12 +328,6 @@ def _explainable(layer) -> str | None:
     return layer.cell_explanation_unsupported()
 
 
-def _window_origin(window, position) -> list[int]:
-    """Where the window of output cell (i, j) starts on the unpadded input (may be negative)."""
-    (sh, sw), (top, _, left, _) = window.stride, window.pads
-    return [position[0] * sh - top, position[1] * sw - left]
-
-
 def explain(model, image: dict, layer: str, channel: int, position) -> dict:
     """How output cell ``position`` = (i, j) of channel ``channel`` of ``layer`` came about, from
     :func:`tatamikomi.explain.explain_conv` or :func:`~tatamikomi.explain.explain_pool`:
@@ -456,7 +402,7 @@ def explain(model, image: dict, layer: str, channel: int, position) -> dict:
             value=step.value,
             total=step.formula(target.mode),
         )
-    result["origin"] = _window_origin(whole.window, (i, j))
+    result["origin"] = window_origin(whole.window, (i, j))
     result["input_shape"] = list(layer_input.shape)
     result["size"] = ex.size_lines(whole.window)
     return result
@@ -464,126 +410,6 @@ def explain(model, image: dict, layer: str, channel: int, position) -> dict:
 
 # ---------------------------------------------------------------------------------------------
 # The lecture's playground
-
-
-def _small_grid(value, name, default) -> np.ndarray:
-    array = default if value is None else value
-    try:
-        array = np.asarray(array, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise refused("errors.studio_grid_numbers", name=name) from None
-    if array.ndim != 2 or array.size == 0:
-        raise refused("errors.studio_grid_shape", name=name, shape=array.shape)
-    if max(array.shape) > MAX_PLAYGROUND:
-        raise refused(
-            "errors.studio_grid_large", name=name, limit=MAX_PLAYGROUND, shape=array.shape
-        )
-    if not np.isfinite(array).all():
-        raise refused("errors.studio_grid_finite", name=name)
-    return array
-
-
-def _small_int(value, name, default, low, high) -> int:
-    value = default if value is None else value
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise refused("errors.studio_whole", name=name, low=low, high=high, value=repr(value))
-    return value
-
-
-def _steps(explanation, window) -> list[dict]:
-    return [
-        {
-            "position": list(s.position),
-            "origin": _window_origin(window, s.position),
-            "value": s.value,
-        }
-        for s in explanation.steps
-    ]
-
-
-def playground(
-    input=None,
-    filter=None,
-    *,
-    stride=None,
-    pad=None,
-    bias=None,
-    pool=None,
-    pool_stride=None,
-    pool_pad=None,
-    mode="max",
-) -> dict:
-    """The lecture's worked examples on editable numbers: the convolution of ``input`` with
-    ``filter`` (default: the slides' 4x4 input and 3x3 filter), its pooling and its im2col, each
-    step from :mod:`tatamikomi.explain` with the text of the slides in the language in effect
-    (:func:`tatamikomi.i18n.use`)."""
-    from .. import lecture
-
-    x = _small_grid(input, "input", lecture.INPUT)
-    w = _small_grid(filter, "filter", lecture.FILTER)
-    named = i18n.Said
-    stride = _small_int(stride, named("errors.studio_name_stride"), 1, 1, MAX_PLAYGROUND)
-    pad = _small_int(pad, named("errors.studio_name_padding"), 0, 0, MAX_PLAYGROUND // 2)
-    pool = _small_int(pool, named("errors.studio_name_pool"), 2, 1, MAX_PLAYGROUND)
-    pool_stride = _small_int(
-        pool_stride, named("errors.studio_name_pool_stride"), pool, 1, MAX_PLAYGROUND
-    )
-    pool_pad = _small_int(pool_pad, named("errors.studio_name_pool_padding"), 0, 0, pool // 2)
-    if mode not in ("max", "avg"):
-        raise refused("errors.studio_pool_mode", value=repr(mode))
-    bias = 0 if bias is None else bias
-    if isinstance(bias, (bool, np.bool_)) or not isinstance(bias, (int, float, np.number)):
-        raise refused("errors.studio_bias", value=shown(bias))
-    try:
-        bias = float(bias)
-    except OverflowError:  # an int beyond any float
-        raise refused("errors.studio_bias", value=shown(bias)) from None
-    if not math.isfinite(bias):
-        raise refused("errors.studio_bias", value=shown(bias))
-    try:
-        conv = ex.explain_conv(x, w, stride=stride, pad=pad, bias=bias)
-        pooled = ex.explain_pool(x, pool, stride=pool_stride, pad=pool_pad, mode=mode)
-        col = ex.explain_im2col(
-            x, w.shape[0], w.shape[1], stride=stride, pad=pad, max_rows=64, max_cols=64
-        )
-    except ValueError as error:  # e.g. a filter larger than the padded input
-        raise i18n.recast(RequestError, error) from None
-    conv_steps = _steps(conv, conv.window)
-    for entry, step in zip(conv_steps, conv.steps):
-        entry["products"] = step.products()
-        entry["window"] = step.window[0]
-    pool_steps = _steps(pooled, pooled.window)
-    for entry, step in zip(pool_steps, pooled.steps):
-        entry["formula"] = step.formula(mode)
-    return {
-        "input": x,
-        "filter": w,
-        "conv": {
-            "padded": conv.padded[0],
-            "output": conv.output[0],
-            "pad": pad,
-            "stride": stride,
-            "bias": bias,
-            "size": ex.size_lines(conv.window),
-            "steps": conv_steps,
-            "text": conv.text(),
-        },
-        "pool": {
-            "output": pooled.output[0],
-            "mode": mode,
-            "size": ex.size_lines(pooled.window),
-            "window": pool,
-            "stride": pool_stride,
-            "pad": pool_pad,
-            "steps": pool_steps,
-            "text": pooled.text(),
-        },
-        "im2col": {
-            "col": col.col,
-            "rows": [list(r) for r in col.row_windows],
-            "text": col.text(),
-        },
-    }
 
 
 # ---------------------------------------------------------------------------------------------

@@ -27,7 +27,8 @@ from .. import i18n
 from ..train import Trainer
 from ..train.callbacks import Callback
 from ..train.checkpoint import RUN_NUMBERS
-from .api import _lock, clone, refused
+from .api import _lock, clone
+from .errors import refused
 
 MODELS = ("SimpleConvNet", "DeepConvNet")
 DATASETS = ("mnist-mini", "mnist", "fashion-mnist")
