@@ -23,10 +23,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
-import os
-import struct
-import tempfile
 import threading
 from importlib import resources
 
@@ -43,6 +39,8 @@ MAX_IMAGE_BYTES = 4 * 1024 * 1024
 MAX_IMAGE_PIXELS = 4096 * 4096
 #: the largest model file an upload may send
 MAX_MODEL_BYTES = 40 * 1024 * 1024
+#: the first bytes of a PNG file
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 #: how many channels of a layer the views get unless they ask for all of them
 DEFAULT_CHANNELS = 8
 PRETRAINED = "simple_convnet_mnist.npz"
@@ -132,49 +130,44 @@ def decode_base64(text, what, limit=MAX_IMAGE_BYTES) -> bytes:
         raise refused("errors.studio_base64_invalid", what=what) from None
 
 
-def _check_png_size(data: bytes) -> None:
-    """Refuse a PNG whose header claims more pixels than allowed (before inflating it)."""
-    if data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) >= 24:
-        width, height = struct.unpack(">II", data[16:24])
-        if width * height > MAX_IMAGE_PIXELS:
-            raise refused(
-                "errors.studio_image_header_big",
-                413,
-                width=width,
-                height=height,
-                limit=MAX_IMAGE_PIXELS,
-            )
-
-
 def decode(data: bytes) -> np.ndarray:
     """An image file's bytes (PNG, JPEG, PGM/PPM, .npy) -> grey levels (H, W), via
-    :func:`tatamikomi.images.read_shrunk` (which recognises the format from the first bytes,
-    bounds the memory from the declared size, and shrinks the image to what to_mnist uses)."""
+    :func:`tatamikomi.images.read_shrunk_bytes` (which recognises the format from the first
+    bytes, bounds the memory from the declared size, and shrinks the image to what to_mnist
+    uses); no file is written. A PNG may declare at most :data:`MAX_IMAGE_PIXELS` pixels."""
     if len(data) > MAX_IMAGE_BYTES:
         raise refused("errors.studio_image_large", 413, mb=MAX_IMAGE_BYTES // 2**20)
     if not data:
         raise refused("errors.studio_image_zero")
-    _check_png_size(data)
-    folder = tempfile.mkdtemp(prefix="tatamikomi-studio-")
-    path = os.path.join(folder, "image")
+    png = data.startswith(PNG_SIGNATURE)  # decoded by NumPy in full: the studio's own limit
     try:
-        with open(path, "wb") as f:
-            f.write(data)
-        image = images.read_shrunk(path)  # what to_mnist works on: the longer side <= 512
+        # what to_mnist works on: the longer side <= 512
+        image = images.read_shrunk_bytes(data, max_pixels=MAX_IMAGE_PIXELS if png else None)
     except images.ImageError as error:
-        raise image_refused(error, 400, path=path) from None
-    except ValueError as error:
-        raise RequestError(str(error).replace(path, "the image")) from None
-    except ImportError as error:  # JPEG without Pillow
-        raise RequestError(str(error).replace(path, "the image")) from None
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(path)
-        with contextlib.suppress(OSError):
-            os.rmdir(folder)
+        said = _unwrapped(error)
+        if png and said is not None and said.key == "errors.image_too_big":
+            values = said.values
+            raise refused(
+                "errors.studio_image_header_big",
+                413,
+                width=values["width"],
+                height=values["height"],
+                limit=MAX_IMAGE_PIXELS,
+            ) from None
+        raise image_refused(error, 400, unwrap=True) from None
+    except (ValueError, ImportError) as error:  # ImportError: JPEG without Pillow
+        raise i18n.recast(RequestError, error) from None
     if image.size > MAX_IMAGE_PIXELS:
         raise refused("errors.studio_image_pixels", 413, pixels=image.size, limit=MAX_IMAGE_PIXELS)
     return image
+
+
+def _unwrapped(error: Exception):
+    """The said message of an image error, without its "in that file" wrapper."""
+    said = getattr(error, "said", None)
+    if said is not None and said.key == "errors.in_file":
+        return getattr(said.values["error"], "said", None)
+    return said
 
 
 def image_from(request: dict, model=None) -> dict:

@@ -27,19 +27,15 @@ def refused(key: str, status: int = 400, /, **values) -> RequestError:
     return error
 
 
-def image_refused(error: Exception, status: int, *, path: str | None = None) -> RequestError:
+def image_refused(error: Exception, status: int, *, unwrap: bool = False) -> RequestError:
     """An image the library refused (:class:`~tatamikomi.images.ImageError`), as a
     :class:`RequestError` with ``status`` (400: a file that cannot be read as one; 422: an image
-    with no digit to prepare) said in the request's language. ``path``, the temporary file an
-    upload was read from, is no name the user knows: its "in that file" wrapper is dropped, and
-    any other mention of it becomes "the image"."""
+    with no digit to prepare) said in the request's language. ``unwrap``: an upload's error
+    loses its "in that file" wrapper (the file is no name the user gave)."""
     said = getattr(error, "said", None)
-    if path is not None and said is not None and said.key == "errors.in_file":
+    if unwrap and said is not None and said.key == "errors.in_file":
         error = said.values["error"]
-    if path is not None and path in str(error):
-        refusal = RequestError(str(error).replace(path, "the image"))
-    else:
-        refusal = i18n.recast(RequestError, error)
+    refusal = i18n.recast(RequestError, error)
     refusal.status = status
     return refusal
 
