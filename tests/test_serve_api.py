@@ -56,6 +56,19 @@ def test_pages_and_strings_are_served(url):
     assert status == 200 and answer["strings"] == STRINGS
 
 
+def test_only_the_client_module_reaches_the_server():
+    """The panels call static/client.js, the one module with fetch and EventSource (another
+    transport replaces it), and the language buttons come from /api/strings."""
+    static = os.path.join(os.path.dirname(api.__file__), "static")
+    for name in sorted(os.listdir(static)):
+        if name.endswith(".js") and name != "client.js":
+            with open(os.path.join(static, name), encoding="utf-8") as f:
+                code = f.read()
+            assert "fetch(" not in code and "EventSource" not in code, name
+    with open(os.path.join(static, "index.html"), encoding="utf-8") as f:
+        assert "data-lang=" not in f.read()
+
+
 def test_models_are_listed_and_described(url, model):
     status, answer = request(url, "GET", "/api/models")
     assert status == 200
