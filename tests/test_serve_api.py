@@ -565,6 +565,11 @@ def test_a_training_that_fails_says_why(url, studio):
     assert run.join(120) and run.state == "failed"
     assert "28" in run.error and "Traceback" not in run.error  # the images do not fit the spec
     assert post(url, "/api/predict", {"sample": 0})[0] == 200
+    status, answer = post(url, "/api/train?lang=ja", {"model": spec, "dataset": "mnist-mini"})
+    assert status == 202
+    run = studio.training
+    assert run.join(120) and run.state == "failed"
+    assert "28" in run.error and re.search("[\u3040-\u30ff]", run.error), run.error  # said in ja
 
 
 # ---------------------------------------------------------------------------------------------

@@ -115,6 +115,7 @@ class TrainingRun(Callback):
         if not os.path.isdir(save_dir):
             raise refused("errors.studio_save_dir", 500, folder=save_dir)
         self.save_dir = save_dir
+        self.lang = i18n.current()  # the starting request's: a failure is said in it
         self.on_saved = on_saved  # called with (path, model) once the model file is written
         self._data = data  # a Dataset, to skip loading (tests)
         self.state = "loading"
@@ -241,7 +242,7 @@ class TrainingRun(Callback):
                 state, saved=os.path.basename(self.path) if os.path.exists(self.path) else None
             )
         except BaseException as error:  # the page hears of it; the server stays up
-            self.error = str(error) or type(error).__name__
+            self.error = i18n.say(error, self.lang) or type(error).__name__
             self._set_state("failed", error=self.error)
 
     def _trainer(self):
@@ -254,11 +255,8 @@ class TrainingRun(Callback):
             try:
                 data = load_dataset(o["dataset"], download=False, progress=False)
             except DataNotFoundError as error:
-                first = str(error).splitlines()[0]
-                raise RuntimeError(
-                    f"{i18n.clause(first)}. Pick mnist-mini (bundled), or set TATAMIKOMI_DATA to a "
-                    f"folder with the dataset's four files"
-                ) from None
+                first = i18n.say(error, self.lang).splitlines()[0]
+                raise i18n.error(RuntimeError, "errors.studio_no_dataset", first=first) from None
         shape = tuple(data.x_train.shape[1:])
         if isinstance(o["model"], dict):
             model = from_spec(o["model"], seed=o["seed"], budget=STUDIO_BUDGET)
