@@ -271,6 +271,7 @@ def test_bad_requests_are_refused_in_the_requests_language(url):
         request(url, "POST", "/api/predict?lang=ja", {"pixels": [[1, 2], [3]]}),
         request(url, "POST", "/api/predict?lang=ja", {"png": "x", "sample": 1}),
         request(url, "POST", "/api/predict?lang=ja", {"png": "***"}),
+        request(url, "POST", "/api/predict?lang=ja", {"file": "aGVsbG8="}),  # not an image
         request(url, "POST", "/api/layers?lang=ja", {"sample": 10**6}),
         request(url, "POST", "/api/explain?lang=ja", {"sample": 0}),
         request(
@@ -278,6 +279,12 @@ def test_bad_requests_are_refused_in_the_requests_language(url):
             "POST",
             "/api/explain?lang=ja",
             {"sample": 0, "layer": "no", "channel": 0, "position": [0, 0]},
+        ),
+        request(
+            url,
+            "POST",
+            "/api/explain?lang=ja",
+            {"sample": 0, "layer": "Affine1", "channel": 0, "position": [0, 0]},
         ),
         request(url, "POST", "/api/playground", {"lang": "ja", "stride": 0}),
         request(url, "POST", "/api/playground", {"lang": "ja", "input": [[1] * 13] * 13}),

@@ -132,13 +132,11 @@ class Layer:
         """One line for a summary table."""
         return type(self).__name__
 
-    def cell_explanation_unsupported(self) -> str | None:
+    def cell_explanation_unsupported(self) -> i18n.Said | None:
         """None when one cell of this layer's output can be explained (the studio's explain: the
         window of the input it reads, and its numbers), else why not. Only layers with windows
         can be; each answers for its own options."""
-        return (
-            f"{type(self).__name__} has no windows to explain; pick a convolution or pooling layer"
-        )
+        return i18n.Said("errors.explain_no_windows", layer=type(self).__name__)
 
     # -- forward, backward, mode -----------------------------------------------------------
 

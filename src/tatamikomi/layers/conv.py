@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import functional as F
+from .. import i18n
 from .._checks import DEFAULT_DTYPE, check_groups, check_ndim, positive_int, positive_pair
 from ..functional.geometry import Window2d, window2d
 from ..init import initial_bias, initial_weight
@@ -134,13 +135,11 @@ class Convolution(Layer):
                 )
         return (int(self.W.shape[0]), *window.out_hw)
 
-    def cell_explanation_unsupported(self) -> str | None:
+    def cell_explanation_unsupported(self) -> i18n.Said | None:
         if tuple(np.broadcast_to(self.dilation, 2)) != (1, 1) or self.groups != 1:
-            return "explaining a dilated or grouped convolution is not supported"
+            return i18n.Said("errors.explain_conv_dilated")
         if self.padding_mode != "zeros" or isinstance(self.pad, str):
-            return (
-                "explaining a convolution padded other than with numbers of zeros is not supported"
-            )
+            return i18n.Said("errors.explain_conv_padding")
         return None
 
     def describe(self) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import functional as F
+from .. import i18n
 from .._checks import pair
 from ..functional.geometry import Window2d
 from .base import Layer, _int_or_list, _need_ndim
@@ -102,11 +103,11 @@ class Pooling(Layer):
         _need_ndim(input_shape, 3, type(self).__name__, "(C, H, W)")
         return (int(input_shape[0]), *self.window(input_shape[1:]).out_hw)
 
-    def cell_explanation_unsupported(self) -> str | None:
+    def cell_explanation_unsupported(self) -> i18n.Said | None:
         if tuple(np.broadcast_to(self.dilation, 2)) != (1, 1) or self.ceil_mode:
-            return "explaining pooling with dilation or ceil_mode is not supported"
+            return i18n.Said("errors.explain_pool_dilated")
         if self.mode == "avg" and not self.count_include_pad:
-            return "explaining average pooling with count_include_pad=False is not supported"
+            return i18n.Said("errors.explain_pool_count_pad")
         return None
 
     def describe(self) -> str:

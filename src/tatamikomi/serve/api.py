@@ -316,7 +316,7 @@ def layers(model, image: dict, *, channels: int | None = DEFAULT_CHANNELS) -> di
 # Explaining one cell of a layer's output
 
 
-def _explainable(layer) -> str | None:
+def _explainable(layer) -> i18n.Said | str | None:
     """None if a cell of this layer's output can be explained, else why not (the layer says)."""
     return layer.cell_explanation_unsupported()
 
@@ -331,8 +331,10 @@ def explain(model, image: dict, layer: str, channel: int, position) -> dict:
         raise refused("errors.studio_no_layer", layer=repr(layer), names=names)
     target = model.layers[layer]
     why = _explainable(target)
-    if why:
-        raise RequestError(why)
+    if isinstance(why, i18n.Said):
+        raise refused(why.key, **why.values)
+    if why is not None:
+        raise RequestError(str(why))
     index = list(model.layers.keys()).index(layer)
     if is_blank(image["grey"]):
         raise refused("errors.studio_blank", 422)
