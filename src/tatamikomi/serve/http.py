@@ -207,7 +207,7 @@ class JSONHandler(BaseHTTPRequestHandler):
         """The language of this request's messages: ``chosen`` (a body's or the query's
         ``lang``) when it is one, else the studio's."""
         for lang in (chosen, getattr(self, "_query_lang", None), self.default_lang()):
-            if lang in i18n.languages():
+            if isinstance(lang, str) and lang in i18n.languages():
                 return lang
         return "en"
 

@@ -48,7 +48,8 @@ class Handler(JSONHandler):
             route = ROUTES.get((method, url.path))
             if route is None:
                 if method == "GET" and url.path.startswith("/api/models/"):
-                    return self._model_route(url.path)
+                    with i18n.use(self._lang()):
+                        return self._model_route(url.path)
                 if url.path == "/favicon.ico":
                     return self._send(204, b"", "image/x-icon")
                 if method in ("GET", "HEAD") and (
