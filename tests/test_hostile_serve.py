@@ -150,6 +150,9 @@ def test_errors_speak_the_requests_language(model, tmp_path):
         assert answer["error"] == said("studio_json_constant", value="NaN")
         status, answer = post(port, "/api/playground", {"lang": "en", "bias": True})
         assert answer["error"] == said("studio_bias", value="true")
+        for odd in ([1], {"a": 1}, 5, None):  # a "lang" that is no language: the studio's
+            status, answer = post(port, "/api/predict", {"lang": odd, "sample": -1})
+            assert status == 400 and answer["error"].startswith("「sample」"), answer
 
 
 # ---------------------------------------------------------------------------------------------

@@ -584,3 +584,22 @@ def test_predict_shows_what_the_network_saw_and_flags_low_confidence(tmp_path, m
     assert "already exists" in capsys.readouterr().err
     assert cli.main(["predict", model, str(paths[1])]) == 0
     assert "sure (below 101%)" in capsys.readouterr().err
+
+
+def test_an_image_reads_the_same_from_its_bytes_with_the_same_limits(tmp_path):
+    image = (np.arange(48 * 40) % 256).reshape(48, 40).astype(np.uint8)
+    png, npy = tmp_path / "a.png", tmp_path / "a.npy"
+    images.write_png(png, image)
+    np.save(npy, image)
+    for path in (png, npy):
+        data = path.read_bytes()
+        np.testing.assert_array_equal(images.read_image_bytes(data), images.read_image(path))
+        np.testing.assert_array_equal(images.read_shrunk_bytes(data), images.read_shrunk(path))
+        with pytest.raises(images.ImageError, match="over the limit of 100 "):
+            images.read_image_bytes(data, max_pixels=100)
+        with pytest.raises(images.ImageError, match="MAX_WORK_BYTES"):
+            images.read_image_bytes(data, max_work=1000)
+    with pytest.raises(images.ImageError, match="^the image: not a PNG"):
+        images.read_image_bytes(b"hello")
+    with pytest.raises(images.ImageError, match="^upload.png: not a PNG"):
+        images.read_image_bytes(b"hello", "upload.png")

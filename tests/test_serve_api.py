@@ -9,6 +9,7 @@ import dataclasses
 import http.client
 import json
 import os
+import re
 import signal
 import struct
 import subprocess
@@ -24,7 +25,7 @@ from tatamikomi import lecture, models
 from tatamikomi.images import to_mnist
 from tatamikomi.serve import api, server
 
-from .support import studio_strings
+from .support import japanese_words_left, studio_strings
 
 from .studio_client import paper, png, post, request
 
@@ -53,6 +54,19 @@ def test_pages_and_strings_are_served(url):
     assert status == 200 and b"import" in script
     status, answer = request(url, "GET", "/api/strings")
     assert status == 200 and answer["strings"] == STRINGS
+
+
+def test_only_the_client_module_reaches_the_server():
+    """The panels call static/client.js, the one module with fetch and EventSource (another
+    transport replaces it), and the language buttons come from /api/strings."""
+    static = os.path.join(os.path.dirname(api.__file__), "static")
+    for name in sorted(os.listdir(static)):
+        if name.endswith(".js") and name != "client.js":
+            with open(os.path.join(static, name), encoding="utf-8") as f:
+                code = f.read()
+            assert "fetch(" not in code and "EventSource" not in code, name
+    with open(os.path.join(static, "index.html"), encoding="utf-8") as f:
+        assert "data-lang=" not in f.read()
 
 
 def test_models_are_listed_and_described(url, model):
@@ -248,6 +262,48 @@ def test_the_playground_refuses_bad_settings(url, body, words):
 
 # ---------------------------------------------------------------------------------------------
 # Bad requests and limits: a clear JSON error, and the server carries on
+
+
+def test_bad_requests_are_refused_in_the_requests_language(url):
+    """Each endpoint's refusals, asked for in Japanese, are Japanese: the English left is only
+    names (of JSON keys, in 「」, paths, methods, formats), no English sentence."""
+    cases = [
+        request(url, "POST", "/api/predict?lang=ja", {"pixels": [[1, 2], [3]]}),
+        request(url, "POST", "/api/predict?lang=ja", {"png": "x", "sample": 1}),
+        request(url, "POST", "/api/predict?lang=ja", {"png": "***"}),
+        request(url, "POST", "/api/predict?lang=ja", {"file": "aGVsbG8="}),  # not an image
+        request(url, "POST", "/api/layers?lang=ja", {"sample": 10**6}),
+        request(url, "POST", "/api/explain?lang=ja", {"sample": 0}),
+        request(
+            url,
+            "POST",
+            "/api/explain?lang=ja",
+            {"sample": 0, "layer": "no", "channel": 0, "position": [0, 0]},
+        ),
+        request(
+            url,
+            "POST",
+            "/api/explain?lang=ja",
+            {"sample": 0, "layer": "Affine1", "channel": 0, "position": [0, 0]},
+        ),
+        request(url, "POST", "/api/playground", {"lang": "ja", "stride": 0}),
+        request(url, "POST", "/api/playground", {"lang": "ja", "input": [[1] * 13] * 13}),
+        request(url, "POST", "/api/playground?lang=ja", {"colour": 1}),
+        request(url, "POST", "/api/models?lang=ja", {"builtin": "LeNet"}),
+        request(url, "POST", "/api/train?lang=ja", {"epochs": 0}),
+        request(url, "POST", "/api/train?lang=ja", {"dataset": "cifar"}),
+        request(url, "POST", "/api/train/stop?lang=ja", {}),
+        request(url, "GET", "/api/models/m99?lang=ja"),
+        request(url, "GET", "/nothing?lang=ja"),
+        request(url, "DELETE", "/api/models?lang=ja"),
+        request(url, "POST", "/api/predict?lang=ja", raw=b"{}", headers={"Content-Type": "x/y"}),
+    ]
+    for status, answer in cases:
+        assert 400 <= status < 500 and answer["status"] == status, answer
+        message = answer["error"]
+        prose = re.sub("「[^」]*」|base64|\\bm\\d+\\b", " ", message)  # names, a model's id
+        assert not japanese_words_left(prose), message
+        assert re.search("[\u3040-\u30ff]", message), message
 
 
 def test_bad_requests_get_json_errors_and_the_server_stays_up(url):
@@ -516,6 +572,11 @@ def test_a_training_that_fails_says_why(url, studio):
     assert run.join(120) and run.state == "failed"
     assert "28" in run.error and "Traceback" not in run.error  # the images do not fit the spec
     assert post(url, "/api/predict", {"sample": 0})[0] == 200
+    status, answer = post(url, "/api/train?lang=ja", {"model": spec, "dataset": "mnist-mini"})
+    assert status == 202
+    run = studio.training
+    assert run.join(120) and run.state == "failed"
+    assert "28" in run.error and re.search("[\u3040-\u30ff]", run.error), run.error  # said in ja
 
 
 # ---------------------------------------------------------------------------------------------

@@ -214,6 +214,11 @@ def test_the_playground_with_padding_one(page, shots):
 
 
 def test_switch_to_japanese(page, mini, shots):
+    from tatamikomi import i18n
+
+    # one button per catalog, named in its own language
+    buttons = page.locator("[data-lang]")
+    assert buttons.all_inner_texts() == list(i18n.languages().values())
     page.click("#lang-ja")
     settle(page)
     for tab, key in (
@@ -233,6 +238,11 @@ def test_switch_to_japanese(page, mini, shots):
     assert "パディング" in page.locator(".pg-controls").inner_text()
     assert "フィルタ" in page.locator("#pg-text").text_content()
     page.screenshot(path=os.path.join(shots, "studio-playground.ja.png"))
+    # the server's refusals come in the page's language too (the client sends it)
+    refused = page.evaluate(
+        "import('/static/client.js').then((m) => m.client.samples('m99')).catch((e) => e.message)"
+    )
+    assert "'m99'" in refused and "ありません" in refused, refused
     page.click("#lang-en")
     assert page.locator("[data-tab=draw]").inner_text() == STRINGS["studio.tab_draw"]["en"]
 

@@ -42,7 +42,9 @@ from .read import (
     decode_png,
     decode_pnm,
     read_image,
+    read_image_bytes,
     read_shrunk,
+    read_shrunk_bytes,
     write_png,
 )
 
@@ -61,7 +63,9 @@ __all__ = [
     "PILLOW_HINT",
     "ImageError",
     "read_image",
+    "read_image_bytes",
     "read_shrunk",
+    "read_shrunk_bytes",
     "decode_png",
     "check_pixels",
     "exact",

@@ -46,6 +46,13 @@ class PNGError(ValueError):
     """A PNG file that cannot be decoded (the caller adds the file name)."""
 
 
+def declared_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) that a PNG file's first chunk, IHDR, declares; None without one."""
+    if data.startswith(SIGNATURE) and len(data) >= 24 and data[12:16] == b"IHDR":
+        return struct.unpack(">II", data[16:24])
+    return None
+
+
 def read_chunks(data: bytes) -> tuple[dict, bytes]:
     """({chunk type: first body}, all IDAT bodies joined) of a PNG file's bytes."""
     position, chunks, idat = len(SIGNATURE), {}, []
@@ -245,6 +252,9 @@ def decode(
     memory the decoding takes (the inflated rows, the unfiltered rows, the samples, plus
     ``after`` bytes per pixel that the caller needs next) against ``max_work`` bytes; the
     unfiltering's steps against ``max_steps`` (see :func:`unfilter`)."""
+    declared = declared_size(data)
+    if declared is not None:  # refused before the chunks are walked, however many there are
+        check_size(*declared, max_pixels)
     chunks, compressed = read_chunks(data)
     width, height, depth, colour, method, filtering, interlace = struct.unpack(
         ">IIBBBBB", chunks[b"IHDR"]

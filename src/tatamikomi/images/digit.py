@@ -319,9 +319,7 @@ def to_mnist(image, size: int = 28, box: int | None = None) -> np.ndarray:
     return np.clip(fit_mnist(digit_ink(image), size, box), 0, 255)
 
 
-def prepare_image(
-    path, size: int = 28, box: int | None = None, *, max_pixels=None, max_work=None
-):
+def prepare_image(path, size: int = 28, box: int | None = None, *, max_pixels=None, max_work=None):
     """What the network sees for the image file ``path``: :func:`read_shrunk` then
     :func:`to_mnist`, (size, size) float64 in [0, 255]. Every :class:`ImageError` names the
     file (e.g. "photo.jpg: the image is blank: ...")."""

@@ -12,6 +12,7 @@ preparing that many pixels takes against :data:`MAX_WORK_BYTES` (so a 75 KB PNG 
 from __future__ import annotations
 
 import os
+from io import BytesIO
 
 import numpy as np
 
@@ -68,9 +69,7 @@ def _pillow_format(head: bytes) -> str | None:
     return None
 
 
-def read_image(
-    path, *, max_pixels: int | None = None, max_work: int | None = None
-) -> np.ndarray:
+def read_image(path, *, max_pixels: int | None = None, max_work: int | None = None) -> np.ndarray:
     """The image in ``path`` as grey levels (H, W), float64 in [0, 255].
 
     ``max_pixels`` (default :data:`MAX_IMAGE_PIXELS`) is the largest width x height read;
@@ -81,41 +80,78 @@ def read_image(
     return grey(_decode(path, max_pixels, max_work, GREY_BYTES))
 
 
+def read_image_bytes(
+    data: bytes, name=None, *, max_pixels: int | None = None, max_work: int | None = None
+) -> np.ndarray:
+    """The image in ``data``, an image file's bytes (an upload, a download), as grey levels
+    (H, W), float64 in [0, 255]: as :func:`read_image`, with the same checks before anything is
+    decoded, and no file written. ``name`` stands for the file in messages (default: "the
+    image")."""
+    return grey(_decode(_named(name), max_pixels, max_work, GREY_BYTES, data=bytes(data)))
+
+
 def read_shrunk(path, *, max_pixels: int | None = None, max_work: int | None = None):
     """The image in ``path`` as grey levels (h, w), float64 in [0, 255], shrunk by whole-pixel
     block means so that its longer side is at most :data:`WORK_SIDE`: what :func:`to_mnist`
     works on, made band by band without a full-size float copy (a 12-megapixel photo costs its
     decoded bytes, not 8 more per pixel). Limits and errors as :func:`read_image`; an image too
     thin to hold a digit is refused here, by its real size."""
-    decoded = _decode(path, max_pixels, max_work, 1)
+    return _shrunk(path, _decode(path, max_pixels, max_work, 1))
+
+
+def read_shrunk_bytes(
+    data: bytes, name=None, *, max_pixels: int | None = None, max_work: int | None = None
+):
+    """:func:`read_shrunk` of an image file's bytes ``data`` (no file written); ``name`` stands
+    for the file in messages (default: "the image")."""
+    name = _named(name)
+    return _shrunk(name, _decode(name, max_pixels, max_work, 1, data=bytes(data)))
+
+
+def _named(name):
+    return i18n.Said("errors.image_given") if name is None else name
+
+
+def _shrunk(path, decoded):
     try:
         return _grey_shrunk(decoded)
     except ImageError as error:
-        raise i18n.error(ImageError, "errors.in_file", path=os.fspath(path), error=error) from None
+        raise i18n.error(ImageError, "errors.in_file", path=_fspath(path), error=error) from None
 
 
-def _decode(path, max_pixels, max_work, after):
-    """The decoded image in ``path``, (H, W) or (H, W, C), as its decoder gives it (uint8 or
-    float), checked by the limits with ``after`` bytes per pixel for what the caller does next."""
-    path = os.fspath(path)
+def _fspath(path):
+    return path if isinstance(path, i18n.Said) else os.fspath(path)
+
+
+def _decode(path, max_pixels, max_work, after, data: bytes | None = None):
+    """The decoded image in ``path`` (or in ``data``, the file's bytes, which ``path`` then only
+    names), (H, W) or (H, W, C), as its decoder gives it (uint8 or float), checked by the limits
+    with ``after`` bytes per pixel for what the caller does next."""
+    path = _fspath(path)
     limit = MAX_IMAGE_PIXELS if max_pixels is None else max_pixels
     work = MAX_WORK_BYTES if max_work is None else max_work
-    if os.path.isdir(path):
-        raise i18n.error(ImageError, "errors.image_folder", path=path)
-    if not os.path.exists(path):
-        raise i18n.error(FileNotFoundError, "errors.image_missing", path=path)
-    if not os.path.isfile(path):
-        raise i18n.error(ImageError, "errors.image_not_file", path=path)
+    if data is None:
+        if os.path.isdir(path):
+            raise i18n.error(ImageError, "errors.image_folder", path=path)
+        if not os.path.exists(path):
+            raise i18n.error(FileNotFoundError, "errors.image_missing", path=path)
+        if not os.path.isfile(path):
+            raise i18n.error(ImageError, "errors.image_not_file", path=path)
+    source = path if data is None else data
     try:
-        with open(path, "rb") as f:
-            head = f.read(16)
-        if head.startswith(b"\x93NUMPY"):
-            image = _from_npy(path, limit, work, after)
-        elif _pillow_format(head):
-            image = _with_pillow(path, _pillow_format(head), limit, work, after)
-        else:
+        if data is None:
             with open(path, "rb") as f:
-                data = f.read()
+                head = f.read(16)
+        else:
+            head = data[:16]
+        if head.startswith(b"\x93NUMPY"):
+            image = _from_npy(source, limit, work, after)
+        elif _pillow_format(head):
+            image = _with_pillow(source, _pillow_format(head), limit, work, after)
+        else:
+            if data is None:
+                with open(path, "rb") as f:
+                    data = f.read()
             if data.startswith(_png.SIGNATURE):
                 image = _png.decode(
                     data, limit, max_work=work, after=after, max_steps=MAX_FILTER_STEPS
@@ -140,9 +176,7 @@ def decode_png(
     limit = MAX_IMAGE_PIXELS if max_pixels is None else max_pixels
     work = MAX_WORK_BYTES if max_work is None else max_work
     try:
-        return _png.decode(
-            data, limit, max_work=work, after=GREY_BYTES, max_steps=MAX_FILTER_STEPS
-        )
+        return _png.decode(data, limit, max_work=work, after=GREY_BYTES, max_steps=MAX_FILTER_STEPS)
     except _png.PNGError as error:
         raise i18n.recast(ImageError, error) from None
 
@@ -158,10 +192,17 @@ def _npy_header(f):
     raise i18n.error(ImageError, "errors.read_npy_format_version", version=version)
 
 
-def _from_npy(path, max_pixels, max_work=None, after=GREY_BYTES):
-    """A .npy image: the header's shape and dtype are checked against the file size and the
-    pixel limit before the data are read; 0..1 floats count as normalised and are scaled."""
-    with open(path, "rb") as f:
+def _opened(source):
+    """A file object on ``source``: a path, or a file's bytes."""
+    return BytesIO(source) if isinstance(source, bytes) else open(source, "rb")
+
+
+def _from_npy(source, max_pixels, max_work=None, after=GREY_BYTES):
+    """A .npy image (``source``: its path or its bytes): the header's shape and dtype are checked
+    against the file size and the pixel limit before the data are read; 0..1 floats count as
+    normalised and are scaled."""
+    in_memory = isinstance(source, bytes)
+    with _opened(source) as f:
         try:
             shape, fortran, dtype = _npy_header(f)
         except ValueError as error:
@@ -180,13 +221,18 @@ def _from_npy(path, max_pixels, max_work=None, after=GREY_BYTES):
         per_pixel = channels * (dtype.itemsize + 8) + after
         _png.check_work(width, height, per_pixel, max_work, ".npy")
         needed = count * dtype.itemsize
-        available = os.fstat(f.fileno()).st_size - f.tell()
+        size = len(source) if in_memory else os.fstat(f.fileno()).st_size
+        available = size - f.tell()
         if available < needed:
             raise i18n.error(
                 ImageError, "errors.read_npy_file_truncated", shape=shape, dtype=dtype,
                 needed=needed, available=available,
             )
-        image = np.fromfile(f, dtype, count).reshape(shape, order="F" if fortran else "C")
+        if in_memory:
+            image = np.frombuffer(source, dtype, count, offset=f.tell()).copy()
+        else:
+            image = np.fromfile(f, dtype, count)
+        image = image.reshape(shape, order="F" if fortran else "C")
     check_pixels(image)
     if image.dtype.kind in "fb" and image.max() <= 1.0:  # a normalised image
         image = image * 255.0
@@ -202,7 +248,7 @@ def _pillow_bytes(image) -> int:
     return 2 if image.mode.startswith("I;16") else 4 if image.mode in ("I", "F") else 1
 
 
-def _with_pillow(path, kind, max_pixels, max_work=None, after=GREY_BYTES):
+def _with_pillow(source, kind, max_pixels, max_work=None, after=GREY_BYTES):
     """Grey levels (or RGBA where the image is transparent) of an image only Pillow reads.
 
     Pillow's open reads the header alone: the size and mode are checked against the limits
@@ -218,7 +264,7 @@ def _with_pillow(path, kind, max_pixels, max_work=None, after=GREY_BYTES):
         with warnings.catch_warnings():
             # our own limits come next, in one line; not Pillow's warning on standard error
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            opened = Image.open(path)
+            opened = Image.open(BytesIO(source) if isinstance(source, bytes) else source)
         with opened as image:
             _png.check_size(*image.size, max_pixels)
             stored = _pillow_bytes(image)
@@ -242,7 +288,9 @@ def _with_pillow(path, kind, max_pixels, max_work=None, after=GREY_BYTES):
 
 
 def decode_pnm(
-    data: bytes, max_pixels: int | None = None, max_work: int | None = None,
+    data: bytes,
+    max_pixels: int | None = None,
+    max_work: int | None = None,
     after: int = GREY_BYTES,
 ) -> np.ndarray:
     """A PGM or PPM image (P2/P5 grey, P3/P6 colour), scaled to [0, 255] (8-bit binary ones

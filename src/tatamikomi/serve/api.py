@@ -14,18 +14,15 @@ An *image request* (:func:`image_from`) is one of ``{"png": "data:image/png;base
 canvas gives), ``{"file": BASE64}`` (a PNG, JPEG, PGM/PPM or .npy file's bytes), ``{"pixels":
 [[...], ...]}`` (grey levels 0..255, H x W) or ``{"sample": k}`` (test image k of the model's
 dataset, see :func:`samples`).
+
+A request that cannot be served raises :class:`~tatamikomi.serve.errors.RequestError` (from
+:mod:`.errors`); the lecture's playground is :mod:`.playground`. Both are importable from here.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
-import json
-import math
-import os
-import struct
-import tempfile
 import threading
 from importlib import resources
 
@@ -34,62 +31,19 @@ import numpy as np
 from .. import explain as ex
 from .. import i18n, images
 from ..functional.activations import log_softmax
+from .errors import NOTHING, RequestError, image_refused, is_whole, refused, shown  # noqa: F401
+from .playground import MAX_PLAYGROUND, playground, window_origin  # noqa: F401
 
 #: the largest image file (bytes) and image (pixels) a request may send
 MAX_IMAGE_BYTES = 4 * 1024 * 1024
 MAX_IMAGE_PIXELS = 4096 * 4096
 #: the largest model file an upload may send
 MAX_MODEL_BYTES = 40 * 1024 * 1024
-#: the playground's largest input, filter and pooling window (the grid is edited by hand)
-MAX_PLAYGROUND = 12
+#: the first bytes of a PNG file
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 #: how many channels of a layer the views get unless they ask for all of them
 DEFAULT_CHANNELS = 8
 PRETRAINED = "simple_convnet_mnist.npz"
-
-
-class RequestError(ValueError):
-    """A request that cannot be served; the message says what is wrong and how to fix it (the
-    server answers it with status 400, or ``status`` when given)."""
-
-    def __init__(self, message, status=400):
-        super().__init__(message)
-        self.status = status
-
-
-def refused(key: str, status: int = 400, /, **values) -> RequestError:
-    """A :class:`RequestError` whose message is the catalogs' text ``key`` (in English; the
-    server says it in the request's language)."""
-    error = i18n.error(RequestError, key, **values)
-    error.status = status
-    return error
-
-
-def image_refused(error: Exception, status: int, *, path: str | None = None) -> RequestError:
-    """An image the library refused (:class:`~tatamikomi.images.ImageError`), as a
-    :class:`RequestError` with ``status`` (400: a file that cannot be read as one; 422: an image
-    with no digit to prepare) said in the request's language. ``path``, the temporary file an
-    upload was read from, is no name the user knows: its "in that file" wrapper is dropped, and
-    any other mention of it becomes "the image"."""
-    said = getattr(error, "said", None)
-    if path is not None and said is not None and said.key == "errors.in_file":
-        error = said.values["error"]
-    if path is not None and path in str(error):
-        refusal = RequestError(str(error).replace(path, "the image"))
-    else:
-        refusal = i18n.recast(RequestError, error)
-    refusal.status = status
-    return refusal
-
-
-def shown(value) -> str:
-    """A request's value as JSON would write it, cut short (for a message)."""
-    text = json.dumps(value, ensure_ascii=False, default=repr)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def is_whole(value) -> bool:
-    """Whether ``value`` is a whole number (an int, not a bool)."""
-    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -139,7 +93,8 @@ def describe(model) -> dict:
             step = explain_shapes[index]
             entry["input_shape"], entry["output_shape"] = step.input_shape, step.output_shape
             for lang in i18n.languages():
-                kind, notes = step.describe(lang)
+                with i18n.use(lang):
+                    kind, notes = step.describe()
                 entry[f"kind_{lang}"], entry[f"notes_{lang}"] = kind, list(notes)
         entry["explainable"] = _explainable(layer) is None
         layers.append(entry)
@@ -164,72 +119,65 @@ def decode_base64(text, what, limit=MAX_IMAGE_BYTES) -> bytes:
     """The bytes of a base64 string or a data URL (``data:...;base64,...``) of at most ``limit``
     bytes."""
     if not isinstance(text, str):
-        raise RequestError(f"{what} must be a base64 string")
+        raise refused("errors.studio_base64_type", what=what)
     if text.startswith("data:"):
         text = text.partition(",")[2]
     if len(text) > limit * 4 // 3 + 4:
-        raise RequestError(f"{what} is larger than {limit // 2**20} MB; send a smaller one", 413)
+        raise refused("errors.studio_base64_large", 413, what=what, mb=limit // 2**20)
     try:
         return base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
-        raise RequestError(f"{what} is not valid base64") from None
-
-
-def _check_png_size(data: bytes) -> None:
-    """Refuse a PNG whose header claims more pixels than allowed (before inflating it)."""
-    if data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) >= 24:
-        width, height = struct.unpack(">II", data[16:24])
-        if width * height > MAX_IMAGE_PIXELS:
-            raise RequestError(
-                f"the image is {width}x{height} pixels; at most {MAX_IMAGE_PIXELS:,} are accepted",
-                413,
-            )
+        raise refused("errors.studio_base64_invalid", what=what) from None
 
 
 def decode(data: bytes) -> np.ndarray:
     """An image file's bytes (PNG, JPEG, PGM/PPM, .npy) -> grey levels (H, W), via
-    :func:`tatamikomi.images.read_shrunk` (which recognises the format from the first bytes,
-    bounds the memory from the declared size, and shrinks the image to what to_mnist uses)."""
+    :func:`tatamikomi.images.read_shrunk_bytes` (which recognises the format from the first
+    bytes, bounds the memory from the declared size, and shrinks the image to what to_mnist
+    uses); no file is written. A PNG may declare at most :data:`MAX_IMAGE_PIXELS` pixels."""
     if len(data) > MAX_IMAGE_BYTES:
-        raise RequestError(f"the image is larger than {MAX_IMAGE_BYTES // 2**20} MB", 413)
+        raise refused("errors.studio_image_large", 413, mb=MAX_IMAGE_BYTES // 2**20)
     if not data:
-        raise RequestError("the image is empty (0 bytes)")
-    _check_png_size(data)
-    folder = tempfile.mkdtemp(prefix="tatamikomi-studio-")
-    path = os.path.join(folder, "image")
+        raise refused("errors.studio_image_zero")
+    png = data.startswith(PNG_SIGNATURE)  # decoded by NumPy in full: the studio's own limit
     try:
-        with open(path, "wb") as f:
-            f.write(data)
-        image = images.read_shrunk(path)  # what to_mnist works on: the longer side <= 512
+        # what to_mnist works on: the longer side <= 512
+        image = images.read_shrunk_bytes(data, max_pixels=MAX_IMAGE_PIXELS if png else None)
     except images.ImageError as error:
-        raise image_refused(error, 400, path=path) from None
-    except ValueError as error:
-        raise RequestError(str(error).replace(path, "the image")) from None
-    except ImportError as error:  # JPEG without Pillow
-        raise RequestError(str(error).replace(path, "the image")) from None
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(path)
-        with contextlib.suppress(OSError):
-            os.rmdir(folder)
+        said = _unwrapped(error)
+        if png and said is not None and said.key == "errors.image_too_big":
+            values = said.values
+            raise refused(
+                "errors.studio_image_header_big",
+                413,
+                width=values["width"],
+                height=values["height"],
+                limit=MAX_IMAGE_PIXELS,
+            ) from None
+        raise image_refused(error, 400, unwrap=True) from None
+    except (ValueError, ImportError) as error:  # ImportError: JPEG without Pillow
+        raise i18n.recast(RequestError, error) from None
     if image.size > MAX_IMAGE_PIXELS:
-        raise RequestError(
-            f"the image has {image.size:,} pixels; at most {MAX_IMAGE_PIXELS:,}", 413
-        )
+        raise refused("errors.studio_image_pixels", 413, pixels=image.size, limit=MAX_IMAGE_PIXELS)
     return image
+
+
+def _unwrapped(error: Exception):
+    """The said message of an image error, without its "in that file" wrapper."""
+    said = getattr(error, "said", None)
+    if said is not None and said.key == "errors.in_file":
+        return getattr(said.values["error"], "said", None)
+    return said
 
 
 def image_from(request: dict, model=None) -> dict:
     """The image of a request (see the module docstring) as ``{"grey": (H, W) 0..255,
     "label": int or None}``; the label only for a test image."""
     if not isinstance(request, dict):
-        raise RequestError("the request must be a JSON object")
+        raise refused("errors.studio_not_object")
     given = [key for key in ("png", "file", "pixels", "sample") if key in request]
     if len(given) != 1:
-        raise RequestError(
-            'give the image as exactly one of "png" (a data URL), "file" (base64 bytes), '
-            f'"pixels" (a 2-D list) or "sample" (a test image index); got {given or "none"}'
-        )
+        raise refused("errors.studio_image_one_of", given=given or NOTHING)
     key = given[0]
     if key in ("png", "file"):
         return {"grey": decode(decode_base64(request[key], key)), "label": None}
@@ -237,20 +185,16 @@ def image_from(request: dict, model=None) -> dict:
         try:
             grey = np.asarray(request["pixels"], dtype=np.float64)
         except (TypeError, ValueError):
-            raise RequestError(
-                '"pixels" must be a 2-D list of numbers (grey levels 0..255)'
-            ) from None
+            raise refused("errors.studio_pixels_numbers") from None
         if grey.ndim != 2 or grey.size == 0 or grey.size > MAX_IMAGE_PIXELS:
-            raise RequestError(f'"pixels" must be a non-empty 2-D list; got shape {grey.shape}')
+            raise refused("errors.studio_pixels_shape", shape=grey.shape)
         if not np.isfinite(grey).all():
-            raise RequestError('"pixels" holds NaN or infinite values')
+            raise refused("errors.studio_pixels_finite")
         return {"grey": np.clip(grey, 0, 255), "label": None}
     test = samples(model)
     index = request["sample"]
     if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(test["x"]):
-        raise RequestError(
-            f'"sample" must be an index from 0 to {len(test["x"]) - 1}; got {index!r}'
-        )
+        raise refused("errors.studio_sample", last=len(test["x"]) - 1, value=repr(index))
     return {"grey": test["x"][index].astype(np.float64), "label": int(test["t"][index])}
 
 
@@ -261,7 +205,7 @@ def network_input(model, grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     repeated over the channels of a colour model."""
     channels, height, width = model.input_shape or (1, 28, 28)
     if height != width:
-        raise RequestError(f"drawing needs a square input; this model takes {height}x{width}")
+        raise refused("errors.studio_square", height=height, width=width)
     box = max(1, round(height * 20 / 28))
     try:
         seen = images.to_mnist(grey, size=height, box=box)
@@ -372,31 +316,28 @@ def layers(model, image: dict, *, channels: int | None = DEFAULT_CHANNELS) -> di
 # Explaining one cell of a layer's output
 
 
-def _explainable(layer) -> str | None:
+def _explainable(layer) -> i18n.Said | str | None:
     """None if a cell of this layer's output can be explained, else why not (the layer says)."""
     return layer.cell_explanation_unsupported()
 
 
-def _window_origin(window, position) -> list[int]:
-    """Where the window of output cell (i, j) starts on the unpadded input (may be negative)."""
-    (sh, sw), (top, _, left, _) = window.stride, window.pads
-    return [position[0] * sh - top, position[1] * sw - left]
-
-
-def explain(model, image: dict, layer: str, channel: int, position, lang: str = "en") -> dict:
+def explain(model, image: dict, layer: str, channel: int, position) -> dict:
     """How output cell ``position`` = (i, j) of channel ``channel`` of ``layer`` came about, from
     :func:`tatamikomi.explain.explain_conv` or :func:`~tatamikomi.explain.explain_pool`:
     the window on the layer's input, the filter, the products as the slides write them, the sum
     and the bias (convolution), or the window and its max or mean (pooling)."""
     if layer not in model.layers.keys():
-        raise RequestError(f"no layer {layer!r}; the layers are {', '.join(model.layers.keys())}")
+        names = ", ".join(model.layers.keys())
+        raise refused("errors.studio_no_layer", layer=repr(layer), names=names)
     target = model.layers[layer]
     why = _explainable(target)
-    if why:
-        raise RequestError(why)
+    if isinstance(why, i18n.Said):
+        raise refused(why.key, **why.values)
+    if why is not None:
+        raise RequestError(str(why))
     index = list(model.layers.keys()).index(layer)
     if is_blank(image["grey"]):
-        raise RequestError("the image is blank; draw a digit first", 422)
+        raise refused("errors.studio_blank", 422)
     with _one_image():
         _, x = network_input(model, image["grey"])
         outputs = layer_outputs(model, x)
@@ -410,9 +351,12 @@ def explain(model, image: dict, layer: str, channel: int, position, lang: str = 
         raise refused("errors.studio_position", value=shown(position))
     i, j = (int(p) for p in position)
     if not (0 <= i < output.shape[1] and 0 <= j < output.shape[2]):
-        raise RequestError(
-            f"position must be within the {output.shape[1]}x{output.shape[2]} output; "
-            f"got [{i}, {j}]"
+        raise refused(
+            "errors.studio_position_outside",
+            height=output.shape[1],
+            width=output.shape[2],
+            row=i,
+            column=j,
         )
     result = {
         "layer": layer,
@@ -453,7 +397,7 @@ def explain(model, image: dict, layer: str, channel: int, position, lang: str = 
             value=step.value,
             total=step.formula(target.mode),
         )
-    result["origin"] = _window_origin(whole.window, (i, j))
+    result["origin"] = window_origin(whole.window, (i, j))
     result["input_shape"] = list(layer_input.shape)
     result["size"] = ex.size_lines(whole.window)
     return result
@@ -461,129 +405,6 @@ def explain(model, image: dict, layer: str, channel: int, position, lang: str = 
 
 # ---------------------------------------------------------------------------------------------
 # The lecture's playground
-
-
-def _small_grid(value, name, default) -> np.ndarray:
-    array = default if value is None else value
-    try:
-        array = np.asarray(array, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise RequestError(f"{name} must be a 2-D list of numbers") from None
-    if array.ndim != 2 or array.size == 0:
-        raise RequestError(
-            f"{name} must be a non-empty 2-D list of numbers; got shape {array.shape}"
-        )
-    if max(array.shape) > MAX_PLAYGROUND:
-        raise RequestError(
-            f"{name} may be at most {MAX_PLAYGROUND}x{MAX_PLAYGROUND}; got {array.shape}"
-        )
-    if not np.isfinite(array).all():
-        raise RequestError(f"{name} holds NaN or infinite values")
-    return array
-
-
-def _small_int(value, name, default, low, high) -> int:
-    value = default if value is None else value
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise RequestError(f"{name} must be a whole number from {low} to {high}; got {value!r}")
-    return value
-
-
-def _steps(explanation, window) -> list[dict]:
-    return [
-        {
-            "position": list(s.position),
-            "origin": _window_origin(window, s.position),
-            "value": s.value,
-        }
-        for s in explanation.steps
-    ]
-
-
-def playground(
-    input=None,
-    filter=None,
-    *,
-    stride=None,
-    pad=None,
-    bias=None,
-    pool=None,
-    pool_stride=None,
-    pool_pad=None,
-    mode="max",
-    lang="en",
-) -> dict:
-    """The lecture's worked examples on editable numbers: the convolution of ``input`` with
-    ``filter`` (default: the slides' 4x4 input and 3x3 filter), its pooling and its im2col, each
-    step from :mod:`tatamikomi.explain` with the text of the slides in ``lang``."""
-    from .. import lecture
-
-    x = _small_grid(input, "input", lecture.INPUT)
-    w = _small_grid(filter, "filter", lecture.FILTER)
-    stride = _small_int(stride, "stride", 1, 1, MAX_PLAYGROUND)
-    pad = _small_int(pad, "padding", 0, 0, MAX_PLAYGROUND // 2)
-    pool = _small_int(pool, "pooling window", 2, 1, MAX_PLAYGROUND)
-    pool_stride = _small_int(pool_stride, "pooling stride", pool, 1, MAX_PLAYGROUND)
-    pool_pad = _small_int(pool_pad, "pooling padding", 0, 0, pool // 2)
-    if mode not in ("max", "avg"):
-        raise RequestError(f'the pooling mode must be "max" or "avg"; got {mode!r}')
-    if lang not in i18n.languages():
-        raise refused(
-            "errors.unknown_language", given=shown(lang), choices=", ".join(i18n.languages())
-        )
-    bias = 0 if bias is None else bias
-    if isinstance(bias, (bool, np.bool_)) or not isinstance(bias, (int, float, np.number)):
-        raise refused("errors.studio_bias", value=shown(bias))
-    try:
-        bias = float(bias)
-    except OverflowError:  # an int beyond any float
-        raise refused("errors.studio_bias", value=shown(bias)) from None
-    if not math.isfinite(bias):
-        raise refused("errors.studio_bias", value=shown(bias))
-    try:
-        conv = ex.explain_conv(x, w, stride=stride, pad=pad, bias=bias)
-        pooled = ex.explain_pool(x, pool, stride=pool_stride, pad=pool_pad, mode=mode)
-        col = ex.explain_im2col(
-            x, w.shape[0], w.shape[1], stride=stride, pad=pad, max_rows=64, max_cols=64
-        )
-    except ValueError as error:  # e.g. a filter larger than the padded input
-        raise RequestError(str(error)) from None
-    conv_steps = _steps(conv, conv.window)
-    for entry, step in zip(conv_steps, conv.steps):
-        entry["products"] = step.products()
-        entry["window"] = step.window[0]
-    pool_steps = _steps(pooled, pooled.window)
-    for entry, step in zip(pool_steps, pooled.steps):
-        entry["formula"] = step.formula(mode)
-    return {
-        "input": x,
-        "filter": w,
-        "conv": {
-            "padded": conv.padded[0],
-            "output": conv.output[0],
-            "pad": pad,
-            "stride": stride,
-            "bias": bias,
-            "size": ex.size_lines(conv.window),
-            "steps": conv_steps,
-            "text": conv.text(lang),
-        },
-        "pool": {
-            "output": pooled.output[0],
-            "mode": mode,
-            "size": ex.size_lines(pooled.window),
-            "window": pool,
-            "stride": pool_stride,
-            "pad": pool_pad,
-            "steps": pool_steps,
-            "text": pooled.text(lang),
-        },
-        "im2col": {
-            "col": col.col,
-            "rows": [list(r) for r in col.row_windows],
-            "text": col.text(lang),
-        },
-    }
 
 
 # ---------------------------------------------------------------------------------------------

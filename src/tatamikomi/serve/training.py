@@ -27,7 +27,8 @@ from .. import i18n
 from ..train import Trainer
 from ..train.callbacks import Callback
 from ..train.checkpoint import RUN_NUMBERS
-from .api import RequestError, _lock, clone
+from .api import _lock, clone
+from .errors import refused
 
 MODELS = ("SimpleConvNet", "DeepConvNet")
 DATASETS = ("mnist-mini", "mnist", "fashion-mnist")
@@ -41,43 +42,46 @@ MAX_STEP_EVENTS = 20000
 def _check_options(options: dict) -> dict:
     """The run's options with defaults filled in; a RequestError names a wrong one."""
     if not isinstance(options, dict):
-        raise RequestError("the training request must be a JSON object")
+        raise refused("errors.studio_training_object")
     known = {"model", "dataset", "epochs", "batch_size", "optimizer", "lr", "seed", "augment_shift"}
     unknown = sorted(set(options) - known)
     if unknown:
-        raise RequestError(f"unknown training options {unknown}; known: {sorted(known)}")
+        raise refused("errors.studio_training_unknown", unknown=unknown, known=sorted(known))
     model = options.get("model", "SimpleConvNet")
     if isinstance(model, str) and model not in MODELS:
-        raise RequestError(
-            f"model must be one of {', '.join(MODELS)} or a JSON spec; got {model!r}"
-        )
+        raise refused("errors.studio_training_model", names=", ".join(MODELS), value=repr(model))
     if not isinstance(model, (str, dict)):
-        raise RequestError(
-            "model must be a name or a JSON spec (an object with input_shape, layers)"
-        )
+        raise refused("errors.studio_training_model_kind")
     if isinstance(model, dict):  # sized now (the studio's budget), not after the data are read
         from ..models import STUDIO_BUDGET, from_spec
 
         try:
             from_spec(model, budget=STUDIO_BUDGET)
         except (ValueError, TypeError) as error:
-            raise RequestError(f"the spec: {error}") from None
+            raise refused("errors.studio_spec", error=error) from None
     dataset = options.get("dataset", "mnist-mini")
     if dataset not in DATASETS:
-        raise RequestError(f"dataset must be one of {', '.join(DATASETS)}; got {dataset!r}")
+        raise refused(
+            "errors.studio_one_of", name="dataset", names=", ".join(DATASETS), value=repr(dataset)
+        )
     optimizer = str(options.get("optimizer", "adam")).lower()
     if optimizer not in OPTIMIZERS:
-        raise RequestError(f"optimizer must be one of {', '.join(OPTIMIZERS)}; got {optimizer!r}")
+        raise refused(
+            "errors.studio_one_of",
+            name="optimizer",
+            names=", ".join(OPTIMIZERS),
+            value=repr(optimizer),
+        )
 
     def whole(name, default, low, high):
         value = options.get(name, default)
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise RequestError(f"{name} must be a whole number from {low} to {high}; got {value!r}")
+            raise refused("errors.studio_whole", name=name, low=low, high=high, value=repr(value))
         return value
 
     lr = options.get("lr", 0.003 if model == "SimpleConvNet" else 0.001)
     if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not 0 < lr <= 10:
-        raise RequestError(f"lr must be a number above 0 and at most 10; got {lr!r}")
+        raise refused("errors.studio_lr", value=repr(lr))
     return {
         "model": model,
         "dataset": dataset,
@@ -109,8 +113,9 @@ class TrainingRun(Callback):
     def __init__(self, options: dict, save_dir: str, *, on_saved=None, data=None):
         self.options = _check_options(options)
         if not os.path.isdir(save_dir):
-            raise RequestError(f"the folder for saved models, {save_dir}, does not exist", 500)
+            raise refused("errors.studio_save_dir", 500, folder=save_dir)
         self.save_dir = save_dir
+        self.lang = i18n.current()  # the starting request's: a failure is said in it
         self.on_saved = on_saved  # called with (path, model) once the model file is written
         self._data = data  # a Dataset, to skip loading (tests)
         self.state = "loading"
@@ -237,7 +242,7 @@ class TrainingRun(Callback):
                 state, saved=os.path.basename(self.path) if os.path.exists(self.path) else None
             )
         except BaseException as error:  # the page hears of it; the server stays up
-            self.error = str(error) or type(error).__name__
+            self.error = i18n.say(error, self.lang) or type(error).__name__
             self._set_state("failed", error=self.error)
 
     def _trainer(self):
@@ -250,11 +255,8 @@ class TrainingRun(Callback):
             try:
                 data = load_dataset(o["dataset"], download=False, progress=False)
             except DataNotFoundError as error:
-                first = str(error).splitlines()[0]
-                raise RuntimeError(
-                    f"{i18n.clause(first)}. Pick mnist-mini (bundled), or set TATAMIKOMI_DATA to a "
-                    f"folder with the dataset's four files"
-                ) from None
+                first = i18n.say(error, self.lang).splitlines()[0]
+                raise i18n.error(RuntimeError, "errors.studio_no_dataset", first=first) from None
         shape = tuple(data.x_train.shape[1:])
         if isinstance(o["model"], dict):
             model = from_spec(o["model"], seed=o["seed"], budget=STUDIO_BUDGET)

@@ -1,13 +1,15 @@
-// The studio's page: strings, language, models, tabs; the views live in their own modules.
+// The studio's page: strings, language, models, tabs; the panels live in their own modules
+// (draw, network, playground, training) and reach the server only through client.js.
 
 import * as draw from './draw.js';
 import * as network from './network.js';
 import * as playground from './playground.js';
 import * as training from './training.js';
-import {api, applyStrings, fileBase64, showError, state} from './util.js';
+import {client} from './client.js';
+import {applyStrings, el, fileBase64, showError, state} from './util.js';
 
 async function loadModels(select = null) {
-  const answer = await api('/api/models');
+  const answer = await client.models();
   state.models = answer.models;
   const box = document.getElementById('model-select');
   box.replaceChildren(...state.models.map((m) => {
@@ -40,10 +42,18 @@ function showTab(name) {
   if (name === 'network') network.render();
 }
 
+/** One button per language the server has a catalog for ({code: its own name}). */
+function languageButtons(languages) {
+  document.getElementById('languages').replaceChildren(...Object.entries(languages).map(
+    ([code, name]) => el('button', {type: 'button', id: `lang-${code}`, 'data-lang': code}, name)));
+}
+
 async function main() {
-  const strings = await api('/api/strings');
+  const strings = await client.strings();
   state.strings = strings.strings;
+  languageButtons(strings.languages);
   state.lang = new URLSearchParams(location.search).get('lang') || localStorage.getItem('tatamikomi-lang') || strings.lang;
+  if (!(state.lang in strings.languages)) state.lang = strings.lang;
   applyStrings();
   await loadModels();
   draw.init({onResult: () => { if (document.getElementById('tab-network').classList.contains('active')) network.render(); }});
@@ -67,7 +77,7 @@ async function main() {
       const body = file.name.endsWith('.json')
         ? {spec: JSON.parse(await file.text()), name: file.name}
         : {file: await fileBase64(file), name: file.name};
-      const added = await api('/api/models', body);
+      const added = await client.openModel(body);
       await loadModels(added.id);
       network.reset();
       draw.modelChanged();

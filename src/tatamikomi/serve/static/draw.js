@@ -1,7 +1,8 @@
 // "Draw a digit": the canvas (pointer events: mouse, pen and touch), the prediction, the image
 // the network sees, the probabilities, the test images.
 
-import {api, arr, el, fileBase64, paintMap, showError, state, t} from './util.js';
+import {client} from './client.js';
+import {arr, el, fileBase64, paintMap, showError, state, t} from './util.js';
 
 const PEN = 18;
 let strokes = [];          // each stroke a list of [x, y] in canvas pixels
@@ -44,7 +45,7 @@ export async function predict() {
   const mine = ++sequence;
   try {
     const started = performance.now();
-    const answer = await api('/api/layers', {model: state.model, ...state.image});
+    const answer = await client.layers({model: state.model, ...state.image});
     if (mine !== sequence) return;
     answer.roundTrip = performance.now() - started;
     showError('');
@@ -108,7 +109,7 @@ async function loadSamples() {
   const wrong = document.getElementById('samples-wrong');
   first.replaceChildren(); wrong.replaceChildren();
   try {
-    const answer = await api(`/api/samples?model=${encodeURIComponent(state.model)}`);
+    const answer = await client.samples(state.model);
     document.getElementById('sample-info').textContent = answer.accuracy === undefined ? '' :
       `(${answer.dataset}, ${t('studio.test_accuracy')} ${(100 * answer.accuracy).toFixed(1)}%)`;
     for (const [list, box] of [[answer.first, first], [answer.wrong, wrong]]) {

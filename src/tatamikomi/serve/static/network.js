@@ -1,7 +1,8 @@
 // "Inside the network": every layer's output in order, with its shape and formulas; click a
 // cell of a convolution or pooling output to see its window, products, sum and bias.
 
-import {api, arr, el, fmt, paintMap, showError, state, t} from './util.js';
+import {client} from './client.js';
+import {arr, el, fmt, paintMap, showError, state, t} from './util.js';
 
 const MAP_PIXELS = 84;   // a feature map is drawn about this wide
 let lastExplain = null;
@@ -72,7 +73,7 @@ function layerCard(layer, output, info, index) {
 
 async function showAll() {
   try {
-    const answer = await api('/api/layers', {model: state.model, ...state.image, all_channels: true});
+    const answer = await client.layers({model: state.model, ...state.image, all_channels: true});
     state.result = answer;
     render();
   } catch (error) {
@@ -98,7 +99,7 @@ function grid(values, shape, highlight = null, cls = 'grid') {
 async function explain(layer, channel, position, index) {
   const body = document.getElementById('explain-body');
   try {
-    const answer = await api('/api/explain', {model: state.model, ...state.image, layer, channel, position});
+    const answer = await client.explain({model: state.model, ...state.image, layer, channel, position});
     lastExplain = {answer, index};
     showExplain();
   } catch (error) {

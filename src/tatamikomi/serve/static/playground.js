@@ -2,7 +2,8 @@
 // filter size and bias; the window steps over the padded input while the output fills in;
 // pooling and im2col on the same numbers. Every number comes from POST /api/playground.
 
-import {api, arr, el, fmt, showError, state, t} from './util.js';
+import {client} from './client.js';
+import {arr, el, fmt, showError, state, t} from './util.js';
 
 const INPUT = [[1, 2, 3, 4], [4, 3, 2, 1], [0, 1, 2, 3], [3, 2, 1, 2]];   // the slides'
 const FILTER = [[1, 0, 2], [0, 2, 0], [1, 1, -1]];
@@ -58,7 +59,7 @@ export async function update() {
     mode: document.getElementById('pg-mode').value, lang: state.lang,
   };
   try {
-    answer = await api('/api/playground', body);
+    answer = await client.playground(body);
     showError('');
     render();
   } catch (error) {

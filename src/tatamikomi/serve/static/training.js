@@ -1,7 +1,8 @@
 // "Training": start a run, stream its loss and accuracy (Server-Sent Events), watch the first
 // layer's filters change, pause, resume, stop; the model file is saved by the trainer.
 
-import {api, arr, el, fmt, paintMap, showError, state, t} from './util.js';
+import {client} from './client.js';
+import {arr, el, fmt, paintMap, showError, state, t} from './util.js';
 
 let source = null;
 let losses = [];          // [step, loss]
@@ -99,9 +100,7 @@ function renderFilters() {
 
 function listen() {
   if (source) source.close();
-  source = new EventSource('/api/train/events?after=0');
-  source.onmessage = async (message) => {
-    const event = JSON.parse(message.data);
+  source = client.trainEvents(0, async (event) => {
     if (event.type === 'step') { losses.push([event.step, event.loss]); renderCurve(); renderState(); }
     else if (event.type === 'epoch') { epochs.push(event); renderEpochs(); }
     else if (event.type === 'filters') { filters = event; renderFilters(); }
@@ -119,7 +118,7 @@ function listen() {
         }
       }
     }
-  };
+  });
 }
 
 async function start(event) {
@@ -134,7 +133,7 @@ async function start(event) {
   losses = []; epochs = []; saved = null; filters = null;
   renderCurve(); renderEpochs(); renderFilters();
   try {
-    await api('/api/train', body);
+    await client.train(body);
     showError('');
     setState('loading');
     listen();
@@ -144,7 +143,7 @@ async function start(event) {
 }
 
 async function command(name) {
-  try { await api(`/api/train/${name}`, {}); } catch (error) { showError(error.message); }
+  try { await client.trainCommand(name); } catch (error) { showError(error.message); }
 }
 
 export function render() {
@@ -164,6 +163,6 @@ export async function init({onSaved: callback}) {
   });
   setState('idle');
   renderFilters();
-  const status = await api('/api/train');   // a run started before the page was opened
+  const status = await client.trainStatus();   // a run started before the page was opened
   if (['loading', 'running', 'paused', 'stopping'].includes(status.state)) { setState(status.state); listen(); }
 }

@@ -1,4 +1,5 @@
-// Shared by the studio's views: the page's state, the strings, the JSON API, arrays, drawing.
+// Shared by the studio's views: the page's state, the strings, arrays, drawing (the server is
+// reached through client.js).
 
 export const state = {
   lang: 'en',
@@ -29,22 +30,6 @@ export function showError(message) {
   const box = document.getElementById('error');
   box.textContent = message ? `${t('studio.error')}: ${message}` : '';
   box.hidden = !message;
-}
-
-/** Call the JSON API; resolves to the answer, rejects with the server's error message. */
-export async function api(path, body) {
-  state.pending += 1;
-  try {
-    const options = body === undefined ? {} : {
-      method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body),
-    };
-    const response = await fetch(path, options);
-    const answer = await response.json();
-    if (!response.ok) throw new Error(answer.error || response.statusText);
-    return answer;
-  } finally {
-    state.pending -= 1;
-  }
 }
 
 /** An array from the API ({shape, base64} or a nested list) as {shape, data (flat)}. */

@@ -1,0 +1,277 @@
+"""The studio's endpoints and its route table: each reads its request (a query or a JSON body),
+asks the :class:`~tatamikomi.serve.registry.Studio` and :mod:`~tatamikomi.serve.api`, and answers
+JSON. The request's language (``?lang=``, a body's ``"lang"``, else the studio's) is set once, with
+:func:`tatamikomi.i18n.use`, around the endpoint: nothing below passes it on."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+import sys
+import time
+from urllib.parse import parse_qs, urlsplit
+
+from .. import i18n
+from . import api
+from .errors import RequestError, refused
+from .http import CHUNK, MAX_BODY, JSONHandler
+from .registry import Studio
+
+#: the largest request body of a model upload
+MAX_MODEL_BODY = 64 * 1024 * 1024
+
+
+def _studio_strings() -> dict:
+    """The studio's texts as the page looks them up, ``{key: {lang: template}}``."""
+    tables = {lang: i18n.entries("studio.", lang) for lang in i18n.languages()}
+    return {key: {lang: tables[lang][key] for lang in tables} for key in tables["en"]}
+
+
+class Handler(JSONHandler):
+    studio: Studio
+    static: dict
+
+    def default_lang(self) -> str:
+        return self.studio.lang
+
+    def _handle(self, method):
+        url = urlsplit(self.path)
+        query = {k: v[-1] for k, v in parse_qs(url.query).items()}
+        self._query_lang = query.get("lang")
+        lang = None
+        try:
+            if method != "POST":
+                self._arrived()
+            if not self._host_ok():
+                raise refused("errors.studio_foreign_host", 403)
+            route = ROUTES.get((method, url.path))
+            if route is None:
+                if method == "GET" and url.path.startswith("/api/models/"):
+                    with i18n.use(self._lang()):
+                        return self._model_route(url.path)
+                if url.path == "/favicon.ico":
+                    return self._send(204, b"", "image/x-icon")
+                if method in ("GET", "HEAD") and (
+                    url.path == "/" or url.path.startswith("/static/")
+                ):
+                    return self._static(url.path)
+                allowed = sorted(m for m, p in ROUTES if p == url.path)
+                if allowed:
+                    methods = (
+                        allowed[0]
+                        if len(allowed) == 1
+                        else i18n.Said("errors.studio_either", first=allowed[0], second=allowed[1])
+                    )
+                    raise refused(
+                        "errors.studio_wrong_method",
+                        405,
+                        path=url.path,
+                        methods=methods,
+                        method=method,
+                    )
+                raise refused("errors.studio_no_page", 404, path=url.path)
+            if method == "POST":
+                limit = MAX_MODEL_BODY if url.path == "/api/models" else MAX_BODY
+                body = self._body(limit)
+                lang = body.get("lang")
+            with i18n.use(self._lang(lang)):  # what the handlers say, they say in it
+                return route(self, body if method == "POST" else query)
+        except RequestError as error:
+            with contextlib.suppress(OSError):
+                self._error(error.status, i18n.say(error, self._lang(lang)))
+        except (ConnectionError, TimeoutError):  # the client left, or stopped reading
+            self.close_connection = True
+        except Exception as error:  # a bug: one line for the page, the server carries on
+            print(
+                f"tatamikomi serve: {method} {url.path}: {type(error).__name__}: {error}",
+                file=sys.stderr,
+            )
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self._error(500, f"internal error ({type(error).__name__}: {error})")
+
+    # -- pages --------------------------------------------------------------------------------
+
+    def _static(self, path):
+        name = "index.html" if path == "/" else path[len("/static/") :]
+        entry = self.static.get(name)
+        if entry is None:
+            raise refused("errors.studio_no_file", 404, path=path)
+        self._send(200, entry[0], entry[1])
+
+    def _model_route(self, path):
+        parts = path.split("/")  # ["", "api", "models", id] or [..., id, "file"]
+        if len(parts) == 4:
+            return self._json(self.studio.get(parts[3]).info())
+        if len(parts) == 5 and parts[4] == "file":
+            served = self.studio.get(parts[3])
+            if served.path is None:
+                raise refused("errors.studio_memory_only", 404, id=served.id)
+            return self._model_file(served)
+        raise refused("errors.studio_no_endpoint", 404, path=path)
+
+    def _model_file(self, served):
+        """A model's file, streamed in chunks of :data:`CHUNK` bytes. Opened without blocking
+        (a FIFO put in its place must not hold the thread) and sent only if what was opened is
+        a regular file; its folder is never shown."""
+        name = os.path.basename(served.path)
+        said = {"id": served.id, "name": name}
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+        try:
+            fd = os.open(served.path, flags | getattr(os, "O_BINARY", 0))
+        except (FileNotFoundError, NotADirectoryError):
+            raise refused("errors.studio_file_gone", 404, **said) from None
+        except OSError as error:
+            raise refused(
+                "errors.studio_file_unreadable", 404, why=error.strerror, **said
+            ) from None
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            os.close(fd)
+            raise refused("errors.studio_file_special", 404, **said)
+        with os.fdopen(fd, "rb", buffering=0) as f:
+            safe = name.encode("ascii", "replace").decode().replace('"', "_")
+            self._head(
+                200,
+                "application/octet-stream",
+                info.st_size,
+                [("Content-Disposition", f'attachment; filename="{safe}"')],
+            )
+            if self.command == "HEAD":
+                return
+            left = info.st_size
+            while left > 0:
+                chunk = f.read(min(CHUNK, left))
+                if not chunk:  # the file shrank meanwhile: the answer is short, end it
+                    self.close_connection = True
+                    return
+                self.wfile.write(chunk)
+                left -= len(chunk)
+
+    # -- endpoints ----------------------------------------------------------------------------
+
+    def strings(self, query):
+        self._json(
+            {"strings": _studio_strings(), "lang": self.studio.lang, "languages": i18n.languages()}
+        )
+
+    def list_models(self, query):
+        self._json({"models": self.studio.models()})
+
+    def open_model(self, body):
+        self._json(self.studio.open_model(body), 201)
+
+    def samples(self, query):
+        served = self.studio.get(query.get("model"))
+        self._json(api.sample_list(served.model))
+
+    def predict(self, body):
+        served = self.studio.get(body.get("model"))
+        start = time.perf_counter()
+        result = api.predict(served.model, api.image_from(body, served.model))
+        self._json(
+            {**result, "model": served.id, "ms": round(1000 * (time.perf_counter() - start), 2)}
+        )
+
+    def layers(self, body):
+        served = self.studio.get(body.get("model"))
+        start = time.perf_counter()
+        channels = None if body.get("all_channels") else api.DEFAULT_CHANNELS
+        result = api.layers(served.model, api.image_from(body, served.model), channels=channels)
+        self._json(
+            {**result, "model": served.id, "ms": round(1000 * (time.perf_counter() - start), 2)}
+        )
+
+    def explain(self, body):
+        served = self.studio.get(body.get("model"))
+        for key in ("layer", "channel", "position"):
+            if key not in body:
+                raise refused("errors.studio_explain_give", key=key)
+        result = api.explain(
+            served.model,
+            api.image_from(body, served.model),
+            body["layer"],
+            body["channel"],
+            body["position"],
+        )
+        self._json(result)
+
+    def playground(self, body):
+        known = {
+            "input",
+            "filter",
+            "stride",
+            "pad",
+            "bias",
+            "pool",
+            "pool_stride",
+            "pool_pad",
+            "mode",
+            "lang",
+        }
+        unknown = sorted(set(body) - known)
+        if unknown:
+            raise refused("errors.studio_playground_unknown", unknown=unknown, known=sorted(known))
+        settings = dict(body)
+        lang = settings.pop("lang", None)
+        if lang is not None and lang not in i18n.languages():
+            choices = ", ".join(i18n.languages())
+            raise refused("errors.unknown_language", given=api.shown(lang), choices=choices)
+        self._json(api.playground(**settings))
+
+    def train_status(self, query):
+        run = self.studio.training
+        self._json(run.status() if run is not None else {"state": "idle"})
+
+    def train_start(self, body):
+        self._json(self.studio.start_training(body), 202)
+
+    def _run(self):
+        run = self.studio.training
+        if run is None:
+            raise refused("errors.studio_not_started", 404)
+        return run
+
+    def train_pause(self, body):
+        run = self._run()
+        run.pause()
+        self._json(run.status())
+
+    def train_resume(self, body):
+        run = self._run()
+        run.resume()
+        self._json(run.status())
+
+    def train_stop(self, body):
+        run = self._run()
+        run.stop()
+        self._json(run.status())
+
+    def train_events(self, query):
+        """Server-Sent Events: every event of the run after ``?after=ID`` (or Last-Event-ID),
+        until the run ends or the page goes away."""
+        run = self._run()
+        try:
+            last = int(self.headers.get("Last-Event-ID") or query.get("after", 0))
+        except ValueError:
+            raise refused("errors.studio_after") from None
+        self._stream(run.events_after, lambda: run.active, last)
+
+
+ROUTES = {
+    ("GET", "/api/strings"): Handler.strings,
+    ("GET", "/api/models"): Handler.list_models,
+    ("POST", "/api/models"): Handler.open_model,
+    ("GET", "/api/samples"): Handler.samples,
+    ("POST", "/api/predict"): Handler.predict,
+    ("POST", "/api/layers"): Handler.layers,
+    ("POST", "/api/explain"): Handler.explain,
+    ("POST", "/api/playground"): Handler.playground,
+    ("GET", "/api/train"): Handler.train_status,
+    ("POST", "/api/train"): Handler.train_start,
+    ("POST", "/api/train/pause"): Handler.train_pause,
+    ("POST", "/api/train/resume"): Handler.train_resume,
+    ("POST", "/api/train/stop"): Handler.train_stop,
+    ("GET", "/api/train/events"): Handler.train_events,
+}
