@@ -43,9 +43,7 @@ def _load(name: str):
     if name in ("SimpleConvNet", "DeepConvNet"):
         return f"{name} (random)", get_model(name, seed=0).eval(), "spec", None
     if not os.path.isfile(name):
-        raise ValueError(
-            f"{name} does not exist (give a model file, a spec.json, SimpleConvNet or DeepConvNet)"
-        )
+        raise i18n.error(ValueError, "errors.serve_no_model", name=name)
     if name.endswith(".json"):
         with open(name, encoding="utf-8") as f:
             return os.path.basename(name), from_spec(f.read(), seed=0).eval(), "spec", None
