@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import layers
+from .. import i18n, layers
 from ..functional.geometry import conv_output_size
 from .im2col import col2im, im2col
 
@@ -24,10 +24,7 @@ def _one_int(value, name: str) -> int:
     if isinstance(value, (tuple, list)) and len(value) == 2 and value[0] == value[1]:
         value = value[0]
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
-        raise ValueError(
-            f"the lecture's layers take {name} as one int (the same in both directions); got "
-            f"{value!r}. For pairs, 'same' or other options use tatamikomi.layers' classes."
-        )
+        raise i18n.error(ValueError, "errors.lecture_one_int", name=name, value=repr(value))
     return int(value)
 
 
@@ -55,9 +52,8 @@ class Convolution(layers.Convolution):
             ("padding_mode", layer.padding_mode, "zeros"),
         ):
             if value not in (plain, (plain, plain)):
-                raise ValueError(
-                    f"the lecture's Convolution computes stride and zero padding only; this "
-                    f"layer has {name}={value!r}. Build it from tatamikomi.layers instead."
+                raise i18n.error(
+                    ValueError, "errors.lecture_conv_option", option=f"{name}={value!r}"
                 )
         return cls(layer.W, layer.b, layer.stride, layer.pad, need_input_grad=layer.need_input_grad)
 
@@ -111,10 +107,7 @@ class Pooling(layers.Pooling):
         super().__init__(_one_int(pool_h, "pool_h"), _one_int(pool_w, "pool_w"),
                          _one_int(stride, "stride"), _one_int(pad, "pad"), mode)
         if mode == "max" and pad:
-            raise ValueError(
-                "the lecture's max Pooling takes no padding (the book pads with zeros, which can "
-                "win a window; PyTorch pads with -inf). Use tatamikomi.layers.MaxPooling for it."
-            )
+            raise i18n.error(ValueError, "errors.lecture_max_pad")
         self.x = self.arg_max = None
 
     @classmethod
@@ -127,10 +120,7 @@ class Pooling(layers.Pooling):
         }
         problems = [name for name, present in unsupported.items() if present]
         if problems:
-            raise ValueError(
-                f"the lecture's Pooling computes stride and padding only; this layer has "
-                f"{', '.join(problems)}. Build it from tatamikomi.layers instead."
-            )
+            raise i18n.error(ValueError, "errors.lecture_pool_option", options=", ".join(problems))
         (ph, pw) = layer.pool
         return cls(ph, pw, tuple(layer.stride), tuple(layer.pad), layer.mode)
 
