@@ -131,11 +131,3 @@ def japanese_words_left(text):
     names, quoted values and the names it may keep (``cli_names()``): ``[]`` when nothing English
     is left."""
     return english_words(NOT_PROSE.sub(" ", text), cli_names())
-
-
-def studio_strings() -> dict:
-    """The studio's texts as its page receives them, ``{key: {lang: template}}``."""
-    from tatamikomi import i18n
-
-    tables = {lang: i18n.entries("studio.", lang) for lang in i18n.languages()}
-    return {key: {lang: tables[lang][key] for lang in tables} for key in tables["en"]}

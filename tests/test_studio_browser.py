@@ -16,13 +16,11 @@ import numpy as np
 import pytest
 
 from tatamikomi import explain as ex
-from tatamikomi import models
+from tatamikomi import i18n, models
 from tatamikomi.data import load_dataset
 from tatamikomi.serve import api, server
 
-from .support import studio_strings
 
-STRINGS = studio_strings()
 
 CHROMIUM = os.environ.get("TATAMIKOMI_CHROMIUM", "/usr/bin/chromium")
 CANVAS = 280
@@ -123,7 +121,8 @@ def first(mini, digit):
 
 def test_draw_a_seven_and_an_off_centre_seven(page, mini, shots):
     assert page.locator("[data-testid=empty]").is_visible()  # nothing drawn: no guess
-    assert page.locator("[data-testid=empty]").inner_text() == STRINGS["studio.draw_prompt"]["en"]
+    prompt = i18n.template("studio.draw_prompt", "en")
+    assert page.locator("[data-testid=empty]").inner_text() == prompt
     seven = mini.x_test[np.flatnonzero(mini.t_test == 7)[2], 0]  # test image 11: a plain 7
     trace(page, seven)
     assert page.locator("[data-testid=prediction]").inner_text() == "7"
@@ -227,12 +226,13 @@ def test_switch_to_japanese(page, mini, shots):
         ("playground", "studio.tab_playground"),
         ("training", "studio.tab_training"),
     ):
-        assert page.locator(f"[data-tab={tab}]").inner_text() == STRINGS[key]["ja"]
+        assert page.locator(f"[data-tab={tab}]").inner_text() == i18n.template(key, "ja")
     assert page.evaluate("document.documentElement.lang") == "ja"
-    assert page.locator("[data-testid=empty]").inner_text() == STRINGS["studio.draw_prompt"]["ja"]
+    prompt = i18n.template("studio.draw_prompt", "ja")
+    assert page.locator("[data-testid=empty]").inner_text() == prompt
     trace(page, mini.x_test[np.flatnonzero(mini.t_test == 7)[2], 0])
     assert page.locator("[data-testid=prediction]").inner_text() == "7"
-    assert STRINGS["studio.prediction"]["ja"] in page.locator("#answer").inner_text()
+    assert i18n.template("studio.prediction", "ja") in page.locator("#answer").inner_text()
     page.screenshot(path=os.path.join(shots, "studio.ja.png"))
     page.click("[data-tab=playground]")
     assert "パディング" in page.locator(".pg-controls").inner_text()
@@ -244,7 +244,7 @@ def test_switch_to_japanese(page, mini, shots):
     )
     assert "'m99'" in refused and "ありません" in refused, refused
     page.click("#lang-en")
-    assert page.locator("[data-tab=draw]").inner_text() == STRINGS["studio.tab_draw"]["en"]
+    assert page.locator("[data-tab=draw]").inner_text() == i18n.template("studio.tab_draw", "en")
 
 
 def test_train_one_epoch_of_mnist_mini(page, saved, shots):

@@ -120,6 +120,8 @@ class Parser(argparse.ArgumentParser):
 
     def _get_value(self, action, arg_string):
         type_func = self._registry_get("type", action.type, action.type)
+        if not callable(type_func):  # a mistake in the parser, not the user's: argparse's words
+            return super()._get_value(action, arg_string)
         try:
             return type_func(arg_string)
         except argparse.ArgumentTypeError as error:

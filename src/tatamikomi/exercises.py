@@ -24,9 +24,6 @@ from . import i18n
 from .explain import explain_conv, explain_im2col, explain_shape, explain_shift, size_formula
 from .functional.geometry import window2d
 
-#: the exercises, in the order of the lecture
-KEYS = ("oh", "padded", "pool_shift", "shape", "im2col")
-
 #: the im2col exercise's batch (N, C, H, W), filter size, stride and padding
 IM2COL_BATCH = (4, 3, 8, 8)
 
@@ -68,13 +65,16 @@ def _im2col():
     return tuple(e.col.shape), why
 
 
-_SOLVERS = {
-    "oh": _oh,
-    "padded": _padded,
-    "pool_shift": _pool_shift,
-    "shape": _shape,
-    "im2col": _im2col,
+#: each exercise: the function that solves it (the answer and the working) and its question
+_EXERCISES = {
+    "oh": (_oh, "exercises.q_oh"),
+    "padded": (_padded, "exercises.q_padded"),
+    "pool_shift": (_pool_shift, "exercises.q_pool_shift"),
+    "shape": (_shape, "exercises.q_shape"),
+    "im2col": (_im2col, "exercises.q_im2col"),
 }
+#: the exercises, in the order of the lecture
+KEYS = tuple(_EXERCISES)
 
 
 @dataclass(frozen=True)
@@ -96,24 +96,14 @@ class Check:
 
 
 def _known(key: str) -> None:
-    if key not in _SOLVERS:
+    if key not in _EXERCISES:
         raise i18n.error(ValueError, "errors.no_exercise", key=repr(key), keys=", ".join(KEYS))
-
-
-#: each exercise's question in the catalogs
-_QUESTIONS = {
-    "oh": "exercises.q_oh",
-    "padded": "exercises.q_padded",
-    "pool_shift": "exercises.q_pool_shift",
-    "shape": "exercises.q_shape",
-    "im2col": "exercises.q_im2col",
-}
 
 
 def question(key: str, lang: str | None = None) -> str:
     """The exercise ``key`` as a question, in ``lang``."""
     _known(key)
-    return i18n.text(_QUESTIONS[key], lang=lang)
+    return i18n.text(_EXERCISES[key][1], lang=lang)
 
 
 def answer(key: str):
@@ -121,7 +111,7 @@ def answer(key: str):
     shape tuple)."""
     _known(key)
     with i18n.use(i18n.SOURCE_LANGUAGE):
-        return _SOLVERS[key]()[0]
+        return _EXERCISES[key][0]()[0]
 
 
 def check(key: str, given, lang: str | None = None) -> Check:
@@ -133,7 +123,7 @@ def check(key: str, given, lang: str | None = None) -> Check:
 
 
 def _check(key: str, given) -> Check:
-    expected, why = _SOLVERS[key]()
+    expected, why = _EXERCISES[key][0]()
     try:
         correct = np.shape(given) == np.shape(expected) and bool(
             np.all(np.asarray(given) == np.asarray(expected))

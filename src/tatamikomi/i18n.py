@@ -107,31 +107,41 @@ def _read_catalog(path: Path) -> dict:
     return entries
 
 
+def _found() -> dict[str, dict]:
+    """Every catalog there is, by language (read once per set of folders)."""
+    return _catalogs(_catalog_folders())
+
+
+def _checked(found: dict[str, dict], lang) -> dict:
+    """The catalog of ``lang`` among ``found``, else a ValueError naming the choices."""
+    if not isinstance(lang, str) or lang not in found:
+        raise error(ValueError, "errors.unknown_language", given=repr(lang),
+                    choices=", ".join(languages()))
+    return found[lang]
+
+
 def catalog(lang: str) -> dict:
     """The catalog of ``lang`` as it is in its file, ``{key: template}``."""
-    return _catalogs(_catalog_folders())[check_lang(lang)]
+    return _checked(_found(), lang)
 
 
 def languages() -> dict[str, str]:
     """Every language there is a catalog for, ``{code: its own name}``, English first."""
-    found = _catalogs(_catalog_folders())
+    found = _found()
     codes = sorted(found, key=lambda code: (code != SOURCE_LANGUAGE, code))
     return {code: found[code]["language.name"] for code in codes}
 
 
 def check_lang(lang) -> str:
     """``lang`` if there is a catalog for it, else a ValueError naming the choices."""
-    found = _catalogs(_catalog_folders())
-    if not isinstance(lang, str) or lang not in found:
-        raise error(ValueError, "errors.unknown_language", given=repr(lang),
-                    choices=", ".join(languages()))
+    _checked(_found(), lang)
     return lang
 
 
 def language_of_locale(value: str) -> str | None:
     """The language a locale setting names (``ja_JP.UTF-8`` → ``"ja"``, ``pt_BR`` → ``"pt-BR"``
     or ``"pt"``), when there is a catalog for it."""
-    found = _catalogs(_catalog_folders())
+    found = _found()
     name = re.split(r"[.@]", value.strip())[0]
     language, _, region = name.partition("_")
     for code in (f"{language.lower()}-{region}" if region else None, language.lower()):
@@ -172,8 +182,8 @@ def template(key: str, lang: str | None = None) -> str:
     area, dot, name = key.partition(".")
     if not (dot and area and name):
         raise KeyError(f"a text key is 'area.name' (e.g. 'explain.output'); got {key!r}")
-    found = _catalogs(_catalog_folders())
-    entries = found[check_lang(lang or current())]
+    found = _found()
+    entries = _checked(found, lang or current())
     if key in entries:
         return entries[key]
     if key in found[SOURCE_LANGUAGE]:
@@ -197,8 +207,8 @@ def text(key: str, /, *args, lang: str | None = None, **values) -> str:
 def entries(prefix: str, lang: str | None = None) -> dict[str, object]:
     """Every text whose key starts with ``prefix`` (``"studio."``), ``{key: template}``, in
     ``lang`` with English for what its catalog lacks: what a web page looks texts up in."""
-    found = _catalogs(_catalog_folders())
-    chosen = found[check_lang(lang or current())]
+    found = _found()
+    chosen = _checked(found, lang or current())
     merged = {**found[SOURCE_LANGUAGE], **chosen}
     return {key: value for key, value in merged.items() if key.startswith(prefix)}
 

@@ -86,12 +86,11 @@ def _save_figures(folder: str, lang: str) -> None:
 def add_arguments(parser) -> None:
     """The options of ``tatamikomi book`` (and ``python -m tatamikomi.book``): one home. Their
     help is in the language in effect."""
-    say = i18n.text
-    parser.add_argument("--limit", type=int, metavar="N", help=say("book.limit"))
-    parser.add_argument("--overwrite", action="store_true", help=say("book.overwrite"))
-    parser.add_argument("--save-figures", metavar="DIR", help=say("book.save_figures"))
-    parser.add_argument("script", help=say("book.script"))
-    parser.add_argument("args", nargs="...", help=say("book.args"))
+    parser.add_argument("--limit", type=int, metavar="N", help=i18n.text("book.limit"))
+    parser.add_argument("--overwrite", action="store_true", help=i18n.text("book.overwrite"))
+    parser.add_argument("--save-figures", metavar="DIR", help=i18n.text("book.save_figures"))
+    parser.add_argument("script", help=i18n.text("book.script"))
+    parser.add_argument("args", nargs="...", help=i18n.text("book.args"))
 
 
 def run_from_arguments(args) -> int:
