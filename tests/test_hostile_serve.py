@@ -184,7 +184,7 @@ def test_malformed_http_is_a_400_in_json(url):
 
 def test_head_of_the_event_stream_sends_no_body(url, studio):
     studio.training = types.SimpleNamespace(  # a run that has ended, its events all sent
-        active=False, events_after=lambda last, timeout: [], status=lambda: {"state": "finished"}
+        active=False, messages_after=lambda last, timeout: [], status=lambda: {"state": "finished"}
     )
     answer = exchange(url, b"HEAD /api/train/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
     head, _, body = answer.partition(b"\r\n\r\n")

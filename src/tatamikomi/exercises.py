@@ -9,9 +9,10 @@
     False
 
 ``KEYS`` lists the exercises in the order of the lecture; ``question(key, lang)`` asks one,
-``answer(key)`` computes its answer, and ``check(key, given, lang)`` says right or wrong and
-why (its ``correct`` is True or False). The texts are in :mod:`tatamikomi.i18n` (area
-``"exercises"``), in English and Japanese; docs/exercises.md lists them with the answers.
+``hint(key, lang)`` points the way, ``answer(key)`` computes its answer, and ``check(key,
+given, lang)`` says right or wrong and why (its ``correct`` is True or False). The texts are in
+:mod:`tatamikomi.i18n` (area ``"exercises"``), in English and Japanese; docs/exercises.md lists
+them with the answers.
 """
 
 from __future__ import annotations
@@ -65,13 +66,14 @@ def _im2col():
     return tuple(e.col.shape), why
 
 
-#: each exercise: the function that solves it (the answer and the working) and its question
+#: each exercise: the function that solves it (the answer and the working), its question, and a
+#: hint that points the way without giving the answer
 _EXERCISES = {
-    "oh": (_oh, "exercises.q_oh"),
-    "padded": (_padded, "exercises.q_padded"),
-    "pool_shift": (_pool_shift, "exercises.q_pool_shift"),
-    "shape": (_shape, "exercises.q_shape"),
-    "im2col": (_im2col, "exercises.q_im2col"),
+    "oh": (_oh, "exercises.q_oh", "exercises.hint_oh"),
+    "padded": (_padded, "exercises.q_padded", "exercises.hint_padded"),
+    "pool_shift": (_pool_shift, "exercises.q_pool_shift", "exercises.hint_pool_shift"),
+    "shape": (_shape, "exercises.q_shape", "exercises.hint_shape"),
+    "im2col": (_im2col, "exercises.q_im2col", "exercises.hint_im2col"),
 }
 #: the exercises, in the order of the lecture
 KEYS = tuple(_EXERCISES)
@@ -104,6 +106,13 @@ def question(key: str, lang: str | None = None) -> str:
     """The exercise ``key`` as a question, in ``lang``."""
     _known(key)
     return i18n.text(_EXERCISES[key][1], lang=lang)
+
+
+def hint(key: str, lang: str | None = None) -> str:
+    """A hint for exercise ``key`` (the formula or the step to take), in ``lang``; it does not
+    give the answer."""
+    _known(key)
+    return i18n.text(_EXERCISES[key][2], lang=lang)
 
 
 def answer(key: str):
@@ -144,4 +153,4 @@ def _shown(value) -> str:
     return str(value).replace(" ", "") if isinstance(value, list) else str(value)
 
 
-__all__ = ["KEYS", "Check", "question", "answer", "check"]
+__all__ = ["KEYS", "Check", "question", "hint", "answer", "check"]

@@ -24,7 +24,7 @@ def add_parser(commands) -> None:
     )
     serve.add_argument("models", nargs="*", metavar="MODEL", help=i18n.text("cli.serve_models"))
     serve.add_argument("--port", type=int, default=PORT, help=i18n.text("cli.port", default=PORT))
-    serve.add_argument("--host", default=HOST, help=i18n.text("cli.host", default=HOST))
+    serve.add_argument("--host", default=None, help=i18n.text("cli.host", default=HOST))
     serve.add_argument(
         "--lang",
         choices=tuple(i18n.languages()),
@@ -33,6 +33,7 @@ def add_parser(commands) -> None:
     )
     serve.add_argument("--open", action="store_true", help=i18n.text("cli.open"))
     serve.add_argument("--save-dir", default=".", help=i18n.text("cli.save_dir"))
+    serve.add_argument("--classroom", action="store_true", help=i18n.text("cli.serve_classroom"))
     serve.set_defaults(handler=run)
 
 
@@ -74,15 +75,16 @@ def run(args) -> int:
         ]
     if not os.path.isdir(args.save_dir):
         return fail(i18n.text("cli.not_a_folder", path=args.save_dir))
+    if args.classroom:
+        return _classroom(args, models, fail)
+    host = args.host or HOST
     studio = Studio(models, save_dir=args.save_dir)
     try:
-        server = StudioServer(studio, args.host, args.port)
+        server = StudioServer(studio, host, args.port)
     except OSError as error:
-        return fail(
-            i18n.text("cli.cannot_listen", host=args.host, port=args.port, why=error.strerror)
-        )
+        return fail(i18n.text("cli.cannot_listen", host=host, port=args.port, why=error.strerror))
     if not server.loopback_only:
-        print(i18n.text("cli.open_to_all", host=args.host), file=sys.stderr)
+        print(i18n.text("cli.open_to_all", host=host), file=sys.stderr)
     print(i18n.text("cli.studio_at", url=server.url), flush=True)
     if args.open:
         import webbrowser
@@ -96,4 +98,38 @@ def run(args) -> int:
         if saved:
             print(i18n.text("cli.studio_stopped", path=saved), file=sys.stderr)
         return 130 if saved else 0
+    return 0
+
+
+def _classroom(args, models, fail) -> int:
+    """``serve --classroom``: listen on every address (unless --host), print the student URL
+    with its QR code and the instructor URL, and on Ctrl-C end the class (runs saved, the
+    class's export written)."""
+    from ..serve import lan
+    from ..serve.class_routes import ClassServer
+    from ..serve.classroom import Classroom
+
+    host = args.host or "0.0.0.0"
+    classroom = Classroom(models, save_dir=args.save_dir, lang=i18n.current())
+    try:
+        server = ClassServer(classroom, host, args.port)
+    except OSError as error:
+        os.rmdir(classroom.folder)  # made for the class, still empty
+        return fail(i18n.text("cli.cannot_listen", host=host, port=args.port, why=error.strerror))
+    urls = classroom.urls
+    try:
+        print(lan.qr_terminal(urls["student"]), end="")
+    except ImportError:
+        print(i18n.text("cli.class_qr_hint", hint=lan.QR_HINT))
+    print(i18n.text("cli.class_student", url=urls["student"]))
+    if urls["others"]:
+        print(i18n.text("cli.class_also", urls=", ".join(urls["others"])))
+    print(i18n.text("cli.class_instructor", url=urls["instructor"]))
+    print(i18n.text("cli.class_folder", folder=classroom.folder), flush=True)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        print(i18n.text("cli.stopping"), file=sys.stderr)
+        written = server.close()
+        print(i18n.text("cli.class_ended", paths=", ".join(written)), file=sys.stderr)
     return 0

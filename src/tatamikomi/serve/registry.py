@@ -52,9 +52,16 @@ class Studio:
             self.add(name, model, source, path)
 
     def add(self, name, model, source, path=None) -> Served:
+        """Serve ``model``. When :data:`MAX_MODELS` are held, the oldest trained, uploaded or
+        built one is released first (a trained one stays in its file), so that a training that
+        finished is never refused; only a studio of given models alone is full."""
         with self._guard:
             if len(self._models) >= MAX_MODELS:
-                raise refused("errors.studio_full", 409, limit=MAX_MODELS)
+                kept = ("pretrained", "given")
+                released = [i for i, m in self._models.items() if m.source not in kept]
+                if not released:
+                    raise refused("errors.studio_full", 409, limit=MAX_MODELS)
+                self._models.pop(released[0])
             served = Served(f"m{self._next}", name, model, source, path)
             self._next += 1
             self._models[served.id] = served

@@ -31,6 +31,7 @@ def _studio_strings() -> dict:
 class Handler(JSONHandler):
     studio: Studio
     static: dict
+    routes: dict  # (method, path) -> endpoint: ROUTES, set below
 
     def default_lang(self) -> str:
         return self.studio.lang
@@ -40,44 +41,24 @@ class Handler(JSONHandler):
         query = {k: v[-1] for k, v in parse_qs(url.query).items()}
         self._query_lang = query.get("lang")
         lang = None
+        self._body_read = False
         try:
             if method != "POST":
                 self._arrived()
             if not self._host_ok():
                 raise refused("errors.studio_foreign_host", 403)
-            route = ROUTES.get((method, url.path))
+            self._admit(method, url.path)
+            route = self.routes.get((method, url.path)) or self._dynamic(method, url.path)
             if route is None:
-                if method == "GET" and url.path.startswith("/api/models/"):
-                    with i18n.use(self._lang()):
-                        return self._model_route(url.path)
-                if url.path == "/favicon.ico":
-                    return self._send(204, b"", "image/x-icon")
-                if method in ("GET", "HEAD") and (
-                    url.path == "/" or url.path.startswith("/static/")
-                ):
-                    return self._static(url.path)
-                allowed = sorted(m for m, p in ROUTES if p == url.path)
-                if allowed:
-                    methods = (
-                        allowed[0]
-                        if len(allowed) == 1
-                        else i18n.Said("errors.studio_either", first=allowed[0], second=allowed[1])
-                    )
-                    raise refused(
-                        "errors.studio_wrong_method",
-                        405,
-                        path=url.path,
-                        methods=methods,
-                        method=method,
-                    )
-                raise refused("errors.studio_no_page", 404, path=url.path)
+                return self._unrouted(method, url.path)
             if method == "POST":
-                limit = MAX_MODEL_BODY if url.path == "/api/models" else MAX_BODY
-                body = self._body(limit)
+                body = self._body(self._body_limit(url.path))
                 lang = body.get("lang")
             with i18n.use(self._lang(lang)):  # what the handlers say, they say in it
                 return route(self, body if method == "POST" else query)
         except RequestError as error:
+            if method in ("POST", "PUT", "DELETE") and not self._body_read:
+                self.close_connection = True  # its body, unread, would be the next request
             with contextlib.suppress(OSError):
                 self._error(error.status, i18n.say(error, self._lang(lang)))
         except (ConnectionError, TimeoutError):  # the client left, or stopped reading
@@ -90,6 +71,39 @@ class Handler(JSONHandler):
             self.close_connection = True
             with contextlib.suppress(OSError):
                 self._error(500, f"internal error ({type(error).__name__}: {error})")
+
+    # -- what a subclass may change (the classroom's handler does) ---------------------------
+
+    def _admit(self, method, path) -> None:
+        """Refuse the request (raise a RequestError) before anything else is done: here nothing
+        is refused."""
+
+    def _body_limit(self, path) -> int:
+        return MAX_MODEL_BODY if path == "/api/models" else MAX_BODY
+
+    def _dynamic(self, method, path):
+        """The endpoint of a path with an id in it (``/api/models/<id>``), or None."""
+        if method == "GET" and path.startswith("/api/models/"):
+            return lambda handler, query: handler._model_route(path)
+        return None
+
+    def _unrouted(self, method, path):
+        """A path no endpoint has: the icon, a page or a static file, else a 405 or a 404."""
+        if path == "/favicon.ico":
+            return self._send(204, b"", "image/x-icon")
+        if method in ("GET", "HEAD") and (path == "/" or path.startswith("/static/")):
+            return self._static(path)
+        allowed = sorted(m for m, p in self.routes if p == path)
+        if allowed:
+            methods = (
+                allowed[0]
+                if len(allowed) == 1
+                else i18n.Said("errors.studio_either", first=allowed[0], second=allowed[1])
+            )
+            raise refused(
+                "errors.studio_wrong_method", 405, path=path, methods=methods, method=method
+            )
+        raise refused("errors.studio_no_page", 404, path=path)
 
     # -- pages --------------------------------------------------------------------------------
 
@@ -167,21 +181,23 @@ class Handler(JSONHandler):
         self._json(api.sample_list(served.model))
 
     def predict(self, body):
-        served = self.studio.get(body.get("model"))
-        start = time.perf_counter()
-        result = api.predict(served.model, api.image_from(body, served.model))
-        self._json(
-            {**result, "model": served.id, "ms": round(1000 * (time.perf_counter() - start), 2)}
-        )
+        self._json(self._prediction(body, layers=False))
 
     def layers(self, body):
+        self._json(self._prediction(body, layers=True))
+
+    def _prediction(self, body, *, layers: bool) -> dict:
+        """The answer of ``/api/predict`` (or, with ``layers``, ``/api/layers``): the
+        prediction, and every layer's output."""
         served = self.studio.get(body.get("model"))
         start = time.perf_counter()
-        channels = None if body.get("all_channels") else api.DEFAULT_CHANNELS
-        result = api.layers(served.model, api.image_from(body, served.model), channels=channels)
-        self._json(
-            {**result, "model": served.id, "ms": round(1000 * (time.perf_counter() - start), 2)}
-        )
+        image = api.image_from(body, served.model)
+        if layers:
+            channels = None if body.get("all_channels") else api.DEFAULT_CHANNELS
+            result = api.layers(served.model, image, channels=channels)
+        else:
+            result = api.predict(served.model, image)
+        return {**result, "model": served.id, "ms": round(1000 * (time.perf_counter() - start), 2)}
 
     def explain(self, body):
         served = self.studio.get(body.get("model"))
@@ -256,7 +272,7 @@ class Handler(JSONHandler):
             last = int(self.headers.get("Last-Event-ID") or query.get("after", 0))
         except ValueError:
             raise refused("errors.studio_after") from None
-        self._stream(run.events_after, lambda: run.active, last)
+        self._stream(run.messages_after, lambda: run.active, last)
 
 
 ROUTES = {
@@ -275,3 +291,4 @@ ROUTES = {
     ("POST", "/api/train/stop"): Handler.train_stop,
     ("GET", "/api/train/events"): Handler.train_events,
 }
+Handler.routes = ROUTES

@@ -9,7 +9,7 @@ wait for a step to finish.
 
 Events (for the page's Server-Sent Events) are dictionaries with a growing ``"id"``:
 ``{"type": "state", "state": "loading" | "running" | "paused" | "stopping" | "finished" |
-"stopped" | "failed", ...}``, ``{"type": "step", "step", "epoch", "loss", "lr"}``,
+"stopped" | "failed" | "queued", ...}``, ``{"type": "step", "step", "epoch", "loss", "lr"}``,
 ``{"type": "epoch", "epoch", "loss", "train_acc", "test_acc", "seconds", "lr"}`` and
 ``{"type": "filters", "layer", "weights": (FN, C, FH, FW)}`` (the first convolution's).
 """
@@ -29,6 +29,7 @@ from ..train.callbacks import Callback
 from ..train.checkpoint import RUN_NUMBERS
 from .api import _lock, clone
 from .errors import refused
+from .http import sse_message
 
 MODELS = ("SimpleConvNet", "DeepConvNet")
 DATASETS = ("mnist-mini", "mnist", "fashion-mnist")
@@ -110,8 +111,12 @@ class TrainingRun(Callback):
     """One training run: ``start()`` it, watch ``events_after(id)``, ``pause()``, ``resume()``,
     ``stop()``; predictions use :meth:`model` (a copy of the latest weights)."""
 
-    def __init__(self, options: dict, save_dir: str, *, on_saved=None, data=None):
+    def __init__(
+        self, options: dict, save_dir: str, *, on_saved=None, on_done=None, data=None, owner=None
+    ):
         self.options = _check_options(options)
+        self.owner = owner  # who started it (a classroom's student or instructor), else None
+        self.on_done = on_done  # called with the run when its thread ends, whatever the end
         if not os.path.isdir(save_dir):
             raise refused("errors.studio_save_dir", 500, folder=save_dir)
         self.save_dir = save_dir
@@ -122,6 +127,7 @@ class TrainingRun(Callback):
         self.path = None
         self.error = None
         self._events: list[dict] = []
+        self._sent: dict[int, bytes] = {}  # each event as an SSE message, made once for all readers
         self._changed = threading.Condition()
         self._running = threading.Event()
         self._running.set()
@@ -136,8 +142,13 @@ class TrainingRun(Callback):
     # -- steering (any thread) ----------------------------------------------------------------
 
     def start(self):
-        self._emit({"type": "state", "state": "loading", "options": self._public_options()})
+        self._set_state("loading", options=self._public_options())
         self._thread.start()
+        return self
+
+    def wait_in_queue(self):
+        """Announce the run as waiting for a free core (a classroom's queue starts it later)."""
+        self._set_state("queued")
         return self
 
     def pause(self):
@@ -151,8 +162,12 @@ class TrainingRun(Callback):
             self._running.set()
 
     def stop(self):
-        """Stop after the current step; the trainer saves the model file."""
+        """Stop after the current step; the trainer saves the model file. A run still waiting in
+        a queue is stopped at once (it never started)."""
         self._stop = True
+        if self.state == "queued":
+            self._set_state("stopped")
+            return
         if self.state in ("loading", "running", "paused"):
             self._set_state("stopping")
         self._running.set()
@@ -163,7 +178,7 @@ class TrainingRun(Callback):
 
     @property
     def active(self) -> bool:
-        return self._thread.is_alive()
+        return self.state == "queued" or self._thread.is_alive()
 
     def status(self) -> dict:
         epochs = [e for e in self._events if e["type"] == "epoch"]
@@ -185,17 +200,28 @@ class TrainingRun(Callback):
                 self._changed.wait(timeout)
             return [e for e in self._events if e["id"] > last_id]
 
+    def messages_after(self, last_id: int, timeout: float = 15.0) -> list[tuple[int, bytes]]:
+        """:meth:`events_after` as ``(id, SSE message)``: each event is made into its message once,
+        however many pages watch the run (a class watching the instructor's training)."""
+        events = self.events_after(last_id, timeout)
+        with self._changed:
+            return [(e["id"], self._sent.get(e["id"]) or self._message(e)) for e in events]
+
+    def _message(self, event) -> bytes:
+        message = self._sent[event["id"]] = sse_message(event)
+        return message
+
     def model(self):
         """A model with the weights of the latest snapshot (None before the first step)."""
-        snapshot = self._snapshot
-        if snapshot is None:
+        snapshot, predictor = self._snapshot, self._predictor
+        if snapshot is None or predictor is None:
             return None
         weights, step = snapshot
-        with _lock(self._predictor):  # the lock its predictions take too
+        with _lock(predictor):  # the lock its predictions take too
             if self._predictor_step != step:
-                self._predictor.load_state_dict(weights)
+                predictor.load_state_dict(weights)
                 self._predictor_step = step
-            return self._predictor
+            return predictor
 
     # -- the callback (training thread) -------------------------------------------------------
 
@@ -244,6 +270,10 @@ class TrainingRun(Callback):
         except BaseException as error:  # the page hears of it; the server stays up
             self.error = i18n.say(error, self.lang) or type(error).__name__
             self._set_state("failed", error=self.error)
+        finally:
+            self._snapshot = self._predictor = None  # the saved model is served from now on
+            if self.on_done is not None:
+                self.on_done(self)
 
     def _trainer(self):
         from ..data import DataNotFoundError, load_dataset, normalize_images
@@ -315,6 +345,8 @@ class TrainingRun(Callback):
             )
             if steps:  # keep every other old step event: the curve keeps its shape
                 drop = set(steps[: len(steps) // 2 : 2])
+                for i in drop:
+                    self._sent.pop(self._events[i]["id"], None)
                 self._events = [e for i, e in enumerate(self._events) if i not in drop]
             self._changed.notify_all()
 
