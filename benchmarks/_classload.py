@@ -313,3 +313,30 @@ def slow_client(port, kind, path, cookie, record, deadline):
         record.note(f"slow_{kind}_closed_after_s", time.monotonic() - opened)
     else:
         record.note(f"slow_{kind}_held_to_end", 1)
+
+
+def instructor(client, poll, prompt_every, class_run, record):
+    """The instructor's page: ``GET /api/class`` every ``poll`` seconds (the wall, the runs),
+    a prompt every ``prompt_every`` seconds, and, with ``class_run``, one run the class watches
+    (started again when it ends). Notes the deepest queue of the students' runs it saw."""
+    next_prompt = time.monotonic() + prompt_every
+    run_posted = None
+    digit = 0
+    while not client.late:
+        if class_run and run_posted is None:
+            status, _ = client.call("POST", "/api/class/train", class_run)
+            run_posted = time.monotonic() if status == 202 else None
+        status, answer = client.call("GET", "/api/class")
+        if status == 200:
+            overview = json.loads(answer)
+            runs = overview.get("runs", [])
+            record.note("class_queued", sum(r.get("state") == "queued" for r in runs))
+            record.note("class_wall", len(overview.get("wall", [])))
+            class_state = next((r.get("state") for r in runs if r.get("run") == "class"), None)
+            if run_posted is not None and class_state in ("finished", "stopped", "failed"):
+                run_posted = None
+        if time.monotonic() >= next_prompt:
+            digit = (digit + 1) % 10
+            client.call("POST", "/api/class/prompt", {"text": f"draw a {digit}", "digit": digit})
+            next_prompt += prompt_every
+        client.sleep(poll)

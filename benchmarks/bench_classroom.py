@@ -216,12 +216,15 @@ def hold_class(server, args, pictures, record):
     for stage in pictures[0].values():  # warm up: the first requests load what they need
         setup.call("POST", "/api/layers", {"model": model, **stage}, endpoint="setup")
     setup.close()
-    events = "/api/events" if args.classroom else "/api/train/events"
+    events = "/api/train/events"
+    if args.classroom:  # the class's events, or the class run's that everyone watches
+        events = "/api/train/events?run=class" if args.class_run else "/api/events"
     options = {"dataset": "mnist-mini", "epochs": args.epochs}
     threads = []
 
-    def start(target, *rest):
+    def start(target, *rest, token=None):
         client = load.Client(server.port, record, deadline)
+        client.token = token
         thread = threading.Thread(target=target, args=(client, *rest), daemon=True)
         thread.start()
         threads.append((thread, client))
@@ -233,6 +236,9 @@ def hold_class(server, args, pictures, record):
         start(load.trainer, f"trainer {k}", options, record)
     for k in range(args.sse_readers):
         start(load.sse_reader, f"reader {k}", events)
+    if server.token is not None:  # the instructor's page
+        run = args.class_run and options
+        start(load.instructor, args.poll, args.prompt_every, run, record, token=server.token)
     for k in range(args.slow_clients):
         kind = ("trickle", "unread", "idle")[k % 3]
         joiner = load.Client(server.port, record, deadline)
@@ -294,6 +300,11 @@ def report(args, record, stuck, overflows, server_kind) -> dict:
             f"deepest queue place seen {max(places, default=0)}"
         )
         summary["queue_wait_s"] = {"p50": float(np.median(waits)), "max": max(waits)}
+    queued = record.notes.get("class_queued")
+    if queued:
+        wall = max(record.notes.get("class_wall", [0]))
+        print(f"instructor's view: at most {max(queued)} runs queued at once; wall of {wall}")
+        summary["class_queued_max"] = max(queued)
     for who in ("trainer", "reader"):
         sent = record.notes.get(f"sse_bytes_{who}", [])
         if sent:
@@ -334,6 +345,9 @@ def main() -> None:
     parser.add_argument("--payload", choices=("png", "pixels"), default="png")
     parser.add_argument("--server", choices=("stdlib", "asgi"), default="stdlib")
     parser.add_argument("--classroom", action="store_true", help="serve --classroom")
+    parser.add_argument("--class-run", action="store_true", help="the instructor trains too")
+    parser.add_argument("--poll", type=float, default=2.0, help="instructor page's poll (2 s)")
+    parser.add_argument("--prompt-every", type=float, default=30.0, help="a prompt every (30 s)")
     parser.add_argument("--think", type=float, default=1.0, help="scale of every pause (1.0)")
     parser.add_argument("--digits", type=int, default=30, help="MNIST test digits drawn (30)")
     parser.add_argument("--json", help="append the figures to this file, one JSON line")
