@@ -229,7 +229,8 @@ def trainer(client, name, options, record):
 def read_events(client, path, record, who, last=0):
     """One SSE stream read to its end (or the deadline): the bytes and events that came.
     Returns the last event id (a reader reconnects from it, as EventSource does)."""
-    connection = http.client.HTTPConnection("127.0.0.1", client.port, timeout=5)
+    # a stream is sent a comment every second or so: 30 s of silence is a stalled server
+    connection = http.client.HTTPConnection("127.0.0.1", client.port, timeout=30)
     headers = client.headers(None)
     if last:
         headers["Last-Event-ID"] = str(last)
@@ -239,20 +240,18 @@ def read_events(client, path, record, who, last=0):
         response = connection.getresponse()
         if response.status != 200:
             response.read()
+            record.note(f"sse_refused_{who}", response.status)
             return last
         while not client.late:
-            try:
-                line = response.readline()
-            except (TimeoutError, socket.timeout):
-                continue
+            line = response.readline()  # a timeout ends the stream (OSError, below)
             if not line:
                 break
             got += len(line)
             if line.startswith(b"id: "):
                 events += 1
                 last = int(line[4:])
-    except OSError:
-        pass
+    except OSError as error:
+        record.note(f"sse_cut_{who}", type(error).__name__)
     finally:
         connection.close()
         record.note(f"sse_bytes_{who}", got)

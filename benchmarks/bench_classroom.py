@@ -262,6 +262,10 @@ def hold_class(server, args, pictures, record):
 # The report
 
 
+def counts(values) -> dict:
+    return {str(v): values.count(v) for v in sorted(set(values), key=str)}
+
+
 def percentiles(times):
     return [float(np.percentile(times, q)) for q in (50, 90, 95, 99)] + [max(times)]
 
@@ -310,7 +314,9 @@ def report(args, record, stuck, overflows, server_kind) -> dict:
         if sent:
             print(
                 f"SSE ({who}s): {len(sent)} streams, {sum(sent) / 1e6:.1f} MB, "
-                f"{sum(record.notes.get(f'sse_events_{who}', []))} events"
+                f"{sum(record.notes.get(f'sse_events_{who}', []))} events; refused "
+                f"{counts(record.notes.get(f'sse_refused_{who}', [])) or 'never'}, cut "
+                f"{counts(record.notes.get(f'sse_cut_{who}', [])) or 'never'}"
             )
     for kind in ("trickle", "unread", "idle"):
         held = len(record.notes.get(f"slow_{kind}_held_to_end", []))
