@@ -152,7 +152,8 @@ def main() -> None:
     args = parser.parse_args()
     model = ("SimpleConvNet (MNIST)", api.default_model(), "pretrained", api.pretrained_path())
     studio = Studio([model], save_dir=args.save_dir)
-    sock = socket.socket()
+    # IPPROTO_TCP, as uvicorn's own sockets have it: asyncio sets TCP_NODELAY only on those
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((args.host, args.port))
     sock.listen(2048)  # uvicorn's backlog; listening before the URL is printed

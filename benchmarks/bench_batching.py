@@ -66,6 +66,10 @@ def main() -> None:
     batches = {n: np.repeat(x, n, axis=0) for n in (1, 8, 16)}
     layers_answer = api.layers(model, api.image_from(png))
     rows = []
+
+    def explain(layer):
+        return api.explain(model, api.image_from(pixels), layer, 3, [5, 6])
+
     with single_threaded():
         steps = [
             ("decode the 280x280 PNG (image_from)", lambda: api.image_from(png)),
@@ -76,6 +80,8 @@ def main() -> None:
             ("api.predict, pixels", lambda: api.predict(model, api.image_from(pixels))),
             ("api.layers, PNG", lambda: api.layers(model, api.image_from(png))),
             ("api.layers, pixels", lambda: api.layers(model, api.image_from(pixels))),
+            ("api.explain, Conv1 cell, pixels", lambda: explain("Conv1")),
+            ("api.explain, Pool1 cell, pixels", lambda: explain("Pool1")),
         ]
         for name, work in steps:
             rows.append((name, median_ms(work, args.rounds), 1))

@@ -15,12 +15,14 @@ VmHWM (from /proc) and a static GET are sampled every half second.
 
     PYTHONPATH=src python benchmarks/bench_classroom.py [--students 60] [--minutes 1.5]
         [--runs 1] [--sse-readers 0] [--slow-clients 0] [--payload png|pixels]
-        [--server stdlib|asgi] [--classroom] [--think 1.0] [--json FILE]
+        [--server stdlib|stdlib-nodelay|asgi] [--classroom] [--think 1.0] [--json FILE]
 
 ``--server asgi`` runs benchmarks/_asgi_studio.py (uvicorn + starlette around the same
 tatamikomi.serve.api functions; ``pip install uvicorn starlette``) instead of ``tatamikomi
-serve``. Prints p50/p90/p95/p99/max per endpoint, the statuses that were not success, the runs'
-waits for the cores, the server's RSS at the start, peak and end, the CPU and BLAS kernel.
+serve``; ``--server stdlib-nodelay`` runs ``tatamikomi serve`` with TCP_NODELAY set on its
+connections (see NODELAY). Prints p50/p90/p95/p99/max per endpoint, the statuses that were not
+success, the runs' waits for the cores, the server's RSS at the start, peak and end, the CPU and
+BLAS kernel.
 Every loop is bounded in time: the class ends after ``--minutes``, the server after it.
 
 OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, if set, are removed for this process and the server.
@@ -47,6 +49,13 @@ import _classload as load
 
 HERE = pathlib.Path(__file__).resolve().parent
 SAMPLE_SECONDS = 0.5
+#: ``tatamikomi serve`` with TCP_NODELAY on its connections (the headers and the body of an
+#: answer are two writes; without it a small body waits for the client's delayed ACK, ~40 ms)
+NODELAY = (
+    "import sys; from tatamikomi.serve.http import JSONHandler; "
+    "JSONHandler.disable_nagle_algorithm = True; "
+    "from tatamikomi.cli import main; sys.exit(main(sys.argv[1:]))"
+)
 for _name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
     os.environ.pop(_name, None)  # the server inherits this environment
 
@@ -111,6 +120,8 @@ class ServerProcess:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [src, env.get("PYTHONPATH")]))
         if kind == "asgi":
             command = [sys.executable, str(HERE / "_asgi_studio.py"), "--save-dir", save_dir]
+        elif kind == "stdlib-nodelay":  # what-if: the studio's answers sent without Nagle's wait
+            command = [sys.executable, "-c", NODELAY, "serve", "--save-dir", save_dir]
         else:
             command = [sys.executable, "-m", "tatamikomi", "serve", "--save-dir", save_dir]
             command += ["--classroom", "--host", "127.0.0.1"] if classroom else []
@@ -349,7 +360,7 @@ def main() -> None:
     parser.add_argument("--sse-readers", type=int, default=0, help="event stream readers (0)")
     parser.add_argument("--slow-clients", type=int, default=0, help="slow connections (0)")
     parser.add_argument("--payload", choices=("png", "pixels"), default="png")
-    parser.add_argument("--server", choices=("stdlib", "asgi"), default="stdlib")
+    parser.add_argument("--server", choices=("stdlib", "stdlib-nodelay", "asgi"), default="stdlib")
     parser.add_argument("--classroom", action="store_true", help="serve --classroom")
     parser.add_argument("--class-run", action="store_true", help="the instructor trains too")
     parser.add_argument("--poll", type=float, default=2.0, help="instructor page's poll (2 s)")
