@@ -1,8 +1,9 @@
 """The simulated class of bench_classroom.py: students drawing, students training, SSE readers and
 slow clients, each a thread talking HTTP/1.1 to 127.0.0.1 over its own keep-alive connection.
 
-Every loop ends by the shared ``deadline`` (time.monotonic()) and every socket has a timeout, so
-the class stops by itself. What happens is recorded in a :class:`Record` (thread-safe appends).
+Every loop ends by the shared ``deadline`` (time.monotonic()) or after :data:`MAX_REQUESTS`
+requests of its client, and every socket has a timeout, so the class stops by itself. What
+happens is recorded in a :class:`Record` (thread-safe appends).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import numpy as np
 #: the fractions of a digit's ink rows shown after each stroke (2, 3 or 4 strokes a drawing)
 STAGES = {n: [k / n for k in range(1, n + 1)] for n in (2, 3, 4)}
 TIMEOUT = 60.0  # seconds a request may take before it counts as "timeout"
+MAX_REQUESTS = 20000  # per client: every loop is bounded in count as well as in time
 STALE = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
 
 
@@ -105,6 +107,7 @@ class Client:
         self.cookie = None
         self.token = None
         self.connection = None
+        self.sent = 0
 
     def headers(self, body):
         headers = {"Origin": self.origin}
@@ -121,6 +124,7 @@ class Client:
         data = None if body is None else json.dumps(body).encode()
         endpoint = endpoint or f"{method} {path.split('?')[0]}"
         start = time.perf_counter()
+        self.sent += 1
         status, answer = self._send(method, path, data)
         self.record.request(endpoint, 1000 * (time.perf_counter() - start), status)
         return status, answer
@@ -172,7 +176,7 @@ class Client:
 
     @property
     def late(self):
-        return time.monotonic() >= self.deadline
+        return time.monotonic() >= self.deadline or self.sent >= MAX_REQUESTS
 
 
 # ---------------------------------------------------------------------------------------------

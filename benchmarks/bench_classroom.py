@@ -14,7 +14,7 @@ byte a second, an SSE stream never read, an idle keep-alive). Meanwhile the serv
 VmHWM (from /proc) and a static GET are sampled every half second.
 
     PYTHONPATH=src python benchmarks/bench_classroom.py [--students 60] [--minutes 1.5]
-        [--runs 1] [--sse-readers 0] [--slow-clients 0] [--payload png|pixels]
+        [--runs 0] [--sse-readers 0] [--slow-clients 0] [--payload png|pixels]
         [--server stdlib|stdlib-nodelay|asgi] [--classroom] [--think 1.0] [--json FILE]
 
 ``--server asgi`` runs benchmarks/_asgi_studio.py (uvicorn + starlette around the same
