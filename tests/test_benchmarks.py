@@ -1,5 +1,6 @@
 """The benchmark scripts still run (tiny settings; their timings are not checked)."""
 
+import importlib.util
 import pathlib
 import subprocess
 import sys
@@ -41,3 +42,48 @@ def test_studio_benchmark_runs():
     result = run("bench_studio.py", "--rounds", "1")
     assert result.returncode == 0, result.stderr
     assert "DeepConvNet" in result.stdout and "while training" in result.stdout
+
+
+CLASS = ("--students", "2", "--minutes", "0.1", "--think", "0.1", "--digits", "2")
+
+
+def test_classroom_benchmark_runs():
+    result = run(
+        "bench_classroom.py", *CLASS, "--runs", "1", "--sse-readers", "1", "--slow-clients", "3"
+    )
+    assert result.returncode == 0, result.stderr
+    for line in ("POST /api/layers", "POST /api/explain", "server RSS", "BLAS", "slow 'idle'"):
+        assert line in result.stdout
+
+
+def test_classroom_benchmark_runs_on_asgi():
+    pytest.importorskip("uvicorn")
+    pytest.importorskip("starlette")
+    result = run("bench_classroom.py", *CLASS, "--server", "asgi", "--payload", "pixels")
+    assert result.returncode == 0, result.stderr
+    assert "POST /api/predict" in result.stdout and "server: asgi" in result.stdout
+
+
+def test_batching_benchmark_runs():
+    result = run("bench_batching.py", "--rounds", "1")
+    assert result.returncode == 0, result.stderr
+    assert "batch of 16" in result.stdout and "api.layers, pixels" in result.stdout
+
+
+def test_classroom_benchmark_runs_a_class():
+    if importlib.util.find_spec("tatamikomi.serve.classroom") is None:
+        pytest.skip("no classroom mode in this tatamikomi")
+    args = (
+        "--classroom",
+        "--runs",
+        "2",
+        "--class-run",
+        "--sse-readers",
+        "1",
+        "--prompt-every",
+        "2",
+    )
+    result = run("bench_classroom.py", *CLASS, "--payload", "pixels", *args)
+    assert result.returncode == 0, result.stderr
+    for line in ("(classroom)", "GET /api/class", "POST /api/join", "runs:", "instructor's view"):
+        assert line in result.stdout
