@@ -111,7 +111,9 @@ function listen() {
     else if (event.type === 'epoch') { epochs.push(event); renderEpochs(); }
     else if (event.type === 'filters') { filters = event; renderFilters(); }
     else if (event.type === 'state') {
-      setState(event.state, event.queue ?? null);
+      // a state event says "queued" without the place: kept from the status, else asked for
+      setState(event.state, event.queue ?? (event.state === 'queued' ? queue : null));
+      if (event.state === 'queued' && queue === null) queueChanged();
       if (event.state === 'running') onSaved(null, false);  // "training" joins the models
       if (event.state === 'failed') renderState(event.error);
       if (['finished', 'stopped', 'failed'].includes(event.state)) {
