@@ -194,13 +194,31 @@ def test_a_prompt_arrives_on_every_students_page(aiko, ben, teacher):
     )
 
 
-def test_a_student_cannot_stop_another_students_run(aiko, ben, teacher):
-    page = aiko.page
+def start_training(page):
     page.click("[data-tab=training]")
     page.select_option("#train-dataset", "mnist-mini")
     page.fill("#train-epochs", "1")
     page.click("#train-start")
     settle(page)
+
+
+def state_starts_with(page, keys, timeout=120000):
+    """Wait until the training panel's state line starts with one of the texts ``keys``."""
+    texts = [i18n.template(key, "en").split("{")[0] for key in keys]
+    page.wait_for_function(
+        "(texts) => texts.some((s) => document.getElementById('train-state').textContent.startsWith(s))",
+        arg=texts,
+        timeout=timeout,
+    )
+
+
+def test_a_student_cannot_stop_another_students_run(aiko, ben, teacher):
+    page = aiko.page
+    start_training(page)
+    # one training at a time (the class's concurrency is 1): Ben's waits, and he sees his place
+    start_training(ben.page)
+    state_starts_with(ben.page, ["studio.class_state_queued"], timeout=10000)
+    assert "1" in ben.page.locator("[data-testid=train-state]").inner_text()
     runs = teacher.page.locator("[data-testid=runs] tr", has_text="Aiko")
     runs.first.wait_for(timeout=10000)
     run = runs.first.get_attribute("data-run")
@@ -214,13 +232,44 @@ def test_a_student_cannot_stop_another_students_run(aiko, ben, teacher):
     assert mine["answer"]["state"] not in ("stopped", "stopping"), mine
     # the instructor can stop it: the Stop button of its row
     teacher.page.click(f"[data-testid=runs] tr[data-run='{run}'] button.stop")
-    ended = [i18n.template(f"studio.state_{s}", "en") for s in ("stopped", "finished")]
-    page.wait_for_function(
-        "(ended) => ended.some((s) => document.getElementById('train-state').textContent.startsWith(s))",
-        arg=ended,
-        timeout=120000,
-    )
+    state_starts_with(page, ["studio.state_stopped", "studio.state_finished"])
+    # Ben's run gets the core, and he stops it himself
+    state_starts_with(ben.page, ["studio.state_loading", "studio.state_running"])
+    ben.page.click("#train-stop")
+    state_starts_with(ben.page, ["studio.state_stopped", "studio.state_finished"])
     page.click("[data-tab=draw]")
+    ben.page.click("[data-tab=draw]")
+
+
+def test_every_student_watches_the_class_training(aiko, teacher):
+    teacher.page.select_option("#ct-dataset", "mnist-mini")
+    teacher.page.fill("#ct-epochs", "1")
+    teacher.page.click("[data-testid=class-train-start]")
+    page = aiko.page
+    page.click("[data-tab=training]")
+    page.click("[data-testid=view-class]")
+    page.wait_for_function(
+        "Number(document.getElementById('loss-curve').dataset.points || 0) >= 3", timeout=60000
+    )
+    assert page.locator("#train-start").is_disabled()  # watched, not steered
+    assert page.locator("#train-stop").is_disabled()
+    state_starts_with(page, ["studio.state_finished", "studio.state_stopped"])
+    assert page.locator("[data-testid=epochs] tbody tr").count() == 1
+    page.click("#view-own")
+    page.click("[data-tab=draw]")
+
+
+def test_the_instructor_exports_the_class(teacher):
+    for button, check in (
+        ("export-json", lambda text: "students" in json.loads(text)),
+        ("export-csv", lambda text: "," in text.splitlines()[0]),
+    ):
+        with teacher.page.expect_download() as waiting:
+            teacher.page.click(f"[data-testid={button}]")
+        download = waiting.value
+        with open(download.path(), encoding="utf-8") as f:
+            assert check(f.read()), button
+        assert download.suggested_filename.startswith("class")
 
 
 def test_exercises_give_a_hint_then_the_worked_answer(ben, teacher):
