@@ -250,6 +250,7 @@ function setLanguage(lang) {
   for (const button of document.querySelectorAll('[data-lang]')) button.classList.toggle('active', button.dataset.lang === lang);
   applyStrings();
   render();
+  if (api && last) refresh();  // the questions and refusals come in the page's language
 }
 
 async function main() {
