@@ -334,3 +334,25 @@ def test_screenshots(browser, room, teacher, shots, size, lang):
         )
     finally:
         instructor.close()
+
+
+def test_an_answer_is_read_as_the_student_typed_it(aiko):
+    cases = {
+        "3": 3,
+        " 12 ": 12,
+        "4, 256, 27": [4, 256, 27],
+        "4 256 27": [4, 256, 27],
+        "(30, 12, 12)": [30, 12, 12],
+        "[256 27]": [256, 27],
+        "[[4, 3], [3, 2]]": [[4, 3], [3, 2]],
+        "[[4 3] [3 2]]": [[4, 3], [3, 2]],
+        "30，12，12": [30, 12, 12],
+        "-1.5": -1.5,
+        "no idea": None,
+    }
+    read = aiko.page.evaluate(
+        """(cases) => import('/static/classroom.js').then(({parseAnswer}) =>
+            Object.fromEntries(cases.map((text) => [text, parseAnswer(text) ?? null])))""",
+        list(cases),
+    )
+    assert read == cases

@@ -114,7 +114,7 @@ function listen() {
       // a state event says "queued" without the place: kept from the status, else asked for
       setState(event.state, event.queue ?? (event.state === 'queued' ? queue : null));
       if (event.state === 'queued' && queue === null) queueChanged();
-      if (event.state === 'running') onSaved(null, false);  // "training" joins the models
+      if (event.state === 'running') onSaved(null, false).catch((error) => showError(error.message));  // "training" joins the models
       if (event.state === 'failed') renderState(event.error);
       if (['finished', 'stopped', 'failed'].includes(event.state)) {
         mine.close(); source = null;
