@@ -43,12 +43,20 @@ def browser():
 @pytest.fixture(scope="module")
 def room(browser, tmp_path_factory):
     """The classroom server: ``url`` (the students') and ``instructor_url`` (with the token)."""
-    from tatamikomi.serve import classroom
+    try:
+        from tatamikomi.serve import classroom
+    except ImportError as error:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"no classroom server on this branch: {error}")
+    running = getattr(classroom, "running", None)
+    if running is None:  # the server's work in progress keeps it beside its handler
+        from tatamikomi.serve.class_routes import running
 
     models = [("SimpleConvNet (MNIST)", api.default_model(), "pretrained", api.pretrained_path())]
     held = classroom.Classroom(models, save_dir=str(tmp_path_factory.mktemp("class")), token=TOKEN)
-    with classroom.running(held, host="127.0.0.1") as running:
-        yield running
+    with running(held, host="127.0.0.1") as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
