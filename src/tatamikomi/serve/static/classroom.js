@@ -1,0 +1,210 @@
+// The student's page in a classroom (`tatamikomi serve --classroom`): joining with a nickname,
+// the instructor's prompt, sending a labelled drawing to the class, the exercises, the class's
+// events. The single-user studio never loads any of it (GET /api/strings says "classroom").
+
+import {client} from './client.js';
+import * as training from './training.js';
+import {applyStrings, el, showError, state, t} from './util.js';
+
+let me = null;            // {student, name}
+let prompt = null;        // the latest prompt {id, text, digit}
+let dismissed = null;     // the id of the prompt the student closed
+let exercises = [];       // GET /api/exercises
+const verdicts = {};      // exercise id -> the last answer's {correct, tries, message, hint}
+let sendVerdict = null;   // the last drawing sent: {correct, prediction, digit}
+
+/** Ask for a nickname until the server has a session for this browser; resolves to {student, name}. */
+export async function join() {
+  document.body.classList.add('classroom');
+  try {
+    me = await client.me();
+  } catch (error) {
+    if (error.status !== 401) throw error;
+    me = await joinForm();
+  }
+  document.body.classList.remove('joining');
+  document.getElementById('join').hidden = true;
+  showMe();
+  return me;
+}
+
+function joinForm() {
+  document.body.classList.add('joining');
+  const section = document.getElementById('join');
+  section.hidden = false;
+  const input = document.getElementById('join-name');
+  input.focus();
+  return new Promise((resolve) => {
+    document.getElementById('join-form').addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const name = input.value.trim();
+      if (!name) return;
+      try {
+        const joined = await client.join(name);
+        showError('');
+        resolve(joined);
+      } catch (error) {
+        showError(error.message);
+      }
+    });
+  });
+}
+
+function showMe() {
+  document.getElementById('me').textContent = me ? t('studio.class_you_are', {name: me.name}) : '';
+}
+
+// -- the instructor's prompt --------------------------------------------------------------------
+
+function showPrompt(next) {
+  if (next && next.text) {
+    const changed = !prompt || prompt.id !== next.id;
+    prompt = next;
+    if (changed && Number.isInteger(next.digit)) document.getElementById('send-digit').value = String(next.digit);
+  }
+  const box = document.getElementById('prompt');
+  const visible = Boolean(prompt && prompt.text && prompt.id !== dismissed);
+  box.hidden = !visible;
+  document.getElementById('prompt-text').textContent = visible ? prompt.text : '';
+}
+
+// -- a labelled drawing for the class ----------------------------------------------------------
+
+async function send(event) {
+  event.preventDefault();
+  const digit = Number(document.getElementById('send-digit').value);
+  const image = state.image;
+  if (!image || !(image.pixels || image.png)) { sendVerdict = {empty: true}; renderSend(); return; }
+  try {
+    const answer = await client.drawing({...image, digit, model: state.model});
+    showError('');
+    sendVerdict = {correct: answer.correct, prediction: answer.prediction, digit};
+  } catch (error) {
+    showError(error.message);
+    sendVerdict = null;
+  }
+  renderSend();
+}
+
+function renderSend() {
+  const box = document.getElementById('send-result');
+  box.className = 'send-result';
+  if (!sendVerdict) { box.textContent = ''; return; }
+  if (sendVerdict.empty) { box.textContent = t('studio.class_send_empty'); return; }
+  box.classList.add(sendVerdict.correct ? 'right' : 'wrong');
+  box.textContent = sendVerdict.correct
+    ? t('studio.class_send_right', {digit: sendVerdict.digit})
+    : t('studio.class_send_wrong', {digit: sendVerdict.digit, prediction: sendVerdict.prediction});
+}
+
+// -- exercises ------------------------------------------------------------------------------
+
+/**
+ * The answer as the student typed it, as JSON: `3`, `4, 256, 27`, `[4 256 27]`, `(30, 12, 12)`
+ * or `[[4, 3], [3, 2]]` (brackets keep their nesting; without brackets several numbers are a
+ * list). Returns undefined when it holds no number.
+ */
+export function parseAnswer(text) {
+  const spaced = String(text).trim().replace(/[(（]/g, '[').replace(/[)）]/g, ']').replace(/[，、]/g, ',');
+  if (!/\d/.test(spaced)) return undefined;
+  if (spaced.includes('[')) {
+    // numbers separated by spaces alone get commas, and a comma before a closing bracket goes
+    const json = spaced.replace(/(\d)\s+(?=[-\d[])/g, '$1,').replace(/\]\s*\[/g, '],[').replace(/,\s*\]/g, ']');
+    try { return JSON.parse(json); } catch (error) { /* read its numbers below */ }
+  }
+  const numbers = (spaced.match(/-?\d+(?:\.\d+)?/g) || []).map(Number);
+  return numbers.length === 1 && !spaced.includes('[') ? numbers[0] : numbers;
+}
+
+async function loadExercises() {
+  try {
+    exercises = (await client.exercises()).exercises;
+  } catch (error) {
+    showError(error.message);
+    exercises = [];
+  }
+  renderExercises();
+}
+
+function renderExercises() {
+  const box = document.getElementById('exercises');
+  const focused = document.activeElement && document.activeElement.dataset.exercise;
+  const typed = Object.fromEntries([...box.querySelectorAll('input[data-exercise]')].map((i) => [i.dataset.exercise, i.value]));
+  box.replaceChildren(...exercises.map((exercise, index) => {
+    const verdict = verdicts[exercise.id];
+    const inputId = `answer-${exercise.id}`;
+    const input = el('input', {id: inputId, 'data-exercise': exercise.id, autocomplete: 'off', inputmode: 'text',
+      placeholder: t('studio.class_answer_placeholder')});
+    input.value = typed[exercise.id] ?? '';
+    const solved = exercise.solved || (verdict && verdict.correct);
+    const form = el('form', {class: 'exercise-form'},
+      el('label', {for: inputId, text: t('studio.class_your_answer')}), input,
+      el('button', {type: 'submit', text: t('studio.class_check')}));
+    if (solved) form.querySelector('button').disabled = true;
+    form.addEventListener('submit', (event) => { event.preventDefault(); answer(exercise, input.value); });
+    const feedback = el('div', {class: 'feedback', 'aria-live': 'polite', 'data-testid': `feedback-${exercise.id}`});
+    if (verdict) {
+      feedback.classList.add(verdict.correct ? 'right' : 'wrong');
+      const lead = verdict.correct ? t('studio.class_right') : t('studio.class_wrong');
+      feedback.append(el('strong', {text: lead}));
+      if (!verdict.correct && verdict.hint) feedback.append(el('p', {class: 'hint', 'data-testid': `hint-${exercise.id}`}, `${t('studio.class_hint')}: ${verdict.hint}`));
+      if (verdict.correct || !verdict.hint) feedback.append(el('p', {class: 'worked', 'data-testid': `worked-${exercise.id}`, text: verdict.message}));
+    }
+    return el('article', {class: 'card exercise', 'data-exercise': exercise.id},
+      el('h3', {text: t('studio.class_question', {n: index + 1})}),
+      el('p', {class: 'question', text: exercise.question}),
+      form, feedback);
+  }));
+  if (focused) { const again = box.querySelector(`input[data-exercise="${focused}"]`); if (again) again.focus(); }
+}
+
+async function answer(exercise, text) {
+  const value = parseAnswer(text);
+  if (value === undefined) {
+    verdicts[exercise.id] = {correct: false, tries: exercise.tries, message: t('studio.class_answer_number')};
+    renderExercises();
+    return;
+  }
+  try {
+    const verdict = await client.answer(exercise.id, value);
+    showError('');
+    verdicts[exercise.id] = verdict;
+    exercise.tries = verdict.tries;
+    if (verdict.correct) exercise.solved = true;
+  } catch (error) {
+    showError(error.message);
+  }
+  renderExercises();
+}
+
+// -- the class's events -------------------------------------------------------------------------
+
+function listen() {
+  client.events(0, (event) => {
+    if (event.type === 'prompt') showPrompt(event);
+    else if (event.type === 'queue') training.queueChanged();
+    else if (event.type === 'class_run') training.classRunChanged(event.state);
+  });
+}
+
+/** After joining: the prompt, the exercises, the class's events, the training's two views. */
+export async function start() {
+  document.getElementById('prompt-close').addEventListener('click', () => {
+    dismissed = prompt ? prompt.id : null;
+    showPrompt(null);
+  });
+  document.getElementById('send-form').addEventListener('submit', send);
+  try { showPrompt(await client.prompt()); } catch (error) { showError(error.message); }
+  await loadExercises();
+  await training.initClassroom();
+  listen();
+}
+
+/** The language changed: the texts made here, and the exercises' questions in it. */
+export function relabel() {
+  if (!document.body.classList.contains('classroom')) return;
+  applyStrings(document.getElementById('join'));
+  showMe();
+  renderSend();
+  if (me) loadExercises();
+}
