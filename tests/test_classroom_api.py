@@ -106,7 +106,7 @@ def test_nobody_gets_past_the_join(room):
         status, answer = stranger(method, path, {} if method == "POST" else None)
         assert status == 401 and "join" in answer["error"]
     assert stranger("GET", "/api/strings")[1]["classroom"] is True
-    assert stranger("GET", "/")[0] == 200
+    assert stranger("GET", "/")[0] == 200 and stranger("GET", "/instructor")[0] == 200
 
 
 def test_students_cannot_reach_the_instructors_api(room):

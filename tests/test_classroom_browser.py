@@ -177,7 +177,8 @@ def test_a_labelled_drawing_counts_in_the_class_confusion_matrix(aiko, teacher, 
     assert result.inner_text() == i18n.template("studio.class_send_right", "en").format(digit=3)
     cell = teacher.page.locator("#confusion td[data-drawn='3'][data-predicted='3']")
     teacher.page.wait_for_function(
-        "(document.querySelector(\"#confusion td[data-drawn='3'][data-predicted='3']\") || {}).textContent === '1'",
+        "(document.querySelector(\"#confusion td[data-drawn='3'][data-predicted='3']\")"
+        " || {}).textContent === '1'",
         timeout=10000,
     )
     assert cell.inner_text() == "1"
@@ -214,7 +215,8 @@ def state_starts_with(page, keys, timeout=120000):
     """Wait until the training panel's state line starts with one of the texts ``keys``."""
     texts = [i18n.template(key, "en").split("{")[0] for key in keys]
     page.wait_for_function(
-        "(texts) => texts.some((s) => document.getElementById('train-state').textContent.startsWith(s))",
+        "(texts) => texts.some("
+        "(s) => document.getElementById('train-state').textContent.startsWith(s))",
         arg=texts,
         timeout=timeout,
     )
@@ -284,7 +286,9 @@ def test_exercises_give_a_hint_then_the_worked_answer(ben, teacher):
     page = ben.page
     page.click("[data-tab=exercises]")
     page.wait_for_selector("[data-exercise=oh] input")
-    assert page.locator("[data-exercise=oh] .question").inner_text() == exercises.question("oh", "en")
+    assert page.locator("[data-exercise=oh] .question").inner_text() == exercises.question(
+        "oh", "en"
+    )
     answer = exercises.answer("oh")
     for wrong in (answer + 1, answer + 2):
         page.fill("#answer-oh", str(wrong))
@@ -304,7 +308,8 @@ def test_exercises_give_a_hint_then_the_worked_answer(ben, teacher):
     row = teacher.page.locator("[data-testid=answers] tr[data-exercise=oh]")
     row.wait_for(timeout=10000)
     teacher.page.wait_for_function(
-        "(document.querySelector('[data-testid=answers] tr[data-exercise=oh] td.wrong') || {}).textContent === '2'",
+        "(document.querySelector('[data-testid=answers] tr[data-exercise=oh] td.wrong')"
+        " || {}).textContent === '2'",
         timeout=10000,
     )
     assert "Ben" not in teacher.page.locator("[data-testid=answers]").inner_text()  # anonymous

@@ -25,6 +25,16 @@ from .. import exercises, i18n
 from . import api
 from .errors import refused
 from .registry import Served, Studio
+from .class_limits import (
+    RateBucket,
+    file_estimate,
+    fresh_folder,
+    megabytes,
+    checked_whole,
+    checked_limits,
+    default_limits,
+    folder_bytes,
+)
 from .runqueue import RunQueue
 
 #: students a class holds at most, and the longest nickname
@@ -38,62 +48,6 @@ MAX_EVENTS = 256
 MAX_RUNS = 500
 #: the most common wrong answers shown per exercise
 COMMON_WRONG = 3
-
-
-def default_limits() -> dict:
-    """What students may do, until the instructor changes it: mnist-mini, at most 3 epochs, two
-    models each, 1 GiB of saved models for the class, and runs one at a time on a 2-core laptop
-    (one core stays free for the room's drawings; the concurrency is the core count minus one)."""
-    return {
-        "datasets": ["mnist-mini"],
-        "max_epochs": 3,
-        "models_per_student": 2,
-        "quota_mb": 1024,
-        "concurrency": max(1, (os.cpu_count() or 2) - 1),
-    }
-
-
-def _whole(value, name, low, high) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise refused("errors.studio_whole", name=name, low=low, high=high, value=repr(value))
-    return value
-
-
-def checked_limits(old: dict, given: dict) -> dict:
-    """``old`` with the instructor's changes ``given`` (each checked; unknown names refused)."""
-    from .training import DATASETS
-
-    if not isinstance(given, dict):
-        raise refused("errors.studio_not_object")
-    given = {k: v for k, v in given.items() if k != "lang"}
-    unknown = sorted(set(given) - set(old))
-    if unknown:
-        raise refused("errors.studio_training_unknown", unknown=unknown, known=sorted(old))
-    new = dict(old)
-    if "datasets" in given:
-        datasets = given["datasets"]
-        if (
-            not isinstance(datasets, list)
-            or not datasets
-            or any(d not in DATASETS for d in datasets)
-        ):
-            raise refused(
-                "errors.studio_one_of",
-                name="datasets",
-                names=", ".join(DATASETS),
-                value=api.shown(datasets),
-            )
-        new["datasets"] = list(dict.fromkeys(datasets))
-    bounds = {
-        "max_epochs": (1, 100),
-        "models_per_student": (1, 16),
-        "quota_mb": (1, 1_000_000),
-        "concurrency": (1, 64),
-    }
-    for name, (low, high) in bounds.items():
-        if name in given:
-            new[name] = _whole(given[name], name, low, high)
-    return new
 
 
 def _now() -> str:
@@ -113,27 +67,6 @@ class Student:
         self.solved: set[str] = set()
         self.studio = StudentStudio(classroom, self)
         self.bucket = RateBucket()
-
-
-class RateBucket:
-    """At most ``burst`` requests at once and ``per_second`` on average (a token bucket)."""
-
-    burst = 60.0
-    per_second = 15.0
-
-    def __init__(self):
-        self.tokens, self.at = self.burst, time.monotonic()
-        self._guard = threading.Lock()
-
-    def take(self) -> bool:
-        with self._guard:
-            now = time.monotonic()
-            self.tokens = min(self.burst, self.tokens + (now - self.at) * self.per_second)
-            self.at = now
-            if self.tokens < 1:
-                return False
-            self.tokens -= 1
-            return True
 
 
 class StudentStudio(Studio):
@@ -232,7 +165,7 @@ class Classroom:
         self.started = _now()
         stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
         base = os.path.abspath(save_dir or os.getcwd())
-        self.folder = _fresh_folder(os.path.join(base, f"class-{stamp}"))
+        self.folder = fresh_folder(os.path.join(base, f"class-{stamp}"))
         self.limits = checked_limits(default_limits(), limits or {})
         self.shared = Studio(models, save_dir=self.folder, lang=lang)
         self.students: dict[str, Student] = {}
@@ -318,14 +251,14 @@ class Classroom:
         """A run, checked against the class's disk quota before anything starts."""
         from .training import TrainingRun, _check_options
 
-        used, need = folder_bytes(self.folder), _file_estimate(_check_options(options))
+        used, need = folder_bytes(self.folder), file_estimate(_check_options(options))
         quota = self.limits["quota_mb"] * 1024 * 1024
         if used + need > quota:
             raise refused(
                 "errors.class_quota",
                 507,
-                used=_megabytes(used),
-                need=_megabytes(need),
+                used=megabytes(used),
+                need=megabytes(need),
                 quota=self.limits["quota_mb"],
             )
         os.makedirs(folder, exist_ok=True)
@@ -401,7 +334,7 @@ class Classroom:
         if not isinstance(text, str) or not 0 < len(text.strip()) <= 200:
             raise refused("errors.class_prompt_text", limit=200)
         if digit is not None:
-            digit = _whole(digit, "digit", 0, 9)
+            digit = checked_whole(digit, "digit", 0, 9)
         self.prompt = self.emit({"type": "prompt", "text": text.strip(), "digit": digit})
         return self.prompt
 
@@ -422,7 +355,7 @@ class Classroom:
         """A drawing the student labelled ``digit``: into the confusion matrix (and the
         misclassified ones when the prediction is another class)."""
         count = len(result["classes"])
-        digit = _whole(digit, "digit", 0, count - 1)
+        digit = checked_whole(digit, "digit", 0, count - 1)
         self.seen_drawing(student, result)
         entry = {
             "student": student.id,
@@ -574,12 +507,7 @@ class Classroom:
             "confusion": self.confusion(),
             "answers": answers,
             "runs": [
-                {
-                    k: v
-                    for k, v in self.run_status(run).items()
-                    if k not in ("epochs", "last_event")
-                }
-                | {"epochs": self.run_status(run)["epochs"]}
+                {k: v for k, v in self.run_status(run).items() if k != "last_event"}
                 for run in list(self.runs)
             ],
         }
@@ -642,47 +570,3 @@ def _tile(seen) -> list:
     grey = np.asarray(seen)
     grey = grey[0] if grey.ndim == 3 else grey
     return np.clip(np.rint(grey), 0, 255).astype(np.uint8).tolist()
-
-
-def _fresh_folder(path: str) -> str:
-    candidate, n = path, 1
-    while True:
-        try:
-            os.makedirs(candidate)
-            return candidate
-        except FileExistsError:
-            n += 1
-            candidate = f"{path}-{n}"
-
-
-def folder_bytes(folder: str, limit: int = 100_000) -> int:
-    """The bytes of the regular files under ``folder`` (at most ``limit`` files looked at)."""
-    total = 0
-    for count, (root, _, names) in enumerate(os.walk(folder)):
-        for name in names:
-            try:
-                info = os.lstat(os.path.join(root, name))
-            except OSError:
-                continue
-            total += info.st_size
-        if count > limit:
-            break
-    return total
-
-
-def _file_estimate(options: dict) -> int:
-    """About the bytes of a run's checkpoint: the weights and two optimizer moments (Adam's),
-    float32, with room for the file's own data."""
-    from ..models import STUDIO_BUDGET, from_spec, get_model
-
-    model = options["model"]
-    if isinstance(model, dict):
-        network = from_spec(model, budget=STUDIO_BUDGET)
-    else:
-        network = get_model(model)
-    params = sum(int(np.size(p)) for p in network.state_dict().values())
-    return 3 * 4 * params + 256 * 1024
-
-
-def _megabytes(n: int) -> str:
-    return f"{n / 1024 / 1024:.1f}"
