@@ -28,7 +28,7 @@ from .classroom import Classroom
 from .errors import refused
 from .http import MAX_BODY
 from .routes import MAX_MODEL_BODY, ROUTES, Handler, _studio_strings
-from .server import StudioServer
+from .server import StudioServer, in_background
 
 COOKIE = "tatamikomi_session"
 #: a student's request body at most (a drawing is a few kB; an image upload up to this)
@@ -88,9 +88,7 @@ class ClassHandler(Handler):
             raise refused("errors.class_foreign_origin", 403, origin=origin)
 
     def _host_ok(self) -> bool:
-        host = self.headers.get("Host", "")
-        name = host.rsplit(":", 1)[0] if not host.startswith("[") else host[1:].split("]")[0]
-        name = name.lower().rstrip(".")
+        name = self._host_name()
         with contextlib.suppress(ValueError):
             ipaddress.ip_address(name.split("%")[0])
             return True
@@ -144,47 +142,21 @@ class ClassHandler(Handler):
             self.classroom.seen_drawing(self.student, result)
         return result
 
-    def train_status(self, query):
-        run = self._watched(query)
-        self._json(self.classroom.run_status(run) if run is not None else {"state": "idle"})
-
     def train_start(self, body):
         if self.instructor:
             return self._json(self.classroom.start_class_run(body), 202)
         self._json(self.studio.start_training(body), 202)
 
     def _run(self, which=None):
-        """The run a command is for: the asker's own (or, named by ``"run"``, only if it is
-        theirs: another's is not found)."""
+        """The asker's own run; one named by ``which`` only if it is theirs (another's is not
+        found)."""
         run = self.studio.training
         if which is not None and (run is None or which != run.run_id):
             raise refused("errors.class_no_run", 404, run=api.shown(which))
-        if run is None:
-            raise refused("errors.studio_not_started", 404)
-        return run
-
-    def train_pause(self, body):
-        run = self._run(body.get("run"))
-        run.pause()
-        self._json(self.classroom.run_status(run))
-
-    def train_resume(self, body):
-        run = self._run(body.get("run"))
-        run.resume()
-        self._json(self.classroom.run_status(run))
-
-    def train_stop(self, body):
-        run = self._run(body.get("run"))
-        self._json(self.classroom.stop_run(run))
-
-    def train_events(self, query):
-        run = self._watched(query)
-        if run is None:
-            raise refused("errors.studio_not_started", 404)
-        self._stream(run.messages_after, lambda: run.active, self._after(query))
+        return super()._run()
 
     def _watched(self, query):
-        """The run a page watches: its own, or with ``?run=class`` the instructor's."""
+        """The asker's own run, or with ``?run=class`` the instructor's."""
         which = query.get("run")
         if which == "class":
             return self.classroom.shared.training
@@ -192,11 +164,11 @@ class ClassHandler(Handler):
             return self.studio.training
         return self._run(which)
 
-    def _after(self, query) -> int:
-        try:
-            return int(self.headers.get("Last-Event-ID") or query.get("after", 0))
-        except ValueError:
-            raise refused("errors.studio_after") from None
+    def _run_status(self, run) -> dict:
+        return self.classroom.run_status(run)
+
+    def _stop(self, run) -> None:
+        self.classroom.stop_run(run)  # a waiting run leaves the queue
 
     # -- the class, for students ----------------------------------------------------------------
 
@@ -293,12 +265,7 @@ CLASS_ROUTES = {
     ("GET", "/api/class/export"): ClassHandler.export,
     # the studio's own, answered for the one who asks
     ("GET", "/api/strings"): ClassHandler.strings,
-    ("GET", "/api/train"): ClassHandler.train_status,
     ("POST", "/api/train"): ClassHandler.train_start,
-    ("POST", "/api/train/pause"): ClassHandler.train_pause,
-    ("POST", "/api/train/resume"): ClassHandler.train_resume,
-    ("POST", "/api/train/stop"): ClassHandler.train_stop,
-    ("GET", "/api/train/events"): ClassHandler.train_events,
 }
 ClassHandler.routes = CLASS_ROUTES
 
@@ -363,28 +330,16 @@ class ClassServer(StudioServer):
         finally:
             self._slots.release()
 
-    def close(self) -> list[str]:
-        """Stop serving, end the class (runs stopped and saved, the export written)."""
-        self.stopping.set()
-        saved = self.classroom.shutdown()
-        self.shutdown()
-        self.server_close()
-        return saved
+    def end_work(self) -> list[str]:
+        """End the class: runs stopped and saved, the export written; returns the files."""
+        return self.classroom.shutdown()
 
 
 @contextlib.contextmanager
 def running(classroom: Classroom, host="127.0.0.1", port=0):
     """A classroom server on a free port in a background thread, ended on leaving (tests)."""
-    server = ClassServer(classroom, host, port)
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    )
-    thread.start()
-    try:
+    with in_background(ClassServer(classroom, host, port)) as server:
         yield server
-    finally:
-        server.close()
-        thread.join(10)
 
 
 __all__ = ["COOKIE", "ClassHandler", "ClassServer", "Classroom", "running", "MAX_BODY"]

@@ -24,6 +24,7 @@ import numpy as np
 from .. import exercises, i18n
 from . import api
 from .errors import refused
+from .http import sse_message, to_json
 from .registry import Served, Studio
 from .class_limits import (
     RateBucket,
@@ -431,8 +432,6 @@ class Classroom:
     # -- events ---------------------------------------------------------------------------------
 
     def emit(self, event: dict) -> dict:
-        from .http import sse_message
-
         with self._changed:
             event = {**event, "id": self._next_event}
             self._next_event += 1
@@ -549,7 +548,6 @@ class Classroom:
         import json
 
         from .. import _files
-        from .http import to_json
 
         path, n = os.path.join(self.folder, "class-export.json"), 1
         while os.path.exists(path):

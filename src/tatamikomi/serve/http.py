@@ -294,10 +294,14 @@ class JSONHandler(BaseHTTPRequestHandler):
         whose DNS name was rebound to 127.0.0.1 sends its own name)."""
         if not getattr(self.server, "loopback_only", True):
             return True
+        name = self._host_name()
+        return name in self.server.own_names or is_loopback(name)
+
+    def _host_name(self) -> str:
+        """The Host header's name or address, without its port (lower case, no final dot)."""
         host = self.headers.get("Host", "")
         name = host.rsplit(":", 1)[0] if not host.startswith("[") else host[1:].split("]")[0]
-        name = name.lower().rstrip(".")
-        return name in self.server.own_names or is_loopback(name)
+        return name.lower().rstrip(".")
 
     def default_lang(self) -> str:
         return "en"

@@ -236,43 +236,62 @@ class Handler(JSONHandler):
             raise refused("errors.unknown_language", given=api.shown(lang), choices=choices)
         self._json(api.playground(**settings))
 
-    def train_status(self, query):
-        run = self.studio.training
-        self._json(run.status() if run is not None else {"state": "idle"})
+    # -- the training run (the classroom's handler says whose, and how it is stopped) ----------
 
-    def train_start(self, body):
-        self._json(self.studio.start_training(body), 202)
-
-    def _run(self):
+    def _run(self, which=None):
+        """The run a command is for (the studio has one; ``which``, a run the request names, is
+        for the classroom's handler to check)."""
         run = self.studio.training
         if run is None:
             raise refused("errors.studio_not_started", 404)
         return run
 
+    def _watched(self, query):
+        """The run a page watches, or None."""
+        return self.studio.training
+
+    def _run_status(self, run) -> dict:
+        return run.status()
+
+    def _stop(self, run) -> None:
+        run.stop()
+
+    def _after(self, query) -> int:
+        """The last event a page has seen: its Last-Event-ID (a reconnection), else ``?after``."""
+        try:
+            return int(self.headers.get("Last-Event-ID") or query.get("after", 0))
+        except ValueError:
+            raise refused("errors.studio_after") from None
+
+    def train_status(self, query):
+        run = self._watched(query)
+        self._json(self._run_status(run) if run is not None else {"state": "idle"})
+
+    def train_start(self, body):
+        self._json(self.studio.start_training(body), 202)
+
     def train_pause(self, body):
-        run = self._run()
+        run = self._run(body.get("run"))
         run.pause()
-        self._json(run.status())
+        self._json(self._run_status(run))
 
     def train_resume(self, body):
-        run = self._run()
+        run = self._run(body.get("run"))
         run.resume()
-        self._json(run.status())
+        self._json(self._run_status(run))
 
     def train_stop(self, body):
-        run = self._run()
-        run.stop()
-        self._json(run.status())
+        run = self._run(body.get("run"))
+        self._stop(run)
+        self._json(self._run_status(run))
 
     def train_events(self, query):
         """Server-Sent Events: every event of the run after ``?after=ID`` (or Last-Event-ID),
         until the run ends or the page goes away."""
-        run = self._run()
-        try:
-            last = int(self.headers.get("Last-Event-ID") or query.get("after", 0))
-        except ValueError:
-            raise refused("errors.studio_after") from None
-        self._stream(run.messages_after, lambda: run.active, last)
+        run = self._watched(query)
+        if run is None:
+            raise refused("errors.studio_not_started", 404)
+        self._stream(run.messages_after, lambda: run.active, self._after(query))
 
 
 ROUTES = {

@@ -123,20 +123,31 @@ class StudioServer(ThreadingHTTPServer):
         host, port = self.server_address[:2]
         return f"http://{'[%s]' % host if ':' in host else host}:{port}/"
 
-    def close(self) -> str | None:
-        """Stop serving, stop a running training (which saves its model file), close the socket;
-        returns the saved file, if any."""
+    def close(self):
+        """Stop serving, end the work (:meth:`end_work`), close the socket; returns what
+        :meth:`end_work` saved."""
         self.stopping.set()
-        saved = self.studio.shutdown()
+        saved = self.end_work()
         self.shutdown()
         self.server_close()
         return saved
+
+    def end_work(self) -> str | None:
+        """Stop a running training (which saves its model file); returns the file, if any."""
+        return self.studio.shutdown()
 
 
 @contextlib.contextmanager
 def running(studio: Studio, host="127.0.0.1", port=0):
     """A server on a free port in a background thread, stopped on leaving (tests, notebooks)."""
-    server = StudioServer(studio, host, port)
+    with in_background(StudioServer(studio, host, port)) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def in_background(server: StudioServer):
+    """Serve ``server`` in a background thread until leaving, then :meth:`~StudioServer.close`
+    it."""
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
     )
