@@ -278,8 +278,12 @@ class ClassServer(StudioServer):
     request_seconds = 20.0
     max_connections = 400
 
-    def __init__(self, classroom: Classroom, host="0.0.0.0", port=8000, *, quiet=True):
+    def __init__(
+        self, classroom: Classroom, host="0.0.0.0", port=8000, *, quiet=True, max_connections=None
+    ):
         self.classroom = classroom
+        if max_connections is not None:
+            self.max_connections = int(max_connections)
         self._slots = threading.BoundedSemaphore(self.max_connections)
         super().__init__(classroom.shared, host, port, quiet=quiet)
         self.RequestHandlerClass = type(
@@ -336,9 +340,10 @@ class ClassServer(StudioServer):
 
 
 @contextlib.contextmanager
-def running(classroom: Classroom, host="127.0.0.1", port=0):
-    """A classroom server on a free port in a background thread, ended on leaving (tests)."""
-    with in_background(ClassServer(classroom, host, port)) as server:
+def running(classroom: Classroom, host="127.0.0.1", port=0, **options):
+    """A classroom server on a free port in a background thread, ended on leaving (tests);
+    ``options`` go to :class:`ClassServer`."""
+    with in_background(ClassServer(classroom, host, port, **options)) as server:
         yield server
 
 

@@ -52,7 +52,10 @@ function renderCurve() {
   const line = svg.querySelector('polyline');
   const top = document.getElementById('loss-top');
   const steps = document.getElementById('loss-steps');
-  if (!losses.length) { line.setAttribute('points', ''); top.textContent = steps.textContent = ''; return; }
+  if (!losses.length) {
+    line.setAttribute('points', ''); top.textContent = steps.textContent = ''; svg.dataset.points = '0';
+    return;
+  }
   const maxStep = Math.max(...losses.map((p) => p[0]), 1);
   const maxLoss = Math.max(...losses.map((p) => p[1]), 1e-6);
   top.textContent = `${t('studio.loss')} ${fmt(maxLoss)}`;
@@ -178,6 +181,9 @@ export async function showRun(which) {
   if (source) { source.close(); source = null; }
   view = which;
   losses = []; epochs = []; saved = null; filters = null;
+  for (const id of ['train-start', 'train-pause', 'train-resume', 'train-stop']) {
+    document.getElementById(id).disabled = true;  // until the status of the run now shown arrives
+  }
   renderCurve(); renderEpochs(); renderFilters(); renderClassRun();
   try {
     const status = await client.trainStatus(view);
