@@ -9,6 +9,7 @@ import dataclasses
 import http.client
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -269,6 +270,42 @@ def test_a_prompt_reaches_every_student(room):
         received += connection.recv(65536)
     connection.close()
     assert teacher("POST", "/api/class/prompt", {"text": "x", "digit": 12})[0] == 400
+
+
+def _open_stream(person, after=None):
+    connection = socket.create_connection(("127.0.0.1", person.port), timeout=20)
+    last = f"Last-Event-ID: {after}\r\n" if after is not None else ""
+    connection.sendall(
+        f"GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: {person.cookie}\r\n{last}\r\n"
+        .encode()
+    )
+    return connection
+
+
+def test_a_student_holds_a_bounded_number_of_streams_each_for_a_bounded_time(room):
+    from tatamikomi.serve.class_limits import STREAMS_PER_STUDENT
+
+    _, server, aiko, ben, teacher = room
+    opened = [_open_stream(aiko) for _ in range(STREAMS_PER_STUDENT)]
+    for connection in opened:
+        assert connection.recv(4096).startswith(b"HTTP/1.1 200")
+    refused = _open_stream(aiko)
+    answer = refused.recv(4096)
+    assert answer.startswith(b"HTTP/1.1 429") and b"tabs" in answer
+    assert _open_stream(ben).recv(4096).startswith(b"HTTP/1.1 200")  # another's are their own
+    for connection in opened:
+        connection.close()
+    assert _until(lambda: _open_stream(aiko).recv(4096).startswith(b"HTTP/1.1 200"), 15)
+    # a stream ends after stream_seconds; the page reconnects from the last event it read
+    server.RequestHandlerClass.stream_seconds = 1.0
+    teacher("POST", "/api/class/prompt", {"text": "draw a 3", "digit": 3})
+    started = time.monotonic()
+    first = _everything(_open_stream(ben))
+    assert b"draw a 3" in first and time.monotonic() - started < 15
+    last = int(re.findall(rb"^id: (\d+)", first, re.M)[-1])
+    teacher("POST", "/api/class/prompt", {"text": "draw a 4", "digit": 4})
+    again = _everything(_open_stream(ben, after=last))
+    assert b"draw a 4" in again and b"draw a 3" not in again
 
 
 def test_drawings_fill_the_wall_and_the_confusion_matrix(room, mini):

@@ -14,6 +14,13 @@ import numpy as np
 from . import api
 from .errors import refused
 
+#: event streams one student may hold open at once (a page holds two: the class's and a run's)
+STREAMS_PER_STUDENT = 6
+#: seconds a classroom event stream lasts before the page reconnects (a reader that never reads
+#: holds its thread no longer than this)
+STREAM_SECONDS = 120.0
+
+
 def default_limits() -> dict:
     """What students may do, until the instructor changes it: mnist-mini, at most 3 epochs, two
     models each, 1 GiB of saved models for the class, and runs one at a time on a 2-core laptop

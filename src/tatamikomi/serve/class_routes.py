@@ -24,6 +24,7 @@ from http.cookies import CookieError, SimpleCookie
 
 from .. import i18n
 from . import api, lan
+from .class_limits import STREAM_SECONDS, STREAMS_PER_STUDENT
 from .classroom import Classroom
 from .errors import refused
 from .http import MAX_BODY
@@ -40,6 +41,7 @@ OPEN = {("GET", "/api/strings"), ("POST", "/api/join")}
 class ClassHandler(Handler):
     classroom: Classroom
     keep_alive_seconds = 10.0
+    stream_seconds = STREAM_SECONDS
     timeout = 30  # seconds a connection may stay silent, or a reader not read
 
     # -- who is asking --------------------------------------------------------------------------
@@ -68,6 +70,18 @@ class ClassHandler(Handler):
         if self.student is not None and not self.student.bucket.take():
             raise refused("errors.class_too_fast", 429)
         self.studio = self.student.studio if self.student else classroom.shared
+
+    def _stream(self, messages_after, active, last: int):
+        """An event stream, at most ``STREAMS_PER_STUDENT`` open at once for one student."""
+        student = self.student
+        if student is None:
+            return super()._stream(messages_after, active, last)
+        if not student.streams.acquire(blocking=False):
+            raise refused("errors.class_too_many_streams", 429, limit=STREAMS_PER_STUDENT)
+        try:
+            super()._stream(messages_after, active, last)
+        finally:
+            student.streams.release()
 
     def _cookie(self):
         try:

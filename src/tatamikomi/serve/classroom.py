@@ -27,6 +27,7 @@ from .errors import refused
 from .http import sse_message, to_json
 from .registry import Served, Studio
 from .class_limits import (
+    STREAMS_PER_STUDENT,
     RateBucket,
     file_estimate,
     fresh_folder,
@@ -68,6 +69,7 @@ class Student:
         self.solved: set[str] = set()
         self.studio = StudentStudio(classroom, self)
         self.bucket = RateBucket()
+        self.streams = threading.BoundedSemaphore(STREAMS_PER_STUDENT)  # open event streams
 
 
 class StudentStudio(Studio):
@@ -250,7 +252,8 @@ class Classroom:
 
     def new_run(self, options, folder, on_saved, owner, data=None):
         """A run, checked against the class's disk quota before anything starts."""
-        from .training import TrainingRun, _check_options
+        from .run_process import ProcessRun
+        from .training import _check_options
 
         used, need = folder_bytes(self.folder), file_estimate(_check_options(options))
         quota = self.limits["quota_mb"] * 1024 * 1024
@@ -263,7 +266,7 @@ class Classroom:
                 quota=self.limits["quota_mb"],
             )
         os.makedirs(folder, exist_ok=True)
-        run = TrainingRun(
+        run = ProcessRun(  # in a child process: the class's requests keep this one's interpreter
             options,
             folder,
             on_saved=on_saved,

@@ -13,6 +13,7 @@ import json
 import math
 import os
 import re
+import time
 from http.server import BaseHTTPRequestHandler
 from importlib import resources
 
@@ -326,19 +327,25 @@ class JSONHandler(BaseHTTPRequestHandler):
 
     #: seconds between the comment lines that keep a quiet event stream open
     keep_alive_seconds = 1.0
+    #: seconds one event stream lasts at most (None: as long as the run); the page's
+    #: EventSource then reconnects from the last event it read (Last-Event-ID)
+    stream_seconds: float | None = None
 
     def _stream(self, messages_after, active, last: int):
         """Server-Sent Events: each ``(id, message)`` that ``messages_after(last, timeout)``
         gives (made by :func:`sse_message`), as it comes, until ``active()`` is False and none is
-        left or the server stops; a comment line keeps the connection alive meanwhile. A reader
-        that stops reading is cut off by the socket's timeout, not waited for."""
+        left, the server stops or ``stream_seconds`` have passed; a comment line keeps the
+        connection alive meanwhile. A reader that stops reading is cut off by the socket's
+        timeout once its buffers are full, else at ``stream_seconds``."""
         self.close_connection = True
         self._head(200, "text/event-stream; charset=utf-8")
         if self.command == "HEAD":
             return  # the headers only: the events are for GET
         stopping = self.server.stopping
-        while not stopping.is_set():
-            messages = messages_after(last, timeout=self.keep_alive_seconds)
+        end = time.monotonic() + self.stream_seconds if self.stream_seconds else math.inf
+        while not stopping.is_set() and time.monotonic() < end:
+            wait = min(self.keep_alive_seconds, max(0.0, end - time.monotonic()))
+            messages = messages_after(last, timeout=wait)
             for last, message in messages:
                 self.wfile.write(message)
             if not messages:
