@@ -16,6 +16,10 @@ MNIST's authors prepared theirs, after cleaning up what a phone photo adds:
 5. **MNIST's recipe**: the digit scaled (anti-aliased, aspect ratio kept) so that its longer
    side is 20 pixels, and placed in a 28x28 image with its centre of mass at the centre.
 
+An image on a perfectly even background (a drawing pad's canvas, a rendered digit) has no
+light to flatten and no noise: steps 1 to 3 reduce to taking the ink's side of that level, and
+it costs half the time.
+
 A 28x28 image that already looks like MNIST (a digit 17 to 22 pixels high, its centre of mass
 within 1.5 pixels of the centre, on black) is taken as it is; any other 28x28 image, such as a
 small digit in a corner, goes through the same steps.
@@ -83,6 +87,9 @@ def digit_ink(image: np.ndarray) -> np.ndarray:
     factor = _work_factor(*image.shape)
     _check_sides(*image.shape, factor)
     image = _shrink(image, factor)
+    flat = _flat_background(image)
+    if flat is not None:
+        return _flat_ink(image, flat)
     height, width = image.shape
     radius = max(3, round(max(height, width) / 8))
     # 1. a first background from a heavy blur (twice: a smoother, triangle-shaped window)
@@ -117,6 +124,36 @@ def digit_ink(image: np.ndarray) -> np.ndarray:
     strength = np.maximum(sign * (image - background) / lit, 0)
     noise = _pixel_noise(strength, paper if paper.sum() > 16 else None)
     threshold = max(otsu_threshold(strength), 6 * noise)
+    return _chosen_ink(strength, threshold)
+
+
+def _flat_background(image: np.ndarray) -> float | None:
+    """The level of a perfectly even background (a drawing pad, a rendered digit: nine border
+    pixels in ten and at least half of the image of exactly one level; strokes may touch the
+    edge). None for anything else (a photo, a scan): there, light and noise vary."""
+    border = np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]])
+    levels, counts = np.unique(border, return_counts=True)
+    level = levels[np.argmax(counts)]
+    if 10 * counts.max() >= 9 * border.size and 2 * np.count_nonzero(image == level) >= image.size:
+        return float(level)
+    return None
+
+
+def _flat_ink(image: np.ndarray, level: float) -> np.ndarray:
+    """:func:`digit_ink` on an even background at ``level``: steps 1 to 3 reduce to taking the
+    ink's side of ``level`` (the one the image reaches furthest) as the strength."""
+    sign = 1.0 if image.max() - level >= level - image.min() else -1.0
+    lit = max(level if sign < 0 else 255 - level, 32.0)
+    strength = np.maximum(sign * (image - level) / lit, 0)
+    if strength.max() * lit < 12.0:
+        raise i18n.error(ImageError, "errors.image_blank_hint")
+    return _chosen_ink(strength, otsu_threshold(strength))
+
+
+def _chosen_ink(strength: np.ndarray, threshold: float) -> np.ndarray:
+    """Steps 4 and 5 of :func:`digit_ink`: the ink ``strength`` (h, w) >= 0 above ``threshold``,
+    kept on the digit's components only, with soft edges, thickened to MNIST's stroke."""
+    height, width = strength.shape
     # 4. the digit's components: the largest, and those near it
     mask = strength > threshold
     ruled = _thin_lines(mask)  # a notebook's ruled lines, a grid: not the digit

@@ -7,12 +7,12 @@ import * as network from './network.js';
 import * as playground from './playground.js';
 import * as training from './training.js';
 import {client} from './client.js';
-import {applyStrings, el, fileBase64, showError, state} from './util.js';
+import {applyStrings, byId, el, fileBase64, showError, state} from './util.js';
 
 async function loadModels(select = null) {
   const answer = await client.models();
   state.models = answer.models;
-  const box = document.getElementById('model-select');
+  const box = byId('model-select');
   box.replaceChildren(...state.models.map((m) => {
     const option = document.createElement('option');
     option.value = m.id;
@@ -28,7 +28,7 @@ async function loadModels(select = null) {
 function setLanguage(lang) {
   state.lang = lang;
   localStorage.setItem('tatamikomi-lang', lang);
-  for (const button of document.querySelectorAll('[data-lang]')) button.classList.toggle('active', button.dataset.lang === lang);
+  for (const button of state.root.querySelectorAll('[data-lang]')) button.classList.toggle('active', button.dataset.lang === lang);
   applyStrings();
   classroom.relabel();
   if (!panelsReady) return;  // a classroom's join form, before the studio's panels exist
@@ -42,14 +42,14 @@ function setLanguage(lang) {
 let panelsReady = false;
 
 function showTab(name) {
-  for (const button of document.querySelectorAll('[data-tab]')) button.classList.toggle('active', button.dataset.tab === name);
-  for (const section of document.querySelectorAll('.tab')) section.classList.toggle('active', section.id === `tab-${name}`);
+  for (const button of state.root.querySelectorAll('[data-tab]')) button.classList.toggle('active', button.dataset.tab === name);
+  for (const section of state.root.querySelectorAll('.tab')) section.classList.toggle('active', section.id === `tab-${name}`);
   if (name === 'network') network.render();
 }
 
 /** One button per language the server has a catalog for ({code: its own name}). */
 function languageButtons(languages) {
-  document.getElementById('languages').replaceChildren(...Object.entries(languages).map(
+  byId('languages').replaceChildren(...Object.entries(languages).map(
     ([code, name]) => el('button', {type: 'button', id: `lang-${code}`, 'data-lang': code}, name)));
 }
 
@@ -59,26 +59,26 @@ async function main() {
   languageButtons(strings.languages);
   state.lang = new URLSearchParams(location.search).get('lang') || localStorage.getItem('tatamikomi-lang') || strings.lang;
   if (!(state.lang in strings.languages)) state.lang = strings.lang;
-  for (const button of document.querySelectorAll('[data-lang]')) button.addEventListener('click', () => setLanguage(button.dataset.lang));
+  for (const button of state.root.querySelectorAll('[data-lang]')) button.addEventListener('click', () => setLanguage(button.dataset.lang));
   setLanguage(state.lang);  // the texts only: the panels come after
   if (strings.classroom) await classroom.join();  // a nickname first, then the studio
   await loadModels();
-  draw.init({onResult: () => { if (document.getElementById('tab-network').classList.contains('active')) network.render(); }});
+  draw.init({onResult: () => { if (byId('tab-network').classList.contains('active')) network.render(); }});
   playground.init();
   await training.init({onSaved: async (id, use) => {
     const models = await loadModels(use ? id : state.model);
     if (use) { draw.modelChanged(); network.reset(); showTab('draw'); }
     return models;
   }});
-  for (const button of document.querySelectorAll('[data-tab]')) button.addEventListener('click', () => showTab(button.dataset.tab));
+  for (const button of state.root.querySelectorAll('[data-tab]')) button.addEventListener('click', () => showTab(button.dataset.tab));
   panelsReady = true;
   if (strings.classroom) await classroom.start();
-  document.getElementById('model-select').addEventListener('change', async (event) => {
+  byId('model-select').addEventListener('change', async (event) => {
     state.model = event.target.value;
     network.reset();
     draw.modelChanged();
   });
-  document.getElementById('model-file').addEventListener('change', async (event) => {
+  byId('model-file').addEventListener('change', async (event) => {
     const file = event.target.files[0];
     if (!file) return;
     try {

@@ -4,7 +4,7 @@
 
 import {client} from './client.js';
 import * as training from './training.js';
-import {applyStrings, el, showError, state, t} from './util.js';
+import {applyStrings, byId, el, showError, state, t} from './util.js';
 
 let me = null;            // {student, name}
 let prompt = null;        // the latest prompt {id, text, digit}
@@ -23,19 +23,19 @@ export async function join() {
     me = await joinForm();
   }
   document.body.classList.remove('joining');
-  document.getElementById('join').hidden = true;
+  byId('join').hidden = true;
   showMe();
   return me;
 }
 
 function joinForm() {
   document.body.classList.add('joining');
-  const section = document.getElementById('join');
+  const section = byId('join');
   section.hidden = false;
-  const input = document.getElementById('join-name');
+  const input = byId('join-name');
   input.focus();
   return new Promise((resolve) => {
-    document.getElementById('join-form').addEventListener('submit', async (event) => {
+    byId('join-form').addEventListener('submit', async (event) => {
       event.preventDefault();
       const name = input.value.trim();
       if (!name) return;
@@ -51,7 +51,7 @@ function joinForm() {
 }
 
 function showMe() {
-  document.getElementById('me').textContent = me ? t('studio.class_you_are', {name: me.name}) : '';
+  byId('me').textContent = me ? t('studio.class_you_are', {name: me.name}) : '';
 }
 
 // -- the instructor's prompt --------------------------------------------------------------------
@@ -60,19 +60,19 @@ function showPrompt(next) {
   if (next && next.text) {
     const changed = !prompt || prompt.id !== next.id;
     prompt = next;
-    if (changed && Number.isInteger(next.digit)) document.getElementById('send-digit').value = String(next.digit);
+    if (changed && Number.isInteger(next.digit)) byId('send-digit').value = String(next.digit);
   }
-  const box = document.getElementById('prompt');
+  const box = byId('prompt');
   const visible = Boolean(prompt && prompt.text && prompt.id !== dismissed);
   box.hidden = !visible;
-  document.getElementById('prompt-text').textContent = visible ? prompt.text : '';
+  byId('prompt-text').textContent = visible ? prompt.text : '';
 }
 
 // -- a labelled drawing for the class ----------------------------------------------------------
 
 async function send(event) {
   event.preventDefault();
-  const digit = Number(document.getElementById('send-digit').value);
+  const digit = Number(byId('send-digit').value);
   const image = state.image;
   if (!image || !(image.pixels || image.png)) { sendVerdict = {empty: true}; renderSend(); return; }
   try {
@@ -87,7 +87,7 @@ async function send(event) {
 }
 
 function renderSend() {
-  const box = document.getElementById('send-result');
+  const box = byId('send-result');
   box.className = 'send-result';
   if (!sendVerdict) { box.textContent = ''; return; }
   if (sendVerdict.empty) { box.textContent = t('studio.class_send_empty'); return; }
@@ -127,7 +127,7 @@ async function loadExercises() {
 }
 
 function renderExercises() {
-  const box = document.getElementById('exercises');
+  const box = byId('exercises');
   const focused = document.activeElement && document.activeElement.dataset.exercise;
   const typed = Object.fromEntries([...box.querySelectorAll('input[data-exercise]')].map((i) => [i.dataset.exercise, i.value]));
   box.replaceChildren(...exercises.map((exercise, index) => {
@@ -189,11 +189,11 @@ function listen() {
 
 /** After joining: the prompt, the exercises, the class's events, the training's two views. */
 export async function start() {
-  document.getElementById('prompt-close').addEventListener('click', () => {
+  byId('prompt-close').addEventListener('click', () => {
     dismissed = prompt ? prompt.id : null;
     showPrompt(null);
   });
-  document.getElementById('send-form').addEventListener('submit', send);
+  byId('send-form').addEventListener('submit', send);
   try { showPrompt(await client.prompt()); } catch (error) { showError(error.message); }
   await loadExercises();
   await training.initClassroom();
@@ -203,7 +203,7 @@ export async function start() {
 /** The language changed: the texts made here, and the exercises' questions in it. */
 export function relabel() {
   if (!document.body.classList.contains('classroom')) return;
-  applyStrings(document.getElementById('join'));
+  applyStrings(byId('join'));
   showMe();
   renderSend();
   if (me) loadExercises();

@@ -2,7 +2,7 @@
 // the network sees, the probabilities, the test images.
 
 import {client} from './client.js';
-import {arr, el, fileBase64, paintMap, showError, state, t} from './util.js';
+import {arr, byId, el, fileBase64, paintMap, showError, state, t} from './util.js';
 
 const PEN = 18;
 let strokes = [];          // each stroke a list of [x, y] in canvas pixels
@@ -12,7 +12,7 @@ let lastSent = 0;
 let onResult = () => {};
 let shownSample = null;    // a test image painted on the pad
 
-const pad = () => document.getElementById('pad');
+const pad = () => byId('pad');
 
 function repaint() {
   const canvas = pad();
@@ -97,19 +97,19 @@ function showResult(answer) {
   lastAnswer = answer;
   state.result = answer && !answer.empty ? answer : null;
   const empty = !state.result;
-  document.getElementById('empty').hidden = !empty;
-  document.getElementById('answer').hidden = empty;
-  document.getElementById('timing').textContent = empty ? '' : t('studio.round_trip', {ms: answer.roundTrip.toFixed(0)});
+  byId('empty').hidden = !empty;
+  byId('answer').hidden = empty;
+  byId('timing').textContent = empty ? '' : t('studio.round_trip', {ms: answer.roundTrip.toFixed(0)});
   if (!empty) {
     const classes = answer.classes;
-    document.getElementById('prediction').textContent = classes[answer.prediction];
-    document.getElementById('label-note').textContent =
+    byId('prediction').textContent = classes[answer.prediction];
+    byId('label-note').textContent =
       answer.label === null || answer.label === undefined ? '' : `(${t('studio.label')}: ${classes[answer.label]})`;
     const seen = arr(answer.seen);
     const [, h, w] = seen.shape;
-    document.getElementById('seen-title').textContent = t('studio.seen', {size: `${h}×${w}`});
-    paintMap(document.getElementById('seen'), seen.data, h, w, {scale: Math.max(1, Math.floor(140 / w)), low: 0, high: 255});
-    const bars = document.getElementById('bars');
+    byId('seen-title').textContent = t('studio.seen', {size: `${h}×${w}`});
+    paintMap(byId('seen'), seen.data, h, w, {scale: Math.max(1, Math.floor(140 / w)), low: 0, high: 255});
+    const bars = byId('bars');
     bars.replaceChildren();
     const p = arr(answer.probabilities).data;
     p.forEach((value, k) => {
@@ -132,12 +132,12 @@ export function clear() {
 }
 
 async function loadSamples() {
-  const first = document.getElementById('samples-first');
-  const wrong = document.getElementById('samples-wrong');
+  const first = byId('samples-first');
+  const wrong = byId('samples-wrong');
   first.replaceChildren(); wrong.replaceChildren();
   try {
     const answer = await client.samples(state.model);
-    document.getElementById('sample-info').textContent = answer.accuracy === undefined ? '' :
+    byId('sample-info').textContent = answer.accuracy === undefined ? '' :
       `(${answer.dataset}, ${t('studio.test_accuracy')} ${(100 * answer.accuracy).toFixed(1)}%)`;
     for (const [list, box] of [[answer.first, first], [answer.wrong, wrong]]) {
       for (const sample of list) {
@@ -193,14 +193,14 @@ export function init({onResult: callback}) {
   };
   canvas.addEventListener('pointerup', end);
   canvas.addEventListener('pointercancel', end);
-  document.getElementById('clear').addEventListener('click', clear);
-  document.getElementById('undo').addEventListener('click', () => {
+  byId('clear').addEventListener('click', clear);
+  byId('undo').addEventListener('click', () => {
     strokes.pop();
     repaint();
     state.image = canvasImage();
     predict();
   });
-  document.getElementById('image-file').addEventListener('change', async (event) => {
+  byId('image-file').addEventListener('change', async (event) => {
     const file = event.target.files[0];
     if (!file) return;
     strokes = []; shownSample = null; repaint();

@@ -2,7 +2,7 @@
 // cell of a convolution or pooling output to see its window, products, sum and bias.
 
 import {client} from './client.js';
-import {arr, el, fmt, paintMap, showError, state, t} from './util.js';
+import {arr, byId, el, fmt, paintMap, showError, state, t} from './util.js';
 
 const MAP_PIXELS = 84;   // a feature map is drawn about this wide
 let lastExplain = null;
@@ -12,7 +12,7 @@ function modelInfo() {
 }
 
 export function render() {
-  const box = document.getElementById('layers');
+  const box = byId('layers');
   box.replaceChildren();
   const result = state.result;
   const info = modelInfo();
@@ -97,7 +97,7 @@ function grid(values, shape, highlight = null, cls = 'grid') {
 }
 
 async function explain(layer, channel, position, index) {
-  const body = document.getElementById('explain-body');
+  const body = byId('explain-body');
   try {
     const answer = await client.explain({model: state.model, ...state.image, layer, channel, position});
     lastExplain = {answer, index};
@@ -108,7 +108,7 @@ async function explain(layer, channel, position, index) {
 }
 
 export function showExplain() {
-  const body = document.getElementById('explain-body');
+  const body = byId('explain-body');
   if (!lastExplain) { body.textContent = t('studio.explain_hint'); return; }
   const {answer} = lastExplain;
   body.className = '';

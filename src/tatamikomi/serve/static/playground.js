@@ -3,7 +3,7 @@
 // pooling and im2col on the same numbers. Every number comes from POST /api/playground.
 
 import {client} from './client.js';
-import {arr, el, fmt, showError, state, t} from './util.js';
+import {arr, byId, el, fmt, showError, state, t} from './util.js';
 
 const INPUT = [[1, 2, 3, 4], [4, 3, 2, 1], [0, 1, 2, 3], [3, 2, 1, 2]];   // the slides'
 const FILTER = [[1, 0, 2], [0, 2, 0], [1, 1, -1]];
@@ -13,7 +13,7 @@ let answer = null;
 let shown = Infinity;     // output cells filled in (all of them unless stepping)
 let timer = null;
 
-const number = (id) => Number(document.getElementById(id).value);
+const number = (id) => Number(byId(id).value);
 
 function editGrid(box, values, onChange) {
   box.replaceChildren();
@@ -32,7 +32,7 @@ function editGrid(box, values, onChange) {
 
 function resizeFilter(size) {
   filter = Array.from({length: size}, (_, i) => Array.from({length: size}, (_, j) => (filter[i] && filter[i][j] !== undefined ? filter[i][j] : 0)));
-  editGrid(document.getElementById('pg-filter'), filter, update);
+  editGrid(byId('pg-filter'), filter, update);
 }
 
 function table(values, highlight, cls = 'grid', classify = null) {
@@ -56,7 +56,7 @@ export async function update() {
   const body = {
     input, filter, pad: number('pg-pad'), stride: number('pg-stride'), bias: number('pg-bias'),
     pool: number('pg-pool'), pool_stride: number('pg-pool-stride'),
-    mode: document.getElementById('pg-mode').value, lang: state.lang,
+    mode: byId('pg-mode').value, lang: state.lang,
   };
   try {
     answer = await client.playground(body);
@@ -78,7 +78,7 @@ function render() {
   const [oi, oj] = [step.origin[0] + pad, step.origin[1] + pad];  // on the padded grid
   const padded = arr(conv.padded);
   const [ph, pw] = padded.shape;
-  document.getElementById('pg-padded').replaceChildren(table(conv.padded,
+  byId('pg-padded').replaceChildren(table(conv.padded,
     current >= 0 ? (i, j) => i >= oi && i < oi + fh && j >= oj && j < oj + fw : null, 'grid',
     (td, i, j) => { if (i < pad || j < pad || i >= ph - pad || j >= pw - pad) td.classList.add('pad'); }));
   const output = arr(conv.output);
@@ -94,17 +94,17 @@ function render() {
     }
     out.append(tr);
   }
-  document.getElementById('pg-output').replaceChildren(out);
-  document.getElementById('pg-products').textContent = current >= 0 ? `(${step.position.join(',')}): ${step.products}` : '';
-  document.getElementById('pg-size').textContent = conv.size.join('\n');
+  byId('pg-output').replaceChildren(out);
+  byId('pg-products').textContent = current >= 0 ? `(${step.position.join(',')}): ${step.products}` : '';
+  byId('pg-size').textContent = conv.size.join('\n');
   // pooling on the input, window by window
   const pool = answer.pool;
   const pstep = pool.steps[Math.max(0, Math.min(current, pool.steps.length - 1))];
   const [pi, pj] = pstep.origin;
-  document.getElementById('pg-pool-input').replaceChildren(table(answer.input,
+  byId('pg-pool-input').replaceChildren(table(answer.input,
     (i, j) => i >= pi && i < pi + pool.window && j >= pj && j < pj + pool.window));
-  document.getElementById('pg-pool-output').replaceChildren(table(pool.output, null, 'grid output'));
-  document.getElementById('pg-pool-formula').textContent = `(${pstep.position.join(',')}): ${pstep.formula}`;
+  byId('pg-pool-output').replaceChildren(table(pool.output, null, 'grid output'));
+  byId('pg-pool-formula').textContent = `(${pstep.position.join(',')}): ${pstep.formula}`;
   // im2col: one row per window
   const col = arr(answer.im2col.col);
   const [rows, cols] = col.shape;
@@ -116,9 +116,9 @@ function render() {
     for (let c = 0; c < cols; c++) tr.append(el('td', {text: fmt(col.data[r * cols + c])}));
     matrix.append(tr);
   }
-  document.getElementById('pg-im2col').replaceChildren(
+  byId('pg-im2col').replaceChildren(
     el('div', {class: 'muted', text: `col.shape = (${rows}, ${cols})`}), matrix);
-  document.getElementById('pg-text').textContent = [conv.text, pool.text, answer.im2col.text].join('\n\n');
+  byId('pg-text').textContent = [conv.text, pool.text, answer.im2col.text].join('\n\n');
 }
 
 function stepOnce() {
@@ -128,39 +128,39 @@ function stepOnce() {
 }
 
 function play() {
-  if (timer) { clearInterval(timer); timer = null; document.getElementById('pg-play').textContent = t('studio.play'); return; }
+  if (timer) { clearInterval(timer); timer = null; byId('pg-play').textContent = t('studio.play'); return; }
   shown = 0;
-  document.getElementById('pg-play').textContent = t('studio.pause');
+  byId('pg-play').textContent = t('studio.pause');
   timer = setInterval(() => {
     const total = answer ? answer.conv.steps.length : 0;
-    if (shown >= total) { clearInterval(timer); timer = null; document.getElementById('pg-play').textContent = t('studio.play'); return; }
+    if (shown >= total) { clearInterval(timer); timer = null; byId('pg-play').textContent = t('studio.play'); return; }
     shown += 1;
     render();
   }, 700);
 }
 
 export function init() {
-  editGrid(document.getElementById('pg-input'), input, update);
-  editGrid(document.getElementById('pg-filter'), filter, update);
-  document.getElementById('pg-pool').addEventListener('change', () => {
-    document.getElementById('pg-pool-stride').value = document.getElementById('pg-pool').value;
+  editGrid(byId('pg-input'), input, update);
+  editGrid(byId('pg-filter'), filter, update);
+  byId('pg-pool').addEventListener('change', () => {
+    byId('pg-pool-stride').value = byId('pg-pool').value;
   });
   for (const id of ['pg-pad', 'pg-stride', 'pg-bias', 'pg-pool', 'pg-pool-stride', 'pg-mode']) {
-    document.getElementById(id).addEventListener('change', () => { shown = Infinity; update(); });
+    byId(id).addEventListener('change', () => { shown = Infinity; update(); });
   }
-  document.getElementById('pg-fsize').addEventListener('change', () => {
+  byId('pg-fsize').addEventListener('change', () => {
     resizeFilter(Math.max(1, Math.min(5, number('pg-fsize'))));
     shown = Infinity;
     update();
   });
-  document.getElementById('pg-step').addEventListener('click', stepOnce);
-  document.getElementById('pg-play').addEventListener('click', play);
-  document.getElementById('pg-reset').addEventListener('click', () => {
+  byId('pg-step').addEventListener('click', stepOnce);
+  byId('pg-play').addEventListener('click', play);
+  byId('pg-reset').addEventListener('click', () => {
     input = INPUT.map((r) => r.slice()); filter = FILTER.map((r) => r.slice());
-    for (const [id, v] of [['pg-pad', 0], ['pg-stride', 1], ['pg-fsize', 3], ['pg-bias', 0], ['pg-pool', 2], ['pg-pool-stride', 2]]) document.getElementById(id).value = v;
-    document.getElementById('pg-mode').value = 'max';
-    editGrid(document.getElementById('pg-input'), input, update);
-    editGrid(document.getElementById('pg-filter'), filter, update);
+    for (const [id, v] of [['pg-pad', 0], ['pg-stride', 1], ['pg-fsize', 3], ['pg-bias', 0], ['pg-pool', 2], ['pg-pool-stride', 2]]) byId(id).value = v;
+    byId('pg-mode').value = 'max';
+    editGrid(byId('pg-input'), input, update);
+    editGrid(byId('pg-filter'), filter, update);
     shown = Infinity;
     update();
   });

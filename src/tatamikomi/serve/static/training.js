@@ -2,7 +2,7 @@
 // layer's filters change, pause, resume, stop; the model file is saved by the trainer.
 
 import {client} from './client.js';
-import {arr, el, fmt, paintMap, showError, state, t} from './util.js';
+import {arr, byId, el, fmt, paintMap, showError, state, t} from './util.js';
 
 let source = null;
 let losses = [];          // [step, loss]
@@ -26,10 +26,10 @@ function setState(next, place = null) {
   queue = place;
   const active = ACTIVE.includes(next);
   const watching = view !== null;  // the class's run: watched, not steered
-  document.getElementById('train-start').disabled = active || watching;
-  document.getElementById('train-pause').disabled = watching || next !== 'running';
-  document.getElementById('train-resume').disabled = watching || next !== 'paused';
-  document.getElementById('train-stop').disabled = watching || !active || next === 'stopping';
+  byId('train-start').disabled = active || watching;
+  byId('train-pause').disabled = watching || next !== 'running';
+  byId('train-resume').disabled = watching || next !== 'paused';
+  byId('train-stop').disabled = watching || !active || next === 'stopping';
   renderState();
 }
 
@@ -38,8 +38,8 @@ function renderState(error) {
   let text = runState === 'queued' ? t('studio.class_state_queued', {k: queue ?? '…'}) : t(STATE_LABELS[runState]);
   if (last && runState !== 'idle') text += ` · ${t('studio.step_n')} ${last[0]} · ${t('studio.loss')} ${fmt(last[1])}`;
   if (error) text += ` · ${error}`;
-  document.getElementById('train-state').textContent = text;
-  const box = document.getElementById('train-saved');
+  byId('train-state').textContent = text;
+  const box = byId('train-saved');
   box.hidden = !saved;
   if (saved) {
     box.replaceChildren(el('span', {text: t('studio.saved_as', {name: saved.name}) + ' '}),
@@ -48,10 +48,10 @@ function renderState(error) {
 }
 
 function renderCurve() {
-  const svg = document.getElementById('loss-curve');
+  const svg = byId('loss-curve');
   const line = svg.querySelector('polyline');
-  const top = document.getElementById('loss-top');
-  const steps = document.getElementById('loss-steps');
+  const top = byId('loss-top');
+  const steps = byId('loss-steps');
   if (!losses.length) {
     line.setAttribute('points', ''); top.textContent = steps.textContent = ''; svg.dataset.points = '0';
     return;
@@ -65,7 +65,7 @@ function renderCurve() {
 }
 
 function renderAccuracy() {
-  const svg = document.getElementById('accuracy-curve');
+  const svg = byId('accuracy-curve');
   for (const old of svg.querySelectorAll('circle')) old.remove();
   const total = Math.max(epochs.length, 1);
   const x = (epoch) => (epochs.length === 1 ? 200 : 8 + 384 * (epoch - 1) / (total - 1));
@@ -85,15 +85,15 @@ function renderAccuracy() {
 
 function renderEpochs() {
   renderAccuracy();
-  const body = document.querySelector('#epochs tbody');
+  const body = state.root.querySelector('#epochs tbody');
   body.replaceChildren(...epochs.map((e) => el('tr', {},
     el('td', {text: e.epoch}), el('td', {text: e.loss.toFixed(4)}),
     el('td', {text: `${(100 * e.train_acc).toFixed(2)}%`}), el('td', {text: `${(100 * e.test_acc).toFixed(2)}%`}))));
 }
 
 function renderFilters() {
-  const title = document.getElementById('filters-title');
-  const box = document.getElementById('filters');
+  const title = byId('filters-title');
+  const box = byId('filters');
   if (!filters) { title.textContent = t('studio.first_filters', {layer: '—'}); box.replaceChildren(); return; }
   title.textContent = t('studio.first_filters', {layer: filters.layer});
   const w = arr(filters.weights);
@@ -135,7 +135,7 @@ function listen() {
 
 async function start(event) {
   event.preventDefault();
-  const form = new FormData(document.getElementById('train-form'));
+  const form = new FormData(byId('train-form'));
   const body = {dataset: form.get('dataset'), epochs: Number(form.get('epochs')),
     batch_size: Number(form.get('batch_size')), optimizer: form.get('optimizer'),
     lr: Number(form.get('lr')), seed: Number(form.get('seed'))};
@@ -167,13 +167,13 @@ export function render() {
 let classRunState = null;
 
 function renderClassRun() {
-  const box = document.getElementById('class-run-state');
+  const box = byId('class-run-state');
   box.textContent = classRunState && classRunState !== 'idle'
     ? t('studio.class_run_state', {state: t(STATE_LABELS[classRunState] || 'studio.state_idle')}) : '';
-  document.getElementById('view-own').classList.toggle('active', view === null);
-  document.getElementById('view-class').classList.toggle('active', view === 'class');
-  document.getElementById('view-own').setAttribute('aria-pressed', String(view === null));
-  document.getElementById('view-class').setAttribute('aria-pressed', String(view === 'class'));
+  byId('view-own').classList.toggle('active', view === null);
+  byId('view-class').classList.toggle('active', view === 'class');
+  byId('view-own').setAttribute('aria-pressed', String(view === null));
+  byId('view-class').setAttribute('aria-pressed', String(view === 'class'));
 }
 
 /** Show the own run (null) or the class's ('class'): its history from the start, then live. */
@@ -182,7 +182,7 @@ export async function showRun(which) {
   view = which;
   losses = []; epochs = []; saved = null; filters = null;
   for (const id of ['train-start', 'train-pause', 'train-resume', 'train-stop']) {
-    document.getElementById(id).disabled = true;  // until the status of the run now shown arrives
+    byId(id).disabled = true;  // until the status of the run now shown arrives
   }
   renderCurve(); renderEpochs(); renderFilters(); renderClassRun();
   try {
@@ -217,8 +217,8 @@ export function classRunChanged(next) {
 
 /** In a classroom: the two views' buttons, and whether the class's run is on now. */
 export async function initClassroom() {
-  document.getElementById('view-own').addEventListener('click', () => showRun(null));
-  document.getElementById('view-class').addEventListener('click', () => showRun('class'));
+  byId('view-own').addEventListener('click', () => showRun(null));
+  byId('view-class').addEventListener('click', () => showRun('class'));
   try {
     const status = await client.trainStatus('class');
     classRunState = status.state;
@@ -230,14 +230,14 @@ export async function initClassroom() {
 
 export async function init({onSaved: callback}) {
   onSaved = callback;
-  document.getElementById('train-form').addEventListener('submit', start);
-  document.getElementById('train-pause').addEventListener('click', () => command('pause'));
-  document.getElementById('train-resume').addEventListener('click', () => command('resume'));
-  document.getElementById('train-stop').addEventListener('click', () => command('stop'));
-  const model = document.getElementById('train-model');
+  byId('train-form').addEventListener('submit', start);
+  byId('train-pause').addEventListener('click', () => command('pause'));
+  byId('train-resume').addEventListener('click', () => command('resume'));
+  byId('train-stop').addEventListener('click', () => command('stop'));
+  const model = byId('train-model');
   model.addEventListener('change', () => {
-    document.getElementById('train-spec').hidden = model.value !== 'spec';
-    document.querySelector('#train-form [name=lr]').value = model.value === 'SimpleConvNet' ? '0.003' : '0.001';
+    byId('train-spec').hidden = model.value !== 'spec';
+    state.root.querySelector('#train-form [name=lr]').value = model.value === 'SimpleConvNet' ? '0.003' : '0.001';
   });
   setState('idle');
   renderFilters();

@@ -9,8 +9,15 @@ export const state = {
   image: null,      // the current image request: {png}, {file} or {sample}
   result: null,     // the last /api/layers answer
   pending: 0,       // requests in flight (the browser tests wait for 0)
+  root: document,   // where the studio's elements are: the page, or a notebook widget's element
 };
 window.studio = state;
+
+/** The studio's element `id` (looked up in `state.root`, so that the studio can live inside
+ * another page, as a notebook widget does). */
+export function byId(id) {
+  return state.root.querySelector(`#${id}`);
+}
 
 /** The label `key` in the page's language, with {name} filled in from `vars`. */
 export function t(key, vars = {}) {
@@ -21,13 +28,13 @@ export function t(key, vars = {}) {
 }
 
 /** Fill every element marked data-i18n (a studio text's key) with its label. */
-export function applyStrings(root = document) {
+export function applyStrings(root = state.root) {
   for (const node of root.querySelectorAll('[data-i18n]')) node.textContent = t(node.dataset.i18n);
-  document.documentElement.lang = state.lang;
+  (state.root.documentElement || state.root).lang = state.lang;
 }
 
 export function showError(message) {
-  const box = document.getElementById('error');
+  const box = byId('error');
   box.textContent = message ? `${t('studio.error')}: ${message}` : '';
   box.hidden = !message;
 }
