@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import multiprocessing
 import os
+import re
 import signal
 import time
 
@@ -66,6 +67,8 @@ def test_a_run_trains_in_a_child_and_is_steered_like_a_thread(tmp_path, mini):
     assert done == [run] and not _children()
     path, model = saved[0]
     assert path == run.path and os.path.exists(path) and model.classes == list(mini.classes)
+    assert re.fullmatch(r"simpleconvnet-mnist-mini-\d+of50ep\.npz", os.path.basename(path))
+    assert os.listdir(tmp_path) == [os.path.basename(path)]
     states = [e["state"] for e in run._events if e["type"] == "state"]
     assert states == ["loading", "running", "paused", "running", "stopping", "stopped"]
     ids = [e["id"] for e in run._events]

@@ -548,6 +548,11 @@ def test_predict_while_training_and_while_paused(url, studio, mini, tmp_path):
     assert run.join(60) and run.state == "stopped"
     model, training = models.load_checkpoint(run.path)  # stopped mid-run: a resumable checkpoint
     assert training is not None and os.path.dirname(run.path) == str(tmp_path)
+    # its name says how far it got, and the studio serves it under that name
+    assert re.fullmatch(r"simpleconvnet-mnist-mini-\d+of50ep\.npz", os.path.basename(run.path))
+    assert os.listdir(tmp_path) == [os.path.basename(run.path)]
+    assert run.status()["saved"] == os.path.basename(run.path)
+    assert any(m["name"] == os.path.basename(run.path) for m in studio.models())
 
 
 def test_closing_the_server_stops_training_and_saves_its_checkpoint(studio, mini):
@@ -617,7 +622,8 @@ def test_tatamikomi_serve_starts_on_the_loopback_and_stops_cleanly_on_ctrl_c(tmp
         assert "Traceback" not in errors and "its checkpoint is in" in errors
         (saved,) = tmp_path.iterdir()
         model, training = models.load_checkpoint(saved)  # resumable: tatamikomi train --resume
-        assert saved.name == "simpleconvnet-mnist-mini-5ep.npz" and training is not None
+        assert re.fullmatch(r"simpleconvnet-mnist-mini-\d+of5ep\.npz", saved.name)
+        assert training is not None
     finally:
         if process.poll() is None:
             process.kill()

@@ -140,6 +140,8 @@ class ProcessRun(TrainingRun):
             return False
         state = event.pop("state")
         if state in ("finished", "stopped"):
+            if event.get("saved"):  # a stopped run's file is renamed at its end
+                self.path = os.path.join(self.save_dir, event["saved"])
             if self.path and os.path.exists(self.path) and self.on_saved is not None:
                 from ..models import load
 

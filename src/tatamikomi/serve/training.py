@@ -261,6 +261,8 @@ class TrainingRun(Callback):
             trainer.train()
             model = trainer.network
             finished = trainer.current_epoch >= trainer.epochs
+            if not finished and os.path.exists(self.path):
+                self._name_as_stopped(trainer.current_epoch, trainer.epochs)
             if os.path.exists(self.path) and self.on_saved is not None:
                 self.on_saved(self.path, clone(model))
             state = "finished" if finished else "stopped"
@@ -274,6 +276,17 @@ class TrainingRun(Callback):
             self._snapshot = self._predictor = None  # the saved model is served from now on
             if self.on_done is not None:
                 self.on_done(self)
+
+    def _name_as_stopped(self, done: int, epochs: int) -> None:
+        """A stopped run's file says so: ``…-3ep.npz`` becomes ``…-1of3ep.npz`` (1 of its 3
+        epochs done), never replacing another file; it keeps its name if it cannot move."""
+        target = fresh_path(self.save_dir, f"{self._stem}-{done}of{epochs}ep")
+        try:
+            os.link(self.path, target)  # fails rather than replace a file made meanwhile
+            os.unlink(self.path)
+        except OSError:
+            return
+        self.path = target
 
     def _trainer(self):
         from ..data import DataNotFoundError, load_dataset, normalize_images
@@ -298,7 +311,8 @@ class TrainingRun(Callback):
             name = o["model"].lower()
         model.classes = list(data.classes)
         model.preprocess = {"divide_by": 255, "dataset": data.name}
-        self.path = fresh_path(self.save_dir, f"{name}-{data.name}-{o['epochs']}ep")
+        self._stem = f"{name}-{data.name}"
+        self.path = fresh_path(self.save_dir, f"{self._stem}-{o['epochs']}ep")
         return Trainer(
             model,
             normalize_images(data.x_train),
