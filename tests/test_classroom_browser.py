@@ -251,6 +251,31 @@ def test_a_student_cannot_stop_another_students_run(aiko, ben, teacher):
     ben.page.click("[data-tab=draw]")
 
 
+def test_a_student_keeps_a_model_of_their_own(aiko):
+    page = aiko.page
+    page.click("[data-tab=draw]")
+    listed = api_call(page, "GET", "/api/models")["answer"]["models"]
+    own = [m for m in listed if m["shared"] is False]
+    assert own, listed  # the run stopped above saved one
+    shared = next(m for m in listed if m["shared"])
+    page.select_option("#model-select", shared["id"])
+    assert page.locator("[data-testid=model-pin]").is_hidden()  # the class's: not one's to keep
+    page.select_option("#model-select", own[0]["id"])
+    pin = page.locator("[data-testid=model-pin]")
+    assert pin.is_visible() and pin.get_attribute("aria-pressed") == "false"
+    pin.click()
+    page.wait_for_function(
+        "document.querySelector('[data-testid=model-pin]').getAttribute('aria-pressed') === 'true'"
+    )
+    listed = api_call(page, "GET", "/api/models")["answer"]["models"]
+    assert next(m for m in listed if m["id"] == own[0]["id"])["pinned"] is True
+    pin.click()
+    page.wait_for_function(
+        "document.querySelector('[data-testid=model-pin]').getAttribute('aria-pressed') === 'false'"
+    )
+    page.select_option("#model-select", shared["id"])
+
+
 def test_every_student_watches_the_class_training(aiko, teacher):
     teacher.page.select_option("#ct-dataset", "mnist-mini")
     teacher.page.fill("#ct-epochs", "1")

@@ -22,6 +22,7 @@ async function loadModels(select = null) {
   if (select) state.model = select;
   if (!state.models.some((m) => m.id === state.model)) state.model = state.models.length ? state.models[0].id : null;
   box.value = state.model;
+  classroom.modelChanged();
   return state.models;
 }
 
@@ -75,6 +76,7 @@ async function main() {
   if (strings.classroom) await classroom.start();
   byId('model-select').addEventListener('change', async (event) => {
     state.model = event.target.value;
+    classroom.modelChanged();
     network.reset();
     draw.modelChanged();
   });

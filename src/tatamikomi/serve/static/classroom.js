@@ -206,5 +206,29 @@ export function relabel() {
   applyStrings(byId('join'));
   showMe();
   renderSend();
+  modelChanged();
   if (me) loadExercises();
+}
+
+// -- keeping one's own models (the class bounds how many each student has) ----------------------
+
+/** The model in use changed (or the list did): the Keep button for one's own models only. */
+export function modelChanged() {
+  if (!document.body.classList.contains('classroom')) return;
+  const button = byId('model-pin');
+  const model = state.models.find((m) => m.id === state.model);
+  button.hidden = !model || model.shared !== false;
+  if (button.hidden) return;
+  button.setAttribute('aria-pressed', String(Boolean(model.pinned)));
+  button.textContent = t(model.pinned ? 'studio.class_pinned' : 'studio.class_pin');
+  button.title = t('studio.class_pin_help');
+  button.onclick = async () => {
+    try {
+      const answer = await client.pin(model.id, !model.pinned);
+      model.pinned = answer.pinned;
+      modelChanged();
+    } catch (error) {
+      showError(error.message);
+    }
+  };
 }

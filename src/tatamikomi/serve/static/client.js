@@ -78,6 +78,8 @@ export const client = {
   },
   /** a labelled drawing {pixels|png, digit, model} -> {prediction, probabilities, correct} */
   drawing: (body) => request('/api/drawings', body),
+  /** keep one's own model (`pinned` true) or let it be released first when there are too many */
+  pin: (id, pinned) => request(`/api/models/${encodeURIComponent(id)}/pin`, {pinned}),
   exercises: () => request('/api/exercises'),
   /** {correct, tries, message, hint?} */
   answer: (id, answer) => request('/api/exercises/answer', {id, answer}),
