@@ -282,7 +282,8 @@ def percentiles(times):
 
 
 def report(args, record, stuck, overflows, server_kind) -> dict:
-    memory = [m for _, m in record.notes.get("memory", []) if m]
+    sampled = [(when, m) for when, m in record.notes.get("memory", []) if m]
+    memory = [m for _, m in sampled]
     summary = {
         "settings": {k: v for k, v in vars(args).items() if k != "json"},
         "mode": "classroom" if args.classroom else "single-user",
@@ -343,6 +344,13 @@ def report(args, record, stuck, overflows, server_kind) -> dict:
             f"server RSS: start {rss[0]:.0f} MB, peak (VmHWM) {memory[-1]['hwm']:.0f} MB, "
             f"end {rss[-1]:.0f} MB; threads at most {summary['threads_max']}"
         )
+        # whether memory levels off over a long class: RSS at the end of each minute
+        first = sampled[0][0]
+        minutes = {int((when - first) // 60) + 1: m["rss"] for when, m in sampled}
+        summary["rss_mb_by_minute"] = minutes
+        if len(minutes) > 2:
+            print("server RSS by minute (MB): " + ", ".join(
+                f"{k}: {v:.0f}" for k, v in sorted(minutes.items())))
     print(
         f"keep-alive reconnects: {len(record.notes.get('reconnects', []))}; "
         f"listen-queue overflows (whole machine): {overflows}; threads still busy at the end: "

@@ -85,12 +85,12 @@ def run(args) -> int:
         return fail(i18n.text("cli.cannot_listen", host=host, port=args.port, why=error.strerror))
     if not server.loopback_only:
         print(i18n.text("cli.open_to_all", host=host), file=sys.stderr)
-    print(i18n.text("cli.studio_at", url=server.url), flush=True)
-    if args.open:
-        import webbrowser
+    try:  # a Ctrl-C from here on closes the studio properly, even before it is served
+        print(i18n.text("cli.studio_at", url=server.url), flush=True)
+        if args.open:
+            import webbrowser
 
-        webbrowser.open(server.url)
-    try:
+            webbrowser.open(server.url)
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
         print(i18n.text("cli.stopping"), file=sys.stderr)
@@ -117,16 +117,16 @@ def _classroom(args, models, fail) -> int:
         os.rmdir(classroom.folder)  # made for the class, still empty
         return fail(i18n.text("cli.cannot_listen", host=host, port=args.port, why=error.strerror))
     urls = classroom.urls
-    try:
-        print(lan.qr_terminal(urls["student"]), end="")
-    except ImportError:
-        print(i18n.text("cli.class_qr_hint", hint=lan.QR_HINT))
-    print(i18n.text("cli.class_student", url=urls["student"]))
-    if urls["others"]:
-        print(i18n.text("cli.class_also", urls=", ".join(urls["others"])))
-    print(i18n.text("cli.class_instructor", url=urls["instructor"]))
-    print(i18n.text("cli.class_folder", folder=classroom.folder), flush=True)
-    try:
+    try:  # a Ctrl-C from here on ends the class properly, even before it is served
+        try:
+            print(lan.qr_terminal(urls["student"]), end="")
+        except ImportError:
+            print(i18n.text("cli.class_qr_hint", hint=lan.QR_HINT))
+        print(i18n.text("cli.class_student", url=urls["student"]))
+        if urls["others"]:
+            print(i18n.text("cli.class_also", urls=", ".join(urls["others"])))
+        print(i18n.text("cli.class_instructor", url=urls["instructor"]))
+        print(i18n.text("cli.class_folder", folder=classroom.folder), flush=True)
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
         print(i18n.text("cli.stopping"), file=sys.stderr)

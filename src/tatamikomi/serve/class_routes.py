@@ -290,7 +290,9 @@ class ClassServer(StudioServer):
     thread) and a shorter time for a request to arrive."""
 
     request_seconds = 20.0
-    max_connections = 400
+    #: a browser holds up to 6 connections to a server, two of them a page's event streams:
+    #: 60 students at most 360, 120 pages (two tabs each) 720
+    max_connections = 800
 
     def __init__(
         self, classroom: Classroom, host="0.0.0.0", port=8000, *, quiet=True, max_connections=None

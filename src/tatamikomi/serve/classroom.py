@@ -46,7 +46,7 @@ MAX_NAME = 24
 MAX_DRAWINGS = 5000
 #: class events kept for pages that reconnect (prompts, the class run, the queue)
 MAX_EVENTS = 256
-#: runs the class remembers (a finished one keeps only its status and curve)
+#: runs the class remembers (an ended one keeps its status, its curve and its last filters)
 MAX_RUNS = 500
 #: the most common wrong answers shown per exercise
 COMMON_WRONG = 3

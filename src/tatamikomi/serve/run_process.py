@@ -119,9 +119,7 @@ class ProcessRun(TrainingRun):
             here.close()
             if child.is_alive():
                 child.terminate()
-            self._snapshot = self._predictor = None  # the saved model is served from now on
-            if self.on_done is not None:
-                self.on_done(self)
+            self._ended()
 
     def _received(self, message) -> bool:
         """One message from the child; True for its last (the run's final state)."""
@@ -193,7 +191,7 @@ class _ChildRun(TrainingRun):
                 commands[command]()
 
     def _send(self, message) -> None:
-        with self._send_guard:
+        with self._send_guard, contextlib.suppress(OSError):  # the studio is gone: no one to tell
             self._connection.send(message)
 
     def on_train_begin(self, trainer):

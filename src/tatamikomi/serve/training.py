@@ -273,9 +273,21 @@ class TrainingRun(Callback):
             self.error = i18n.say(error, self.lang) or type(error).__name__
             self._set_state("failed", error=self.error)
         finally:
-            self._snapshot = self._predictor = None  # the saved model is served from now on
-            if self.on_done is not None:
-                self.on_done(self)
+            self._ended()
+
+    def _ended(self) -> None:
+        """The run's thread ends: the saved model is served from now on (the copies go), the
+        events keep what a page shows of an ended run (every state, step and epoch, and the last
+        filters only: a class remembers hundreds of runs), then ``on_done``."""
+        self._snapshot = self._predictor = None
+        with self._changed:
+            filters = [e["id"] for e in self._events if e["type"] == "filters"]
+            if len(filters) > 1:
+                dropped = set(filters[:-1])
+                self._events = [e for e in self._events if e["id"] not in dropped]
+            self._sent.clear()
+        if self.on_done is not None:
+            self.on_done(self)
 
     def _name_as_stopped(self, done: int, epochs: int) -> None:
         """A stopped run's file says so: ``…-3ep.npz`` becomes ``…-1of3ep.npz`` (1 of its 3
