@@ -67,11 +67,13 @@ def playground(
     pool_stride=None,
     pool_pad=None,
     mode="max",
+    pool_on="input",
 ) -> dict:
     """The lecture's worked examples on editable numbers: the convolution of ``input`` with
     ``filter`` (default: the slides' 4x4 input and 3x3 filter), its pooling and its im2col, each
     step from :mod:`tatamikomi.explain` with the text of the slides in the language in effect
-    (:func:`tatamikomi.i18n.use`)."""
+    (:func:`tatamikomi.i18n.use`). ``pool_on`` says what is pooled: ``"input"`` (the slides'
+    example) or ``"conv"`` (the convolution's output, as a network's pooling layer would)."""
     from .. import lecture
 
     x = _small_grid(input, "input", lecture.INPUT)
@@ -86,6 +88,8 @@ def playground(
     pool_pad = _small_int(pool_pad, named("errors.studio_name_pool_padding"), 0, 0, pool // 2)
     if mode not in ("max", "avg"):
         raise refused("errors.studio_pool_mode", value=repr(mode))
+    if pool_on not in ("input", "conv"):
+        raise refused("errors.studio_pool_on", value=shown(pool_on))
     bias = 0 if bias is None else bias
     if isinstance(bias, (bool, np.bool_)) or not isinstance(bias, (int, float, np.number)):
         raise refused("errors.studio_bias", value=shown(bias))
@@ -97,7 +101,8 @@ def playground(
         raise refused("errors.studio_bias", value=shown(bias))
     try:
         conv = ex.explain_conv(x, w, stride=stride, pad=pad, bias=bias)
-        pooled = ex.explain_pool(x, pool, stride=pool_stride, pad=pool_pad, mode=mode)
+        pooled_map = x if pool_on == "input" else conv.output[0]
+        pooled = ex.explain_pool(pooled_map, pool, stride=pool_stride, pad=pool_pad, mode=mode)
         col = ex.explain_im2col(
             x, w.shape[0], w.shape[1], stride=stride, pad=pad, max_rows=64, max_cols=64
         )
@@ -124,6 +129,8 @@ def playground(
             "text": conv.text(),
         },
         "pool": {
+            "input": pooled_map,
+            "on": pool_on,
             "output": pooled.output[0],
             "mode": mode,
             "size": ex.size_lines(pooled.window),
