@@ -27,9 +27,11 @@ export function t(key, vars = {}) {
   return text;
 }
 
-/** Fill every element marked data-i18n (a studio text's key) with its label. */
+/** Fill every element marked data-i18n (a studio text's key) with its label, and give those
+ * marked data-i18n-label theirs as aria-label. */
 export function applyStrings(root = state.root) {
   for (const node of root.querySelectorAll('[data-i18n]')) node.textContent = t(node.dataset.i18n);
+  for (const node of root.querySelectorAll('[data-i18n-label]')) node.setAttribute('aria-label', t(node.dataset.i18nLabel));
   (state.root.documentElement || state.root).lang = state.lang;
 }
 
@@ -69,9 +71,22 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+// Signed values: orange below zero, blue above, white at zero (PuOr-like). Blue and orange
+// stay apart for the common red-green colour blindnesses, which red-blue mostly does too, but
+// orange also differs from blue in lightness, so the sign survives a grey projector or print.
+const NEGATIVE = [230, 97, 1];
+const POSITIVE = [33, 102, 172];
+
+/** The colour of `s` in -1..1 on the signed scale, as [r, g, b]. */
+export function signedColour(s) {
+  const end = s < 0 ? NEGATIVE : POSITIVE;
+  const a = Math.min(1, Math.abs(s));
+  return end.map((c) => Math.round(255 + (c - 255) * a));
+}
+
 /**
  * Paint an h x w map (from `data` at `offset`) into `canvas`, `scale` pixels a cell, grey from
- * `low` (black) to `high` (white); with `signed`, negative values red and positive blue.
+ * `low` (black) to `high` (white); with `signed`, negative values orange and positive blue.
  */
 export function paintMap(canvas, data, h, w, {offset = 0, scale = 4, low, high, signed = false} = {}) {
   canvas.width = w * scale;
@@ -88,8 +103,7 @@ export function paintMap(canvas, data, h, w, {offset = 0, scale = 4, low, high, 
     const v = data[offset + k];
     let r, g, b;
     if (signed) {
-      const s = Math.max(-1, Math.min(1, v / span));
-      r = s < 0 ? 255 : 255 - s * 200; g = 255 - Math.abs(s) * 200; b = s > 0 ? 255 : 255 + s * 200;
+      [r, g, b] = signedColour(v / span);
     } else {
       const s = hi > lo ? (v - lo) / (hi - lo) : 0;
       r = g = b = Math.round(255 * s);
