@@ -183,3 +183,22 @@ def test_no_serious_accessibility_violation_on_any_panel(browser, studio_url, la
     context.close()
     assert found == {}, found
     assert errors == [], errors
+
+
+def test_large_text_at_360_px_fits_and_is_remembered(browser, studio_url):
+    context, page, errors = open_studio(browser, studio_url, 360, 740, "ja", touch=True)
+    size = "parseFloat(getComputedStyle(document.body).fontSize)"
+    normal = page.evaluate(size)
+    page.tap("#large-text")
+    assert page.locator("#large-text").get_attribute("aria-pressed") == "true"
+    assert page.evaluate(size) > 1.2 * normal
+    page.reload()
+    page.wait_for_selector("body[data-ready=true]")
+    assert page.evaluate("document.body.classList.contains('large-text')")  # remembered
+    page.tap("#samples-first button >> nth=0")
+    settle(page)
+    for tab in PANELS:
+        show(page, tab)
+        no_sideways_scroll(page, f"{tab}, large text at 360 px")
+    context.close()
+    assert errors == [], errors

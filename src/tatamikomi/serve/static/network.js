@@ -3,7 +3,7 @@
 // to see its window, products, sum and bias.
 
 import {client} from './client.js';
-import {arr, byId, el, fmt, paintMap, showError, state, t} from './util.js';
+import {arr, byId, el, fmt, paintMap, productGrid, showError, state, t} from './util.js';
 
 const MAP_PIXELS = 84;   // a feature map is drawn about this wide
 const VECTOR_COLUMNS = 10;  // a long vector is folded into rows of this many values
@@ -272,22 +272,6 @@ export function showExplain() {
   parts.push(el('h4', {text: t('studio.output_size')}));
   for (const line of answer.size) parts.push(el('div', {class: 'formula', text: line}));
   body.replaceChildren(...parts);
-}
-
-/** Each cell of the window as `input × weight` over its product, laid out like the window. */
-function productGrid(values, weights, offset, fh, fw) {
-  const table = el('table', {class: 'grid products-grid', 'data-testid': 'products-grid'});
-  for (let i = 0; i < fh; i++) {
-    const row = el('tr');
-    for (let j = 0; j < fw; j++) {
-      const x = values[offset + i * fw + j], w = weights[offset + i * fw + j];
-      row.append(el('td', {'aria-label': `${fmt(x)} × ${fmt(w)} = ${fmt(x * w)}`},
-        el('span', {class: 'factors', text: fmt(x)}), el('span', {class: 'factors', text: `× ${fmt(w)}`}),
-        el('span', {class: 'product', text: `= ${fmt(x * w)}`})));
-    }
-    table.append(row);
-  }
-  return table;
 }
 
 /** The layer's input feature map (the explained channel, or the first) with the window drawn on it. */

@@ -3,7 +3,7 @@
 // pooling and im2col on the same numbers. Every number comes from POST /api/playground.
 
 import {client} from './client.js';
-import {arr, byId, el, fmt, showError, state, t} from './util.js';
+import {arr, byId, el, fmt, productGrid, showError, state, t} from './util.js';
 
 const INPUT = [[1, 2, 3, 4], [4, 3, 2, 1], [0, 1, 2, 3], [3, 2, 1, 2]];   // the slides'
 const FILTER = [[1, 0, 2], [0, 2, 0], [1, 1, -1]];
@@ -95,6 +95,8 @@ function render() {
     out.append(tr);
   }
   byId('pg-output').replaceChildren(out);
+  const weights = arr(answer.filter).data;
+  byId('pg-product-grid').replaceChildren(current >= 0 ? productGrid(arr(step.window).data, weights, 0, fh, fw) : '');
   byId('pg-products').textContent = current >= 0 ? `(${step.position.join(',')}): ${step.products}` : '';
   byId('pg-size').textContent = conv.size.join('\n');
   // pooling on the convolution's output (as in a network) or on the input, window by window

@@ -117,6 +117,22 @@ export function paintMap(canvas, data, h, w, {offset = 0, scale = 4, low, high, 
   context.drawImage(small, 0, 0, w * scale, h * scale);
 }
 
+/** Each cell of the window as `input × weight` over its product, laid out like the window. */
+export function productGrid(values, weights, offset, fh, fw) {
+  const table = el('table', {class: 'grid products-grid', 'data-testid': 'products-grid'});
+  for (let i = 0; i < fh; i++) {
+    const row = el('tr');
+    for (let j = 0; j < fw; j++) {
+      const x = values[offset + i * fw + j], w = weights[offset + i * fw + j];
+      row.append(el('td', {'aria-label': `${fmt(x)} × ${fmt(w)} = ${fmt(x * w)}`},
+        el('span', {class: 'factors', text: fmt(x)}), el('span', {class: 'factors', text: `× ${fmt(w)}`}),
+        el('span', {class: 'product', text: `= ${fmt(x * w)}`})));
+    }
+    table.append(row);
+  }
+  return table;
+}
+
 /** A file's bytes as base64. */
 export function fileBase64(file) {
   return new Promise((resolve, reject) => {
