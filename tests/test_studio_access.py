@@ -74,7 +74,7 @@ def explain_a_cell(page, tap):
     settle(page)
     assert page.locator("[data-testid=explain-where]").inner_text().endswith("(9, 13)")
     assert page.locator("[data-testid=explained-cell]").count() == 1  # marked on its map
-    assert page.locator("[data-testid=products-grid] td").count() == 25
+    assert page.locator("#explain [data-testid=products-grid] td").count() == 25
     assert on_screen(page, "[data-testid=explain-where]"), "the explanation is off screen"
 
 

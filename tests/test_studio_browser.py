@@ -173,7 +173,7 @@ def test_click_a_convolution_cell_shows_explain_conv(page, mini, shots):
         == f"Conv1, channel {channel}, ({i}, {j})"
     )
     # the products as a grid (input × weight over each product), the sum, the bias and the value
-    grid = page.locator("[data-testid=products-grid] td .product").all_inner_texts()
+    grid = page.locator("#explain [data-testid=products-grid] td .product").all_inner_texts()
     assert len(grid) == 25
     total = page.locator("[data-testid=explain-total]").inner_text()
     assert total.endswith(f"= {ex.number(step.value)}")
