@@ -95,6 +95,7 @@ function mapButton(layerName, k, h, w, index, canvas, name) {
   place(cursor, cursors.get(key) || [0, 0]);
   button.addEventListener('keydown', (event) => {
     const [i, j] = cursors.get(key) || [0, 0];
+    if (event.key === 'Escape') { closeSheet(); return; }
     const moved = {ArrowUp: [i - 1, j], ArrowDown: [i + 1, j], ArrowLeft: [i, j - 1], ArrowRight: [i, j + 1],
       Home: [i, 0], End: [i, w - 1], PageUp: [0, j], PageDown: [h - 1, j]}[event.key];
     if (!moved) return;
@@ -269,6 +270,8 @@ export function showExplain() {
   }
   parts.push(el('div', {class: 'value', 'data-testid': 'explain-value',
     text: `${t('studio.value')}: ${fmt(answer.value)} (${t('studio.layer_computed')}: ${fmt(answer.layer_value)})`}));
+  // a screen reader hears which cell was explained and its value (the panel itself is long)
+  byId('explain-status').textContent = `${parts[0].textContent}: ${t('studio.value')} ${fmt(answer.value)}`;
   parts.push(el('h4', {text: t('studio.output_size')}));
   for (const line of answer.size) parts.push(el('div', {class: 'formula', text: line}));
   body.replaceChildren(...parts);

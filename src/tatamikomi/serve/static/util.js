@@ -117,6 +117,11 @@ export function paintMap(canvas, data, h, w, {offset = 0, scale = 4, low, high, 
   context.drawImage(small, 0, 0, w * scale, h * scale);
 }
 
+/** A number to 3 significant digits: five columns of them fit a phone (the sum keeps 4). */
+function short(value) {
+  return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(3)));
+}
+
 /** Each cell of the window as `input × weight` over its product, laid out like the window. */
 export function productGrid(values, weights, offset, fh, fw) {
   const table = el('table', {class: 'grid products-grid', 'data-testid': 'products-grid'});
@@ -124,9 +129,9 @@ export function productGrid(values, weights, offset, fh, fw) {
     const row = el('tr');
     for (let j = 0; j < fw; j++) {
       const x = values[offset + i * fw + j], w = weights[offset + i * fw + j];
-      row.append(el('td', {'aria-label': `${fmt(x)} × ${fmt(w)} = ${fmt(x * w)}`},
-        el('span', {class: 'factors', text: fmt(x)}), el('span', {class: 'factors', text: `× ${fmt(w)}`}),
-        el('span', {class: 'product', text: `= ${fmt(x * w)}`})));
+      row.append(el('td', {'aria-label': `${fmt(x)} × ${fmt(w)} = ${fmt(x * w)}`, title: `${fmt(x)} × ${fmt(w)} = ${fmt(x * w)}`},
+        el('span', {class: 'factors', text: short(x)}), el('span', {class: 'factors', text: `× ${short(w)}`}),
+        el('span', {class: 'product', text: `= ${short(x * w)}`})));
     }
     table.append(row);
   }
