@@ -32,7 +32,7 @@ export function t(key, vars = {}) {
 export function applyStrings(root = state.root) {
   for (const node of root.querySelectorAll('[data-i18n]')) node.textContent = t(node.dataset.i18n);
   for (const node of root.querySelectorAll('[data-i18n-label]')) node.setAttribute('aria-label', t(node.dataset.i18nLabel));
-  (state.root.documentElement || state.root).lang = state.lang;
+  (state.root.documentElement || state.root.host || state.root).lang = state.lang;  // for :lang(ja)
 }
 
 export function showError(message) {
