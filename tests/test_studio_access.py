@@ -202,3 +202,64 @@ def test_large_text_at_360_px_fits_and_is_remembered(browser, studio_url):
         no_sideways_scroll(page, f"{tab}, large text at 360 px")
     context.close()
     assert errors == [], errors
+
+
+def test_the_loss_chart_is_logarithmic_with_epochs_and_labels_outside_the_curve(
+    browser, studio_url
+):
+    """A DeepConvNet-like run (first loss 7.1, then 2.3 falling to 0.05 over 3 epochs), fed
+    through client.replaceClient: the later points spread over the plot instead of lying flat
+    under the first, each epoch has its tick, and no label lies inside the plot area."""
+    context, page, errors = open_studio(browser, studio_url, 1360, 900)
+    show(page, "training")
+    page.evaluate(
+        """async () => {
+            const {replaceClient} = await import('/static/client.js');
+            replaceClient({
+                train: async () => ({state: 'running'}),
+                trainStatus: async () => ({state: 'running'}),
+                trainEvents(after, onEvent) {
+                    const events = [{type: 'state', state: 'running'}];
+                    for (let step = 1; step <= 90; step++) {
+                        const loss = step === 1 ? 7.1 : 2.3 * Math.exp(-step / 24);
+                        events.push({type: 'step', step, loss});
+                        if (step % 30 === 0) events.push({type: 'epoch', epoch: step / 30,
+                            loss, train_acc: 0.8 + step / 1000, test_acc: 0.78 + step / 1000});
+                    }
+                    setTimeout(() => events.forEach(onEvent), 0);
+                    return {close() {}};
+                },
+            });
+        }"""
+    )
+    page.click("#train-start")
+    page.wait_for_function("document.getElementById('loss-curve').dataset.points === '90'")
+    chart = page.evaluate(
+        """() => {
+            const svg = document.getElementById('loss-curve');
+            const ys = svg.querySelector('polyline').getAttribute('points').split(' ')
+                .map((p) => Number(p.split(',')[1]));
+            const later = ys.slice(1);
+            const texts = [...svg.querySelectorAll('text')].map((t) => {
+                const b = t.getBBox();
+                const [x0, y0] = [b.x, b.y];
+                return {text: t.textContent, x0, x1: x0 + b.width, y0, y1: y0 + b.height};
+            });
+            return {spread: Math.max(...later) - Math.min(...later), texts,
+                    epochLines: svg.querySelectorAll('.epoch-line').length,
+                    label: svg.getAttribute('aria-label')};
+        }"""
+    )
+    assert chart["spread"] > 0.5 * (138 - 8), chart["spread"]  # not flattened by the 7.1
+    assert chart["epochLines"] == 3
+    assert {"1", "2", "3"} <= {t["text"] for t in chart["texts"]}
+    inside = [
+        t
+        for t in chart["texts"]
+        if t["x0"] > 46 and t["x1"] < 394 and t["y0"] > 8 and t["y1"] < 138
+    ]
+    assert inside == [], inside  # the plot area holds the curve and grid lines only
+    assert "7.1" in chart["label"]
+    assert page.locator("[data-testid=epochs] tbody tr").count() == 3
+    context.close()
+    assert errors == [], errors
