@@ -158,6 +158,11 @@ def test_a_prediction_and_an_explanation_by_keyboard_alone(browser, studio_url):
     page.keyboard.press("Enter")  # Enter explains too, the same cell
     settle(page)
     assert page.locator("[data-testid=explain-where]").inner_text() == "Conv1, channel 0, (3, 4)"
+    tab_until("#explain-body [data-move=right]")  # the neighbour buttons step the cell
+    page.keyboard.press("Enter")
+    settle(page)
+    assert page.locator("[data-testid=explain-where]").inner_text() == "Conv1, channel 0, (3, 5)"
+    assert page.evaluate("document.activeElement.dataset.move") == "right"  # focus kept
     context.close()
     assert errors == [], errors
 

@@ -167,13 +167,19 @@ function grid(values, shape, highlight = null, cls = 'grid') {
   return table;
 }
 
-async function explain(layer, channel, position, index) {
+async function explain(layer, channel, position, index, refocus = null) {
   const body = byId('explain-body');
   try {
     const answer = await client.explain({model: state.model, ...state.image, layer, channel, position});
     lastExplain = {answer, index};
     showExplain();
     markExplained();
+    if (refocus) {  // the panel was redrawn under the focused step button: focus its successor
+      const button = state.root.querySelector(`#explain-body [data-move="${refocus}"]`);
+      if (button && !button.disabled) button.focus();
+      else if (button) byId('explain-title').focus();
+      return;
+    }
     openSheet();
   } catch (error) {
     body.textContent = error.message;
@@ -238,6 +244,7 @@ export function showExplain() {
   const parts = [
     el('p', {class: 'where', 'data-testid': 'explain-where',
       text: `${answer.layer}, ${t('studio.channel')} ${answer.channel}, (${answer.position.join(', ')})`}),
+    neighbours(answer, lastExplain.index),
     el('h4', {text: t('studio.window_on_input', {r: `${top}…${top + fh - 1}`, c: `${left}…${left + fw - 1}`})}),
   ];
   const overlay = windowOnInput(answer, lastExplain.index, fh, fw);
@@ -274,7 +281,28 @@ export function showExplain() {
   byId('explain-status').textContent = `${parts[0].textContent}: ${t('studio.value')} ${fmt(answer.value)}`;
   parts.push(el('h4', {text: t('studio.output_size')}));
   for (const line of answer.size) parts.push(el('div', {class: 'formula', text: line}));
-  body.replaceChildren(...parts);
+  body.replaceChildren(...parts.filter(Boolean));
+}
+
+/** Buttons to the neighbouring cells: a finger cannot hit a 4-pixel cell, but can step. */
+function neighbours(answer, index) {
+  const layer = state.result && state.result.layers[index];
+  if (!layer) return null;
+  const [, h, w] = layer.shape;
+  const [i, j] = answer.position;
+  const row = el('div', {class: 'row neighbours', role: 'group', 'aria-label': t('studio.neighbours')});
+  for (const [move, key, arrow, di, dj] of [['left', 'studio.cell_left', '←', 0, -1], ['up', 'studio.cell_up', '↑', -1, 0],
+    ['down', 'studio.cell_down', '↓', 1, 0], ['right', 'studio.cell_right', '→', 0, 1]]) {
+    const at = [i + di, j + dj];
+    const button = el('button', {type: 'button', 'aria-label': t(key), title: t(key), text: arrow,
+      'data-move': move, onclick: () => {
+        cursors.set(`${answer.layer}/${answer.channel}`, at);
+        explain(answer.layer, answer.channel, at, index, button.dataset.move);
+      }});
+    button.disabled = at[0] < 0 || at[1] < 0 || at[0] >= h || at[1] >= w;
+    row.append(button);
+  }
+  return row;
 }
 
 /** The layer's input feature map (the explained channel, or the first) with the window drawn on it. */
