@@ -251,6 +251,10 @@ def test_the_playground_pools_the_convolution_output_when_asked(url):
     status, slides = post(url, "/api/playground", {})
     assert slides["pool"]["on"] == "input"  # the slides' example by default
     np.testing.assert_array_equal(slides["pool"]["input"], lecture.INPUT)
+    # a 1x1 convolution output cannot be pooled 2x2: said, and the convolution still answered
+    status, small = post(url, "/api/playground", {"stride": 3, "pool_on": "conv"})
+    assert status == 200 and np.array(small["conv"]["output"]).shape == (1, 1)
+    assert small["pool"]["error"] and "output" not in small["pool"]
 
 
 @pytest.mark.parametrize(

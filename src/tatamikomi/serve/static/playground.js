@@ -102,12 +102,24 @@ function render() {
   // pooling on the convolution's output (as in a network) or on the input, window by window
   const pool = answer.pool;
   byId('pg-pool-title').textContent = t(pool.on === 'conv' ? 'studio.pool_on_conv' : 'studio.pool_on_input');
+  if (pool.error) {  // the convolution's output is smaller than the pooling window
+    byId('pg-pool-input').replaceChildren(table(pool.input, null));
+    byId('pg-pool-output').replaceChildren();
+    byId('pg-pool-formula').textContent = pool.error;
+  } else renderPool(pool, current);
+  renderIm2col(current);
+}
+
+function renderPool(pool, current) {
   const pstep = pool.steps[Math.max(0, Math.min(current, pool.steps.length - 1))];
   const [pi, pj] = pstep.origin;
   byId('pg-pool-input').replaceChildren(table(pool.input,
     (i, j) => i >= pi && i < pi + pool.window && j >= pj && j < pj + pool.window));
   byId('pg-pool-output').replaceChildren(table(pool.output, null, 'grid output'));
   byId('pg-pool-formula').textContent = `(${pstep.position.join(',')}): ${pstep.formula}`;
+}
+
+function renderIm2col(current) {
   // im2col: one row per window
   const col = arr(answer.im2col.col);
   const [rows, cols] = col.shape;
@@ -121,7 +133,7 @@ function render() {
   }
   byId('pg-im2col').replaceChildren(
     el('div', {class: 'muted', text: `col.shape = (${rows}, ${cols})`}), matrix);
-  byId('pg-text').textContent = [conv.text, pool.text, answer.im2col.text].join('\n\n');
+  byId('pg-text').textContent = [answer.conv.text, answer.pool.text, answer.im2col.text].join('\n\n');
 }
 
 function stepOnce() {
