@@ -18,6 +18,7 @@ from tatamikomi import exercises, i18n
 from tatamikomi.data import load_dataset
 from tatamikomi.serve import api
 
+from .test_studio_access import serious_violations
 from .test_studio_browser import CHROMIUM, _missing, first, settle, trace
 
 TOKEN = "secret-token"
@@ -266,6 +267,7 @@ def test_every_student_watches_the_class_training(aiko, teacher):
     state_starts_with(page, ["studio.state_finished", "studio.state_stopped"])
     assert page.locator("[data-testid=epochs] tbody tr").count() == 1
     page.click("#view-own")
+    assert serious_violations(page) == []  # the run-view buttons, pressed or not, are readable
     page.click("[data-tab=draw]")
 
 

@@ -29,6 +29,17 @@ AXE = os.path.join(os.path.dirname(__file__), "vendor", "axe-core", "axe.min.js"
 PANELS = ("draw", "network", "playground", "training")
 
 
+def serious_violations(page):
+    """axe-core's serious and critical findings on the page as it is now: [rule, [where]]."""
+    if not page.evaluate("typeof axe !== 'undefined'"):
+        page.add_script_tag(path=AXE)
+    return page.evaluate(
+        """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
+            .filter((v) => ['serious', 'critical'].includes(v.impact))
+            .map((v) => [v.id, v.nodes.slice(0, 3).map((n) => n.target.join(' '))])"""
+    )
+
+
 def open_studio(browser, url, width, height, lang="en", touch=False):
     context = browser.new_context(
         viewport={"width": width, "height": height},
@@ -170,7 +181,6 @@ def test_a_prediction_and_an_explanation_by_keyboard_alone(browser, studio_url):
 @pytest.mark.parametrize("lang", ["en", "ja"])
 def test_no_serious_accessibility_violation_on_any_panel(browser, studio_url, lang):
     context, page, errors = open_studio(browser, studio_url, 1360, 900, lang)
-    page.add_script_tag(path=AXE)
     page.click("#samples-first button >> nth=0")
     settle(page)
     found = {}
@@ -178,11 +188,7 @@ def test_no_serious_accessibility_violation_on_any_panel(browser, studio_url, la
         show(page, panel)
         if panel == "network":
             explain_a_cell(page, tap=False)
-        violations = page.evaluate(
-            """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
-                .filter((v) => ['serious', 'critical'].includes(v.impact))
-                .map((v) => [v.id, v.nodes.slice(0, 3).map((n) => n.target.join(' '))])"""
-        )
+        violations = serious_violations(page)
         if violations:
             found[panel] = violations
     context.close()
