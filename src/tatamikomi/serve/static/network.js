@@ -194,7 +194,9 @@ function markExplained() {
   const map = state.root.querySelector(`.layer[data-layer="${layer}"] .map-button[data-channel="${channel}"]`);
   if (!map) return;
   const mark = el('span', {class: 'cell-mark explained', 'aria-hidden': 'true', 'data-testid': 'explained-cell'});
-  placeMark(mark, position, Number(map.dataset.h), Number(map.dataset.w));
+  const [h, w] = [Number(map.dataset.h), Number(map.dataset.w)];
+  placeMark(mark, position, h, w);
+  placeMark(map.querySelector('.cell-mark.cursor'), position, h, w);  // the arrows go on from here
   map.append(mark);
 }
 
