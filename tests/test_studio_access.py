@@ -142,6 +142,14 @@ def test_a_prediction_and_an_explanation_by_keyboard_alone(browser, studio_url):
                 return
         raise AssertionError(f"Tab never reached {selector}")
 
+    # upload: a real button that clicks the hidden file input (its chooser held back here)
+    page.evaluate(
+        """() => document.getElementById('image-file').addEventListener('click', (event) => {
+            window.uploadOpened = true; event.preventDefault(); })"""
+    )
+    tab_until("#image-file-button")
+    page.keyboard.press("Enter")
+    assert page.evaluate("window.uploadOpened === true")
     tab_until("#samples-first button")
     page.keyboard.press("Enter")
     settle(page)
