@@ -18,6 +18,7 @@ from tatamikomi import exercises, i18n
 from tatamikomi.data import load_dataset
 from tatamikomi.serve import api
 
+from .test_studio_access import serious_violations
 from .test_studio_browser import CHROMIUM, _missing, first, settle, trace
 
 TOKEN = "secret-token"
@@ -254,9 +255,17 @@ def test_a_student_cannot_stop_another_students_run(aiko, ben, teacher):
 def test_a_student_keeps_a_model_of_their_own(aiko):
     page = aiko.page
     page.click("[data-tab=draw]")
+    spec = {
+        "input_shape": [1, 28, 28],
+        "layers": [{"type": "Flatten"}, {"type": "Linear", "out_features": 10}],
+    }
+    made = api_call(page, "POST", "/api/models", {"spec": spec, "name": "mine.json"})
+    assert made["status"] == 201, made
+    page.reload()  # the list now has it
+    page.wait_for_selector("body[data-ready=true]")
     listed = api_call(page, "GET", "/api/models")["answer"]["models"]
     own = [m for m in listed if m["shared"] is False]
-    assert own, listed  # the run stopped above saved one
+    assert own, listed
     shared = next(m for m in listed if m["shared"])
     page.select_option("#model-select", shared["id"])
     assert page.locator("[data-testid=model-pin]").is_hidden()  # the class's: not one's to keep
@@ -291,6 +300,7 @@ def test_every_student_watches_the_class_training(aiko, teacher):
     state_starts_with(page, ["studio.state_finished", "studio.state_stopped"])
     assert page.locator("[data-testid=epochs] tbody tr").count() == 1
     page.click("#view-own")
+    assert serious_violations(page) == []  # the run-view buttons, pressed or not, are readable
     page.click("[data-tab=draw]")
 
 

@@ -243,6 +243,20 @@ def test_the_playground_reproduces_the_slides(url):
     np.testing.assert_allclose(ja["pool"]["output"], [[2.5, 2.5], [1.5, 2]])
 
 
+def test_the_playground_pools_the_convolution_output_when_asked(url):
+    status, answer = post(url, "/api/playground", {"pad": 1, "pool_on": "conv"})
+    assert status == 200 and answer["pool"]["on"] == "conv"
+    np.testing.assert_array_equal(answer["pool"]["input"], lecture.CONV_OUTPUT_PAD1)
+    np.testing.assert_array_equal(answer["pool"]["output"], [[12, 14], [14, 11]])
+    status, slides = post(url, "/api/playground", {})
+    assert slides["pool"]["on"] == "input"  # the slides' example by default
+    np.testing.assert_array_equal(slides["pool"]["input"], lecture.INPUT)
+    # a 1x1 convolution output cannot be pooled 2x2: said, and the convolution still answered
+    status, small = post(url, "/api/playground", {"stride": 3, "pool_on": "conv"})
+    assert status == 200 and np.array(small["conv"]["output"]).shape == (1, 1)
+    assert small["pool"]["error"] and "output" not in small["pool"]
+
+
 @pytest.mark.parametrize(
     "body, words",
     [
@@ -253,6 +267,7 @@ def test_the_playground_reproduces_the_slides(url):
         ({"input": [[1, 2], [3]]}, "input"),
         ({"bias": "x"}, "bias"),
         ({"mode": "min"}, "mode"),
+        ({"pool_on": "filter"}, "pooled"),
         ({"lang": "fr"}, "lang"),
         ({"colour": 1}, "unknown playground settings"),
     ],

@@ -172,7 +172,14 @@ def test_click_a_convolution_cell_shows_explain_conv(page, mini, shots):
         page.locator("[data-testid=explain-where]").inner_text()
         == f"Conv1, channel {channel}, ({i}, {j})"
     )
-    assert page.locator("[data-testid=explain-total]").inner_text() == step.products()
+    # the products as a grid (input × weight over each product), the sum, the bias and the value
+    grid = page.locator("#explain [data-testid=products-grid] td .product").all_inner_texts()
+    assert len(grid) == 25
+    total = page.locator("[data-testid=explain-total]").inner_text()
+    assert total.endswith(f"= {ex.number(step.value)}")
+    assert f"+ {i18n.template('studio.bias', 'en')} ({ex.number(step.bias)})" in total
+    # and the slides' one line, folded away
+    assert page.locator("[data-testid=explain-line]").text_content() == step.products()
     assert step.products().endswith(f"= {ex.number(step.value)}")
     page.screenshot(path=os.path.join(shots, "studio-network.png"))
 
@@ -182,7 +189,13 @@ def test_the_playground_with_padding_one(page, shots):
     output = page.locator("[data-testid=pg-output] td")
     page.wait_for_function("document.querySelectorAll('#pg-output td').length === 4")
     assert output.all_inner_texts() == ["12", "14", "14", "10"]  # the slides
+    # pooling on the convolution's output, as in a network; on the input (the slides) as asked
+    assert page.locator("[data-testid=pg-pool-output] td").all_inner_texts() == ["14"]
+    page.select_option("[data-testid=pg-pool-on]", "input")
+    page.wait_for_function("document.querySelectorAll('#pg-pool-output td').length === 4")
     assert page.locator("[data-testid=pg-pool-output] td").all_inner_texts() == ["4", "4", "3", "3"]
+    page.select_option("[data-testid=pg-pool-on]", "conv")
+    page.wait_for_function("document.querySelectorAll('#pg-pool-output td').length === 1")
     page.fill("#pg-pad", "1")
     page.dispatch_event("#pg-pad", "change")
     page.wait_for_function("document.querySelectorAll('#pg-output td').length === 16")

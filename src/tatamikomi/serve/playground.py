@@ -67,11 +67,14 @@ def playground(
     pool_stride=None,
     pool_pad=None,
     mode="max",
+    pool_on="input",
 ) -> dict:
     """The lecture's worked examples on editable numbers: the convolution of ``input`` with
     ``filter`` (default: the slides' 4x4 input and 3x3 filter), its pooling and its im2col, each
     step from :mod:`tatamikomi.explain` with the text of the slides in the language in effect
-    (:func:`tatamikomi.i18n.use`)."""
+    (:func:`tatamikomi.i18n.use`). ``pool_on`` says what is pooled: ``"input"`` (the slides'
+    example) or ``"conv"`` (the convolution's output, as a network's pooling layer would; where
+    the window does not fit it, ``pool`` says why in ``"error"`` and the rest is answered)."""
     from .. import lecture
 
     x = _small_grid(input, "input", lecture.INPUT)
@@ -86,6 +89,8 @@ def playground(
     pool_pad = _small_int(pool_pad, named("errors.studio_name_pool_padding"), 0, 0, pool // 2)
     if mode not in ("max", "avg"):
         raise refused("errors.studio_pool_mode", value=repr(mode))
+    if pool_on not in ("input", "conv"):
+        raise refused("errors.studio_pool_on", value=shown(pool_on))
     bias = 0 if bias is None else bias
     if isinstance(bias, (bool, np.bool_)) or not isinstance(bias, (int, float, np.number)):
         raise refused("errors.studio_bias", value=shown(bias))
@@ -97,19 +102,45 @@ def playground(
         raise refused("errors.studio_bias", value=shown(bias))
     try:
         conv = ex.explain_conv(x, w, stride=stride, pad=pad, bias=bias)
-        pooled = ex.explain_pool(x, pool, stride=pool_stride, pad=pool_pad, mode=mode)
         col = ex.explain_im2col(
             x, w.shape[0], w.shape[1], stride=stride, pad=pad, max_rows=64, max_cols=64
         )
     except ValueError as error:  # e.g. a filter larger than the padded input
         raise i18n.recast(RequestError, error) from None
+    answer = _answer(x, w, conv, col, pad, stride, bias)
+    pooled_map = x if pool_on == "input" else conv.output[0]
+    try:
+        pooled = ex.explain_pool(pooled_map, pool, stride=pool_stride, pad=pool_pad, mode=mode)
+    except ValueError as error:
+        if pool_on == "input":
+            raise i18n.recast(RequestError, error) from None
+        # a convolution output smaller than the pooling window: the convolution is still shown
+        answer["pool"] = {"input": pooled_map, "on": pool_on, "error": i18n.say(error)}
+        return answer
+    pool_steps = _steps(pooled, pooled.window)
+    for entry, step in zip(pool_steps, pooled.steps):
+        entry["formula"] = step.formula(mode)
+    answer["pool"] = {
+        "input": pooled_map,
+        "on": pool_on,
+        "output": pooled.output[0],
+        "mode": mode,
+        "size": ex.size_lines(pooled.window),
+        "window": pool,
+        "stride": pool_stride,
+        "pad": pool_pad,
+        "steps": pool_steps,
+        "text": pooled.text(),
+    }
+    return answer
+
+
+def _answer(x, w, conv, col, pad, stride, bias) -> dict:
+    """The playground's answer but its pooling: the convolution and im2col."""
     conv_steps = _steps(conv, conv.window)
     for entry, step in zip(conv_steps, conv.steps):
         entry["products"] = step.products()
         entry["window"] = step.window[0]
-    pool_steps = _steps(pooled, pooled.window)
-    for entry, step in zip(pool_steps, pooled.steps):
-        entry["formula"] = step.formula(mode)
     return {
         "input": x,
         "filter": w,
@@ -122,16 +153,6 @@ def playground(
             "size": ex.size_lines(conv.window),
             "steps": conv_steps,
             "text": conv.text(),
-        },
-        "pool": {
-            "output": pooled.output[0],
-            "mode": mode,
-            "size": ex.size_lines(pooled.window),
-            "window": pool,
-            "stride": pool_stride,
-            "pad": pool_pad,
-            "steps": pool_steps,
-            "text": pooled.text(),
         },
         "im2col": {
             "col": col.col,

@@ -224,6 +224,7 @@ class Handler(JSONHandler):
             "pool_stride",
             "pool_pad",
             "mode",
+            "pool_on",
             "lang",
         }
         unknown = sorted(set(body) - known)

@@ -43,9 +43,43 @@ function setLanguage(lang) {
 let panelsReady = false;
 
 function showTab(name) {
-  for (const button of state.root.querySelectorAll('[data-tab]')) button.classList.toggle('active', button.dataset.tab === name);
+  for (const button of state.root.querySelectorAll('[data-tab]')) {
+    const on = button.dataset.tab === name;
+    button.classList.toggle('active', on);
+    button.setAttribute('aria-selected', String(on));
+    button.tabIndex = on ? 0 : -1;  // roving: Tab reaches the selected tab, arrows the others
+  }
   for (const section of state.root.querySelectorAll('.tab')) section.classList.toggle('active', section.id === `tab-${name}`);
   if (name === 'network') network.render();
+}
+
+/** The tab list's keys (WAI-ARIA tabs): Left/Right move and select, Home/End the ends. */
+function tabKeys(event) {
+  const tabs = [...state.root.querySelectorAll('[data-tab]')].filter((b) => b.offsetParent !== null);
+  const at = tabs.indexOf(event.target);
+  if (at < 0) return;
+  const next = {ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: tabs.length - 1}[event.key];
+  if (next === undefined) return;
+  event.preventDefault();
+  const tab = tabs[(next + tabs.length) % tabs.length];
+  showTab(tab.dataset.tab);
+  tab.focus();
+}
+
+/** The top element that the page-level classes go on: the page's body, or the widget's host. */
+function top() {
+  return state.root.body || state.root.host || state.root;
+}
+
+function setLargeText(on) {
+  top().classList.toggle('large-text', on);
+  byId('large-text').setAttribute('aria-pressed', String(on));
+  localStorage.setItem('tatamikomi-large-text', on ? '1' : '0');
+}
+
+/** A button that opens a hidden file input (a label around a hidden input is not focusable). */
+function fileButton(buttonId, inputId) {
+  byId(buttonId).addEventListener('click', () => byId(inputId).click());
 }
 
 /** One button per language the server has a catalog for ({code: its own name}). */
@@ -62,9 +96,12 @@ async function main() {
   if (!(state.lang in strings.languages)) state.lang = strings.lang;
   for (const button of state.root.querySelectorAll('[data-lang]')) button.addEventListener('click', () => setLanguage(button.dataset.lang));
   setLanguage(state.lang);  // the texts only: the panels come after
+  setLargeText(localStorage.getItem('tatamikomi-large-text') === '1');
+  byId('large-text').addEventListener('click', () => setLargeText(!top().classList.contains('large-text')));
   if (strings.classroom) await classroom.join();  // a nickname first, then the studio
   await loadModels();
   draw.init({onResult: () => { if (byId('tab-network').classList.contains('active')) network.render(); }});
+  network.init();
   playground.init();
   await training.init({onSaved: async (id, use) => {
     const models = await loadModels(use ? id : state.model);
@@ -72,6 +109,9 @@ async function main() {
     return models;
   }});
   for (const button of state.root.querySelectorAll('[data-tab]')) button.addEventListener('click', () => showTab(button.dataset.tab));
+  state.root.querySelector('[role=tablist]').addEventListener('keydown', tabKeys);
+  fileButton('model-file-button', 'model-file');
+  fileButton('image-file-button', 'image-file');
   panelsReady = true;
   if (strings.classroom) await classroom.start();
   byId('model-select').addEventListener('change', async (event) => {

@@ -100,6 +100,7 @@ function showResult(answer) {
   byId('empty').hidden = !empty;
   byId('answer').hidden = empty;
   byId('timing').textContent = empty ? '' : t('studio.round_trip', {ms: answer.roundTrip.toFixed(0)});
+  byId('quick').textContent = '';
   if (!empty) {
     const classes = answer.classes;
     byId('prediction').textContent = classes[answer.prediction];
@@ -108,10 +109,15 @@ function showResult(answer) {
     const seen = arr(answer.seen);
     const [, h, w] = seen.shape;
     byId('seen-title').textContent = t('studio.seen', {size: `${h}×${w}`});
+    byId('seen').setAttribute('aria-label', t('studio.seen', {size: `${h}×${w}`}));
     paintMap(byId('seen'), seen.data, h, w, {scale: Math.max(1, Math.floor(140 / w)), low: 0, high: 255});
     const bars = byId('bars');
     bars.replaceChildren();
     const p = arr(answer.probabilities).data;
+    // beside the pad, so that a phone shows the answer without scrolling
+    byId('quick').replaceChildren(el('span', {text: `${t('studio.prediction')}: `}),
+      el('strong', {text: classes[answer.prediction]}),
+      el('span', {class: 'muted', text: ` ${(100 * p[answer.prediction]).toFixed(1)}%`}));
     p.forEach((value, k) => {
       bars.append(el('div', {class: 'bar' + (k === answer.prediction ? ' top' : ''), 'data-class': classes[k]},
         el('span', {class: 'bar-label', text: classes[k]}),
@@ -142,11 +148,11 @@ async function loadSamples() {
     for (const [list, box] of [[answer.first, first], [answer.wrong, wrong]]) {
       for (const sample of list) {
         const pixels = arr(sample.pixels);
-        const canvas = el('canvas', {class: 'thumb', title: `${t('studio.label')} ${sample.label}, ${t('studio.predicted_as', {p: sample.predicted})}`,
-          'data-index': sample.index, 'data-label': sample.label});
+        const name = `${t('studio.label')} ${sample.label}, ${t('studio.predicted_as', {p: sample.predicted})}`;
+        const canvas = el('canvas', {class: 'thumb', 'data-index': sample.index, 'data-label': sample.label});
         paintMap(canvas, pixels.data, pixels.shape[0], pixels.shape[1], {scale: 2, low: 0, high: 255});
-        canvas.addEventListener('click', () => pickSample(sample.index, canvas));
-        box.append(canvas);
+        box.append(el('button', {type: 'button', class: 'thumb-button', title: name, 'aria-label': name,
+          'data-index': sample.index, onclick: () => pickSample(sample.index, canvas)}, canvas));
       }
     }
   } catch (error) {

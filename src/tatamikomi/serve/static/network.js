@@ -1,11 +1,15 @@
 // "Inside the network": every layer's output in order, with its shape and formulas; click a
-// cell of a convolution or pooling output to see its window, products, sum and bias.
+// cell of a convolution or pooling output (or move to it with the arrow keys and press Enter)
+// to see its window, products, sum and bias.
 
 import {client} from './client.js';
-import {arr, byId, el, fmt, paintMap, showError, state, t} from './util.js';
+import {arr, byId, el, fmt, paintMap, productGrid, showError, state, t} from './util.js';
 
 const MAP_PIXELS = 84;   // a feature map is drawn about this wide
+const VECTOR_COLUMNS = 10;  // a long vector is folded into rows of this many values
 let lastExplain = null;
+const cursors = new Map();  // the keyboard's cell on each map ("layer/channel" -> [i, j])
+let opener = null;          // the map whose cell is explained (focus goes back there)
 
 function modelInfo() {
   return state.models.find((m) => m.id === state.model);
@@ -25,6 +29,7 @@ export function render() {
   result.layers.forEach((layer, index) => {
     box.append(layerCard(layer, arr(layer.output), info.layers[index], index));
   });
+  markExplained();
 }
 
 function layerCard(layer, output, info, index) {
@@ -41,18 +46,17 @@ function layerCard(layer, output, info, index) {
     const [c, h, w] = output.shape;
     const scale = Math.max(1, Math.round(MAP_PIXELS / Math.max(h, w)));
     for (let k = 0; k < c; k++) {
-      const canvas = el('canvas', {class: 'map', 'data-channel': k, title: `${t('studio.channel')} ${k}`});
+      const canvas = el('canvas', {class: 'map', 'data-channel': k});
       paintMap(canvas, output.data, h, w, {offset: k * h * w, scale});
+      const name = t('studio.map_label', {layer: layer.name, channel: k, h, w});
       if (info && info.explainable) {
         canvas.classList.add('clickable');
-        canvas.addEventListener('click', (event) => {
-          const box = canvas.getBoundingClientRect();
-          const j = Math.min(w - 1, Math.floor((event.clientX - box.left) / box.width * w));
-          const i = Math.min(h - 1, Math.floor((event.clientY - box.top) / box.height * h));
-          explain(layer.name, k, [i, j], index);
-        });
+        maps.append(el('figure', {}, mapButton(layer.name, k, h, w, index, canvas, name), el('figcaption', {text: String(k)})));
+      } else {
+        canvas.setAttribute('role', 'img');
+        canvas.setAttribute('aria-label', name);
+        maps.append(el('figure', {}, canvas, el('figcaption', {text: String(k)})));
       }
-      maps.append(el('figure', {}, canvas, el('figcaption', {text: String(k)})));
     }
     if (layer.channels && layer.channels > c) {
       card.append(el('div', {class: 'muted', text: t('studio.channels_shown', {shown: c, total: layer.channels})}));
@@ -60,15 +64,82 @@ function layerCard(layer, output, info, index) {
     }
   } else {
     const values = Array.from(output.data);
-    const canvas = el('canvas', {class: 'vector'});
-    paintMap(canvas, values, 1, values.length, {scale: Math.max(2, Math.floor(600 / values.length)), signed: true});
+    const columns = Math.min(values.length, VECTOR_COLUMNS);
+    const rows = Math.ceil(values.length / columns);
+    const padded = values.concat(new Array(rows * columns - values.length).fill(0));
+    const low = Math.min(...values), high = Math.max(...values);
+    const canvas = el('canvas', {class: 'vector', role: 'img',
+      'aria-label': t('studio.vector_label', {layer: layer.name, n: values.length, low: fmt(low), high: fmt(high)})});
+    paintMap(canvas, padded, rows, columns, {scale: 16, signed: true});
     maps.append(canvas);
-    if (values.length <= 10) {
+    const last = index !== null && index === state.result.layers.length - 1;
+    if (last && values.length === state.result.classes.length) maps.append(softmaxTable(values));
+    else if (values.length <= 10) {
       maps.append(el('div', {class: 'scores'}, ...values.map((v, k) => el('span', {text: `${k}: ${fmt(v)}`}))));
     }
   }
   card.append(maps);
   return card;
+}
+
+/**
+ * A map whose cells can be explained: a button (Tab reaches it, the arrow keys move its cell
+ * cursor, Enter or Space explains that cell; a click or a tap explains the cell under it).
+ */
+function mapButton(layerName, k, h, w, index, canvas, name) {
+  const key = `${layerName}/${k}`;
+  const cursor = el('span', {class: 'cell-mark cursor', 'aria-hidden': 'true'});
+  const button = el('button', {type: 'button', class: 'map-button', 'data-channel': k, 'data-h': h, 'data-w': w,
+    'aria-label': name, 'aria-describedby': 'map-keys'}, canvas, cursor);
+  const place = (mark, at) => placeMark(mark, at, h, w);
+  place(cursor, cursors.get(key) || [0, 0]);
+  button.addEventListener('keydown', (event) => {
+    const [i, j] = cursors.get(key) || [0, 0];
+    if (event.key === 'Escape') { closeSheet(); return; }
+    const moved = {ArrowUp: [i - 1, j], ArrowDown: [i + 1, j], ArrowLeft: [i, j - 1], ArrowRight: [i, j + 1],
+      Home: [i, 0], End: [i, w - 1], PageUp: [0, j], PageDown: [h - 1, j]}[event.key];
+    if (!moved) return;
+    event.preventDefault();
+    const at = [Math.max(0, Math.min(h - 1, moved[0])), Math.max(0, Math.min(w - 1, moved[1]))];
+    cursors.set(key, at);
+    place(cursor, at);
+    button.setAttribute('aria-label', `${name}, (${at.join(', ')})`);
+  });
+  button.addEventListener('click', (event) => {
+    let at = cursors.get(key) || [0, 0];
+    if (event.detail > 0) {  // a pointer's click, not Enter or Space
+      const box = canvas.getBoundingClientRect();
+      at = [Math.max(0, Math.min(h - 1, Math.floor((event.clientY - box.top) / box.height * h))),
+        Math.max(0, Math.min(w - 1, Math.floor((event.clientX - box.left) / box.width * w)))];
+      cursors.set(key, at);
+      place(cursor, at);
+    }
+    opener = key;
+    explain(layerName, k, at, index);
+  });
+  return button;
+}
+
+/** The last layer's scores (logits) turned into the probabilities, step by step. */
+function softmaxTable(scores) {
+  const classes = state.result.classes;
+  const top = Math.max(...scores);
+  const exps = scores.map((z) => Math.exp(z - top));
+  const total = exps.reduce((a, b) => a + b, 0);
+  const probabilities = arr(state.result.probabilities).data;
+  const table = el('table', {class: 'grid softmax', 'data-testid': 'softmax'},
+    el('caption', {text: t('studio.softmax_caption')}),
+    el('tr', {}, ...['studio.class', 'studio.score', 'studio.shifted_score', 'studio.exp_score', 'studio.probability']
+      .map((k) => el('th', {scope: 'col', text: t(k)}))));
+  scores.forEach((z, k) => {
+    const row = el('tr', {class: k === state.result.prediction ? 'top' : ''},
+      el('th', {scope: 'row', text: classes[k]}), el('td', {text: fmt(z)}), el('td', {text: fmt(z - top)}),
+      el('td', {text: fmt(exps[k])}), el('td', {text: `${(100 * probabilities[k]).toFixed(1)}%`}));
+    table.append(row);
+  });
+  table.append(el('tr', {class: 'sum'}, el('th', {scope: 'row', text: 'Σ'}), el('td'), el('td'),
+    el('td', {text: fmt(total)}), el('td', {text: '100%'})));
+  return el('div', {class: 'softmax-box'}, el('p', {class: 'formula', text: t('studio.softmax_formula')}), table);
 }
 
 async function showAll() {
@@ -96,15 +167,72 @@ function grid(values, shape, highlight = null, cls = 'grid') {
   return table;
 }
 
-async function explain(layer, channel, position, index) {
+async function explain(layer, channel, position, index, refocus = null) {
   const body = byId('explain-body');
   try {
     const answer = await client.explain({model: state.model, ...state.image, layer, channel, position});
     lastExplain = {answer, index};
     showExplain();
+    markExplained();
+    if (refocus) {  // the panel was redrawn under the focused step button: focus its successor
+      const button = state.root.querySelector(`#explain-body [data-move="${refocus}"]`);
+      if (button && !button.disabled) button.focus();
+      else if (button) byId('explain-title').focus();
+      return;
+    }
+    openSheet();
   } catch (error) {
     body.textContent = error.message;
   }
+}
+
+/** The explained cell marked on its map (and on no other). */
+function markExplained() {
+  for (const old of state.root.querySelectorAll('.cell-mark.explained')) old.remove();
+  if (!lastExplain) return;
+  const {layer, channel, position} = lastExplain.answer;
+  const map = state.root.querySelector(`.layer[data-layer="${layer}"] .map-button[data-channel="${channel}"]`);
+  if (!map) return;
+  const mark = el('span', {class: 'cell-mark explained', 'aria-hidden': 'true', 'data-testid': 'explained-cell'});
+  const [h, w] = [Number(map.dataset.h), Number(map.dataset.w)];
+  placeMark(mark, position, h, w);
+  placeMark(map.querySelector('.cell-mark.cursor'), position, h, w);  // the arrows go on from here
+  map.append(mark);
+}
+
+/** A mark over cell (i, j) of an h x w map, in percent of the map's size. */
+function placeMark(mark, [i, j], h, w) {
+  Object.assign(mark.style, {left: `${100 * j / w}%`, top: `${100 * i / h}%`, width: `${100 / w}%`, height: `${100 / h}%`});
+}
+
+function mapOf(key) {
+  if (!key) return null;
+  const [layer, channel] = key.split('/');
+  return state.root.querySelector(`.layer[data-layer="${layer}"] .map-button[data-channel="${channel}"]`);
+}
+
+const narrow = () => window.matchMedia('(max-width: 980px)').matches;
+
+/** On a narrow screen the explanation is a sheet over the lower part of the screen, with the
+ * tapped map scrolled above it; on a wide one it stays beside the layers (sticky). */
+function openSheet() {
+  const panel = byId('explain');
+  panel.classList.add('open');
+  if (!narrow()) return;
+  const map = mapOf(opener);
+  if (map) map.scrollIntoView({block: 'start'});
+  panel.scrollTop = 0;
+}
+
+function closeSheet() {
+  byId('explain').classList.remove('open');
+  const map = mapOf(opener);
+  if (map) map.focus();
+}
+
+export function init() {
+  byId('explain-close').addEventListener('click', closeSheet);
+  byId('explain').addEventListener('keydown', (event) => { if (event.key === 'Escape') closeSheet(); });
 }
 
 export function showExplain() {
@@ -118,6 +246,7 @@ export function showExplain() {
   const parts = [
     el('p', {class: 'where', 'data-testid': 'explain-where',
       text: `${answer.layer}, ${t('studio.channel')} ${answer.channel}, (${answer.position.join(', ')})`}),
+    neighbours(answer, lastExplain.index),
     el('h4', {text: t('studio.window_on_input', {r: `${top}…${top + fh - 1}`, c: `${left}…${left + fw - 1}`})}),
   ];
   const overlay = windowOnInput(answer, lastExplain.index, fh, fw);
@@ -131,18 +260,51 @@ export function showExplain() {
     parts.push(el('h4', {text: t('studio.filter')}));
     for (let k = 0; k < c; k++) parts.push(grid(filter.data.slice(k * fh * fw, (k + 1) * fh * fw), [fh, fw]));
     parts.push(el('h4', {text: t('studio.products')}));
-    if (c > 1) answer.products.forEach((line, k) => parts.push(el('div', {class: 'products', 'data-channel': k, text: `${t('studio.channel')} ${k}: ${line}`})));
-    parts.push(el('div', {class: 'products total', 'data-testid': 'explain-total', text: answer.total}));
-    parts.push(el('div', {text: `${t('studio.bias')}: ${fmt(answer.bias)}`}));
+    const sums = answer.channel_sums;
+    for (let k = 0; k < c; k++) {
+      if (c > 1) parts.push(el('div', {class: 'muted', text: `${t('studio.channel')} ${k}`}));
+      parts.push(productGrid(window.data, filter.data, k * fh * fw, fh, fw));
+      parts.push(el('div', {class: 'sum-line', 'data-channel': k, text: `${t('studio.sum_of_products')} = ${fmt(sums[k])}`}));
+    }
+    const sum = sums.reduce((a, b) => a + b, 0);
+    parts.push(el('div', {class: 'sum-line total', 'data-testid': 'explain-total',
+      text: `${fmt(sum)} + ${t('studio.bias')} (${fmt(answer.bias)}) = ${fmt(answer.value)}`}));
+    // the slides' one-line form, folded away: it is long, and read best as the grid above
+    parts.push(el('details', {class: 'one-line'}, el('summary', {text: t('studio.as_one_line')}),
+      ...(c > 1 ? answer.products.map((line, k) => el('div', {class: 'products', 'data-channel': k, text: `${t('studio.channel')} ${k}: ${line}`})) : []),
+      el('div', {class: 'products', 'data-testid': 'explain-line', text: answer.total})));
   } else {
     parts.push(el('h4', {text: t(answer.kind === 'max' ? 'studio.max_of_window' : 'studio.mean_of_window')}));
     parts.push(el('div', {class: 'products total', 'data-testid': 'explain-total', text: answer.total}));
   }
   parts.push(el('div', {class: 'value', 'data-testid': 'explain-value',
     text: `${t('studio.value')}: ${fmt(answer.value)} (${t('studio.layer_computed')}: ${fmt(answer.layer_value)})`}));
+  // a screen reader hears which cell was explained and its value (the panel itself is long)
+  byId('explain-status').textContent = `${parts[0].textContent}: ${t('studio.value')} ${fmt(answer.value)}`;
   parts.push(el('h4', {text: t('studio.output_size')}));
   for (const line of answer.size) parts.push(el('div', {class: 'formula', text: line}));
-  body.replaceChildren(...parts);
+  body.replaceChildren(...parts.filter(Boolean));
+}
+
+/** Buttons to the neighbouring cells: a finger cannot hit a 4-pixel cell, but can step. */
+function neighbours(answer, index) {
+  const layer = state.result && state.result.layers[index];
+  if (!layer) return null;
+  const [, h, w] = layer.shape;
+  const [i, j] = answer.position;
+  const row = el('div', {class: 'row neighbours', role: 'group', 'aria-label': t('studio.neighbours')});
+  for (const [move, key, arrow, di, dj] of [['left', 'studio.cell_left', '←', 0, -1], ['up', 'studio.cell_up', '↑', -1, 0],
+    ['down', 'studio.cell_down', '↓', 1, 0], ['right', 'studio.cell_right', '→', 0, 1]]) {
+    const at = [i + di, j + dj];
+    const button = el('button', {type: 'button', 'aria-label': t(key), title: t(key), text: arrow,
+      'data-move': move, onclick: () => {
+        cursors.set(`${answer.layer}/${answer.channel}`, at);
+        explain(answer.layer, answer.channel, at, index, button.dataset.move);
+      }});
+    button.disabled = at[0] < 0 || at[1] < 0 || at[0] >= h || at[1] >= w;
+    row.append(button);
+  }
+  return row;
 }
 
 /** The layer's input feature map (the explained channel, or the first) with the window drawn on it. */
@@ -166,5 +328,7 @@ function windowOnInput(answer, index, fh, fw) {
 
 export function reset() {
   lastExplain = null;
+  cursors.clear();
+  byId('explain').classList.remove('open');
   showExplain();
 }

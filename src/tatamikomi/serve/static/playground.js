@@ -3,7 +3,7 @@
 // pooling and im2col on the same numbers. Every number comes from POST /api/playground.
 
 import {client} from './client.js';
-import {arr, byId, el, fmt, showError, state, t} from './util.js';
+import {arr, byId, el, fmt, productGrid, showError, state, t} from './util.js';
 
 const INPUT = [[1, 2, 3, 4], [4, 3, 2, 1], [0, 1, 2, 3], [3, 2, 1, 2]];   // the slides'
 const FILTER = [[1, 0, 2], [0, 2, 0], [1, 1, -1]];
@@ -56,7 +56,7 @@ export async function update() {
   const body = {
     input, filter, pad: number('pg-pad'), stride: number('pg-stride'), bias: number('pg-bias'),
     pool: number('pg-pool'), pool_stride: number('pg-pool-stride'),
-    mode: byId('pg-mode').value, lang: state.lang,
+    mode: byId('pg-mode').value, pool_on: byId('pg-pool-on').value, lang: state.lang,
   };
   try {
     answer = await client.playground(body);
@@ -95,16 +95,31 @@ function render() {
     out.append(tr);
   }
   byId('pg-output').replaceChildren(out);
+  const weights = arr(answer.filter).data;
+  byId('pg-product-grid').replaceChildren(current >= 0 ? productGrid(arr(step.window).data, weights, 0, fh, fw) : '');
   byId('pg-products').textContent = current >= 0 ? `(${step.position.join(',')}): ${step.products}` : '';
   byId('pg-size').textContent = conv.size.join('\n');
-  // pooling on the input, window by window
+  // pooling on the convolution's output (as in a network) or on the input, window by window
   const pool = answer.pool;
+  byId('pg-pool-title').textContent = t(pool.on === 'conv' ? 'studio.pool_on_conv' : 'studio.pool_on_input');
+  if (pool.error) {  // the convolution's output is smaller than the pooling window
+    byId('pg-pool-input').replaceChildren(table(pool.input, null));
+    byId('pg-pool-output').replaceChildren();
+    byId('pg-pool-formula').textContent = pool.error;
+  } else renderPool(pool, current);
+  renderIm2col(current);
+}
+
+function renderPool(pool, current) {
   const pstep = pool.steps[Math.max(0, Math.min(current, pool.steps.length - 1))];
   const [pi, pj] = pstep.origin;
-  byId('pg-pool-input').replaceChildren(table(answer.input,
+  byId('pg-pool-input').replaceChildren(table(pool.input,
     (i, j) => i >= pi && i < pi + pool.window && j >= pj && j < pj + pool.window));
   byId('pg-pool-output').replaceChildren(table(pool.output, null, 'grid output'));
   byId('pg-pool-formula').textContent = `(${pstep.position.join(',')}): ${pstep.formula}`;
+}
+
+function renderIm2col(current) {
   // im2col: one row per window
   const col = arr(answer.im2col.col);
   const [rows, cols] = col.shape;
@@ -118,7 +133,7 @@ function render() {
   }
   byId('pg-im2col').replaceChildren(
     el('div', {class: 'muted', text: `col.shape = (${rows}, ${cols})`}), matrix);
-  byId('pg-text').textContent = [conv.text, pool.text, answer.im2col.text].join('\n\n');
+  byId('pg-text').textContent = [answer.conv.text, answer.pool.text, answer.im2col.text].join('\n\n');
 }
 
 function stepOnce() {
@@ -145,7 +160,7 @@ export function init() {
   byId('pg-pool').addEventListener('change', () => {
     byId('pg-pool-stride').value = byId('pg-pool').value;
   });
-  for (const id of ['pg-pad', 'pg-stride', 'pg-bias', 'pg-pool', 'pg-pool-stride', 'pg-mode']) {
+  for (const id of ['pg-pad', 'pg-stride', 'pg-bias', 'pg-pool', 'pg-pool-stride', 'pg-mode', 'pg-pool-on']) {
     byId(id).addEventListener('change', () => { shown = Infinity; update(); });
   }
   byId('pg-fsize').addEventListener('change', () => {
@@ -159,6 +174,7 @@ export function init() {
     input = INPUT.map((r) => r.slice()); filter = FILTER.map((r) => r.slice());
     for (const [id, v] of [['pg-pad', 0], ['pg-stride', 1], ['pg-fsize', 3], ['pg-bias', 0], ['pg-pool', 2], ['pg-pool-stride', 2]]) byId(id).value = v;
     byId('pg-mode').value = 'max';
+    byId('pg-pool-on').value = 'conv';
     editGrid(byId('pg-input'), input, update);
     editGrid(byId('pg-filter'), filter, update);
     shown = Infinity;

@@ -47,29 +47,94 @@ function renderState(error) {
   }
 }
 
+// the charts' plot area in their viewBox: the labels live outside it, so no curve crosses them
+const PLOT = {left: 46, right: 394, top: 8, bottom: 138};
+const ACC = {top: 6, bottom: 94};
+
+function svgEl(tag, attrs, text = null) {
+  const node = document.createElementNS('http://www.w3.org/2000/svg', tag);
+  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, value);
+  if (text !== null) node.textContent = text;
+  return node;
+}
+
+/** Round loss values for a log axis between lo and hi: 1, 2, 5 times powers of ten. */
+function logTicks(lo, hi) {
+  const ticks = [];
+  for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
+    for (const m of [1, 2, 5]) {
+      const v = m * 10 ** e;
+      if (v >= lo * 0.999 && v <= hi * 1.001) ticks.push(v);
+    }
+  }
+  return ticks.length > 6 ? ticks.filter((v) => Math.abs(Math.log10(v) % 1) < 1e-9) : ticks;
+}
+
+/** Vertical lines where each epoch ended, labelled with its number (where there is room). */
+function epochTicks(group, x, top, bottom, labelY) {
+  let lastLabel = -Infinity;
+  for (const [n, position] of epochEnds(x)) {
+    group.append(svgEl('line', {x1: position, x2: position, y1: top, y2: bottom, class: 'epoch-line'}));
+    if (position - lastLabel < 22) continue;
+    group.append(svgEl('text', {x: position, y: labelY, class: 'tick middle'}, String(n)));
+    lastLabel = position;
+  }
+}
+
+let ends = [];   // [epoch, the last step of that epoch]
+
+function epochEnds(x) {
+  return ends.map(([n, step]) => [n, x(step)]);
+}
+
 function renderCurve() {
   const svg = byId('loss-curve');
   const line = svg.querySelector('polyline');
-  const top = byId('loss-top');
-  const steps = byId('loss-steps');
+  const axes = svg.querySelector('.axes');
+  axes.replaceChildren();
   if (!losses.length) {
-    line.setAttribute('points', ''); top.textContent = steps.textContent = ''; svg.dataset.points = '0';
+    line.setAttribute('points', ''); svg.dataset.points = '0';
+    svg.setAttribute('aria-label', t('studio.loss_chart_empty'));
     return;
   }
   const maxStep = Math.max(...losses.map((p) => p[0]), 1);
-  const maxLoss = Math.max(...losses.map((p) => p[1]), 1e-6);
-  top.textContent = `${t('studio.loss')} ${fmt(maxLoss)}`;
-  steps.textContent = `${t('studio.step_n')} ${maxStep}`;
-  line.setAttribute('points', losses.map(([s, l]) => `${(400 * s / maxStep).toFixed(1)},${(155 - 150 * l / maxLoss).toFixed(1)}`).join(' '));
+  const values = losses.map((p) => Math.max(p[1], 1e-4));
+  let lo = Math.min(...values), hi = Math.max(...values);
+  if (hi / lo < 2) { lo /= 1.5; hi *= 1.5; }
+  const x = (step) => PLOT.left + (PLOT.right - PLOT.left) * step / maxStep;
+  // a log axis: a first loss of 7 no longer flattens the rest of the curve
+  const y = (v) => PLOT.bottom - (PLOT.bottom - PLOT.top) * Math.log(v / lo) / Math.log(hi / lo);
+  for (const v of logTicks(lo, hi)) {
+    axes.append(svgEl('line', {x1: PLOT.left, x2: PLOT.right, y1: y(v), y2: y(v), class: 'grid-line'}));
+    axes.append(svgEl('text', {x: PLOT.left - 5, y: y(v) + 3.5, class: 'tick end'}, fmt(v)));
+  }
+  axes.append(svgEl('line', {x1: PLOT.left, x2: PLOT.right, y1: PLOT.bottom, y2: PLOT.bottom, class: 'axis'}));
+  epochTicks(axes, x, PLOT.top, PLOT.bottom, PLOT.bottom + 13);
+  axes.append(svgEl('text', {x: PLOT.right, y: 166, class: 'tick end'}, `${t('studio.step_n')} ${maxStep}`));
+  axes.append(svgEl('text', {x: PLOT.left, y: 166, class: 'tick'}, ends.length ? t('studio.epoch_ticks') : ''));
+  line.setAttribute('points', losses.map(([s], k) => `${x(s).toFixed(1)},${y(values[k]).toFixed(1)}`).join(' '));
   svg.dataset.points = String(losses.length);
+  const last = losses[losses.length - 1];
+  svg.setAttribute('aria-label', t('studio.loss_chart_label', {steps: maxStep, first: fmt(losses[0][1]), last: fmt(last[1])}));
 }
 
 function renderAccuracy() {
   const svg = byId('accuracy-curve');
   for (const old of svg.querySelectorAll('circle')) old.remove();
   const total = Math.max(epochs.length, 1);
-  const x = (epoch) => (epochs.length === 1 ? 200 : 8 + 384 * (epoch - 1) / (total - 1));
-  const y = (accuracy) => 97 - 94 * accuracy;
+  const x = (epoch) => (epochs.length === 1 ? (PLOT.left + PLOT.right) / 2 : PLOT.left + 6 + (PLOT.right - PLOT.left - 12) * (epoch - 1) / (total - 1));
+  const y = (accuracy) => ACC.bottom - (ACC.bottom - ACC.top) * accuracy;
+  const axes = svg.querySelector('.axes');
+  axes.replaceChildren();
+  let lastLabel = -Infinity;
+  for (const e of epochs) {
+    if (x(e.epoch) - lastLabel < 22) continue;
+    axes.append(svgEl('text', {x: x(e.epoch), y: 107, class: 'tick middle'}, String(e.epoch)));
+    lastLabel = x(e.epoch);
+  }
+  const last = epochs[epochs.length - 1];
+  svg.setAttribute('aria-label', last ? t('studio.accuracy_chart_label', {epoch: last.epoch,
+    train: `${(100 * last.train_acc).toFixed(1)}%`, test: `${(100 * last.test_acc).toFixed(1)}%`}) : t('studio.accuracy_chart_empty'));
   for (const key of ['train_acc', 'test_acc']) {
     const cls = key === 'train_acc' ? 'train' : 'test';
     svg.querySelector(`polyline.${cls}`).setAttribute('points',
@@ -100,7 +165,7 @@ function renderFilters() {
   const [n, c, fh, fw] = w.shape;
   box.replaceChildren();
   for (let k = 0; k < n; k++) {
-    const canvas = el('canvas', {class: 'filter'});
+    const canvas = el('canvas', {class: 'filter', role: 'img', 'aria-label': `${t('studio.filter')} ${k}`});
     paintMap(canvas, w.data, fh, fw, {offset: k * c * fh * fw, scale: Math.max(2, Math.floor(40 / fw)), signed: true});
     box.append(canvas);
   }
@@ -111,7 +176,11 @@ function listen() {
   const mine = client.trainEvents(0, async (event) => {
     if (source !== mine) return;  // another run is shown now
     if (event.type === 'step') { losses.push([event.step, event.loss]); renderCurve(); renderState(); }
-    else if (event.type === 'epoch') { epochs.push(event); renderEpochs(); }
+    else if (event.type === 'epoch') {
+      epochs.push(event);
+      ends.push([event.epoch, losses.length ? losses[losses.length - 1][0] : 0]);
+      renderEpochs(); renderCurve();
+    }
     else if (event.type === 'filters') { filters = event; renderFilters(); }
     else if (event.type === 'state') {
       // a state event says "queued" without the place: kept from the status, else asked for
@@ -142,7 +211,7 @@ async function start(event) {
   if (form.get('model') === 'spec') {
     try { body.model = JSON.parse(form.get('spec')); } catch (error) { showError(`${t('studio.spec')}: ${error.message}`); return; }
   } else body.model = form.get('model');
-  losses = []; epochs = []; saved = null; filters = null;
+  losses = []; epochs = []; ends = []; saved = null; filters = null;
   renderCurve(); renderEpochs(); renderFilters();
   try {
     const answer = await client.train(body);
@@ -159,7 +228,7 @@ async function command(name) {
 }
 
 export function render() {
-  renderState(); renderFilters(); renderClassRun();
+  renderState(); renderFilters(); renderClassRun(); renderCurve(); renderAccuracy();
 }
 
 // -- a classroom: the place in the queue, and the class's shared run -------------------------
@@ -180,7 +249,7 @@ function renderClassRun() {
 export async function showRun(which) {
   if (source) { source.close(); source = null; }
   view = which;
-  losses = []; epochs = []; saved = null; filters = null;
+  losses = []; epochs = []; ends = []; saved = null; filters = null;
   for (const id of ['train-start', 'train-pause', 'train-resume', 'train-stop']) {
     byId(id).disabled = true;  // until the status of the run now shown arrives
   }

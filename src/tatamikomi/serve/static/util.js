@@ -27,10 +27,12 @@ export function t(key, vars = {}) {
   return text;
 }
 
-/** Fill every element marked data-i18n (a studio text's key) with its label. */
+/** Fill every element marked data-i18n (a studio text's key) with its label, and give those
+ * marked data-i18n-label theirs as aria-label. */
 export function applyStrings(root = state.root) {
   for (const node of root.querySelectorAll('[data-i18n]')) node.textContent = t(node.dataset.i18n);
-  (state.root.documentElement || state.root).lang = state.lang;
+  for (const node of root.querySelectorAll('[data-i18n-label]')) node.setAttribute('aria-label', t(node.dataset.i18nLabel));
+  (state.root.documentElement || state.root.host || state.root).lang = state.lang;  // for :lang(ja)
 }
 
 export function showError(message) {
@@ -69,9 +71,22 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+// Signed values: orange below zero, blue above, white at zero (PuOr-like). Blue and orange
+// stay apart for the common red-green colour blindnesses, which red-blue mostly does too, but
+// orange also differs from blue in lightness, so the sign survives a grey projector or print.
+const NEGATIVE = [230, 97, 1];
+const POSITIVE = [33, 102, 172];
+
+/** The colour of `s` in -1..1 on the signed scale, as [r, g, b]. */
+export function signedColour(s) {
+  const end = s < 0 ? NEGATIVE : POSITIVE;
+  const a = Math.min(1, Math.abs(s));
+  return end.map((c) => Math.round(255 + (c - 255) * a));
+}
+
 /**
  * Paint an h x w map (from `data` at `offset`) into `canvas`, `scale` pixels a cell, grey from
- * `low` (black) to `high` (white); with `signed`, negative values red and positive blue.
+ * `low` (black) to `high` (white); with `signed`, negative values orange and positive blue.
  */
 export function paintMap(canvas, data, h, w, {offset = 0, scale = 4, low, high, signed = false} = {}) {
   canvas.width = w * scale;
@@ -88,8 +103,7 @@ export function paintMap(canvas, data, h, w, {offset = 0, scale = 4, low, high, 
     const v = data[offset + k];
     let r, g, b;
     if (signed) {
-      const s = Math.max(-1, Math.min(1, v / span));
-      r = s < 0 ? 255 : 255 - s * 200; g = 255 - Math.abs(s) * 200; b = s > 0 ? 255 : 255 + s * 200;
+      [r, g, b] = signedColour(v / span);
     } else {
       const s = hi > lo ? (v - lo) / (hi - lo) : 0;
       r = g = b = Math.round(255 * s);
@@ -101,6 +115,27 @@ export function paintMap(canvas, data, h, w, {offset = 0, scale = 4, low, high, 
   small.getContext('2d').putImageData(image, 0, 0);
   context.imageSmoothingEnabled = false;
   context.drawImage(small, 0, 0, w * scale, h * scale);
+}
+
+/** A number to 3 significant digits: five columns of them fit a phone (the sum keeps 4). */
+function short(value) {
+  return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(3)));
+}
+
+/** Each cell of the window as `input × weight` over its product, laid out like the window. */
+export function productGrid(values, weights, offset, fh, fw) {
+  const table = el('table', {class: 'grid products-grid', 'data-testid': 'products-grid'});
+  for (let i = 0; i < fh; i++) {
+    const row = el('tr');
+    for (let j = 0; j < fw; j++) {
+      const x = values[offset + i * fw + j], w = weights[offset + i * fw + j];
+      row.append(el('td', {'aria-label': `${fmt(x)} × ${fmt(w)} = ${fmt(x * w)}`, title: `${fmt(x)} × ${fmt(w)} = ${fmt(x * w)}`},
+        el('span', {class: 'factors', text: short(x)}), el('span', {class: 'factors', text: `× ${short(w)}`}),
+        el('span', {class: 'product', text: `= ${short(x * w)}`})));
+    }
+    table.append(row);
+  }
+  return table;
 }
 
 /** A file's bytes as base64. */
