@@ -24,6 +24,7 @@ import urllib.request
 import numpy as np
 import pytest
 
+from tatamikomi import i18n
 from tatamikomi.data import load_dataset
 from tatamikomi.serve import api
 
@@ -41,6 +42,7 @@ CELLS = [
     "from tatamikomi.serve import api\n"
     f"shown = studio.explain('Conv1', {CHANNEL}, {list(CELL)})\n"
     "print('explain:', json.dumps(shown['total']))",
+    "from tatamikomi.widgets import Draw\nsecond = Draw(lang='ja')\nsecond",
 ]
 
 
@@ -131,6 +133,10 @@ def page(lab):
             tab.locator(".jp-Dialog .jp-mod-accept").click(timeout=5000)
         tab.wait_for_selector(".jp-Dialog", state="detached")
         tab.wait_for_function("document.body.innerText.includes('| Idle')")  # the kernel is up
+        with contextlib.suppress(PlaywrightTimeout):  # "notified about official news?": no
+            tab.locator(".jp-Notification-Toast-Close, .jp-toast-button >> text=No").first.click(
+                timeout=3000
+            )
         yield tab, errors
         context.close()
         browser.close()
@@ -197,4 +203,25 @@ def test_draw_a_seven_in_the_widget_and_explain_a_cell(page):
     run_cell(tab, 2)
     expected = json.loads(cell_text(tab, 2, "explain:").removeprefix("explain: "))
     assert total.inner_text() == expected
+    assert errors == [], errors
+
+
+def test_a_second_widget_on_the_page_is_a_studio_of_its_own(page):
+    """Each view loads its own copy of the modules: the second widget (the draw panel alone, in
+    Japanese) starts empty, and the first keeps its 7, its English and its network tab."""
+    tab, errors = page
+    first = tab.locator(".tatamikomi-studio").nth(0)
+    run_cell(tab, 3)
+    second = tab.locator(".tatamikomi-studio[data-ready=true]").nth(1)
+    second.wait_for()
+    settle(tab)
+    assert second.locator("[data-testid=empty]").inner_text() == i18n.template(
+        "studio.draw_prompt", "ja"
+    )
+    assert not second.locator("nav.tabs").is_visible()  # one panel alone
+    assert first.locator("[data-testid=prediction]").text_content() == "7"  # on its draw tab
+    assert first.locator("[data-tab=network]").inner_text() == i18n.template(
+        "studio.tab_network", "en"
+    )
+    assert first.locator("#tab-network").is_visible()
     assert errors == [], errors
