@@ -208,6 +208,10 @@ class Studio(anywidget.AnyWidget):
         run = self._studio.training
         return run.status()["epochs"] if run is not None else []
 
+    def __repr__(self) -> str:
+        served = self._studio.get(self._shown_id)
+        return f"{type(self).__name__}(model={served.name!r}, prediction={self.prediction})"
+
     # -- the front end's messages -------------------------------------------------------------
 
     def _received(self, widget, content, buffers):
