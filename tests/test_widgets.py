@@ -175,8 +175,8 @@ def test_a_refusal_is_said_in_the_front_ends_language(studio):
 def test_each_panel_alone_and_the_page_is_the_web_studios(studio):
     for kind, panel in [(widgets.Draw, "draw"), (widgets.Network, "network"),
                         (widgets.Playground, "playground"), (widgets.Training, "training")]:
-        alone = kind(lang="ja")
-        assert alone._panel == panel and alone._lang == "ja"
+        alone = kind(lang="ja", sample=13)
+        assert alone._panel == panel and alone._lang == "ja" and alone.sample == 13
         alone.close()
     page = studio._page
     assert 'id="pad"' in page["markup"] and "<script" not in page["markup"]

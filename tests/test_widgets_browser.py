@@ -34,6 +34,8 @@ from .test_studio_browser import _missing as _no_browser
 #: seconds any one wait may take (JupyterLab's first start on 2 busy cores is the longest)
 WAIT = 60
 CHANNEL, CELL = 2, (9, 13)
+#: a test image of mnist-mini labelled 3 (and predicted as 3), for the second widget
+THREE = 13
 
 CELLS = [
     "from tatamikomi.widgets import Studio\nstudio = Studio(lang='en')\nstudio",
@@ -42,7 +44,8 @@ CELLS = [
     "from tatamikomi.serve import api\n"
     f"shown = studio.explain('Conv1', {CHANNEL}, {list(CELL)})\n"
     "print('explain:', json.dumps(shown['total']))",
-    "from tatamikomi.widgets import Draw\nsecond = Draw(lang='ja')\nsecond",
+    f"from tatamikomi.widgets import Network\nsecond = Network(lang='ja', sample={THREE})\nsecond",
+    "print('second:', second.prediction, studio.prediction)",
 ]
 
 
@@ -207,21 +210,27 @@ def test_draw_a_seven_in_the_widget_and_explain_a_cell(page):
 
 
 def test_a_second_widget_on_the_page_is_a_studio_of_its_own(page):
-    """Each view loads its own copy of the modules: the second widget (the draw panel alone, in
-    Japanese) starts empty, and the first keeps its 7, its English and its network tab."""
+    """Each view loads its own copy of the modules: the second widget (the network panel alone,
+    in Japanese, on a test 3 chosen from Python) shows its own image, and the first keeps its 7,
+    its English and its tab; in the kernel each has its own prediction."""
     tab, errors = page
     first = tab.locator(".tatamikomi-studio").nth(0)
     run_cell(tab, 3)
     second = tab.locator(".tatamikomi-studio[data-ready=true]").nth(1)
     second.wait_for()
+    second.locator(".layer[data-layer=Conv1]").wait_for()
     settle(tab)
-    assert second.locator("[data-testid=empty]").inner_text() == i18n.template(
-        "studio.draw_prompt", "ja"
-    )
     assert not second.locator("nav.tabs").is_visible()  # one panel alone
+    assert second.locator("#tab-network .intro").inner_text() == i18n.template(
+        "studio.network_intro", "ja"
+    )
+    assert second.locator("[data-testid=prediction]").text_content() == "3"
     assert first.locator("[data-testid=prediction]").text_content() == "7"  # on its draw tab
-    assert first.locator("[data-tab=network]").inner_text() == i18n.template(
+    # (text_content: JupyterLab leaves a cell scrolled out of view unrendered)
+    assert first.locator("[data-tab=network]").text_content() == i18n.template(
         "studio.tab_network", "en"
     )
-    assert first.locator("#tab-network").is_visible()
+    assert first.locator("[data-tab=network]").get_attribute("class") == "active"
+    run_cell(tab, 4)
+    assert cell_text(tab, 4, "second:") == "second: 3 7"
     assert errors == [], errors

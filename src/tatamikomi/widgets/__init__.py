@@ -147,6 +147,7 @@ class Studio(anywidget.AnyWidget):
 
     ``model``: the tatamikomi model to show (None: the pretrained SimpleConvNet);
     ``lang``: "en" or "ja" (None: the language tatamikomi speaks now, see tatamikomi.i18n);
+    ``sample``: a test image to show first (see :attr:`sample`);
     ``save_dir``: the folder trained models are saved in (None: the current folder, the
     notebook's).
     """
@@ -156,12 +157,16 @@ class Studio(anywidget.AnyWidget):
     _panel = traitlets.Unicode("").tag(sync=True)
     _lang = traitlets.Unicode("").tag(sync=True)
 
+    #: the test image to show (its index in the model's test set, as the draw panel's
+    #: thumbnails number them): set it from Python, e.g. for a Network() panel alone; None: the
+    #: drawing
+    sample = traitlets.Int(None, allow_none=True).tag(sync=True)
     #: the digit the network predicted for the latest image the widget sent (None: none yet)
     prediction = traitlets.Int(None, allow_none=True)
     #: the image the network saw, (28, 28) grey levels 0..255 (None: none yet)
     image = traitlets.Any(None)
 
-    def __init__(self, model=None, lang=None, *, save_dir=None, **kwargs):
+    def __init__(self, model=None, lang=None, *, sample=None, save_dir=None, **kwargs):
         lang = i18n.check_lang(lang) if lang is not None else i18n.current()
         if model is None:
             name, path = "SimpleConvNet (MNIST)", api.pretrained_path()
@@ -172,7 +177,7 @@ class Studio(anywidget.AnyWidget):
         self._shown_id = None
         self._image_request = None  # the image part of the last prediction asked for
         self._streams: dict[str, threading.Event] = {}
-        super().__init__(_page=_page(), _lang=lang, **kwargs)
+        super().__init__(_page=_page(), _lang=lang, sample=sample, **kwargs)
         self.on_msg(self._received)
 
     # -- what a notebook reads and sets -------------------------------------------------------

@@ -100,6 +100,7 @@ async function render({model, el}) {
   const transport = kernelClient(model, util.state);
   clientModule.replaceClient(transport.client);
   const app = await import(urls['app.js']);
+  const draw = await import(urls['draw.js']);
   await app.ready;
   const lang = model.get('_lang');
   if (lang) root.querySelector(`#lang-${lang}`)?.click();
@@ -110,10 +111,21 @@ async function render({model, el}) {
     root.querySelector('#model-select').dispatchEvent(new Event('change'));
   };
   model.on('msg:custom', onSelect);
+  // a test image chosen from Python: the pad is cleared, the panels show the image
+  const showSample = () => {
+    const index = model.get('sample');
+    if (index === null || index === undefined) return;
+    draw.clear();
+    util.state.image = {sample: index};
+    draw.predict();
+  };
+  model.on('change:sample', showSample);
+  showSample();
   host.dataset.ready = 'true';
   return () => {
     transport.close();
     model.off('msg:custom', onSelect);
+    model.off('change:sample', showSample);
     for (const url of Object.values(urls)) URL.revokeObjectURL(url);
   };
 }
