@@ -296,14 +296,13 @@ class Studio(anywidget.AnyWidget):
     def picture(self) -> bytes:
         """A PNG of the image the network saw last (else the first test image), large enough to
         look at: what a notebook shows where the widget cannot run."""
-        from ..images import _png
+        from ..images import png_bytes
 
         grey = self.image
         if grey is None:
             grey = api.samples(self.model)["x"][0]
-        pixels = np.rint(np.clip(np.asarray(grey, np.float64), 0, 255)).astype(np.uint8)
-        scale = max(1, _PICTURE_SIDE // pixels.shape[0])
-        return _png.encode_grey(np.kron(pixels, np.ones((scale, scale), np.uint8)))
+        pixels = np.clip(np.asarray(grey, np.float64), 0, 255)
+        return png_bytes(pixels, scale=max(1, _PICTURE_SIDE // pixels.shape[0]))
 
 
 #: the static picture's side in pixels
