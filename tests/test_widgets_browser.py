@@ -46,6 +46,7 @@ CELLS = [
     "print('explain:', json.dumps(shown['total']))",
     f"from tatamikomi.widgets import Network\nsecond = Network(lang='ja', sample={THREE})\nsecond",
     "print('second:', second.prediction, studio.prediction)",
+    "import tatamikomi as tk\nstudio.model = tk.SimpleConvNet(seed=1)",
 ]
 
 
@@ -233,4 +234,18 @@ def test_a_second_widget_on_the_page_is_a_studio_of_its_own(page):
     assert first.locator("[data-tab=network]").get_attribute("class") == "active"
     run_cell(tab, 4)
     assert cell_text(tab, 4, "second:") == "second: 3 7"
+    assert errors == [], errors
+
+
+def test_setting_the_model_in_python_switches_the_widget(page):
+    tab, errors = page
+    run_cell(tab, 5)
+    select = tab.locator(".tatamikomi-studio").nth(0).locator("#model-select")
+    tab.wait_for_function(
+        "s => s.value === 'm2' && s.options.length === 2", arg=select.element_handle()
+    )
+    settle(tab)
+    assert select.locator("option").nth(1).text_content().startswith("SimpleConvNet")
+    second = tab.locator(".tatamikomi-studio").nth(1).locator("#model-select")
+    assert second.evaluate("s => s.options.length") == 1  # the other studio's models
     assert errors == [], errors
