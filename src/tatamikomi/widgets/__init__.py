@@ -278,6 +278,12 @@ class Studio(anywidget.AnyWidget):
 
         threading.Thread(target=push, name="tatamikomi-widget-events", daemon=True).start()
 
+    def close(self):
+        """Close the widget: its event streams end (a training run goes on, see :attr:`studio`)."""
+        for stop in list(self._streams.values()):
+            stop.set()
+        super().close()
+
     # -- without a widget front end (an HTML export, GitHub's viewer) -------------------------
 
     def _repr_mimebundle_(self, **kwargs):

@@ -33,8 +33,9 @@ function shadowStyle(css) {
 .studio-body.one-panel nav.tabs { display: none; }`;
 }
 
-/** client.js's functions over the widget's custom messages; `state` is this copy's util.js state. */
-function kernelClient(model, state) {
+/** client.js's functions over the widget's custom messages; `util` is this copy's util.js. */
+function kernelClient(model, util) {
+  const state = util.state;
   const view = Math.random().toString(36).slice(2);
   let next = 0;
   const waiting = new Map();
@@ -67,7 +68,7 @@ function kernelClient(model, state) {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         waiting.delete(id);
-        reject(new Error(`no answer from the kernel in ${CALL_TIMEOUT} s (${name})`));
+        reject(new Error(util.t('studio.widget_no_answer', {seconds: CALL_TIMEOUT, call: name})));
       }, CALL_TIMEOUT * 1000);
       const id = send(name, args);
       waiting.set(id, {resolve, reject, timer});
@@ -97,7 +98,7 @@ async function render({model, el}) {
   const util = await import(urls['util.js']);
   const clientModule = await import(urls['client.js']);
   util.state.root = root;
-  const transport = kernelClient(model, util.state);
+  const transport = kernelClient(model, util);
   clientModule.replaceClient(transport.client);
   const app = await import(urls['app.js']);
   const draw = await import(urls['draw.js']);
