@@ -47,6 +47,8 @@ CELLS = [
     f"from tatamikomi.widgets import Network\nsecond = Network(lang='ja', sample={THREE})\nsecond",
     "print('second:', second.prediction, studio.prediction)",
     "import tatamikomi as tk\nstudio.model = tk.SimpleConvNet(seed=1)",
+    "from tatamikomi.widgets import Training\ntrainer = Training()\ntrainer",
+    "print('history:', [e['epoch'] for e in trainer.history])",
 ]
 
 
@@ -248,4 +250,23 @@ def test_setting_the_model_in_python_switches_the_widget(page):
     assert select.locator("option").nth(1).text_content().startswith("SimpleConvNet")
     second = tab.locator(".tatamikomi-studio").nth(1).locator("#model-select")
     assert second.evaluate("s => s.options.length") == 1  # the other studio's models
+    assert errors == [], errors
+
+
+def test_train_one_epoch_in_the_training_panel(page):
+    """The training runs in a thread of the kernel; its events reach the panel as messages."""
+    tab, errors = page
+    run_cell(tab, 6)
+    panel = tab.locator(".tatamikomi-studio[data-ready=true]").nth(2)
+    panel.wait_for()
+    panel.locator("#train-dataset").select_option("mnist-mini")
+    panel.locator("#train-epochs").fill("1")
+    panel.locator("#train-start").click()
+    panel.locator("[data-testid=train-saved]:not([hidden])").wait_for(timeout=3 * WAIT * 1000)
+    saved = panel.locator("[data-testid=train-saved]").inner_text()
+    assert "simpleconvnet-mnist-mini-1ep.npz" in saved
+    assert panel.locator("[data-testid=epochs] tbody tr").count() == 1
+    assert int(panel.locator("#loss-curve").get_attribute("data-points")) >= 5
+    run_cell(tab, 7)
+    assert cell_text(tab, 7, "history:") == "history: [1]"
     assert errors == [], errors
