@@ -44,9 +44,6 @@ from ..serve.registry import Studio as ModelRegistry
 
 __all__ = ["Studio", "Draw", "Network", "Playground", "Training", "dispatch"]
 
-#: the page's panels, by the name of their tab (index.html's data-tab)
-PANELS = ("draw", "network", "playground", "training")
-
 #: seconds an event stream waits for the run's next event before looking again
 EVENT_WAIT = 1.0
 
@@ -64,14 +61,6 @@ def _page() -> dict:
         if name.endswith(".js") and not name.startswith("instructor")
     }
     return {"markup": body, "css": files["style.css"][0].decode("utf-8"), "sources": sources}
-
-
-def _events(studio: ModelRegistry, args: list):
-    """The run whose events a ``trainEvents`` call streams (the studio's only run)."""
-    run = studio.training
-    if run is None:
-        raise refused("errors.studio_not_started", 404)
-    return run
 
 
 def _train_command(studio: ModelRegistry, args: list) -> dict:
@@ -256,7 +245,7 @@ class Studio(anywidget.AnyWidget):
         args = content.get("args") or []
         reply = dispatch(self._studio, {**content, "call": "trainStatus"})
         try:
-            run = _events(self._studio, args)
+            run = routes.studio_run(self._studio)  # the run whose events are streamed
         except RequestError as error:
             self.send({"reply": content.get("id"), "view": view, "error": str(error)})
             return
