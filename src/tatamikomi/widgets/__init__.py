@@ -145,6 +145,7 @@ class Studio(anywidget.AnyWidget):
     _page = traitlets.Dict().tag(sync=True)
     _panel = traitlets.Unicode("").tag(sync=True)
     _lang = traitlets.Unicode("").tag(sync=True)
+    _unavailable = traitlets.Unicode("").tag(sync=True)  # said if the page cannot load its modules
 
     #: the test image to show (its index in the model's test set, as the draw panel's
     #: thumbnails number them): set it from Python, e.g. for a Network() panel alone; None: the
@@ -166,7 +167,13 @@ class Studio(anywidget.AnyWidget):
         self._shown_id = None
         self._image_request = None  # the image part of the last prediction asked for
         self._streams: dict[str, threading.Event] = {}
-        super().__init__(_page=_page(), _lang=lang, sample=sample, **kwargs)
+        super().__init__(
+            _page=_page(),
+            _lang=lang,
+            _unavailable=i18n.text("widgets.cannot_load", lang=lang),
+            sample=sample,
+            **kwargs,
+        )
         self.on_msg(self._received)
 
     # -- what a notebook reads and sets -------------------------------------------------------

@@ -95,8 +95,15 @@ async function render({model, el}) {
   root.innerHTML = `<style>${shadowStyle(page.css)}</style>` +
     `<div class="studio-body${panel ? ' one-panel' : ''}">${page.markup}</div>`;
   const urls = moduleUrls(page.sources);
-  const util = await import(urls['util.js']);
-  const clientModule = await import(urls['client.js']);
+  let util, clientModule;
+  try {
+    util = await import(urls['util.js']);
+    clientModule = await import(urls['client.js']);
+  } catch (error) {  // a notebook front end that refuses scripts from blob URLs: say so
+    el.replaceChildren(Object.assign(document.createElement('p'), {
+      className: 'tatamikomi-unavailable', textContent: `${model.get('_unavailable')} (${error.message})`}));
+    return () => {};
+  }
   util.state.root = root;
   const transport = kernelClient(model, util);
   clientModule.replaceClient(transport.client);
