@@ -24,7 +24,7 @@ LEVELS = [
     {"explain", "export"},
     {"viz", "train", "demo", "exercises"},
     {"serve", "book"},
-    {"cli"},
+    {"cli", "widgets"},  # widgets: the studio in a notebook, on serve's functions
     {"__init__", "__main__"},
 ]
 LEVEL = {unit: level for level, units in enumerate(LEVELS) for unit in units}

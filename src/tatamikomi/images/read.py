@@ -361,11 +361,18 @@ def write_png(path, image, *, overwrite: bool = False, scale: int = 1, hint: str
     scale x scale times, so that a 28x28 digit is large enough to look at."""
     from .._files import atomic_write
 
+    data = png_bytes(image, scale=scale)
+    hint = hint or "Give another name, or allow overwriting."
+    with atomic_write(path, overwrite=overwrite, hint=hint) as f:
+        f.write(data)
+
+
+def png_bytes(image, *, scale: int = 1) -> bytes:
+    """The bytes of ``image`` (H, W) grey levels in [0, 255] as an 8-bit PNG, each pixel
+    repeated ``scale`` x ``scale`` times (what :func:`write_png` writes)."""
     image = grey(image)
     if scale != int(scale) or scale < 1:
         raise i18n.error(ValueError, "errors.read_scale_whole_number", scale=scale)
     pixels = np.rint(image).astype(np.uint8)
     pixels = np.repeat(np.repeat(pixels, int(scale), axis=0), int(scale), axis=1)
-    hint = hint or "Give another name, or allow overwriting."
-    with atomic_write(path, overwrite=overwrite, hint=hint) as f:
-        f.write(_png.encode_grey(pixels))
+    return _png.encode_grey(pixels)

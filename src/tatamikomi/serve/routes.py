@@ -28,6 +28,75 @@ def _studio_strings() -> dict:
     return {key: {lang: tables[lang][key] for lang in tables} for key in tables["en"]}
 
 
+# -- the answers, for any transport: the HTTP handler below, the notebook widget -------------
+# (tatamikomi.widgets); each takes the studio and the request's query or body, and returns the
+# answer (NumPy arrays in it, made JSON by http.to_json) or raises a RequestError.
+
+
+def strings_answer(studio: Studio) -> dict:
+    """``GET /api/strings``: the texts, the studio's language, the languages."""
+    return {"strings": _studio_strings(), "lang": studio.lang, "languages": i18n.languages()}
+
+
+def prediction(studio: Studio, body: dict, *, layers: bool) -> dict:
+    """The answer of ``/api/predict`` (or, with ``layers``, ``/api/layers``): the prediction,
+    and every layer's output."""
+    served = studio.get(body.get("model"))
+    start = time.perf_counter()
+    image = api.image_from(body, served.model)
+    if layers:
+        channels = None if body.get("all_channels") else api.DEFAULT_CHANNELS
+        result = api.layers(served.model, image, channels=channels)
+    else:
+        result = api.predict(served.model, image)
+    return {**result, "model": served.id, "ms": round(1000 * (time.perf_counter() - start), 2)}
+
+
+def explanation(studio: Studio, body: dict) -> dict:
+    """``POST /api/explain``: one output cell's window, products, sum and bias."""
+    served = studio.get(body.get("model"))
+    for key in ("layer", "channel", "position"):
+        if key not in body:
+            raise refused("errors.studio_explain_give", key=key)
+    return api.explain(
+        served.model,
+        api.image_from(body, served.model),
+        body["layer"],
+        body["channel"],
+        body["position"],
+    )
+
+
+#: what a playground request may set
+PLAYGROUND_KEYS = frozenset(
+    {"input", "filter", "stride", "pad", "bias", "pool", "pool_stride", "pool_pad", "mode"}
+    | {"pool_on", "lang"}
+)
+
+
+def playground_answer(body: dict) -> dict:
+    """``POST /api/playground``: the lecture's convolution and pooling, step by step."""
+    unknown = sorted(set(body) - PLAYGROUND_KEYS)
+    if unknown:
+        raise refused(
+            "errors.studio_playground_unknown", unknown=unknown, known=sorted(PLAYGROUND_KEYS)
+        )
+    settings = dict(body)
+    lang = settings.pop("lang", None)
+    if lang is not None and lang not in i18n.languages():
+        choices = ", ".join(i18n.languages())
+        raise refused("errors.unknown_language", given=api.shown(lang), choices=choices)
+    return api.playground(**settings)
+
+
+def studio_run(studio: Studio):
+    """The studio's training run, for a command (pause, resume, stop); 404 before the first."""
+    run = studio.training
+    if run is None:
+        raise refused("errors.studio_not_started", 404)
+    return run
+
+
 class Handler(JSONHandler):
     studio: Studio
     static: dict
@@ -166,9 +235,7 @@ class Handler(JSONHandler):
     # -- endpoints ----------------------------------------------------------------------------
 
     def strings(self, query):
-        self._json(
-            {"strings": _studio_strings(), "lang": self.studio.lang, "languages": i18n.languages()}
-        )
+        self._json(strings_answer(self.studio))
 
     def list_models(self, query):
         self._json({"models": self.studio.models()})
@@ -187,65 +254,20 @@ class Handler(JSONHandler):
         self._json(self._prediction(body, layers=True))
 
     def _prediction(self, body, *, layers: bool) -> dict:
-        """The answer of ``/api/predict`` (or, with ``layers``, ``/api/layers``): the
-        prediction, and every layer's output."""
-        served = self.studio.get(body.get("model"))
-        start = time.perf_counter()
-        image = api.image_from(body, served.model)
-        if layers:
-            channels = None if body.get("all_channels") else api.DEFAULT_CHANNELS
-            result = api.layers(served.model, image, channels=channels)
-        else:
-            result = api.predict(served.model, image)
-        return {**result, "model": served.id, "ms": round(1000 * (time.perf_counter() - start), 2)}
+        return prediction(self.studio, body, layers=layers)
 
     def explain(self, body):
-        served = self.studio.get(body.get("model"))
-        for key in ("layer", "channel", "position"):
-            if key not in body:
-                raise refused("errors.studio_explain_give", key=key)
-        result = api.explain(
-            served.model,
-            api.image_from(body, served.model),
-            body["layer"],
-            body["channel"],
-            body["position"],
-        )
-        self._json(result)
+        self._json(explanation(self.studio, body))
 
     def playground(self, body):
-        known = {
-            "input",
-            "filter",
-            "stride",
-            "pad",
-            "bias",
-            "pool",
-            "pool_stride",
-            "pool_pad",
-            "mode",
-            "pool_on",
-            "lang",
-        }
-        unknown = sorted(set(body) - known)
-        if unknown:
-            raise refused("errors.studio_playground_unknown", unknown=unknown, known=sorted(known))
-        settings = dict(body)
-        lang = settings.pop("lang", None)
-        if lang is not None and lang not in i18n.languages():
-            choices = ", ".join(i18n.languages())
-            raise refused("errors.unknown_language", given=api.shown(lang), choices=choices)
-        self._json(api.playground(**settings))
+        self._json(playground_answer(body))
 
     # -- the training run (the classroom's handler says whose, and how it is stopped) ----------
 
     def _run(self, which=None):
         """The run a command is for (the studio has one; ``which``, a run the request names, is
         for the classroom's handler to check)."""
-        run = self.studio.training
-        if run is None:
-            raise refused("errors.studio_not_started", 404)
-        return run
+        return studio_run(self.studio)
 
     def _watched(self, query):
         """The run a page watches, or None."""

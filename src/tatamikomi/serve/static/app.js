@@ -9,7 +9,8 @@ import * as training from './training.js';
 import {client} from './client.js';
 import {applyStrings, byId, el, fileBase64, showError, state} from './util.js';
 
-async function loadModels(select = null) {
+/** Fill the model list; select `select` (an id) if given. */
+export async function loadModels(select = null) {
   const answer = await client.models();
   state.models = answer.models;
   const box = byId('model-select');
@@ -141,4 +142,5 @@ async function main() {
   document.body.dataset.ready = 'true';
 }
 
-main().catch((error) => showError(error.message));
+/** Settles once the studio is set up (a notebook widget waits for it). */
+export const ready = main().catch((error) => showError(error.message));
