@@ -216,6 +216,7 @@ def trainer(client, name, options, record):
         if status != 202:
             client.sleep(2.0)
             continue
+        record.note("runs_posted", 1)
         places = []
         while not client.late:
             status, answer = client.call("GET", "/api/train")

@@ -169,10 +169,18 @@ class ServerProcess:
         except OSError:
             return {}
         fields = dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
+        try:  # utime, stime, cutime, cstime: the server's CPU, and its ended trainings'
+            ticks = pathlib.Path(f"/proc/{self.process.pid}/stat").read_text()
+            times = [int(t) for t in ticks.rsplit(")", 1)[1].split()[11:15]]
+        except (OSError, ValueError):
+            times = [0, 0, 0, 0]
+        tick = os.sysconf("SC_CLK_TCK")
         return {
             "rss": int(fields["VmRSS"].split()[0]) / 1024,
             "hwm": int(fields["VmHWM"].split()[0]) / 1024,
             "threads": int(fields["Threads"]),
+            "cpu_server_s": (times[0] + times[1]) / tick,
+            "cpu_trainings_s": (times[2] + times[3]) / tick,
         }
 
     def stderr(self) -> str:
@@ -308,14 +316,17 @@ def report(args, record, stuck, overflows, server_kind) -> dict:
             summary["errors"][endpoint] = bad
     print(f"not answered with success: {summary['errors'] or 'none'}")
     waits = record.notes.get("queue_wait_s", [])
+    posted = len(record.notes.get("runs_posted", []))
     if waits:
         places = record.notes.get("queue_places", [])
         print(
-            f"runs: {len(waits)} started; wait from POST /api/train to running: "
+            f"runs: {posted} posted, {len(waits)} started; wait from POST /api/train to running: "
             f"p50 {np.median(waits):.1f} s, max {max(waits):.1f} s; "
             f"deepest queue place seen {max(places, default=0)}"
         )
         summary["queue_wait_s"] = {"p50": float(np.median(waits)), "max": max(waits)}
+    elif posted:
+        print(f"runs: {posted} posted, none started before the class ended")
     queued = record.notes.get("class_queued")
     if queued:
         wall = max(record.notes.get("class_wall", [0]))
@@ -340,6 +351,18 @@ def report(args, record, stuck, overflows, server_kind) -> dict:
         rss = [m["rss"] for m in memory]
         summary["rss_mb"] = {"start": rss[0], "peak": memory[-1]["hwm"], "end": rss[-1]}
         summary["threads_max"] = max(m["threads"] for m in memory)
+        # where the 2 cores went: the server, its (ended) trainings, and this simulator itself
+        own = os.times()
+        summary["cpu_s"] = {
+            "server": memory[-1]["cpu_server_s"] - memory[0]["cpu_server_s"],
+            "trainings": memory[-1]["cpu_trainings_s"] - memory[0]["cpu_trainings_s"],
+            "simulator": own.user + own.system,
+            "wall": sampled[-1][0] - sampled[0][0],
+        }
+        print(
+            "CPU seconds: server {server:.0f}, its ended trainings {trainings:.0f}, this "
+            "simulator {simulator:.0f}, over {wall:.0f} s of wall time".format(**summary["cpu_s"])
+        )
         print(
             f"server RSS: start {rss[0]:.0f} MB, peak (VmHWM) {memory[-1]['hwm']:.0f} MB, "
             f"end {rss[-1]:.0f} MB; threads at most {summary['threads_max']}"

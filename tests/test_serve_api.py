@@ -652,3 +652,13 @@ def test_tatamikomi_serve_refuses_a_missing_model_in_one_line(tmp_path, capsys):
     assert main(["serve", str(tmp_path / "none.npz")]) == 1
     error = capsys.readouterr().err.strip()
     assert error.count("\n") == 0 and "none.npz does not exist" in error
+
+
+def test_a_server_closed_before_it_served_does_not_wait(studio):
+    """A Ctrl-C can come between the address printed and serve_forever: closing then must not
+    wait for a serve_forever that never ran."""
+    unserved = server.StudioServer(studio, "127.0.0.1", 0)
+    closing = threading.Thread(target=unserved.close, daemon=True)
+    closing.start()
+    closing.join(10)
+    assert not closing.is_alive()

@@ -77,6 +77,7 @@ class StudioServer(ThreadingHTTPServer):
         self.loopback_only = is_loopback(self.server_address[0])
         self.own_names = {"localhost", str(host).lower().rstrip(".")}
         self.stopping = threading.Event()
+        self._serving = threading.Event()  # set while serve_forever runs
         self._due: dict = {}  # connection -> when its request must have arrived (None: late)
         self._due_guard = threading.Lock()
         threading.Thread(target=self._watch, name="studio-deadlines", daemon=True).start()
@@ -123,6 +124,19 @@ class StudioServer(ThreadingHTTPServer):
         host, port = self.server_address[:2]
         return f"http://{'[%s]' % host if ':' in host else host}:{port}/"
 
+    def serve_forever(self, poll_interval=0.5):
+        self._serving.set()
+        try:
+            super().serve_forever(poll_interval)
+        finally:
+            self._serving.clear()
+
+    def shutdown(self):
+        """Stop :meth:`serve_forever` and wait for it; at once where it is not running (a Ctrl-C
+        that came before it began would otherwise wait for ever)."""
+        if self._serving.is_set():
+            super().shutdown()
+
     def close(self):
         """Stop serving, end the work (:meth:`end_work`), close the socket; returns what
         :meth:`end_work` saved."""
@@ -152,6 +166,7 @@ def in_background(server: StudioServer):
         target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
     )
     thread.start()
+    server._serving.wait(10)  # a close() before it serves would find nothing to stop
     try:
         yield server
     finally:

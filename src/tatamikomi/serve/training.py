@@ -36,6 +36,8 @@ DATASETS = ("mnist-mini", "mnist", "fashion-mnist")
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw")
 SNAPSHOT_SECONDS = 0.25
 FILTER_SECONDS = 1.0
+#: the states a run ends in
+ENDED = ("finished", "stopped", "failed")
 #: the studio keeps at most this many step events (the curve is thinned beyond it)
 MAX_STEP_EVENTS = 20000
 
@@ -214,8 +216,8 @@ class TrainingRun(Callback):
     def model(self):
         """A model with the weights of the latest snapshot (None before the first step)."""
         snapshot, predictor = self._snapshot, self._predictor
-        if snapshot is None or predictor is None:
-            return None
+        if snapshot is None or predictor is None or self.state in ENDED:
+            return None  # an ended run's model is served from its file
         weights, step = snapshot
         with _lock(predictor):  # the lock its predictions take too
             if self._predictor_step != step:
