@@ -131,3 +131,27 @@ def japanese_words_left(text):
     names, quoted values and the names it may keep (``cli_names()``): ``[]`` when nothing English
     is left."""
     return english_words(NOT_PROSE.sub(" ", text), cli_names())
+
+
+def until(predicate, seconds=60.0, step=0.05) -> bool:
+    """True as soon as ``predicate()`` is, polled every ``step`` seconds; False after
+    ``seconds`` (a server's or a training's state, reached in its own time)."""
+    import time
+
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(step)
+    return False
+
+
+def small(data, n, test=50):
+    """``data`` (a Dataset) cut to its first ``n`` training and ``test`` test images: a training
+    run that ends in seconds."""
+    import dataclasses
+
+    return dataclasses.replace(
+        data, x_train=data.x_train[:n], t_train=data.t_train[:n],
+        x_test=data.x_test[:test], t_test=data.t_test[:test],
+    )

@@ -5,7 +5,6 @@ wall and the confusion matrix, the exercises, the export, and the server's own b
 
 from __future__ import annotations
 
-import dataclasses
 import http.client
 import json
 import os
@@ -22,7 +21,7 @@ import pytest
 
 from tatamikomi.serve import api, class_routes, classroom
 
-from .support import child_env
+from .support import child_env, small, until
 
 TOKEN = "the-instructors-secret"
 
@@ -61,10 +60,7 @@ class Person:
 
 
 def _small(mini, n=200):
-    return dataclasses.replace(
-        mini, x_train=mini.x_train[:n], t_train=mini.t_train[:n],
-        x_test=mini.x_test[:50], t_test=mini.t_test[:50],
-    )
+    return small(mini, n)
 
 
 @pytest.fixture
@@ -82,12 +78,7 @@ def room(tmp_path, model, mini):
 
 
 def _until(predicate, seconds=60):
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
+    return until(predicate, seconds, step=0.1)
 
 
 def _finished(person, which=""):

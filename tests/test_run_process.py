@@ -4,7 +4,6 @@ the child dies, and the child's priority and data its own."""
 
 from __future__ import annotations
 
-import dataclasses
 import multiprocessing
 import os
 import re
@@ -16,21 +15,15 @@ import numpy as np
 from tatamikomi.serve import api
 from tatamikomi.serve.run_process import ProcessRun
 
+from .support import small, until
+
 
 def _small(mini, n=600):
-    return dataclasses.replace(
-        mini, x_train=mini.x_train[:n], t_train=mini.t_train[:n],
-        x_test=mini.x_test[:50], t_test=mini.t_test[:50],
-    )
+    return small(mini, n)
 
 
 def _wait(predicate, seconds=60):
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
+    return until(predicate, seconds)
 
 
 def _children():

@@ -5,7 +5,6 @@ themselves at the end of each test."""
 from __future__ import annotations
 
 import base64
-import dataclasses
 import http.client
 import json
 import os
@@ -25,7 +24,7 @@ from tatamikomi import i18n, lecture, models
 from tatamikomi.images import to_mnist
 from tatamikomi.serve import api, server
 
-from .support import japanese_words_left
+from .support import japanese_words_left, small, until
 
 from .studio_client import paper, png, post, request
 
@@ -458,22 +457,11 @@ def test_open_a_model_file_a_spec_and_a_builtin(url, studio):
 
 
 def _small(mini, n=300):
-    return dataclasses.replace(
-        mini,
-        x_train=mini.x_train[:n],
-        t_train=mini.t_train[:n],
-        x_test=mini.x_test[:100],
-        t_test=mini.t_test[:100],
-    )
+    return small(mini, n, test=100)
 
 
 def _wait(predicate, seconds=120):
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False
+    return until(predicate, seconds, step=0.02)
 
 
 def test_training_streams_events_and_saves_a_model_that_never_overwrites(
