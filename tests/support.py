@@ -155,3 +155,24 @@ def small(data, n, test=50):
         data, x_train=data.x_train[:n], t_train=data.t_train[:n],
         x_test=data.x_test[:test], t_test=data.t_test[:test],
     )
+
+
+#: axe-core, vendored for the tests only (tests/vendor/axe-core, with its licence)
+AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
+
+
+def violations(page, impacts=("serious", "critical")):
+    """axe-core's findings of these ``impacts`` on the page as it is now: [rule, [where]]."""
+    if not page.evaluate("typeof axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    return page.evaluate(
+        """async (impacts) => (await axe.run(document, {resultTypes: ['violations']})).violations
+            .filter((v) => impacts.includes(v.impact))
+            .map((v) => [v.id, v.nodes.slice(0, 3).map((n) => n.target.join(' '))])""",
+        list(impacts),
+    )
+
+
+def serious_violations(page):
+    """axe-core's serious and critical findings on the page as it is now."""
+    return violations(page)

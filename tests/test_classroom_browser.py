@@ -18,7 +18,7 @@ from tatamikomi import exercises, i18n
 from tatamikomi.data import load_dataset
 from tatamikomi.serve import api
 
-from .test_studio_access import serious_violations
+from .support import serious_violations, violations
 from .test_studio_browser import CHROMIUM, _missing, first, settle, trace
 
 TOKEN = "secret-token"
@@ -140,6 +140,16 @@ def test_the_instructor_page_keeps_its_token_out_of_the_address_bar(teacher, roo
     assert page.evaluate("Object.values(sessionStorage)") == [TOKEN]
     assert page.locator("[data-testid=student-url]").inner_text().startswith("http://")
     assert page.locator("[data-testid=qr] svg").count() == 1
+
+
+def test_the_join_page_has_no_accessibility_finding(browser, room):
+    person = Person(browser, room.url)
+    try:
+        person.page.wait_for_selector("[data-testid=join]:visible")
+        every = ("minor", "moderate", "serious", "critical")
+        assert violations(person.page, every) == []
+    finally:
+        person.close()
 
 
 def test_two_students_join_and_the_instructor_sees_them(aiko, ben, teacher):

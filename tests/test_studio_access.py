@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from . import test_studio_browser as studio
+from .support import serious_violations
 
 # the browser tests' fixtures and helpers: one Chromium and one studio server for both files' rules
 browser, saved, studio_url, shots, mini = (
@@ -25,19 +26,7 @@ browser, saved, studio_url, shots, mini = (
 )
 settle, trace = studio.settle, studio.trace
 
-AXE = os.path.join(os.path.dirname(__file__), "vendor", "axe-core", "axe.min.js")
 PANELS = ("draw", "network", "playground", "training")
-
-
-def serious_violations(page):
-    """axe-core's serious and critical findings on the page as it is now: [rule, [where]]."""
-    if not page.evaluate("typeof axe !== 'undefined'"):
-        page.add_script_tag(path=AXE)
-    return page.evaluate(
-        """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
-            .filter((v) => ['serious', 'critical'].includes(v.impact))
-            .map((v) => [v.id, v.nodes.slice(0, 3).map((n) => n.target.join(' '))])"""
-    )
 
 
 def open_studio(browser, url, width, height, lang="en", touch=False):
