@@ -650,3 +650,15 @@ def test_a_server_closed_before_it_served_does_not_wait(studio):
     closing.start()
     closing.join(10)
     assert not closing.is_alive()
+
+
+def test_a_bug_is_one_line_in_the_request_language_and_the_server_carries_on(url, monkeypatch):
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(api, "predict", broken)
+    status, answer = post(url, "/api/predict", {"sample": 0, "lang": "ja"})
+    assert status == 500 and answer["error"].startswith("スタジオの内部エラーです（ZeroDivisionError")
+    assert "\n" not in answer["error"] and "Traceback" not in answer["error"]
+    monkeypatch.undo()
+    assert post(url, "/api/predict", {"sample": 0})[0] == 200

@@ -139,7 +139,11 @@ class Handler(JSONHandler):
             )
             self.close_connection = True
             with contextlib.suppress(OSError):
-                self._error(500, f"internal error ({type(error).__name__}: {error})")
+                said = i18n.text(
+                    "errors.studio_internal", kind=type(error).__name__, error=error,
+                    lang=self._lang(lang),
+                )
+                self._error(500, said)
 
     # -- what a subclass may change (the classroom's handler does) ---------------------------
 
