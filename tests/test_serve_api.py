@@ -658,7 +658,8 @@ def test_a_bug_is_one_line_in_the_request_language_and_the_server_carries_on(url
 
     monkeypatch.setattr(api, "predict", broken)
     status, answer = post(url, "/api/predict", {"sample": 0, "lang": "ja"})
-    assert status == 500 and answer["error"].startswith("スタジオの内部エラーです（ZeroDivisionError")
+    assert status == 500
+    assert answer["error"].startswith("スタジオの内部エラーです（ZeroDivisionError")
     assert "\n" not in answer["error"] and "Traceback" not in answer["error"]
     monkeypatch.undo()
     assert post(url, "/api/predict", {"sample": 0})[0] == 200
