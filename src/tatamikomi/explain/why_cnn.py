@@ -219,7 +219,7 @@ def time_convolutions(quick=False, *, images=None, repeats=None, seed=0) -> Timi
     n, r = TIMING_SETTINGS["quick" if quick else "full"]
     n = n if images is None else int(images)
     r = r if repeats is None else int(repeats)
-    conv = parameter_sharing_model(seed).layers[0]
+    conv = _timed_conv1(seed)
     x = normalize_images(load_dataset("mnist-mini").x_test[:n]).astype(conv.W.dtype)
     outputs, best = {}, {name: float("inf") for name, _ in METHODS}
     for _ in range(r):
@@ -234,11 +234,12 @@ def time_convolutions(quick=False, *, images=None, repeats=None, seed=0) -> Timi
                   _blas.cpu_model(), _blas.blas_kernel())
 
 
-def parameter_sharing_model(seed=0):
-    """The SimpleConvNet whose Conv1 the timing uses (weights drawn with ``seed``)."""
+def _timed_conv1(seed=0):
+    """The Conv1 the timing uses: SimpleConvNet's, He-initialised with ``seed`` (outputs of
+    order 1, so that the comparison of the three outputs means something)."""
     from ..models import SimpleConvNet
 
-    return SimpleConvNet(seed=seed, weight_init_std="he")
+    return SimpleConvNet(seed=seed, weight_init_std="he").layers[0]
 
 
 # -- all three --------------------------------------------------------------------------------
