@@ -34,7 +34,6 @@ import argparse
 import json
 import os
 import pathlib
-import platform
 import re
 import signal
 import subprocess
@@ -64,31 +63,8 @@ for _name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
 # The machine
 
 
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def blas_kernel() -> str:
-    try:
-        from threadpoolctl import threadpool_info
-    except ImportError:
-        return "unknown (pip install threadpoolctl to see the BLAS kernel)"
-    blas = [i for i in threadpool_info() if i.get("user_api") == "blas"]
-    return (
-        "; ".join(
-            f"{i['internal_api']} {i.get('version')} {i.get('architecture')}, "
-            f"{i['num_threads']} threads"
-            for i in blas
-        )
-        or "none found"
-    )
+# cpu_model() and blas_kernel(): the package's own, which `tatamikomi explain why-cnn` prints too
+from tatamikomi._blas import blas_kernel, cpu_model  # noqa: E402
 
 
 def listen_overflows() -> int:

@@ -31,6 +31,8 @@ def by_hand(key):
         return tk.SimpleConvNet().output_shapes((1, 28, 28))[2]
     if key == "im2col":
         return tk.im2col(np.zeros(exercises.IM2COL_BATCH), 3, 3, stride=1, pad=1).shape
+    if key == "sharing":
+        return 784 * (30 * 24 * 24) + 30 * 24 * 24
     raise AssertionError(key)
 
 

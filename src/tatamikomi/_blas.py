@@ -97,3 +97,36 @@ def _set_num_threads(lib, threads: int) -> None:
     if clear is not None:
         clear(force=True)
     lib.set_num_threads(threads)
+
+
+def cpu_model() -> str:
+    """The CPU's model name (Linux's /proc/cpuinfo, else platform.processor()), to print with
+    timings."""
+    import platform
+
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def blas_kernel() -> str:
+    """NumPy's BLAS as threadpoolctl sees it: library, version, kernel and threads (read only;
+    nothing is changed)."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return "-"
+    blas = [i for i in threadpool_info() if i.get("user_api") == "blas"]
+    return (
+        "; ".join(
+            f"{i['internal_api']} {i.get('version')} kernel={i.get('architecture')} "
+            f"threads={i['num_threads']}"
+            for i in blas
+        )
+        or "-"
+    )

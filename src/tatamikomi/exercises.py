@@ -66,6 +66,18 @@ def _im2col():
     return tuple(e.col.shape), why
 
 
+def _sharing():
+    from .explain.why_cnn import parameter_sharing
+
+    s = parameter_sharing()
+    fn, c, fh, fw = s.filter_shape
+    why = (
+        f"{s.inputs} x {s.outputs} + {s.outputs} = {s.affine_params}; "
+        f"Conv1 {fn}*{c}*{fh}*{fw} + {fn} = {s.conv_params}"
+    )
+    return s.affine_params, why
+
+
 #: each exercise: the function that solves it (the answer and the working), its question, and a
 #: hint that points the way without giving the answer
 _EXERCISES = {
@@ -74,6 +86,7 @@ _EXERCISES = {
     "pool_shift": (_pool_shift, "exercises.q_pool_shift", "exercises.hint_pool_shift"),
     "shape": (_shape, "exercises.q_shape", "exercises.hint_shape"),
     "im2col": (_im2col, "exercises.q_im2col", "exercises.hint_im2col"),
+    "sharing": (_sharing, "exercises.q_sharing", "exercises.hint_sharing"),
 }
 #: the exercises, in the order of the lecture
 KEYS = tuple(_EXERCISES)

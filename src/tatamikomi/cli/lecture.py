@@ -58,6 +58,8 @@ def _explain(args) -> int:
             )
         elif args.what == "flatten":
             result = explain.explain_flatten(args.input_shape, args.pixel)
+        elif args.what == "why-cnn":
+            result = explain.explain_why_cnn(args.quick)
         elif args.what == "shift":
             x = _args.optional_array(args.input, "--input")
             result = explain.explain_shift(
@@ -242,6 +244,10 @@ def _explain_parser(commands) -> None:
     shift.add_argument("--stride", type=pair, default=None, help=i18n.text("cli.stride_window"))
     mode_option(shift)
     _args.lang_option(shift)
+
+    why = add("why-cnn", "cli.explain_why_cnn_help", "cli.explain_why_cnn_description")
+    why.add_argument("--quick", action="store_true", help=i18n.text("cli.explain_why_cnn_quick"))
+    _args.lang_option(why)
     explain.set_defaults(handler=_explain)
 
 

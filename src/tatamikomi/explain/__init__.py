@@ -24,6 +24,9 @@ One module per explanation:
   flattened for an Affine layer (28 apart in MNIST), and the shape a convolution keeps.
 - :func:`explain_shift` (``shift.py``): pooling of an input and of the same input shifted by a
   pixel: which outputs absorb the shift and which do not.
+- :func:`explain_why_cnn` (``why_cnn.py``): why a CNN, measured: Conv1's parameters against an
+  Affine layer's, an Affine network and a CNN on shuffled pixels, and the for-loop
+  convolution timed against im2col and the fast engine.
 
 ``_format.py`` writes numbers, grids and the output-size formula (whose value always comes from
 :mod:`tatamikomi.functional.geometry`); every text comes from :mod:`tatamikomi.i18n`. To add an
@@ -40,6 +43,7 @@ from .im2col import Im2colExplanation, explain_im2col
 from .pool import PoolExplanation, PoolStep, explain_pool
 from .shape import ShapeExplanation, ShapeStep, describe_layer, explain_shape
 from .shift import ShiftExplanation, explain_shift
+from .why_cnn import WhyCnnExplanation, explain_why_cnn
 
 __all__ = [
     "explain_conv",
@@ -66,4 +70,6 @@ __all__ = [
     "grid",
     "nested",
     "MODE_NAMES",
+    "explain_why_cnn",
+    "WhyCnnExplanation",
 ]
