@@ -43,7 +43,8 @@ def test_the_demo_labels_padding_with_stride_and_shows_stride_shrinking():
 
 def test_rounding_down_is_shown_as_arithmetic_that_holds():
     ja = explain_conv(stride=2).text("ja")
-    assert "⌊(4 + 2*0 - 3) / 2⌋ + 1 = 0 + 1 = 1(1/2 は切り捨て)" in ja
+    assert "⌊(4 + 2*0 - 3) / 2⌋ + 1 = 0 + 1 = 1 です（1/2 の小数点以下を切り捨てます）" in ja
+    assert "OH = ⌊(H + 2P - FH) / S⌋ + 1 = " in ja
     assert "rounded" not in ja
     en = explain_conv(stride=2).text("en")
     assert "⌊(4 + 2*0 - 3) / 2⌋ + 1 = 0 + 1 = 1  (1/2 rounded down)" in en
@@ -194,7 +195,7 @@ def test_the_new_explanations_on_the_command_line(capsys):
     for args, message in [
         (["flatten", "--pixel", "30,1"], "inside (1, 28, 28)"),
         (["flatten", "--input-shape", "1,2,3,4"], "(C, H, W)"),
-        (["shift", "--shift", "1,2,3"], "(down, right)"),
+        (["shift", "--shift", "1,2,3"], "--shift takes two numbers of pixels, down and right"),
     ]:
         assert cli.main(["explain", *args]) == 1
         captured = capsys.readouterr()
