@@ -105,6 +105,7 @@ def size_formula(
     dilation: int,
     out: int,
     axis: str,
+    lang: str | None = None,
 ) -> str:
     """The lecture's formula with the numbers filled in, e.g.
     ``OH = (H + 2P - FH) / S + 1 = (4 + 2*1 - 3) / 1 + 1 = 4`` (with a stride above 1,
@@ -135,12 +136,13 @@ def size_formula(
     )
     if quotient * stride == numerator:
         return f"{formula}{numbers} + 1 = {out}"
-    note = i18n.text(key, numerator=numerator, stride=stride)
+    note = i18n.text(key, numerator=numerator, stride=stride, lang=lang)
     return f"{formula}{left}{numbers}{right} + 1 = {quotient} + 1 = {out}{note}"
 
 
-def size_lines(window: Window2d) -> list[str]:
-    """The formula for OH and OW of one window geometry."""
+def size_lines(window: Window2d, lang: str | None = None) -> list[str]:
+    """The formula for OH and OW of one window geometry, in ``lang`` (default: the language in
+    effect)."""
     top, bottom, left, right = window.pads
     return [
         size_formula(
@@ -151,6 +153,7 @@ def size_lines(window: Window2d) -> list[str]:
             window.dilation[axis],
             window.out_hw[axis],
             name,
+            lang,
         )
         for axis, pads, name in ((0, (top, bottom), "h"), (1, (left, right), "w"))
     ]
