@@ -43,7 +43,8 @@ def test_the_demo_labels_padding_with_stride_and_shows_stride_shrinking():
 
 def test_rounding_down_is_shown_as_arithmetic_that_holds():
     ja = explain_conv(stride=2).text("ja")
-    assert "⌊(4 + 2*0 - 3) / 2⌋ + 1 = 0 + 1 = 1(1/2 は切り捨て)" in ja
+    assert "⌊(4 + 2*0 - 3) / 2⌋ + 1 = 0 + 1 = 1 です（1/2 の小数点以下を切り捨てます）" in ja
+    assert "OH = ⌊(H + 2P - FH) / S⌋ + 1 = " in ja
     assert "rounded" not in ja
     en = explain_conv(stride=2).text("en")
     assert "⌊(4 + 2*0 - 3) / 2⌋ + 1 = 0 + 1 = 1  (1/2 rounded down)" in en
@@ -114,8 +115,9 @@ def test_the_japanese_tutorial_and_readme_read_as_the_reader_asked():
         ("講義「畳み込みニューラルネット(1)」と同じ順序で進みます", "を同じ順に進みます"),
         ("ここに示したとおりの結果", "読んだとおりの結果"),
         ("逆伝播に必要な値(入力や im2col の結果)を保持します", "必要なものを覚えておきます"),
-        ("出力サイズは次の式で求まります(割り切れないときは切り捨て):", "出力サイズは "),
-        ("プーリングは微小な位置変化に対して頑強 (robust) です:", "位置変化に強い:"),
+        ("出力サイズは次の式で求めます（割り切れないときは小数点以下を切り捨てます）。",
+         "出力サイズは "),
+        ("プーリングは微小な位置変化に対して頑強 (robust) です。", "位置変化に強い:"),
         ("エッジ(濃淡の境目)のような模様", "線や縁のような模様"),
         ("(0, 0) がスライドの 1 行 1 列目", None),
     ]:
@@ -194,7 +196,7 @@ def test_the_new_explanations_on_the_command_line(capsys):
     for args, message in [
         (["flatten", "--pixel", "30,1"], "inside (1, 28, 28)"),
         (["flatten", "--input-shape", "1,2,3,4"], "(C, H, W)"),
-        (["shift", "--shift", "1,2,3"], "(down, right)"),
+        (["shift", "--shift", "1,2,3"], "--shift takes two numbers of pixels, down and right"),
     ]:
         assert cli.main(["explain", *args]) == 1
         captured = capsys.readouterr()
@@ -271,7 +273,9 @@ def test_the_tutorials_teach_what_the_lecture_says():
             "Caffe and Chainer",
             f"{ratio} times as many values as the input",
             f"{col.size} {x.size} {ratio}",
-            "the book's `Pooling` defaults to stride 2 whatever the window",
+            "book's GitHub repository defaults to stride 2 whatever the window",
+            "(since its commit 77a0807",
+            "the printed book's listing to `stride=1`",
             "the last row and column are dropped",
         ],
         "docs/tutorial.ja.md": [
@@ -282,7 +286,9 @@ def test_the_tutorials_teach_what_the_lecture_says():
             "Caffe や Chainer",
             f"入力の {ratio} 倍",
             f"{col.size} {x.size} {ratio}",
-            "本の `Pooling` はストライドの既定値がウィンドウの大きさによらず 2",
+            "書籍の GitHub リポジトリではウィンドウの大きさによらず 2 です",
+            "(2020 年 9 月のコミット 77a0807",
+            "印刷された書籍のリストでは `stride=1` です",
             "最後の行と列は使われません",
         ],
     }.items():

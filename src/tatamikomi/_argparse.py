@@ -127,6 +127,12 @@ class Parser(argparse.ArgumentParser):
         except argparse.ArgumentTypeError as error:
             raise _ArgumentError(action, str(error)) from None
         except (TypeError, ValueError):
+            if action.type in (int, float):  # said in words, not as a Python type's name
+                key = "cli.invalid_integer" if action.type is int else "cli.invalid_number"
+                option = action.option_strings[-1] if action.option_strings else action.dest
+                raise _ArgumentError(
+                    action, i18n.text(key, value=repr(arg_string), option=option)
+                ) from None
             name = getattr(action.type, "__name__", repr(action.type))
             raise _ArgumentError(
                 action, i18n.text("cli.invalid_value", type=name, value=repr(arg_string))

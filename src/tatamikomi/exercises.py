@@ -4,7 +4,7 @@
     >>> print(exercises.question("oh"))
     A 7x7 input, a 3x3 filter, padding 0, stride 2: what is the output height OH?
     >>> print(exercises.check("oh", 3))
-    Right: 3. OH = (H + 2P - FH) / S + 1 = (7 + 2*0 - 3) / 2 + 1 = 3
+    Right: 3. OH = ⌊(H + 2P - FH) / S⌋ + 1 = (7 + 2*0 - 3) / 2 + 1 = 3
     >>> exercises.check("oh", 2).correct
     False
 

@@ -61,13 +61,30 @@ def _explain(args) -> int:
         elif args.what == "why-cnn":
             result = explain.explain_why_cnn(args.quick)
         elif args.what == "shift":
+            if len(args.shift) != 2:
+                given = ",".join(map(str, args.shift))
+                raise CommandError(i18n.text("cli.shift_two", given=given))
             x = _args.optional_array(args.input, "--input")
             result = explain.explain_shift(
                 x, args.shift, args.size, stride=args.stride, mode=args.mode
             )
         else:
             model = model_by_name(args.model)
-            result = explain.explain_shape(model, args.input_shape)
+            try:
+                result = explain.explain_shape(model, args.input_shape)
+            except ValueError:
+                built = getattr(model, "input_shape", None)
+                given = args.input_shape
+                if given is None or len(given) != 3 or not built or tuple(given) == built:
+                    raise
+                raise CommandError(
+                    i18n.text(
+                        "cli.input_shape_model",
+                        model=args.model,
+                        built=",".join(map(str, built)),
+                        given=",".join(map(str, args.input_shape)),
+                    )
+                ) from None
     except (ValueError, TypeError) as error:
         raise CommandError(error_text(error)) from None
     print(result.text())

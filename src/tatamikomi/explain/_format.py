@@ -105,9 +105,11 @@ def size_formula(
     dilation: int,
     out: int,
     axis: str,
+    lang: str | None = None,
 ) -> str:
     """The lecture's formula with the numbers filled in, e.g.
-    ``OH = (H + 2P - FH) / S + 1 = (4 + 2*1 - 3) / 1 + 1 = 4``; ``out`` is the size computed by
+    ``OH = (H + 2P - FH) / S + 1 = (4 + 2*1 - 3) / 1 + 1 = 4`` (with a stride above 1,
+    ``OH = ⌊(H + 2P - FH) / S⌋ + 1``); ``out`` is the size computed by
     :func:`~tatamikomi.functional.geometry.conv_output_size`. A division that is not exact is
     shown rounded down, ``⌊(4 + 2*0 - 3) / 2⌋ + 1 = 0 + 1 = 1  (1/2 rounded down)`` (or up, with
     ``ceil_mode``)."""
@@ -121,21 +123,26 @@ def size_formula(
         span_symbol, span_value = small, str(kernel)
     else:
         span_symbol, span_value = f"(D*({small}-1) + 1)", f"({dilation}*({kernel}-1) + 1)"
-    formula = f"O{big} = ({big} + {pad_symbol} - {span_symbol}) / S + 1 = "
     numbers = f"({size} + {pad_value} - {span_value}) / {stride}"
     numerator = size + before + after - (dilation * (kernel - 1) + 1)
     quotient = out - 1  # the division as geometry rounded it (down, or up with ceil_mode)
-    if quotient * stride == numerator:
-        return f"{formula}{numbers} + 1 = {out}"
     left, right, key = ("⌊", "⌋", "explain.rounded_down")
     if quotient * stride > numerator:
         left, right, key = ("⌈", "⌉", "explain.rounded_up")
-    note = i18n.text(key, numerator=numerator, stride=stride)
+    # with a stride above 1 the division may not be exact: the formula says how it rounds
+    rounding = (left, right) if stride > 1 else ("", "")
+    formula = (
+        f"O{big} = {rounding[0]}({big} + {pad_symbol} - {span_symbol}) / S{rounding[1]} + 1 = "
+    )
+    if quotient * stride == numerator:
+        return f"{formula}{numbers} + 1 = {out}"
+    note = i18n.text(key, numerator=numerator, stride=stride, lang=lang)
     return f"{formula}{left}{numbers}{right} + 1 = {quotient} + 1 = {out}{note}"
 
 
-def size_lines(window: Window2d) -> list[str]:
-    """The formula for OH and OW of one window geometry."""
+def size_lines(window: Window2d, lang: str | None = None) -> list[str]:
+    """The formula for OH and OW of one window geometry, in ``lang`` (default: the language in
+    effect)."""
     top, bottom, left, right = window.pads
     return [
         size_formula(
@@ -146,6 +153,7 @@ def size_lines(window: Window2d) -> list[str]:
             window.dilation[axis],
             window.out_hw[axis],
             name,
+            lang,
         )
         for axis, pads, name in ((0, (top, bottom), "h"), (1, (left, right), "w"))
     ]

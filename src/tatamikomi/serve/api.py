@@ -399,7 +399,7 @@ def explain(model, image: dict, layer: str, channel: int, position) -> dict:
         )
     result["origin"] = window_origin(whole.window, (i, j))
     result["input_shape"] = list(layer_input.shape)
-    result["size"] = ex.size_lines(whole.window)
+    result["size"] = ex.size_lines(whole.window, lang=i18n.current())
     return result
 
 

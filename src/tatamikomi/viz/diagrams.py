@@ -17,6 +17,7 @@ from ..explain import (
     number,
     sum_of_products,
 )
+from . import _backend
 from ._backend import needs_cjk_font, new_figure, style
 
 #: one colour per window (cycled when there are more windows)
@@ -371,6 +372,7 @@ def sliding_window_gif(
 ) -> bytes:
     """An animated GIF (its bytes) of the filter window sliding over the input, one frame per
     output element, each shown ``duration`` ms (the last one three times as long)."""
+    _backend.matplotlib()  # without matplotlib: the install hint, in the language in effect
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from PIL import Image
 

@@ -201,7 +201,8 @@ class Studio(anywidget.AnyWidget):
         if self._image_request is None:
             raise refused("errors.widget_no_image")
         body = {**self._image_request, "layer": layer, "channel": channel, "position": position}
-        return routes.explanation(self._studio, body)
+        with i18n.use(self._studio.lang):  # the formulas and notes in the widget's language
+            return routes.explanation(self._studio, body)
 
     @property
     def history(self) -> list[dict]:
