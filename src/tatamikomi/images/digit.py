@@ -62,11 +62,16 @@ FULL_INK, FLOOR = 0.9, 0.5
 # MNIST-like preprocessing
 
 
+def _border(image: np.ndarray) -> np.ndarray:
+    """The pixels along the four edges of ``image`` (H, W), corners counted twice."""
+    return np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]])
+
+
 def _looks_like_mnist(image: np.ndarray, size: int, box: int) -> bool:
     """A (size, size) light digit on black, box-sized and centred by mass, as MNIST's are."""
     if image.shape != (size, size) or image.max() < 64:
         return False
-    border = np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]])
+    border = _border(image)
     if np.median(border) > 0.05 * image.max():
         return False
     ink = image > 0.1 * image.max()
@@ -131,7 +136,7 @@ def _flat_background(image: np.ndarray) -> float | None:
     """The level of a perfectly even background (a drawing pad, a rendered digit: nine border
     pixels in ten and at least half of the image of exactly one level; strokes may touch the
     edge). None for anything else (a photo, a scan): there, light and noise vary."""
-    border = np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]])
+    border = _border(image)
     levels, counts = np.unique(border, return_counts=True)
     level = levels[np.argmax(counts)]
     if 10 * counts.max() >= 9 * border.size and 2 * np.count_nonzero(image == level) >= image.size:
@@ -348,7 +353,7 @@ def to_mnist(image, size: int = 28, box: int | None = None) -> np.ndarray:
     image = grey(image)
     _check_sides(*image.shape, _work_factor(*image.shape))
     box = round(size * 20 / 28) if box is None else box
-    border = np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]])
+    border = _border(image)
     if image.shape == (size, size):
         candidate = 255 - image if np.median(border) > 127 else image
         if _looks_like_mnist(candidate, size, box):
