@@ -11,8 +11,9 @@ import zlib
 import numpy as np
 
 
-def request(port, method, path, body=None, *, headers=None, raw=None):
-    """(status, parsed JSON or bytes) of one request to the studio on ``port``."""
+def request(port, method, path, body=None, *, headers=None, raw=None, with_headers=False):
+    """(status, parsed JSON or bytes) of one request to the studio on ``port``; with
+    ``with_headers``, (status, answer, the response's headers)."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     headers = dict(headers or {})
     data = raw
@@ -24,9 +25,10 @@ def request(port, method, path, body=None, *, headers=None, raw=None):
     payload = response.read()
     connection.close()
     kind = response.getheader("Content-Type", "")
-    return response.status, (
-        json.loads(payload) if kind.startswith("application/json") else payload
-    )
+    answer = json.loads(payload) if kind.startswith("application/json") else payload
+    if with_headers:
+        return response.status, answer, response.headers
+    return response.status, answer
 
 
 def post(port, path, body):

@@ -1,6 +1,5 @@
 """The benchmark scripts still run (tiny settings; their timings are not checked)."""
 
-import importlib.util
 import pathlib
 import subprocess
 import sys
@@ -71,8 +70,6 @@ def test_batching_benchmark_runs():
 
 
 def test_classroom_benchmark_runs_a_class():
-    if importlib.util.find_spec("tatamikomi.serve.classroom") is None:
-        pytest.skip("no classroom mode in this tatamikomi")
     args = (
         "--classroom",
         "--runs",

@@ -5,7 +5,6 @@ wall and the confusion matrix, the exercises, the export, and the server's own b
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import re
@@ -21,6 +20,7 @@ import pytest
 
 from tatamikomi.serve import api, class_routes, classroom
 
+from .studio_client import request
 from .support import child_env, small, until
 
 TOKEN = "the-instructors-secret"
@@ -33,23 +33,15 @@ class Person:
         self.port, self.token, self.cookie = port, token, None
 
     def __call__(self, method, path, body=None, headers=None):
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
         sent = dict(headers or {})
         if self.cookie:
             sent["Cookie"] = self.cookie
         if self.token:
             sent["Authorization"] = f"Bearer {self.token}"
-        data = None
-        if body is not None:
-            data = json.dumps(body).encode()
-            sent.setdefault("Content-Type", "application/json")
-        connection.request(method, path, body=data, headers=sent)
-        response = connection.getresponse()
-        payload = response.read()
-        connection.close()
-        self.last_headers = response.headers
-        kind = response.getheader("Content-Type", "")
-        return response.status, json.loads(payload) if "json" in kind else payload
+        status, answer, self.last_headers = request(
+            self.port, method, path, body, headers=sent, with_headers=True
+        )
+        return status, answer
 
     def join(self, name):
         status, answer = self("POST", "/api/join", {"name": name})

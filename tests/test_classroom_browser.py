@@ -18,41 +18,21 @@ from tatamikomi import exercises, i18n
 from tatamikomi.data import load_dataset
 from tatamikomi.serve import api
 
+from . import test_studio_browser
 from .support import serious_violations, violations
-from .test_studio_browser import CHROMIUM, _missing, first, settle, trace
+from .test_studio_browser import first, settle, trace
 
 TOKEN = "secret-token"
+browser = test_studio_browser.browser  # the one Chromium fixture, skipped or failed alike
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1360, "height": 900}
 
 
 @pytest.fixture(scope="module")
-def browser():
-    why = _missing()
-    if why:
-        if os.environ.get("CI"):
-            pytest.fail(f"the browser tests must run in CI: {why}")
-        pytest.skip(why)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture(scope="module")
 def room(browser, tmp_path_factory):
     """The classroom server: ``url`` (the students') and ``instructor_url`` (with the token)."""
-    try:
-        from tatamikomi.serve import classroom
-    except ImportError as error:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"no classroom server on this branch: {error}")
-    running = getattr(classroom, "running", None)
-    if running is None:  # the server's work in progress keeps it beside its handler
-        from tatamikomi.serve.class_routes import running
+    from tatamikomi.serve import classroom
+    from tatamikomi.serve.class_routes import running
 
     models = [("SimpleConvNet (MNIST)", api.default_model(), "pretrained", api.pretrained_path())]
     held = classroom.Classroom(models, save_dir=str(tmp_path_factory.mktemp("class")), token=TOKEN)
