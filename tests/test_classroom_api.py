@@ -269,6 +269,9 @@ def test_a_student_holds_a_bounded_number_of_streams_each_for_a_bounded_time(roo
     from tatamikomi.serve.class_limits import STREAMS_PER_STUDENT
 
     _, server, aiko, ben, teacher = room
+    # a stream learns that its reader left only when it writes: keep-alives every second, not
+    # every 10, so that a closed stream frees its place within the wait below
+    server.RequestHandlerClass.keep_alive_seconds = 1.0
     opened = [_open_stream(aiko) for _ in range(STREAMS_PER_STUDENT)]
     for connection in opened:
         assert connection.recv(4096).startswith(b"HTTP/1.1 200")
