@@ -51,10 +51,11 @@ def run_cli(*args, cwd=None, env=None, timeout=120, module="tatamikomi"):
 # English left in Japanese
 
 #: the names a Japanese text may keep (issue 14), beside symbols and numbers
-LECTURE_NAMES = frozenset({"im2col", "ReLU", "Affine", "Conv", "Pool", "MNIST"})
+LECTURE_NAMES = frozenset({"im2col", "col2im", "ReLU", "Affine", "Conv", "Pool", "MNIST", "CNN"})
 #: symbols: H, W, OH, FN, P1 (one or two capitals, a digit), i, j, n, b (one lowercase letter),
-#: and the code the formulas quote (max(...), -inf, col.shape, W.reshape(FN, 75).T)
-SYMBOL = re.compile(r"[A-Z]{1,2}\d?|[a-z]|max|inf|col|shape|reshape")
+#: and the code the formulas quote (max(...), -inf, col.shape, W.reshape(FN, 75).T, the
+#: backward pass's dout, dx and dW)
+SYMBOL = re.compile(r"[A-Z]{1,2}\d?|[a-z]|max|inf|col|shape|reshape|dout|dx|dW")
 
 
 def english_words(text: str, names=()) -> list[str]:
@@ -96,7 +97,7 @@ CLI_NAMES = (
     "simple_convnet", "deep_convnet", "en", "ja",
     # the commands' own names
     "import-book", "train", "evaluate", "predict", "summary", "demo", "explain", "plot",
-    "export", "import", "serve", "book", "python",
+    "export", "import", "serve", "book", "python", "exercises",
     # the kinds of explain and plot
     "conv", "pool", "im2col", "shape", "flatten", "shift", "filters", "feature-maps", "curves",
     "confusion", "errors", "channels", "slide",

@@ -18,6 +18,7 @@ import time
 import numpy as np
 import pytest
 
+from tatamikomi import exercises
 from tatamikomi.serve import api, class_routes, classroom
 
 from .studio_client import request
@@ -313,11 +314,17 @@ def test_drawings_fill_the_wall_and_the_confusion_matrix(room, mini):
 def test_exercises_give_a_hint_then_the_worked_answer_and_tally_anonymously(room):
     _, _, aiko, ben, teacher = room
     listed = aiko("GET", "/api/exercises")[1]["exercises"]
-    assert [e["id"] for e in listed][:2] == ["oh", "padded"]
+    assert [e["id"] for e in listed] == list(exercises.KEYS)
+    assert [e["level"] for e in listed][0] == "basic" and listed[0]["options"] == []
+    assert next(e for e in listed if e["id"] == "why_padding")["options"] == exercises.options(
+        "why_padding")
     first = aiko("POST", "/api/exercises/answer", {"id": "oh", "answer": 2})[1]
-    assert first["correct"] is False and "hint" in first and "3" not in first["message"]
-    second = aiko("POST", "/api/exercises/answer", {"id": "oh", "answer": 2})[1]
-    assert "the answer is 3" in second["message"]
+    assert first["correct"] is False and "hint" in first and "answer is" not in first["message"]
+    assert first["feedback"] == exercises.check("oh", 2).feedback  # the +1 forgotten
+    second = aiko("POST", "/api/exercises/answer", {"id": "oh", "answer": "2"})[1]  # as typed
+    assert "the answer is 3" in second["message"] and "hint" not in second
+    nothing = aiko("POST", "/api/exercises/answer", {"id": "oh", "answer": "no idea"})[1]
+    assert nothing["correct"] is False and nothing["tries"] == 2
     assert ben("POST", "/api/exercises/answer", {"id": "oh", "answer": 3})[1]["correct"]
     assert ben("POST", "/api/exercises/answer", {"id": "nope", "answer": 3})[0] == 404
     tally = teacher("GET", "/api/class")[1]["answers"]["oh"]

@@ -386,7 +386,10 @@ class Classroom:
         return [
             {
                 "id": key,
-                "question": exercises.question(key),
+                "level": exercises.level(key),
+                "level_name": exercises.level_name(key),
+                "question": exercises.question(key, with_options=False),
+                "options": exercises.options(key),
                 "tries": student.tries.get(key, 0),
                 "solved": key in student.solved,
             }
@@ -394,14 +397,23 @@ class Classroom:
         ]
 
     def answer(self, student, key, given) -> dict:
-        """A student's answer: right, or a hint on the first wrong try and the worked answer
-        after the second."""
+        """A student's answer (numbers as JSON, or the text they typed): right, or feedback
+        on the mistake and a hint on the first wrong try and the worked answer after the
+        second (:func:`tatamikomi.exercises.check`)."""
         if key not in exercises.KEYS:
             raise refused("errors.class_no_exercise", 404, key=api.shown(key))
+        if isinstance(given, str):
+            given = exercises.parse_answer(given)
+            if given is None:
+                return {
+                    "correct": False,
+                    "tries": student.tries.get(key, 0),
+                    "message": i18n.text("studio.class_answer_number"),
+                }
         if isinstance(given, list) and len(given) > 16:
             raise refused("errors.class_answer_long", limit=16)
-        check = exercises.check(key, given)
         tries = student.tries[key] = student.tries.get(key, 0) + 1
+        check = exercises.check(key, given, tries=tries)
         tally = self.answers[key]
         if check.correct:
             if key not in student.solved:
@@ -412,19 +424,16 @@ class Classroom:
         shown = api.shown(given)[:60]
         if len(tally["wrong_answers"]) < 500 or shown in tally["wrong_answers"]:
             tally["wrong_answers"][shown] += 1
-        if tries == 1 and key not in student.solved:
-            return {
-                "correct": False,
-                "tries": tries,
-                "message": i18n.text("exercises.try_again"),
-                "hint": exercises.hint(key),
-            }
-        return {"correct": False, "tries": tries, "message": check.message}
+        verdict = {"correct": False, "tries": tries, "message": check.message,
+                   "feedback": check.feedback}
+        if not check.revealed:
+            verdict["hint"] = check.hint
+        return verdict
 
     def answer_tally(self) -> dict:
         return {
             key: {
-                "question": exercises.question(key),
+                "question": exercises.question(key, with_options=False),
                 "right": t["right"],
                 "wrong": t["wrong"],
                 "common_wrong": t["wrong_answers"].most_common(COMMON_WRONG),

@@ -99,23 +99,6 @@ function renderSend() {
 
 // -- exercises ------------------------------------------------------------------------------
 
-/**
- * The answer as the student typed it, as JSON: `3`, `4, 256, 27`, `[4 256 27]`, `(30, 12, 12)`
- * or `[[4, 3], [3, 2]]` (brackets keep their nesting; without brackets several numbers are a
- * list). Returns undefined when it holds no number.
- */
-export function parseAnswer(text) {
-  const spaced = String(text).trim().replace(/[(（]/g, '[').replace(/[)）]/g, ']').replace(/[，、]/g, ',');
-  if (!/\d/.test(spaced)) return undefined;
-  if (spaced.includes('[')) {
-    // numbers separated by spaces alone get commas, and a comma before a closing bracket goes
-    const json = spaced.replace(/(\d)\s+(?=[-\d[])/g, '$1,').replace(/\]\s*\[/g, '],[').replace(/,\s*\]/g, ']');
-    try { return JSON.parse(json); } catch (error) { /* read its numbers below */ }
-  }
-  const numbers = (spaced.match(/-?\d+(?:\.\d+)?/g) || []).map(Number);
-  return numbers.length === 1 && !spaced.includes('[') ? numbers[0] : numbers;
-}
-
 async function loadExercises() {
   try {
     exercises = (await client.exercises()).exercises;
@@ -147,26 +130,29 @@ function renderExercises() {
       feedback.classList.add(verdict.correct ? 'right' : 'wrong');
       const lead = verdict.correct ? t('studio.class_right') : t('studio.class_wrong');
       feedback.append(el('strong', {text: lead}));
+      if (!verdict.correct && verdict.feedback) feedback.append(el('p', {class: 'mistake', 'data-testid': `mistake-${exercise.id}`, text: verdict.feedback}));
       if (!verdict.correct && verdict.hint) feedback.append(el('p', {class: 'hint', 'data-testid': `hint-${exercise.id}`}, `${t('studio.class_hint')}: ${verdict.hint}`));
       if (verdict.correct || !verdict.hint) feedback.append(el('p', {class: 'worked', 'data-testid': `worked-${exercise.id}`, text: verdict.message}));
     }
     return el('article', {class: 'card exercise', 'data-exercise': exercise.id},
-      el('h3', {text: t('studio.class_question', {n: index + 1})}),
+      el('h3', {text: t('studio.class_question', {n: index + 1})},
+        el('span', {class: `level level-${exercise.level}`, text: exercise.level_name})),
       el('p', {class: 'question', text: exercise.question}),
+      exercise.options.length ? el('ol', {class: 'options'}, ...exercise.options.map((option) => el('li', {text: option}))) : null,
       form, feedback);
   }));
   if (focused) { const again = box.querySelector(`input[data-exercise="${focused}"]`); if (again) again.focus(); }
 }
 
 async function answer(exercise, text) {
-  const value = parseAnswer(text);
-  if (value === undefined) {
+  if (!String(text).trim()) {
     verdicts[exercise.id] = {correct: false, tries: exercise.tries, message: t('studio.class_answer_number')};
     renderExercises();
     return;
   }
   try {
-    const verdict = await client.answer(exercise.id, value);
+    // the server reads the typed text (tatamikomi.exercises.parse_answer), one reader for all
+    const verdict = await client.answer(exercise.id, String(text));
     showError('');
     verdicts[exercise.id] = verdict;
     exercise.tries = verdict.tries;
