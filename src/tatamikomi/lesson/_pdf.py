@@ -219,8 +219,15 @@ class _Layout:
                         f"{self.fonts.markup(part.answer)}</u></font>"
                     )
                 else:
-                    room = "\u00a0" * max(10, 3 * len(part.answer))
-                    pieces.append(f"<u>{escape(label)}{room}</u>")
+                    # room to write in, sized to the answer: full-width low lines in Japanese
+                    # (reportlab collapses ideographic spaces, and the CID font has no no-break
+                    # space), underlined no-break spaces in English
+                    if self.sheet.lang == "ja":
+                        room = "\uff3f" * max(4, round(1.3 * len(part.answer)))
+                        pieces.append(f"{escape(label)}{room}")
+                    else:
+                        room = "\u00a0" * max(10, 3 * len(part.answer))
+                        pieces.append(f"<u>{escape(label)}{room}</u>")
             found.append(Paragraph("".join(pieces), self.sentence))
         return found
 
