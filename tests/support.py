@@ -94,10 +94,11 @@ CLI_NAMES = (
     "Python", "Pillow", "WebP", "pickle", "Ctrl-C", "cosine", "constant", "mkdir", "px",
     "Affine", "Conv", "Pool", "MNIST", "ReLU", "im2col",
     "Deep Learning", "Softmax", "opset", "state_dict", "pip install", "install", "matplotlib",
+    "reportlab",
     "simple_convnet", "deep_convnet", "en", "ja",
     # the commands' own names
     "import-book", "train", "evaluate", "predict", "summary", "demo", "explain", "plot",
-    "export", "import", "serve", "book", "python", "exercises",
+    "export", "import", "serve", "book", "python", "exercises", "worksheet",
     # the kinds of explain and plot
     "conv", "pool", "im2col", "shape", "flatten", "shift", "filters", "feature-maps", "curves",
     "confusion", "errors", "channels", "slide",

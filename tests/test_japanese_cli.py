@@ -78,7 +78,7 @@ def test_the_default_stays_english_without_a_japanese_locale(tmp_path):
 #: every command and every kind of explain and plot
 COMMANDS = [
     (), ("train",), ("evaluate",), ("predict",), ("summary",), ("import-book",), ("demo",),
-    ("export",), ("import",), ("serve",), ("book",), ("explain",), ("plot",),
+    ("export",), ("import",), ("serve",), ("book",), ("explain",), ("plot",), ("worksheet",),
     *[("explain", kind) for kind in ("conv", "pool", "im2col", "shape", "flatten", "shift")],
     *[
         ("plot", kind) for kind in (

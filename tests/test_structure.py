@@ -22,7 +22,7 @@ LEVELS = [
     {"lecture"},
     {"models"},
     {"explain", "export"},
-    {"viz", "train", "demo", "exercises"},
+    {"viz", "train", "demo", "exercises", "lesson"},  # lesson: the worksheet, from explain
     {"serve", "book"},
     {"cli", "widgets"},  # widgets: the studio in a notebook, on serve's functions
     {"__init__", "__main__"},

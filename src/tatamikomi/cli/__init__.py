@@ -2,8 +2,9 @@
 
 Commands, one module per group: :mod:`.train` (``train``, ``train --resume``), :mod:`.models`
 (``evaluate``, ``predict``, ``summary``, ``import-book``), :mod:`.lecture` (``demo``,
-``explain``, ``plot``), :mod:`.exercises` (``exercises``: the quiz),
-:mod:`.book` (``book``: the book's scripts unchanged); each has
+``explain``, ``plot``), :mod:`.exercises` (``exercises``: the quiz), :mod:`.worksheet`
+(``worksheet``: the printable worksheet and its answer key), :mod:`.book` (``book``: the
+book's scripts unchanged); each has
 ``--help``. Errors print one clear line (what is wrong and what to do) and exit with 1: a
 command raises :class:`CommandError`, never lets a traceback through. A library error is said
 in the user's language by :func:`._common.error_text` (:func:`tatamikomi.i18n.say`).
@@ -28,11 +29,11 @@ from ..config import get_config
 
 from .. import i18n
 from .._version import __version__
-from . import _args, book, exercises, export, lecture, models, serve, train
+from . import _args, book, exercises, export, lecture, models, serve, train, worksheet
 from ._common import CommandError, error_text, say
 
 #: the command groups, in the order ``--help`` lists them
-GROUPS = (train, models, lecture, exercises, export, serve, book)
+GROUPS = (train, models, lecture, exercises, worksheet, export, serve, book)
 
 __all__ = ["main", "build_parser", "CommandError", "GROUPS"]
 
