@@ -57,10 +57,7 @@ def _why_options(parser) -> None:
     parser.add_argument("image", metavar="IMAGE", help=i18n.text("cli.explain_why_image"))
     parser.add_argument(
         "--methods", default=",".join(DEFAULT_METHODS),
-        help=i18n.text(
-            "cli.explain_why_methods", methods=",".join(METHODS),
-            default=",".join(DEFAULT_METHODS),
-        ),
+        help=i18n.text("cli.explain_why_methods", methods=",".join(METHODS)),
     )
     parser.add_argument("--target", type=int, help=i18n.text("cli.explain_why_target"))
 
