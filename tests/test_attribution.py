@@ -151,6 +151,8 @@ def test_the_model_and_the_image_are_left_as_they_were(model, digits):
         before = [{k: id(v) for k, v in vars(layer).items()} for layer in model.layers]
         params = {k: v.copy() for k, v in model.params.items()}
         maps = {m: saliency(model, x, None, m) for m in attribution.METHODS}
+        explain_why(model, x)
+        sanity_report(model, x[None], ["gradient"], random_orders=1, deletion_steps=4)
         assert all(layer.training for layer in model.layers)
         assert [{k: id(v) for k, v in vars(layer).items()} for layer in model.layers] == before
         for name, value in model.params.items():
