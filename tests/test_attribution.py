@@ -198,6 +198,12 @@ def test_bad_arguments_are_one_clear_error(model, digits, call, key):
     assert "\n" not in str(caught.value)
 
 
+def test_explain_why_needs_a_method(model, digits):
+    with pytest.raises(ValueError) as caught:
+        explain_why(model, digits[0][3], methods=[])
+    assert caught.value.said.key == "errors.attribution_no_methods"
+
+
 def test_grad_cam_refuses_a_model_without_convolutions():
     model = from_spec(
         {"input_shape": [1, 6, 6], "layers": [{"type": "Flatten"},

@@ -409,6 +409,8 @@ def explain_why(model, image, methods=DEFAULT_METHODS, target=None, *, source=""
     from ..functional import softmax
 
     methods = [_method(m) for m in methods]
+    if not methods:
+        raise i18n.error(ValueError, "errors.attribution_no_methods", methods=", ".join(METHODS))
     options = options or {}
     x = _image(model, image)
     scores = _scores(list(_private(model).layers), x).astype(np.float64)
