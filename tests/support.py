@@ -103,6 +103,7 @@ CLI_NAMES = (
     "conv", "pool", "im2col", "shape", "flatten", "shift", "filters", "feature-maps", "curves",
     "confusion", "errors", "channels", "slide",
     "why-cnn", "for文",  # explain why-cnn, and the lecture's for loop (for文)
+    "why", "SmoothGrad", "Grad-CAM", "Grad",  # explain/plot why and its methods ("CAM": a metavar)
     # positional arguments as the usage line names them
     "model", "models", "params", "images", "source", "script", "args",
     # values and array names a message quotes

@@ -84,3 +84,10 @@ def test_classroom_benchmark_runs_a_class():
     assert result.returncode == 0, result.stderr
     for line in ("(classroom)", "GET /api/class", "POST /api/join", "runs:", "instructor's view"):
         assert line in result.stdout
+
+
+def test_attribution_sanity_benchmark_runs():
+    result = run("bench_attribution_sanity.py", "--images", "2", "--steps", "5")
+    assert result.returncode == 0, result.stderr
+    for name in ("gradient", "smoothgrad", "grad-cam", "occlusion", "edges", "-Conv1"):
+        assert name in result.stdout

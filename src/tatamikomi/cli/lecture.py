@@ -30,9 +30,44 @@ def _demo(args) -> int:
     return 0
 
 
+def _why(args):
+    """``explain why`` and ``plot why``: the model, its image prepared as ``predict`` prepares
+    it, and the WhyExplanation of the methods asked for."""
+    from ..explain import explain_why
+
+    model = load_model(args.model)
+    if model.input_shape is None or model.input_shape[0] != 1:
+        raise CommandError(i18n.text("cli.grey_only"))
+    pixels = mnist_like(model, args.image)
+    _, height, width = model.input_shape
+    if pixels.shape != (height, width):
+        raise CommandError(i18n.text("cli.image_size", height=height, width=width))
+    methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    try:
+        return model, explain_why(
+            model, prepare(model, pixels[None, None])[0], methods, args.target, source=args.image
+        )
+    except (ValueError, TypeError) as error:
+        raise CommandError(error_text(error)) from None
+
+
+def _why_options(parser) -> None:
+    from ..explain import DEFAULT_METHODS, METHODS
+
+    parser.add_argument("image", metavar="IMAGE", help=i18n.text("cli.explain_why_image"))
+    parser.add_argument(
+        "--methods", default=",".join(DEFAULT_METHODS),
+        help=i18n.text("cli.explain_why_methods", methods=",".join(METHODS)),
+    )
+    parser.add_argument("--target", type=int, help=i18n.text("cli.explain_why_target"))
+
+
 def _explain(args) -> int:
     from .. import explain
 
+    if args.what == "why":
+        print(_why(args)[1].text())
+        return 0
     try:
         if args.what == "conv":
             x = _args.optional_array(args.input, "--input")
@@ -102,6 +137,7 @@ PLOT_OUTPUTS = {
     "flatten": "flatten.png",
     "channels": "channels.png",
     "slide": "slide.gif",
+    "why": "why.png",
 }
 
 
@@ -121,6 +157,9 @@ def _figure(args):
         return viz.channels_figure(
             args.input_shape, args.filters, args.filter_size, stride=args.stride, pad=args.pad,
         )
+    if args.what == "why":
+        model, why = _why(args)
+        return viz.why_figure(model, why.image, explanation=why)
     model = load_model(args.model)
     if args.what == "filters":
         from ..models import build_model
@@ -265,6 +304,11 @@ def _explain_parser(commands) -> None:
     why = add("why-cnn", "cli.explain_why_cnn_help", "cli.explain_why_cnn_description")
     why.add_argument("--quick", action="store_true", help=i18n.text("cli.explain_why_cnn_quick"))
     _args.lang_option(why)
+
+    why_model = add("why", "cli.explain_why_help", "cli.explain_why_description")
+    _args.model_file_argument(why_model)
+    _why_options(why_model)
+    _args.lang_option(why_model)
     explain.set_defaults(handler=_explain)
 
 
@@ -359,6 +403,9 @@ def _plot_parser(commands) -> None:
     _args.window_options(slide)
     slide.add_argument("--bias", type=float, help=i18n.text("cli.plot_bias"))
     slide.add_argument("--duration", type=int, default=900, help=i18n.text("cli.plot_duration"))
+
+    why = add("why", "cli.plot_why_help", "cli.plot_why_description")
+    _why_options(why)
 
 
 def add_parser(commands) -> None:

@@ -27,6 +27,10 @@ One module per explanation:
 - :func:`explain_why_cnn` (``why_cnn.py``): why a CNN, measured: Conv1's parameters against an
   Affine layer's, an Affine network and a CNN on shuffled pixels, and the for-loop
   convolution timed against im2col and the fast engine.
+- :func:`saliency` (``attribution.py``): why a model said 7, as an (H, W) map of the evidence
+  by the gradient, SmoothGrad, Grad-CAM or occlusion, computed with the model's own backward
+  pass; :func:`explain_why` says it in words, :func:`sanity_report` measures whether each
+  method's maps depend on the weights and find the pixels the answer needs.
 
 ``_format.py`` writes numbers, grids and the output-size formula (whose value always comes from
 :mod:`tatamikomi.functional.geometry`); every text comes from :mod:`tatamikomi.i18n`. To add an
@@ -37,6 +41,15 @@ keys, its name exported below.
 
 from ._base import Explanation
 from ._format import MODE_NAMES, grid, nested, number, size_formula, size_lines, sum_of_products
+from .attribution import (
+    DEFAULT_METHODS,
+    METHODS,
+    SanityReport,
+    WhyExplanation,
+    explain_why,
+    saliency,
+    sanity_report,
+)
 from .conv import ConvExplanation, ConvStep, explain_conv
 from .flatten import FlattenExplanation, explain_flatten
 from .im2col import Im2colExplanation, explain_im2col
@@ -72,4 +85,11 @@ __all__ = [
     "MODE_NAMES",
     "explain_why_cnn",
     "WhyCnnExplanation",
+    "saliency",
+    "explain_why",
+    "sanity_report",
+    "WhyExplanation",
+    "SanityReport",
+    "METHODS",
+    "DEFAULT_METHODS",
 ]

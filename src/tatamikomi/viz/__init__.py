@@ -16,9 +16,11 @@ Japanese with a Japanese font (:func:`japanese_font`).
 - :func:`channels_figure`: (C, H, W) with (FN, C, FH, FW) filters gives (FN, OH, OW), as blocks.
 - :func:`sliding_window_figure` / :func:`sliding_window_gif`: the filter window sliding over a
   padded input, one frame per output element.
+- :func:`why_figure`: one image and each saliency method's map over it (why the model said 7).
 """
 
 from ._backend import FontNotFoundError, japanese_font, save_figure
+from .attribution import why_figure
 from .diagrams import (
     channels_figure,
     flatten_figure,
@@ -53,6 +55,7 @@ __all__ = [
     "sliding_window_figure",
     "sliding_window_gif",
     "save_sliding_window_gif",
+    "why_figure",
     "save_figure",
     "japanese_font",
     "FontNotFoundError",
