@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 
 from .. import i18n
-from . import _args
+from . import _args, _learned
 from ._common import (
     CommandError,
     check_output,
@@ -102,6 +102,7 @@ PLOT_OUTPUTS = {
     "flatten": "flatten.png",
     "channels": "channels.png",
     "slide": "slide.gif",
+    "top-images": "top-images.png",
 }
 
 
@@ -122,6 +123,10 @@ def _figure(args):
             args.input_shape, args.filters, args.filter_size, stride=args.stride, pad=args.pad,
         )
     model = load_model(args.model)
+    if args.what == "filters" and args.layer is not None:
+        return _learned.maxima_figure(args, model)
+    if args.what == "top-images":
+        return _learned.top_images_figure(args, model)
     if args.what == "filters":
         from ..models import build_model
 
@@ -265,6 +270,7 @@ def _explain_parser(commands) -> None:
     why = add("why-cnn", "cli.explain_why_cnn_help", "cli.explain_why_cnn_description")
     why.add_argument("--quick", action="store_true", help=i18n.text("cli.explain_why_cnn_quick"))
     _args.lang_option(why)
+    _learned.add_explain_backward(add)
     explain.set_defaults(handler=_explain)
 
 
@@ -301,6 +307,8 @@ def _plot_parser(commands) -> None:
         "--no-random", action="store_true", help=i18n.text("cli.plot_no_random")
     )
     filters.add_argument("--seed", type=int, default=0, help=i18n.text("cli.plot_seed"))
+    _learned.add_filters_options(filters)
+    _learned.add_top_images(add)
 
     maps = add("feature-maps", "cli.plot_maps_help", "cli.plot_maps_description")
     maps.add_argument("--index", type=int, default=0, help=i18n.text("cli.plot_index"))

@@ -421,7 +421,10 @@ class BackwardExplanation(Explanation):
         out.append(i18n.text("backward.dx_cell", cell=where, count=len(cell.terms)))
         if any(self.window.pads):
             out.append(i18n.text("backward.pad_note"))
-        for term in cell.terms[:MAX_TERMS]:
+        shown, rest = _largest(cell.terms)
+        if rest:
+            out.append(i18n.text("backward.largest", shown=len(shown)))
+        for term in shown:
             out.append(
                 i18n.text(
                     "backward.conv_term", f=term.filter, oi=term.out[0], oj=term.out[1],
@@ -429,8 +432,9 @@ class BackwardExplanation(Explanation):
                     weight=factor(term.weight), product=number(term.product),
                 )
             )
-        if len(cell.terms) > MAX_TERMS:
-            out.append(i18n.text("backward.more_terms", count=len(cell.terms) - MAX_TERMS))
+        if rest:
+            out.append(i18n.text("backward.more_terms", count=len(rest),
+                                 rest=number(sum(t.product for t in rest))))
         out.append(self._sum_line(f"dx[{where}]", [t.product for t in cell.terms], cell.value))
         out.append(i18n.text("backward.col2im_note"))
         out.append(self._agree(f"dx[{where}]", cell.value, cell.engine))
@@ -438,7 +442,10 @@ class BackwardExplanation(Explanation):
         tap = self.tap
         where = ",".join(map(str, tap.tap))
         out.append(i18n.text("backward.dw_tap", tap=where, count=len(tap.terms)))
-        for term in tap.terms[:MAX_TERMS]:
+        shown, rest = _largest(tap.terms)
+        if rest:
+            out.append(i18n.text("backward.largest", shown=len(shown)))
+        for term in shown:
             key = "backward.tap_term_pad" if term.padded else "backward.tap_term"
             out.append(
                 i18n.text(
@@ -446,8 +453,9 @@ class BackwardExplanation(Explanation):
                     x=factor(term.x), dout=factor(term.dout), product=number(term.product),
                 )
             )
-        if len(tap.terms) > MAX_TERMS:
-            out.append(i18n.text("backward.more_terms", count=len(tap.terms) - MAX_TERMS))
+        if rest:
+            out.append(i18n.text("backward.more_terms", count=len(rest),
+                                 rest=number(sum(t.product for t in rest))))
         out.append(self._sum_line(f"dW[{where}]", [t.product for t in tap.terms], tap.value))
         out.append(i18n.text("backward.dw_note"))
         out.append(self._agree(f"dW[{where}]", tap.value, tap.engine))
@@ -492,6 +500,17 @@ class BackwardExplanation(Explanation):
         if self.kind == "max":
             out.append(i18n.text("backward.max_note"))
         return out
+
+
+def _largest(terms):
+    """All the terms when they are few, else the MAX_TERMS largest in size (in their order) and
+    the rest."""
+    if len(terms) <= MAX_TERMS:
+        return terms, []
+    order = sorted(range(len(terms)), key=lambda n: -abs(terms[n].product))
+    keep = set(order[:MAX_TERMS])
+    return ([t for n, t in enumerate(terms) if n in keep],
+            [t for n, t in enumerate(terms) if n not in keep])
 
 
 def _index(value, name: str, length: int) -> tuple[int, ...]:

@@ -11,6 +11,7 @@ images that do.
   pixels clipped to the data's range ``[low, high]``. The start is ``low + (high-low) * (0.5 +
   0.1 * noise)``, the noise from ``numpy.random.default_rng([seed, channel])`` (no global
   random state), so each channel's result depends on its seed alone.
+  ``centre=True`` maximises the middle output cell in place of the mean.
 - :func:`top_images`: the ``k`` images whose channel output has the largest value anywhere,
   with the output cell where it is and the patch of the input it sees (its receptive field:
   every window of the layers before it composed).
@@ -138,7 +139,7 @@ class ChannelMaximum:
 def maximise_channels(
     model, layer: str, channels=None, *, steps: int = 200, lr: float = 0.05,
     decay: float = 1e-3, blur_every: int = 4, sigma: float = 0.5, low: float = 0.0,
-    high: float = 1.0, seed: int = 0, input_shape=None,
+    high: float = 1.0, seed: int = 0, input_shape=None, centre: bool = False,
 ) -> list[ChannelMaximum]:
     """:func:`maximise_channel` for each of ``channels`` (default: all the layer's), run
     together as one batch (each image is still alone in its ascent)."""
@@ -152,7 +153,8 @@ def maximise_channels(
     shape = tuple(input_shape or model.input_shape or ())
     if len(shape) != 3:
         raise i18n.error(ValueError, "errors.filters_input_shape", shape=shape)
-    settings = dict(steps=steps, lr=float(lr), decay=float(decay), blur_every=blur_every,
+    settings = dict(centre=bool(centre), steps=steps, lr=float(lr), decay=float(decay),
+                    blur_every=blur_every,
                     sigma=float(sigma), low=float(low), high=float(high), seed=int(seed))
     dtype = model.dtype
     starts = np.stack([
@@ -166,12 +168,18 @@ def maximise_channels(
     history = []
     for step in range(steps + 1):
         out = _forward(layers, x)
-        area = out.shape[2] * out.shape[3]
-        history.append(out[rows, channels].reshape(len(channels), -1).mean(axis=1))
+        oh, ow = out.shape[2:]
+        if centre:  # one cell: the output at the middle of the map
+            history.append(out[rows, channels, oh // 2, ow // 2].astype(np.float64))
+        else:
+            history.append(out[rows, channels].reshape(len(channels), -1).mean(axis=1))
         if step == steps:
             break
         dout = np.zeros_like(out)
-        dout[rows, channels] = 1.0 / area
+        if centre:
+            dout[rows, channels, oh // 2, ow // 2] = 1.0
+        else:
+            dout[rows, channels] = 1.0 / (oh * ow)
         for layer_ in reversed(layers):
             dout = layer_.backward(dout)
         rms = np.sqrt(np.mean(dout.reshape(len(channels), -1) ** 2, axis=1)) + 1e-12
@@ -191,7 +199,13 @@ def maximise_channel(model, layer: str, channel: int, **options) -> ChannelMaxim
     """The input (the model's input shape) that maximises the mean activation of ``channel`` of
     convolution layer ``layer`` (its output before any ReLU), by gradient ascent with the
     library's backward pass; the options, their defaults and the regulariser are in the module's
-    docstring. Deterministic: the same ``seed`` gives the same image."""
+    docstring. Deterministic: the same ``seed`` gives the same image.
+
+    With ``centre=True`` the activation of one cell, the middle one of the channel's output
+    (OH//2, OW//2), is maximised in place of the mean: the mean of a convolution's output is
+    linear in the input, so for a first layer its maximum is a flat image (white where the
+    filter's weights add up to more than 0) and says little; one cell's maximum is the pattern
+    of its window."""
     return maximise_channels(model, layer, [channel], **options)[0]
 
 
