@@ -99,7 +99,7 @@ CLI_NAMES = (
     "export", "import", "serve", "book", "python",
     # the kinds of explain and plot
     "conv", "pool", "im2col", "shape", "flatten", "shift", "filters", "feature-maps", "curves",
-    "confusion", "errors", "channels", "slide",
+    "confusion", "errors", "channels", "slide", "backward", "top-images",
     "why-cnn", "for文",  # explain why-cnn, and the lecture's for loop (for文)
     # positional arguments as the usage line names them
     "model", "models", "params", "images", "source", "script", "args",
