@@ -156,8 +156,8 @@ class ConvTerm:
 
 @dataclass(frozen=True)
 class DxCell:
-    """``dx[c, i, j]`` of a convolution: its terms (in the order col2im adds them: filter, then
-    output row, then column) and their sum; ``engine`` is the layer's own ``backward``'s."""
+    """``dx[c, i, j]`` of a convolution: its terms (by filter, then output row, then column) and
+    their sum; ``engine`` is the layer's own ``backward``'s."""
 
     cell: tuple[int, int, int]
     terms: list[ConvTerm]
