@@ -25,7 +25,10 @@ def add_explain_backward(add) -> None:
     parser.add_argument("--input", help=i18n.text("cli.arg_image"))
     parser.add_argument("--filter", help=i18n.text("cli.explain_conv_filter"))
     parser.add_argument("--dout", help=i18n.text("cli.explain_backward_dout"))
-    _args.window_options(parser, stride_default=None)
+    parser.add_argument(
+        "--stride", type=_args.pair_argument, help=i18n.text("cli.explain_backward_stride")
+    )
+    parser.add_argument("--pad", type=_args.pair_argument, default=0, help=i18n.text("cli.pad"))
     parser.add_argument(
         "--pool", choices=("max", "avg"), help=i18n.text("cli.explain_backward_pool")
     )
@@ -95,7 +98,7 @@ def add_filters_options(parser) -> None:
     parser.add_argument("--layer", help=i18n.text("cli.plot_filters_layer"))
     parser.add_argument(
         "--steps", type=int, default=STEPS,
-        help=i18n.text("cli.plot_filters_steps", default=STEPS, most=MAX_STEPS),
+        help=i18n.text("cli.plot_filters_steps", most=MAX_STEPS),
     )
     parser.add_argument(
         "--centre", action="store_true", help=i18n.text("cli.plot_filters_centre")
@@ -114,7 +117,7 @@ def add_top_images(add) -> None:
     parser.add_argument(
         "--count", type=int, default=9, help=i18n.text("cli.plot_filters_top_k", most=MAX_K)
     )
-    _args.data_options(parser, DEFAULT_DATASET)
+    _args.data_options(parser, i18n.text("cli.plot_filters_top_default"))
 
 
 def _bounded(value: int, option: str, most: int) -> None:
