@@ -1,6 +1,8 @@
 """What each filter looks for (issue 22, item 3): gradient ascent on the input with the library's
 backward pass, the images that excite a channel most, and their commands."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -124,10 +126,13 @@ def test_the_plot_commands_write_their_pictures(tmp_path, capsys, lang):
     pytest.importorskip("matplotlib", reason="the viz extra (matplotlib) is not installed")
     maxima, top = tmp_path / "f.png", tmp_path / "t.png"
     args = ["--lang", lang]
-    assert cli.main(["plot", "filters", MODEL, "--layer", "Conv1", "--steps", "5",
-                     "-o", str(maxima), *args]) == 0
-    assert cli.main(["plot", "top-images", MODEL, "--channel", "5", "--count", "4",
-                     "-o", str(top), *args]) == 0
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert cli.main(["plot", "filters", MODEL, "--layer", "Conv1", "--steps", "5",
+                         "-o", str(maxima), *args]) == 0
+        assert cli.main(["plot", "top-images", MODEL, "--channel", "5", "--count", "4",
+                         "-o", str(top), *args]) == 0
+    assert not [str(w.message) for w in caught if "missing from" in str(w.message)]
     capsys.readouterr()
     for path in (maxima, top):
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
