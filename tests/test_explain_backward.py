@@ -227,3 +227,28 @@ def test_a_bad_cell_is_one_line_and_exit_1(capsys, lang, says):
                      "--lang", lang]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "Conv1, Pool1" in err[0]
+
+
+def test_a_dilated_convolution_is_refused_in_the_readers_language():
+    from tatamikomi import i18n
+
+    model = tk.models.from_spec(
+        {"input_shape": [1, 8, 8], "layers": [
+            {"type": "Conv2d", "out_channels": 2, "kernel_size": 3, "dilation": 2},
+            {"type": "Flatten"}, {"type": "Linear", "out_features": 2},
+        ]},
+        seed=0,
+    )
+    with pytest.raises(ValueError, match="cannot be explained cell by cell") as caught:
+        explain_backward(model=model, image=np.zeros((1, 8, 8)))
+    assert "dilation" in i18n.say(caught.value, "ja") and "説明できません" in i18n.say(
+        caught.value, "ja"
+    )
+
+
+def test_a_models_explanation_is_plain_data_too(network):
+    e = explain_backward(model=network, image=np.ones((1, 10, 10)), layer="Conv1", loss=True,
+                         target=0)
+    data = json.loads(json.dumps(e.to_dict()))
+    assert data["source"]["of"] == "loss" and len(data["cell"]["terms"]) == len(e.cell.terms)
+    assert np.allclose(data["dx"], e.dx)

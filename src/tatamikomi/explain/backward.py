@@ -554,7 +554,7 @@ def _layer_of(model, name):
     unsupported = layer.cell_explanation_unsupported()
     if unsupported is not None:
         raise i18n.error(ValueError, "errors.backward_unsupported", layer=name,
-                         why=unsupported.say())
+                         why=unsupported)
     return name, layer
 
 
