@@ -101,13 +101,15 @@ CLI_NAMES = (
     "export", "import", "serve", "book", "python", "exercises", "worksheet",
     # the kinds of explain and plot
     "conv", "pool", "im2col", "shape", "flatten", "shift", "filters", "feature-maps", "curves",
-    "confusion", "errors", "channels", "slide",
+    "confusion", "errors", "channels", "slide", "backward", "top-images",
     "why-cnn", "for文",  # explain why-cnn, and the lecture's for loop (for文)
     "why", "SmoothGrad", "Grad-CAM", "Grad",  # explain/plot why and its methods ("CAM": a metavar)
     # positional arguments as the usage line names them
     "model", "models", "params", "images", "source", "script", "args",
     # values and array names a message quotes
     "NaN", "nan", "x_train", "t_train", "x_test", "t_test", "y_train", "y_test", "classes",
+    "basic", "standard", "advanced",  # the values of `exercises --level`
+    "gradient", "smoothgrad", "grad-cam", "occlusion",  # the methods of `explain why`
 )
 
 

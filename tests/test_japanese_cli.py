@@ -79,11 +79,15 @@ def test_the_default_stays_english_without_a_japanese_locale(tmp_path):
 COMMANDS = [
     (), ("train",), ("evaluate",), ("predict",), ("summary",), ("import-book",), ("demo",),
     ("export",), ("import",), ("serve",), ("book",), ("explain",), ("plot",), ("worksheet",),
-    *[("explain", kind) for kind in ("conv", "pool", "im2col", "shape", "flatten", "shift")],
+    ("exercises",),
+    *[
+        ("explain", kind)
+        for kind in ("conv", "pool", "im2col", "shape", "flatten", "shift", "backward", "why")
+    ],
     *[
         ("plot", kind) for kind in (
             "filters", "feature-maps", "curves", "confusion", "errors", "im2col", "pool",
-            "flatten", "channels", "slide",
+            "flatten", "channels", "slide", "top-images", "why",
         )
     ],
 ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 
 from .. import i18n
-from . import _args
+from . import _args, _learned
 from ._common import (
     CommandError,
     check_output,
@@ -138,6 +138,7 @@ PLOT_OUTPUTS = {
     "channels": "channels.png",
     "slide": "slide.gif",
     "why": "why.png",
+    "top-images": "top-images.png",
 }
 
 
@@ -161,6 +162,10 @@ def _figure(args):
         model, why = _why(args)
         return viz.why_figure(model, why.image, explanation=why)
     model = load_model(args.model)
+    if args.what == "filters" and args.layer is not None:
+        return _learned.maxima_figure(args, model)
+    if args.what == "top-images":
+        return _learned.top_images_figure(args, model)
     if args.what == "filters":
         from ..models import build_model
 
@@ -309,6 +314,8 @@ def _explain_parser(commands) -> None:
     _args.model_file_argument(why_model)
     _why_options(why_model)
     _args.lang_option(why_model)
+
+    _learned.add_explain_backward(add)
     explain.set_defaults(handler=_explain)
 
 
@@ -345,6 +352,8 @@ def _plot_parser(commands) -> None:
         "--no-random", action="store_true", help=i18n.text("cli.plot_no_random")
     )
     filters.add_argument("--seed", type=int, default=0, help=i18n.text("cli.plot_seed"))
+    _learned.add_filters_options(filters)
+    _learned.add_top_images(add)
 
     maps = add("feature-maps", "cli.plot_maps_help", "cli.plot_maps_description")
     maps.add_argument("--index", type=int, default=0, help=i18n.text("cli.plot_index"))

@@ -24,6 +24,12 @@ One module per explanation:
   flattened for an Affine layer (28 apart in MNIST), and the shape a convolution keeps.
 - :func:`explain_shift` (``shift.py``): pooling of an input and of the same input shifted by a
   pixel: which outputs absorb the shift and which do not.
+- :func:`explain_backward` (``backward.py``): the backward pass of a convolution or pooling
+  layer, one cell of dx as its sum of terms (col2im's ``+=``) and one tap of dW, checked
+  against the layer's own ``backward``; :func:`backward_pass` for a model and one image.
+- :func:`maximise_channel`, :func:`top_images` (``filters.py``): what a convolution channel
+  looks for: the input that maximises it (gradient ascent with the library's backward pass),
+  and the images that excite it most with the patch its best cell sees.
 - :func:`explain_why_cnn` (``why_cnn.py``): why a CNN, measured: Conv1's parameters against an
   Affine layer's, an Affine network and a CNN on shuffled pixels, and the for-loop
   convolution timed against im2col and the fast engine.
@@ -50,7 +56,16 @@ from .attribution import (
     saliency,
     sanity_report,
 )
+from .backward import BackwardExplanation, BackwardPass, backward_pass, explain_backward
 from .conv import ConvExplanation, ConvStep, explain_conv
+from .filters import (
+    ChannelMaximum,
+    TopImages,
+    maximise_channel,
+    maximise_channels,
+    receptive_field,
+    top_images,
+)
 from .flatten import FlattenExplanation, explain_flatten
 from .im2col import Im2colExplanation, explain_im2col
 from .pool import PoolExplanation, PoolStep, explain_pool
@@ -92,4 +107,14 @@ __all__ = [
     "SanityReport",
     "METHODS",
     "DEFAULT_METHODS",
+    "explain_backward",
+    "backward_pass",
+    "BackwardExplanation",
+    "BackwardPass",
+    "maximise_channel",
+    "maximise_channels",
+    "top_images",
+    "receptive_field",
+    "ChannelMaximum",
+    "TopImages",
 ]

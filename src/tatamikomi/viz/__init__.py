@@ -14,6 +14,10 @@ Japanese with a Japanese font (:func:`japanese_font`).
 - :func:`pool_figure`: pooling's windows over the lecture's input, the maxima, the output.
 - :func:`flatten_figure`: an image flattened for an Affine layer, row by row.
 - :func:`channels_figure`: (C, H, W) with (FN, C, FH, FW) filters gives (FN, OH, OW), as blocks.
+- :func:`channel_maxima_figure`: each channel of a convolution layer's maximising input
+  (:func:`tatamikomi.explain.maximise_channels`).
+- :func:`top_images_figure`: the images that excite one channel most, with the patch its best
+  cell sees outlined (:func:`tatamikomi.explain.top_images`).
 - :func:`sliding_window_figure` / :func:`sliding_window_gif`: the filter window sliding over a
   padded input, one frame per output element.
 - :func:`why_figure`: one image and each saliency method's map over it (why the model said 7).
@@ -30,6 +34,7 @@ from .diagrams import (
     sliding_window_figure,
     sliding_window_gif,
 )
+from .learned import channel_maxima_figure, top_images_figure
 from .figures import (
     confusion_figure,
     confusion_matrix,
@@ -59,4 +64,6 @@ __all__ = [
     "save_figure",
     "japanese_font",
     "FontNotFoundError",
+    "channel_maxima_figure",
+    "top_images_figure",
 ]
