@@ -2,13 +2,14 @@
 ASCII colon or breaks its line mid-sentence, and no English prose is left in what the commands,
 their refusals and the studio say in Japanese. Each check is also run on a text it must reject."""
 
+import json
 import re
 
 import pytest
 
 from tatamikomi import i18n
 
-from .support import ROOT, english_words, japanese_words_left, run_cli
+from .support import CLI_NAMES, ROOT, english_words, japanese_words_left, run_cli
 
 #: the Japanese pages, and where README.md's Japanese part begins
 JA_DOCS = sorted((ROOT / "docs").glob("*.ja.md"))
@@ -148,3 +149,30 @@ def test_the_english_checks_can_fail():
     assert english_words("種類 Max Average") == ["Max", "Average"]
     assert english_words("OH = 2(3/2 rounded down)") == ["rounded", "down"]
     assert PYTHON_WORDS.search("値が正しくありません(`float`): 'x'")
+
+
+#: what the Japanese notebook's outputs may keep: Python's values, the names of the objects the
+#: code prints (tk.Pooling, ...), and the book's im2col printed as source (inspect.getsource)
+NOTEBOOK_NAMES = (
+    "True", "False", "None", "lecture.Convolution", "tk.Convolution", "tk.Pooling",
+    "Conv1", "Relu1", "Pool1", "Affine1", "Relu2", "Affine2", "MaxPooling",
+)
+
+
+def notebook_outputs(path):
+    """(cell number, printed text) of each code cell's printed output."""
+    notebook = json.loads((ROOT / path).read_text("utf-8"))
+    for number, cell in enumerate(notebook["cells"]):
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream":
+                yield number, "".join(output["text"])
+
+
+def test_the_japanese_notebook_prints_japanese():
+    left = {
+        number: english_words(text, (*CLI_NAMES, *NOTEBOOK_NAMES))
+        for number, text in notebook_outputs("examples/tutorial.ja.ipynb")
+        if not text.startswith("def ")  # the book's code, shown as it is
+    }
+    assert {number: words for number, words in left.items() if words} == {}
+    assert english_words("label: 0 (10, 30, 3, 3) the same", NOTEBOOK_NAMES) != []
