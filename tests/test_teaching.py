@@ -67,9 +67,9 @@ def test_ceil_mode_is_shown_rounded_up():
 
 def test_the_sum_of_products_then_the_bias_in_japanese():
     ja = explain_conv(bias=3).text("ja")
-    assert "その総和を求め(積和計算)、さらにバイアスを加える:" in ja
+    assert "総和を求め（積和計算）、さらにバイアスを加えます。" in ja
     assert "= 12、12 + 3 = 15" in ja
-    assert "その総和を求める(積和計算):" in explain_conv().text("ja")
+    assert "総和を求めます（積和計算）。" in explain_conv().text("ja")
     assert "= 12, 12 + 3 = 15" in explain_conv(bias=3).text("en")
 
 
@@ -146,7 +146,7 @@ def test_flatten_puts_the_pixel_below_one_row_away():
     text = e.text()
     assert "(15, 14) -> position 434: the pixel below, 28 apart" in text
     assert "(FN, 24, 24)" in text and "spatial information is lost" in text
-    assert "真下の画素、位置の差は 28" in e.text("ja") and "空間情報が失われる" in e.text("ja")
+    assert "真下の画素、位置の差は 28" in e.text("ja") and "空間情報が失われます" in e.text("ja")
     colour = explain_flatten((3, 4, 5), (1, 2))
     for name, at, index in colour.neighbours:
         assert index == np.ravel_multi_index(at, (3, 4, 5)), name
