@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 import tatamikomi as tk
 from tatamikomi import cli, lecture
+from tatamikomi import functional as F
 from tatamikomi.explain import explain_conv, explain_im2col, explain_pool, explain_shape
 
 LECTURE_SUMS = [
@@ -151,7 +152,7 @@ def test_multichannel_sums_over_channels(capsys):
         (["conv", "--input", "1,2;3,4", "--filter", "1,2,3;4,5,6;7,8,9"], "does not fit"),
         (["conv", "--input", "1,2;3,4|5,6"], "channel 2 is 1x2 but channel 1 is 2x2"),
         (["conv", "--input", "missing.npy"], "missing.npy does not exist"),
-        (["conv", "--input", "1,2;3,4|5,6;7,8", "--filter", "1"], "channel(s) but the input"),
+        (["conv", "--input", "1,2;3,4|5,6;7,8", "--filter", "1|2|3"], "channel(s) but the input"),
         (["im2col", "--shape", "2,3,5,5"], "--filter-size"),
         (["im2col", "--shape", "2,3,5", "--filter-size", "3"], "(N, C, H, W)"),
         (["shape", "NoSuchNet"], "unknown model"),
@@ -275,3 +276,15 @@ def test_explanations_do_not_touch_their_input():
     explain_pool(x)
     explain_im2col(x, 3)
     assert (x == lecture.INPUT).all() and (w == lecture.FILTER).all()
+
+
+def test_one_filter_serves_every_channel_of_a_colour_input():
+    """The slide's 「1枚のフィルタですます」: a (FH, FW) filter on a 3-channel input is the same
+    filter on each channel, the channel sums added into one output."""
+    rgb = np.stack([lecture.INPUT, lecture.INPUT.T, 2 * lecture.INPUT])
+    e = explain_conv(rgb, lecture.FILTER)
+    assert e.shared and e.filters.shape == (1, 3, 3, 3)
+    expected = sum(F.conv2d(c[None, None], lecture.FILTER[None, None]) for c in rgb)[0]
+    assert np.array_equal(e.output, expected)
+    assert "3x3 のフィルタ 1 枚で 3 チャネルすべてに済ませます" in e.text("ja")
+    assert not explain_conv(rgb, np.stack([lecture.FILTER] * 3)).shared

@@ -29,10 +29,12 @@ from ._format import (
 
 
 def _as_filters(w, channels: int) -> np.ndarray:
-    """(FH, FW), (C, FH, FW) or (FN, C, FH, FW) -> (FN, C, FH, FW) float64."""
+    """(FH, FW), (C, FH, FW) or (FN, C, FH, FW) -> (FN, C, FH, FW) float64. One (FH, FW)
+    filter on a C-channel input is used for every channel (the slide's
+    「1枚のフィルタですます」)."""
     array = as_array(lecture.FILTER if w is None else w, "filter")
     if array.ndim == 2:
-        array = array[None]
+        array = np.repeat(array[None], channels, axis=0)
     if array.ndim == 3:
         if array.shape[0] != channels and channels == 1:
             raise i18n.error(
@@ -105,6 +107,8 @@ class ConvExplanation(Explanation):
     padded: np.ndarray
     output: np.ndarray
     steps: list[ConvStep] = field(repr=False)
+    #: one (FH, FW) filter was given for a C-channel input, and is used for every channel
+    shared: bool = False
 
     def _lines(self) -> list[str]:
         fn, c, fh, fw = self.filters.shape
@@ -126,6 +130,8 @@ class ConvExplanation(Explanation):
             i18n.text("explain.input", image_label(self.x.shape)),
         ]
         out += channel_grids(self.x)
+        if self.shared:
+            out.append(i18n.text("explain.shared_filter", c=c, fh=fh, fw=fw))
         for k in range(fn):
             title = (
                 i18n.text("explain.filter", image_label((c, fh, fw)))
@@ -184,13 +190,14 @@ class ConvExplanation(Explanation):
 def explain_conv(x=None, w=None, *, stride=1, pad=0, bias=None) -> ConvExplanation:
     """Explain the convolution of one image ``x`` with ``w``, element by element.
 
-    ``x``: (H, W) or (C, H, W); ``w``: (FH, FW), (C, FH, FW) or (FN, C, FH, FW); ``bias``: one
-    number, or one per filter. With no ``x`` and ``w``, the lecture's 4x4 input and 3x3 filter.
-    The output is the library's :func:`~tatamikomi.functional.conv2d`; each step's arithmetic
-    reproduces it.
+    ``x``: (H, W) or (C, H, W); ``w``: (FH, FW), (C, FH, FW) or (FN, C, FH, FW) (one (FH, FW)
+    filter serves every channel of a colour input); ``bias``: one number, or one per filter.
+    With no ``x`` and ``w``, the lecture's 4x4 input and 3x3 filter. The output is the
+    library's :func:`~tatamikomi.functional.conv2d`; each step's arithmetic reproduces it.
     """
     x = as_image(x, "input", lecture.INPUT)
     filters = _as_filters(w, len(x))
+    shared = np.ndim(lecture.FILTER if w is None else w) == 2 and len(x) > 1
     fn = len(filters)
     b = np.zeros(fn) if bias is None else np.asarray(as_array(bias, "bias"), np.float64).ravel()
     if b.size == 1:
@@ -214,4 +221,4 @@ def explain_conv(x=None, w=None, *, stride=1, pad=0, bias=None) -> ConvExplanati
                         k, (i, j), patch, filters[k], sums, float(b[k]), float(output[k, i, j])
                     )
                 )
-    return ConvExplanation(x, filters, b, window, padded, output, steps)
+    return ConvExplanation(x, filters, b, window, padded, output, steps, shared)
