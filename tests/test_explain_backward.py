@@ -217,6 +217,27 @@ def test_the_command_prints_the_sums_in_english_and_japanese(capsys):
     assert "mnist-mini #0" in capsys.readouterr().out
 
 
+def test_a_drawing_from_a_file_is_explained_as_predict_reads_it(capsys, tmp_path):
+    from tatamikomi.cli._common import photo_input
+    from tatamikomi.data import load_mini
+
+    pytest.importorskip("PIL", reason="the drawing is written as a PNG")
+    from PIL import Image
+
+    drawing = tmp_path / "seven.png"
+    Image.fromarray(load_mini(split="test").x_test[0, 0].astype(np.uint8)).save(drawing)
+    path = api.pretrained_path()
+    args = ["explain", "backward", "--model", path, "--image", str(drawing), "--cell", "0,14,14"]
+    assert cli.main(args) == 0
+    out = capsys.readouterr().out
+    model = tk.load(path)
+    image = photo_input(model, str(drawing))
+    expected = explain_backward(model=model, image=image, cell="0,14,14", image_name=str(drawing))
+    assert str(drawing) in out and out.strip() == expected.text().strip()
+    assert cli.main([*args, "--loss", "--lang", "ja"]) == 1  # --loss needs the true class
+    assert "--target で指定してください" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("lang, says", [("en", "outside"), ("ja", "配列の外です")])
 def test_a_bad_cell_is_one_line_and_exit_1(capsys, lang, says):
     assert cli.main(["explain", "backward", "--cell", "0,9,9", "--lang", lang]) == 1

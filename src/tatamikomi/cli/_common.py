@@ -94,6 +94,18 @@ def mnist_like(model, path):
     return image
 
 
+def photo_input(model, path):
+    """The image file ``path`` as one input of a grey model, (1, H, W) prepared as ``predict``
+    prepares it (:func:`mnist_like`, then :func:`prepare`), or a CommandError saying why not."""
+    if model.input_shape is None or model.input_shape[0] != 1:
+        raise CommandError(i18n.text("cli.grey_only"))
+    pixels = mnist_like(model, path)
+    _, height, width = model.input_shape
+    if pixels.shape != (height, width):
+        raise CommandError(i18n.text("cli.image_size", height=height, width=width))
+    return prepare(model, pixels[None, None])[0]
+
+
 def finite_scores(scores, model, what: str, where: str):
     """``scores`` unless they hold NaN or infinity: then a CommandError that says why (the
     weights, or the preprocessing)."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from .. import i18n
 from . import _args
-from ._common import CommandError, error_text, model_by_name, prepare
+from ._common import CommandError, error_text, model_by_name, photo_input, prepare
 
 #: gradient ascent's steps for ``plot filters --layer`` (the library's bound is the most)
 STEPS = 200
@@ -41,6 +41,7 @@ def add_explain_backward(add) -> None:
     parser.add_argument(
         "--index", type=int, default=0, help=i18n.text("cli.explain_backward_index")
     )
+    parser.add_argument("--image", help=i18n.text("cli.explain_backward_image"))
     parser.add_argument("--layer", help=i18n.text("cli.explain_backward_layer"))
     parser.add_argument("--target", type=int, help=i18n.text("cli.explain_backward_target"))
     parser.add_argument("--loss", action="store_true", help=i18n.text("cli.explain_backward_loss"))
@@ -67,7 +68,12 @@ def explain_backward(args) -> int:
     try:
         if args.model is not None:
             model = model_by_name(args.model)
-            image, label, name = _test_image(model, args.index)
+            if args.image is not None:  # a photo or drawing, prepared as predict prepares it
+                image, label, name = photo_input(model, args.image), None, args.image
+            else:
+                image, label, name = _test_image(model, args.index)
+            if args.loss and args.target is None and label is None:
+                raise CommandError(i18n.text("cli.explain_backward_loss_target"))
             target = args.target if args.target is not None or not args.loss else label
             result = explain(
                 model=model, image=image, layer=args.layer, target=target, loss=args.loss,

@@ -14,6 +14,7 @@ from ._common import (
     load_model,
     mnist_like,
     model_by_name,
+    photo_input,
     prepare,
     test_scores,
     test_set,
@@ -36,17 +37,10 @@ def _why(args):
     from ..explain import explain_why
 
     model = load_model(args.model)
-    if model.input_shape is None or model.input_shape[0] != 1:
-        raise CommandError(i18n.text("cli.grey_only"))
-    pixels = mnist_like(model, args.image)
-    _, height, width = model.input_shape
-    if pixels.shape != (height, width):
-        raise CommandError(i18n.text("cli.image_size", height=height, width=width))
+    image = photo_input(model, args.image)
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
     try:
-        return model, explain_why(
-            model, prepare(model, pixels[None, None])[0], methods, args.target, source=args.image
-        )
+        return model, explain_why(model, image, methods, args.target, source=args.image)
     except (ValueError, TypeError) as error:
         raise CommandError(error_text(error)) from None
 
