@@ -568,8 +568,9 @@ def backward(model, image: dict, layer, cell=None, *, target=None) -> dict:
     :func:`tatamikomi.explain.explain_backward` (the gradient of the target's score, default
     the predicted class): its ``to_dict()`` without the layer's input, weights, dout and dW
     (large, and not drawn), with the layer's whole ``dx`` (C, H, W) to draw and click, and the
-    cell's :data:`MAX_BACKWARD_TERMS` largest terms (``terms_total``, ``terms_nonzero`` count
-    them all). ``cell`` = (c, i, j); None: the largest in size."""
+    cell's :data:`MAX_BACKWARD_TERMS` largest non-zero terms (``terms_total``,
+    ``terms_nonzero`` count them all; a zero term adds nothing). ``cell`` = (c, i, j); None:
+    the largest in size."""
     from ..explain import backward as back
     from ..layers import Convolution, Pooling
 
@@ -604,8 +605,9 @@ def backward(model, image: dict, layer, cell=None, *, target=None) -> dict:
     part = answer["cell"]
     if "terms" in part:
         terms = part["terms"]
-        order = sorted(range(len(terms)), key=lambda n: -abs(terms[n]["product"]))
-        keep = sorted(order[:MAX_BACKWARD_TERMS])
+        nonzero = [n for n, term in enumerate(terms) if term["product"] != 0]
+        order = sorted(nonzero, key=lambda n: -abs(terms[n]["product"]))
+        keep = sorted(order[:MAX_BACKWARD_TERMS])  # in the lecture's order: filter, row, column
         part["terms_total"] = len(terms)
         part["terms_nonzero"] = sum(1 for term in terms if term["product"] != 0)
         part["terms"] = [terms[n] for n in keep]

@@ -139,7 +139,8 @@ function cellParts() {
     // a scrolled box: the keyboard reaches it too
     parts.push(el('div', {class: 'terms-box', tabindex: '0', role: 'region', 'aria-labelledby': 'backward-where'}, table));
     if (part.terms_total > part.terms.length) {
-      parts.push(el('p', {class: 'muted small', text: t('studio.backward_more',
+      const key = part.terms_nonzero > part.terms.length ? 'studio.backward_more' : 'studio.backward_zeros';
+      parts.push(el('p', {class: 'muted small', 'data-testid': 'backward-left-out', text: t(key,
         {shown: part.terms.length, total: part.terms_total, zero: part.terms_total - part.terms_nonzero})}));
     }
     parts.push(el('div', {class: 'sum-line total', 'data-testid': 'backward-sum', 'data-value': String(part.value), 'data-cell': part.cell.join(','),
