@@ -471,3 +471,144 @@ def sample_list(model, count: int = 24) -> dict:
         "first": [entry(k) for k in range(min(count, len(x)))],
         "wrong": [entry(k) for k in wrong],
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# Why this answer (attribution maps) and the backward pass, cell by cell
+
+#: the most terms of one dx cell an answer of :func:`backward` lists (the largest in size)
+MAX_BACKWARD_TERMS = 64
+
+
+def _recast(error: Exception, status: int = 400) -> RequestError:
+    """A library's refusal (a catalog text) as a :class:`RequestError` with ``status``."""
+    refusal = i18n.recast(RequestError, error)
+    refusal.status = status
+    return refusal
+
+
+def _prepared(model, image: dict) -> np.ndarray:
+    """The model's input (1, C, H, W) for ``image``; a blank image is refused."""
+    if is_blank(image["grey"]):
+        raise refused("errors.studio_blank", 422)
+    _, x = network_input(model, image["grey"])
+    return x
+
+
+def _checked_target(model, target):
+    if target is None:
+        return None
+    last = len(classes(model)) - 1
+    if not is_whole(target) or not 0 <= target <= last:
+        raise refused("errors.attribution_target", target=shown(target), last=last)
+    return int(target)
+
+
+def why(model, image: dict, *, methods=None, target=None) -> dict:
+    """Why the model answers what it does for ``image`` (from :func:`image_from`), from
+    :func:`tatamikomi.explain.explain_why`: the class explained, its probability, the
+    runner-up, and for each method (default :data:`~tatamikomi.explain.attribution.DEFAULT_METHODS`)
+    its map's evidence (the positive part) scaled to [0, 1] by its largest value and rounded
+    to 3 decimals, and the ninth of the image holding most of it, said in the current
+    language."""
+    from ..explain import attribution
+
+    if methods is None:
+        methods = list(attribution.DEFAULT_METHODS)
+    if (
+        not isinstance(methods, list)
+        or not methods
+        or len(methods) > len(attribution.METHODS)
+        or any(m not in attribution.METHODS for m in methods)
+    ):
+        raise refused(
+            "errors.studio_why_methods", given=shown(methods),
+            methods=", ".join(attribution.METHODS),
+        )
+    methods = list(dict.fromkeys(methods))
+    target = _checked_target(model, target)
+    with _one_image():
+        x = _prepared(model, image)
+        try:
+            with _lock(model):
+                explained = attribution.explain_why(model, x, methods, target)
+        except (ValueError, TypeError) as error:  # e.g. Grad-CAM of a model with no convolution
+            if getattr(error, "said", None) is None:
+                raise
+            raise _recast(error, 422) from None
+    values = explained.prediction_values()
+    maps = []
+    for method, (region, share) in explained.regions().items():
+        evidence = attribution.evidence(explained.maps[method])
+        top = float(evidence.max())
+        scaled = evidence / top if top > 0 else evidence
+        maps.append({
+            "method": method,
+            "name": i18n.text(attribution.METHOD_NAMES[method]),
+            "map": np.round(scaled, 3).tolist(),
+            "region": i18n.text(region),
+            "share": round(share, 3),
+        })
+    return {
+        "prediction": explained.predicted,
+        "label": values["label"],
+        "probability": values["probability"],
+        "runner_up": explained.runner_up,
+        "runner_up_label": values["runner_up"],
+        "runner_up_probability": values["runner_probability"],
+        "target": explained.target,
+        "target_probability": float(explained.probabilities[explained.target]),
+        "classes": explained.classes,
+        "maps": maps,
+    }
+
+
+def backward(model, image: dict, layer, cell=None, *, target=None) -> dict:
+    """One cell of the ``dx`` of a convolution or pooling ``layer`` for ``image``, from
+    :func:`tatamikomi.explain.explain_backward` (the gradient of the target's score, default
+    the predicted class): its ``to_dict()`` without the layer's input, weights, dout and dW
+    (large, and not drawn), with the layer's whole ``dx`` (C, H, W) to draw and click, and the
+    cell's :data:`MAX_BACKWARD_TERMS` largest non-zero terms (``terms_total``,
+    ``terms_nonzero`` count them all; a zero term adds nothing). ``cell`` = (c, i, j); None:
+    the largest in size."""
+    from ..explain import backward as back
+    from ..layers import Convolution, Pooling
+
+    names = list(model.layers.keys())
+    usable = [n for n, one in model.layers.items() if isinstance(one, (Convolution, Pooling))]
+    if not isinstance(layer, str) or layer not in names:
+        raise refused("errors.studio_no_layer", layer=shown(layer), names=", ".join(names))
+    if layer not in usable:
+        raise refused("errors.studio_backward_layer", layer=layer,
+                      layers=", ".join(usable) or NOTHING)
+    if cell is not None and (
+        not isinstance(cell, list) or len(cell) != 3 or not all(is_whole(v) for v in cell)
+    ):
+        raise refused("errors.studio_backward_cell", value=shown(cell))
+    target = _checked_target(model, target)
+    with _one_image():
+        x = _prepared(model, image)
+        try:
+            explained = back.explain_backward(
+                model=model, image=x[0], layer=layer, cell=cell, target=target
+            )
+        except ValueError as error:  # a cell outside dx, a layer that cannot be explained
+            if getattr(error, "said", None) is None:
+                raise
+            raise _recast(error) from None
+    answer = explained.to_dict()
+    for key in ("x", "weights", "dout", "dW", "tap"):
+        answer.pop(key, None)
+    answer["dx"] = np.asarray(explained.dx, np.float32)
+    answer["layer"] = layer
+    answer["layers"] = usable
+    part = answer["cell"]
+    if "terms" in part:
+        terms = part["terms"]
+        nonzero = [n for n, term in enumerate(terms) if term["product"] != 0]
+        order = sorted(nonzero, key=lambda n: -abs(terms[n]["product"]))
+        keep = sorted(order[:MAX_BACKWARD_TERMS])  # in the lecture's order: filter, row, column
+        part["terms_total"] = len(terms)
+        part["terms_nonzero"] = sum(1 for term in terms if term["product"] != 0)
+        part["terms"] = [terms[n] for n in keep]
+    return answer

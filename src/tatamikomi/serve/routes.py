@@ -67,6 +67,29 @@ def explanation(studio: Studio, body: dict) -> dict:
     )
 
 
+def why_answer(studio: Studio, body: dict) -> dict:
+    """``POST /api/why``: why the model answers what it does for the drawing (optional
+    ``target``, ``methods``): each method's map in [0, 1] and where its evidence lies."""
+    served = studio.get(body.get("model"))
+    image = api.image_from(body, served.model)
+    answer = api.why(served.model, image, methods=body.get("methods"), target=body.get("target"))
+    return {**answer, "model": served.id}
+
+
+def backward_answer(studio: Studio, body: dict) -> dict:
+    """``POST /api/backward``: one cell of a convolution or pooling layer's dx for the drawing
+    (``layer``, optional ``cell`` (c, i, j) and ``target``), its terms and sum, and the
+    layer's whole dx."""
+    served = studio.get(body.get("model"))
+    if "layer" not in body:
+        raise refused("errors.studio_explain_give", key="layer")
+    image = api.image_from(body, served.model)
+    answer = api.backward(
+        served.model, image, body["layer"], body.get("cell"), target=body.get("target")
+    )
+    return {**answer, "model": served.id}
+
+
 #: what a playground request may set
 PLAYGROUND_KEYS = frozenset(
     {"input", "filter", "stride", "pad", "bias", "pool", "pool_stride", "pool_pad", "mode"}
@@ -263,6 +286,12 @@ class Handler(JSONHandler):
     def explain(self, body):
         self._json(explanation(self.studio, body))
 
+    def why(self, body):
+        self._json(why_answer(self.studio, body))
+
+    def backward(self, body):
+        self._json(backward_answer(self.studio, body))
+
     def playground(self, body):
         self._json(playground_answer(body))
 
@@ -329,6 +358,8 @@ ROUTES = {
     ("POST", "/api/predict"): Handler.predict,
     ("POST", "/api/layers"): Handler.layers,
     ("POST", "/api/explain"): Handler.explain,
+    ("POST", "/api/why"): Handler.why,
+    ("POST", "/api/backward"): Handler.backward,
     ("POST", "/api/playground"): Handler.playground,
     ("GET", "/api/train"): Handler.train_status,
     ("POST", "/api/train"): Handler.train_start,

@@ -91,6 +91,8 @@ CALLS = {
     "samples": lambda studio, args: api.sample_list(studio.get(_arg(args, 0)).model),
     "layers": lambda studio, args: routes.prediction(studio, _body(args), layers=True),
     "explain": lambda studio, args: routes.explanation(studio, _body(args)),
+    "why": lambda studio, args: routes.why_answer(studio, _body(args)),
+    "backward": lambda studio, args: routes.backward_answer(studio, _body(args)),
     "playground": lambda studio, args: routes.playground_answer(_body(args)),
     "trainStatus": lambda studio, args: (
         studio.training.status() if studio.training is not None else {"state": "idle"}

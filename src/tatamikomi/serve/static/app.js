@@ -1,11 +1,13 @@
 // The studio's page: strings, language, models, tabs; the panels live in their own modules
 // (draw, network, playground, training) and reach the server only through client.js.
 
+import * as backward from './backward.js';
 import * as classroom from './classroom.js';
 import * as draw from './draw.js';
 import * as network from './network.js';
 import * as playground from './playground.js';
 import * as training from './training.js';
+import * as why from './why.js';
 import {client} from './client.js';
 import {applyStrings, byId, el, fileBase64, showError, state} from './util.js';
 
@@ -37,6 +39,7 @@ function setLanguage(lang) {
   draw.relabel();
   network.render();
   network.showExplain();
+  backward.render();
   playground.update();
   training.render();
 }
@@ -51,7 +54,7 @@ function showTab(name) {
     button.tabIndex = on ? 0 : -1;  // roving: Tab reaches the selected tab, arrows the others
   }
   for (const section of state.root.querySelectorAll('.tab')) section.classList.toggle('active', section.id === `tab-${name}`);
-  if (name === 'network') network.render();
+  if (name === 'network') { network.render(); backward.update(); }
 }
 
 /** The tab list's keys (WAI-ARIA tabs): Left/Right move and select, Home/End the ends. */
@@ -101,12 +104,16 @@ async function main() {
   byId('large-text').addEventListener('click', () => setLargeText(!top().classList.contains('large-text')));
   if (strings.classroom) await classroom.join();  // a nickname first, then the studio
   await loadModels();
-  draw.init({onResult: () => { if (byId('tab-network').classList.contains('active')) network.render(); }});
+  draw.init({onResult: () => {
+    why.update();
+    if (byId('tab-network').classList.contains('active')) { network.render(); backward.update(); }
+  }});
   network.init();
+  backward.init();
   playground.init();
   await training.init({onSaved: async (id, use) => {
     const models = await loadModels(use ? id : state.model);
-    if (use) { draw.modelChanged(); network.reset(); showTab('draw'); }
+    if (use) { draw.modelChanged(); network.reset(); backward.reset(); showTab('draw'); }
     return models;
   }});
   for (const button of state.root.querySelectorAll('[data-tab]')) button.addEventListener('click', () => showTab(button.dataset.tab));
@@ -119,6 +126,7 @@ async function main() {
     state.model = event.target.value;
     classroom.modelChanged();
     network.reset();
+    backward.reset();
     draw.modelChanged();
   });
   byId('model-file').addEventListener('change', async (event) => {
@@ -131,6 +139,7 @@ async function main() {
       const added = await client.openModel(body);
       await loadModels(added.id);
       network.reset();
+      backward.reset();
       draw.modelChanged();
     } catch (error) {
       showError(error.message);

@@ -50,6 +50,10 @@ export const client = {
   samples: (model) => request(`/api/samples?model=${encodeURIComponent(model)}`),
   layers: (body) => request('/api/layers', body),
   explain: (body) => request('/api/explain', body),
+  /** {prediction, probability, runner_up, maps: [{method, name, map (28x28 in 0..1), region, share}]} */
+  why: (body) => request('/api/why', body),
+  /** one cell of a layer's dx: {kind, layer, layers, dx, cell: {terms | windows, value}} */
+  backward: (body) => request('/api/backward', body),
   playground: (body) => request('/api/playground', body),
   /** The own run's status, or with `run` 'class' the class's shared run (classroom). */
   trainStatus: (run) => request(`/api/train${runQuery(run)}`),
