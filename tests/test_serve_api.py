@@ -242,6 +242,32 @@ def test_the_playground_reproduces_the_slides(url):
     np.testing.assert_allclose(ja["pool"]["output"], [[2.5, 2.5], [1.5, 2]])
 
 
+def test_the_studio_asks_the_exercises_and_the_page_counts_the_tries(url):
+    from tatamikomi import exercises
+
+    status, listed = request(url, "GET", "/api/exercises")
+    assert status == 200 and [e["id"] for e in listed["exercises"]] == list(exercises.KEYS)
+    assert listed["exercises"][0]["level"] == "basic"
+    first = post(url, "/api/exercises/answer", {"id": "stride_floor", "answer": "3.5"})[1]
+    assert first["feedback"] == exercises.check("stride_floor", 3.5).feedback  # no floor
+    assert "hint" in first and "answer is" not in first["message"]
+    second = post(url, "/api/exercises/answer", {"id": "stride_floor", "answer": "4", "tries": 2})
+    assert second[0] == 200 and "the answer is 3" in second[1]["message"]
+    right = post(url, "/api/exercises/answer", {"id": "which_params", "answer": "4 1"})[1]
+    assert right["correct"] and right["tries"] == 1
+    nothing = post(url, "/api/exercises/answer", {"id": "oh", "answer": "?", "lang": "ja"})[1]
+    assert nothing["correct"] is False and nothing["message"] == i18n.text(
+        "studio.class_answer_number", lang="ja")
+    for body, code in (
+        ({"id": "oh", "answer": 3, "tries": 0}, 400),
+        ({"id": "oh", "answer": 3, "tries": "2"}, 400),
+        ({"id": "nope", "answer": 3}, 404), ({"id": "oh"}, 400),
+        ({"id": "oh", "answer": list(range(17))}, 400),
+    ):
+        status, answer = post(url, "/api/exercises/answer", {**body, "lang": "ja"})
+        assert status == code and japanese_words_left(answer["error"]) == [], (body, answer)
+
+
 def test_the_playground_pools_the_convolution_output_when_asked(url):
     status, answer = post(url, "/api/playground", {"pad": 1, "pool_on": "conv"})
     assert status == 200 and answer["pool"]["on"] == "conv"

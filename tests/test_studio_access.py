@@ -150,7 +150,7 @@ def test_a_prediction_and_an_explanation_by_keyboard_alone(browser, studio_url):
     assert page.locator("[data-tab=network]").get_attribute("aria-selected") == "true"
     assert page.evaluate("document.activeElement.dataset.tab") == "network"
     page.keyboard.press("End")
-    assert page.evaluate("document.activeElement.dataset.tab") == "training"
+    assert page.evaluate("document.activeElement.dataset.tab") == "exercises"
     page.keyboard.press("Home")
     page.keyboard.press("ArrowRight")
     assert page.locator("#tab-network").is_visible()

@@ -309,3 +309,33 @@ def test_the_pad_sends_grey_levels_that_predict_as_its_png(page, mini):
         assert answer["pixels"][0] == answer["png"][0] == digit
         difference = np.abs(np.array(answer["pixels"][1]) - np.array(answer["png"][1])).max()
         assert difference < 1e-2, (digit, difference)
+
+
+def test_the_exercises_tab_in_the_studio_gives_feedback_a_hint_then_the_answer(page, shots):
+    from tatamikomi import exercises
+
+    page.click("[data-tab=exercises]")
+    page.wait_for_selector("[data-exercise=stride_floor] input")
+    cards = page.locator("article.exercise")
+    assert cards.count() == len(exercises.KEYS)
+    assert page.locator("[data-exercise=why_padding] .options li").count() == 3
+    for typed in ("3.5", "4"):  # not floored (feedback and a hint), then rounded up (the answer)
+        page.fill("#answer-stride_floor", typed)
+        page.click("[data-exercise=stride_floor] button")
+        settle(page)
+        if typed == "3.5":
+            assert page.locator("[data-testid=mistake-stride_floor]").inner_text() == (
+                exercises.check("stride_floor", 3.5).feedback)
+            assert page.locator("[data-testid=hint-stride_floor]").is_visible()
+            assert page.locator("[data-testid=worked-stride_floor]").count() == 0
+    assert "the answer is 3" in page.locator("[data-testid=worked-stride_floor]").inner_text()
+    page.fill("#answer-which_params", "4, 1")  # several options, any order
+    page.press("#answer-which_params", "Enter")
+    settle(page)
+    assert "right" in page.locator("[data-testid=feedback-which_params]").get_attribute("class")
+    page.click("[data-lang=ja]")  # the questions follow the language; the tries are kept
+    page.wait_for_function(
+        "document.querySelector('[data-exercise=oh] .question').textContent.includes('求めなさい')"
+    )
+    assert page.locator("[data-exercise=which_params] button").is_disabled()
+    page.screenshot(path=os.path.join(shots, "studio-exercises.ja.png"))

@@ -29,7 +29,7 @@ from importlib import resources
 import numpy as np
 
 from .. import explain as ex
-from .. import i18n, images
+from .. import exercises, i18n, images
 from ..functional.activations import log_softmax
 from .errors import NOTHING, RequestError, image_refused, is_whole, refused, shown  # noqa: F401
 from .playground import MAX_PLAYGROUND, playground, window_origin  # noqa: F401
@@ -612,3 +612,50 @@ def backward(model, image: dict, layer, cell=None, *, target=None) -> dict:
         part["terms_nonzero"] = sum(1 for term in terms if term["product"] != 0)
         part["terms"] = [terms[n] for n in keep]
     return answer
+
+
+# -- exercises: the studio's and the classroom's ------------------------------------------------
+
+#: the most numbers an answer may hold at its top level, and the most tries a page may claim
+MAX_ANSWER_NUMBERS = 16
+MAX_TRIES = 99
+
+
+def exercise_entry(key: str, tries: int = 0, solved: bool = False) -> dict:
+    """One exercise as the page shows it: its level, question, options, and the tries so far."""
+    return {
+        "id": key,
+        "level": exercises.level(key),
+        "level_name": exercises.level_name(key),
+        "question": exercises.question(key, with_options=False),
+        "options": exercises.options(key),
+        "tries": tries,
+        "solved": solved,
+    }
+
+
+def exercise_given(key, given):
+    """An answer as numbers (JSON numbers and lists, or the text a person typed, read by
+    :func:`tatamikomi.exercises.parse_answer`); None when the text holds no number."""
+    if not isinstance(key, str) or key not in exercises.KEYS:
+        raise refused("errors.class_no_exercise", 404, key=shown(key))
+    if isinstance(given, str):
+        given = exercises.parse_answer(given)
+    if isinstance(given, list) and len(given) > MAX_ANSWER_NUMBERS:
+        raise refused("errors.class_answer_long", limit=MAX_ANSWER_NUMBERS)
+    return given
+
+
+def exercise_verdict(key: str, given, tries: int) -> dict:
+    """The verdict on a try: right, or the feedback on the mistake with the hint (a first
+    try) or the worked answer (from the second); ``given`` None: not a number, no try."""
+    if given is None:
+        message = i18n.text("studio.class_answer_number")
+        return {"correct": False, "tries": tries, "message": message}
+    check = exercises.check(key, given, tries=tries)
+    verdict = {"correct": check.correct, "tries": tries, "message": check.message}
+    if not check.correct:
+        verdict["feedback"] = check.feedback
+        if not check.revealed:
+            verdict["hint"] = check.hint
+    return verdict

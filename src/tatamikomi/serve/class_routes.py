@@ -228,9 +228,8 @@ class ClassHandler(Handler):
         student = self.student
         if student is None:
             raise refused("errors.class_students_only", 403)
-        for key in ("id", "answer"):
-            if key not in body:
-                raise refused("errors.studio_explain_give", key=key)
+        if "id" not in body or "answer" not in body:
+            raise refused("errors.studio_exercise_give")
         self._json(self.classroom.answer(student, body["id"], body["answer"]))
 
     # -- the instructor's -----------------------------------------------------------------------

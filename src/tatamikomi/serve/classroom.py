@@ -21,7 +21,7 @@ import time
 
 import numpy as np
 
-from .. import exercises, i18n
+from .. import exercises
 from . import api
 from .errors import refused
 from .http import sse_message, to_json
@@ -384,50 +384,28 @@ class Classroom:
 
     def exercise_list(self, student) -> list[dict]:
         return [
-            {
-                "id": key,
-                "level": exercises.level(key),
-                "level_name": exercises.level_name(key),
-                "question": exercises.question(key, with_options=False),
-                "options": exercises.options(key),
-                "tries": student.tries.get(key, 0),
-                "solved": key in student.solved,
-            }
+            api.exercise_entry(key, student.tries.get(key, 0), key in student.solved)
             for key in exercises.KEYS
         ]
 
     def answer(self, student, key, given) -> dict:
-        """A student's answer (numbers as JSON, or the text they typed): right, or feedback
-        on the mistake and a hint on the first wrong try and the worked answer after the
-        second (:func:`tatamikomi.exercises.check`)."""
-        if key not in exercises.KEYS:
-            raise refused("errors.class_no_exercise", 404, key=api.shown(key))
-        if isinstance(given, str):
-            given = exercises.parse_answer(given)
-            if given is None:
-                return {
-                    "correct": False,
-                    "tries": student.tries.get(key, 0),
-                    "message": i18n.text("studio.class_answer_number"),
-                }
-        if isinstance(given, list) and len(given) > 16:
-            raise refused("errors.class_answer_long", limit=16)
+        """A student's answer (numbers as JSON, or the text they typed): the verdict of
+        :func:`api.exercise_verdict` on their own count of tries, tallied for the class."""
+        given = api.exercise_given(key, given)
+        if given is None:
+            return api.exercise_verdict(key, None, student.tries.get(key, 0))
         tries = student.tries[key] = student.tries.get(key, 0) + 1
-        check = exercises.check(key, given, tries=tries)
+        verdict = api.exercise_verdict(key, given, tries)
         tally = self.answers[key]
-        if check.correct:
+        if verdict["correct"]:
             if key not in student.solved:
                 tally["right"] += 1
             student.solved.add(key)
-            return {"correct": True, "tries": tries, "message": check.message}
+            return verdict
         tally["wrong"] += 1
         shown = api.shown(given)[:60]
         if len(tally["wrong_answers"]) < 500 or shown in tally["wrong_answers"]:
             tally["wrong_answers"][shown] += 1
-        verdict = {"correct": False, "tries": tries, "message": check.message,
-                   "feedback": check.feedback}
-        if not check.revealed:
-            verdict["hint"] = check.hint
         return verdict
 
     def answer_tally(self) -> dict:

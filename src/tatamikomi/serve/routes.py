@@ -67,6 +67,22 @@ def explanation(studio: Studio, body: dict) -> dict:
     )
 
 
+def exercise_list() -> dict:
+    """``GET /api/exercises``: every exercise (the studio keeps no tries: the page counts them)."""
+    return {"exercises": [api.exercise_entry(key) for key in api.exercises.KEYS]}
+
+
+def exercise_answer(body: dict) -> dict:
+    """``POST /api/exercises/answer`` ``{id, answer, tries}``: the verdict on the page's try
+    number ``tries`` (1: feedback and a hint if wrong; 2 and more: the worked answer)."""
+    if "id" not in body or "answer" not in body:
+        raise refused("errors.studio_exercise_give")
+    tries = body.get("tries", 1)
+    if isinstance(tries, bool) or not isinstance(tries, int) or not 1 <= tries <= api.MAX_TRIES:
+        raise refused("errors.studio_tries", most=api.MAX_TRIES)
+    return api.exercise_verdict(body["id"], api.exercise_given(body["id"], body["answer"]), tries)
+
+
 def why_answer(studio: Studio, body: dict) -> dict:
     """``POST /api/why``: why the model answers what it does for the drawing (optional
     ``target``, ``methods``): each method's map in [0, 1] and where its evidence lies."""
@@ -286,6 +302,12 @@ class Handler(JSONHandler):
     def explain(self, body):
         self._json(explanation(self.studio, body))
 
+    def exercise_list(self, query):
+        self._json(exercise_list())
+
+    def exercise_answer(self, body):
+        self._json(exercise_answer(body))
+
     def why(self, body):
         self._json(why_answer(self.studio, body))
 
@@ -358,6 +380,8 @@ ROUTES = {
     ("POST", "/api/predict"): Handler.predict,
     ("POST", "/api/layers"): Handler.layers,
     ("POST", "/api/explain"): Handler.explain,
+    ("GET", "/api/exercises"): Handler.exercise_list,
+    ("POST", "/api/exercises/answer"): Handler.exercise_answer,
     ("POST", "/api/why"): Handler.why,
     ("POST", "/api/backward"): Handler.backward,
     ("POST", "/api/playground"): Handler.playground,

@@ -92,6 +92,8 @@ CALLS = {
     "layers": lambda studio, args: routes.prediction(studio, _body(args), layers=True),
     "explain": lambda studio, args: routes.explanation(studio, _body(args)),
     "why": lambda studio, args: routes.why_answer(studio, _body(args)),
+    "exercises": lambda studio, args: routes.exercise_list(),
+    "answer": lambda studio, args: routes.exercise_answer(_body(args)),
     "backward": lambda studio, args: routes.backward_answer(studio, _body(args)),
     "playground": lambda studio, args: routes.playground_answer(_body(args)),
     "trainStatus": lambda studio, args: (

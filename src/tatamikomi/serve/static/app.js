@@ -4,6 +4,7 @@
 import * as backward from './backward.js';
 import * as classroom from './classroom.js';
 import * as draw from './draw.js';
+import * as exercises from './exercises.js';
 import * as network from './network.js';
 import * as playground from './playground.js';
 import * as training from './training.js';
@@ -42,9 +43,11 @@ function setLanguage(lang) {
   backward.render();
   playground.update();
   training.render();
+  if (!isClassroom) exercises.load();  // the questions in the new language (a class: classroom.js)
 }
 
 let panelsReady = false;
+let isClassroom = false;
 
 function showTab(name) {
   for (const button of state.root.querySelectorAll('[data-tab]')) {
@@ -121,7 +124,9 @@ async function main() {
   fileButton('model-file-button', 'model-file');
   fileButton('image-file-button', 'image-file');
   panelsReady = true;
-  if (strings.classroom) await classroom.start();
+  isClassroom = Boolean(strings.classroom);
+  if (isClassroom) await classroom.start();
+  else await exercises.load();
   byId('model-select').addEventListener('change', async (event) => {
     state.model = event.target.value;
     classroom.modelChanged();

@@ -3,14 +3,13 @@
 // events. The single-user studio never loads any of it (GET /api/strings says "classroom").
 
 import {client} from './client.js';
+import * as exercises from './exercises.js';
 import * as training from './training.js';
 import {applyStrings, byId, el, showError, state, t} from './util.js';
 
 let me = null;            // {student, name}
 let prompt = null;        // the latest prompt {id, text, digit}
 let dismissed = null;     // the id of the prompt the student closed
-let exercises = [];       // GET /api/exercises
-const verdicts = {};      // exercise id -> the last answer's {correct, tries, message, hint}
 let sendVerdict = null;   // the last drawing sent: {correct, prediction, digit}
 
 /** Ask for a nickname until the server has a session for this browser; resolves to {student, name}. */
@@ -97,72 +96,6 @@ function renderSend() {
     : t('studio.class_send_wrong', {digit: sendVerdict.digit, prediction: sendVerdict.prediction});
 }
 
-// -- exercises ------------------------------------------------------------------------------
-
-async function loadExercises() {
-  try {
-    exercises = (await client.exercises()).exercises;
-  } catch (error) {
-    showError(error.message);
-    exercises = [];
-  }
-  renderExercises();
-}
-
-function renderExercises() {
-  const box = byId('exercises');
-  const focused = document.activeElement && document.activeElement.dataset.exercise;
-  const typed = Object.fromEntries([...box.querySelectorAll('input[data-exercise]')].map((i) => [i.dataset.exercise, i.value]));
-  box.replaceChildren(...exercises.map((exercise, index) => {
-    const verdict = verdicts[exercise.id];
-    const inputId = `answer-${exercise.id}`;
-    const input = el('input', {id: inputId, 'data-exercise': exercise.id, autocomplete: 'off', inputmode: 'text',
-      placeholder: t('studio.class_answer_placeholder')});
-    input.value = typed[exercise.id] ?? '';
-    const solved = exercise.solved || (verdict && verdict.correct);
-    const form = el('form', {class: 'exercise-form'},
-      el('label', {for: inputId, text: t('studio.class_your_answer')}), input,
-      el('button', {type: 'submit', text: t('studio.class_check')}));
-    if (solved) form.querySelector('button').disabled = true;
-    form.addEventListener('submit', (event) => { event.preventDefault(); answer(exercise, input.value); });
-    const feedback = el('div', {class: 'feedback', 'aria-live': 'polite', 'data-testid': `feedback-${exercise.id}`});
-    if (verdict) {
-      feedback.classList.add(verdict.correct ? 'right' : 'wrong');
-      const lead = verdict.correct ? t('studio.class_right') : t('studio.class_wrong');
-      feedback.append(el('strong', {text: lead}));
-      if (!verdict.correct && verdict.feedback) feedback.append(el('p', {class: 'mistake', 'data-testid': `mistake-${exercise.id}`, text: verdict.feedback}));
-      if (!verdict.correct && verdict.hint) feedback.append(el('p', {class: 'hint', 'data-testid': `hint-${exercise.id}`}, `${t('studio.class_hint')}: ${verdict.hint}`));
-      if (verdict.correct || !verdict.hint) feedback.append(el('p', {class: 'worked', 'data-testid': `worked-${exercise.id}`, text: verdict.message}));
-    }
-    return el('article', {class: 'card exercise', 'data-exercise': exercise.id},
-      el('h3', {text: t('studio.class_question', {n: index + 1})},
-        el('span', {class: `level level-${exercise.level}`, text: exercise.level_name})),
-      el('p', {class: 'question', text: exercise.question}),
-      exercise.options.length ? el('ol', {class: 'options'}, ...exercise.options.map((option) => el('li', {text: option}))) : null,
-      form, feedback);
-  }));
-  if (focused) { const again = box.querySelector(`input[data-exercise="${focused}"]`); if (again) again.focus(); }
-}
-
-async function answer(exercise, text) {
-  if (!String(text).trim()) {
-    verdicts[exercise.id] = {correct: false, tries: exercise.tries, message: t('studio.class_answer_number')};
-    renderExercises();
-    return;
-  }
-  try {
-    // the server reads the typed text (tatamikomi.exercises.parse_answer), one reader for all
-    const verdict = await client.answer(exercise.id, String(text));
-    showError('');
-    verdicts[exercise.id] = verdict;
-    exercise.tries = verdict.tries;
-    if (verdict.correct) exercise.solved = true;
-  } catch (error) {
-    showError(error.message);
-  }
-  renderExercises();
-}
-
 // -- the class's events -------------------------------------------------------------------------
 
 function listen() {
@@ -181,7 +114,7 @@ export async function start() {
   });
   byId('send-form').addEventListener('submit', send);
   try { showPrompt(await client.prompt()); } catch (error) { showError(error.message); }
-  await loadExercises();
+  await exercises.load();
   await training.initClassroom();
   listen();
 }
@@ -193,7 +126,7 @@ export function relabel() {
   showMe();
   renderSend();
   modelChanged();
-  if (me) loadExercises();
+  if (me) exercises.load();
 }
 
 // -- keeping one's own models (the class bounds how many each student has) ----------------------

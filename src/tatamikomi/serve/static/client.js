@@ -67,6 +67,12 @@ export const client = {
     return {close: () => source.close()};
   },
 
+  /** every exercise {id, level, level_name, question, options, tries, solved} */
+  exercises: () => request('/api/exercises'),
+  /** {id, answer (the typed text), tries} -> {correct, tries, message, feedback?, hint?} (a
+   * classroom counts the tries itself) */
+  answer: (body) => request('/api/exercises/answer', body),
+
   // -- a classroom (tatamikomi serve --classroom): the student's own session ----------------
   /** {student, name} and the session cookie */
   join: (name) => request('/api/join', {name}),
@@ -84,9 +90,6 @@ export const client = {
   drawing: (body) => request('/api/drawings', body),
   /** keep one's own model (`pinned` true) or let it be released first when there are too many */
   pin: (id, pinned) => request(`/api/models/${encodeURIComponent(id)}/pin`, {pinned}),
-  exercises: () => request('/api/exercises'),
-  /** {correct, tries, message, hint?} */
-  answer: (id, answer) => request('/api/exercises/answer', {id, answer}),
 };
 
 /**
