@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from .. import i18n
-from . import Quiz, level_name, parse_answer
+from . import MAX_ANSWER, Quiz, level_name, parse_answer
 
 #: what a person types instead of an answer
 HINT, SKIP, QUIT = ("?", "？", "h", "hint", "ヒント"), ("s", "skip"), ("q", "quit", "exit")
@@ -63,7 +63,7 @@ def _ask(quiz: Quiz, key: str, stdin: TextIO, stdout: TextIO, say) -> str | None
         line = stdin.readline()
         typed = line.strip()
         if echo or not line:
-            say(typed)
+            say(typed[:MAX_ANSWER])
         if not line:
             return None
         if typed.lower() in QUIT:
