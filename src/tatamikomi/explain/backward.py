@@ -421,47 +421,43 @@ class BackwardExplanation(Explanation):
         out.append(i18n.text("backward.dx_cell", cell=where, count=len(cell.terms)))
         if any(self.window.pads):
             out.append(i18n.text("backward.pad_note"))
-        shown, rest = _largest(cell.terms)
-        if rest:
-            out.append(i18n.text("backward.largest", shown=len(shown)))
-        for term in shown:
-            out.append(
-                i18n.text(
-                    "backward.conv_term", f=term.filter, oi=term.out[0], oj=term.out[1],
-                    tap=",".join(map(str, term.tap)), dout=factor(term.dout),
-                    weight=factor(term.weight), product=number(term.product),
-                )
-            )
-        if rest:
-            out.append(i18n.text("backward.more_terms", count=len(rest),
-                                 rest=number(sum(t.product for t in rest))))
-        out.append(self._sum_line(f"dx[{where}]", [t.product for t in cell.terms], cell.value))
-        out.append(i18n.text("backward.col2im_note"))
-        out.append(self._agree(f"dx[{where}]", cell.value, cell.engine))
+        out += self._terms_lines(
+            f"dx[{where}]", cell.terms, cell.value, cell.engine, "backward.col2im_note",
+            lambda term: i18n.text(
+                "backward.conv_term", f=term.filter, oi=term.out[0], oj=term.out[1],
+                tap=",".join(map(str, term.tap)), dout=factor(term.dout),
+                weight=factor(term.weight), product=number(term.product),
+            ),
+        )
         out += self._grid("backward.dx", self.dx)
         tap = self.tap
         where = ",".join(map(str, tap.tap))
         out.append(i18n.text("backward.dw_tap", tap=where, count=len(tap.terms)))
-        shown, rest = _largest(tap.terms)
-        if rest:
-            out.append(i18n.text("backward.largest", shown=len(shown)))
-        for term in shown:
-            key = "backward.tap_term_pad" if term.padded else "backward.tap_term"
-            out.append(
-                i18n.text(
-                    key, oi=term.out[0], oj=term.out[1], i=term.at[0], j=term.at[1],
-                    x=factor(term.x), dout=factor(term.dout), product=number(term.product),
-                )
-            )
-        if rest:
-            out.append(i18n.text("backward.more_terms", count=len(rest),
-                                 rest=number(sum(t.product for t in rest))))
-        out.append(self._sum_line(f"dW[{where}]", [t.product for t in tap.terms], tap.value))
-        out.append(i18n.text("backward.dw_note"))
-        out.append(self._agree(f"dW[{where}]", tap.value, tap.engine))
+        out += self._terms_lines(
+            f"dW[{where}]", tap.terms, tap.value, tap.engine, "backward.dw_note",
+            lambda term: i18n.text(
+                "backward.tap_term_pad" if term.padded else "backward.tap_term",
+                oi=term.out[0], oj=term.out[1], i=term.at[0], j=term.at[1],
+                x=factor(term.x), dout=factor(term.dout), product=number(term.product),
+            ),
+        )
         f = tap.tap[0]
         if fh * fw * c <= MAX_GRID:
             out += self._grid("backward.dw_filter", self.dW[f], f=f)
+        return out
+
+    def _terms_lines(self, what: str, terms, value, engine, note: str, term_line) -> list[str]:
+        """A sum's terms (the largest when there are many, ``term_line(term)`` each), the sum,
+        its ``note`` and whether the layer's own backward gives the same ``engine`` value."""
+        shown, rest = _largest(terms)
+        out = [i18n.text("backward.largest", shown=len(shown))] if rest else []
+        out += [term_line(term) for term in shown]
+        if rest:
+            out.append(i18n.text("backward.more_terms", count=len(rest),
+                                 rest=number(sum(t.product for t in rest))))
+        out.append(self._sum_line(what, [t.product for t in terms], value))
+        out.append(i18n.text(note))
+        out.append(self._agree(what, value, engine))
         return out
 
     def _sum_line(self, what: str, products, value) -> str:
