@@ -196,6 +196,9 @@ def test_each_panel_alone_and_the_page_is_the_web_studios(studio):
     assert 'id="pad"' in page["markup"] and "<script" not in page["markup"]
     assert set(page["sources"]) >= {"app.js", "client.js", "util.js", "draw.js", "network.js",
                                     "playground.js", "training.js"}
+    # the front end's client offers what the kernel answers, the panels' calls among them
+    assert page["calls"] == sorted(widgets.CALLS)
+    assert {"why", "backward", "exercises", "answer", "layers"} <= set(page["calls"])
 
 
 @needs_anywidget

@@ -50,7 +50,8 @@ EVENT_WAIT = 1.0
 
 def _page() -> dict:
     """What the widget's front end loads: the studio's markup (index.html's body, scripts
-    left out), its style sheet, and the ES modules by file name."""
+    left out), its style sheet, the ES modules by file name, and the calls :data:`CALLS`
+    answers (the front end's client offers exactly these)."""
     files = static_files()
     html = files["index.html"][0].decode("utf-8")
     body = re.search(r"<body[^>]*>(.*)</body>", html, re.S).group(1)
@@ -60,7 +61,12 @@ def _page() -> dict:
         for name, (data, _) in files.items()
         if name.endswith(".js") and not name.startswith("instructor")
     }
-    return {"markup": body, "css": files["style.css"][0].decode("utf-8"), "sources": sources}
+    return {
+        "markup": body,
+        "css": files["style.css"][0].decode("utf-8"),
+        "sources": sources,
+        "calls": sorted(CALLS),
+    }
 
 
 def _train_command(studio: ModelRegistry, args: list) -> dict:

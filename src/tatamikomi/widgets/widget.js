@@ -74,8 +74,7 @@ function kernelClient(model, util) {
       waiting.set(id, {resolve, reject, timer});
     }).finally(() => { state.pending -= 1; });
   };
-  const names = ['strings', 'models', 'openModel', 'samples', 'layers', 'explain', 'why', 'backward',
-    'playground', 'trainStatus', 'train', 'trainCommand', 'exercises', 'answer'];
+  const names = model.get('_page').calls;  // widgets.CALLS: what the kernel answers
   const client = Object.fromEntries(names.map((name) => [name, call(name)]));
   client.trainEvents = (after, onEvent) => {
     const id = send('trainEvents', [after]);
