@@ -167,9 +167,9 @@ def _check(key: str, given, tries: int) -> Check:
     expected, why = exercise.solve()
     if isinstance(given, str):
         given = parse_answer(given)
+    hint = i18n.text(exercise.hint)
     if given is None:
-        return Check(key, None, expected, False, i18n.text("exercises.no_answer"),
-                     hint=i18n.text(exercise.hint))
+        return Check(key, None, expected, False, i18n.text("exercises.no_answer"), hint=hint)
     if _same(given, expected, exercise.several):
         message = i18n.text("exercises.right", answer=_shown(expected), why=why)
         return Check(key, given, expected, True, message)
@@ -181,11 +181,9 @@ def _check(key: str, given, tries: int) -> Check:
     feedback = i18n.text(mistake) if mistake else ""
     if tries < 2:
         message = i18n.text(
-            "exercises.wrong_first", given=_shown(given), feedback=_sentence(feedback),
-            hint=i18n.text(exercise.hint),
+            "exercises.wrong_first", given=_shown(given), feedback=_sentence(feedback), hint=hint
         )
-        return Check(key, given, expected, False, message, mistake, feedback,
-                     hint=i18n.text(exercise.hint))
+        return Check(key, given, expected, False, message, mistake, feedback, hint=hint)
     message = i18n.text(
         "exercises.wrong", given=_shown(given), answer=_shown(expected),
         why=_sentence(feedback) + why,
@@ -213,12 +211,8 @@ def _same(given, expected, several: bool = False) -> bool:
 
 
 def _shown(value) -> str:
-    if isinstance(value, np.ndarray):
-        value = value.tolist()
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, list):
-        value = [_plain(v) for v in value]
+    """An answer as the messages write it: whole floats as ints, lists without spaces."""
+    value = _plain(value.tolist() if isinstance(value, np.ndarray) else value)
     return str(value).replace(" ", "") if isinstance(value, list) else str(value)
 
 

