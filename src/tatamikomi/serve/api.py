@@ -609,7 +609,7 @@ def backward(model, image: dict, layer, cell=None, *, target=None) -> dict:
         order = sorted(nonzero, key=lambda n: -abs(terms[n]["product"]))
         keep = sorted(order[:MAX_BACKWARD_TERMS])  # in the lecture's order: filter, row, column
         part["terms_total"] = len(terms)
-        part["terms_nonzero"] = sum(1 for term in terms if term["product"] != 0)
+        part["terms_nonzero"] = len(nonzero)
         part["terms"] = [terms[n] for n in keep]
     return answer
 

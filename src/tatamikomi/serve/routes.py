@@ -12,7 +12,7 @@ import sys
 import time
 from urllib.parse import parse_qs, urlsplit
 
-from .. import i18n
+from .. import exercises, i18n
 from . import api
 from .errors import RequestError, refused
 from .http import CHUNK, MAX_BODY, JSONHandler
@@ -69,7 +69,7 @@ def explanation(studio: Studio, body: dict) -> dict:
 
 def exercise_list() -> dict:
     """``GET /api/exercises``: every exercise (the studio keeps no tries: the page counts them)."""
-    return {"exercises": [api.exercise_entry(key) for key in api.exercises.KEYS]}
+    return {"exercises": [api.exercise_entry(key) for key in exercises.KEYS]}
 
 
 def exercise_answer(body: dict) -> dict:
