@@ -295,19 +295,15 @@ def saliency(model, image, target=None, method="gradient", **options):
     x = _image(model, image)
     layers = list(_private(model).layers)
     target = _target(_scores(layers, x), target)
-    return _map(layers, x, target, method, chosen).astype(model.dtype, copy=False)
-
-
-def _map(layers, x, target, method, chosen):
-    """The map of ``method`` (checked, its options ``chosen``) on the private ``layers``; each
-    method runs its own forward pass first, so several can share one private copy."""
     if method == "gradient":
-        return _gradient_map(layers, x, target)[0]
-    if method == "smoothgrad":
-        return _smoothgrad(layers, x, target, **chosen)
-    if method == "grad-cam":
-        return _grad_cam(layers, x, target)
-    return _occlusion(layers, x, target, **chosen)
+        result = _gradient_map(layers, x, target)[0]
+    elif method == "smoothgrad":
+        result = _smoothgrad(layers, x, target, **chosen)
+    elif method == "grad-cam":
+        result = _grad_cam(layers, x, target)
+    else:
+        result = _occlusion(layers, x, target, **chosen)
+    return np.asarray(result, dtype=model.dtype)
 
 
 def evidence(saliency_map):
@@ -416,19 +412,14 @@ def explain_why(model, image, methods=DEFAULT_METHODS, target=None, *, source=""
     if not methods:
         raise i18n.error(ValueError, "errors.attribution_no_methods", methods=", ".join(METHODS))
     options = options or {}
-    chosen = {m: _options(m, options.get(m, {})) for m in methods}
     x = _image(model, image)
-    layers = list(_private(model).layers)  # one private copy for the scores and every map
-    scores = _scores(layers, x).astype(np.float64)
+    scores = _scores(list(_private(model).layers), x).astype(np.float64)
     probabilities = softmax(scores)[0]
     if len(probabilities) < 2:
         raise i18n.error(ValueError, "errors.attribution_target", target=target, last=0)
     target = _target(scores, target)
     classes = list(getattr(model, "classes", None) or [str(k) for k in range(len(scores[0]))])
-    maps = {
-        m: _map(layers, x, target, m, chosen[m]).astype(model.dtype, copy=False)
-        for m in methods
-    }
+    maps = {m: saliency(model, x, target, m, **options.get(m, {})) for m in methods}
     return WhyExplanation(
         x[0], probabilities, classes, target, maps, str(source), type(model).__name__
     )
