@@ -183,18 +183,28 @@ class Client:
 # The roles
 
 
+#: seconds after a prediction that the page's Why? panel asks for its maps (why.js)
+WHY_DELAY = 0.35
+
+
 def student(client, name, model, cells, pictures, think, seed):
-    """Join, then draw, predict and click cells until the deadline."""
+    """Join, then draw, predict (each prediction followed by the Why? panel's maps, as the page
+    asks for them when the drawing rests WHY_DELAY seconds) and click cells until the
+    deadline."""
     rng = random.Random(seed)
     client.join(name)
     while not client.late:
         stages = rng.choice(pictures)
         for fraction in STAGES[rng.choice((2, 3, 4))]:
             client.call("POST", "/api/layers", {"model": model, **stages[fraction]})
-            client.sleep(rng.uniform(0.3, 1.0) * think)  # drawing the next stroke
+            pause = rng.uniform(0.3, 1.0) * think  # drawing the next stroke
+            if pause >= WHY_DELAY:  # the page's Why? panel asks once the drawing rests
+                client.call("POST", "/api/why", {"model": model, **stages[fraction]})
+            client.sleep(pause)
             if client.late:
                 return
         client.call("POST", "/api/predict", {"model": model, **stages[1.0]})
+        client.call("POST", "/api/why", {"model": model, **stages[1.0]})
         for _ in range(rng.randint(1, 3)):
             layer, channels, height, width = rng.choice(cells)
             cell = {

@@ -6,7 +6,8 @@ Each student joins (``POST /api/join``; skipped where it answers 404, the single
 then until the end: draws a real MNIST test digit in 2-4 strokes, each stroke a
 ``POST /api/layers`` with the image as the page sends it (``--payload png``: the 280x280 canvas
 as a PNG data URL; ``pixels``: the canvas box-averaged to 70x70 grey ints), 0.3-1 s apart; then
-``POST /api/predict``, 1-3 ``POST /api/explain`` cell clicks, and 3-8 s of thought (all pauses
+``POST /api/predict``, a ``POST /api/why`` after it and after each stroke the page rests on (the
+Why? panel's maps), 1-3 ``POST /api/explain`` cell clicks, and 3-8 s of thought (all pauses
 times ``--think``). ``--runs`` more students train (mnist-mini, ``--epochs``) back to back and
 read their run's events; ``--sse-readers`` read the event stream and reconnect from the last id;
 ``--slow-clients`` hold connections without doing their part (a third each: a request sent a
