@@ -17,6 +17,7 @@ import pytest
 from tatamikomi import exercises, i18n
 from tatamikomi.data import load_dataset
 from tatamikomi.serve import api
+from tatamikomi.serve.class_limits import default_limits
 
 from . import test_studio_browser
 from .support import serious_violations, violations
@@ -194,10 +195,10 @@ def test_a_prompt_arrives_on_every_students_page(aiko, ben, teacher):
     )
 
 
-def start_training(page):
+def start_training(page, epochs=1):
     page.click("[data-tab=training]")
     page.select_option("#train-dataset", "mnist-mini")
-    page.fill("#train-epochs", "1")
+    page.fill("#train-epochs", str(epochs))
     page.click("#train-start")
     settle(page)
 
@@ -215,7 +216,10 @@ def state_starts_with(page, keys, timeout=120000):
 
 def test_a_student_cannot_stop_another_students_run(aiko, ben, teacher):
     page = aiko.page
-    start_training(page)
+    # the class's most epochs (3), so that it is still running when the instructor stops it: a
+    # 1-epoch run on mnist-mini could end before the steps below reach its Stop button (which
+    # an ended run's row disables)
+    start_training(page, epochs=default_limits()["max_epochs"])
     # one training at a time (the class's concurrency is 1): Ben's waits, and he sees his place
     start_training(ben.page)
     state_starts_with(ben.page, ["studio.class_state_queued"], timeout=10000)
